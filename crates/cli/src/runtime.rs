@@ -1,0 +1,198 @@
+//! Process assembly: connect, migrate, serve, work, and shut down gracefully.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use portico_config::{Config, DatabaseTarget, LogFormat};
+use portico_domain::SystemClock;
+use portico_jobs::Queue;
+use portico_store::{Db, PoolSettings};
+use portico_web::{App, AppState};
+use portico_workers::{Deps, WorkerSettings};
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::EnvFilter;
+
+pub fn init_tracing(json: bool) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,apalis=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn connect_db(config: &Config) -> anyhow::Result<Db> {
+    if let DatabaseTarget::Sqlite(path) = &config.database
+        && let Some(dir) = path.parent()
+    {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let settings = PoolSettings {
+        max_connections: config.db_pool.max_connections,
+        acquire_timeout: Duration::from_secs(config.db_pool.acquire_timeout_secs),
+    };
+    let db = Db::connect(&config.database.url(), settings).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+async fn connect_queue(config: &Config) -> anyhow::Result<Queue> {
+    Queue::connect(&config.queue_target, &config.queue.namespace).await
+}
+
+pub fn worker_settings(config: &Config) -> WorkerSettings {
+    WorkerSettings {
+        name: "portico".to_owned(),
+        concurrency: config.queue.concurrency,
+        max_attempts: config.queue.max_attempts,
+        poll_interval: config.queue.poll_interval(),
+        relay_batch: config.queue.relay_batch,
+    }
+}
+
+/// Cancels the token on SIGTERM or Ctrl-C.
+fn shutdown_on_signal() -> CancellationToken {
+    let token = CancellationToken::new();
+    let trigger = token.clone();
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        let term = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(error) => {
+                    tracing::error!(%error, "cannot listen for SIGTERM");
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            _ = ctrl_c => {}
+            () = term => {}
+        }
+        tracing::info!("shutting down: finishing in-flight requests and jobs");
+        trigger.cancel();
+    });
+    token
+}
+
+pub async fn serve(config: Config, with_worker: bool, demo: bool) -> anyhow::Result<()> {
+    let shutdown = shutdown_on_signal();
+    let db = connect_db(&config).await?;
+    let queue = connect_queue(&config).await?;
+    let clock = Arc::new(SystemClock);
+    if demo {
+        crate::runtime::seed_demo(&db).await?;
+    }
+
+    let mut worker = with_worker.then(|| {
+        let deps = Deps { db: db.clone(), clock: clock.clone() };
+        tokio::spawn(portico_workers::run(
+            deps,
+            queue.clone(),
+            worker_settings(&config),
+            shutdown.clone(),
+        ))
+    });
+
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("listening on {}", config.bind))?;
+    let address = listener.local_addr()?;
+    let grace = Duration::from_secs(config.http.shutdown_grace_secs);
+    let public_url = config.public_url.clone();
+    let state = AppState::new(App::new(config, db, queue, clock)?);
+    let app = portico_web::app(state);
+    tracing::info!(%address, %public_url, worker = with_worker, "portico is listening");
+    if demo {
+        print_demo_banner(&public_url);
+    }
+
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    let result = tokio::select! {
+        result = server => result.context("web server"),
+        // In-flight requests get `grace` to finish once shutdown starts.
+        () = async { shutdown.cancelled().await; tokio::time::sleep(grace).await } => {
+            tracing::warn!("in-flight requests did not finish within the grace period");
+            Ok(())
+        }
+        // Workers that stop on their own take the process down, so a supervisor restarts it.
+        joined = async {
+            match worker.as_mut() {
+                Some(handle) => handle.await,
+                None => std::future::pending().await,
+            }
+        } => {
+            worker = None;
+            match joined {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(error)) => Err(error),
+                Err(panic) => Err(anyhow::anyhow!("worker task panicked: {panic}")),
+            }
+        }
+    };
+    shutdown.cancel();
+    if let Some(worker) = worker {
+        worker.await.context("worker task panicked")??;
+    }
+    result
+}
+
+pub async fn worker(config: Config) -> anyhow::Result<()> {
+    let shutdown = shutdown_on_signal();
+    let db = connect_db(&config).await?;
+    let queue = connect_queue(&config).await?;
+    let deps = Deps { db, clock: Arc::new(SystemClock) };
+    portico_workers::run(deps, queue, worker_settings(&config), shutdown).await
+}
+
+pub async fn migrate(config: Config) -> anyhow::Result<()> {
+    let db = connect_db(&config).await?;
+    tracing::info!(backend = db.backend().name(), "migrations applied");
+    db.close().await;
+    Ok(())
+}
+
+/// Seeds the demo data once; later starts leave it as it is.
+pub async fn seed_demo(_db: &Db) -> anyhow::Result<()> {
+    Ok(())
+}
+
+fn print_demo_banner(public_url: &url::Url) {
+    println!("\nPortico demo is running at {public_url}\n");
+}
+
+pub fn print_config(config: &Config) {
+    println!("configuration is valid");
+    println!("  production:   {}", config.production);
+    println!("  bind:         {}", config.bind);
+    println!("  public_url:   {}", config.public_url);
+    println!("  data_dir:     {}", config.data_dir.display());
+    let database = match &config.database {
+        DatabaseTarget::Sqlite(path) => format!("sqlite {}", path.display()),
+        DatabaseTarget::Postgres(_) => "postgres".to_owned(),
+    };
+    println!("  database:     {database}");
+    let queue = match &config.queue_target {
+        portico_config::QueueTarget::Sqlite(path) => format!("sqlite {}", path.display()),
+        portico_config::QueueTarget::Redis(_) => "redis".to_owned(),
+    };
+    println!("  queue:        {queue}");
+    println!(
+        "  log format:   {}",
+        if config.log_format == LogFormat::Json { "json" } else { "text" }
+    );
+    println!(
+        "  mail:         {}",
+        if config.mail.smtp_url.is_empty() { "files under <data_dir>/mail" } else { "smtp" }
+    );
+}

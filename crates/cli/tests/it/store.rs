@@ -1,0 +1,83 @@
+use std::time::Duration;
+
+use portico_store::{Db, PoolSettings, outbox, schema};
+use portico_testkit::{Backend, PgDatabase, TestApp, backends, matrix};
+
+#[tokio::test]
+async fn both_migration_folders_produce_the_same_tables_and_columns() {
+    if !backends().contains(&Backend::Postgres) {
+        return; // `backends()` printed why.
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite_url = format!("sqlite://{}?mode=rwc", dir.path().join("parity.db").display());
+    let sqlite = Db::connect(&sqlite_url, PoolSettings::default()).await.unwrap();
+    sqlite.migrate().await.unwrap();
+    let pg_database = PgDatabase::create().await;
+    let postgres = Db::connect(&pg_database.url, PoolSettings::default()).await.unwrap();
+    postgres.migrate().await.unwrap();
+
+    let sqlite_columns = schema::columns(&sqlite).await.unwrap();
+    let postgres_columns = schema::columns(&postgres).await.unwrap();
+    assert!(!sqlite_columns.is_empty());
+    let only_sqlite: Vec<_> = sqlite_columns.difference(&postgres_columns).collect();
+    let only_postgres: Vec<_> = postgres_columns.difference(&sqlite_columns).collect();
+    assert!(
+        only_sqlite.is_empty() && only_postgres.is_empty(),
+        "schemas differ:\n only in sqlite: {only_sqlite:#?}\n only in postgres: {only_postgres:#?}"
+    );
+    postgres.close().await;
+}
+
+#[tokio::test]
+async fn migrating_twice_changes_nothing() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let before = schema::columns(app.db()).await.unwrap();
+        app.db().migrate().await.unwrap();
+        assert_eq!(before, schema::columns(app.db()).await.unwrap());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn two_relays_never_lease_the_same_outbox_row() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let mut tx = app.db().begin().await.unwrap();
+        for n in 0..10 {
+            outbox::insert(&mut tx, "ping", &format!("{{\"token\":\"t{n}\"}}"), 0).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+
+        let (a, b) = tokio::join!(
+            outbox::claim(app.db(), "relay-a", 100, 160, 6),
+            outbox::claim(app.db(), "relay-b", 100, 160, 6)
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        let mut ids: Vec<i64> = a.iter().chain(&b).map(|row| row.id).collect();
+        assert_eq!(ids.len(), 10, "all rows leased exactly once between the two");
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 10, "no row leased twice");
+
+        // Nothing more to take while the leases hold; everything again once they pass.
+        assert!(outbox::claim(app.db(), "relay-c", 150, 210, 100).await.unwrap().is_empty());
+        assert_eq!(outbox::claim(app.db(), "relay-c", 160, 220, 100).await.unwrap().len(), 10);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_outbox_row_exists_only_if_its_transaction_commits() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let mut tx = app.db().begin().await.unwrap();
+        portico_jobs::enqueue(&mut tx, &portico_jobs::Ping { token: "rolled-back".into() }, 0)
+            .await
+            .unwrap();
+        tx.rollback().await.unwrap();
+        assert_eq!(outbox::pending_count(app.db()).await.unwrap(), 0);
+        let _ = Duration::ZERO;
+    })
+    .await;
+}

@@ -1,0 +1,429 @@
+//! Portico configuration: `config/default.toml` (compiled in), an optional file, `PORTICO_*`
+//! environment variables (nested with `__`), `DATABASE_URL` / `REDIS_URL`, and command-line
+//! overrides, resolved into one validated [`Config`].
+//!
+//! Every failure is a [`ConfigError`] that names the offending key, so start-up can print one
+//! clear line and exit with code 2.
+
+mod secrets;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::Deserialize;
+use url::Url;
+
+pub use secrets::Keys;
+
+/// The documented defaults, compiled into the binary.
+pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
+
+/// A configuration problem, always tied to the key that caused it.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: `{key}`: {message}")]
+pub struct ConfigError {
+    /// Dotted key, e.g. `http.request_timeout_secs`.
+    pub key: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { key: key.into(), message: message.into() }
+    }
+
+    fn from_figment(err: figment::Error) -> Self {
+        use figment::error::Kind;
+        let mut path = err.path.clone();
+        let message = match &err.kind {
+            Kind::UnknownField(name, _) => {
+                push_unless_last(&mut path, name);
+                "unknown setting".to_owned()
+            }
+            Kind::MissingField(name) => {
+                push_unless_last(&mut path, name);
+                "missing setting".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let key = if path.is_empty() { "(root)".to_owned() } else { path.join(".") };
+        let origin = err.metadata.as_ref().map(|m| m.name.to_string());
+        let message = match origin {
+            Some(origin) => format!("{message} (from {origin})"),
+            None => message,
+        };
+        Self { key, message }
+    }
+}
+
+fn push_unless_last(path: &mut Vec<String>, name: &str) {
+    if path.last().map(String::as_str) != Some(name) {
+        path.push(name.to_owned());
+    }
+}
+
+/// Output format of logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Settings exactly as written in the layers, before resolution.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    production: bool,
+    bind: SocketAddr,
+    data_dir: PathBuf,
+    public_url: String,
+    database_url: String,
+    redis_url: String,
+    log_format: LogFormat,
+    http: HttpSettings,
+    database: DatabaseSettings,
+    queue: QueueSettings,
+    secrets: RawSecrets,
+    mail: MailSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    pub request_timeout_secs: u64,
+    pub body_limit_bytes: usize,
+    pub shutdown_grace_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub max_connections: u32,
+    pub acquire_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueSettings {
+    pub namespace: String,
+    pub poll_interval_ms: u64,
+    pub relay_batch: u32,
+    pub concurrency: usize,
+    pub max_attempts: usize,
+}
+
+impl QueueSettings {
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_millis(self.poll_interval_ms)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSecrets {
+    session_key: String,
+    token_key: String,
+    token_key_id: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub from: String,
+    pub smtp_url: String,
+}
+
+/// Where the application data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DatabaseTarget {
+    /// A URL sqlx understands.
+    pub fn url(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("sqlite://{}?mode=rwc", path.display()),
+            Self::Postgres(url) => url.clone(),
+        }
+    }
+}
+
+/// Where jobs are queued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueueTarget {
+    /// The embedded queue: apalis on its own SQLite file.
+    Sqlite(PathBuf),
+    Redis(String),
+}
+
+/// The resolved, validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub production: bool,
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub public_url: Url,
+    pub database: DatabaseTarget,
+    pub queue_target: QueueTarget,
+    pub log_format: LogFormat,
+    pub http: HttpSettings,
+    pub db_pool: DatabaseSettings,
+    pub queue: QueueSettings,
+    pub mail: MailSettings,
+    pub keys: Keys,
+    /// Warnings found while loading (e.g. generated secrets), to log once logging is set up.
+    pub notices: Vec<String>,
+}
+
+impl Config {
+    /// True when the public URL is https: cookies become `Secure` with the `__Host-` prefix.
+    pub fn is_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    /// Directory where outgoing mail is written when no SMTP server is configured.
+    pub fn mail_dir(&self) -> PathBuf {
+        self.data_dir.join("mail")
+    }
+}
+
+/// Where to read configuration from, in addition to the compiled-in defaults.
+#[derive(Debug, Default, Clone)]
+pub struct Sources {
+    /// `--config FILE`.
+    pub file: Option<PathBuf>,
+    /// Read `PORTICO_*`, `DATABASE_URL` and `REDIS_URL` from the environment.
+    pub env: bool,
+    /// Highest-priority values (command-line flags), as dotted keys.
+    pub overrides: Vec<(String, String)>,
+}
+
+impl Sources {
+    /// Defaults + environment, as the binary uses them.
+    pub fn from_env() -> Self {
+        Self { env: true, ..Self::default() }
+    }
+
+    pub fn file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.file = Some(path.into());
+        self
+    }
+
+    pub fn set(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.overrides.push((key.to_owned(), value.into()));
+        self
+    }
+}
+
+/// Reads, validates and resolves the configuration. On the embedded default, missing secrets
+/// are generated once under the data directory (with a warning); in production they must be
+/// supplied.
+pub fn load(sources: &Sources) -> Result<Config, ConfigError> {
+    let raw = read(sources)?;
+    resolve(raw)
+}
+
+fn read(sources: &Sources) -> Result<Raw, ConfigError> {
+    let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
+    if let Some(file) = &sources.file {
+        if !file.is_file() {
+            return Err(ConfigError::new("--config", format!("no such file: {}", file.display())));
+        }
+        figment = figment.merge(Toml::file(file));
+    }
+    if sources.env {
+        figment = figment.merge(Env::raw().only(&["DATABASE_URL", "REDIS_URL"])).merge(
+            Env::prefixed("PORTICO_")
+                // PORTICO_TEST_* configure the test suite, not the application.
+                .filter(|key| !key.as_str().starts_with("test_"))
+                .split("__"),
+        );
+    }
+    for (key, value) in &sources.overrides {
+        // Parse like an environment variable, so "true" and "3" become typed values.
+        let value: figment::value::Value =
+            value.parse().unwrap_or_else(|_| figment::value::Value::from(value.clone()));
+        figment = figment.merge(Serialized::global(key, value));
+    }
+    figment.extract::<Raw>().map_err(ConfigError::from_figment)
+}
+
+fn resolve(raw: Raw) -> Result<Config, ConfigError> {
+    let public_url = match raw.public_url.trim() {
+        "" if raw.production => {
+            return Err(ConfigError::new("public_url", "required in production"));
+        }
+        "" => Url::parse(&format!("http://{}", raw.bind)).map_err(|e| {
+            ConfigError::new("bind", format!("cannot form a public URL from it: {e}"))
+        })?,
+        url => parse_public_url(url)?,
+    };
+
+    let database = match raw.database_url.trim() {
+        "" => DatabaseTarget::Sqlite(raw.data_dir.join("portico.db")),
+        url if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            DatabaseTarget::Postgres(url.to_owned())
+        }
+        url if url.starts_with("sqlite:") => {
+            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+            let path = path.split('?').next().unwrap_or_default();
+            DatabaseTarget::Sqlite(PathBuf::from(path))
+        }
+        _ => {
+            return Err(ConfigError::new(
+                "database_url",
+                "must start with postgres://, postgresql:// or sqlite://",
+            ));
+        }
+    };
+
+    let queue_target = match raw.redis_url.trim() {
+        "" => QueueTarget::Sqlite(raw.data_dir.join("jobs.db")),
+        url if url.starts_with("redis://") || url.starts_with("rediss://") => {
+            QueueTarget::Redis(url.to_owned())
+        }
+        _ => return Err(ConfigError::new("redis_url", "must start with redis:// or rediss://")),
+    };
+
+    check_positive("http.request_timeout_secs", raw.http.request_timeout_secs)?;
+    check_positive("http.body_limit_bytes", raw.http.body_limit_bytes as u64)?;
+    check_positive("database.max_connections", u64::from(raw.database.max_connections))?;
+    check_positive("database.acquire_timeout_secs", raw.database.acquire_timeout_secs)?;
+    check_positive("queue.poll_interval_ms", raw.queue.poll_interval_ms)?;
+    check_positive("queue.relay_batch", u64::from(raw.queue.relay_batch))?;
+    check_positive("queue.concurrency", raw.queue.concurrency as u64)?;
+    check_positive("queue.max_attempts", raw.queue.max_attempts as u64)?;
+    if raw.queue.namespace.is_empty()
+        || !raw.queue.namespace.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c))
+    {
+        return Err(ConfigError::new("queue.namespace", "use letters, digits, '-' and '_' only"));
+    }
+    if !raw.mail.smtp_url.is_empty() {
+        Url::parse(&raw.mail.smtp_url)
+            .map_err(|e| ConfigError::new("mail.smtp_url", e.to_string()))?;
+    }
+
+    let mut notices = Vec::new();
+    let keys = secrets::resolve(
+        &raw.secrets.session_key,
+        &raw.secrets.token_key,
+        raw.secrets.token_key_id,
+        raw.production,
+        &raw.data_dir,
+        &mut notices,
+    )?;
+
+    Ok(Config {
+        production: raw.production,
+        bind: raw.bind,
+        data_dir: raw.data_dir,
+        public_url,
+        database,
+        queue_target,
+        log_format: raw.log_format,
+        http: raw.http,
+        db_pool: raw.database,
+        queue: raw.queue,
+        mail: raw.mail,
+        keys,
+        notices,
+    })
+}
+
+fn parse_public_url(url: &str) -> Result<Url, ConfigError> {
+    let parsed = Url::parse(url).map_err(|e| ConfigError::new("public_url", e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err(ConfigError::new("public_url", "must be an http:// or https:// URL"));
+    }
+    Ok(parsed)
+}
+
+fn check_positive(key: &str, value: u64) -> Result<(), ConfigError> {
+    if value == 0 {
+        return Err(ConfigError::new(key, "must be greater than zero"));
+    }
+    Ok(())
+}
+
+/// Creates `dir` (and parents) if needed.
+pub fn ensure_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sources(dir: &Path) -> Sources {
+        Sources::default().set("data_dir", dir.display().to_string())
+    }
+
+    #[test]
+    fn defaults_resolve_to_the_embedded_backends() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = load(&sources(dir.path())).unwrap();
+        assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.public_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(config.database, DatabaseTarget::Sqlite(dir.path().join("portico.db")));
+        assert_eq!(config.queue_target, QueueTarget::Sqlite(dir.path().join("jobs.db")));
+        assert!(!config.is_https());
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = load(&sources(dir.path()).set("bind", "not-an-address")).unwrap_err();
+        assert_eq!(err.key, "bind");
+        let err = load(&sources(dir.path()).set("http.request_timeout_secs", "0")).unwrap_err();
+        assert_eq!(err.key, "http.request_timeout_secs");
+        let err = load(&sources(dir.path()).set("redis_url", "http://x")).unwrap_err();
+        assert_eq!(err.key, "redis_url");
+    }
+
+    #[test]
+    fn an_unknown_key_in_a_file_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("portico.toml");
+        std::fs::write(&file, "[http]\nrequest_timeout = 3\n").unwrap();
+        let err = load(&sources(dir.path()).file(&file)).unwrap_err();
+        assert_eq!(err.key, "http.request_timeout");
+        assert!(err.to_string().contains("unknown setting"), "{err}");
+    }
+
+    #[test]
+    fn backends_follow_the_urls() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = load(
+            &sources(dir.path())
+                .set("database_url", "postgres://postgres@127.0.0.1/portico")
+                .set("redis_url", "redis://127.0.0.1:6379"),
+        )
+        .unwrap();
+        assert_eq!(
+            config.database,
+            DatabaseTarget::Postgres("postgres://postgres@127.0.0.1/portico".into())
+        );
+        assert_eq!(config.queue_target, QueueTarget::Redis("redis://127.0.0.1:6379".into()));
+    }
+
+    #[test]
+    fn production_requires_public_url_and_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = sources(dir.path()).set("production", "true");
+        assert_eq!(load(&base).unwrap_err().key, "public_url");
+        let with_url = base.set("public_url", "https://book.example.com");
+        assert_eq!(load(&with_url).unwrap_err().key, "secrets.session_key");
+        let with_session = with_url.set("secrets.session_key", "ab".repeat(64));
+        assert_eq!(load(&with_session).unwrap_err().key, "secrets.token_key");
+        let complete = with_session.set("secrets.token_key", "cd".repeat(32));
+        let config = load(&complete).unwrap();
+        assert!(config.is_https());
+        assert!(!dir.path().join("secrets.toml").exists(), "production never generates secrets");
+    }
+}

@@ -1,0 +1,91 @@
+//! The one error type of the web layer. Handlers return `Result<_, Error>`; the response
+//! carries an [`ErrorInfo`] that the error-rendering layer turns into an HTML page or a JSON
+//! body (`{"error":{"code","message","fields"}}`) depending on the request.
+
+use std::collections::BTreeMap;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// Field name → message, for forms and JSON 422s.
+pub type FieldErrors = BTreeMap<String, String>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("not found")]
+    NotFound,
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("some fields are invalid")]
+    Unprocessable { fields: FieldErrors },
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// What went wrong, attached to the response for the rendering layer.
+#[derive(Debug, Clone)]
+pub struct ErrorInfo {
+    pub code: &'static str,
+    pub message: String,
+    pub fields: FieldErrors,
+}
+
+impl Error {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn info(self) -> ErrorInfo {
+        let (code, message, fields) = match self {
+            Self::NotFound => {
+                ("not_found", "We could not find that page.".to_owned(), FieldErrors::new())
+            }
+            Self::Unauthorized => {
+                ("unauthorized", "Please log in to continue.".to_owned(), FieldErrors::new())
+            }
+            Self::Forbidden => {
+                ("forbidden", "You are not allowed to do that.".to_owned(), FieldErrors::new())
+            }
+            Self::BadRequest { code, message } | Self::Conflict { code, message } => {
+                (code, message, FieldErrors::new())
+            }
+            Self::Unprocessable { fields } => {
+                ("invalid", "Some fields are invalid.".to_owned(), fields)
+            }
+            Self::Internal(error) => {
+                // Logged here with its whole chain; the client sees a generic message.
+                tracing::error!(error = %format!("{error:#}"), "internal error");
+                ("internal", "Something went wrong on our side.".to_owned(), FieldErrors::new())
+            }
+        };
+        ErrorInfo { code, message, fields }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let mut response = status.into_response();
+        response.extensions_mut().insert(self.info());
+        response
+    }
+}
+
+/// Shorthand for a single-field validation error.
+pub fn field_error(field: &str, message: impl Into<String>) -> Error {
+    Error::Unprocessable { fields: FieldErrors::from([(field.to_owned(), message.into())]) }
+}

@@ -1,0 +1,22 @@
+//! Portico's HTTP side: the axum application, its state, extractors, routes and templates.
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
+pub mod error;
+pub mod layers;
+pub mod render;
+pub mod routes;
+pub mod state;
+
+pub use error::Error;
+pub use state::{App, AppState};
+
+use axum::Router;
+
+/// The whole application as a router, with every layer applied.
+pub fn app(state: AppState) -> Router {
+    let router = routes::router().fallback(routes::not_found).with_state(state.clone());
+    layers::apply(router, state)
+}

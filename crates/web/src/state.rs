@@ -1,0 +1,52 @@
+//! Shared application state: one `Arc` cloned into every request.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use portico_config::Config;
+use portico_domain::Clock;
+use portico_jobs::Queue;
+use portico_store::Db;
+
+use crate::render::Templates;
+
+/// Everything handlers share.
+#[derive(Debug)]
+pub struct App {
+    pub config: Config,
+    pub db: Db,
+    /// Only for health checks: web code writes jobs to the outbox, never to the queue.
+    pub queue: Queue,
+    pub templates: Templates,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl App {
+    /// Assembles the state from connected parts, loading the templates.
+    pub fn new(
+        config: Config,
+        db: Db,
+        queue: Queue,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        Ok(Self { config, db, queue, templates: Templates::load()?, clock })
+    }
+}
+
+/// Cheap-to-clone handle on [`App`].
+#[derive(Debug, Clone)]
+pub struct AppState(Arc<App>);
+
+impl AppState {
+    pub fn new(app: App) -> Self {
+        Self(Arc::new(app))
+    }
+}
+
+impl Deref for AppState {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}

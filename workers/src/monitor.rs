@@ -1,0 +1,155 @@
+//! apalis wiring: one worker per queue on the configured storage, plus the outbox relay.
+
+use std::future::Future;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use apalis::layers::retry::HasherRng;
+use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff as _};
+use apalis::prelude::*;
+use portico_jobs::{Job, Ping, Queue, Relay};
+use tokio_util::sync::CancellationToken;
+
+use crate::{Deps, JobError};
+
+/// Knobs for a worker process.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// Prefix of worker names; the process id and a random suffix are appended so a
+    /// restarted process is never refused as a duplicate of its previous life.
+    pub name: String,
+    pub concurrency: usize,
+    pub max_attempts: usize,
+    pub poll_interval: Duration,
+    pub relay_batch: u32,
+}
+
+/// Unique name of this process's workers and relay.
+pub fn process_name(prefix: &str) -> String {
+    let suffix: u32 = rand::random();
+    format!("{prefix}-{}-{suffix:08x}", std::process::id())
+}
+
+/// Runs the relay and the workers until `shutdown` is cancelled, then lets in-flight jobs
+/// finish. Returns an error if the workers stop on their own: a worker process whose workers
+/// quietly ended must exit non-zero so it gets restarted.
+pub async fn run(
+    deps: Deps,
+    queue: Queue,
+    settings: WorkerSettings,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let name = process_name(&settings.name);
+    let relay = Relay::new(
+        deps.db.clone(),
+        queue.clone(),
+        name.clone(),
+        settings.relay_batch,
+        settings.poll_interval,
+    );
+    let relay_task = tokio::spawn(relay.run(shutdown.clone()));
+
+    let monitor = register::<Ping, _, _>(
+        Monitor::new(),
+        &queue,
+        &deps,
+        &settings,
+        &name,
+        |d, j| async move { crate::ping::run(&d, j).await },
+    )?;
+    tracing::info!(worker = %name, queue = queue.backend_name(), "workers started");
+
+    let signal = {
+        let shutdown = shutdown.clone();
+        async move {
+            shutdown.cancelled().await;
+            Ok(())
+        }
+    };
+    let result = monitor.run_with_signal(signal).await;
+    let requested = shutdown.is_cancelled();
+    shutdown.cancel();
+    relay_task.await.context("outbox relay panicked")?;
+    match (result, requested) {
+        (Ok(()), true) => {
+            tracing::info!(worker = %name, "workers stopped");
+            Ok(())
+        }
+        (Ok(()), false) => anyhow::bail!("job workers stopped unexpectedly"),
+        (Err(error), _) => Err(anyhow::anyhow!("job workers failed: {error}")),
+    }
+}
+
+/// Adds a worker for job kind `J` on whichever storage the queue uses.
+fn register<J, F, Fut>(
+    monitor: Monitor,
+    queue: &Queue,
+    deps: &Deps,
+    settings: &WorkerSettings,
+    process: &str,
+    handler: F,
+) -> anyhow::Result<Monitor>
+where
+    J: Job + Clone,
+    F: Fn(Deps, J) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), JobError>> + Send + 'static,
+{
+    let name = format!("{}-{process}", J::QUEUE);
+    let concurrency = settings.concurrency;
+    let retries = settings.max_attempts.saturating_sub(1);
+    let interval = settings.poll_interval;
+    let deps = deps.clone();
+    // Transient failures back off exponentially with jitter; permanent ones are logged and
+    // acknowledged at once (the handler has already recorded them where users see them).
+    let service = move |job: J| {
+        let deps = deps.clone();
+        let handler = handler.clone();
+        async move {
+            match handler(deps, job).await {
+                Ok(()) => Ok(()),
+                Err(JobError::Permanent(error)) => {
+                    tracing::error!(queue = J::QUEUE, error = %format!("{error:#}"), "job failed permanently");
+                    Ok(())
+                }
+                Err(JobError::Transient(error)) => {
+                    tracing::warn!(queue = J::QUEUE, error = %format!("{error:#}"), "job failed, will retry");
+                    Err::<(), BoxDynError>(error.into())
+                }
+            }
+        }
+    };
+    let backoff = || {
+        ExponentialBackoffMaker::new(
+            Duration::from_millis(500),
+            Duration::from_secs(300),
+            0.5,
+            HasherRng::default(),
+        )
+        .expect("valid backoff bounds")
+        .make_backoff()
+    };
+
+    if let Some(storage) = queue.sqlite_storage::<J>() {
+        let storage = storage.poll_with_interval(interval);
+        Ok(monitor.register(move |_restarts| {
+            WorkerBuilder::new(name.clone())
+                .backend(storage.clone())
+                .retry(RetryPolicy::retries(retries).with_backoff(backoff()))
+                .enable_tracing()
+                .concurrency(concurrency)
+                .build(service.clone())
+        }))
+    } else if let Some(storage) = queue.redis_storage::<J>() {
+        let storage = storage.poll_with_interval(interval);
+        Ok(monitor.register(move |_restarts| {
+            WorkerBuilder::new(name.clone())
+                .backend(storage.clone())
+                .retry(RetryPolicy::retries(retries).with_backoff(backoff()))
+                .enable_tracing()
+                .concurrency(concurrency)
+                .build(service.clone())
+        }))
+    } else {
+        anyhow::bail!("queue storage has no backend for {}", J::QUEUE)
+    }
+}
