@@ -3,12 +3,15 @@
 //!
 //! Every handler is idempotent: delivery is at-least-once.
 
+pub mod account_email;
 pub mod monitor;
 pub mod ping;
 
 use std::sync::Arc;
 
+use portico_config::{AccountSettings, Config};
 use portico_domain::Clock;
+use portico_integrations::mail::{Email, Mailer};
 use portico_store::Db;
 
 pub use monitor::{WorkerSettings, run};
@@ -18,6 +21,60 @@ pub use monitor::{WorkerSettings, run};
 pub struct Deps {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
+    pub mailer: Arc<dyn Mailer>,
+    /// Email templates (`templates/email/<name>/{subject.txt, body.txt, body.html}`).
+    pub templates: Arc<tera::Tera>,
+    /// Base of every link in an email.
+    pub public_url: url::Url,
+    pub accounts: AccountSettings,
+}
+
+impl Deps {
+    /// Assembles the dependencies from configuration.
+    pub fn new(config: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let mailer = portico_integrations::mail::mailer(
+            &config.mail.smtp_url,
+            &config.mail.from,
+            config.mail_dir(),
+        )
+        .map_err(|e| anyhow::anyhow!("mail transport: {e}"))?;
+        Ok(Self {
+            db,
+            clock,
+            mailer,
+            templates: Arc::new(portico_assets::tera()?),
+            public_url: config.public_url.clone(),
+            accounts: config.accounts.clone(),
+        })
+    }
+
+    /// An absolute URL for a path of ours.
+    pub fn absolute(&self, path: &str) -> String {
+        let base = self.public_url.as_str().trim_end_matches('/');
+        format!("{base}{path}")
+    }
+
+    /// Renders `templates/email/<name>/` into an email to `to`.
+    pub fn render_email(
+        &self,
+        name: &str,
+        to: &str,
+        context: &serde_json::Value,
+    ) -> Result<Email, JobError> {
+        let context = tera::Context::from_serialize(context)
+            .map_err(|e| JobError::Permanent(anyhow::anyhow!("email context: {e}")))?;
+        let render = |part: &str| {
+            self.templates.render(&format!("email/{name}/{part}"), &context).map_err(|e| {
+                JobError::Permanent(anyhow::anyhow!("rendering email/{name}/{part}: {e:?}"))
+            })
+        };
+        Ok(Email {
+            to: to.to_owned(),
+            subject: render("subject.txt")?.trim().to_owned(),
+            text: render("body.txt")?,
+            html: Some(render("body.html")?),
+        })
+    }
 }
 
 /// How a job attempt failed.
@@ -45,6 +102,9 @@ pub async fn dispatch(deps: &Deps, queue: &str, payload: &str) -> Result<(), Job
     match queue {
         portico_jobs::Ping::QUEUE => {
             ping::run(deps, serde_json::from_str(payload).map_err(decode)?).await
+        }
+        portico_jobs::AccountEmail::QUEUE => {
+            account_email::run(deps, serde_json::from_str(payload).map_err(decode)?).await
         }
         other => Err(JobError::Permanent(anyhow::anyhow!("no handler for queue `{other}`"))),
     }

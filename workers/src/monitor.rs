@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use apalis::layers::retry::HasherRng;
 use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff as _};
 use apalis::prelude::*;
-use portico_jobs::{Job, Ping, Queue, Relay};
+use portico_jobs::{AccountEmail, Job, Ping, Queue, Relay};
 use tokio_util::sync::CancellationToken;
 
 use crate::{Deps, JobError};
@@ -56,6 +56,14 @@ pub async fn run(
         &settings,
         &name,
         |d, j| async move { crate::ping::run(&d, j).await },
+    )?;
+    let monitor = register::<AccountEmail, _, _>(
+        monitor,
+        &queue,
+        &deps,
+        &settings,
+        &name,
+        |d, j| async move { crate::account_email::run(&d, j).await },
     )?;
     tracing::info!(worker = %name, queue = queue.backend_name(), "workers started");
 

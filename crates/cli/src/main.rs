@@ -1,6 +1,8 @@
 //! `portico`: the one binary. Web server, background worker, migrations, demo and operator
 //! commands.
 
+mod demo;
+mod operator;
 mod runtime;
 
 use std::path::PathBuf;
@@ -45,6 +47,15 @@ enum Command {
     Demo,
     /// Validate the configuration and print a summary (no secrets).
     CheckConfig,
+    /// Operator: tenants and their plans.
+    #[command(subcommand)]
+    Tenant(operator::TenantCommand),
+    /// Operator: logins.
+    #[command(subcommand)]
+    User(operator::UserCommand),
+    /// Operator: provider API tokens.
+    #[command(subcommand)]
+    Token(operator::TokenCommand),
 }
 
 fn main() -> ExitCode {
@@ -87,6 +98,18 @@ fn main() -> ExitCode {
             Command::CheckConfig => {
                 runtime::print_config(&config);
                 Ok(())
+            }
+            Command::Tenant(command) => {
+                let db = runtime::connect_db(&config).await?;
+                operator::tenant(&db, command).await
+            }
+            Command::User(command) => {
+                let db = runtime::connect_db(&config).await?;
+                operator::user(&db, command).await
+            }
+            Command::Token(command) => {
+                let db = runtime::connect_db(&config).await?;
+                operator::token(&db, command).await
             }
         }
     });

@@ -25,7 +25,7 @@ pub fn init_tracing(json: bool) {
     }
 }
 
-async fn connect_db(config: &Config) -> anyhow::Result<Db> {
+pub async fn connect_db(config: &Config) -> anyhow::Result<Db> {
     if let DatabaseTarget::Sqlite(path) = &config.database
         && let Some(dir) = path.parent()
     {
@@ -89,19 +89,20 @@ pub async fn serve(config: Config, with_worker: bool, demo: bool) -> anyhow::Res
     let db = connect_db(&config).await?;
     let queue = connect_queue(&config).await?;
     let clock = Arc::new(SystemClock);
-    if demo {
-        crate::runtime::seed_demo(&db).await?;
+    if demo && crate::demo::seed(&db).await? {
+        tracing::info!("demo data seeded");
     }
 
-    let mut worker = with_worker.then(|| {
-        let deps = Deps { db: db.clone(), clock: clock.clone() };
-        tokio::spawn(portico_workers::run(
+    let worker = with_worker.then(|| {
+        let deps = Deps::new(&config, db.clone(), clock.clone())?;
+        anyhow::Ok(tokio::spawn(portico_workers::run(
             deps,
             queue.clone(),
             worker_settings(&config),
             shutdown.clone(),
-        ))
+        )))
     });
+    let mut worker = worker.transpose()?;
 
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
@@ -151,7 +152,7 @@ pub async fn worker(config: Config) -> anyhow::Result<()> {
     let shutdown = shutdown_on_signal();
     let db = connect_db(&config).await?;
     let queue = connect_queue(&config).await?;
-    let deps = Deps { db, clock: Arc::new(SystemClock) };
+    let deps = Deps::new(&config, db, Arc::new(SystemClock))?;
     portico_workers::run(deps, queue, worker_settings(&config), shutdown).await
 }
 
@@ -162,13 +163,8 @@ pub async fn migrate(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Seeds the demo data once; later starts leave it as it is.
-pub async fn seed_demo(_db: &Db) -> anyhow::Result<()> {
-    Ok(())
-}
-
 fn print_demo_banner(public_url: &url::Url) {
-    println!("\nPortico demo is running at {public_url}\n");
+    println!("{}", crate::demo::banner(public_url));
 }
 
 pub fn print_config(config: &Config) {

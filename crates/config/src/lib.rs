@@ -89,6 +89,35 @@ struct Raw {
     queue: QueueSettings,
     secrets: RawSecrets,
     mail: MailSettings,
+    sessions: SessionSettings,
+    accounts: AccountSettings,
+    rate_limits: RateLimitSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionSettings {
+    pub client_idle_minutes: u64,
+    pub staff_idle_minutes: u64,
+    pub absolute_hours: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSettings {
+    pub reset_link_minutes: u64,
+    pub invite_link_hours: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    pub window_secs: u64,
+    pub login_per_account: u32,
+    pub login_per_ip: u32,
+    pub reset_per_account: u32,
+    pub reset_per_ip: u32,
+    pub register_per_ip: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -176,6 +205,9 @@ pub struct Config {
     pub db_pool: DatabaseSettings,
     pub queue: QueueSettings,
     pub mail: MailSettings,
+    pub sessions: SessionSettings,
+    pub accounts: AccountSettings,
+    pub rate_limits: RateLimitSettings,
     pub keys: Keys,
     /// Warnings found while loading (e.g. generated secrets), to log once logging is set up.
     pub notices: Vec<String>,
@@ -299,6 +331,12 @@ fn resolve(raw: Raw) -> Result<Config, ConfigError> {
     check_positive("queue.relay_batch", u64::from(raw.queue.relay_batch))?;
     check_positive("queue.concurrency", raw.queue.concurrency as u64)?;
     check_positive("queue.max_attempts", raw.queue.max_attempts as u64)?;
+    check_positive("sessions.client_idle_minutes", raw.sessions.client_idle_minutes)?;
+    check_positive("sessions.staff_idle_minutes", raw.sessions.staff_idle_minutes)?;
+    check_positive("sessions.absolute_hours", raw.sessions.absolute_hours)?;
+    check_positive("accounts.reset_link_minutes", raw.accounts.reset_link_minutes)?;
+    check_positive("accounts.invite_link_hours", raw.accounts.invite_link_hours)?;
+    check_positive("rate_limits.window_secs", raw.rate_limits.window_secs)?;
     if raw.queue.namespace.is_empty()
         || !raw.queue.namespace.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c))
     {
@@ -331,6 +369,9 @@ fn resolve(raw: Raw) -> Result<Config, ConfigError> {
         db_pool: raw.database,
         queue: raw.queue,
         mail: raw.mail,
+        sessions: raw.sessions,
+        accounts: raw.accounts,
+        rate_limits: raw.rate_limits,
         keys,
         notices,
     })

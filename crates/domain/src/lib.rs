@@ -1,6 +1,12 @@
 //! Portico's pure rules: no I/O, no database, no clock of its own. Everything here is
 //! deterministic and unit-testable; time is passed in through [`Clock`].
 
+pub mod accounts;
 pub mod clock;
+pub mod ids;
+pub mod password;
+pub mod plans;
+pub mod schedule;
 
 pub use clock::{Clock, SystemClock};
+pub use ids::{ApiTokenId, ClientId, TenantId, UserId};

@@ -13,3 +13,25 @@ pub struct Ping {
 impl Job for Ping {
     const QUEUE: &'static str = "ping";
 }
+
+/// An account email whose link token is created by the worker at send time, so a plain token
+/// never sits in the outbox or the queue — it exists only in the email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AccountEmail {
+    /// "Reset your password" with a single-use link.
+    PasswordReset { user_id: i64 },
+    /// "Confirm your email address".
+    VerifyEmail { user_id: i64 },
+    /// "Join {tenant}'s team".
+    StaffInvite { tenant_id: i64, email: String, invited_by: i64 },
+    /// "Your client portal at {tenant}".
+    ClientInvite { tenant_id: i64, client_id: i64, email: String },
+    /// Someone registered at a portal with an email that already has a login: tell the owner
+    /// of the address instead of revealing it on the page.
+    AlreadyRegistered { tenant_id: i64, user_id: i64 },
+}
+
+impl Job for AccountEmail {
+    const QUEUE: &'static str = "account_email";
+}

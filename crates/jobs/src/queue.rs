@@ -96,6 +96,14 @@ impl Queue {
         Ok(())
     }
 
+    /// The Redis connection, when the queue lives on Redis (other shared counters use it too).
+    pub fn redis(&self) -> Option<ConnectionManager> {
+        match &self.backend {
+            Backend::Redis(conn) => Some(conn.clone()),
+            Backend::Sqlite(_) => None,
+        }
+    }
+
     /// Checks the queue storage answers.
     pub async fn ping(&self) -> anyhow::Result<()> {
         match &self.backend {

@@ -3,9 +3,16 @@
 //! The backend only matters in [`Db::connect`] (pragmas, pool shape) and in the two migration
 //! folders; every query in this crate is written once and runs on both.
 
+pub mod audit;
+pub mod clients;
 pub mod outbox;
 pub mod pings;
+pub mod rate_limits;
 pub mod schema;
+pub mod sessions;
+pub mod tenants;
+pub mod tokens;
+pub mod users;
 
 mod db;
 

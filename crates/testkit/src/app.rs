@@ -15,12 +15,16 @@ use rand::Rng as _;
 use tokio_util::sync::CancellationToken;
 
 use crate::backend::{Backend, postgres_admin_url, redis_url};
+use crate::browser::Browser;
 use crate::clock::ManualClock;
+use crate::smtp::SmtpListener;
 
 /// A running application for one test. Dropping it stops the server and removes its
 /// database (and its Redis keys).
 pub struct TestApp {
     pub backend: Backend,
+    /// Receives every email the app sends.
+    pub mail: SmtpListener,
     pub address: SocketAddr,
     pub state: AppState,
     pub clock: Arc<ManualClock>,
@@ -51,7 +55,9 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("local address");
 
+        let mail = SmtpListener::start().await;
         let mut sources = Sources::default()
+            .set("mail.smtp_url", mail.url())
             .set("data_dir", dir.path().display().to_string())
             .set("bind", address.to_string())
             .set("queue.poll_interval_ms", "50");
@@ -93,7 +99,7 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("http client");
-        Self { backend, address, state, clock, client, shutdown, resources }
+        Self { backend, mail, address, state, clock, client, shutdown, resources }
     }
 
     pub fn db(&self) -> &Db {
@@ -120,7 +126,12 @@ impl TestApp {
     }
 
     fn deps(&self) -> Deps {
-        Deps { db: self.db().clone(), clock: self.clock.clone() }
+        Deps::new(self.config(), self.db().clone(), self.clock.clone()).expect("worker deps")
+    }
+
+    /// A new browser with its own cookies.
+    pub fn browser(&self) -> Browser {
+        Browser::new(format!("http://{}", self.address))
     }
 
     /// Runs every job waiting in the outbox (and any they enqueue) in this task, through the

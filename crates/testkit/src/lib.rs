@@ -3,12 +3,18 @@
 
 mod app;
 mod backend;
+mod browser;
 mod clock;
+mod seed;
+mod smtp;
 
 pub use app::{PgDatabase, TestApp, WorkerHandle};
 pub use backend::{Backend, backends, matrix};
 pub use backend::{postgres_admin_url, redis_url};
+pub use browser::{Browser, extract_csrf, location};
 pub use clock::ManualClock;
+pub use seed::{PASSWORD, SeededTenant};
+pub use smtp::{ReceivedMail, SmtpListener};
 
 /// Polls `probe` until it returns `Some`, or panics after `timeout`. For waiting on another
 /// process or task (a real worker, a server starting) — never a fixed sleep.

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use portico_domain::plans::Feature;
 
 /// Field name → message, for forms and JSON 422s.
 pub type FieldErrors = BTreeMap<String, String>;
@@ -24,6 +25,10 @@ pub enum Error {
     Conflict { code: &'static str, message: String },
     #[error("some fields are invalid")]
     Unprocessable { fields: FieldErrors },
+    #[error("too many requests")]
+    TooManyRequests { retry_after: u64 },
+    #[error("{} requires the PRO plan", .0.title())]
+    PlanRequired(Feature),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -34,6 +39,8 @@ pub struct ErrorInfo {
     pub code: &'static str,
     pub message: String,
     pub fields: FieldErrors,
+    /// For 402: the feature to explain on the upgrade page.
+    pub upgrade: Option<Feature>,
 }
 
 impl Error {
@@ -45,11 +52,17 @@ impl Error {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::PlanRequired(_) => StatusCode::PAYMENT_REQUIRED,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn info(self) -> ErrorInfo {
+        let upgrade = match &self {
+            Self::PlanRequired(feature) => Some(*feature),
+            _ => None,
+        };
         let (code, message, fields) = match self {
             Self::NotFound => {
                 ("not_found", "We could not find that page.".to_owned(), FieldErrors::new())
@@ -66,20 +79,37 @@ impl Error {
             Self::Unprocessable { fields } => {
                 ("invalid", "Some fields are invalid.".to_owned(), fields)
             }
+            Self::TooManyRequests { .. } => (
+                "rate_limited",
+                "Too many attempts. Please wait a little and try again.".to_owned(),
+                FieldErrors::new(),
+            ),
+            Self::PlanRequired(feature) => (
+                "plan_required",
+                format!("{} is part of the PRO plan. {}", feature.title(), feature.pitch()),
+                FieldErrors::new(),
+            ),
             Self::Internal(error) => {
                 // Logged here with its whole chain; the client sees a generic message.
                 tracing::error!(error = %format!("{error:#}"), "internal error");
                 ("internal", "Something went wrong on our side.".to_owned(), FieldErrors::new())
             }
         };
-        ErrorInfo { code, message, fields }
+        ErrorInfo { code, message, fields, upgrade }
     }
 }
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
+        let retry_after = match &self {
+            Self::TooManyRequests { retry_after } => Some(*retry_after),
+            _ => None,
+        };
         let mut response = status.into_response();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
         response.extensions_mut().insert(self.info());
         response
     }

@@ -16,7 +16,11 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use tower_sessions::cookie::{Key, SameSite, time};
+use tower_sessions::{Expiry, SessionManagerLayer};
+
 use crate::AppState;
+use crate::session::DbSessionStore;
 
 /// No inline script or style anywhere; frames only from ourselves... and nobody frames us.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
@@ -43,8 +47,24 @@ pub fn apply(router: Router, state: AppState) -> Router {
         header_layer(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains")
     });
 
+    let secure = state.config.is_https();
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        // `__Host-` binds the cookie to this exact origin, but browsers accept it only with
+        // `Secure`, i.e. under https.
+        .with_name(if secure { "__Host-portico" } else { "portico_session" })
+        .with_secure(secure)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(
+            state.config.sessions.absolute_hours as i64,
+        )))
+        .with_signed(Key::from(&state.config.keys.session));
+
     router
         // Innermost first: errors from handlers, panics and limits are all rendered alike.
+        .layer(middleware::from_fn_with_state(state.clone(), crate::csrf::protect))
+        .layer(sessions)
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))

@@ -1,13 +1,16 @@
 //! Portico's HTTP side: the axum application, its state, extractors, routes and templates.
 
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
-}
-
+pub mod auth;
+pub mod chrome;
+pub mod csrf;
 pub mod error;
+pub mod forms;
 pub mod layers;
+pub mod limits;
+pub mod passwords;
 pub mod render;
 pub mod routes;
+pub mod session;
 pub mod state;
 
 pub use error::Error;

@@ -22,14 +22,9 @@ impl std::fmt::Debug for Templates {
 }
 
 impl Templates {
-    /// Loads every embedded template. Filters and functions are registered first, as tera 2
-    /// requires.
+    /// Loads every embedded template.
     pub fn load() -> anyhow::Result<Self> {
-        let mut tera = tera::Tera::new();
-        tera.autoescape_on([".html"]);
-        tera.add_raw_templates(crate::embedded::TEMPLATES.iter().copied())
-            .map_err(|e| anyhow::anyhow!("loading templates: {e}"))?;
-        Ok(Self { tera })
+        Ok(Self { tera: portico_assets::tera()? })
     }
 
     /// Renders `name` with `context`.
@@ -54,6 +49,14 @@ struct ErrorPage<'a> {
     title: &'a str,
     message: &'a str,
     request_id: Option<&'a str>,
+    upgrade: Option<Upgrade>,
+}
+
+/// The upgrade panel of a 402 page.
+#[derive(Serialize)]
+struct Upgrade {
+    feature: &'static str,
+    pitch: &'static str,
 }
 
 /// Turns error responses into HTML pages or JSON bodies. Runs outside every route, so
@@ -64,6 +67,8 @@ pub async fn render_errors(
     next: Next,
 ) -> Response {
     let wants_json = wants_json(&request);
+    let path_and_query =
+        request.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
     let request_id =
         request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let response = next.run(request).await;
@@ -81,20 +86,27 @@ pub async fn render_errors(
         }
         None => generic_info(status),
     };
+    if wants_json {
+        return json_error(response, &info);
+    }
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
-    if wants_json {
-        let body = serde_json::json!({
-            "error": { "code": info.code, "message": info.message, "fields": info.fields }
-        });
-        parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        return Response::from_parts(parts, Body::from(body.to_string()));
+    if status == StatusCode::UNAUTHORIZED {
+        // Pages that need a login send the browser to it, and back afterwards.
+        let next =
+            url::form_urlencoded::byte_serialize(path_and_query.as_bytes()).collect::<String>();
+        return axum::response::Redirect::to(&format!("/accounts/login?next={next}"))
+            .into_response();
     }
     let page = ErrorPage {
         status: status.as_u16(),
-        title: status.canonical_reason().unwrap_or("Error"),
+        title: match info.upgrade {
+            Some(feature) => feature.title(),
+            None => status.canonical_reason().unwrap_or("Error"),
+        },
         message: &info.message,
         request_id: request_id.as_deref(),
+        upgrade: info.upgrade.map(|f| Upgrade { feature: f.title(), pitch: f.pitch() }),
     };
     let html = state.templates.render("errors/error.html", &page).unwrap_or_else(|error| {
         tracing::error!(error = %format!("{error:#}"), "rendering the error page");
@@ -104,6 +116,17 @@ pub async fn render_errors(
         .headers
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     Response::from_parts(parts, Body::from(html))
+}
+
+/// Replaces the body with `{"error":{"code","message","fields"}}`.
+fn json_error(response: Response, info: &ErrorInfo) -> Response {
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let body = serde_json::json!({
+        "error": { "code": info.code, "message": info.message, "fields": info.fields }
+    });
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    Response::from_parts(parts, Body::from(body.to_string()))
 }
 
 fn is_layer_error(status: StatusCode) -> bool {
@@ -124,10 +147,11 @@ fn generic_info(status: StatusCode) -> ErrorInfo {
             ("method_not_allowed", "That method is not allowed here.")
         }
         StatusCode::NOT_FOUND => ("not_found", "We could not find that page."),
+        StatusCode::FORBIDDEN => ("forbidden", "You are not allowed to do that."),
         s if s.is_server_error() => ("internal", "Something went wrong on our side."),
         _ => ("bad_request", "The request could not be understood."),
     };
-    ErrorInfo { code, message: message.to_owned(), fields: Default::default() }
+    ErrorInfo { code, message: message.to_owned(), fields: Default::default(), upgrade: None }
 }
 
 /// API paths and clients that prefer JSON get JSON errors.

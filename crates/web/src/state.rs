@@ -8,6 +8,7 @@ use portico_domain::Clock;
 use portico_jobs::Queue;
 use portico_store::Db;
 
+use crate::limits::Counters;
 use crate::render::Templates;
 
 /// Everything handlers share.
@@ -19,6 +20,8 @@ pub struct App {
     pub queue: Queue,
     pub templates: Templates,
     pub clock: Arc<dyn Clock>,
+    /// Rate-limit counters (Redis when configured, else the database).
+    pub counters: Counters,
 }
 
 impl App {
@@ -29,7 +32,11 @@ impl App {
         queue: Queue,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
-        Ok(Self { config, db, queue, templates: Templates::load()?, clock })
+        let counters = match queue.redis() {
+            Some(conn) => Counters::Redis { conn, namespace: config.queue.namespace.clone() },
+            None => Counters::Database(db.clone()),
+        };
+        Ok(Self { config, db, queue, templates: Templates::load()?, clock, counters })
     }
 }
 

@@ -13,10 +13,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn serve(Path(path): Path<String>) -> Result<Response, Error> {
-    let (_, bytes) = crate::embedded::STATIC_FILES
-        .iter()
-        .find(|(name, _)| *name == path)
-        .ok_or(Error::NotFound)?;
+    let bytes = portico_assets::static_file(&path).ok_or(Error::NotFound)?;
     let content_type = match path.rsplit('.').next() {
         Some("css") => "text/css; charset=utf-8",
         Some("js") => "text/javascript; charset=utf-8",
@@ -31,7 +28,7 @@ async fn serve(Path(path): Path<String>) -> Result<Response, Error> {
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
         ],
-        *bytes,
+        bytes,
     )
         .into_response())
 }

@@ -1,15 +1,26 @@
 //! Route areas. Each exposes `router()`; this module merges them.
 
+mod accounts;
+mod api;
+mod app;
 mod assets;
 mod health;
 mod home;
+mod portal;
 
 use axum::Router;
 
 use crate::{AppState, Error};
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(health::router()).merge(home::router()).merge(assets::router())
+    Router::new()
+        .merge(accounts::router())
+        .merge(api::router())
+        .merge(app::router())
+        .merge(portal::router())
+        .merge(health::router())
+        .merge(home::router())
+        .merge(assets::router())
 }
 
 /// Every unknown path.

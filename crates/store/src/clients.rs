@@ -1,0 +1,285 @@
+//! A tenant's clients. Every query is scoped by the tenant id.
+
+use portico_domain::{ClientId, TenantId, UserId};
+use sqlx::{Any, FromRow};
+
+use crate::{Db, Tx};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct Client {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub user_id: Option<i64>,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub address: String,
+    pub notes: String,
+    pub portal_login_disabled: i64,
+    pub can_self_reschedule: i64,
+    pub created_at: i64,
+}
+
+impl Client {
+    pub fn id(&self) -> ClientId {
+        ClientId(self.id)
+    }
+
+    pub fn login_disabled(&self) -> bool {
+        self.portal_login_disabled != 0
+    }
+}
+
+const COLUMNS: &str = "id, tenant_id, user_id, name, email, phone, address, notes, \
+                       portal_login_disabled, can_self_reschedule, created_at";
+
+/// The editable fields of a client.
+#[derive(Debug, Clone, Default)]
+pub struct ClientFields {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub address: String,
+    pub notes: String,
+    pub can_self_reschedule: bool,
+}
+
+pub async fn insert(
+    tx: &mut Tx,
+    tenant: TenantId,
+    fields: &ClientFields,
+    user: Option<UserId>,
+    now: i64,
+) -> anyhow::Result<ClientId> {
+    let id: i64 = sqlx::query_scalar(
+        "insert into clients (tenant_id, user_id, name, email, phone, address, notes, \
+         can_self_reschedule, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) returning id",
+    )
+    .bind(tenant.0)
+    .bind(user.map(|u| u.0))
+    .bind(&fields.name)
+    .bind(&fields.email)
+    .bind(&fields.phone)
+    .bind(&fields.address)
+    .bind(&fields.notes)
+    .bind(i64::from(fields.can_self_reschedule))
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(ClientId(id))
+}
+
+pub async fn update(
+    db: &Db,
+    tenant: TenantId,
+    id: ClientId,
+    fields: &ClientFields,
+    now: i64,
+) -> anyhow::Result<bool> {
+    let result = sqlx::query(
+        "update clients set name = $1, email = $2, phone = $3, address = $4, notes = $5, \
+         can_self_reschedule = $6, updated_at = $7 where id = $8 and tenant_id = $9",
+    )
+    .bind(&fields.name)
+    .bind(&fields.email)
+    .bind(&fields.phone)
+    .bind(&fields.address)
+    .bind(&fields.notes)
+    .bind(i64::from(fields.can_self_reschedule))
+    .bind(now)
+    .bind(id.0)
+    .bind(tenant.0)
+    .execute(db.pool())
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// What a client may change about themselves in the portal.
+pub async fn update_contact(
+    db: &Db,
+    tenant: TenantId,
+    id: ClientId,
+    name: &str,
+    phone: &str,
+    address: &str,
+    now: i64,
+) -> anyhow::Result<bool> {
+    let result = sqlx::query(
+        "update clients set name = $1, phone = $2, address = $3, updated_at = $4 \
+         where id = $5 and tenant_id = $6",
+    )
+    .bind(name)
+    .bind(phone)
+    .bind(address)
+    .bind(now)
+    .bind(id.0)
+    .bind(tenant.0)
+    .execute(db.pool())
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn get(db: &Db, tenant: TenantId, id: ClientId) -> anyhow::Result<Option<Client>> {
+    Ok(sqlx::query_as::<Any, Client>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from clients where id = $1 and tenant_id = $2"
+    )))
+    .bind(id.0)
+    .bind(tenant.0)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
+/// The user's client record at the tenant.
+pub async fn for_user(db: &Db, tenant: TenantId, user: UserId) -> anyhow::Result<Option<Client>> {
+    Ok(sqlx::query_as::<Any, Client>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from clients where tenant_id = $1 and user_id = $2"
+    )))
+    .bind(tenant.0)
+    .bind(user.0)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
+/// Lists clients, optionally filtered by a search over name, email and phone.
+pub async fn search(
+    db: &Db,
+    tenant: TenantId,
+    query: &str,
+    limit: i64,
+) -> anyhow::Result<Vec<Client>> {
+    let pattern = format!("%{}%", query.trim().to_lowercase().replace(['%', '_'], ""));
+    Ok(sqlx::query_as::<Any, Client>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from clients where tenant_id = $1 and \
+         (lower(name) like $2 or lower(email) like $2 or phone like $2) \
+         order by lower(name), id limit $3"
+    )))
+    .bind(tenant.0)
+    .bind(pattern)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// Links a login to the client record (after the person proved they own the email).
+/// `false` if the user already has another client record at this tenant.
+pub async fn link_user(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: ClientId,
+    user: UserId,
+    now: i64,
+) -> anyhow::Result<bool> {
+    let other: i64 = sqlx::query_scalar(
+        "select count(*) from clients where tenant_id = $1 and user_id = $2 and id <> $3",
+    )
+    .bind(tenant.0)
+    .bind(user.0)
+    .bind(id.0)
+    .fetch_one(&mut **tx)
+    .await?;
+    if other > 0 {
+        return Ok(false);
+    }
+    let result = sqlx::query(
+        "update clients set user_id = $1, portal_login_disabled = 0, updated_at = $2 \
+         where id = $3 and tenant_id = $4",
+    )
+    .bind(user.0)
+    .bind(now)
+    .bind(id.0)
+    .bind(tenant.0)
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn set_login_disabled(
+    db: &Db,
+    tenant: TenantId,
+    id: ClientId,
+    disabled: bool,
+    now: i64,
+) -> anyhow::Result<bool> {
+    let result = sqlx::query(
+        "update clients set portal_login_disabled = $1, updated_at = $2 where id = $3 and tenant_id = $4",
+    )
+    .bind(i64::from(disabled))
+    .bind(now)
+    .bind(id.0)
+    .bind(tenant.0)
+    .execute(db.pool())
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Unlinks the login from the client record; returns the user it was linked to.
+pub async fn unlink_user(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: ClientId,
+    now: i64,
+) -> anyhow::Result<Option<UserId>> {
+    let user: Option<Option<i64>> =
+        sqlx::query_scalar("select user_id from clients where id = $1 and tenant_id = $2")
+            .bind(id.0)
+            .bind(tenant.0)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let Some(Some(user)) = user else { return Ok(None) };
+    sqlx::query(
+        "update clients set user_id = null, portal_login_disabled = 0, updated_at = $1 \
+         where id = $2 and tenant_id = $3",
+    )
+    .bind(now)
+    .bind(id.0)
+    .bind(tenant.0)
+    .execute(&mut **tx)
+    .await?;
+    Ok(Some(UserId(user)))
+}
+
+/// A provider the user is a client of, for `/portal`.
+#[derive(Debug, Clone, FromRow)]
+pub struct Provider {
+    pub slug: String,
+    pub name: String,
+}
+
+pub async fn providers_of(db: &Db, user: UserId) -> anyhow::Result<Vec<Provider>> {
+    Ok(sqlx::query_as::<Any, Provider>(
+        "select t.slug, t.name from clients c join tenants t on t.id = c.tenant_id \
+         where c.user_id = $1 and c.portal_login_disabled = 0 and t.portal_enabled = 1 \
+         order by t.name",
+    )
+    .bind(user.0)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// Every client record linked to the user, across tenants.
+pub async fn records_of_user(db: &Db, user: UserId) -> anyhow::Result<Vec<Client>> {
+    Ok(sqlx::query_as::<Any, Client>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from clients where user_id = $1"
+    )))
+    .bind(user.0)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// The oldest client record at the tenant with this email and no login yet.
+pub async fn unlinked_with_email(
+    db: &Db,
+    tenant: TenantId,
+    email: &str,
+) -> anyhow::Result<Option<ClientId>> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "select id from clients where tenant_id = $1 and lower(email) = lower($2) and user_id is null \
+         order by id limit 1",
+    )
+    .bind(tenant.0)
+    .bind(email)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(id.map(ClientId))
+}

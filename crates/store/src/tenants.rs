@@ -1,0 +1,252 @@
+//! Tenants (businesses) and memberships (owners and staff logins).
+
+use chrono::{DateTime, Utc};
+use portico_domain::accounts::{Role, Slug};
+use portico_domain::plans::Plan;
+use portico_domain::{TenantId, UserId};
+use sqlx::{Any, FromRow};
+
+use crate::{Db, Tx};
+
+/// A tenant as stored.
+#[derive(Debug, Clone, FromRow)]
+pub struct TenantRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub timezone: String,
+    pub currency: String,
+    pub plan: String,
+    pub pro_until: Option<i64>,
+    pub portal_enabled: i64,
+    pub created_at: i64,
+}
+
+/// A tenant with typed fields.
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub slug: String,
+    pub name: String,
+    pub timezone: chrono_tz::Tz,
+    pub currency: String,
+    pub plan: Plan,
+    pub pro_until: Option<DateTime<Utc>>,
+    pub portal_enabled: bool,
+}
+
+impl Tenant {
+    /// The plan in force at `now`.
+    pub fn effective_plan(&self, now: DateTime<Utc>) -> Plan {
+        Plan::effective(self.plan, self.pro_until, now)
+    }
+}
+
+impl TryFrom<TenantRow> for Tenant {
+    type Error = anyhow::Error;
+
+    fn try_from(row: TenantRow) -> anyhow::Result<Self> {
+        Ok(Self {
+            id: TenantId(row.id),
+            timezone: row
+                .timezone
+                .parse()
+                .map_err(|_| anyhow::anyhow!("tenant {} has a bad time zone", row.slug))?,
+            slug: row.slug,
+            name: row.name,
+            currency: row.currency,
+            plan: Plan::parse(&row.plan).unwrap_or(Plan::Free),
+            pro_until: row.pro_until.and_then(|ts| DateTime::from_timestamp(ts, 0)),
+            portal_enabled: row.portal_enabled != 0,
+        })
+    }
+}
+
+const COLUMNS: &str =
+    "id, slug, name, timezone, currency, plan, pro_until, portal_enabled, created_at";
+
+/// What sign-up or the operator provides.
+#[derive(Debug, Clone)]
+pub struct NewTenant<'a> {
+    pub slug: &'a Slug,
+    pub name: &'a str,
+    pub timezone: chrono_tz::Tz,
+    pub currency: &'a str,
+    pub plan: Plan,
+    pub pro_until: Option<DateTime<Utc>>,
+}
+
+/// Inserts a tenant; `None` if the slug is taken.
+pub async fn insert(
+    tx: &mut Tx,
+    new: &NewTenant<'_>,
+    now: i64,
+) -> anyhow::Result<Option<TenantId>> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "insert into tenants (slug, name, timezone, currency, plan, pro_until, portal_enabled, \
+         created_at, updated_at) values ($1, $2, $3, $4, $5, $6, 1, $7, $7) \
+         on conflict (slug) do nothing returning id",
+    )
+    .bind(new.slug.as_str())
+    .bind(new.name)
+    .bind(new.timezone.name())
+    .bind(new.currency)
+    .bind(new.plan.as_str())
+    .bind(new.pro_until.map(|t| t.timestamp()))
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(id.map(TenantId))
+}
+
+pub async fn by_slug(db: &Db, slug: &str) -> anyhow::Result<Option<Tenant>> {
+    let row = sqlx::query_as::<Any, TenantRow>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from tenants where slug = $1"
+    )))
+    .bind(slug)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(Tenant::try_from).transpose()
+}
+
+pub async fn by_id(db: &Db, id: TenantId) -> anyhow::Result<Option<Tenant>> {
+    let row = sqlx::query_as::<Any, TenantRow>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from tenants where id = $1"
+    )))
+    .bind(id.0)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(Tenant::try_from).transpose()
+}
+
+pub async fn slug_taken(db: &Db, slug: &str) -> anyhow::Result<bool> {
+    let n: i64 = sqlx::query_scalar("select count(*) from tenants where slug = $1")
+        .bind(slug)
+        .fetch_one(db.pool())
+        .await?;
+    Ok(n > 0)
+}
+
+pub async fn list(db: &Db) -> anyhow::Result<Vec<Tenant>> {
+    let rows = sqlx::query_as::<Any, TenantRow>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from tenants order by slug"
+    )))
+    .fetch_all(db.pool())
+    .await?;
+    rows.into_iter().map(Tenant::try_from).collect()
+}
+
+pub async fn set_plan(
+    db: &Db,
+    id: TenantId,
+    plan: Plan,
+    pro_until: Option<DateTime<Utc>>,
+    now: i64,
+) -> anyhow::Result<()> {
+    sqlx::query("update tenants set plan = $1, pro_until = $2, updated_at = $3 where id = $4")
+        .bind(plan.as_str())
+        .bind(pro_until.map(|t| t.timestamp()))
+        .bind(now)
+        .bind(id.0)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Editable business settings.
+#[derive(Debug, Clone)]
+pub struct Settings<'a> {
+    pub name: &'a str,
+    pub timezone: chrono_tz::Tz,
+    pub currency: &'a str,
+    pub portal_enabled: bool,
+}
+
+pub async fn update_settings(
+    db: &Db,
+    id: TenantId,
+    s: &Settings<'_>,
+    now: i64,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "update tenants set name = $1, timezone = $2, currency = $3, portal_enabled = $4, \
+         updated_at = $5 where id = $6",
+    )
+    .bind(s.name)
+    .bind(s.timezone.name())
+    .bind(s.currency)
+    .bind(i64::from(s.portal_enabled))
+    .bind(now)
+    .bind(id.0)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+pub async fn add_member(
+    tx: &mut Tx,
+    tenant: TenantId,
+    user: UserId,
+    role: Role,
+    now: i64,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "insert into memberships (tenant_id, user_id, role, created_at) values ($1, $2, $3, $4) \
+         on conflict (tenant_id, user_id) do update set role = excluded.role",
+    )
+    .bind(tenant.0)
+    .bind(user.0)
+    .bind(role.as_str())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The user's role at the tenant, if they are a member.
+pub async fn role_of(db: &Db, tenant: TenantId, user: UserId) -> anyhow::Result<Option<Role>> {
+    let role: Option<String> =
+        sqlx::query_scalar("select role from memberships where tenant_id = $1 and user_id = $2")
+            .bind(tenant.0)
+            .bind(user.0)
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(role.as_deref().and_then(Role::parse))
+}
+
+/// A tenant the user works at, for the tenant switcher.
+#[derive(Debug, Clone, FromRow)]
+pub struct Workplace {
+    pub slug: String,
+    pub name: String,
+    pub role: String,
+}
+
+pub async fn workplaces(db: &Db, user: UserId) -> anyhow::Result<Vec<Workplace>> {
+    Ok(sqlx::query_as::<Any, Workplace>(
+        "select t.slug, t.name, m.role from memberships m join tenants t on t.id = m.tenant_id \
+         where m.user_id = $1 order by t.name",
+    )
+    .bind(user.0)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// A team member as the owner sees it.
+#[derive(Debug, Clone, FromRow)]
+pub struct Member {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+}
+
+pub async fn members(db: &Db, tenant: TenantId) -> anyhow::Result<Vec<Member>> {
+    Ok(sqlx::query_as::<Any, Member>(
+        "select u.id as user_id, u.name, u.email, m.role from memberships m \
+         join users u on u.id = m.user_id where m.tenant_id = $1 order by m.role desc, u.name",
+    )
+    .bind(tenant.0)
+    .fetch_all(db.pool())
+    .await?)
+}

@@ -1,0 +1,126 @@
+//! What every page shows around its content: who is logged in, the CSRF token for forms,
+//! flash messages, and the navigation of the current area.
+
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use crate::auth::{ClientScope, PortalVisitor, TenantScope, Viewer};
+use crate::csrf::session_error;
+use crate::{AppState, Error};
+
+const FLASH: &str = "flash";
+
+/// A one-time message shown on the next page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flash {
+    pub kind: &'static str,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct StoredFlash {
+    kind: String,
+    text: String,
+}
+
+/// Queues a message for the next page this session sees.
+pub async fn flash(
+    session: &Session,
+    kind: &'static str,
+    text: impl Into<String>,
+) -> Result<(), Error> {
+    let mut list: Vec<serde_json::Value> =
+        session.get(FLASH).await.map_err(session_error)?.unwrap_or_default();
+    list.push(serde_json::json!({ "kind": kind, "text": text.into() }));
+    session.insert(FLASH, list).await.map_err(session_error)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UserView {
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TenantNav {
+    pub slug: String,
+    pub name: String,
+    pub is_owner: bool,
+    pub plan: &'static str,
+}
+
+/// The page frame, embedded as `chrome` in every page context.
+#[derive(Debug, Clone, Serialize)]
+pub struct Chrome {
+    pub user: Option<UserView>,
+    pub csrf: String,
+    pub flashes: Vec<Flash>,
+    /// Set in the provider dashboard.
+    pub tenant: Option<TenantNav>,
+    /// Set in a client portal: the provider's slug and name.
+    pub portal: Option<TenantNav>,
+}
+
+impl Chrome {
+    /// The frame for public and account pages.
+    pub async fn new(viewer: &Viewer) -> Result<Self, Error> {
+        let csrf = crate::csrf::token(&viewer.session).await?;
+        let stored: Vec<StoredFlash> =
+            viewer.session.remove(FLASH).await.map_err(session_error)?.unwrap_or_default();
+        let flashes = stored
+            .into_iter()
+            .map(|f| Flash {
+                kind: match f.kind.as_str() {
+                    "error" => "error",
+                    _ => "info",
+                },
+                text: f.text,
+            })
+            .collect();
+        Ok(Self {
+            user: viewer
+                .user
+                .as_ref()
+                .map(|u| UserView { name: u.name.clone(), email: u.email.clone() }),
+            csrf,
+            flashes,
+            tenant: None,
+            portal: None,
+        })
+    }
+
+    /// The frame for the provider dashboard.
+    pub async fn app(scope: &TenantScope, state: &AppState) -> Result<Self, Error> {
+        let mut chrome = Self::new(&scope.viewer).await?;
+        chrome.tenant = Some(TenantNav {
+            slug: scope.tenant.slug.clone(),
+            name: scope.tenant.name.clone(),
+            is_owner: scope.role == portico_domain::accounts::Role::Owner,
+            plan: scope.plan(state).as_str(),
+        });
+        Ok(chrome)
+    }
+
+    /// The frame for a client portal.
+    pub async fn portal(visitor: &PortalVisitor) -> Result<Self, Error> {
+        let mut chrome = Self::new(&visitor.viewer).await?;
+        chrome.portal = Some(TenantNav {
+            slug: visitor.tenant.slug.clone(),
+            name: visitor.tenant.name.clone(),
+            is_owner: false,
+            plan: "",
+        });
+        Ok(chrome)
+    }
+
+    pub async fn client(scope: &ClientScope) -> Result<Self, Error> {
+        let mut chrome = Self::new(&scope.viewer).await?;
+        chrome.portal = Some(TenantNav {
+            slug: scope.tenant.slug.clone(),
+            name: scope.tenant.name.clone(),
+            is_owner: false,
+            plan: "",
+        });
+        Ok(chrome)
+    }
+}

@@ -1,0 +1,182 @@
+//! Business settings (name, time zone, currency, client portal on/off) and API tokens.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use portico_domain::ApiTokenId;
+use portico_domain::accounts;
+use portico_store::tenants::{self, Settings};
+use portico_store::tokens;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::OwnerScope;
+use crate::chrome::{Chrome, flash};
+use crate::error::FieldErrors;
+use crate::forms::{Check, see_other};
+use crate::{AppState, Error};
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct SettingsForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    timezone: String,
+    #[serde(default)]
+    currency: String,
+    #[serde(default)]
+    portal_enabled: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TokenRow {
+    id: i64,
+    name: String,
+    created_at: i64,
+    last_used_at: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct SettingsPage<'a> {
+    chrome: Chrome,
+    form: &'a SettingsForm,
+    errors: &'a FieldErrors,
+    timezones: Vec<&'static str>,
+    currencies: &'static [&'static str],
+    tokens: Vec<TokenRow>,
+    /// A token just created, shown this once.
+    new_token: Option<String>,
+    tz: String,
+}
+
+async fn render(
+    state: &AppState,
+    scope: &OwnerScope,
+    form: &SettingsForm,
+    errors: &FieldErrors,
+    new_token: Option<String>,
+) -> Result<Response, Error> {
+    let tokens = tokens::list_api_tokens(&state.db, scope.id())
+        .await?
+        .into_iter()
+        .map(|t| TokenRow {
+            id: t.id,
+            name: t.name,
+            created_at: t.created_at,
+            last_used_at: t.last_used_at,
+        })
+        .collect();
+    let page = SettingsPage {
+        chrome: Chrome::app(scope, state).await?,
+        form,
+        errors,
+        timezones: chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect(),
+        currencies: accounts::CURRENCIES,
+        tokens,
+        new_token,
+        tz: scope.tenant.timezone.name().to_owned(),
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, state.templates.page("app/settings.html", &page)).into_response())
+}
+
+fn current(scope: &OwnerScope) -> SettingsForm {
+    SettingsForm {
+        name: scope.tenant.name.clone(),
+        timezone: scope.tenant.timezone.name().to_owned(),
+        currency: scope.tenant.currency.clone(),
+        portal_enabled: scope.tenant.portal_enabled.then(|| "on".to_owned()),
+    }
+}
+
+pub async fn show(State(state): State<AppState>, scope: OwnerScope) -> Result<Response, Error> {
+    render(&state, &scope, &current(&scope), &FieldErrors::new(), None).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    scope: OwnerScope,
+    Form(form): Form<SettingsForm>,
+) -> Result<Response, Error> {
+    let mut check = Check::default();
+    let name = check.field("name", accounts::parse_name(&form.name));
+    let timezone = check.field("timezone", accounts::parse_timezone(&form.timezone));
+    let currency = check.field("currency", accounts::parse_currency(&form.currency));
+    let (Some(name), Some(timezone), Some(currency), true) =
+        (name, timezone, currency, check.is_ok())
+    else {
+        return render(&state, &scope, &form, &check.errors, None).await;
+    };
+    let settings =
+        Settings { name: &name, timezone, currency, portal_enabled: form.portal_enabled.is_some() };
+    tenants::update_settings(&state.db, scope.id(), &settings, state.clock.now_ts()).await?;
+    let detail = format!(
+        "name={name} timezone={} currency={currency} portal={}",
+        timezone.name(),
+        settings.portal_enabled
+    );
+    state
+        .audit(
+            &scope.viewer,
+            Some(scope.id()),
+            Some(scope.user.id()),
+            "tenant.settings_changed",
+            detail,
+        )
+        .await?;
+    flash(&scope.viewer.session, "info", "Settings saved.").await?;
+    Ok(see_other(&format!("/app/{}/settings", scope.tenant.slug)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    name: String,
+}
+
+/// Creates an API token and shows it once, on this response (it is stored hashed).
+pub async fn create_token(
+    State(state): State<AppState>,
+    scope: OwnerScope,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, Error> {
+    let mut check = Check::default();
+    let Some(name) = check.field("token_name", accounts::parse_name(&form.name)) else {
+        return render(&state, &scope, &current(&scope), &check.errors, None).await;
+    };
+    let (id, token) =
+        tokens::create_api_token(&state.db, scope.id(), &name, state.clock.now_ts()).await?;
+    state
+        .audit(
+            &scope.viewer,
+            Some(scope.id()),
+            Some(scope.user.id()),
+            "api_token.created",
+            format!("#{id} {name}"),
+        )
+        .await?;
+    render(&state, &scope, &current(&scope), &FieldErrors::new(), Some(token)).await
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    scope: OwnerScope,
+    Path((_, id)): Path<(String, i64)>,
+) -> Result<Response, Error> {
+    if !tokens::revoke_api_token(&state.db, scope.id(), ApiTokenId(id), state.clock.now_ts())
+        .await?
+    {
+        return Err(Error::NotFound);
+    }
+    state
+        .audit(
+            &scope.viewer,
+            Some(scope.id()),
+            Some(scope.user.id()),
+            "api_token.revoked",
+            format!("#{id}"),
+        )
+        .await?;
+    flash(&scope.viewer.session, "info", "Token revoked.").await?;
+    Ok(see_other(&format!("/app/{}/settings", scope.tenant.slug)))
+}

@@ -1,0 +1,62 @@
+//! The list of portals a login belongs to, and a portal's home page.
+
+use axum::extract::State;
+use axum::response::Response;
+use portico_store::clients;
+use serde::Serialize;
+
+use crate::auth::{PortalVisitor, Viewer};
+use crate::chrome::Chrome;
+use crate::{AppState, Error};
+
+#[derive(Serialize)]
+struct Provider {
+    slug: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct IndexPage {
+    chrome: Chrome,
+    providers: Vec<Provider>,
+}
+
+pub async fn index(State(state): State<AppState>, viewer: Viewer) -> Result<Response, Error> {
+    let user = viewer.require_user()?;
+    let providers = clients::providers_of(&state.db, user.id())
+        .await?
+        .into_iter()
+        .map(|p| Provider { slug: p.slug, name: p.name })
+        .collect();
+    let page = IndexPage { chrome: Chrome::new(&viewer).await?, providers };
+    Ok(state.templates.page("portal/index.html", &page))
+}
+
+#[derive(Serialize)]
+struct ClientView {
+    name: String,
+    email: String,
+    phone: String,
+    address: String,
+}
+
+#[derive(Serialize)]
+struct HomePage {
+    chrome: Chrome,
+    /// None: the login is not linked to a client profile here.
+    client: Option<ClientView>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    visitor: PortalVisitor,
+) -> Result<Response, Error> {
+    let client = visitor.client.as_ref().map(|c| ClientView {
+        name: c.name.clone(),
+        email: c.email.clone(),
+        phone: c.phone.clone(),
+        address: c.address.clone(),
+    });
+    let page = HomePage { chrome: Chrome::portal(&visitor).await?, client };
+    Ok(state.templates.page("portal/home.html", &page))
+}

@@ -1,0 +1,19 @@
+//! `/portal` and `/portal/{tenant}/…`: the branded client portal.
+
+mod home;
+mod profile;
+mod register;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/portal", get(home::index))
+        .route("/portal/{tenant}", get(home::show))
+        .route("/portal/{tenant}/register", get(register::show).post(register::create))
+        .route("/portal/{tenant}/join", post(register::join))
+        .route("/portal/{tenant}/profile", get(profile::show).post(profile::update))
+}

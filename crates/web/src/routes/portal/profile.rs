@@ -1,0 +1,99 @@
+//! The client's own contact details.
+
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use portico_domain::accounts;
+use portico_store::clients;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::ClientScope;
+use crate::chrome::{Chrome, flash};
+use crate::error::FieldErrors;
+use crate::forms::{Check, see_other};
+use crate::{AppState, Error};
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    address: String,
+}
+
+#[derive(Serialize)]
+struct ProfilePage<'a> {
+    chrome: Chrome,
+    email: String,
+    form: &'a ProfileForm,
+    errors: &'a FieldErrors,
+}
+
+async fn render(
+    state: &AppState,
+    scope: &ClientScope,
+    form: &ProfileForm,
+    errors: &FieldErrors,
+) -> Result<Response, Error> {
+    let page = ProfilePage {
+        chrome: Chrome::client(scope).await?,
+        email: scope.client.email.clone(),
+        form,
+        errors,
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, state.templates.page("portal/profile.html", &page)).into_response())
+}
+
+pub async fn show(State(state): State<AppState>, scope: ClientScope) -> Result<Response, Error> {
+    let form = ProfileForm {
+        name: scope.client.name.clone(),
+        phone: scope.client.phone.clone(),
+        address: scope.client.address.clone(),
+    };
+    render(&state, &scope, &form, &FieldErrors::new()).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    scope: ClientScope,
+    Form(form): Form<ProfileForm>,
+) -> Result<Response, Error> {
+    let mut check = Check::default();
+    let name = check.field("name", accounts::parse_name(&form.name));
+    let phone = form.phone.trim();
+    if phone.len() > 40 || !phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) {
+        check.fail("phone", "Use digits, spaces and + - ( ) only.");
+    }
+    if form.address.chars().count() > 500 {
+        check.fail("address", "Use at most 500 characters.");
+    }
+    let (Some(name), true) = (name, check.is_ok()) else {
+        return render(&state, &scope, &form, &check.errors).await;
+    };
+    let now = state.clock.now_ts();
+    clients::update_contact(
+        &state.db,
+        scope.tenant.id,
+        scope.client.id(),
+        &name,
+        phone,
+        form.address.trim(),
+        now,
+    )
+    .await?;
+    state
+        .audit(
+            &scope.viewer,
+            Some(scope.tenant.id),
+            Some(scope.user.id()),
+            "client.profile_updated",
+            format!("#{}", scope.client.id),
+        )
+        .await?;
+    flash(&scope.viewer.session, "info", "Your details are saved.").await?;
+    Ok(see_other(&format!("/portal/{}/profile", scope.tenant.slug)))
+}
