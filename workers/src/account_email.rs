@@ -101,14 +101,7 @@ pub async fn run(deps: &Deps, job: AccountEmail) -> Result<(), JobError> {
     };
     context["link"] = json!(deps.absolute(&link_path));
     let email = deps.render_email(template, &to, &context)?;
-    deps.mailer.send(&email).await.map_err(|error| {
-        let error_text = error.to_string();
-        if error.is_transient() {
-            JobError::Transient(anyhow::anyhow!(error_text))
-        } else {
-            JobError::Permanent(anyhow::anyhow!(error_text))
-        }
-    })
+    Ok(deps.mailer.send(&email).await?)
 }
 
 fn kind(job: &AccountEmail) -> &'static str {

@@ -4,6 +4,8 @@
 //! Every handler is idempotent: delivery is at-least-once.
 
 pub mod account_email;
+pub mod booking_notice;
+pub mod maintenance;
 pub mod monitor;
 pub mod ping;
 
@@ -11,7 +13,7 @@ use std::sync::Arc;
 
 use portico_config::{AccountSettings, Config};
 use portico_domain::Clock;
-use portico_integrations::mail::{Email, Mailer};
+use portico_integrations::mail::{Email, MailError, Mailer};
 use portico_store::Db;
 
 pub use monitor::{WorkerSettings, run};
@@ -88,6 +90,13 @@ pub enum JobError {
     Permanent(anyhow::Error),
 }
 
+impl From<MailError> for JobError {
+    fn from(error: MailError) -> Self {
+        let text = anyhow::anyhow!(error.to_string());
+        if error.is_transient() { Self::Transient(text) } else { Self::Permanent(text) }
+    }
+}
+
 impl From<anyhow::Error> for JobError {
     fn from(error: anyhow::Error) -> Self {
         Self::Transient(error)
@@ -105,6 +114,12 @@ pub async fn dispatch(deps: &Deps, queue: &str, payload: &str) -> Result<(), Job
         }
         portico_jobs::AccountEmail::QUEUE => {
             account_email::run(deps, serde_json::from_str(payload).map_err(decode)?).await
+        }
+        portico_jobs::BookingNotice::QUEUE => {
+            booking_notice::run(deps, serde_json::from_str(payload).map_err(decode)?).await
+        }
+        portico_jobs::Maintenance::QUEUE => {
+            maintenance::run(deps, serde_json::from_str(payload).map_err(decode)?).await
         }
         other => Err(JobError::Permanent(anyhow::anyhow!("no handler for queue `{other}`"))),
     }

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use apalis::layers::retry::HasherRng;
 use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff as _};
 use apalis::prelude::*;
-use portico_jobs::{AccountEmail, Job, Ping, Queue, Relay};
+use portico_jobs::{AccountEmail, BookingNotice, Job, Maintenance, Ping, Queue, Relay};
 use tokio_util::sync::CancellationToken;
 
 use crate::{Deps, JobError};
@@ -22,6 +22,32 @@ pub struct WorkerSettings {
     pub max_attempts: usize,
     pub poll_interval: Duration,
     pub relay_batch: u32,
+    /// How often this process enqueues the `maintenance` job.
+    pub maintenance_interval: Duration,
+}
+
+/// Enqueues `maintenance` every `every` (the first one after one period) until shutdown. Several worker processes
+/// may each do so: the job is idempotent.
+async fn schedule(deps: Deps, every: Duration, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            _ = tick.tick() => {
+                let result = async {
+                    let mut tx = deps.db.begin().await?;
+                    portico_jobs::enqueue(&mut tx, &Maintenance::default(), deps.clock.now_ts()).await?;
+                    tx.commit().await?;
+                    anyhow::Ok(())
+                }
+                .await;
+                if let Err(error) = result {
+                    tracing::warn!(error = %format!("{error:#}"), "could not schedule maintenance");
+                }
+            }
+        }
+    }
 }
 
 /// Unique name of this process's workers and relay.
@@ -65,6 +91,24 @@ pub async fn run(
         &name,
         |d, j| async move { crate::account_email::run(&d, j).await },
     )?;
+    let monitor = register::<BookingNotice, _, _>(
+        monitor,
+        &queue,
+        &deps,
+        &settings,
+        &name,
+        |d, j| async move { crate::booking_notice::run(&d, j).await },
+    )?;
+    let monitor = register::<Maintenance, _, _>(
+        monitor,
+        &queue,
+        &deps,
+        &settings,
+        &name,
+        |d, j| async move { crate::maintenance::run(&d, j).await },
+    )?;
+    let scheduler =
+        tokio::spawn(schedule(deps.clone(), settings.maintenance_interval, shutdown.clone()));
     tracing::info!(worker = %name, queue = queue.backend_name(), "workers started");
 
     let signal = {
@@ -78,6 +122,7 @@ pub async fn run(
     let requested = shutdown.is_cancelled();
     shutdown.cancel();
     relay_task.await.context("outbox relay panicked")?;
+    scheduler.await.context("scheduler panicked")?;
     match (result, requested) {
         (Ok(()), true) => {
             tracing::info!(worker = %name, "workers stopped");

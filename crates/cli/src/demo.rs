@@ -1,8 +1,15 @@
 //! Demo data for `portico demo`, seeded once on first start.
 
-use chrono::Utc;
+use chrono::{Duration, Utc};
 use portico_domain::accounts::{Email, Role};
+use portico_domain::schedule::{LocalMinutes, local_instant};
+use portico_domain::{ClientId, TenantId};
+use portico_store::blocks::{self, BlockFields, CapacityFields};
+use portico_store::bookings::{self, Actor, NewBooking, Party, Slot};
+use portico_store::catalog::{self, Mode, Service, ServiceFields};
 use portico_store::clients::{self, ClientFields};
+use portico_store::hours::{self, HourRange};
+use portico_store::staff::{self, StaffFields};
 use portico_store::{Db, tenants};
 
 use crate::operator::{CreateTenant, PlanArg, create_tenant, ensure_user};
@@ -48,7 +55,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<bool> {
         notes: "Two spaniels, Biscuit and Pickle. Key under the mat.".into(),
         can_self_reschedule: true,
     };
-    clients::insert(&mut tx, tenant, &jo, Some(client_user), now).await?;
+    let jo = clients::insert(&mut tx, tenant, &jo, Some(client_user), now).await?;
     let priya = ClientFields {
         name: "Priya Shah".into(),
         email: "priya@example.com".into(),
@@ -59,7 +66,190 @@ pub async fn seed(db: &Db) -> anyhow::Result<bool> {
     };
     clients::insert(&mut tx, tenant, &priya, None, now).await?;
     tx.commit().await?;
+    seed_schedule(db, tenant, jo).await?;
     Ok(true)
+}
+
+fn service(
+    code: &str,
+    name: &str,
+    description: &str,
+    minutes: u32,
+    price: i64,
+    mode: Mode,
+    order: i64,
+) -> ServiceFields {
+    ServiceFields {
+        code: code.into(),
+        name: name.into(),
+        description: description.into(),
+        duration_minutes: minutes,
+        buffer_before_minutes: 0,
+        buffer_after_minutes: if mode == Mode::Slot { 15 } else { 0 },
+        price_minor: price,
+        currency: "GBP".into(),
+        mode,
+        active: true,
+        display_order: order,
+    }
+}
+
+/// Services, hours, a week of timetable blocks from today, and a few bookings.
+async fn seed_schedule(db: &Db, tenant: TenantId, jo: ClientId) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let ts = now.timestamp();
+    let insert = async |fields: ServiceFields| -> anyhow::Result<Service> {
+        catalog::insert(db, tenant, &fields, ts)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("service exists"))
+    };
+    let walk = insert(service(
+        "walk",
+        "Group walk",
+        "An hour in the park with a small group.",
+        60,
+        1500,
+        Mode::Block,
+        1,
+    ))
+    .await?;
+    let daycare = insert(service(
+        "daycare",
+        "Day care",
+        "A full day of play and naps.",
+        480,
+        3500,
+        Mode::Block,
+        2,
+    ))
+    .await?;
+    let solo = insert(service(
+        "solo",
+        "Solo walk",
+        "One-to-one walk, 45 minutes.",
+        45,
+        2200,
+        Mode::Slot,
+        3,
+    ))
+    .await?;
+    let groom =
+        insert(service("groom", "Grooming", "Wash, brush and nail trim.", 90, 4500, Mode::Slot, 4))
+            .await?;
+    catalog::set_default(db, tenant, "walk", 60, "Standard walk").await?;
+    catalog::set_default(db, tenant, "daycare", 480, "").await?;
+
+    // The owner's hours (Monday to Saturday) and one staff member who walks and grooms.
+    let weekdays = |start: i64, end: i64| -> Vec<HourRange> {
+        (1..=6)
+            .map(|weekday| HourRange { weekday, start_minute: start * 60, end_minute: end * 60 })
+            .collect()
+    };
+    hours::replace_weekly(db, tenant, None, &weekdays(8, 18)).await?;
+    let sam = staff::insert(
+        db,
+        tenant,
+        &StaffFields {
+            name: "Sam Lee".into(),
+            email: STAFF.0.into(),
+            bio: "Groomer and walker, great with nervous dogs.".into(),
+            active: true,
+            services: vec![solo.id, groom.id],
+            ..StaffFields::default()
+        },
+        ts,
+    )
+    .await?;
+    hours::replace_weekly(db, tenant, Some(sam), &weekdays(9, 17)).await?;
+    if let Some(user) = portico_store::users::by_email(db, &Email::parse(STAFF.0)?).await? {
+        let mut tx = db.begin().await?;
+        staff::link_user(&mut tx, tenant, sam, user.id(), ts).await?;
+        tx.commit().await?;
+    }
+
+    // A week of blocks: a morning run and an afternoon run with walk places, day care all day.
+    let tenant_row =
+        tenants::by_id(db, tenant).await?.ok_or_else(|| anyhow::anyhow!("tenant vanished"))?;
+    let today = now.with_timezone(&tenant_row.timezone).date_naive();
+    let block =
+        |date, start: u16, end: u16, label: &str, capacities: Vec<CapacityFields>| BlockFields {
+            date,
+            start_minute: start * 60,
+            end_minute: end * 60,
+            label: label.into(),
+            capacities,
+        };
+    let places = |service: &Service, capacity| CapacityFields {
+        service_id: service.id,
+        capacity,
+        allow_overlap: false,
+    };
+    let mut first_morning = None;
+    for day in 0..7 {
+        let date = today + Duration::days(day);
+        let morning = blocks::insert(
+            db,
+            tenant,
+            &block(date, 7, 10, "Morning Run", vec![places(&walk, 6)]),
+            ts,
+        )
+        .await?;
+        blocks::insert(
+            db,
+            tenant,
+            &block(date, 13, 15, "Afternoon Run", vec![places(&walk, 4)]),
+            ts,
+        )
+        .await?;
+        blocks::insert(db, tenant, &block(date, 8, 17, "Day care", vec![places(&daycare, 8)]), ts)
+            .await?;
+        if day == 1 {
+            first_morning = Some((date, morning));
+        }
+    }
+
+    // Jo has a walk tomorrow morning and a solo walk the day after; a guest booked day care.
+    let book = async |service: &Service, slot: Slot, party: Party| {
+        let new = NewBooking {
+            service,
+            slot,
+            party,
+            notes: String::new(),
+            hold_token: None,
+            actor: Actor::System,
+        };
+        bookings::create(db, &tenant_row, &new, now, |_| Ok(Vec::new())).await
+    };
+    if let Some((date, morning)) = first_morning {
+        let start = local_instant(tenant_row.timezone, date, LocalMinutes::new(7 * 60)?);
+        book(&walk, Slot { start, staff: None, block: Some(morning) }, Party::Client(jo)).await?;
+        let solo_start = local_instant(
+            tenant_row.timezone,
+            date + Duration::days(1),
+            LocalMinutes::new(11 * 60)?,
+        );
+        // Ignore a weekend or closed day: the demo still has its blocks.
+        let _ = book(
+            &solo,
+            Slot { start: solo_start, staff: Some(sam), block: None },
+            Party::Client(jo),
+        )
+        .await;
+        let care = blocks::between(db, tenant, date, date, ts)
+            .await?
+            .into_iter()
+            .find(|b| b.label == "Day care");
+        if let Some(care) = care {
+            let start = local_instant(tenant_row.timezone, date, LocalMinutes::new(8 * 60)?);
+            let guest = Party::Guest {
+                name: "Sam Guest".into(),
+                email: "guest@example.com".into(),
+                phone: "+44 7700 900789".into(),
+            };
+            book(&daycare, Slot { start, staff: None, block: Some(care.id) }, guest).await?;
+        }
+    }
+    Ok(())
 }
 
 /// How to log in, printed at start-up.
@@ -71,6 +261,7 @@ pub fn banner(public_url: &url::Url) -> String {
          owner   {}  /  {}   (provider dashboard: {base}/app/{SLUG})\n  \
          staff   {}  /  {}\n  \
          client  {}  /  {}   (client portal: {base}/portal/{SLUG})\n\n\
+         Public booking page: {base}/book/{SLUG}\n\n\
          Emails are written to <data dir>/mail/ as .eml files. Stop with Ctrl-C.\n",
         OWNER.0, OWNER.1, STAFF.0, STAFF.1, CLIENT.0, CLIENT.1
     )

@@ -51,6 +51,7 @@ pub fn worker_settings(config: &Config) -> WorkerSettings {
         max_attempts: config.queue.max_attempts,
         poll_interval: config.queue.poll_interval(),
         relay_batch: config.queue.relay_batch,
+        maintenance_interval: Duration::from_secs(config.queue.maintenance_secs),
     }
 }
 

@@ -118,6 +118,8 @@ pub struct RateLimitSettings {
     pub reset_per_account: u32,
     pub reset_per_ip: u32,
     pub register_per_ip: u32,
+    pub booking_per_ip: u32,
+    pub availability_per_ip: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -143,6 +145,7 @@ pub struct QueueSettings {
     pub relay_batch: u32,
     pub concurrency: usize,
     pub max_attempts: usize,
+    pub maintenance_secs: u64,
 }
 
 impl QueueSettings {
@@ -331,6 +334,7 @@ fn resolve(raw: Raw) -> Result<Config, ConfigError> {
     check_positive("queue.relay_batch", u64::from(raw.queue.relay_batch))?;
     check_positive("queue.concurrency", raw.queue.concurrency as u64)?;
     check_positive("queue.max_attempts", raw.queue.max_attempts as u64)?;
+    check_positive("queue.maintenance_secs", raw.queue.maintenance_secs)?;
     check_positive("sessions.client_idle_minutes", raw.sessions.client_idle_minutes)?;
     check_positive("sessions.staff_idle_minutes", raw.sessions.staff_idle_minutes)?;
     check_positive("sessions.absolute_hours", raw.sessions.absolute_hours)?;

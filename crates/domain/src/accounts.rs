@@ -110,6 +110,26 @@ pub fn parse_name(input: &str) -> Result<String, Invalid> {
     Ok(name.to_owned())
 }
 
+/// A phone number as people type it: digits, spaces and `+ - ( ) .`, at most 40 characters.
+/// Empty is allowed (use [`parse_required_phone`] where one is needed).
+pub fn parse_phone(input: &str) -> Result<String, Invalid> {
+    let phone = input.trim();
+    if phone.len() > 40 || !phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) {
+        return Err(Invalid("Use digits, spaces and + - ( ) only."));
+    }
+    Ok(phone.to_owned())
+}
+
+/// Like [`parse_phone`], but a number must be given.
+pub fn parse_required_phone(input: &str) -> Result<String, Invalid> {
+    match parse_phone(input)? {
+        phone if phone.is_empty() => {
+            Err(Invalid("Enter a phone number (digits, spaces and + - ( ) only)."))
+        }
+        phone => Ok(phone),
+    }
+}
+
 /// An IANA time zone name such as `Europe/London`.
 pub fn parse_timezone(input: &str) -> Result<chrono_tz::Tz, Invalid> {
     input.trim().parse().map_err(|_| Invalid("Choose a time zone from the list."))
@@ -186,6 +206,10 @@ mod tests {
         assert_eq!(parse_timezone("Europe/London").unwrap(), chrono_tz::Europe::London);
         assert!(parse_timezone("Mars/Olympus").is_err());
         assert_eq!(parse_currency("gbp").unwrap(), "GBP");
+        assert_eq!(parse_phone(" +44 (0)7700 900-123 ").unwrap(), "+44 (0)7700 900-123");
+        assert_eq!(parse_phone("").unwrap(), "");
+        assert!(parse_phone("call me").is_err());
+        assert!(parse_required_phone(" ").is_err());
         assert!(parse_currency("XXX").is_err());
     }
 }

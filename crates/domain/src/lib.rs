@@ -6,6 +6,8 @@ pub mod clock;
 pub mod ids;
 pub mod password;
 pub mod plans;
+pub mod policy;
+pub mod recurrence;
 pub mod schedule;
 
 pub use clock::{Clock, SystemClock};

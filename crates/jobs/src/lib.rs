@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 
 use portico_store::{Tx, outbox};
 
-pub use payloads::{AccountEmail, Ping};
+pub use payloads::{AccountEmail, BookingNotice, Maintenance, Ping};
 pub use queue::Queue;
 pub use relay::Relay;
 

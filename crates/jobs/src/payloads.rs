@@ -35,3 +35,26 @@ pub enum AccountEmail {
 impl Job for AccountEmail {
     const QUEUE: &'static str = "account_email";
 }
+
+/// A booking was confirmed, cancelled or rescheduled: email the client or guest (a guest's
+/// email carries a fresh manage link), the provider, and the staff member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingNotice {
+    pub tenant_id: i64,
+    pub booking_id: i64,
+    /// `confirmed`, `cancelled` or `rescheduled`.
+    pub event: String,
+}
+
+impl Job for BookingNotice {
+    const QUEUE: &'static str = "booking_notice";
+}
+
+/// Periodic upkeep: purge expired holds, sessions and rate-limit windows; book recurring-series
+/// occurrences up to the rolling horizon. Idempotent; every worker process schedules it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Maintenance {}
+
+impl Job for Maintenance {
+    const QUEUE: &'static str = "maintenance";
+}

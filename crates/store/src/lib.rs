@@ -4,12 +4,19 @@
 //! folders; every query in this crate is written once and runs on both.
 
 pub mod audit;
+pub mod availability;
+pub mod blocks;
+pub mod bookings;
+pub mod catalog;
 pub mod clients;
+pub mod hours;
 pub mod outbox;
 pub mod pings;
 pub mod rate_limits;
 pub mod schema;
+pub mod series;
 pub mod sessions;
+pub mod staff;
 pub mod tenants;
 pub mod tokens;
 pub mod users;

@@ -15,6 +15,13 @@ pub struct OutboxRow {
     pub created_at: i64,
 }
 
+/// A job to write to the outbox with some other change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewJob {
+    pub queue: &'static str,
+    pub payload: String,
+}
+
 /// Writes a job for `queue` inside the caller's transaction.
 pub async fn insert(tx: &mut Tx, queue: &str, payload: &str, now: i64) -> anyhow::Result<i64> {
     let id: i64 = sqlx::query_scalar(

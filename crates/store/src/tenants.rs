@@ -20,6 +20,11 @@ pub struct TenantRow {
     pub pro_until: Option<i64>,
     pub portal_enabled: i64,
     pub created_at: i64,
+    pub slot_interval_minutes: i64,
+    pub min_notice_minutes: i64,
+    pub max_advance_days: i64,
+    pub hold_minutes: i64,
+    pub cancel_cutoff_hours: i64,
 }
 
 /// A tenant with typed fields.
@@ -33,6 +38,22 @@ pub struct Tenant {
     pub plan: Plan,
     pub pro_until: Option<DateTime<Utc>>,
     pub portal_enabled: bool,
+    pub scheduling: Scheduling,
+}
+
+/// A tenant's booking rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scheduling {
+    /// Grid of start times in slot mode.
+    pub slot_interval_minutes: u32,
+    /// Earliest booking: this long after now.
+    pub min_notice_minutes: u32,
+    /// Latest booking: this many days ahead.
+    pub max_advance_days: u32,
+    /// How long a checkout hold keeps its place.
+    pub hold_minutes: u32,
+    /// Clients and guests may cancel or reschedule until this long before the start.
+    pub cancel_cutoff_hours: u32,
 }
 
 impl Tenant {
@@ -58,12 +79,48 @@ impl TryFrom<TenantRow> for Tenant {
             plan: Plan::parse(&row.plan).unwrap_or(Plan::Free),
             pro_until: row.pro_until.and_then(|ts| DateTime::from_timestamp(ts, 0)),
             portal_enabled: row.portal_enabled != 0,
+            scheduling: Scheduling {
+                slot_interval_minutes: clamp(row.slot_interval_minutes),
+                min_notice_minutes: clamp(row.min_notice_minutes),
+                max_advance_days: clamp(row.max_advance_days),
+                hold_minutes: clamp(row.hold_minutes),
+                cancel_cutoff_hours: clamp(row.cancel_cutoff_hours),
+            },
         })
     }
 }
 
-const COLUMNS: &str =
-    "id, slug, name, timezone, currency, plan, pro_until, portal_enabled, created_at";
+fn clamp(value: i64) -> u32 {
+    u32::try_from(value.max(0)).unwrap_or(u32::MAX)
+}
+
+const COLUMNS: &str = "id, slug, name, timezone, currency, plan, pro_until, portal_enabled, \
+                       created_at, slot_interval_minutes, min_notice_minutes, max_advance_days, \
+                       hold_minutes, cancel_cutoff_hours";
+
+/// Saves the booking rules.
+pub async fn update_scheduling(
+    db: &Db,
+    id: TenantId,
+    s: &Scheduling,
+    now: i64,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "update tenants set slot_interval_minutes = $1, min_notice_minutes = $2, \
+         max_advance_days = $3, hold_minutes = $4, cancel_cutoff_hours = $5, updated_at = $6 \
+         where id = $7",
+    )
+    .bind(i64::from(s.slot_interval_minutes))
+    .bind(i64::from(s.min_notice_minutes))
+    .bind(i64::from(s.max_advance_days))
+    .bind(i64::from(s.hold_minutes))
+    .bind(i64::from(s.cancel_cutoff_hours))
+    .bind(now)
+    .bind(id.0)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
 
 /// What sign-up or the operator provides.
 #[derive(Debug, Clone)]

@@ -168,6 +168,7 @@ impl TestApp {
             max_attempts: 3,
             poll_interval: config.queue.poll_interval(),
             relay_batch: config.queue.relay_batch,
+            maintenance_interval: Duration::from_secs(config.queue.maintenance_secs),
         };
         let join = tokio::spawn(portico_workers::run(
             self.deps(),

@@ -1,10 +1,12 @@
 //! Test support for Portico (dev-only): the backend matrix, a fresh database per test, a
 //! [`TestApp`] served on `127.0.0.1:0`, a clock tests can move, and synchronous job draining.
 
+mod api;
 mod app;
 mod backend;
 mod browser;
 mod clock;
+mod fixtures;
 mod seed;
 mod smtp;
 

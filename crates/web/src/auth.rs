@@ -8,7 +8,7 @@ use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams};
 use axum::http::header;
 use axum::http::request::Parts;
 use portico_domain::accounts::Role;
-use portico_domain::plans::{Feature, Plan};
+use portico_domain::plans::{Feature, Plan, max_active_staff};
 use portico_domain::{TenantId, UserId};
 use portico_store::clients::Client;
 use portico_store::tenants::Tenant;
@@ -171,6 +171,25 @@ fn require_feature(tenant: &Tenant, state: &AppState, feature: Feature) -> Resul
     } else {
         Err(Error::PlanRequired(feature))
     }
+}
+
+/// Refuses adding a staff login to `tenant` unless its plan has room: 402 without the staff
+/// feature, 409 `staff_limit` at the plan's limit. Sending and accepting a team invitation
+/// both check, so invitations sent while there was room cannot exceed the limit later.
+pub async fn require_staff_room(state: &AppState, tenant: &Tenant) -> Result<(), Error> {
+    require_feature(tenant, state, Feature::Staff)?;
+    let staff = tenants::members(&state.db, tenant.id)
+        .await?
+        .into_iter()
+        .filter(|m| m.role == Role::Staff.as_str())
+        .count();
+    if staff >= max_active_staff(tenant.effective_plan(state.clock.now())) {
+        return Err(Error::Conflict {
+            code: "staff_limit",
+            message: "This plan's staff limit is reached.".into(),
+        });
+    }
+    Ok(())
 }
 
 impl FromRequestParts<AppState> for TenantScope {

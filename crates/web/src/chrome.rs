@@ -59,6 +59,8 @@ pub struct Chrome {
     pub tenant: Option<TenantNav>,
     /// Set in a client portal: the provider's slug and name.
     pub portal: Option<TenantNav>,
+    /// Set on a public booking page.
+    pub booking: Option<TenantNav>,
 }
 
 impl Chrome {
@@ -86,6 +88,7 @@ impl Chrome {
             flashes,
             tenant: None,
             portal: None,
+            booking: None,
         })
     }
 

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use portico_domain::plans::Feature;
+use portico_store::bookings::BookingError;
 
 /// Field name → message, for forms and JSON 422s.
 pub type FieldErrors = BTreeMap<String, String>;
@@ -112,6 +113,26 @@ impl IntoResponse for Error {
         }
         response.extensions_mut().insert(self.info());
         response
+    }
+}
+
+impl From<BookingError> for Error {
+    fn from(error: BookingError) -> Self {
+        match error {
+            BookingError::Unavailable => Self::Conflict {
+                code: "unavailable",
+                message: "That time is no longer available.".into(),
+            },
+            BookingError::HoldInvalid => Self::Conflict {
+                code: "hold_expired",
+                message: "Your reservation has expired; please choose a time again.".into(),
+            },
+            BookingError::NotFound => Self::NotFound,
+            BookingError::InvalidState(message) => {
+                Self::Conflict { code: "invalid_state", message: message.into() }
+            }
+            BookingError::Other(error) => Self::Internal(error),
+        }
     }
 }
 

@@ -76,6 +76,25 @@ impl AppState {
     }
 }
 
+/// The peer address of the request (behind a proxy, the proxy's).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or(IpAddr::from([127, 0, 0, 1]), |info| info.0.ip());
+        Ok(Self(ip))
+    }
+}
+
 /// The client's IP as a rate-limit subject.
 pub fn ip_subject(ip: IpAddr) -> String {
     match ip {

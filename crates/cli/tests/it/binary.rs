@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use portico_testkit::{Backend, PgDatabase, backends, redis_url, wait_for};
 
-fn portico(data_dir: &Path) -> Command {
+pub(crate) fn portico(data_dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_portico"));
     // Start from a clean environment so the developer's variables do not leak in.
     for (key, _) in std::env::vars() {
@@ -19,16 +19,16 @@ fn portico(data_dir: &Path) -> Command {
     command
 }
 
-fn run(command: &mut Command) -> Output {
+pub(crate) fn run(command: &mut Command) -> Output {
     command.stdin(Stdio::null()).output().expect("run portico")
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// A `portico` process killed when dropped.
-struct Running(Child);
+pub(crate) struct Running(pub(crate) Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -37,13 +37,13 @@ impl Drop for Running {
     }
 }
 
-fn spawn(command: &mut Command) -> Running {
+pub(crate) fn spawn(command: &mut Command) -> Running {
     Running(
         command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap(),
     )
 }
 
-async fn ready(port: u16) -> reqwest::Response {
+pub(crate) async fn ready(port: u16) -> reqwest::Response {
     wait_for("/readyz to answer 200", Duration::from_secs(60), || async move {
         let response = reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await.ok()?;
         (response.status() == 200).then_some(response)

@@ -2,7 +2,22 @@
 //! HTTP test runs on each backend of the matrix (`portico_testkit::matrix`).
 
 mod accounts;
+mod agenda;
+mod availability;
 mod binary;
+mod booking_api;
+mod booking_pages;
+mod booking_race;
+mod clients;
+mod hours;
 mod http;
+mod operator;
+mod plans;
+mod portal_booking;
 mod queue;
+mod series;
+mod services;
+mod staff;
 mod store;
+mod tenancy;
+mod timetable;

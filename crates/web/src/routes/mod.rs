@@ -4,9 +4,12 @@ mod accounts;
 mod api;
 mod app;
 mod assets;
+pub mod book;
+mod catalog_input;
 mod health;
 mod home;
 mod portal;
+pub mod series_input;
 
 use axum::Router;
 
@@ -18,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .merge(api::router())
         .merge(app::router())
         .merge(portal::router())
+        .merge(book::router())
         .merge(health::router())
         .merge(home::router())
         .merge(assets::router())

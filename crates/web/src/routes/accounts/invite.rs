@@ -9,7 +9,7 @@ use portico_domain::accounts::{self, Email, Role};
 use portico_domain::password::check_password;
 use portico_domain::{ClientId, TenantId};
 use portico_store::tokens::{self, Link, Purpose};
-use portico_store::{audit, clients, tenants, users};
+use portico_store::{audit, clients, staff, tenants, users};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{self, Viewer};
@@ -146,7 +146,15 @@ pub async fn accept(
     let tenant_id = TenantId(link.tenant_id.ok_or_else(invalid_link)?);
     let tenant = tenants::by_id(&state.db, tenant_id).await?.ok_or_else(invalid_link)?;
     let destination = if purpose == Purpose::StaffInvite {
-        tenants::add_member(&mut tx, tenant_id, user_id, Role::Staff, now).await?;
+        // A member keeps their role (an owner accepting is not demoted to staff); anyone else
+        // joins only while the plan has room. Refusing rolls the whole acceptance back.
+        if tenants::role_of(&state.db, tenant_id, user_id).await?.is_none() {
+            auth::require_staff_room(&state, &tenant).await?;
+            tenants::add_member(&mut tx, tenant_id, user_id, Role::Staff, now).await?;
+        }
+        // The invitation carries no staff id: the login is linked to the staff member of this
+        // tenant whose email is the invited address (the first without a login), if any.
+        staff::link_user_by_email(&mut tx, tenant_id, email.as_str(), user_id, now).await?;
         format!("/app/{}", tenant.slug)
     } else {
         let client = ClientId(link.client_id.ok_or_else(invalid_link)?);

@@ -77,8 +77,12 @@ pub async fn create(
     };
     // Verify against a dummy hash when there is no account, so both cases take as long.
     let ok = auth::passwords_match(&form.password, user.as_ref()).await;
+    // A failure against an existing account is recorded as that account's, so it shows in
+    // the audit log of the businesses it works for. The answer is the same either way.
+    let attempted = user.as_ref().map(users::User::id);
     let Some(user) = user.filter(|_| ok) else {
-        state.audit(&viewer, None, None, "login.failure", form.email.trim().to_lowercase()).await?;
+        let typed = form.email.trim().to_lowercase();
+        state.audit(&viewer, None, attempted, "login.failure", typed).await?;
         return failed(&state, &viewer, &form, BAD_LOGIN).await;
     };
     if login_disabled_everywhere(&state, &user).await? {

@@ -1,17 +1,51 @@
 //! `/api/v1/{tenant}/…`: the provider API, authenticated with a bearer token of the tenant.
 //! Errors are `{"error":{"code","message","fields"}}`.
 
+mod availability;
+mod blocks;
+mod bookings;
 mod clients;
+mod hours;
+mod openapi;
+mod services;
+mod staff;
 mod team;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/openapi.json", get(openapi::document))
+        .route("/api/v1/{tenant}/holds", post(bookings::create_hold))
+        .route("/api/v1/{tenant}/bookings", get(bookings::index).post(bookings::create))
+        .route("/api/v1/{tenant}/bookings/{id}", get(bookings::show))
+        .route("/api/v1/{tenant}/bookings/{id}/cancel", post(bookings::cancel))
+        .route("/api/v1/{tenant}/bookings/{id}/reschedule", post(bookings::reschedule))
         .route("/api/v1/{tenant}/clients", get(clients::index))
         .route("/api/v1/{tenant}/clients/{id}", get(clients::show))
         .route("/api/v1/{tenant}/team", get(team::index))
+        .route("/api/v1/{tenant}/availability", get(availability::index))
+        .route("/api/v1/{tenant}/hours", get(hours::show).put(hours::update))
+        .route("/api/v1/{tenant}/staff/{id}/hours", get(hours::staff_show).put(hours::staff_update))
+        .route("/api/v1/{tenant}/time-off", get(hours::time_off_index).post(hours::time_off_create))
+        .route("/api/v1/{tenant}/time-off/{id}", axum::routing::delete(hours::time_off_delete))
+        .route("/api/v1/{tenant}/blocks", get(blocks::index).post(blocks::create))
+        .route("/api/v1/{tenant}/blocks/copy", post(blocks::copy))
+        .route(
+            "/api/v1/{tenant}/blocks/{id}",
+            get(blocks::show).patch(blocks::update).delete(blocks::delete),
+        )
+        .route("/api/v1/{tenant}/services", get(services::index).post(services::create))
+        .route(
+            "/api/v1/{tenant}/services/{code}",
+            get(services::show).patch(services::update).delete(services::delete),
+        )
+        .route("/api/v1/{tenant}/staff", get(staff::index).post(staff::create))
+        .route(
+            "/api/v1/{tenant}/staff/{id}",
+            get(staff::show).patch(staff::update).delete(staff::delete),
+        )
 }

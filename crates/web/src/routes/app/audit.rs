@@ -2,7 +2,8 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use portico_store::audit;
+use portico_domain::UserId;
+use portico_store::{audit, tenants};
 use serde::Serialize;
 
 use crate::auth::OwnerScope;
@@ -25,9 +26,32 @@ struct AuditPage {
     lines: Vec<Line>,
 }
 
+/// Lines shown at most.
+const LIMIT: i64 = 500;
+
+/// Account events: recorded without a tenant (a login is not tied to one business), and shown
+/// in the log of every business whose team the actor is on.
+const ACCOUNT_EVENTS: &[&str] = &[
+    "login.success",
+    "login.failure",
+    "login.refused",
+    "logout.everywhere",
+    "password.changed",
+    "password.reset_requested",
+    "password.reset",
+    "email.verified",
+];
+
 pub async fn index(State(state): State<AppState>, scope: OwnerScope) -> Result<Response, Error> {
-    let lines = audit::for_tenant(&state.db, scope.id(), 500)
-        .await?
+    let mut lines = audit::for_tenant(&state.db, scope.id(), LIMIT).await?;
+    for member in tenants::members(&state.db, scope.id()).await? {
+        let events = audit::for_actor(&state.db, UserId(member.user_id), LIMIT).await?;
+        lines.extend(events.into_iter().filter(|l| ACCOUNT_EVENTS.contains(&l.action.as_str())));
+    }
+    lines.sort_by_key(|l| std::cmp::Reverse(l.id));
+    lines.dedup_by_key(|l| l.id);
+    lines.truncate(LIMIT as usize);
+    let lines = lines
         .into_iter()
         .map(|l| Line {
             created_at: l.created_at,

@@ -99,10 +99,7 @@ impl ClientForm {
         let mut check = Check::default();
         let name = check.field("name", accounts::parse_name(&self.name));
         let email = check.field("email", Email::parse(&self.email));
-        let phone = self.phone.trim();
-        if phone.len() > 40 || !phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) {
-            check.fail("phone", "Use digits, spaces and + - ( ) only.");
-        }
+        let phone = check.field("phone", accounts::parse_phone(&self.phone)).unwrap_or_default();
         if self.address.chars().count() > 500 {
             check.fail("address", "Use at most 500 characters.");
         }

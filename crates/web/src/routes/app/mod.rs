@@ -1,10 +1,16 @@
 //! `/app/{tenant}/…`: the provider dashboard. Every handler takes a verified scope.
 
 mod audit;
+mod bookings;
 mod clients;
 mod dashboard;
+pub(super) mod hours;
+mod series;
+mod services;
 mod settings;
+mod staff;
 mod team;
+pub(super) mod timetable;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -15,6 +21,16 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/app", get(dashboard::switcher))
         .route("/app/{tenant}", get(dashboard::show))
+        .route("/app/{tenant}/bookings", get(bookings::agenda::index))
+        .route("/app/{tenant}/bookings/new", get(bookings::new::new).post(bookings::new::create))
+        .route("/app/{tenant}/bookings/{id}", get(bookings::detail::show))
+        .route("/app/{tenant}/bookings/{id}/complete", post(bookings::detail::complete))
+        .route("/app/{tenant}/bookings/{id}/no-show", post(bookings::detail::no_show))
+        .route("/app/{tenant}/bookings/{id}/cancel", post(bookings::detail::cancel))
+        .route(
+            "/app/{tenant}/bookings/{id}/reschedule",
+            get(bookings::detail::options).post(bookings::detail::reschedule),
+        )
         .route("/app/{tenant}/clients", get(clients::index))
         .route("/app/{tenant}/clients/new", get(clients::new).post(clients::create))
         .route("/app/{tenant}/clients/{id}", get(clients::show).post(clients::update))
@@ -22,10 +38,35 @@ pub fn router() -> Router<AppState> {
         .route("/app/{tenant}/clients/{id}/disable-login", post(clients::disable_login))
         .route("/app/{tenant}/clients/{id}/enable-login", post(clients::enable_login))
         .route("/app/{tenant}/clients/{id}/remove-login", post(clients::remove_login))
+        .route("/app/{tenant}/clients/{id}/series", get(series::index).post(series::create))
+        .route("/app/{tenant}/series/{id}/cancel", post(series::cancel))
         .route("/app/{tenant}/settings", get(settings::show).post(settings::update))
         .route("/app/{tenant}/settings/tokens", post(settings::create_token))
         .route("/app/{tenant}/settings/tokens/{id}/revoke", post(settings::revoke_token))
         .route("/app/{tenant}/audit", get(audit::index))
         .route("/app/{tenant}/team", get(team::index))
+        .route("/app/{tenant}/services", get(services::index))
+        .route("/app/{tenant}/services/new", get(services::new).post(services::create))
+        .route("/app/{tenant}/services/defaults", post(services::set_default))
+        .route("/app/{tenant}/services/{code}", get(services::show).post(services::update))
+        .route("/app/{tenant}/services/{code}/delete", post(services::delete))
+        .route("/app/{tenant}/staff", get(staff::index))
+        .route("/app/{tenant}/staff/new", get(staff::new).post(staff::create))
+        .route("/app/{tenant}/staff/{id}", get(staff::show).post(staff::update))
+        .route("/app/{tenant}/staff/{id}/delete", post(staff::delete))
+        .route("/app/{tenant}/staff/{id}/move", post(staff::reorder))
+        .route("/app/{tenant}/staff/{id}/invite", post(staff::invite))
         .route("/app/{tenant}/team/invite", post(team::invite))
+        .route("/app/{tenant}/hours", get(hours::show).post(hours::update))
+        .route("/app/{tenant}/hours/rules", post(hours::update_rules))
+        .route("/app/{tenant}/hours/time-off", post(hours::add_time_off))
+        .route("/app/{tenant}/staff/{id}/hours", get(hours::staff_show).post(hours::staff_update))
+        .route("/app/{tenant}/staff/{id}/hours/time-off", post(hours::staff_add_time_off))
+        .route("/app/{tenant}/time-off/{id}/delete", post(hours::delete_time_off))
+        .route("/app/{tenant}/timetable", get(timetable::show))
+        .route("/app/{tenant}/timetable/blocks", post(timetable::create))
+        .route("/app/{tenant}/timetable/blocks/{id}", post(timetable::update))
+        .route("/app/{tenant}/timetable/blocks/{id}/delete", post(timetable::delete))
+        .route("/app/{tenant}/timetable/copy-yesterday", post(timetable::copy_yesterday))
+        .route("/app/{tenant}/timetable/copy", post(timetable::copy_range))
 }

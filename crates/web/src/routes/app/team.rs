@@ -9,7 +9,7 @@ use portico_jobs::AccountEmail;
 use portico_store::tenants;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{OwnerScope, RequirePlan, StaffGate};
+use crate::auth::{OwnerScope, RequirePlan, StaffGate, require_staff_room};
 use crate::chrome::{Chrome, flash};
 use crate::error::field_error;
 use crate::forms::see_other;
@@ -60,17 +60,7 @@ pub async fn invite(
     Form(form): Form<InviteForm>,
 ) -> Result<Response, Error> {
     let email = Email::parse(&form.email).map_err(|e| field_error("email", e.to_string()))?;
-    let staff = tenants::members(&state.db, scope.id())
-        .await?
-        .into_iter()
-        .filter(|m| m.role == "staff")
-        .count();
-    if staff >= max_active_staff(scope.plan(&state)) {
-        return Err(Error::Conflict {
-            code: "staff_limit",
-            message: "Your plan's staff limit is reached.".into(),
-        });
-    }
+    require_staff_room(&state, &scope.tenant).await?;
     state
         .enqueue(&AccountEmail::StaffInvite {
             tenant_id: scope.id().0,

@@ -5,6 +5,7 @@ use axum::response::Response;
 use portico_store::clients;
 use serde::Serialize;
 
+use super::bookings::{self, BookingRow};
 use crate::auth::{PortalVisitor, Viewer};
 use crate::chrome::Chrome;
 use crate::{AppState, Error};
@@ -45,6 +46,10 @@ struct HomePage {
     chrome: Chrome,
     /// None: the login is not linked to a client profile here.
     client: Option<ClientView>,
+    /// Occupying bookings starting after now, soonest first.
+    upcoming: Vec<BookingRow>,
+    /// Past or cancelled bookings, newest first.
+    recent: Vec<BookingRow>,
 }
 
 pub async fn show(
@@ -57,6 +62,10 @@ pub async fn show(
         phone: c.phone.clone(),
         address: c.address.clone(),
     });
-    let page = HomePage { chrome: Chrome::portal(&visitor).await?, client };
+    let (upcoming, recent) = match &visitor.client {
+        Some(client) => bookings::lists(&state, &visitor.tenant, client).await?,
+        None => (Vec::new(), Vec::new()),
+    };
+    let page = HomePage { chrome: Chrome::portal(&visitor).await?, client, upcoming, recent };
     Ok(state.templates.page("portal/home.html", &page))
 }

@@ -1,8 +1,10 @@
 //! `/portal` and `/portal/{tenant}/…`: the branded client portal.
 
+mod bookings;
 mod home;
 mod profile;
 mod register;
+mod series;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -16,4 +18,7 @@ pub fn router() -> Router<AppState> {
         .route("/portal/{tenant}/register", get(register::show).post(register::create))
         .route("/portal/{tenant}/join", post(register::join))
         .route("/portal/{tenant}/profile", get(profile::show).post(profile::update))
+        .route("/portal/{tenant}/series", get(series::index).post(series::create))
+        .route("/portal/{tenant}/series/{id}/cancel", post(series::cancel))
+        .merge(bookings::router())
 }

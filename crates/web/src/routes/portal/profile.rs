@@ -64,10 +64,7 @@ pub async fn update(
 ) -> Result<Response, Error> {
     let mut check = Check::default();
     let name = check.field("name", accounts::parse_name(&form.name));
-    let phone = form.phone.trim();
-    if phone.len() > 40 || !phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) {
-        check.fail("phone", "Use digits, spaces and + - ( ) only.");
-    }
+    let phone = check.field("phone", accounts::parse_phone(&form.phone)).unwrap_or_default();
     if form.address.chars().count() > 500 {
         check.fail("address", "Use at most 500 characters.");
     }
@@ -80,7 +77,7 @@ pub async fn update(
         scope.tenant.id,
         scope.client.id(),
         &name,
-        phone,
+        &phone,
         form.address.trim(),
         now,
     )

@@ -96,10 +96,7 @@ pub async fn create(
     let mut check = Check::default();
     let name = check.field("name", accounts::parse_name(&form.name));
     let email = check.field("email", Email::parse(&form.email));
-    let phone = form.phone.trim().to_owned();
-    if phone.len() > 40 || !phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) {
-        check.fail("phone", "Use digits, spaces and + - ( ) only.");
-    }
+    let phone = check.field("phone", accounts::parse_phone(&form.phone)).unwrap_or_default();
     check.field("password", check_password(&form.password, &[form.email.trim(), form.name.trim()]));
     let (Some(name), Some(email), true) = (name, email, check.is_ok()) else {
         return render(&state, &viewer, &tenant, &form, &check.errors, false).await;

@@ -1,0 +1,452 @@
+//! Weekly hours, time off and booking rules: the owner's pages and the API.
+
+use portico_domain::plans::Plan;
+use portico_store::catalog::Mode;
+use portico_testkit::{PASSWORD, TestApp, location, matrix};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// An API call with a bearer token; the status and the JSON body (`Null` if none).
+pub(crate) async fn send(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = reqwest::Client::new().request(method, app.url(path)).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("API request");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn hours_rows(app: &TestApp) -> i64 {
+    app.count("select count(*) from weekly_hours").await
+}
+
+#[tokio::test]
+async fn owner_sets_split_weekly_hours_and_sees_field_messages() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.seed_tenant("paws", Plan::Free).await;
+        let browser = app.browser();
+        browser.login(&tenant.owner_email, PASSWORD).await;
+        let page = browser.page("/app/paws/hours").await;
+        assert!(page.contains("Business hours") && page.contains("Monday"));
+
+        let response = browser
+            .post_form(
+                "/app/paws/hours",
+                &[
+                    ("start_1_0", "09:00"),
+                    ("end_1_0", "12:00"),
+                    ("start_1_1", "13:00"),
+                    ("end_1_1", "17:30"),
+                    ("start_7_0", "22:00"),
+                    ("end_7_0", "24:00"),
+                    ("start_3_0", ""),
+                    ("end_3_0", ""),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&response), "/app/paws/hours");
+        assert_eq!(hours_rows(&app).await, 3);
+        let page = browser.page("/app/paws/hours").await;
+        assert!(page.contains("Weekly hours saved."));
+        assert!(page.contains("value=\"17:30\"") && page.contains("value=\"24:00\""));
+
+        for (fields, message) in [
+            (
+                [("start_1_0", "9am"), ("end_1_0", "12:00"), ("start_2_0", ""), ("end_2_0", "")],
+                "Use the 24-hour HH:MM format, e.g. 09:00.",
+            ),
+            (
+                [("start_1_0", "09:00"), ("end_1_0", "25:00"), ("start_2_0", ""), ("end_2_0", "")],
+                "Hours go from 00 to 23",
+            ),
+            (
+                [("start_1_0", "12:00"), ("end_1_0", "09:00"), ("start_2_0", ""), ("end_2_0", "")],
+                "The end must be after the start.",
+            ),
+            (
+                [
+                    ("start_1_0", "09:00"),
+                    ("end_1_0", "12:00"),
+                    ("start_1_1", "11:00"),
+                    ("end_1_1", "14:00"),
+                ],
+                "Overlaps 09:00–12:00 on Monday.",
+            ),
+            (
+                [("start_1_0", "09:00"), ("end_1_0", ""), ("start_2_0", ""), ("end_2_0", "")],
+                "Enter both a start and an end, or neither.",
+            ),
+        ] {
+            let response = browser.post_form("/app/paws/hours", &fields).await;
+            assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{fields:?}");
+            let html = response.text().await.unwrap();
+            assert!(html.contains(message), "{message:?} missing for {fields:?}");
+            assert!(html.contains("nothing was saved"));
+        }
+        // Nothing changed.
+        assert_eq!(hours_rows(&app).await, 3);
+        assert_eq!(app.count("select count(*) from weekly_hours where end_minute = 1440").await, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn owner_sets_booking_rules_within_their_ranges() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.seed_tenant("paws", Plan::Free).await;
+        let browser = app.browser();
+        browser.login(&tenant.owner_email, PASSWORD).await;
+        let response = browser
+            .post_form(
+                "/app/paws/hours/rules",
+                &[
+                    ("slot_interval_minutes", "3"),
+                    ("min_notice_minutes", "-5"),
+                    ("max_advance_days", "731"),
+                    ("hold_minutes", "0"),
+                    ("cancel_cutoff_hours", "lots"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = response.text().await.unwrap();
+        for message in [
+            "Enter a whole number from 5 to 120.",
+            "Enter a whole number from 0 to 10080.",
+            "Enter a whole number from 1 to 730.",
+            "Enter a whole number from 1 to 60.",
+            "Enter a whole number from 0 to 720.",
+        ] {
+            assert!(html.contains(message), "missing {message:?}");
+        }
+        assert_eq!(app.count("select slot_interval_minutes from tenants").await, 15);
+
+        let response = browser
+            .post_form(
+                "/app/paws/hours/rules",
+                &[
+                    ("slot_interval_minutes", "30"),
+                    ("min_notice_minutes", "0"),
+                    ("max_advance_days", "730"),
+                    ("hold_minutes", "5"),
+                    ("cancel_cutoff_hours", "48"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let sql = "select slot_interval_minutes * 1000000 + max_advance_days * 1000 + hold_minutes \
+                   from tenants";
+        assert_eq!(app.count(sql).await, 30_730_005);
+        assert_eq!(app.count("select cancel_cutoff_hours from tenants").await, 48);
+        assert!(browser.page("/app/paws/hours").await.contains("Booking rules saved."));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn time_off_is_added_in_local_time_listed_and_deleted() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.seed_tenant("paws", Plan::Free).await;
+        sqlx::query("update tenants set timezone = 'America/New_York'")
+            .execute(app.db().pool())
+            .await
+            .unwrap();
+        let browser = app.browser();
+        browser.login(&tenant.owner_email, PASSWORD).await;
+
+        let response = browser
+            .post_form(
+                "/app/paws/hours/time-off",
+                &[("start", "2026-12-24T09:00"), ("end", "2026-12-24T08:00"), ("reason", "")],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(response.text().await.unwrap().contains("The end must be after the start."));
+        let response = browser
+            .post_form(
+                "/app/paws/hours/time-off",
+                &[("start", "Christmas"), ("end", "2026-12-26T00:00"), ("reason", "")],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(response.text().await.unwrap().contains("Enter a date and time like"));
+        assert_eq!(app.count("select count(*) from time_off").await, 0);
+
+        let response = browser
+            .post_form(
+                "/app/paws/hours/time-off",
+                &[
+                    ("start", "2026-12-24T09:00"),
+                    ("end", "2026-12-26T00:00"),
+                    ("reason", "Holidays"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        // 09:00 in New York in December is 14:00 UTC.
+        let sql = "select starts_at from time_off where staff_id is null";
+        assert_eq!(app.count(sql).await, 1_798_120_800);
+        let page = browser.page("/app/paws/hours").await;
+        assert!(page.contains("2026-12-24 09:00") && page.contains("Holidays"));
+
+        let id = app.count("select id from time_off").await;
+        let response = browser
+            .post_form(&format!("/app/paws/time-off/{id}/delete"), &[("next", "/app/paws/hours")])
+            .await;
+        assert_eq!(location(&response), "/app/paws/hours");
+        assert_eq!(app.count("select count(*) from time_off").await, 0);
+        let response = browser.post_form(&format!("/app/paws/time-off/{id}/delete"), &[]).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn staff_hours_pages_are_pro_and_stay_inside_the_tenant() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let pro = app.seed_tenant("pro", Plan::Pro).await;
+        let free = app.seed_tenant("free", Plan::Free).await;
+        let walk = app.seed_service(pro.id, "walk", Mode::Slot, 60).await;
+        let sam = app.seed_staff_member(pro.id, "Sam Walker", &[&walk]).await;
+        let other = app.seed_staff_member(free.id, "Kept After Downgrade", &[]).await;
+
+        let owner = app.browser();
+        owner.login(&pro.owner_email, PASSWORD).await;
+        assert!(owner.page("/app/pro/hours").await.contains("Sam Walker"), "staff links");
+        let page = owner.page(&format!("/app/pro/staff/{sam}/hours")).await;
+        assert!(page.contains("Hours of Sam Walker"));
+        let response = owner
+            .post_form(
+                &format!("/app/pro/staff/{sam}/hours"),
+                &[("start_2_0", "08:00"), ("end_2_0", "16:00")],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let sql = format!("select count(*) from weekly_hours where staff_id = {sam}");
+        assert_eq!(app.count(&sql).await, 1);
+        let response = owner
+            .post_form(
+                &format!("/app/pro/staff/{sam}/hours/time-off"),
+                &[("start", "2026-12-10T00:00"), ("end", "2026-12-11T00:00"), ("reason", "Course")],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let sql = format!("select count(*) from time_off where staff_id = {sam}");
+        assert_eq!(app.count(&sql).await, 1);
+        assert!(owner.page(&format!("/app/pro/staff/{sam}/hours")).await.contains("Course"));
+
+        // Another tenant's staff id is not found, and nothing is written.
+        assert_eq!(owner.get(&format!("/app/pro/staff/{other}/hours")).await.status(), 404);
+        let response = owner
+            .post_form(
+                &format!("/app/pro/staff/{other}/hours"),
+                &[("start_2_0", "08:00"), ("end_2_0", "16:00")],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert_eq!(hours_rows(&app).await, 1);
+
+        // On FREE, staff hours are a PRO feature.
+        let owner = app.browser();
+        owner.login(&free.owner_email, PASSWORD).await;
+        let response = owner.get(&format!("/app/free/staff/{other}/hours")).await;
+        assert_eq!(response.status(), StatusCode::PAYMENT_REQUIRED);
+        assert!(response.text().await.unwrap().contains("PRO"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn hours_api_replaces_the_week_and_refuses_bad_ranges() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.seed_tenant("paws", Plan::Free).await;
+        let token = app.api_token(tenant.id).await;
+        let week = json!({"hours": [
+            {"weekday": 1, "start": "13:00", "end": "17:00"},
+            {"weekday": 1, "start": "09:00", "end": "12:00"},
+            {"weekday": 7, "start": "20:00", "end": "24:00"},
+        ]});
+        let (status, body) =
+            send(&app, Method::PUT, "/api/v1/paws/hours", &token, Some(week)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(
+            body["hours"],
+            json!([
+                {"weekday": 1, "start": "09:00", "end": "12:00"},
+                {"weekday": 1, "start": "13:00", "end": "17:00"},
+                {"weekday": 7, "start": "20:00", "end": "24:00"},
+            ])
+        );
+        let (status, got) = app.api_get("/api/v1/paws/hours", Some(&token)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(got["hours"], body["hours"]);
+
+        for (hours, field) in [
+            (json!([{"weekday": 1, "start": "25:00", "end": "26:00"}]), "hours[0].start"),
+            (json!([{"weekday": 1, "start": "9am", "end": "17:00"}]), "hours[0].start"),
+            (json!([{"weekday": 1, "start": "09:00", "end": "5pm"}]), "hours[0].end"),
+            (json!([{"weekday": 1, "start": "17:00", "end": "09:00"}]), "hours[0].end"),
+            (json!([{"weekday": 8, "start": "09:00", "end": "17:00"}]), "hours[0].weekday"),
+            (
+                json!([
+                    {"weekday": 2, "start": "09:00", "end": "17:00"},
+                    {"weekday": 2, "start": "16:00", "end": "18:00"},
+                ]),
+                "hours[1].start",
+            ),
+        ] {
+            let body = Some(json!({ "hours": hours }));
+            let (status, error) = send(&app, Method::PUT, "/api/v1/paws/hours", &token, body).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{hours}");
+            assert_eq!(error["error"]["code"], "invalid");
+            assert!(error["error"]["fields"][field].is_string(), "{field} in {error}");
+        }
+        let (status, _) =
+            send(&app, Method::PUT, "/api/v1/paws/hours", &token, Some(json!({"hours": 3}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(hours_rows(&app).await, 3, "refused weeks change nothing");
+
+        // An empty list closes the business.
+        let body = Some(json!({"hours": []}));
+        let (status, _) = send(&app, Method::PUT, "/api/v1/paws/hours", &token, body).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(hours_rows(&app).await, 0);
+        let (status, _) = app.api_get("/api/v1/paws/hours", None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn staff_hours_api_is_pro_and_404_across_tenants() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let a = app.seed_tenant("alpha", Plan::Pro).await;
+        let b = app.seed_tenant("beta", Plan::Pro).await;
+        let free = app.seed_tenant("free", Plan::Free).await;
+        let sam = app.seed_staff_member(a.id, "Sam", &[]).await;
+        let kept = app.seed_staff_member(free.id, "Kept", &[]).await;
+        let (token_a, token_b, token_free) =
+            (app.api_token(a.id).await, app.api_token(b.id).await, app.api_token(free.id).await);
+        let week = || Some(json!({"hours": [{"weekday": 3, "start": "10:00", "end": "14:00"}]}));
+
+        let path = format!("/api/v1/alpha/staff/{sam}/hours");
+        let (status, body) = send(&app, Method::PUT, &path, &token_a, week()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["staff_id"], sam);
+        assert_eq!(body["hours"][0]["start"], "10:00");
+        let (_, got) = app.api_get(&path, Some(&token_a)).await;
+        assert_eq!(got["hours"], body["hours"]);
+
+        // Tenant B: its own path with A's staff id, or A's path with B's token.
+        let foreign = format!("/api/v1/beta/staff/{sam}/hours");
+        let empty = Some(json!({"hours": []}));
+        for (path, token) in [(&foreign, &token_b), (&path, &token_b)] {
+            let (status, body) = send(&app, Method::PUT, path, token, empty.clone()).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+            assert_eq!(body["error"]["code"], "not_found");
+            assert_eq!(app.api_get(path, Some(token)).await.0, StatusCode::NOT_FOUND);
+        }
+        assert_eq!(hours_rows(&app).await, 1, "A's staff hours unchanged");
+
+        let path = format!("/api/v1/free/staff/{kept}/hours");
+        let (status, body) = send(&app, Method::PUT, &path, &token_free, week()).await;
+        assert_eq!(status, StatusCode::PAYMENT_REQUIRED);
+        assert_eq!(body["error"]["code"], "plan_required");
+        assert_eq!(hours_rows(&app).await, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn time_off_api_creates_lists_and_deletes_inside_the_tenant() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let a = app.seed_tenant("alpha", Plan::Pro).await;
+        let b = app.seed_tenant("beta", Plan::Free).await;
+        let sam = app.seed_staff_member(a.id, "Sam", &[]).await;
+        let (token_a, token_b) = (app.api_token(a.id).await, app.api_token(b.id).await);
+        let entry = |staff: Value, start: &str, end: &str| {
+            Some(json!({"staff_id": staff, "start": start, "end": end, "reason": "Dentist"}))
+        };
+
+        let body = entry(Value::Null, "2026-12-24T09:00:00+00:00", "2026-12-24T12:30:00Z");
+        let (status, owner_off) =
+            send(&app, Method::POST, "/api/v1/alpha/time-off", &token_a, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{owner_off}");
+        assert_eq!(owner_off["staff_id"], Value::Null);
+        assert_eq!(owner_off["start"], "2026-12-24T09:00:00Z");
+        assert_eq!(owner_off["end"], "2026-12-24T12:30:00Z");
+        assert_eq!(owner_off["reason"], "Dentist");
+        let body = entry(json!(sam), "2026-12-10T00:00:00-05:00", "2026-12-11T00:00:00-05:00");
+        let (status, staff_off) =
+            send(&app, Method::POST, "/api/v1/alpha/time-off", &token_a, body).await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(staff_off["staff_id"], sam);
+        assert_eq!(staff_off["start"], "2026-12-10T05:00:00Z");
+
+        let (status, list) = app.api_get("/api/v1/alpha/time-off", Some(&token_a)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(list["time_off"].as_array().unwrap().len(), 2);
+        assert_eq!(list["time_off"][0]["id"], staff_off["id"], "in order of start");
+
+        for (body, field) in [
+            (entry(Value::Null, "2026-12-24T09:00:00Z", "2026-12-24T09:00:00Z"), "end"),
+            (entry(Value::Null, "2026-12-24T09:00:00Z", "2026-12-24T08:00:00Z"), "end"),
+            (entry(Value::Null, "24/12/2026 09:00", "2026-12-24T10:00:00Z"), "start"),
+            (entry(Value::Null, "2026-12-24T25:00:00Z", "2026-12-24T10:00:00Z"), "start"),
+            (Some(json!({"start": "2026-12-24T09:00:00Z"})), "end"),
+        ] {
+            let (status, error) =
+                send(&app, Method::POST, "/api/v1/alpha/time-off", &token_a, body).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(error["error"]["fields"][field].is_string(), "{field}: {error}");
+        }
+
+        // A's staff id from tenant B: not found (B is FREE, so staff is a PRO feature first).
+        let body = entry(json!(sam), "2026-12-24T09:00:00Z", "2026-12-24T10:00:00Z");
+        let (status, error) =
+            send(&app, Method::POST, "/api/v1/beta/time-off", &token_b, body).await;
+        assert_eq!(status, StatusCode::PAYMENT_REQUIRED);
+        assert_eq!(error["error"]["code"], "plan_required");
+        let c = app.seed_tenant("gamma", Plan::Pro).await;
+        let token_c = app.api_token(c.id).await;
+        let body = entry(json!(sam), "2026-12-24T09:00:00Z", "2026-12-24T10:00:00Z");
+        let (status, _) = send(&app, Method::POST, "/api/v1/gamma/time-off", &token_c, body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(app.count("select count(*) from time_off").await, 2);
+        let (_, listed) = app.api_get("/api/v1/gamma/time-off", Some(&token_c)).await;
+        assert_eq!(listed["time_off"], json!([]));
+
+        // Deleting A's entry from C is not found, and it stays.
+        let id = owner_off["id"].as_i64().unwrap();
+        let (status, _) =
+            send(&app, Method::DELETE, &format!("/api/v1/gamma/time-off/{id}"), &token_c, None)
+                .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) =
+            send(&app, Method::DELETE, &format!("/api/v1/alpha/time-off/{id}"), &token_c, None)
+                .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(app.count("select count(*) from time_off").await, 2);
+        let (status, _) =
+            send(&app, Method::DELETE, &format!("/api/v1/alpha/time-off/{id}"), &token_a, None)
+                .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        assert_eq!(app.count("select count(*) from time_off").await, 1);
+    })
+    .await;
+}

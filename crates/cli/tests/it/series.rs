@@ -1,0 +1,322 @@
+//! Recurring series: occurrences hold capacity like bookings, one or the rest can be
+//! cancelled, and the rolling horizon moves forward with the maintenance job.
+
+use chrono::{Duration as Span, TimeZone as _, Utc};
+use portico_domain::plans::Plan;
+use portico_jobs::Maintenance;
+use portico_store::catalog::Mode;
+use portico_testkit::{PASSWORD, TestApp, location, matrix};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn occurrences(app: &TestApp, status: &str) -> i64 {
+    sqlx::query_scalar("select count(*) from bookings where series_id is not null and status = $1")
+        .bind(status)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap()
+}
+
+async fn book(app: &TestApp, token: &str, start: &str) -> (StatusCode, Value) {
+    let response = app
+        .client
+        .post(app.url("/api/v1/paws/bookings"))
+        .bearer_auth(token)
+        .json(&json!({ "service": "walk", "start": start, "guest": { "name": "One-off", "email": "o@example.com", "phone": "1" } }))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_series_blocks_its_slots_and_cancelling_frees_them() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.seed_tenant("paws", Plan::Free).await;
+        app.seed_service(tenant.id, "walk", Mode::Slot, 60).await;
+        app.seed_hours(tenant.id, None, 8 * 60, 18 * 60).await;
+        let (client, _) = app.seed_client(&tenant, "Jo", "jo@example.com", false).await;
+        let token = app.api_token(tenant.id).await;
+        let owner = app.browser();
+        owner.login(&tenant.owner_email, PASSWORD).await;
+
+        let page = format!("/app/paws/clients/{client}/series");
+        assert!(owner.page(&page).await.contains("New recurring booking"));
+        let bad = owner
+            .post_form(
+                &page,
+                &[
+                    ("service", "walk"),
+                    ("time", "25:00"),
+                    ("starts_on", "2026-12-02"),
+                    ("interval_weeks", "1"),
+                    ("ends", "count"),
+                    ("count", "4"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = bad.text().await.unwrap();
+        assert!(
+            html.contains("Choose at least one weekday.") || html.contains("field-error"),
+            "{html}"
+        );
+
+        // Every Wednesday and Friday at 10:00 from 2026-12-02, four times.
+        let r = owner
+            .post_form(
+                &page,
+                &[
+                    ("service", "walk"),
+                    ("time", "10:00"),
+                    ("starts_on", "2026-12-02"),
+                    ("interval_weeks", "1"),
+                    ("ends", "count"),
+                    ("count", "4"),
+                    ("we", "on"),
+                    ("fr", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(location(&r), page);
+        assert_eq!(occurrences(&app, "confirmed").await, 4);
+        let listing = owner.page(&page).await;
+        assert!(listing.contains("Every week on Wed, Fri at 10:00"), "{listing}");
+
+        // The occurrence's slot is not sold to someone else.
+        let friday = Utc.with_ymd_and_hms(2026, 12, 4, 10, 0, 0).unwrap().to_rfc3339();
+        assert_eq!(book(&app, &token, &friday).await.0, StatusCode::CONFLICT);
+        // Cancelling that one occurrence frees its place.
+        let id: i64 = sqlx::query_scalar(
+            "select id from bookings where series_id is not null and starts_at = $1",
+        )
+        .bind(Utc.with_ymd_and_hms(2026, 12, 4, 10, 0, 0).unwrap().timestamp())
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+        let r = app
+            .client
+            .post(app.url(&format!("/api/v1/paws/bookings/{id}/cancel")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(book(&app, &token, &friday).await.0, StatusCode::CREATED);
+
+        // Cancel the rest from 2026-12-09: the two remaining occurrences go.
+        let series_id: i64 =
+            sqlx::query_scalar("select id from series").fetch_one(app.db().pool()).await.unwrap();
+        let r = owner
+            .post_form(&format!("/app/paws/series/{series_id}/cancel"), &[("from", "2026-12-09")])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(occurrences(&app, "confirmed").await, 1, "only 2026-12-02 is left");
+        // Maintenance never brings them back.
+        app.enqueue(&Maintenance::default()).await;
+        app.run_pending_jobs().await;
+        assert_eq!(occurrences(&app, "confirmed").await, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_long_series_is_booked_over_a_rolling_horizon_and_skips_taken_dates() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.seed_tenant("paws", Plan::Free).await;
+        app.seed_service(tenant.id, "walk", Mode::Slot, 60).await;
+        app.seed_hours(tenant.id, None, 8 * 60, 18 * 60).await;
+        let (client, _) = app.seed_client(&tenant, "Jo", "jo@example.com", false).await;
+        let token = app.api_token(tenant.id).await;
+        // Someone already has Wednesday 2026-12-09 at 10:00.
+        let taken = Utc.with_ymd_and_hms(2026, 12, 9, 10, 0, 0).unwrap().to_rfc3339();
+        assert_eq!(book(&app, &token, &taken).await.0, StatusCode::CREATED);
+
+        let owner = app.browser();
+        owner.login(&tenant.owner_email, PASSWORD).await;
+        let page = format!("/app/paws/clients/{client}/series");
+        owner
+            .post_form(
+                &page,
+                &[
+                    ("service", "walk"),
+                    ("time", "10:00"),
+                    ("starts_on", "2026-12-02"),
+                    ("interval_weeks", "1"),
+                    ("ends", "until"),
+                    ("until", "2027-12-31"),
+                    ("we", "on"),
+                ],
+            )
+            .await;
+        // The horizon is 90 days (the tenant's booking window, longer than 8 weeks).
+        let booked = occurrences(&app, "confirmed").await;
+        assert_eq!(booked, 12, "Wednesdays from 2 Dec to 24 Feb, minus the taken 9 Dec");
+        let skips: Vec<(String, String)> =
+            sqlx::query_as("select local_date, reason from series_skips")
+                .fetch_all(app.db().pool())
+                .await
+                .unwrap();
+        assert_eq!(
+            skips,
+            vec![("2026-12-09".to_owned(), "the place was already taken".to_owned())]
+        );
+        assert!(owner.page(&page).await.contains("1 date(s) could not be booked"));
+
+        // A month later the maintenance job books the next Wednesdays.
+        app.clock.advance(Span::days(30));
+        app.enqueue(&Maintenance::default()).await;
+        app.run_pending_jobs().await;
+        assert!(occurrences(&app, "confirmed").await >= booked + 4);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn series_routes_refuse_another_tenant_with_404() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let a = app.seed_tenant("paws", Plan::Free).await;
+        let b = app.seed_tenant("bravo", Plan::Free).await;
+        app.seed_service(a.id, "walk", Mode::Slot, 60).await;
+        app.seed_hours(a.id, None, 8 * 60, 18 * 60).await;
+        let (client_a, _) = app.seed_client(&a, "Jo", "jo@example.com", false).await;
+        let owner_a = app.browser();
+        owner_a.login(&a.owner_email, PASSWORD).await;
+        owner_a
+            .post_form(
+                &format!("/app/paws/clients/{client_a}/series"),
+                &[
+                    ("service", "walk"),
+                    ("time", "10:00"),
+                    ("starts_on", "2026-12-02"),
+                    ("interval_weeks", "1"),
+                    ("ends", "count"),
+                    ("count", "2"),
+                    ("we", "on"),
+                ],
+            )
+            .await;
+        let series_id: i64 =
+            sqlx::query_scalar("select id from series").fetch_one(app.db().pool()).await.unwrap();
+
+        let owner_b = app.browser();
+        owner_b.login(&b.owner_email, PASSWORD).await;
+        for path in [
+            format!("/app/paws/clients/{client_a}/series"),
+            format!("/app/bravo/clients/{client_a}/series"),
+        ] {
+            assert_eq!(owner_b.get(&path).await.status(), StatusCode::NOT_FOUND, "{path}");
+        }
+        for path in [
+            format!("/app/bravo/series/{series_id}/cancel"),
+            format!("/app/paws/series/{series_id}/cancel"),
+        ] {
+            let r = owner_b.post_form(&path, &[("from", "2026-12-01")]).await;
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+        }
+        let r = owner_b
+            .post_form(
+                &format!("/app/bravo/clients/{client_a}/series"),
+                &[
+                    ("service", "walk"),
+                    ("time", "10:00"),
+                    ("starts_on", "2026-12-02"),
+                    ("interval_weeks", "1"),
+                    ("ends", "count"),
+                    ("count", "2"),
+                    ("we", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert_eq!(occurrences(&app, "confirmed").await, 2, "nothing changed");
+        let cancelled_from: String = sqlx::query_scalar("select cancelled_from from series")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+        assert_eq!(cancelled_from, "");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_client_sets_up_and_stops_a_series_in_the_portal() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.seed_tenant("paws", Plan::Free).await;
+        app.seed_service(tenant.id, "walk", Mode::Slot, 60).await;
+        app.seed_hours(tenant.id, None, 8 * 60, 18 * 60).await;
+        let (client, _) = app.seed_client(&tenant, "Jo", "jo@example.com", true).await;
+        let (other, _) = app.seed_client(&tenant, "Priya", "priya@example.com", true).await;
+        let jo = app.browser();
+        jo.login("jo@example.com", PASSWORD).await;
+        let r = jo
+            .post_form(
+                "/portal/paws/series",
+                &[
+                    ("service", "walk"),
+                    ("time", "11:00"),
+                    ("starts_on", "2026-12-03"),
+                    ("interval_weeks", "2"),
+                    ("ends", "count"),
+                    ("count", "3"),
+                    ("th", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(location(&r), "/portal/paws/series");
+        let page = jo.page("/portal/paws/series").await;
+        assert!(page.contains("Every 2 weeks on Thu at 11:00"), "{page}");
+        let mine: i64 = sqlx::query_scalar(
+            "select count(*) from bookings where client_id = $1 and series_id is not null",
+        )
+        .bind(client.0)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+        assert_eq!(mine, 3);
+        let series_id: i64 =
+            sqlx::query_scalar("select id from series").fetch_one(app.db().pool()).await.unwrap();
+
+        // Without permission to change bookings, stopping is refused and nothing changes.
+        let r = jo
+            .post_form(
+                &format!("/portal/paws/series/{series_id}/cancel"),
+                &[("from", "2026-12-10")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        assert_eq!(occurrences(&app, "confirmed").await, 3);
+        sqlx::query("update clients set can_self_reschedule = 1 where id = $1")
+            .bind(client.0)
+            .execute(app.db().pool())
+            .await
+            .unwrap();
+        // Another client cannot touch it.
+        let priya = app.browser();
+        priya.login("priya@example.com", PASSWORD).await;
+        let r = priya
+            .post_form(
+                &format!("/portal/paws/series/{series_id}/cancel"),
+                &[("from", "2026-12-10")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        let _ = other;
+        // Stopping from 10 Dec keeps 3 Dec and cancels 17 and 31 Dec.
+        let r = jo
+            .post_form(
+                &format!("/portal/paws/series/{series_id}/cancel"),
+                &[("from", "2026-12-10")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(occurrences(&app, "confirmed").await, 1);
+        assert_eq!(occurrences(&app, "cancelled").await, 2);
+    })
+    .await;
+}

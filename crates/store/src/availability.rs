@@ -1,0 +1,218 @@
+//! Loads what the availability engine needs from the database and runs it: the same code
+//! serves booking pages, the API and the re-check inside the booking transaction.
+
+use chrono::{DateTime, Datelike as _, Duration, NaiveDate, Utc, Weekday};
+use portico_domain::schedule::{
+    self, BlockSlot, BookingOption, Interval, LocalMinutes, Policy, Resource, ServiceSpec,
+    WeeklyRange, Window,
+};
+
+use crate::blocks::OCCUPYING;
+use crate::catalog::{Mode, Service};
+use sqlx::AnyConnection;
+
+use crate::tenants::Tenant;
+use crate::{Db, blocks, hours, staff};
+
+/// What to look for.
+#[derive(Debug, Clone, Copy)]
+pub struct Query {
+    pub from: NaiveDate,
+    pub days: u32,
+    /// Only this staff member (slot mode).
+    pub staff: Option<i64>,
+    pub now: DateTime<Utc>,
+    /// Ignore this booking's own occupation (when rescheduling it).
+    pub except_booking: Option<i64>,
+}
+
+/// The tenant's booking rules as the engine's policy.
+pub fn policy(tenant: &Tenant) -> Policy {
+    Policy {
+        grid_minutes: tenant.scheduling.slot_interval_minutes.max(1),
+        min_notice: Duration::minutes(i64::from(tenant.scheduling.min_notice_minutes)),
+        max_advance: Duration::days(i64::from(tenant.scheduling.max_advance_days)),
+    }
+}
+
+/// Who can be booked for `service`: the staff providing it within the plan's limit, or the
+/// owner (`None`) when the plan has no staff or nobody provides it.
+pub async fn people(
+    db: &Db,
+    tenant: &Tenant,
+    service: &Service,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<Option<i64>>> {
+    people_in(&mut *db.pool().acquire().await?, tenant, service, now).await
+}
+
+/// [`people`] on a given connection.
+pub async fn people_in(
+    conn: &mut AnyConnection,
+    tenant: &Tenant,
+    service: &Service,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<Option<i64>>> {
+    let limit = portico_domain::plans::max_active_staff(tenant.effective_plan(now));
+    if limit == 0 {
+        return Ok(vec![None]);
+    }
+    let staff = staff::bookable_for_in(conn, tenant.id, service.id, limit).await?;
+    Ok(if staff.is_empty() { vec![None] } else { staff.into_iter().map(Some).collect() })
+}
+
+fn weekday(n: i64) -> Option<Weekday> {
+    Weekday::try_from(u8::try_from(n.checked_sub(1)?).ok()?).ok()
+}
+
+fn instant(ts: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(ts, 0).unwrap_or_default()
+}
+
+/// Bookable options for `service` over the query's window.
+pub async fn options(
+    db: &Db,
+    tenant: &Tenant,
+    service: &Service,
+    q: &Query,
+) -> anyhow::Result<Vec<BookingOption>> {
+    options_in(&mut *db.pool().acquire().await?, tenant, service, q).await
+}
+
+/// [`options`] on a given connection: inside a booking transaction, after the lock, this is
+/// the re-check with fresh data.
+pub async fn options_in(
+    conn: &mut AnyConnection,
+    tenant: &Tenant,
+    service: &Service,
+    q: &Query,
+) -> anyhow::Result<Vec<BookingOption>> {
+    let window = Window { tz: tenant.timezone, from: q.from, days: q.days, now: q.now };
+    let policy = policy(tenant);
+    match service.mode {
+        Mode::Block => {
+            let to = q.from + Duration::days(i64::from(q.days.max(1)) - 1);
+            let slots: Vec<BlockSlot> =
+                blocks::between_in(conn, tenant.id, q.from, to, q.now.timestamp())
+                    .await?
+                    .into_iter()
+                    .filter_map(|b| {
+                        let c = b.capacities.iter().find(|c| c.service_id == service.id)?;
+                        Some(BlockSlot {
+                            block_id: b.id,
+                            date: b.date,
+                            start: LocalMinutes::new(b.start_minute).ok()?,
+                            end: LocalMinutes::new(b.end_minute).ok()?,
+                            label: b.label.clone(),
+                            capacity: c.capacity,
+                            used: c.booked + c.held,
+                        })
+                    })
+                    .collect();
+            Ok(schedule::block_options(&slots, &policy, &window))
+        }
+        Mode::Slot => {
+            let spec = ServiceSpec {
+                duration_minutes: service.duration_minutes,
+                buffer_before_minutes: service.buffer_before_minutes,
+                buffer_after_minutes: service.buffer_after_minutes,
+            };
+            // Wide enough for any time zone and buffer.
+            let from = schedule::local_instant(tenant.timezone, q.from, LocalMinutes::MIDNIGHT)
+                - Duration::days(1);
+            let to = from + Duration::days(i64::from(q.days) + 2);
+            let mut resources = Vec::new();
+            for person in people_in(conn, tenant, service, q.now).await? {
+                if q.staff.is_some() && person != q.staff {
+                    continue;
+                }
+                resources.push(resource(conn, tenant, person, from, to, q).await?);
+            }
+            Ok(schedule::slot_options(&spec, &resources, &policy, &window))
+        }
+    }
+}
+
+/// One person's hours, time off and busy intervals (bookings and active holds, padded).
+pub async fn resource(
+    conn: &mut AnyConnection,
+    tenant: &Tenant,
+    person: Option<i64>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    q: &Query,
+) -> anyhow::Result<Resource> {
+    let weekly = hours::weekly_in(conn, tenant.id, person)
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            WeeklyRange::new(
+                weekday(r.weekday)?,
+                LocalMinutes::new(u16::try_from(r.start_minute).ok()?).ok()?,
+                LocalMinutes::new(u16::try_from(r.end_minute).ok()?).ok()?,
+            )
+            .ok()
+        })
+        .collect();
+    let time_off = hours::time_off_in(conn, tenant.id, person, from.timestamp(), to.timestamp())
+        .await?
+        .into_iter()
+        .map(|t| Interval { start: instant(t.starts_at), end: instant(t.ends_at) })
+        .collect();
+    let busy = busy(
+        conn,
+        tenant,
+        person,
+        from.timestamp(),
+        to.timestamp(),
+        q.now.timestamp(),
+        q.except_booking,
+    )
+    .await?;
+    Ok(Resource { staff_id: person, weekly, time_off, busy })
+}
+
+/// Occupied intervals of a person in [from, to): occupying bookings and unexpired holds.
+pub async fn busy(
+    conn: &mut AnyConnection,
+    tenant: &Tenant,
+    person: Option<i64>,
+    from: i64,
+    to: i64,
+    now: i64,
+    except_booking: Option<i64>,
+) -> anyhow::Result<Vec<Interval>> {
+    // Block-mode bookings do not occupy a person.
+    let rows: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select busy_from, busy_until from bookings where tenant_id = $1 and coalesce(staff_id, 0) = $2 \
+         and block_id is null and status in {OCCUPYING} and busy_until > $3 and busy_from < $4 and id <> $5 \
+         union all \
+         select busy_from, busy_until from holds where tenant_id = $1 and coalesce(staff_id, 0) = $2 \
+         and block_id is null and consumed_at is null and expires_at > $6 and busy_until > $3 and busy_from < $4"
+    )))
+    .bind(tenant.id.0)
+    .bind(person.unwrap_or(0))
+    .bind(from)
+    .bind(to)
+    .bind(except_booking.unwrap_or(0))
+    .bind(now)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|(s, e)| Interval { start: instant(s), end: instant(e) }).collect())
+}
+
+/// When a block ends, as an instant.
+pub fn block_end(tenant: &Tenant, block: &crate::blocks::Block) -> DateTime<Utc> {
+    let end = LocalMinutes::new(block.end_minute).unwrap_or(LocalMinutes::END_OF_DAY);
+    schedule::local_instant(tenant.timezone, block.date, end)
+}
+
+/// The local date and time of an instant at the tenant.
+pub fn local_date(tenant: &Tenant, at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&tenant.timezone).date_naive()
+}
+
+/// ISO weekday number of a date (Monday = 1).
+pub fn iso_weekday(date: NaiveDate) -> u32 {
+    date.weekday().number_from_monday()
+}

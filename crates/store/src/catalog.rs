@@ -1,0 +1,299 @@
+//! Services a tenant offers, and default durations per service code.
+
+use portico_domain::TenantId;
+use serde::{Deserialize, Serialize};
+use sqlx::{Any, FromRow};
+
+use crate::Db;
+
+/// How a service is booked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// A person is occupied for the duration; starts on a grid.
+    Slot,
+    /// A place in a timetable block with capacity for the service.
+    Block,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Slot => "slot",
+            Self::Block => "block",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "slot" => Some(Self::Slot),
+            "block" => Some(Self::Block),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, FromRow)]
+struct ServiceRow {
+    id: i64,
+    code: String,
+    name: String,
+    description: String,
+    duration_minutes: i64,
+    buffer_before_minutes: i64,
+    buffer_after_minutes: i64,
+    price_minor: i64,
+    currency: String,
+    mode: String,
+    active: i64,
+    display_order: i64,
+}
+
+/// A service as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Service {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub duration_minutes: u32,
+    pub buffer_before_minutes: u32,
+    pub buffer_after_minutes: u32,
+    pub price_minor: i64,
+    pub currency: String,
+    pub mode: Mode,
+    pub active: bool,
+    pub display_order: i64,
+}
+
+fn minutes(value: i64) -> u32 {
+    u32::try_from(value.max(0)).unwrap_or(u32::MAX)
+}
+
+impl From<ServiceRow> for Service {
+    fn from(r: ServiceRow) -> Self {
+        Self {
+            id: r.id,
+            code: r.code,
+            name: r.name,
+            description: r.description,
+            duration_minutes: minutes(r.duration_minutes),
+            buffer_before_minutes: minutes(r.buffer_before_minutes),
+            buffer_after_minutes: minutes(r.buffer_after_minutes),
+            price_minor: r.price_minor,
+            currency: r.currency,
+            mode: Mode::parse(&r.mode).unwrap_or(Mode::Slot),
+            active: r.active != 0,
+            display_order: r.display_order,
+        }
+    }
+}
+
+/// The fields of a service as a form or the API gives them (already validated).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceFields {
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub duration_minutes: u32,
+    pub buffer_before_minutes: u32,
+    pub buffer_after_minutes: u32,
+    pub price_minor: i64,
+    pub currency: String,
+    pub mode: Mode,
+    pub active: bool,
+    pub display_order: i64,
+}
+
+const COLUMNS: &str = "id, code, name, description, duration_minutes, buffer_before_minutes, \
+    buffer_after_minutes, price_minor, currency, mode, active, display_order";
+
+/// Inserts a service; `None` if the code is taken at this tenant.
+pub async fn insert(
+    db: &Db,
+    tenant: TenantId,
+    f: &ServiceFields,
+    now: i64,
+) -> anyhow::Result<Option<Service>> {
+    let row = sqlx::query_as::<Any, ServiceRow>(sqlx::AssertSqlSafe(format!(
+        "insert into services (tenant_id, code, name, description, duration_minutes, \
+         buffer_before_minutes, buffer_after_minutes, price_minor, currency, mode, active, \
+         display_order, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) \
+         on conflict (tenant_id, code) do nothing returning {COLUMNS}"
+    )))
+    .bind(tenant.0)
+    .bind(&f.code)
+    .bind(&f.name)
+    .bind(&f.description)
+    .bind(i64::from(f.duration_minutes))
+    .bind(i64::from(f.buffer_before_minutes))
+    .bind(i64::from(f.buffer_after_minutes))
+    .bind(f.price_minor)
+    .bind(&f.currency)
+    .bind(f.mode.as_str())
+    .bind(i64::from(f.active))
+    .bind(f.display_order)
+    .bind(now)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(Service::from))
+}
+
+/// Replaces every field of the service with `code` (the code itself may change); `None` if
+/// there is no such service, `Err` on a code clash is left to the caller to check first.
+pub async fn update(
+    db: &Db,
+    tenant: TenantId,
+    code: &str,
+    f: &ServiceFields,
+    now: i64,
+) -> anyhow::Result<Option<Service>> {
+    let row = sqlx::query_as::<Any, ServiceRow>(sqlx::AssertSqlSafe(format!(
+        "update services set code = $1, name = $2, description = $3, duration_minutes = $4, \
+         buffer_before_minutes = $5, buffer_after_minutes = $6, price_minor = $7, currency = $8, \
+         mode = $9, active = $10, display_order = $11, updated_at = $12 \
+         where tenant_id = $13 and code = $14 returning {COLUMNS}"
+    )))
+    .bind(&f.code)
+    .bind(&f.name)
+    .bind(&f.description)
+    .bind(i64::from(f.duration_minutes))
+    .bind(i64::from(f.buffer_before_minutes))
+    .bind(i64::from(f.buffer_after_minutes))
+    .bind(f.price_minor)
+    .bind(&f.currency)
+    .bind(f.mode.as_str())
+    .bind(i64::from(f.active))
+    .bind(f.display_order)
+    .bind(now)
+    .bind(tenant.0)
+    .bind(code)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(Service::from))
+}
+
+pub async fn by_code(db: &Db, tenant: TenantId, code: &str) -> anyhow::Result<Option<Service>> {
+    let row = sqlx::query_as::<Any, ServiceRow>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from services where tenant_id = $1 and code = $2"
+    )))
+    .bind(tenant.0)
+    .bind(code)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(Service::from))
+}
+
+pub async fn by_id(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<Option<Service>> {
+    let row = sqlx::query_as::<Any, ServiceRow>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from services where tenant_id = $1 and id = $2"
+    )))
+    .bind(tenant.0)
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(Service::from))
+}
+
+/// Every service, in display order (`active_only` for booking pages).
+pub async fn list(db: &Db, tenant: TenantId, active_only: bool) -> anyhow::Result<Vec<Service>> {
+    let rows = sqlx::query_as::<Any, ServiceRow>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from services where tenant_id = $1 and (active = 1 or $2 = 0) \
+         order by display_order, name, id"
+    )))
+    .bind(tenant.0)
+    .bind(i64::from(active_only))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().map(Service::from).collect())
+}
+
+/// Deletes a service that was never booked; a booked one is deactivated instead (history
+/// keeps pointing at it). Returns `Some(true)` deleted, `Some(false)` deactivated, `None`
+/// unknown.
+pub async fn delete(
+    db: &Db,
+    tenant: TenantId,
+    code: &str,
+    now: i64,
+) -> anyhow::Result<Option<bool>> {
+    let Some(service) = by_code(db, tenant, code).await? else { return Ok(None) };
+    let booked: i64 = sqlx::query_scalar(
+        "select (select count(*) from bookings where service_id = $1) + \
+         (select count(*) from holds where service_id = $1)",
+    )
+    .bind(service.id)
+    .fetch_one(db.pool())
+    .await?;
+    if booked > 0 {
+        sqlx::query(
+            "update services set active = 0, updated_at = $1 where id = $2 and tenant_id = $3",
+        )
+        .bind(now)
+        .bind(service.id)
+        .bind(tenant.0)
+        .execute(db.pool())
+        .await?;
+        return Ok(Some(false));
+    }
+    sqlx::query("delete from services where id = $1 and tenant_id = $2")
+        .bind(service.id)
+        .bind(tenant.0)
+        .execute(db.pool())
+        .await?;
+    Ok(Some(true))
+}
+
+/// A default duration per service code.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
+pub struct ServiceDefault {
+    pub code: String,
+    pub duration_minutes: i64,
+    pub notes: String,
+}
+
+pub async fn set_default(
+    db: &Db,
+    tenant: TenantId,
+    code: &str,
+    duration_minutes: u32,
+    notes: &str,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "insert into service_defaults (tenant_id, code, duration_minutes, notes) values ($1, $2, $3, $4) \
+         on conflict (tenant_id, code) do update set duration_minutes = excluded.duration_minutes, \
+         notes = excluded.notes",
+    )
+    .bind(tenant.0)
+    .bind(code)
+    .bind(i64::from(duration_minutes))
+    .bind(notes)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+pub async fn default_duration(
+    db: &Db,
+    tenant: TenantId,
+    code: &str,
+) -> anyhow::Result<Option<u32>> {
+    let minutes: Option<i64> = sqlx::query_scalar(
+        "select duration_minutes from service_defaults where tenant_id = $1 and code = $2",
+    )
+    .bind(tenant.0)
+    .bind(code)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(minutes.map(self::minutes))
+}
+
+pub async fn defaults(db: &Db, tenant: TenantId) -> anyhow::Result<Vec<ServiceDefault>> {
+    Ok(sqlx::query_as::<Any, ServiceDefault>(
+        "select code, duration_minutes, notes from service_defaults where tenant_id = $1 order by code",
+    )
+    .bind(tenant.0)
+    .fetch_all(db.pool())
+    .await?)
+}

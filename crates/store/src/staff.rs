@@ -1,0 +1,343 @@
+//! Staff members (PRO): bookable people with services, hours, time off and an optional login.
+
+use portico_domain::{TenantId, UserId};
+use serde::Serialize;
+use sqlx::{Any, FromRow};
+
+use crate::{Db, Tx};
+
+#[derive(Debug, Clone, FromRow)]
+struct StaffRow {
+    id: i64,
+    name: String,
+    email: String,
+    phone: String,
+    bio: String,
+    user_id: Option<i64>,
+    active: i64,
+    display_order: i64,
+}
+
+/// A staff member with the codes of the services they provide.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StaffMember {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub bio: String,
+    pub user_id: Option<i64>,
+    pub active: bool,
+    pub display_order: i64,
+    pub services: Vec<String>,
+}
+
+/// Validated fields; `services` are service ids of the same tenant.
+#[derive(Debug, Clone, Default)]
+pub struct StaffFields {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub bio: String,
+    pub active: bool,
+    pub display_order: i64,
+    pub services: Vec<i64>,
+}
+
+const COLUMNS: &str = "id, name, email, phone, bio, user_id, active, display_order";
+
+async fn with_services(
+    db: &Db,
+    tenant: TenantId,
+    rows: Vec<StaffRow>,
+) -> anyhow::Result<Vec<StaffMember>> {
+    let links: Vec<(i64, String)> = sqlx::query_as(
+        "select ss.staff_id, s.code from staff_services ss join services s on s.id = ss.service_id \
+         where s.tenant_id = $1 order by s.display_order, s.code",
+    )
+    .bind(tenant.0)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| StaffMember {
+            services: links
+                .iter()
+                .filter(|(id, _)| *id == r.id)
+                .map(|(_, code)| code.clone())
+                .collect(),
+            id: r.id,
+            name: r.name,
+            email: r.email,
+            phone: r.phone,
+            bio: r.bio,
+            user_id: r.user_id,
+            active: r.active != 0,
+            display_order: r.display_order,
+        })
+        .collect())
+}
+
+pub async fn list(db: &Db, tenant: TenantId) -> anyhow::Result<Vec<StaffMember>> {
+    let rows = sqlx::query_as::<Any, StaffRow>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from staff_members where tenant_id = $1 order by display_order, name, id"
+    )))
+    .bind(tenant.0)
+    .fetch_all(db.pool())
+    .await?;
+    with_services(db, tenant, rows).await
+}
+
+pub async fn get(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<Option<StaffMember>> {
+    let row = sqlx::query_as::<Any, StaffRow>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from staff_members where tenant_id = $1 and id = $2"
+    )))
+    .bind(tenant.0)
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(with_services(db, tenant, row.into_iter().collect()).await?.pop())
+}
+
+pub async fn count_active(db: &Db, tenant: TenantId) -> anyhow::Result<usize> {
+    let n: i64 = sqlx::query_scalar(
+        "select count(*) from staff_members where tenant_id = $1 and active = 1",
+    )
+    .bind(tenant.0)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+async fn set_services(
+    tx: &mut Tx,
+    tenant: TenantId,
+    staff: i64,
+    services: &[i64],
+) -> anyhow::Result<()> {
+    sqlx::query("delete from staff_services where staff_id = $1")
+        .bind(staff)
+        .execute(&mut **tx)
+        .await?;
+    for service in services {
+        // Only services of the same tenant can be linked.
+        sqlx::query(
+            "insert into staff_services (staff_id, service_id) \
+             select $1, id from services where id = $2 and tenant_id = $3 \
+             on conflict (staff_id, service_id) do nothing",
+        )
+        .bind(staff)
+        .bind(service)
+        .bind(tenant.0)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn insert(db: &Db, tenant: TenantId, f: &StaffFields, now: i64) -> anyhow::Result<i64> {
+    let mut tx = db.begin_write().await?;
+    let id: i64 = sqlx::query_scalar(
+        "insert into staff_members (tenant_id, name, email, phone, bio, active, display_order, \
+         created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $8) returning id",
+    )
+    .bind(tenant.0)
+    .bind(&f.name)
+    .bind(&f.email)
+    .bind(&f.phone)
+    .bind(&f.bio)
+    .bind(i64::from(f.active))
+    .bind(f.display_order)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    set_services(&mut tx, tenant, id, &f.services).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Replaces the staff member's fields; `false` if unknown.
+pub async fn update(
+    db: &Db,
+    tenant: TenantId,
+    id: i64,
+    f: &StaffFields,
+    now: i64,
+) -> anyhow::Result<bool> {
+    let mut tx = db.begin_write().await?;
+    let result = sqlx::query(
+        "update staff_members set name = $1, email = $2, phone = $3, bio = $4, active = $5, \
+         display_order = $6, updated_at = $7 where id = $8 and tenant_id = $9",
+    )
+    .bind(&f.name)
+    .bind(&f.email)
+    .bind(&f.phone)
+    .bind(&f.bio)
+    .bind(i64::from(f.active))
+    .bind(f.display_order)
+    .bind(now)
+    .bind(id)
+    .bind(tenant.0)
+    .execute(&mut *tx)
+    .await?;
+    if result.rows_affected() != 1 {
+        return Ok(false);
+    }
+    set_services(&mut tx, tenant, id, &f.services).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Deletes a staff member who never had a booking; otherwise deactivates them so history
+/// keeps its names. `None` if unknown; `Some(true)` deleted.
+pub async fn delete(db: &Db, tenant: TenantId, id: i64, now: i64) -> anyhow::Result<Option<bool>> {
+    if get(db, tenant, id).await?.is_none() {
+        return Ok(None);
+    }
+    let booked: i64 = sqlx::query_scalar(
+        "select (select count(*) from bookings where staff_id = $1) + (select count(*) from holds where staff_id = $1)",
+    )
+    .bind(id)
+    .fetch_one(db.pool())
+    .await?;
+    if booked > 0 {
+        sqlx::query(
+            "update staff_members set active = 0, updated_at = $1 where id = $2 and tenant_id = $3",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(tenant.0)
+        .execute(db.pool())
+        .await?;
+        return Ok(Some(false));
+    }
+    sqlx::query("delete from staff_members where id = $1 and tenant_id = $2")
+        .bind(id)
+        .bind(tenant.0)
+        .execute(db.pool())
+        .await?;
+    Ok(Some(true))
+}
+
+/// Gives the staff member a login (after they accepted an invitation).
+pub async fn link_user(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: i64,
+    user: UserId,
+    now: i64,
+) -> anyhow::Result<bool> {
+    let result = sqlx::query(
+        "update staff_members set user_id = $1, updated_at = $2 where id = $3 and tenant_id = $4",
+    )
+    .bind(user.0)
+    .bind(now)
+    .bind(id)
+    .bind(tenant.0)
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// The staff member whose login this is, at the tenant.
+pub async fn for_user(
+    db: &Db,
+    tenant: TenantId,
+    user: UserId,
+) -> anyhow::Result<Option<StaffMember>> {
+    let id: Option<i64> =
+        sqlx::query_scalar("select id from staff_members where tenant_id = $1 and user_id = $2")
+            .bind(tenant.0)
+            .bind(user.0)
+            .fetch_optional(db.pool())
+            .await?;
+    match id {
+        Some(id) => get(db, tenant, id).await,
+        None => Ok(None),
+    }
+}
+
+/// Staff who may be booked for a service: active, providing it, and within the plan's limit
+/// (the first `limit` active staff by display order; those past it pause until an upgrade).
+pub async fn bookable_for(
+    db: &Db,
+    tenant: TenantId,
+    service_id: i64,
+    limit: usize,
+) -> anyhow::Result<Vec<i64>> {
+    bookable_for_in(&mut *db.pool().acquire().await?, tenant, service_id, limit).await
+}
+
+/// [`bookable_for`] on a given connection.
+pub async fn bookable_for_in(
+    conn: &mut sqlx::AnyConnection,
+    tenant: TenantId,
+    service_id: i64,
+    limit: usize,
+) -> anyhow::Result<Vec<i64>> {
+    let active: Vec<i64> = sqlx::query_scalar(
+        "select id from staff_members where tenant_id = $1 and active = 1 order by display_order, name, id",
+    )
+    .bind(tenant.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let within_limit: Vec<i64> = active.into_iter().take(limit).collect();
+    let providing: Vec<i64> =
+        sqlx::query_scalar("select staff_id from staff_services where service_id = $1")
+            .bind(service_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(within_limit.into_iter().filter(|id| providing.contains(id)).collect())
+}
+
+/// Renumbers the display order: the staff members in `ids` get 0, 1, 2, … in that order.
+/// Ids of other tenants change nothing.
+pub async fn reorder(db: &Db, tenant: TenantId, ids: &[i64], now: i64) -> anyhow::Result<()> {
+    let mut tx = db.begin_write().await?;
+    for (position, id) in ids.iter().enumerate() {
+        sqlx::query(
+            "update staff_members set display_order = $1, updated_at = $2 \
+             where id = $3 and tenant_id = $4",
+        )
+        .bind(i64::try_from(position)?)
+        .bind(now)
+        .bind(id)
+        .bind(tenant.0)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Links a login that just accepted a staff invitation to the staff member of the tenant with
+/// the same email (the first in display order that has no login yet), unless this login is
+/// already some staff member's there. Returns the staff member linked.
+pub async fn link_user_by_email(
+    tx: &mut Tx,
+    tenant: TenantId,
+    email: &str,
+    user: UserId,
+    now: i64,
+) -> anyhow::Result<Option<i64>> {
+    let already: Option<i64> = sqlx::query_scalar(
+        "select id from staff_members where tenant_id = $1 and user_id = $2 limit 1",
+    )
+    .bind(tenant.0)
+    .bind(user.0)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if already.is_some() {
+        return Ok(None);
+    }
+    let id: Option<i64> = sqlx::query_scalar(
+        "select id from staff_members where tenant_id = $1 and user_id is null \
+         and lower(email) = $2 order by display_order, id limit 1",
+    )
+    .bind(tenant.0)
+    .bind(email.trim().to_lowercase())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(id) = id else { return Ok(None) };
+    Ok(link_user(tx, tenant, id, user, now).await?.then_some(id))
+}

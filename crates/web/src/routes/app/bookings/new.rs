@@ -1,0 +1,278 @@
+//! Booking for a client from the dashboard: choose the client (search by name or email), the
+//! service, a date and an option (and who, when several people provide it), add notes, book.
+//! Every step is a GET of the same page with what was chosen so far in the query; the final
+//! POST books. A place taken meanwhile answers 409 with a clear message and fresh options.
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{Datelike as _, Duration};
+use portico_domain::ClientId;
+use portico_store::availability::local_date;
+use portico_store::bookings::{self, NewBooking, Party, Slot};
+use portico_store::catalog::{self, Mode, Service};
+use portico_store::clients::{self, Client};
+use serde::{Deserialize, Serialize};
+
+use super::{Reach, StaffChoice, actor, options_for, staff_choices};
+use crate::auth::TenantScope;
+use crate::chrome::{Chrome, flash};
+use crate::error::FieldErrors;
+use crate::forms::{Check, see_other};
+use crate::routes::book::flow::{self, ChoiceForm, Day, OptionView};
+use crate::{AppState, Error, notify};
+
+/// Clients listed for a search.
+const MATCHES: i64 = 20;
+const MAX_NOTES: usize = 2000;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NewQuery {
+    client: Option<i64>,
+    #[serde(default)]
+    q: String,
+    service: Option<String>,
+    date: Option<String>,
+    staff: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+struct ClientView {
+    id: i64,
+    name: String,
+    email: String,
+}
+
+impl From<&Client> for ClientView {
+    fn from(c: &Client) -> Self {
+        Self { id: c.id, name: c.name.clone(), email: c.email.clone() }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct ServiceView {
+    code: String,
+    name: String,
+    duration_minutes: u32,
+    price_minor: i64,
+    currency: String,
+    block: bool,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct NewPage {
+    chrome: Chrome,
+    q: String,
+    matches: Vec<ClientView>,
+    client: Option<ClientView>,
+    services: Vec<ServiceView>,
+    service: Option<String>,
+    staff: Vec<StaffChoice>,
+    staff_selected: Option<i64>,
+    date: String,
+    days: Vec<Day>,
+    prev_week: Option<String>,
+    next_week: String,
+    options: Vec<OptionView>,
+    /// A staff login linked to no staff member can book blocks only.
+    slots_closed: bool,
+    message: Option<&'static str>,
+    notes: String,
+    errors: FieldErrors,
+    timezone: String,
+}
+
+/// The posted booking: client, service, the option as `start|staff|block`, notes.
+#[derive(Debug, Default, Deserialize)]
+pub struct NewForm {
+    #[serde(default)]
+    client: String,
+    #[serde(default)]
+    service: String,
+    #[serde(default)]
+    option: String,
+    #[serde(default)]
+    notes: String,
+    staff: Option<String>,
+}
+
+impl NewForm {
+    /// The chosen option; `None` if missing or tampered with.
+    fn slot(&self) -> Option<Slot> {
+        let mut parts = self.option.split('|');
+        let choice = ChoiceForm {
+            start: parts.next()?.to_owned(),
+            staff_id: parts.next().map(str::to_owned),
+            block_id: parts.next().map(str::to_owned),
+        };
+        if parts.next().is_some() {
+            return None;
+        }
+        choice.slot()
+    }
+}
+
+async fn client_of(state: &AppState, scope: &TenantScope, id: i64) -> Result<Client, Error> {
+    clients::get(&state.db, scope.id(), ClientId(id)).await?.ok_or(Error::NotFound)
+}
+
+async fn service_of(state: &AppState, scope: &TenantScope, code: &str) -> Result<Service, Error> {
+    catalog::by_code(&state.db, scope.id(), code).await?.filter(|s| s.active).ok_or(Error::NotFound)
+}
+
+/// What the page shows besides the query: a message after a taken place, the notes typed
+/// and field errors.
+#[derive(Default)]
+struct Outcome {
+    message: Option<&'static str>,
+    notes: String,
+    errors: FieldErrors,
+}
+
+async fn render(
+    state: &AppState,
+    scope: &TenantScope,
+    query: &NewQuery,
+    outcome: Outcome,
+) -> Result<Response, Error> {
+    let tenant = &scope.tenant;
+    let reach = Reach::of(state, scope).await?;
+    let client = match query.client {
+        Some(id) => Some(client_of(state, scope, id).await?),
+        None => None,
+    };
+    let matches = match client {
+        Some(_) => Vec::new(),
+        None => clients::search(&state.db, tenant.id, &query.q, MATCHES).await?,
+    };
+    let service = match (&client, query.service.as_deref()) {
+        (Some(_), Some(code)) => Some(service_of(state, scope, code).await?),
+        _ => None,
+    };
+    let today = flow::today(state, tenant);
+    let date = flow::chosen_date(state, tenant, query.date.as_deref());
+    let first = date - Duration::days(date.weekday().num_days_from_monday().into());
+    let (staff, options, person) = match &service {
+        Some(service) => {
+            let staff = staff_choices(state, tenant, service, reach, query.staff).await?;
+            let (options, person) =
+                options_for(state, tenant, service, reach, &staff, query.staff, date, None).await?;
+            (staff, options, person)
+        }
+        None => (Vec::new(), Vec::new(), None),
+    };
+    let services = catalog::list(&state.db, tenant.id, true)
+        .await?
+        .into_iter()
+        .map(|s| ServiceView {
+            selected: service.as_ref().is_some_and(|chosen| chosen.id == s.id),
+            block: s.mode == Mode::Block,
+            code: s.code,
+            name: s.name,
+            duration_minutes: s.duration_minutes,
+            price_minor: s.price_minor,
+            currency: s.currency,
+        })
+        .collect();
+    let page = NewPage {
+        chrome: Chrome::app(scope, state).await?,
+        q: query.q.clone(),
+        matches: matches.iter().map(ClientView::from).collect(),
+        client: client.as_ref().map(ClientView::from),
+        services,
+        slots_closed: reach == Reach::Own(None)
+            && service.as_ref().is_some_and(|s| s.mode == Mode::Slot),
+        service: service.map(|s| s.code),
+        staff_selected: person.filter(|_| !staff.is_empty()),
+        staff,
+        date: date.to_string(),
+        days: flow::week(first, date),
+        prev_week: (first > today).then(|| (first - Duration::days(7)).max(today).to_string()),
+        next_week: (first + Duration::days(7)).to_string(),
+        options,
+        message: outcome.message,
+        notes: outcome.notes,
+        errors: outcome.errors,
+        timezone: tenant.timezone.name().to_owned(),
+    };
+    let status = if page.message.is_some() {
+        StatusCode::CONFLICT
+    } else if !page.errors.is_empty() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, state.templates.page("app/bookings/new.html", &page)).into_response())
+}
+
+#[tracing::instrument(skip_all, fields(tenant = %scope.id()))]
+pub async fn new(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Query(query): Query<NewQuery>,
+) -> Result<Response, Error> {
+    render(&state, &scope, &query, Outcome::default()).await
+}
+
+#[tracing::instrument(skip_all, fields(tenant = %scope.id()))]
+pub async fn create(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Form(form): Form<NewForm>,
+) -> Result<Response, Error> {
+    let tenant = &scope.tenant;
+    let reach = Reach::of(&state, &scope).await?;
+    // Ids of another tenant are 404 before anything else.
+    let client_id: i64 = form.client.trim().parse().map_err(|_| Error::NotFound)?;
+    let client = client_of(&state, &scope, client_id).await?;
+    let service = service_of(&state, &scope, form.service.trim()).await?;
+    let mut check = Check::default();
+    let slot = form.slot();
+    if slot.is_none() {
+        check.fail("option", "Choose a time from the list.");
+    }
+    let notes = form.notes.trim().to_owned();
+    if notes.chars().count() > MAX_NOTES {
+        check.fail("notes", "Use at most 2,000 characters.");
+    }
+    let asked_staff = form.staff.as_deref().and_then(|s| s.parse().ok());
+    let mut query = NewQuery {
+        client: Some(client.id),
+        q: String::new(),
+        service: Some(service.code.clone()),
+        date: None,
+        staff: asked_staff,
+    };
+    let Some(slot) = slot.filter(|_| check.is_ok()) else {
+        let outcome = Outcome { message: None, notes, errors: check.errors };
+        return render(&state, &scope, &query, outcome).await;
+    };
+    query.date = Some(local_date(tenant, slot.start).to_string());
+    let new = NewBooking {
+        service: &service,
+        slot: reach.restrict(&service, slot)?,
+        party: Party::Client(client.id()),
+        notes: notes.clone(),
+        hold_token: None,
+        actor: actor(&scope),
+    };
+    let now = state.clock.now();
+    let jobs = notify::booking(tenant.id, "confirmed");
+    match bookings::create(&state.db, tenant, &new, now, jobs).await {
+        Ok(booking) => {
+            let (when, _) = flow::local_range(tenant, booking.starts_at, booking.ends_at);
+            let text = format!("Booked {} for {} on {when}.", service.name, client.name);
+            flash(&scope.viewer.session, "info", text).await?;
+            Ok(see_other(&format!("/app/{}/bookings/{}", tenant.slug, booking.id)))
+        }
+        Err(error) => match flow::taken_message(&error) {
+            Some(message) => {
+                let outcome = Outcome { message: Some(message), notes, errors: FieldErrors::new() };
+                render(&state, &scope, &query, outcome).await
+            }
+            None => Err(error.into()),
+        },
+    }
+}

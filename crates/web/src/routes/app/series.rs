@@ -1,0 +1,215 @@
+//! Recurring series booked by the owner for a client.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use portico_domain::ClientId;
+use portico_store::bookings::Actor;
+use portico_store::clients::{self, Client};
+use portico_store::{catalog, series};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::OwnerScope;
+use crate::chrome::{Chrome, flash};
+use crate::error::FieldErrors;
+use crate::forms::{Check, see_other};
+use crate::routes::book::flow;
+use crate::routes::series_input::{self, SeriesForm, SeriesView};
+use crate::{AppState, Error};
+
+#[derive(Serialize)]
+struct ServiceChoice {
+    code: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct StaffChoice {
+    id: i64,
+    /// The id as text, to compare with the posted form.
+    key: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct SeriesPage<'a> {
+    chrome: Chrome,
+    client_id: i64,
+    client_name: String,
+    series: Vec<SeriesView>,
+    services: Vec<ServiceChoice>,
+    staff: Vec<StaffChoice>,
+    weekdays: Vec<series_input::WeekdayBox>,
+    form: &'a SeriesForm,
+    errors: &'a FieldErrors,
+    action: String,
+    cancel_action: String,
+    today: String,
+}
+
+async fn client(state: &AppState, scope: &OwnerScope, id: i64) -> Result<Client, Error> {
+    clients::get(&state.db, scope.id(), ClientId(id)).await?.ok_or(Error::NotFound)
+}
+
+async fn render(
+    state: &AppState,
+    scope: &OwnerScope,
+    client: &Client,
+    form: &SeriesForm,
+    errors: &FieldErrors,
+) -> Result<Response, Error> {
+    let services = catalog::list(&state.db, scope.id(), true).await?;
+    let staff = portico_store::staff::list(&state.db, scope.id()).await?;
+    let page = SeriesPage {
+        chrome: Chrome::app(scope, state).await?,
+        client_id: client.id,
+        client_name: client.name.clone(),
+        series: series_input::views(state, &scope.tenant, client.id()).await?,
+        services: services
+            .into_iter()
+            .map(|s| ServiceChoice { code: s.code, name: s.name })
+            .collect(),
+        staff: staff
+            .into_iter()
+            .filter(|s| s.active)
+            .map(|s| StaffChoice { id: s.id, key: s.id.to_string(), name: s.name })
+            .collect(),
+        weekdays: form.weekday_boxes(),
+        form,
+        errors,
+        action: format!("/app/{}/clients/{}/series", scope.tenant.slug, client.id),
+        cancel_action: format!("/app/{}/series", scope.tenant.slug),
+        today: flow::today(state, &scope.tenant).to_string(),
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, state.templates.page("app/series.html", &page)).into_response())
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    scope: OwnerScope,
+    Path((_, id)): Path<(String, i64)>,
+) -> Result<Response, Error> {
+    let client = client(&state, &scope, id).await?;
+    let form = SeriesForm {
+        interval_weeks: "1".into(),
+        ends: "count".into(),
+        count: "8".into(),
+        starts_on: flow::today(&state, &scope.tenant)
+            .succ_opt()
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        ..SeriesForm::default()
+    };
+    render(&state, &scope, &client, &form, &FieldErrors::new()).await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    scope: OwnerScope,
+    Path((_, id)): Path<(String, i64)>,
+    Form(form): Form<SeriesForm>,
+) -> Result<Response, Error> {
+    let client = client(&state, &scope, id).await?;
+    let mut check = Check::default();
+    let service =
+        catalog::by_code(&state.db, scope.id(), form.service.trim()).await?.filter(|s| s.active);
+    if service.is_none() {
+        check.fail("service", "Choose a service.");
+    }
+    let staff = match form.staff_id.trim() {
+        "" => None,
+        id => match id.parse::<i64>().ok() {
+            Some(id) if portico_store::staff::get(&state.db, scope.id(), id).await?.is_some() => {
+                Some(id)
+            }
+            _ => {
+                check.fail("staff_id", "Choose someone from the list.");
+                None
+            }
+        },
+    };
+    let parsed = form.parse(&mut check, flow::today(&state, &scope.tenant));
+    let (Some(service), Some((rule, time)), true) = (service, parsed, check.is_ok()) else {
+        return render(&state, &scope, &client, &form, &check.errors).await;
+    };
+    let (created, outcome) = series::create(
+        &state.db,
+        &scope.tenant,
+        client.id(),
+        &service,
+        staff,
+        &rule,
+        time,
+        state.clock.now(),
+    )
+    .await?;
+    state
+        .audit(
+            &scope.viewer,
+            Some(scope.id()),
+            Some(scope.user.id()),
+            "series.created",
+            format!("#{} {}", created.id, created.rrule),
+        )
+        .await?;
+    let message = format!(
+        "Series created: {} booked{}.",
+        outcome.booked.len(),
+        if outcome.skipped.is_empty() {
+            String::new()
+        } else {
+            format!(", {} could not be booked (see below)", outcome.skipped.len())
+        }
+    );
+    flash(&scope.viewer.session, "info", message).await?;
+    Ok(see_other(&format!("/app/{}/clients/{id}/series", scope.tenant.slug)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CancelForm {
+    #[serde(default)]
+    from: String,
+}
+
+/// Cancels the rest of a series from a date on.
+pub async fn cancel(
+    State(state): State<AppState>,
+    scope: OwnerScope,
+    Path((_, id)): Path<(String, i64)>,
+    Form(form): Form<CancelForm>,
+) -> Result<Response, Error> {
+    let found = series::get(&state.db, scope.id(), id).await?.ok_or(Error::NotFound)?;
+    let from: NaiveDate = form
+        .from
+        .trim()
+        .parse()
+        .map_err(|_| crate::error::field_error("from", "Choose a date."))?;
+    let n = series::cancel_from(
+        &state.db,
+        &scope.tenant,
+        &found,
+        from,
+        Actor::Owner(scope.user.id()),
+        state.clock.now(),
+    )
+    .await?;
+    state
+        .audit(
+            &scope.viewer,
+            Some(scope.id()),
+            Some(scope.user.id()),
+            "series.cancelled",
+            format!("#{id} from {from}"),
+        )
+        .await?;
+    flash(
+        &scope.viewer.session,
+        "info",
+        format!("The series ends before {from}; {n} booking(s) cancelled."),
+    )
+    .await?;
+    Ok(see_other(&format!("/app/{}/clients/{}/series", scope.tenant.slug, found.client_id)))
+}

@@ -1,0 +1,25 @@
+//! `/book/{tenant}/…`: the public booking page for guests, and the guest's manage link.
+
+pub mod flow;
+mod manage;
+mod pages;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/book/{tenant}", get(pages::index))
+        .route("/book/{tenant}/services/{code}", get(pages::service))
+        .route("/book/{tenant}/services/{code}/hold", post(pages::hold))
+        .route("/book/{tenant}/details", get(pages::details).post(pages::confirm))
+        .route("/book/{tenant}/done", get(pages::done))
+        .route("/book/{tenant}/manage/{token}", get(manage::show))
+        .route("/book/{tenant}/manage/{token}/cancel", post(manage::cancel))
+        .route(
+            "/book/{tenant}/manage/{token}/reschedule",
+            get(manage::options).post(manage::reschedule),
+        )
+}

@@ -1,0 +1,390 @@
+//! The guest booking steps: service → date and time → details → confirmation.
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{Datelike as _, Duration};
+use portico_domain::accounts::{self, Email};
+use portico_store::bookings::{self, Actor, NewBooking, Party};
+use portico_store::catalog::{self, Service};
+use portico_store::tenants::{self, Tenant};
+use serde::{Deserialize, Serialize};
+
+use super::flow::{self, ChoiceForm, Day, OptionView, PendingHold};
+use crate::auth::Viewer;
+use crate::chrome::{Chrome, TenantNav, flash};
+use crate::error::FieldErrors;
+use crate::forms::{Check, see_other};
+use crate::limits::{Limit, ip_subject};
+use crate::{AppState, Error, notify};
+
+const BOOKED_KEY: &str = "booked";
+
+pub async fn tenant(state: &AppState, slug: &str) -> Result<Tenant, Error> {
+    tenants::by_slug(&state.db, slug).await?.ok_or(Error::NotFound)
+}
+
+pub async fn active_service(
+    state: &AppState,
+    tenant: &Tenant,
+    code: &str,
+) -> Result<Service, Error> {
+    catalog::by_code(&state.db, tenant.id, code).await?.filter(|s| s.active).ok_or(Error::NotFound)
+}
+
+/// The frame of the public pages: the business's name, no dashboard navigation.
+pub async fn chrome(viewer: &Viewer, tenant: &Tenant) -> Result<Chrome, Error> {
+    let mut chrome = Chrome::new(viewer).await?;
+    chrome.booking = Some(TenantNav {
+        slug: tenant.slug.clone(),
+        name: tenant.name.clone(),
+        is_owner: false,
+        plan: "",
+    });
+    Ok(chrome)
+}
+
+#[derive(Serialize)]
+struct ServiceView {
+    code: String,
+    name: String,
+    description: String,
+    duration_minutes: u32,
+    price_minor: i64,
+    currency: String,
+}
+
+impl From<&Service> for ServiceView {
+    fn from(s: &Service) -> Self {
+        Self {
+            code: s.code.clone(),
+            name: s.name.clone(),
+            description: s.description.clone(),
+            duration_minutes: s.duration_minutes,
+            price_minor: s.price_minor,
+            currency: s.currency.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct IndexPage {
+    chrome: Chrome,
+    services: Vec<ServiceView>,
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+) -> Result<Response, Error> {
+    let tenant = tenant(&state, &slug).await?;
+    let services =
+        catalog::list(&state.db, tenant.id, true).await?.iter().map(ServiceView::from).collect();
+    let page = IndexPage { chrome: chrome(&viewer, &tenant).await?, services };
+    Ok(state.templates.page("book/index.html", &page))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DateQuery {
+    date: Option<String>,
+    staff: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct StaffChoice {
+    id: i64,
+    name: String,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct ServicePage {
+    chrome: Chrome,
+    service: ServiceView,
+    date: String,
+    days: Vec<Day>,
+    previous_week: Option<String>,
+    next_week: String,
+    staff: Vec<StaffChoice>,
+    staff_selected: Option<i64>,
+    options: Vec<OptionView>,
+    message: Option<&'static str>,
+    action: String,
+    timezone: String,
+}
+
+/// Renders the date-and-time step, optionally explaining why a choice failed.
+pub async fn render_service(
+    state: &AppState,
+    viewer: &Viewer,
+    tenant: &Tenant,
+    service: &Service,
+    date: Option<&str>,
+    staff: Option<i64>,
+    message: Option<&'static str>,
+) -> Result<Response, Error> {
+    let date = flow::chosen_date(state, tenant, date);
+    let today = flow::today(state, tenant);
+    let choosable = flow::choosable_staff(state, tenant, service).await?;
+    let staff = staff.filter(|id| choosable.iter().any(|s| s.id == *id));
+    let options = flow::options(state, tenant, service, date, staff, None).await?;
+    let first = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
+    let page = ServicePage {
+        chrome: chrome(viewer, tenant).await?,
+        service: ServiceView::from(service),
+        date: date.to_string(),
+        days: flow::week(first, date),
+        previous_week: (first > today).then(|| (first - Duration::days(7)).max(today).to_string()),
+        next_week: (first + Duration::days(7)).to_string(),
+        staff: choosable
+            .iter()
+            .map(|s| StaffChoice { id: s.id, name: s.name.clone(), selected: Some(s.id) == staff })
+            .collect(),
+        staff_selected: staff,
+        options,
+        message,
+        action: format!("/book/{}/services/{}/hold", tenant.slug, service.code),
+        timezone: tenant.timezone.name().to_owned(),
+    };
+    let status = if message.is_some() { StatusCode::CONFLICT } else { StatusCode::OK };
+    Ok((status, state.templates.page("book/service.html", &page)).into_response())
+}
+
+pub async fn service(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((slug, code)): Path<(String, String)>,
+    Query(q): Query<DateQuery>,
+) -> Result<Response, Error> {
+    let tenant = tenant(&state, &slug).await?;
+    let service = active_service(&state, &tenant, &code).await?;
+    render_service(&state, &viewer, &tenant, &service, q.date.as_deref(), q.staff, None).await
+}
+
+pub async fn hold(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((slug, code)): Path<(String, String)>,
+    Form(form): Form<ChoiceForm>,
+) -> Result<Response, Error> {
+    let tenant = tenant(&state, &slug).await?;
+    let service = active_service(&state, &tenant, &code).await?;
+    state
+        .rate_limit(
+            Limit { name: "booking-ip", max: state.config.rate_limits.booking_per_ip },
+            &ip_subject(viewer.ip),
+        )
+        .await?;
+    let slot = form.slot().ok_or(Error::BadRequest {
+        code: "bad_choice",
+        message: "Choose a time from the list.".into(),
+    })?;
+    let date = flow::today(&state, &tenant)
+        .max(portico_store::availability::local_date(&tenant, slot.start))
+        .to_string();
+    match bookings::hold(&state.db, &tenant, &service, &slot, state.clock.now()).await {
+        Ok(hold) => {
+            let pending = PendingHold {
+                token: hold.token,
+                service: service.code.clone(),
+                start: hold.starts_at,
+                staff_id: hold.staff_id,
+                block_id: hold.block_id,
+                expires_at: hold.expires_at,
+            };
+            flow::save_hold(&state, &viewer.session, &tenant, &pending).await?;
+            Ok(see_other(&format!("/book/{}/details", tenant.slug)))
+        }
+        Err(error) => match flow::taken_message(&error) {
+            Some(message) => {
+                render_service(
+                    &state,
+                    &viewer,
+                    &tenant,
+                    &service,
+                    Some(&date),
+                    slot.staff,
+                    Some(message),
+                )
+                .await
+            }
+            None => Err(error.into()),
+        },
+    }
+}
+
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+pub struct DetailsForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    notes: String,
+}
+
+#[derive(Serialize)]
+struct DetailsPage<'a> {
+    chrome: Chrome,
+    service: ServiceView,
+    when: String,
+    until: String,
+    label: Option<String>,
+    staff_name: Option<String>,
+    held_until: String,
+    form: &'a DetailsForm,
+    errors: &'a FieldErrors,
+}
+
+async fn render_details(
+    state: &AppState,
+    viewer: &Viewer,
+    tenant: &Tenant,
+    hold: &PendingHold,
+    form: &DetailsForm,
+    errors: &FieldErrors,
+) -> Result<Response, Error> {
+    let service = active_service(state, tenant, &hold.service).await?;
+    let start = hold.start.timestamp();
+    let block = match hold.block_id {
+        Some(id) => {
+            portico_store::blocks::get(&state.db, tenant.id, id, state.clock.now_ts()).await?
+        }
+        None => None,
+    };
+    // A block booking lasts until the block ends.
+    let end = match &block {
+        Some(b) => portico_store::availability::block_end(tenant, b).timestamp(),
+        None => start + i64::from(service.duration_minutes) * 60,
+    };
+    let (when, until) = flow::local_range(tenant, start, end);
+    let label = block.map(|b| b.label);
+    let staff_name = match hold.staff_id {
+        Some(id) => portico_store::staff::get(&state.db, tenant.id, id).await?.map(|s| s.name),
+        None => None,
+    };
+    let page = DetailsPage {
+        chrome: chrome(viewer, tenant).await?,
+        service: ServiceView::from(&service),
+        when,
+        until,
+        label,
+        staff_name,
+        held_until: hold.expires_at.with_timezone(&tenant.timezone).format("%H:%M").to_string(),
+        form,
+        errors,
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, state.templates.page("book/details.html", &page)).into_response())
+}
+
+pub async fn details(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+) -> Result<Response, Error> {
+    let tenant = tenant(&state, &slug).await?;
+    let Some(hold) = flow::pending_hold(&viewer.session, &tenant).await? else {
+        return Ok(see_other(&format!("/book/{slug}")));
+    };
+    if hold.expires_at <= state.clock.now() {
+        flow::clear_hold(&viewer.session, &tenant).await?;
+        flash(&viewer.session, "error", "Your reservation expired. Please choose a time again.")
+            .await?;
+        return Ok(see_other(&format!("/book/{slug}/services/{}", hold.service)));
+    }
+    render_details(&state, &viewer, &tenant, &hold, &DetailsForm::default(), &FieldErrors::new())
+        .await
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    Form(form): Form<DetailsForm>,
+) -> Result<Response, Error> {
+    let tenant = tenant(&state, &slug).await?;
+    let Some(hold) = flow::pending_hold(&viewer.session, &tenant).await? else {
+        return Ok(see_other(&format!("/book/{slug}")));
+    };
+    let mut check = Check::default();
+    let name = check.field("name", accounts::parse_name(&form.name));
+    let email = check.field("email", Email::parse(&form.email));
+    let phone =
+        check.field("phone", accounts::parse_required_phone(&form.phone)).unwrap_or_default();
+    if form.notes.chars().count() > 2000 {
+        check.fail("notes", "Use at most 2,000 characters.");
+    }
+    let (Some(name), Some(email), true) = (name, email, check.is_ok()) else {
+        return render_details(&state, &viewer, &tenant, &hold, &form, &check.errors).await;
+    };
+    let service = active_service(&state, &tenant, &hold.service).await?;
+    let new = NewBooking {
+        service: &service,
+        slot: hold.slot(),
+        party: Party::Guest { name, email: email.to_string(), phone: phone.to_owned() },
+        notes: form.notes.trim().to_owned(),
+        hold_token: Some(&hold.token),
+        actor: Actor::Guest,
+    };
+    let now = state.clock.now();
+    let result =
+        bookings::create(&state.db, &tenant, &new, now, notify::booking(tenant.id, "confirmed"))
+            .await;
+    flow::clear_hold(&viewer.session, &tenant).await?;
+    match result {
+        Ok(booking) => {
+            viewer
+                .session
+                .insert(BOOKED_KEY, booking.id)
+                .await
+                .map_err(crate::csrf::session_error)?;
+            Ok(see_other(&format!("/book/{slug}/done")))
+        }
+        Err(error) => match flow::taken_message(&error) {
+            Some(message) => {
+                let date = portico_store::availability::local_date(&tenant, hold.start).to_string();
+                render_service(&state, &viewer, &tenant, &service, Some(&date), None, Some(message))
+                    .await
+            }
+            None => Err(error.into()),
+        },
+    }
+}
+
+#[derive(Serialize)]
+struct DonePage {
+    chrome: Chrome,
+    service: String,
+    when: String,
+    until: String,
+    email: String,
+}
+
+pub async fn done(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+) -> Result<Response, Error> {
+    let tenant = tenant(&state, &slug).await?;
+    let id: Option<i64> =
+        viewer.session.get(BOOKED_KEY).await.map_err(crate::csrf::session_error)?;
+    let booking = match id {
+        Some(id) => bookings::get(&state.db, &tenant, id).await?,
+        None => None,
+    };
+    let Some(booking) = booking else { return Ok(see_other(&format!("/book/{slug}"))) };
+    let (when, until) = flow::local_range(&tenant, booking.starts_at, booking.ends_at);
+    let page = DonePage {
+        chrome: chrome(&viewer, &tenant).await?,
+        service: booking.service_name,
+        when,
+        until,
+        email: booking.guest_email,
+    };
+    Ok(state.templates.page("book/done.html", &page))
+}

@@ -1,0 +1,234 @@
+//! One of the client's own bookings: details and history, and — when the business lets this
+//! client and the cut-off has not passed — cancel and reschedule.
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::DateTime;
+use portico_domain::policy::{Changer, may_change};
+use portico_store::bookings::{self, Actor, Booking, Status};
+use portico_store::catalog;
+use portico_store::tenants::Tenant;
+use serde::{Deserialize, Serialize};
+
+use super::{Ask, Picker, bad_choice, day_of, own_booking, picker, place};
+use crate::auth::ClientScope;
+use crate::chrome::{Chrome, flash};
+use crate::forms::see_other;
+use crate::routes::book::flow::{self, ChoiceForm};
+use crate::{AppState, Error, notify};
+
+/// Why the client may not change the booking now, if they may not.
+fn refusal(state: &AppState, scope: &ClientScope, booking: &Booking) -> Option<String> {
+    if !booking.status().occupies() {
+        return Some("This booking can no longer be changed.".to_owned());
+    }
+    let changer = Changer::Client { can_self_reschedule: scope.client.can_self_reschedule != 0 };
+    let cutoff = scope.tenant.scheduling.cancel_cutoff_hours;
+    may_change(changer, state.clock.now(), booking.start(), cutoff).err().map(|r| r.to_string())
+}
+
+/// Refuses a change with 409 (and changes nothing) when the policy does not allow it.
+fn ensure_allowed(state: &AppState, scope: &ClientScope, booking: &Booking) -> Result<(), Error> {
+    match refusal(state, scope, booking) {
+        Some(message) => Err(Error::Conflict { code: "not_allowed", message }),
+        None => Ok(()),
+    }
+}
+
+fn detail_path(tenant: &Tenant, id: i64) -> String {
+    format!("/portal/{}/bookings/{id}", tenant.slug)
+}
+
+/// One line of the booking's history, in words for the client.
+#[derive(Serialize)]
+struct HistoryView {
+    at: String,
+    what: String,
+}
+
+fn local(tenant: &Tenant, ts: i64) -> String {
+    DateTime::from_timestamp(ts, 0)
+        .unwrap_or_default()
+        .with_timezone(&tenant.timezone)
+        .format("%a %-d %b %Y, %H:%M")
+        .to_string()
+}
+
+async fn history(state: &AppState, tenant: &Tenant, id: i64) -> Result<Vec<HistoryView>, Error> {
+    let lines = bookings::history(&state.db, tenant, id).await?;
+    Ok(lines
+        .into_iter()
+        .map(|line| {
+            let by = if line.actor_kind == "client" { "you" } else { "the business" };
+            let what = match (line.action.as_str(), line.from_starts_at, line.to_starts_at) {
+                ("created", ..) => format!("Booked by {by}"),
+                ("rescheduled", Some(from), Some(to)) => {
+                    format!("Moved by {by} from {} to {}", local(tenant, from), local(tenant, to))
+                }
+                ("cancelled", ..) => format!("Cancelled by {by}"),
+                ("completed", ..) => "Completed".to_owned(),
+                ("no_show", ..) => "Marked as missed".to_owned(),
+                (other, ..) => other.replace('_', " "),
+            };
+            HistoryView { at: local(tenant, line.created_at), what }
+        })
+        .collect())
+}
+
+#[derive(Serialize)]
+struct ShowPage {
+    chrome: Chrome,
+    id: i64,
+    service: String,
+    when: String,
+    until: String,
+    label: Option<String>,
+    staff_name: Option<String>,
+    status: String,
+    notes: String,
+    refusal: Option<String>,
+    history: Vec<HistoryView>,
+}
+
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn show(
+    State(state): State<AppState>,
+    scope: ClientScope,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, Error> {
+    let booking = own_booking(&state, &scope, &id).await?;
+    let tenant = &scope.tenant;
+    let (when, until) = flow::local_range(tenant, booking.starts_at, booking.ends_at);
+    let place = place(&state, tenant, booking.block_id, booking.staff_id).await?;
+    let page = ShowPage {
+        chrome: Chrome::client(&scope).await?,
+        refusal: refusal(&state, &scope, &booking),
+        history: history(&state, tenant, booking.id).await?,
+        id: booking.id,
+        service: booking.service_name,
+        when,
+        until,
+        label: place.label,
+        staff_name: place.staff_name,
+        status: booking.status,
+        notes: booking.notes,
+    };
+    Ok(state.templates.page("portal/bookings/show.html", &page))
+}
+
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    scope: ClientScope,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, Error> {
+    let booking = own_booking(&state, &scope, &id).await?;
+    ensure_allowed(&state, &scope, &booking)?;
+    let tenant = &scope.tenant;
+    let actor = Actor::Client(scope.user.id());
+    let jobs = notify::booking(tenant.id, "cancelled");
+    let now = state.clock.now();
+    bookings::set_status(&state.db, tenant, booking.id, Status::Cancelled, actor, now, jobs)
+        .await?;
+    flash(&scope.viewer.session, "info", "Your booking is cancelled. We sent you a confirmation.")
+        .await?;
+    Ok(see_other(&detail_path(tenant, booking.id)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DateQuery {
+    date: Option<String>,
+    staff: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct ReschedulePage {
+    chrome: Chrome,
+    id: i64,
+    service: String,
+    current: String,
+    #[serde(flatten)]
+    picker: Picker,
+}
+
+async fn render_options(
+    state: &AppState,
+    scope: &ClientScope,
+    booking: &Booking,
+    ask: &Ask<'_>,
+) -> Result<Response, Error> {
+    let tenant = &scope.tenant;
+    let service =
+        catalog::by_id(&state.db, tenant.id, booking.service_id).await?.ok_or(Error::NotFound)?;
+    let (current, until) = flow::local_range(tenant, booking.starts_at, booking.ends_at);
+    let action = format!("{}/reschedule", detail_path(tenant, booking.id));
+    let page = ReschedulePage {
+        chrome: Chrome::client(scope).await?,
+        id: booking.id,
+        service: service.name.clone(),
+        current: format!("{current} – {until}"),
+        picker: picker(state, tenant, &service, ask, action).await?,
+    };
+    let status = if ask.message.is_some() { StatusCode::CONFLICT } else { StatusCode::OK };
+    Ok((status, state.templates.page("portal/bookings/reschedule.html", &page)).into_response())
+}
+
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn options(
+    State(state): State<AppState>,
+    scope: ClientScope,
+    Path((_, id)): Path<(String, String)>,
+    Query(q): Query<DateQuery>,
+) -> Result<Response, Error> {
+    let booking = own_booking(&state, &scope, &id).await?;
+    ensure_allowed(&state, &scope, &booking)?;
+    let ask = Ask {
+        date: q.date.as_deref(),
+        staff: q.staff,
+        except_booking: Some(booking.id),
+        message: None,
+    };
+    render_options(&state, &scope, &booking, &ask).await
+}
+
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn reschedule(
+    State(state): State<AppState>,
+    scope: ClientScope,
+    Path((_, id)): Path<(String, String)>,
+    Form(form): Form<ChoiceForm>,
+) -> Result<Response, Error> {
+    let booking = own_booking(&state, &scope, &id).await?;
+    ensure_allowed(&state, &scope, &booking)?;
+    let slot = form.slot().ok_or_else(bad_choice)?;
+    let tenant = &scope.tenant;
+    let service =
+        catalog::by_id(&state.db, tenant.id, booking.service_id).await?.ok_or(Error::NotFound)?;
+    let actor = Actor::Client(scope.user.id());
+    let jobs = notify::booking(tenant.id, "rescheduled");
+    let now = state.clock.now();
+    match bookings::reschedule(&state.db, tenant, &service, booking.id, &slot, actor, now, jobs)
+        .await
+    {
+        Ok(_) => {
+            let text = "Your booking has a new time. We sent you a confirmation.";
+            flash(&scope.viewer.session, "info", text).await?;
+            Ok(see_other(&detail_path(tenant, booking.id)))
+        }
+        Err(error) => match flow::taken_message(&error) {
+            Some(message) => {
+                let date = day_of(&state, tenant, slot.start);
+                let ask = Ask {
+                    date: Some(&date),
+                    staff: None,
+                    except_booking: Some(booking.id),
+                    message: Some(message),
+                };
+                render_options(&state, &scope, &booking, &ask).await
+            }
+            None => Err(error.into()),
+        },
+    }
+}

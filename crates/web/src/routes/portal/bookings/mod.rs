@@ -1,0 +1,210 @@
+//! `/portal/{tenant}/bookings/…`: a client books, sees, cancels and reschedules their own
+//! bookings. Every booking is looked up together with the client of the [`ClientScope`], so
+//! another client's or another tenant's id is simply not found.
+
+mod detail;
+mod new;
+
+use axum::Router;
+use axum::routing::{get, post};
+use chrono::{Datelike as _, Duration};
+use portico_store::bookings::{self, Booking};
+use portico_store::catalog::{self, Service};
+use portico_store::tenants::Tenant;
+use portico_store::{blocks, staff};
+use serde::Serialize;
+
+use crate::auth::ClientScope;
+use crate::routes::book::flow::{self, Day, OptionView};
+use crate::{AppState, Error};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/portal/{tenant}/bookings/new", get(new::index))
+        .route("/portal/{tenant}/bookings/new/{code}", get(new::service))
+        .route("/portal/{tenant}/bookings/new/{code}/hold", post(new::hold))
+        .route("/portal/{tenant}/bookings/confirm", get(new::confirm).post(new::create))
+        .route("/portal/{tenant}/bookings/{id}", get(detail::show))
+        .route("/portal/{tenant}/bookings/{id}/cancel", post(detail::cancel))
+        .route(
+            "/portal/{tenant}/bookings/{id}/reschedule",
+            get(detail::options).post(detail::reschedule),
+        )
+}
+
+/// How many past or cancelled bookings the portal home lists.
+const RECENT: i64 = 10;
+/// A generous cap on the upcoming list; regular clients rarely have more.
+const UPCOMING: i64 = 100;
+
+/// A service as the portal shows it.
+#[derive(Serialize)]
+pub struct ServiceView {
+    code: String,
+    name: String,
+    description: String,
+    duration_minutes: u32,
+    price_minor: i64,
+    currency: String,
+}
+
+impl From<&Service> for ServiceView {
+    fn from(s: &Service) -> Self {
+        Self {
+            code: s.code.clone(),
+            name: s.name.clone(),
+            description: s.description.clone(),
+            duration_minutes: s.duration_minutes,
+            price_minor: s.price_minor,
+            currency: s.currency.clone(),
+        }
+    }
+}
+
+/// One line of a list of bookings.
+#[derive(Serialize)]
+pub struct BookingRow {
+    id: i64,
+    service: String,
+    when: String,
+    until: String,
+    status: String,
+}
+
+impl BookingRow {
+    fn new(tenant: &Tenant, booking: Booking) -> Self {
+        let (when, until) = flow::local_range(tenant, booking.starts_at, booking.ends_at);
+        Self { id: booking.id, service: booking.service_name, when, until, status: booking.status }
+    }
+}
+
+/// The portal home's lists: upcoming (soonest first) and recent (newest first).
+pub async fn lists(
+    state: &AppState,
+    tenant: &Tenant,
+    client: &portico_store::clients::Client,
+) -> Result<(Vec<BookingRow>, Vec<BookingRow>), Error> {
+    let now = state.clock.now_ts();
+    let rows = |list: Vec<Booking>| list.into_iter().map(|b| BookingRow::new(tenant, b)).collect();
+    let upcoming =
+        bookings::upcoming_for_client(&state.db, tenant, client.id(), now, UPCOMING).await?;
+    let recent = bookings::recent_for_client(&state.db, tenant, client.id(), now, RECENT).await?;
+    Ok((rows(upcoming), rows(recent)))
+}
+
+/// The scoped client's own booking; anything else is 404.
+async fn own_booking(state: &AppState, scope: &ClientScope, id: &str) -> Result<Booking, Error> {
+    let id: i64 = id.parse().map_err(|_| Error::NotFound)?;
+    bookings::get_for_client(&state.db, &scope.tenant, scope.client.id(), id)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+async fn active_service(state: &AppState, tenant: &Tenant, code: &str) -> Result<Service, Error> {
+    catalog::by_code(&state.db, tenant.id, code).await?.filter(|s| s.active).ok_or(Error::NotFound)
+}
+
+/// Where a booking or hold takes place, in words.
+#[derive(Debug, Default)]
+struct Place {
+    /// The block's label (block mode).
+    label: Option<String>,
+    /// The block's local end, "12:00": a place in a block lasts until the block ends.
+    block_until: Option<String>,
+    /// The person (slot mode), when it is a staff member.
+    staff_name: Option<String>,
+}
+
+async fn place(
+    state: &AppState,
+    tenant: &Tenant,
+    block: Option<i64>,
+    person: Option<i64>,
+) -> Result<Place, Error> {
+    let mut place = Place::default();
+    if let Some(id) = block
+        && let Some(b) = blocks::get(&state.db, tenant.id, id, state.clock.now_ts()).await?
+    {
+        place.block_until = Some(format!("{:02}:{:02}", b.end_minute / 60, b.end_minute % 60));
+        place.label = Some(b.label);
+    }
+    if let Some(id) = person {
+        place.staff_name = staff::get(&state.db, tenant.id, id).await?.map(|s| s.name);
+    }
+    Ok(place)
+}
+
+#[derive(Serialize)]
+struct StaffChoice {
+    id: i64,
+    name: String,
+    selected: bool,
+}
+
+/// What a date-and-time step asks for.
+#[derive(Debug, Default)]
+struct Ask<'a> {
+    date: Option<&'a str>,
+    staff: Option<i64>,
+    /// When rescheduling: the booking whose own place does not count against it.
+    except_booking: Option<i64>,
+    /// Why the previous choice failed.
+    message: Option<&'static str>,
+}
+
+/// The date strip, the staff choice (PRO) and a day's options, as
+/// `portal/bookings/_picker.html` shows them.
+#[derive(Serialize)]
+struct Picker {
+    date: String,
+    days: Vec<Day>,
+    previous_week: Option<String>,
+    next_week: String,
+    staff: Vec<StaffChoice>,
+    staff_selected: Option<i64>,
+    options: Vec<OptionView>,
+    message: Option<&'static str>,
+    action: String,
+    timezone: String,
+}
+
+async fn picker(
+    state: &AppState,
+    tenant: &Tenant,
+    service: &Service,
+    ask: &Ask<'_>,
+    action: String,
+) -> Result<Picker, Error> {
+    let date = flow::chosen_date(state, tenant, ask.date);
+    let today = flow::today(state, tenant);
+    let choosable = flow::choosable_staff(state, tenant, service).await?;
+    let staff = ask.staff.filter(|id| choosable.iter().any(|s| s.id == *id));
+    let options = flow::options(state, tenant, service, date, staff, ask.except_booking).await?;
+    let first = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
+    Ok(Picker {
+        date: date.to_string(),
+        days: flow::week(first, date),
+        previous_week: (first > today).then(|| (first - Duration::days(7)).max(today).to_string()),
+        next_week: (first + Duration::days(7)).to_string(),
+        staff: choosable
+            .iter()
+            .map(|s| StaffChoice { id: s.id, name: s.name.clone(), selected: Some(s.id) == staff })
+            .collect(),
+        staff_selected: staff,
+        options,
+        message: ask.message,
+        action,
+        timezone: tenant.timezone.name().to_owned(),
+    })
+}
+
+/// The local date of a chosen start, for showing that day again (never before today).
+fn day_of(state: &AppState, tenant: &Tenant, start: chrono::DateTime<chrono::Utc>) -> String {
+    flow::today(state, tenant)
+        .max(portico_store::availability::local_date(tenant, start))
+        .to_string()
+}
+
+fn bad_choice() -> Error {
+    Error::BadRequest { code: "bad_choice", message: "Choose a time from the list.".into() }
+}

@@ -1,0 +1,257 @@
+//! A client books in the portal: service → date and time (a hold is taken) → confirm.
+//! The client record supplies name, email and phone, so only notes are asked.
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use portico_store::bookings::{self, Actor, NewBooking, Party};
+use portico_store::catalog::{self, Service};
+use serde::{Deserialize, Serialize};
+
+use super::{Ask, Picker, ServiceView, active_service, bad_choice, day_of, picker, place};
+use crate::auth::ClientScope;
+use crate::chrome::{Chrome, flash};
+use crate::error::FieldErrors;
+use crate::forms::see_other;
+use crate::limits::Limit;
+use crate::routes::book::flow::{self, ChoiceForm, PendingHold};
+use crate::{AppState, Error, notify};
+
+const NOTES_MAX: usize = 2000;
+
+#[derive(Serialize)]
+struct IndexPage {
+    chrome: Chrome,
+    services: Vec<ServiceView>,
+}
+
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn index(State(state): State<AppState>, scope: ClientScope) -> Result<Response, Error> {
+    let services = catalog::list(&state.db, scope.tenant.id, true).await?;
+    let page = IndexPage {
+        chrome: Chrome::client(&scope).await?,
+        services: services.iter().map(ServiceView::from).collect(),
+    };
+    Ok(state.templates.page("portal/bookings/new.html", &page))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DateQuery {
+    date: Option<String>,
+    staff: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct ServicePage {
+    chrome: Chrome,
+    service: ServiceView,
+    #[serde(flatten)]
+    picker: Picker,
+}
+
+/// The date-and-time step; with a message (409) when the previous choice failed.
+async fn render_service(
+    state: &AppState,
+    scope: &ClientScope,
+    service: &Service,
+    ask: &Ask<'_>,
+) -> Result<Response, Error> {
+    let action = format!("/portal/{}/bookings/new/{}/hold", scope.tenant.slug, service.code);
+    let page = ServicePage {
+        chrome: Chrome::client(scope).await?,
+        service: ServiceView::from(service),
+        picker: picker(state, &scope.tenant, service, ask, action).await?,
+    };
+    let status = if ask.message.is_some() { StatusCode::CONFLICT } else { StatusCode::OK };
+    Ok((status, state.templates.page("portal/bookings/service.html", &page)).into_response())
+}
+
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn service(
+    State(state): State<AppState>,
+    scope: ClientScope,
+    Path((_, code)): Path<(String, String)>,
+    Query(q): Query<DateQuery>,
+) -> Result<Response, Error> {
+    let service = active_service(&state, &scope.tenant, &code).await?;
+    let ask = Ask { date: q.date.as_deref(), staff: q.staff, ..Ask::default() };
+    render_service(&state, &scope, &service, &ask).await
+}
+
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn hold(
+    State(state): State<AppState>,
+    scope: ClientScope,
+    Path((_, code)): Path<(String, String)>,
+    Form(form): Form<ChoiceForm>,
+) -> Result<Response, Error> {
+    let service = active_service(&state, &scope.tenant, &code).await?;
+    // Holds block capacity for a while: a logged-in client gets the guests' budget, per account.
+    let limit = Limit { name: "portal-hold", max: state.config.rate_limits.booking_per_ip };
+    state.rate_limit(limit, &format!("user:{}", scope.user.id)).await?;
+    let slot = form.slot().ok_or_else(bad_choice)?;
+    let now = state.clock.now();
+    match bookings::hold(&state.db, &scope.tenant, &service, &slot, now).await {
+        Ok(hold) => {
+            let pending = PendingHold {
+                token: hold.token,
+                service: service.code.clone(),
+                start: hold.starts_at,
+                staff_id: hold.staff_id,
+                block_id: hold.block_id,
+                expires_at: hold.expires_at,
+            };
+            flow::save_hold(&state, &scope.viewer.session, &scope.tenant, &pending).await?;
+            Ok(see_other(&format!("/portal/{}/bookings/confirm", scope.tenant.slug)))
+        }
+        Err(error) => match flow::taken_message(&error) {
+            Some(message) => {
+                let date = day_of(&state, &scope.tenant, slot.start);
+                let ask = Ask { date: Some(&date), message: Some(message), ..Ask::default() };
+                render_service(&state, &scope, &service, &ask).await
+            }
+            None => Err(error.into()),
+        },
+    }
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    notes: String,
+}
+
+#[derive(Serialize)]
+struct ConfirmPage<'a> {
+    chrome: Chrome,
+    service: ServiceView,
+    when: String,
+    until: String,
+    label: Option<String>,
+    staff_name: Option<String>,
+    held_until: String,
+    name: String,
+    email: String,
+    form: &'a ConfirmForm,
+    errors: &'a FieldErrors,
+}
+
+async fn render_confirm(
+    state: &AppState,
+    scope: &ClientScope,
+    service: &Service,
+    hold: &PendingHold,
+    form: &ConfirmForm,
+    errors: &FieldErrors,
+) -> Result<Response, Error> {
+    let tenant = &scope.tenant;
+    let start = hold.start.timestamp();
+    let (when, until) =
+        flow::local_range(tenant, start, start + i64::from(service.duration_minutes) * 60);
+    let place = place(state, tenant, hold.block_id, hold.staff_id).await?;
+    let page = ConfirmPage {
+        chrome: Chrome::client(scope).await?,
+        service: ServiceView::from(service),
+        when,
+        until: place.block_until.unwrap_or(until),
+        label: place.label,
+        staff_name: place.staff_name,
+        held_until: hold.expires_at.with_timezone(&tenant.timezone).format("%H:%M").to_string(),
+        name: scope.client.name.clone(),
+        email: scope.client.email.clone(),
+        form,
+        errors,
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, state.templates.page("portal/bookings/confirm.html", &page)).into_response())
+}
+
+/// What the confirm step works on.
+enum Held {
+    /// The pending hold and its service.
+    Ready(PendingHold, Service),
+    /// Nothing to confirm (no hold, or the service was withdrawn meanwhile): start over.
+    StartOver(Response),
+}
+
+async fn held(state: &AppState, scope: &ClientScope) -> Result<Held, Error> {
+    let start_over = see_other(&format!("/portal/{}/bookings/new", scope.tenant.slug));
+    let Some(hold) = flow::pending_hold(&scope.viewer.session, &scope.tenant).await? else {
+        return Ok(Held::StartOver(start_over));
+    };
+    match active_service(state, &scope.tenant, &hold.service).await {
+        Ok(service) => Ok(Held::Ready(hold, service)),
+        Err(Error::NotFound) => {
+            flow::clear_hold(&scope.viewer.session, &scope.tenant).await?;
+            flash(&scope.viewer.session, "error", "That service can no longer be booked.").await?;
+            Ok(Held::StartOver(start_over))
+        }
+        Err(error) => Err(error),
+    }
+}
+
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn confirm(State(state): State<AppState>, scope: ClientScope) -> Result<Response, Error> {
+    let (hold, service) = match held(&state, &scope).await? {
+        Held::Ready(hold, service) => (hold, service),
+        Held::StartOver(redirect) => return Ok(redirect),
+    };
+    if hold.expires_at <= state.clock.now() {
+        flow::clear_hold(&scope.viewer.session, &scope.tenant).await?;
+        let message = "Your reservation expired. Please choose a time again.";
+        flash(&scope.viewer.session, "error", message).await?;
+        let date = day_of(&state, &scope.tenant, hold.start);
+        let slug = &scope.tenant.slug;
+        return Ok(see_other(&format!("/portal/{slug}/bookings/new/{}?date={date}", service.code)));
+    }
+    let form = ConfirmForm::default();
+    render_confirm(&state, &scope, &service, &hold, &form, &FieldErrors::new()).await
+}
+
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn create(
+    State(state): State<AppState>,
+    scope: ClientScope,
+    Form(form): Form<ConfirmForm>,
+) -> Result<Response, Error> {
+    let (hold, service) = match held(&state, &scope).await? {
+        Held::Ready(hold, service) => (hold, service),
+        Held::StartOver(redirect) => return Ok(redirect),
+    };
+    if form.notes.chars().count() > NOTES_MAX {
+        let errors =
+            FieldErrors::from([("notes".to_owned(), "Use at most 2,000 characters.".to_owned())]);
+        return render_confirm(&state, &scope, &service, &hold, &form, &errors).await;
+    }
+    let tenant = &scope.tenant;
+    let new = NewBooking {
+        service: &service,
+        slot: hold.slot(),
+        party: Party::Client(scope.client.id()),
+        notes: form.notes.trim().to_owned(),
+        hold_token: Some(&hold.token),
+        actor: Actor::Client(scope.user.id()),
+    };
+    let now = state.clock.now();
+    let result =
+        bookings::create(&state.db, tenant, &new, now, notify::booking(tenant.id, "confirmed"))
+            .await;
+    // Used or refused, the hold is done with.
+    flow::clear_hold(&scope.viewer.session, tenant).await?;
+    match result {
+        Ok(booking) => {
+            let text = format!("You're booked. We sent a confirmation to {}.", scope.client.email);
+            flash(&scope.viewer.session, "info", text).await?;
+            Ok(see_other(&format!("/portal/{}/bookings/{}", tenant.slug, booking.id)))
+        }
+        Err(error) => match flow::taken_message(&error) {
+            Some(message) => {
+                let date = day_of(&state, tenant, hold.start);
+                let ask = Ask { date: Some(&date), message: Some(message), ..Ask::default() };
+                render_service(&state, &scope, &service, &ask).await
+            }
+            None => Err(error.into()),
+        },
+    }
+}

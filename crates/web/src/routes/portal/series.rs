@@ -1,0 +1,180 @@
+//! Recurring bookings a client sets up in the portal.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use portico_domain::policy::{Changer, may_change};
+use portico_domain::schedule::{LocalMinutes, local_instant};
+use portico_store::bookings::Actor;
+use portico_store::{catalog, series};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::ClientScope;
+use crate::chrome::{Chrome, flash};
+use crate::error::FieldErrors;
+use crate::forms::{Check, see_other};
+use crate::routes::book::flow;
+use crate::routes::series_input::{self, SeriesForm, SeriesView, WeekdayBox};
+use crate::{AppState, Error};
+
+#[derive(Serialize)]
+struct ServiceChoice {
+    code: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct SeriesPage<'a> {
+    chrome: Chrome,
+    series: Vec<SeriesView>,
+    services: Vec<ServiceChoice>,
+    weekdays: Vec<WeekdayBox>,
+    form: &'a SeriesForm,
+    errors: &'a FieldErrors,
+    may_cancel: bool,
+    today: String,
+}
+
+async fn render(
+    state: &AppState,
+    scope: &ClientScope,
+    form: &SeriesForm,
+    errors: &FieldErrors,
+) -> Result<Response, Error> {
+    let services = catalog::list(&state.db, scope.tenant.id, true).await?;
+    let page = SeriesPage {
+        chrome: Chrome::client(scope).await?,
+        series: series_input::views(state, &scope.tenant, scope.client.id()).await?,
+        services: services
+            .into_iter()
+            .map(|s| ServiceChoice { code: s.code, name: s.name })
+            .collect(),
+        weekdays: form.weekday_boxes(),
+        form,
+        errors,
+        may_cancel: scope.client.can_self_reschedule != 0,
+        today: flow::today(state, &scope.tenant).to_string(),
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, state.templates.page("portal/series.html", &page)).into_response())
+}
+
+pub async fn index(State(state): State<AppState>, scope: ClientScope) -> Result<Response, Error> {
+    let form = SeriesForm {
+        interval_weeks: "1".into(),
+        ends: "count".into(),
+        count: "8".into(),
+        starts_on: flow::today(&state, &scope.tenant)
+            .succ_opt()
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        ..SeriesForm::default()
+    };
+    render(&state, &scope, &form, &FieldErrors::new()).await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    scope: ClientScope,
+    Form(form): Form<SeriesForm>,
+) -> Result<Response, Error> {
+    let mut check = Check::default();
+    let service = catalog::by_code(&state.db, scope.tenant.id, form.service.trim())
+        .await?
+        .filter(|s| s.active);
+    if service.is_none() {
+        check.fail("service", "Choose a service.");
+    }
+    let parsed = form.parse(&mut check, flow::today(&state, &scope.tenant));
+    let (Some(service), Some((rule, time)), true) = (service, parsed, check.is_ok()) else {
+        return render(&state, &scope, &form, &check.errors).await;
+    };
+    let (created, outcome) = series::create(
+        &state.db,
+        &scope.tenant,
+        scope.client.id(),
+        &service,
+        None,
+        &rule,
+        time,
+        state.clock.now(),
+    )
+    .await?;
+    state
+        .audit(
+            &scope.viewer,
+            Some(scope.tenant.id),
+            Some(scope.user.id()),
+            "series.created",
+            format!("#{} {}", created.id, created.rrule),
+        )
+        .await?;
+    let mut message = format!("Your recurring booking is set up: {} booked.", outcome.booked.len());
+    if !outcome.skipped.is_empty() {
+        message.push_str(&format!(" {} date(s) were not available.", outcome.skipped.len()));
+    }
+    flash(&scope.viewer.session, "info", message).await?;
+    Ok(see_other(&format!("/portal/{}/series", scope.tenant.slug)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CancelForm {
+    #[serde(default)]
+    from: String,
+}
+
+/// Ends the client's series from a date on, under the same policy as single bookings: the
+/// client needs `can_self_reschedule`, and the first occurrence cancelled must be past the
+/// cut-off.
+pub async fn cancel(
+    State(state): State<AppState>,
+    scope: ClientScope,
+    Path((_, id)): Path<(String, i64)>,
+    Form(form): Form<CancelForm>,
+) -> Result<Response, Error> {
+    let found = series::get(&state.db, scope.tenant.id, id)
+        .await?
+        .filter(|s| s.client_id == scope.client.id)
+        .ok_or(Error::NotFound)?;
+    let from: NaiveDate = form
+        .from
+        .trim()
+        .parse()
+        .map_err(|_| crate::error::field_error("from", "Choose a date."))?;
+    let first = local_instant(
+        scope.tenant.timezone,
+        from,
+        LocalMinutes::new(u16::try_from(found.local_start_minute).unwrap_or(0))
+            .unwrap_or(LocalMinutes::MIDNIGHT),
+    );
+    let changer = Changer::Client { can_self_reschedule: scope.client.can_self_reschedule != 0 };
+    may_change(changer, state.clock.now(), first, scope.tenant.scheduling.cancel_cutoff_hours)
+        .map_err(|refusal| Error::Conflict { code: "not_allowed", message: refusal.to_string() })?;
+    let n = series::cancel_from(
+        &state.db,
+        &scope.tenant,
+        &found,
+        from,
+        Actor::Client(scope.user.id()),
+        state.clock.now(),
+    )
+    .await?;
+    state
+        .audit(
+            &scope.viewer,
+            Some(scope.tenant.id),
+            Some(scope.user.id()),
+            "series.cancelled",
+            format!("#{id} from {from}"),
+        )
+        .await?;
+    flash(
+        &scope.viewer.session,
+        "info",
+        format!("Your recurring booking ends before {from}; {n} booking(s) cancelled."),
+    )
+    .await?;
+    Ok(see_other(&format!("/portal/{}/series", scope.tenant.slug)))
+}

@@ -1,0 +1,106 @@
+//! `booking_notice`: emails about a confirmed, cancelled or rescheduled booking to the client
+//! or guest, the tenant's owners, and the staff member. A guest's email carries a manage link
+//! minted here (so its plain token exists only in the email), valid until the booking ends.
+
+use chrono::DateTime;
+use portico_domain::{ClientId, TenantId};
+use portico_jobs::BookingNotice;
+use portico_store::{bookings, clients, staff, tenants};
+use serde_json::json;
+
+use crate::{Deps, JobError};
+
+#[tracing::instrument(skip_all, fields(booking = job.booking_id, event = %job.event))]
+pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
+    let Some(tenant) = tenants::by_id(&deps.db, TenantId(job.tenant_id)).await? else {
+        return Ok(());
+    };
+    let Some(booking) = bookings::get(&deps.db, &tenant, job.booking_id).await? else {
+        return Ok(());
+    };
+    let now = deps.clock.now_ts();
+    let local = |ts: i64| {
+        DateTime::from_timestamp(ts, 0)
+            .unwrap_or_default()
+            .with_timezone(&tenant.timezone)
+            .format("%a %-d %b %Y, %H:%M")
+            .to_string()
+    };
+    let label = match booking.block_id {
+        Some(block) => {
+            portico_store::blocks::get(&deps.db, tenant.id, block, now).await?.map(|b| b.label)
+        }
+        None => None,
+    };
+    let staff_member = match booking.staff_id {
+        Some(id) => staff::get(&deps.db, tenant.id, id).await?,
+        None => None,
+    };
+    let event = match job.event.as_str() {
+        "cancelled" | "rescheduled" => job.event.as_str(),
+        _ => "confirmed",
+    };
+    let base = json!({
+        "event": event,
+        "tenant": tenant.name,
+        "service": booking.service_name,
+        "label": label,
+        "when": local(booking.starts_at),
+        "until": local(booking.ends_at).rsplit(", ").next().unwrap_or_default(),
+        "timezone": tenant.timezone.name(),
+        "staff": staff_member.as_ref().map(|s| s.name.clone()),
+    });
+
+    // The client or guest.
+    let (name, email, link) = match booking.client_id {
+        Some(id) => {
+            let client = clients::get(&deps.db, tenant.id, ClientId(id)).await?;
+            let Some(client) = client else { return Ok(()) };
+            let link = deps.absolute(&format!("/portal/{}/bookings/{}", tenant.slug, booking.id));
+            (client.name, client.email, link)
+        }
+        None => {
+            let token =
+                bookings::create_link(&deps.db, booking.id, booking.ends_at.max(now + 3600), now)
+                    .await?;
+            let link = deps.absolute(&format!("/book/{}/manage/{token}", tenant.slug));
+            (booking.guest_name.clone(), booking.guest_email.clone(), link)
+        }
+    };
+    let mut context = base.clone();
+    context["name"] = json!(name);
+    context["link"] = json!(link);
+    let mail = deps.render_email("booking_client", &email, &context)?;
+    deps.mailer.send(&mail).await?;
+
+    // The provider: owners, and the staff member if they have an email.
+    let (who, contact) = if booking.client_id.is_some() {
+        (name.clone(), email.clone())
+    } else {
+        (
+            format!("{} (guest)", booking.guest_name),
+            format!("{} · {}", booking.guest_email, booking.guest_phone),
+        )
+    };
+    let mut context = base;
+    context["who"] = json!(who);
+    context["contact"] = json!(contact);
+    context["link"] =
+        json!(deps.absolute(&format!("/app/{}/bookings/{}", tenant.slug, booking.id)));
+    let mut recipients: Vec<String> = tenants::members(&deps.db, tenant.id)
+        .await?
+        .into_iter()
+        .filter(|m| m.role == "owner")
+        .map(|m| m.email)
+        .collect();
+    if let Some(member) = staff_member.filter(|s| !s.email.is_empty()) {
+        recipients.push(member.email);
+    }
+    recipients.sort();
+    recipients.dedup();
+    for to in recipients {
+        let mail = deps.render_email("booking_provider", &to, &context)?;
+        deps.mailer.send(&mail).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,22 @@
+//! `maintenance`: periodic upkeep. Expired holds stopped counting the moment they expired;
+//! this only removes the rows. Series occurrences are booked up to the rolling horizon.
+
+use portico_jobs::Maintenance;
+use portico_store::{bookings, rate_limits, series, sessions};
+
+use crate::{Deps, JobError};
+
+/// Rows older than this past their expiry are removed.
+const GRACE_SECS: i64 = 3600;
+
+#[tracing::instrument(skip_all)]
+pub async fn run(deps: &Deps, _job: Maintenance) -> Result<(), JobError> {
+    let now = deps.clock.now();
+    let ts = now.timestamp();
+    let holds = bookings::purge_holds(&deps.db, ts - GRACE_SECS).await?;
+    let sessions = sessions::purge_expired(&deps.db, chrono::Utc::now().timestamp()).await?;
+    let windows = rate_limits::purge(&deps.db, ts - 86_400).await?;
+    let occurrences = series::materialize_all(&deps.db, now).await?;
+    tracing::info!(holds, sessions, windows, occurrences, "maintenance done");
+    Ok(())
+}
