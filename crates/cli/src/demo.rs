@@ -157,6 +157,7 @@ async fn seed_schedule(db: &Db, tenant: TenantId, jo: ClientId) -> anyhow::Resul
             services: vec![solo.id, groom.id],
             ..StaffFields::default()
         },
+        10,
         ts,
     )
     .await?;

@@ -4,7 +4,7 @@ use portico_domain::TenantId;
 use serde::{Deserialize, Serialize};
 use sqlx::{Any, FromRow};
 
-use crate::Db;
+use crate::{Db, WriteError};
 
 /// How a service is booked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,7 +114,7 @@ pub async fn insert(
     tenant: TenantId,
     f: &ServiceFields,
     now: i64,
-) -> anyhow::Result<Option<Service>> {
+) -> Result<Option<Service>, WriteError> {
     let row = sqlx::query_as::<Any, ServiceRow>(sqlx::AssertSqlSafe(format!(
         "insert into services (tenant_id, code, name, description, duration_minutes, \
          buffer_before_minutes, buffer_after_minutes, price_minor, currency, mode, active, \

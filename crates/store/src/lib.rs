@@ -22,5 +22,7 @@ pub mod tokens;
 pub mod users;
 
 mod db;
+mod write;
 
 pub use db::{Backend, Db, PoolSettings, Tx};
+pub use write::WriteError;

@@ -4,7 +4,7 @@ use portico_domain::{TenantId, UserId};
 use serde::Serialize;
 use sqlx::{Any, FromRow};
 
-use crate::{Db, Tx};
+use crate::{Db, Tx, WriteError};
 
 #[derive(Debug, Clone, FromRow)]
 struct StaffRow {
@@ -135,8 +135,17 @@ async fn set_services(
     Ok(())
 }
 
-pub async fn insert(db: &Db, tenant: TenantId, f: &StaffFields, now: i64) -> anyhow::Result<i64> {
+/// Inserts a staff member. An active one is refused past `limit` active staff; the check runs
+/// under the tenant row's lock, so concurrent saves cannot overshoot it.
+pub async fn insert(
+    db: &Db,
+    tenant: TenantId,
+    f: &StaffFields,
+    limit: usize,
+    now: i64,
+) -> Result<i64, WriteError> {
     let mut tx = db.begin_write().await?;
+    check_limit(&mut tx, tenant, f.active, None, limit).await?;
     let id: i64 = sqlx::query_scalar(
         "insert into staff_members (tenant_id, name, email, phone, bio, active, display_order, \
          created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $8) returning id",
@@ -162,9 +171,11 @@ pub async fn update(
     tenant: TenantId,
     id: i64,
     f: &StaffFields,
+    limit: usize,
     now: i64,
-) -> anyhow::Result<bool> {
+) -> Result<bool, WriteError> {
     let mut tx = db.begin_write().await?;
+    check_limit(&mut tx, tenant, f.active, Some(id), limit).await?;
     let result = sqlx::query(
         "update staff_members set name = $1, email = $2, phone = $3, bio = $4, active = $5, \
          display_order = $6, updated_at = $7 where id = $8 and tenant_id = $9",
@@ -186,6 +197,34 @@ pub async fn update(
     set_services(&mut tx, tenant, id, &f.services).await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// Serializes staff writes of the tenant and refuses one more active member past `limit`.
+async fn check_limit(
+    tx: &mut Tx,
+    tenant: TenantId,
+    active: bool,
+    except: Option<i64>,
+    limit: usize,
+) -> Result<(), WriteError> {
+    sqlx::query("update tenants set updated_at = updated_at where id = $1")
+        .bind(tenant.0)
+        .execute(&mut **tx)
+        .await?;
+    if !active {
+        return Ok(());
+    }
+    let others: i64 = sqlx::query_scalar(
+        "select count(*) from staff_members where tenant_id = $1 and active = 1 and id <> $2",
+    )
+    .bind(tenant.0)
+    .bind(except.unwrap_or(0))
+    .fetch_one(&mut **tx)
+    .await?;
+    if usize::try_from(others).unwrap_or(usize::MAX) >= limit {
+        return Err(WriteError::StaffLimit(limit));
+    }
+    Ok(())
 }
 
 /// Deletes a staff member who never had a booking; otherwise deactivates them so history

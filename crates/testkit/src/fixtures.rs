@@ -84,7 +84,7 @@ impl TestApp {
             services: services.iter().map(|s| s.id).collect(),
             ..StaffFields::default()
         };
-        staff::insert(self.db(), tenant, &fields, 0).await.expect("insert staff")
+        staff::insert(self.db(), tenant, &fields, usize::MAX, 0).await.expect("insert staff")
     }
 
     /// A provider API token for the tenant.

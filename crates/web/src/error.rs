@@ -136,6 +136,23 @@ impl From<BookingError> for Error {
     }
 }
 
+impl From<portico_store::WriteError> for Error {
+    fn from(error: portico_store::WriteError) -> Self {
+        use portico_store::WriteError;
+        match error {
+            WriteError::CodeTaken => Self::Conflict {
+                code: "code_taken",
+                message: "Another service already has that code.".into(),
+            },
+            WriteError::StaffLimit(_) => Self::Conflict {
+                code: "staff_limit",
+                message: "This plan's staff limit is reached.".into(),
+            },
+            WriteError::Other(error) => Self::Internal(error),
+        }
+    }
+}
+
 /// Shorthand for a single-field validation error.
 pub fn field_error(field: &str, message: impl Into<String>) -> Error {
     Error::Unprocessable { fields: FieldErrors::from([(field.to_owned(), message.into())]) }

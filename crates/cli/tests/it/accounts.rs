@@ -580,3 +580,31 @@ async fn a_user_with_several_businesses_gets_the_switcher() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn session_cookies_are_http_only_lax_and_host_bound_under_https() {
+    matrix(|backend| async move {
+        let plain = TestApp::spawn(backend).await;
+        let response = plain.get("/accounts/login").await;
+        let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+        assert!(cookie.starts_with("portico_session="), "{cookie}");
+        assert!(
+            cookie.contains("HttpOnly")
+                && cookie.contains("SameSite=Lax")
+                && cookie.contains("Path=/")
+        );
+        assert!(!cookie.contains("Secure"), "plain http cannot carry Secure cookies");
+
+        let https =
+            TestApp::spawn_with(backend, |s| s.set("public_url", "https://book.example.com")).await;
+        let response = https.get("/accounts/login").await;
+        let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+        assert!(cookie.starts_with("__Host-portico="), "{cookie}");
+        for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+            assert!(cookie.contains(attribute), "{attribute} missing: {cookie}");
+        }
+        assert!(!cookie.contains("Domain="), "__Host- cookies carry no Domain");
+        assert!(response.headers().contains_key("strict-transport-security"));
+    })
+    .await;
+}

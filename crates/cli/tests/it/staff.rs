@@ -22,7 +22,7 @@ async fn seed_member(app: &TestApp, tenant: &SeededTenant, name: &str, active: b
         active,
         ..StaffFields::default()
     };
-    staff::insert(app.db(), tenant.id, &fields, 0).await.unwrap()
+    staff::insert(app.db(), tenant.id, &fields, usize::MAX, 0).await.unwrap()
 }
 
 /// Every staff row and service link, to prove that a refused request changed nothing.
@@ -223,7 +223,7 @@ async fn free_tenants_get_the_upgrade_page_and_402_and_keep_their_staff() {
             services: vec![walk.id],
             ..Default::default()
         };
-        staff::update(app.db(), tenant.id, sam, &fields, 0).await.unwrap();
+        staff::update(app.db(), tenant.id, sam, &fields, usize::MAX, 0).await.unwrap();
         assert_eq!(staff::bookable_for(app.db(), tenant.id, walk.id, 10).await.unwrap(), [sam]);
 
         // Downgrade.
@@ -441,7 +441,7 @@ async fn an_accepted_staff_invitation_links_the_login_to_the_staff_member() {
         let sam: i64 = location(&r).rsplit('/').next().unwrap().parse().unwrap();
         let nobody = seed_member(&app, &tenant, "Quiet", true).await;
         let fields = StaffFields { name: "Quiet".into(), active: true, ..Default::default() };
-        staff::update(app.db(), tenant.id, nobody, &fields, 0).await.unwrap();
+        staff::update(app.db(), tenant.id, nobody, &fields, usize::MAX, 0).await.unwrap();
 
         // Without an email there is nothing to send.
         let r = owner.post_form(&format!("/app/paws/staff/{nobody}/invite"), &[]).await;
@@ -488,6 +488,33 @@ async fn an_accepted_staff_invitation_links_the_login_to_the_staff_member() {
             count(&app, "select count(*) from audit_log where action = 'staff.invited'").await,
             1
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_saves_never_exceed_the_staff_limit() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.seed_tenant("paws", Plan::Pro).await;
+        for n in 0..8 {
+            seed_member(&app, &tenant, &format!("Walker{n}"), true).await;
+        }
+        // Six owners' tabs add a staff member at the same moment; two places are left.
+        let saves = (0..6).map(|n| {
+            let db = app.db().clone();
+            let fields =
+                StaffFields { name: format!("New{n}"), active: true, ..StaffFields::default() };
+            async move { staff::insert(&db, tenant.id, &fields, 10, 0).await }
+        });
+        let results = futures::future::join_all(saves).await;
+        let saved = results.iter().filter(|r| r.is_ok()).count();
+        let refused = results
+            .iter()
+            .filter(|r| matches!(r, Err(portico_store::WriteError::StaffLimit(10))))
+            .count();
+        assert_eq!((saved, refused), (2, 4), "{results:?}");
+        assert_eq!(staff::count_active(app.db(), tenant.id).await.unwrap(), 10);
     })
     .await;
 }

@@ -72,7 +72,14 @@ pub async fn create(
     let fields = input::prepare_staff(&state.db, &scope.tenant, plan, &draft, Base::New)
         .await?
         .map_err(Refusal::into_error)?;
-    let id = staff::insert(&state.db, scope.tenant.id, &fields, state.clock.now_ts()).await?;
+    let id = staff::insert(
+        &state.db,
+        scope.tenant.id,
+        &fields,
+        staff_limit(&state, &scope.tenant),
+        state.clock.now_ts(),
+    )
+    .await?;
     let member = load(&state, &scope, &id.to_string()).await?;
     Ok((StatusCode::CREATED, Json(StaffJson::from(member))).into_response())
 }
@@ -107,7 +114,16 @@ pub async fn update(
     let fields = input::prepare_staff(&state.db, &scope.tenant, plan, &draft, Base::Patch(&member))
         .await?
         .map_err(Refusal::into_error)?;
-    if !staff::update(&state.db, scope.tenant.id, member.id, &fields, state.clock.now_ts()).await? {
+    if !staff::update(
+        &state.db,
+        scope.tenant.id,
+        member.id,
+        &fields,
+        staff_limit(&state, &scope.tenant),
+        state.clock.now_ts(),
+    )
+    .await?
+    {
         return Err(Error::NotFound);
     }
     Ok(Json(load(&state, &scope, &id).await?.into()))
@@ -133,4 +149,9 @@ pub async fn delete(
     let member = load(&state, &scope, &id).await?;
     let body = serde_json::json!({ "result": "deactivated", "staff": StaffJson::from(member) });
     Ok(Json(body).into_response())
+}
+
+/// Active staff the tenant's plan allows right now.
+fn staff_limit(state: &AppState, tenant: &portico_store::tenants::Tenant) -> usize {
+    portico_domain::plans::max_active_staff(tenant.effective_plan(state.clock.now()))
 }

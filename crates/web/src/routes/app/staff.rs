@@ -232,7 +232,14 @@ pub async fn create(
         Ok(fields) => fields,
         Err(refusal) => return refused(&state, &scope, None, &form, refusal).await,
     };
-    let id = staff::insert(&state.db, scope.id(), &fields, state.clock.now_ts()).await?;
+    let id = staff::insert(
+        &state.db,
+        scope.id(),
+        &fields,
+        staff_limit(&state, &scope.tenant),
+        state.clock.now_ts(),
+    )
+    .await?;
     let detail = format!("#{id} {}", fields.name);
     state
         .audit(&scope.viewer, Some(scope.id()), Some(scope.user.id()), "staff.created", detail)
@@ -277,7 +284,16 @@ pub async fn update(
         Ok(fields) => fields,
         Err(refusal) => return refused(&state, &scope, Some(&member), &form, refusal).await,
     };
-    if !staff::update(&state.db, scope.id(), member.id, &fields, state.clock.now_ts()).await? {
+    if !staff::update(
+        &state.db,
+        scope.id(),
+        member.id,
+        &fields,
+        staff_limit(&state, &scope.tenant),
+        state.clock.now_ts(),
+    )
+    .await?
+    {
         return Err(Error::NotFound);
     }
     let detail = format!("#{} active={}", member.id, fields.active);
@@ -386,4 +402,9 @@ pub async fn invite(
     flash(&scope.viewer.session, "info", format!("We emailed an invitation to {}.", member.email))
         .await?;
     Ok(see_other(&back))
+}
+
+/// Active staff the tenant's plan allows right now.
+fn staff_limit(state: &AppState, tenant: &portico_store::tenants::Tenant) -> usize {
+    portico_domain::plans::max_active_staff(tenant.effective_plan(state.clock.now()))
 }
