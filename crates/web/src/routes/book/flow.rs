@@ -54,6 +54,25 @@ pub fn week(first: NaiveDate, selected: NaiveDate) -> Vec<Day> {
         .collect()
 }
 
+/// The week strip around `date`: from its Monday, but never before today.
+#[derive(Debug, Clone, Serialize)]
+pub struct Strip {
+    pub days: Vec<Day>,
+    pub previous_week: Option<String>,
+    pub next_week: String,
+}
+
+pub fn strip(today: NaiveDate, date: NaiveDate) -> Strip {
+    let monday = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
+    let first = monday.max(today);
+    Strip {
+        days: week(first, date),
+        previous_week: (monday > today)
+            .then(|| (monday - Duration::days(7)).max(today).to_string()),
+        next_week: (monday + Duration::days(7)).to_string(),
+    }
+}
+
 /// Today at the tenant.
 pub fn today(state: &AppState, tenant: &Tenant) -> NaiveDate {
     availability::local_date(tenant, state.clock.now())

@@ -4,7 +4,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{Datelike as _, Duration};
 use portico_domain::accounts::{self, Email};
 use portico_store::bookings::{self, Actor, NewBooking, Party};
 use portico_store::catalog::{self, Service};
@@ -130,14 +129,14 @@ pub async fn render_service(
     let choosable = flow::choosable_staff(state, tenant, service).await?;
     let staff = staff.filter(|id| choosable.iter().any(|s| s.id == *id));
     let options = flow::options(state, tenant, service, date, staff, None).await?;
-    let first = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
+    let strip = flow::strip(today, date);
     let page = ServicePage {
         chrome: chrome(viewer, tenant).await?,
         service: ServiceView::from(service),
         date: date.to_string(),
-        days: flow::week(first, date),
-        previous_week: (first > today).then(|| (first - Duration::days(7)).max(today).to_string()),
-        next_week: (first + Duration::days(7)).to_string(),
+        days: strip.days,
+        previous_week: strip.previous_week,
+        next_week: strip.next_week,
         staff: choosable
             .iter()
             .map(|s| StaffChoice { id: s.id, name: s.name.clone(), selected: Some(s.id) == staff })

@@ -7,7 +7,6 @@ mod new;
 
 use axum::Router;
 use axum::routing::{get, post};
-use chrono::{Datelike as _, Duration};
 use portico_store::bookings::{self, Booking};
 use portico_store::catalog::{self, Service};
 use portico_store::tenants::Tenant;
@@ -180,12 +179,12 @@ async fn picker(
     let choosable = flow::choosable_staff(state, tenant, service).await?;
     let staff = ask.staff.filter(|id| choosable.iter().any(|s| s.id == *id));
     let options = flow::options(state, tenant, service, date, staff, ask.except_booking).await?;
-    let first = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
+    let strip = flow::strip(today, date);
     Ok(Picker {
         date: date.to_string(),
-        days: flow::week(first, date),
-        previous_week: (first > today).then(|| (first - Duration::days(7)).max(today).to_string()),
-        next_week: (first + Duration::days(7)).to_string(),
+        days: strip.days,
+        previous_week: strip.previous_week,
+        next_week: strip.next_week,
         staff: choosable
             .iter()
             .map(|s| StaffChoice { id: s.id, name: s.name.clone(), selected: Some(s.id) == staff })
