@@ -15,6 +15,30 @@ use tower_sessions::Session;
 use crate::csrf::session_error;
 use crate::{AppState, Error};
 
+/// A service as booking pages show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceView {
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub duration_minutes: u32,
+    pub price_minor: i64,
+    pub currency: String,
+}
+
+impl From<&Service> for ServiceView {
+    fn from(s: &Service) -> Self {
+        Self {
+            code: s.code.clone(),
+            name: s.name.clone(),
+            description: s.description.clone(),
+            duration_minutes: s.duration_minutes,
+            price_minor: s.price_minor,
+            currency: s.currency.clone(),
+        }
+    }
+}
+
 /// One bookable option as a page shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct OptionView {

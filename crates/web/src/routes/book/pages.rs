@@ -10,7 +10,7 @@ use portico_store::catalog::{self, Service};
 use portico_store::tenants::{self, Tenant};
 use serde::{Deserialize, Serialize};
 
-use super::flow::{self, ChoiceForm, Day, OptionView, PendingHold};
+use super::flow::{self, ChoiceForm, Day, OptionView, PendingHold, ServiceView};
 use crate::auth::Viewer;
 use crate::chrome::{Chrome, TenantNav, flash};
 use crate::error::FieldErrors;
@@ -42,29 +42,6 @@ pub async fn chrome(viewer: &Viewer, tenant: &Tenant) -> Result<Chrome, Error> {
         plan: "",
     });
     Ok(chrome)
-}
-
-#[derive(Serialize)]
-struct ServiceView {
-    code: String,
-    name: String,
-    description: String,
-    duration_minutes: u32,
-    price_minor: i64,
-    currency: String,
-}
-
-impl From<&Service> for ServiceView {
-    fn from(s: &Service) -> Self {
-        Self {
-            code: s.code.clone(),
-            name: s.name.clone(),
-            description: s.description.clone(),
-            duration_minutes: s.duration_minutes,
-            price_minor: s.price_minor,
-            currency: s.currency.clone(),
-        }
-    }
 }
 
 #[derive(Serialize)]

@@ -36,29 +36,7 @@ const RECENT: i64 = 10;
 /// A generous cap on the upcoming list; regular clients rarely have more.
 const UPCOMING: i64 = 100;
 
-/// A service as the portal shows it.
-#[derive(Serialize)]
-pub struct ServiceView {
-    code: String,
-    name: String,
-    description: String,
-    duration_minutes: u32,
-    price_minor: i64,
-    currency: String,
-}
-
-impl From<&Service> for ServiceView {
-    fn from(s: &Service) -> Self {
-        Self {
-            code: s.code.clone(),
-            name: s.name.clone(),
-            description: s.description.clone(),
-            duration_minutes: s.duration_minutes,
-            price_minor: s.price_minor,
-            currency: s.currency.clone(),
-        }
-    }
-}
+pub use crate::routes::book::flow::ServiceView;
 
 /// One line of a list of bookings.
 #[derive(Serialize)]
