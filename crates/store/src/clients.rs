@@ -283,3 +283,11 @@ pub async fn unlinked_with_email(
     .await?;
     Ok(id.map(ClientId))
 }
+
+/// How many clients the tenant has.
+pub async fn count(db: &Db, tenant: TenantId) -> anyhow::Result<i64> {
+    Ok(sqlx::query_scalar("select count(*) from clients where tenant_id = $1")
+        .bind(tenant.0)
+        .fetch_one(db.pool())
+        .await?)
+}

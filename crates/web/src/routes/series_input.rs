@@ -160,32 +160,33 @@ pub async fn views(
     client: portico_domain::ClientId,
 ) -> Result<Vec<SeriesView>, crate::Error> {
     use portico_store::{bookings, catalog, series};
+    let services = catalog::list(&state.db, tenant.id, false).await?;
+    // The client's upcoming confirmed bookings, once for all series.
+    let filter = bookings::Filter {
+        from: Some(state.clock.now_ts()),
+        client: Some(client.0),
+        status: Some(bookings::Status::Confirmed),
+        limit: Some(500),
+        ..Default::default()
+    };
+    let upcoming = bookings::list(&state.db, tenant, &filter).await?;
     let mut views = Vec::new();
     for s in series::for_client(&state.db, tenant.id, client).await? {
-        let service = catalog::by_id(&state.db, tenant.id, s.service_id)
-            .await?
-            .map(|s| s.name)
-            .unwrap_or_default();
-        let filter = bookings::Filter {
-            from: Some(state.clock.now_ts()),
-            client: Some(client.0),
-            status: Some(bookings::Status::Confirmed),
-            limit: Some(200),
-            ..Default::default()
-        };
-        let upcoming = bookings::list(&state.db, tenant, &filter)
-            .await?
-            .into_iter()
-            .filter(|b| b.series_id == Some(s.id))
-            .take(6)
-            .map(|b| crate::routes::book::flow::local_range(tenant, b.starts_at, b.ends_at).0)
-            .collect();
         views.push(SeriesView {
             id: s.id,
-            service,
+            service: services
+                .iter()
+                .find(|sv| sv.id == s.service_id)
+                .map(|sv| sv.name.clone())
+                .unwrap_or_default(),
             text: describe(&s),
             cancelled_from: s.cancelled_from.clone(),
-            upcoming,
+            upcoming: upcoming
+                .iter()
+                .filter(|b| b.series_id == Some(s.id))
+                .take(6)
+                .map(|b| crate::routes::book::flow::local_range(tenant, b.starts_at, b.ends_at).0)
+                .collect(),
             skipped: series::skips(&state.db, s.id)
                 .await?
                 .into_iter()
@@ -194,4 +195,35 @@ pub async fn views(
         });
     }
     Ok(views)
+}
+
+/// Validates the posted series (plus whatever the caller already checked in `check`), books it
+/// and records it in the audit log. `Ok(Err(fields))` when the form needs correcting.
+#[expect(clippy::too_many_arguments, reason = "who asks, for whom, and what")]
+pub async fn create(
+    state: &crate::AppState,
+    viewer: &crate::auth::Viewer,
+    actor: portico_domain::UserId,
+    tenant: &portico_store::tenants::Tenant,
+    client: portico_domain::ClientId,
+    staff: Option<i64>,
+    form: &SeriesForm,
+    mut check: Check,
+) -> Result<Result<portico_store::series::Outcome, crate::error::FieldErrors>, crate::Error> {
+    use portico_store::{catalog, series};
+    let service =
+        catalog::by_code(&state.db, tenant.id, form.service.trim()).await?.filter(|s| s.active);
+    if service.is_none() {
+        check.fail("service", "Choose a service.");
+    }
+    let parsed = form.parse(&mut check, crate::routes::book::flow::today(state, tenant));
+    let (Some(service), Some((rule, time)), true) = (service, parsed, check.is_ok()) else {
+        return Ok(Err(check.errors));
+    };
+    let (created, outcome) =
+        series::create(&state.db, tenant, client, &service, staff, &rule, time, state.clock.now())
+            .await?;
+    let detail = format!("#{} {}", created.id, created.rrule);
+    state.audit(viewer, Some(tenant.id), Some(actor), "series.created", detail).await?;
+    Ok(Ok(outcome))
 }

@@ -38,7 +38,6 @@ impl FromRequestParts<AppState> for Caller {
             let scope = ApiScope::from_request_parts(parts, state).await?;
             return Ok(Self { tenant: scope.tenant, provider: true });
         }
-        let viewer = crate::auth::Viewer::from_request_parts(parts, state).await?;
         let params = axum::extract::RawPathParams::from_request_parts(parts, state)
             .await
             .map_err(|_| Error::NotFound)?;
@@ -48,7 +47,6 @@ impl FromRequestParts<AppState> for Caller {
             .map(|(_, v)| v.to_owned())
             .ok_or(Error::NotFound)?;
         let tenant = tenants::by_slug(&state.db, &slug).await?.ok_or(Error::NotFound)?;
-        parts.extensions.insert(viewer);
         Ok(Self { tenant, provider: false })
     }
 }

@@ -19,11 +19,11 @@ struct DashboardPage {
     plan: &'static str,
     pro_until: Option<i64>,
     portal_enabled: bool,
-    client_count: usize,
+    client_count: i64,
 }
 
 pub async fn show(State(state): State<AppState>, scope: TenantScope) -> Result<Response, Error> {
-    let client_count = clients::search(&state.db, scope.id(), "", 10_000).await?.len();
+    let client_count = clients::count(&state.db, scope.id()).await?;
     let page = DashboardPage {
         chrome: Chrome::app(&scope, &state).await?,
         role: scope.role.as_str(),

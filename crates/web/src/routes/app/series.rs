@@ -15,15 +15,9 @@ use crate::auth::OwnerScope;
 use crate::chrome::{Chrome, flash};
 use crate::error::FieldErrors;
 use crate::forms::{Check, see_other};
-use crate::routes::book::flow;
+use crate::routes::book::flow::{self, ServiceView};
 use crate::routes::series_input::{self, SeriesForm, SeriesView};
 use crate::{AppState, Error};
-
-#[derive(Serialize)]
-struct ServiceChoice {
-    code: String,
-    name: String,
-}
 
 #[derive(Serialize)]
 struct StaffChoice {
@@ -39,7 +33,7 @@ struct SeriesPage<'a> {
     client_id: i64,
     client_name: String,
     series: Vec<SeriesView>,
-    services: Vec<ServiceChoice>,
+    services: Vec<ServiceView>,
     staff: Vec<StaffChoice>,
     weekdays: Vec<series_input::WeekdayBox>,
     form: &'a SeriesForm,
@@ -67,10 +61,7 @@ async fn render(
         client_id: client.id,
         client_name: client.name.clone(),
         series: series_input::views(state, &scope.tenant, client.id()).await?,
-        services: services
-            .into_iter()
-            .map(|s| ServiceChoice { code: s.code, name: s.name })
-            .collect(),
+        services: services.iter().map(ServiceView::from).collect(),
         staff: staff
             .into_iter()
             .filter(|s| s.active)
@@ -114,11 +105,6 @@ pub async fn create(
 ) -> Result<Response, Error> {
     let client = client(&state, &scope, id).await?;
     let mut check = Check::default();
-    let service =
-        catalog::by_code(&state.db, scope.id(), form.service.trim()).await?.filter(|s| s.active);
-    if service.is_none() {
-        check.fail("service", "Choose a service.");
-    }
     let staff = match form.staff_id.trim() {
         "" => None,
         id => match id.parse::<i64>().ok() {
@@ -131,30 +117,21 @@ pub async fn create(
             }
         },
     };
-    let parsed = form.parse(&mut check, flow::today(&state, &scope.tenant));
-    let (Some(service), Some((rule, time)), true) = (service, parsed, check.is_ok()) else {
-        return render(&state, &scope, &client, &form, &check.errors).await;
-    };
-    let (created, outcome) = series::create(
-        &state.db,
+    let created = series_input::create(
+        &state,
+        &scope.viewer,
+        scope.user.id(),
         &scope.tenant,
         client.id(),
-        &service,
         staff,
-        &rule,
-        time,
-        state.clock.now(),
+        &form,
+        check,
     )
     .await?;
-    state
-        .audit(
-            &scope.viewer,
-            Some(scope.id()),
-            Some(scope.user.id()),
-            "series.created",
-            format!("#{} {}", created.id, created.rrule),
-        )
-        .await?;
+    let outcome = match created {
+        Ok(outcome) => outcome,
+        Err(errors) => return render(&state, &scope, &client, &form, &errors).await,
+    };
     let message = format!(
         "Series created: {} booked{}.",
         outcome.booked.len(),

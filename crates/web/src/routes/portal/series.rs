@@ -15,21 +15,15 @@ use crate::auth::ClientScope;
 use crate::chrome::{Chrome, flash};
 use crate::error::FieldErrors;
 use crate::forms::{Check, see_other};
-use crate::routes::book::flow;
+use crate::routes::book::flow::{self, ServiceView};
 use crate::routes::series_input::{self, SeriesForm, SeriesView, WeekdayBox};
 use crate::{AppState, Error};
-
-#[derive(Serialize)]
-struct ServiceChoice {
-    code: String,
-    name: String,
-}
 
 #[derive(Serialize)]
 struct SeriesPage<'a> {
     chrome: Chrome,
     series: Vec<SeriesView>,
-    services: Vec<ServiceChoice>,
+    services: Vec<ServiceView>,
     weekdays: Vec<WeekdayBox>,
     form: &'a SeriesForm,
     errors: &'a FieldErrors,
@@ -47,10 +41,7 @@ async fn render(
     let page = SeriesPage {
         chrome: Chrome::client(scope).await?,
         series: series_input::views(state, &scope.tenant, scope.client.id()).await?,
-        services: services
-            .into_iter()
-            .map(|s| ServiceChoice { code: s.code, name: s.name })
-            .collect(),
+        services: services.iter().map(ServiceView::from).collect(),
         weekdays: form.weekday_boxes(),
         form,
         errors,
@@ -80,37 +71,21 @@ pub async fn create(
     scope: ClientScope,
     Form(form): Form<SeriesForm>,
 ) -> Result<Response, Error> {
-    let mut check = Check::default();
-    let service = catalog::by_code(&state.db, scope.tenant.id, form.service.trim())
-        .await?
-        .filter(|s| s.active);
-    if service.is_none() {
-        check.fail("service", "Choose a service.");
-    }
-    let parsed = form.parse(&mut check, flow::today(&state, &scope.tenant));
-    let (Some(service), Some((rule, time)), true) = (service, parsed, check.is_ok()) else {
-        return render(&state, &scope, &form, &check.errors).await;
-    };
-    let (created, outcome) = series::create(
-        &state.db,
+    let created = series_input::create(
+        &state,
+        &scope.viewer,
+        scope.user.id(),
         &scope.tenant,
         scope.client.id(),
-        &service,
         None,
-        &rule,
-        time,
-        state.clock.now(),
+        &form,
+        Check::default(),
     )
     .await?;
-    state
-        .audit(
-            &scope.viewer,
-            Some(scope.tenant.id),
-            Some(scope.user.id()),
-            "series.created",
-            format!("#{} {}", created.id, created.rrule),
-        )
-        .await?;
+    let outcome = match created {
+        Ok(outcome) => outcome,
+        Err(errors) => return render(&state, &scope, &form, &errors).await,
+    };
     let mut message = format!("Your recurring booking is set up: {} booked.", outcome.booked.len());
     if !outcome.skipped.is_empty() {
         message.push_str(&format!(" {} date(s) were not available.", outcome.skipped.len()));
