@@ -1,6 +1,10 @@
 //! `booking_notice`: emails about a confirmed, cancelled or rescheduled booking to the client
 //! or guest, the tenant's owners, and the staff member. A guest's email carries a manage link
 //! minted here (so its plain token exists only in the email), valid until the booking ends.
+//!
+//! Each message is recorded in the delivery ledger right after it went out, keyed by the
+//! booking event and the recipient: a job retried after a partial failure (or a crash) sends
+//! only what it had not sent yet.
 
 use chrono::DateTime;
 use portico_domain::{ClientId, TenantId};
@@ -19,6 +23,7 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
         return Ok(());
     };
     let now = deps.clock.now_ts();
+    let ledger = Ledger { deps, tenant: &tenant, event: job.event_id, now };
     let local = |ts: i64| {
         DateTime::from_timestamp(ts, 0)
             .unwrap_or_default()
@@ -59,6 +64,9 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
             let link = deps.absolute(&format!("/portal/{}/bookings/{}", tenant.slug, booking.id));
             (client.name, client.email, link)
         }
+        None if ledger.sent("party", &booking.guest_email).await? => {
+            (booking.guest_name.clone(), booking.guest_email.clone(), String::new())
+        }
         None => {
             let token =
                 bookings::create_link(&deps.db, booking.id, booking.ends_at.max(now + 3600), now)
@@ -70,8 +78,11 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
     let mut context = base.clone();
     context["name"] = json!(name);
     context["link"] = json!(link);
-    let mail = deps.render_email("booking_client", &email, &context)?;
-    deps.mailer.send(&mail).await?;
+    if !ledger.sent("party", &email).await? {
+        let mail = deps.render_email("booking_client", &email, &context)?;
+        deps.mailer.send(&mail).await?;
+        ledger.record("party", &email).await?;
+    }
 
     // The provider: owners, and the staff member if they have an email.
     let (who, contact) = if booking.client_id.is_some() {
@@ -99,8 +110,55 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
     recipients.sort();
     recipients.dedup();
     for to in recipients {
+        if ledger.sent("provider", &to).await? {
+            continue;
+        }
         let mail = deps.render_email("booking_provider", &to, &context)?;
         deps.mailer.send(&mail).await?;
+        ledger.record("provider", &to).await?;
     }
     Ok(())
+}
+
+/// The delivery ledger of one booking event (none for jobs queued before it existed).
+struct Ledger<'a> {
+    deps: &'a Deps,
+    tenant: &'a tenants::Tenant,
+    event: Option<i64>,
+    now: i64,
+}
+
+impl Ledger<'_> {
+    const CHANNEL: &'static str = "email";
+
+    /// Whether the `role` message (`party`, `provider`) already went to `to`.
+    async fn sent(&self, role: &str, to: &str) -> anyhow::Result<bool> {
+        let to = format!("{role}:{to}");
+        match self.event {
+            Some(event) => {
+                bookings::events::delivered(&self.deps.db, self.tenant, event, Self::CHANNEL, &to)
+                    .await
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn record(&self, role: &str, to: &str) -> anyhow::Result<()> {
+        let to = format!("{role}:{to}");
+        match self.event {
+            Some(event) => {
+                let db = &self.deps.db;
+                bookings::events::mark_delivered(
+                    db,
+                    self.tenant,
+                    event,
+                    Self::CHANNEL,
+                    &to,
+                    self.now,
+                )
+                .await
+            }
+            None => Ok(()),
+        }
+    }
 }

@@ -103,24 +103,49 @@ impl From<anyhow::Error> for JobError {
     }
 }
 
-/// Runs the job stored as `payload` on `queue` right now, in this task. Tests use it to drain
-/// the outbox synchronously; the apalis workers call the same handlers.
-pub async fn dispatch(deps: &Deps, queue: &str, payload: &str) -> Result<(), JobError> {
-    use portico_jobs::Job as _;
-    let decode = |e: serde_json::Error| JobError::Permanent(anyhow::anyhow!("bad payload: {e}"));
-    match queue {
-        portico_jobs::Ping::QUEUE => {
-            ping::run(deps, serde_json::from_str(payload).map_err(decode)?).await
+/// The one registration of every job kind: its payload type (with its queue name, in
+/// `portico_jobs`) and its handler. [`dispatch`] (tests, draining) and the apalis workers
+/// ([`monitor::run`]) are both generated from this list, so adding a kind is one line here.
+macro_rules! job_kinds {
+    ($($job:ty => $handler:path),* $(,)?) => {
+        /// Runs the job stored as `payload` on `queue` right now, in this task. Tests use it
+        /// to drain the outbox synchronously; the apalis workers call the same handlers.
+        pub async fn dispatch(deps: &Deps, queue: &str, payload: &str) -> Result<(), JobError> {
+            use portico_jobs::Job as _;
+            let decode =
+                |e: serde_json::Error| JobError::Permanent(anyhow::anyhow!("bad payload: {e}"));
+            match queue {
+                $(<$job>::QUEUE => {
+                    $handler(deps, serde_json::from_str::<$job>(payload).map_err(decode)?).await
+                })*
+                other => Err(JobError::Permanent(anyhow::anyhow!("no handler for queue `{other}`"))),
+            }
         }
-        portico_jobs::AccountEmail::QUEUE => {
-            account_email::run(deps, serde_json::from_str(payload).map_err(decode)?).await
+
+        /// Adds a worker for every job kind to `monitor`.
+        pub(crate) fn register_all(
+            monitor: apalis::prelude::Monitor,
+            queue: &portico_jobs::Queue,
+            deps: &Deps,
+            settings: &WorkerSettings,
+            process: &str,
+        ) -> anyhow::Result<apalis::prelude::Monitor> {
+            $(let monitor = monitor::register::<$job, _, _>(
+                monitor,
+                queue,
+                deps,
+                settings,
+                process,
+                |d, j| async move { $handler(&d, j).await },
+            )?;)*
+            Ok(monitor)
         }
-        portico_jobs::BookingNotice::QUEUE => {
-            booking_notice::run(deps, serde_json::from_str(payload).map_err(decode)?).await
-        }
-        portico_jobs::Maintenance::QUEUE => {
-            maintenance::run(deps, serde_json::from_str(payload).map_err(decode)?).await
-        }
-        other => Err(JobError::Permanent(anyhow::anyhow!("no handler for queue `{other}`"))),
-    }
+    };
+}
+
+job_kinds! {
+    portico_jobs::Ping => ping::run,
+    portico_jobs::AccountEmail => account_email::run,
+    portico_jobs::BookingNotice => booking_notice::run,
+    portico_jobs::Maintenance => maintenance::run,
 }

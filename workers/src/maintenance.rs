@@ -2,7 +2,7 @@
 //! this only removes the rows. Series occurrences are booked up to the rolling horizon.
 
 use portico_jobs::Maintenance;
-use portico_store::{bookings, rate_limits, series, sessions};
+use portico_store::{bookings, rate_limits, sessions};
 
 use crate::{Deps, JobError};
 
@@ -16,7 +16,7 @@ pub async fn run(deps: &Deps, _job: Maintenance) -> Result<(), JobError> {
     let holds = bookings::purge_holds(&deps.db, ts - GRACE_SECS).await?;
     let sessions = sessions::purge_expired(&deps.db, chrono::Utc::now().timestamp()).await?;
     let windows = rate_limits::purge(&deps.db, ts - 86_400).await?;
-    let occurrences = series::materialize_all(&deps.db, now).await?;
+    let occurrences = portico_core::series::materialize_all(&deps.db, now).await?;
     tracing::info!(holds, sessions, windows, occurrences, "maintenance done");
     Ok(())
 }

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use apalis::layers::retry::HasherRng;
 use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff as _};
 use apalis::prelude::*;
-use portico_jobs::{AccountEmail, BookingNotice, Job, Maintenance, Ping, Queue, Relay};
+use portico_jobs::{Job, Maintenance, Queue, Relay};
 use tokio_util::sync::CancellationToken;
 
 use crate::{Deps, JobError};
@@ -75,38 +75,7 @@ pub async fn run(
     );
     let relay_task = tokio::spawn(relay.run(shutdown.clone()));
 
-    let monitor = register::<Ping, _, _>(
-        Monitor::new(),
-        &queue,
-        &deps,
-        &settings,
-        &name,
-        |d, j| async move { crate::ping::run(&d, j).await },
-    )?;
-    let monitor = register::<AccountEmail, _, _>(
-        monitor,
-        &queue,
-        &deps,
-        &settings,
-        &name,
-        |d, j| async move { crate::account_email::run(&d, j).await },
-    )?;
-    let monitor = register::<BookingNotice, _, _>(
-        monitor,
-        &queue,
-        &deps,
-        &settings,
-        &name,
-        |d, j| async move { crate::booking_notice::run(&d, j).await },
-    )?;
-    let monitor = register::<Maintenance, _, _>(
-        monitor,
-        &queue,
-        &deps,
-        &settings,
-        &name,
-        |d, j| async move { crate::maintenance::run(&d, j).await },
-    )?;
+    let monitor = crate::register_all(Monitor::new(), &queue, &deps, &settings, &name)?;
     let scheduler =
         tokio::spawn(schedule(deps.clone(), settings.maintenance_interval, shutdown.clone()));
     tracing::info!(worker = %name, queue = queue.backend_name(), "workers started");
@@ -134,7 +103,7 @@ pub async fn run(
 }
 
 /// Adds a worker for job kind `J` on whichever storage the queue uses.
-fn register<J, F, Fut>(
+pub(crate) fn register<J, F, Fut>(
     monitor: Monitor,
     queue: &Queue,
     deps: &Deps,

@@ -1,11 +1,12 @@
 //! Demo data for `portico demo`, seeded once on first start.
 
 use chrono::{Duration, Utc};
+use portico_core::bookings::NewBooking;
 use portico_domain::accounts::{Email, Role};
 use portico_domain::schedule::{LocalMinutes, local_instant};
 use portico_domain::{ClientId, TenantId};
 use portico_store::blocks::{self, BlockFields, CapacityFields};
-use portico_store::bookings::{self, Actor, NewBooking, Party, Slot};
+use portico_store::bookings::{Party, Slot};
 use portico_store::catalog::{self, Mode, Service, ServiceFields};
 use portico_store::clients::{self, ClientFields};
 use portico_store::hours::{self, HourRange};
@@ -211,15 +212,9 @@ async fn seed_schedule(db: &Db, tenant: TenantId, jo: ClientId) -> anyhow::Resul
 
     // Jo has a walk tomorrow morning and a solo walk the day after; a guest booked day care.
     let book = async |service: &Service, slot: Slot, party: Party| {
-        let new = NewBooking {
-            service,
-            slot,
-            party,
-            notes: String::new(),
-            hold_token: None,
-            actor: Actor::System,
-        };
-        bookings::create(db, &tenant_row, &new, now, |_| Ok(Vec::new())).await
+        let new = NewBooking { service, slot, party, notes: String::new(), hold_token: None };
+        portico_core::bookings::create(db, &tenant_row, &new, &portico_core::Context::system(now))
+            .await
     };
     if let Some((date, morning)) = first_morning {
         let start = local_instant(tenant_row.timezone, date, LocalMinutes::new(7 * 60)?);

@@ -10,6 +10,7 @@ mod relay;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use portico_store::outbox::NewJob;
 use portico_store::{Tx, outbox};
 
 pub use payloads::{AccountEmail, BookingNotice, Maintenance, Ping};
@@ -25,9 +26,21 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + Unpin + 'static {
 }
 
 /// Writes `job` to the outbox inside the caller's transaction: it is queued if and only if
-/// the transaction commits.
+/// the transaction commits. There is no other way to enqueue: every job belongs to a change.
 pub async fn enqueue<J: Job>(tx: &mut Tx, job: &J, now: i64) -> anyhow::Result<()> {
-    let payload = serde_json::to_string(job)?;
-    outbox::insert(tx, J::QUEUE, &payload, now).await?;
+    enqueue_all(tx, &[outgoing(job)?], now).await
+}
+
+/// A job of any kind, serialized for the outbox — what a workflow's event → jobs function
+/// returns.
+pub fn outgoing<J: Job>(job: &J) -> anyhow::Result<NewJob> {
+    Ok(NewJob { queue: J::QUEUE, payload: serde_json::to_string(job)? })
+}
+
+/// Writes several jobs to the outbox inside the caller's transaction.
+pub async fn enqueue_all(tx: &mut Tx, jobs: &[NewJob], now: i64) -> anyhow::Result<()> {
+    for job in jobs {
+        outbox::insert(tx, job.queue, &job.payload, now).await?;
+    }
     Ok(())
 }

@@ -44,6 +44,11 @@ pub struct BookingNotice {
     pub booking_id: i64,
     /// `confirmed`, `cancelled` or `rescheduled`.
     pub event: String,
+    /// The `booking_events` row this notice is about: the key of the delivery ledger, so a
+    /// retried job never sends a recipient the same notice twice. (Absent in jobs queued
+    /// before the ledger existed.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<i64>,
 }
 
 impl Job for BookingNotice {

@@ -2,12 +2,12 @@
 //! serves booking pages, the API and the re-check inside the booking transaction.
 
 use chrono::{DateTime, Datelike as _, Duration, NaiveDate, Utc, Weekday};
+use portico_domain::booking::occupying_sql;
 use portico_domain::schedule::{
     self, BlockSlot, BookingOption, Interval, LocalMinutes, Policy, Resource, ServiceSpec,
     WeeklyRange, Window,
 };
 
-use crate::blocks::OCCUPYING;
 use crate::catalog::{Mode, Service};
 use sqlx::AnyConnection;
 
@@ -185,10 +185,10 @@ pub async fn busy(
     // Block-mode bookings do not occupy a person.
     let rows: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "select busy_from, busy_until from bookings where tenant_id = $1 and coalesce(staff_id, 0) = $2 \
-         and block_id is null and status in {OCCUPYING} and busy_until > $3 and busy_from < $4 and id <> $5 \
+         and block_id is null and status in {occupying} and busy_until > $3 and busy_from < $4 and id <> $5 \
          union all \
          select busy_from, busy_until from holds where tenant_id = $1 and coalesce(staff_id, 0) = $2 \
-         and block_id is null and consumed_at is null and expires_at > $6 and busy_until > $3 and busy_from < $4"
+         and block_id is null and consumed_at is null and expires_at > $6 and busy_until > $3 and busy_from < $4", occupying = occupying_sql()
     )))
     .bind(tenant.id.0)
     .bind(person.unwrap_or(0))

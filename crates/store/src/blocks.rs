@@ -3,13 +3,11 @@
 
 use chrono::NaiveDate;
 use portico_domain::TenantId;
+use portico_domain::booking::occupying_sql;
 use serde::Serialize;
 use sqlx::FromRow;
 
 use crate::{Db, Tx};
-
-/// Booking statuses that occupy capacity.
-pub const OCCUPYING: &str = "('pending', 'confirmed')";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Capacity {
@@ -127,7 +125,8 @@ pub async fn between_in(
         "select k.block_id, k.service_id, count(*) from bookings k \
          join timetable_blocks b on b.id = k.block_id \
          where b.tenant_id = $1 and b.local_date >= $2 and b.local_date <= $3 \
-         and k.status in {OCCUPYING} group by k.block_id, k.service_id"
+         and k.status in {occupying} group by k.block_id, k.service_id",
+        occupying = occupying_sql()
     )))
     .bind(tenant.0)
     .bind(from.to_string())

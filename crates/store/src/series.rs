@@ -3,17 +3,18 @@
 //! horizon is never shorter than how far ahead anyone may book, so a slot of a series is
 //! never sold to someone else before the series has taken it.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use portico_domain::recurrence::Rule;
 use portico_domain::schedule::{LocalMinutes, local_instant};
 use portico_domain::{ClientId, TenantId};
 use serde::Serialize;
 use sqlx::{Any, FromRow};
 
-use crate::bookings::{self, Actor, BookingError, NewBooking, Party, Slot, Status};
-use crate::catalog::{self, Mode, Service};
-use crate::tenants::{self, Tenant};
-use crate::{Db, availability, blocks};
+use portico_domain::booking::occupying_sql;
+
+use crate::catalog::Service;
+use crate::tenants::Tenant;
+use crate::{Db, Tx};
 
 /// Minimum rolling horizon over which occurrences are booked.
 pub const MIN_HORIZON_WEEKS: i64 = 8;
@@ -45,30 +46,23 @@ impl Series {
 const COLUMNS: &str = "id, tenant_id, client_id, service_id, staff_id, rrule, starts_on, \
     local_start_minute, cancelled_from, materialized_until";
 
-/// What materializing produced.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Outcome {
-    pub booked: Vec<NaiveDate>,
-    /// Dates that could not be booked, with the reason.
-    pub skipped: Vec<(NaiveDate, String)>,
-}
-
-/// Stores a series and books its occurrences up to the horizon.
+/// Stores a series (its occurrences are booked by the workflow that calls this).
 #[expect(clippy::too_many_arguments, reason = "one series' whole definition")]
-pub async fn create(
-    db: &Db,
+pub async fn insert(
+    tx: &mut Tx,
     tenant: &Tenant,
     client: ClientId,
     service: &Service,
     staff: Option<i64>,
     rule: &Rule,
     local_start: LocalMinutes,
-    now: DateTime<Utc>,
-) -> anyhow::Result<(Series, Outcome)> {
-    let id: i64 = sqlx::query_scalar(
+    now: i64,
+) -> anyhow::Result<Series> {
+    Ok(sqlx::query_as::<Any, Series>(sqlx::AssertSqlSafe(format!(
         "insert into series (tenant_id, client_id, service_id, staff_id, rrule, starts_on, \
-         local_start_minute, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $8) returning id",
-    )
+         local_start_minute, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+         returning {COLUMNS}"
+    )))
     .bind(tenant.id.0)
     .bind(client.0)
     .bind(service.id)
@@ -76,13 +70,9 @@ pub async fn create(
     .bind(rule.to_string())
     .bind(rule.starts_on.to_string())
     .bind(i64::from(local_start.get()))
-    .bind(now.timestamp())
-    .fetch_one(db.pool())
-    .await?;
-    let series =
-        get(db, tenant.id, id).await?.ok_or_else(|| anyhow::anyhow!("series {id} vanished"))?;
-    let outcome = materialize(db, tenant, &series, now).await?;
-    Ok((series, outcome))
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?)
 }
 
 pub async fn get(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<Option<Series>> {
@@ -116,147 +106,82 @@ pub fn horizon(tenant: &Tenant, today: NaiveDate) -> NaiveDate {
     today + Duration::days(days)
 }
 
-/// Books the occurrences not yet booked, from today up to the horizon. Idempotent: dates up
-/// to `materialized_until` are never booked twice (a cancelled occurrence stays cancelled).
-pub async fn materialize(
+/// Notes a date that could not be booked (once per date).
+pub async fn record_skip(
     db: &Db,
-    tenant: &Tenant,
     series: &Series,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Outcome> {
-    let rule = series.rule()?;
-    let today = availability::local_date(tenant, now);
-    let mut through = horizon(tenant, today);
-    if let Some(cancelled) = series.cancelled_from() {
-        through = through.min(cancelled - Duration::days(1));
-    }
-    let after: Option<NaiveDate> = series.materialized_until.parse().ok();
-    let from = after.map_or(today, |d| (d + Duration::days(1)).max(today));
-    let mut outcome = Outcome::default();
-    if from > through {
-        return Ok(outcome);
-    }
-    let service = catalog::by_id(db, tenant.id, series.service_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("series {} has no service", series.id))?;
-    let minute = LocalMinutes::new(u16::try_from(series.local_start_minute)?)?;
-    for date in rule.dates_between(from, through) {
-        match book_occurrence(db, tenant, series, &service, date, minute, now).await {
-            Ok(()) => outcome.booked.push(date),
-            Err(reason) => {
-                sqlx::query(
-                    "insert into series_skips (series_id, local_date, reason, created_at) values ($1, $2, $3, $4) \
-                     on conflict (series_id, local_date) do nothing",
-                )
-                .bind(series.id)
-                .bind(date.to_string())
-                .bind(&reason)
-                .bind(now.timestamp())
-                .execute(db.pool())
-                .await?;
-                outcome.skipped.push((date, reason));
-            }
-        }
-    }
-    sqlx::query("update series set materialized_until = $1, updated_at = $2 where id = $3")
+    date: NaiveDate,
+    reason: &str,
+    now: i64,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "insert into series_skips (series_id, local_date, reason, created_at) values ($1, $2, $3, $4) \
+         on conflict (series_id, local_date) do nothing",
+    )
+    .bind(series.id)
+    .bind(date.to_string())
+    .bind(reason)
+    .bind(now)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Occurrences up to `through` are booked (or skipped).
+pub async fn set_materialized_until(
+    db: &Db,
+    series: &Series,
+    through: NaiveDate,
+    now: i64,
+) -> anyhow::Result<()> {
+    sqlx::query("update series set materialized_until = $1, updated_at = $2 where id = $3 and tenant_id = $4")
         .bind(through.to_string())
-        .bind(now.timestamp())
+        .bind(now)
         .bind(series.id)
+        .bind(series.tenant_id)
         .execute(db.pool())
         .await?;
-    Ok(outcome)
+    Ok(())
 }
 
-/// Books one occurrence; `Err` carries a reason for the skip list.
-async fn book_occurrence(
-    db: &Db,
-    tenant: &Tenant,
-    series: &Series,
-    service: &Service,
-    date: NaiveDate,
-    minute: LocalMinutes,
-    now: DateTime<Utc>,
-) -> Result<(), String> {
-    let start = local_instant(tenant.timezone, date, minute);
-    let block = match service.mode {
-        Mode::Slot => None,
-        Mode::Block => {
-            let found = blocks::between(db, tenant.id, date, date, now.timestamp())
-                .await
-                .map_err(|e| format!("{e:#}"))?
-                .into_iter()
-                .find(|b| {
-                    b.start_minute == minute.get()
-                        && b.capacities.iter().any(|c| c.service_id == service.id)
-                });
-            Some(found.ok_or("no block at that time")?.id)
-        }
-    };
-    let new = NewBooking {
-        service,
-        slot: Slot { start, staff: series.staff_id, block },
-        party: Party::Client(ClientId(series.client_id)),
-        notes: String::new(),
-        hold_token: None,
-        actor: Actor::System,
-    };
-    match bookings::create_occurrence(db, tenant, &new, series.id, now).await {
-        Ok(_) => Ok(()),
-        Err(BookingError::Unavailable) => Err("the place was already taken".to_owned()),
-        Err(error) => Err(error.to_string()),
-    }
-}
-
-/// Ends the series from `from` on: no more occurrences are booked, and booked ones on or
-/// after that date are cancelled. Returns how many were cancelled.
-pub async fn cancel_from(
-    db: &Db,
+/// Ends the series from `from` on (no more occurrences); returns the ids of its booked
+/// occurrences on or after that date that still hold a place, for the caller to cancel.
+pub async fn end_from(
+    tx: &mut Tx,
     tenant: &Tenant,
     series: &Series,
     from: NaiveDate,
-    actor: Actor,
-    now: DateTime<Utc>,
-) -> anyhow::Result<usize> {
+    now: i64,
+) -> anyhow::Result<Vec<i64>> {
     sqlx::query(
         "update series set cancelled_from = $1, updated_at = $2 where id = $3 and tenant_id = $4",
     )
     .bind(from.to_string())
-    .bind(now.timestamp())
+    .bind(now)
     .bind(series.id)
     .bind(tenant.id.0)
-    .execute(db.pool())
+    .execute(&mut **tx)
     .await?;
     let cutoff = local_instant(tenant.timezone, from, LocalMinutes::MIDNIGHT).timestamp();
-    let ids: Vec<i64> = sqlx::query_scalar(
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "select id from bookings where tenant_id = $1 and series_id = $2 and starts_at >= $3 \
-         and status in ('pending', 'confirmed') order by starts_at",
-    )
+         and status in {} order by starts_at",
+        occupying_sql()
+    )))
     .bind(tenant.id.0)
     .bind(series.id)
     .bind(cutoff)
-    .fetch_all(db.pool())
-    .await?;
-    for id in &ids {
-        bookings::set_status(db, tenant, *id, Status::Cancelled, actor, now, |_| Ok(Vec::new()))
-            .await
-            .map_err(|e| anyhow::anyhow!("cancelling occurrence {id}: {e}"))?;
-    }
-    Ok(ids.len())
+    .fetch_all(&mut **tx)
+    .await?)
 }
 
-/// Materializes every active series of every tenant (the periodic job).
-pub async fn materialize_all(db: &Db, now: DateTime<Utc>) -> anyhow::Result<usize> {
+/// Every series of every tenant, as `(tenant, series)` ids (for the periodic job).
+pub async fn all_ids(db: &Db) -> anyhow::Result<Vec<(TenantId, i64)>> {
     let rows: Vec<(i64, i64)> =
-        sqlx::query_as("select id, tenant_id from series order by tenant_id, id")
+        sqlx::query_as("select tenant_id, id from series order by tenant_id, id")
             .fetch_all(db.pool())
             .await?;
-    let mut booked = 0;
-    for (id, tenant_id) in rows {
-        let Some(tenant) = tenants::by_id(db, TenantId(tenant_id)).await? else { continue };
-        let Some(series) = get(db, tenant.id, id).await? else { continue };
-        booked += materialize(db, &tenant, &series, now).await?.booked.len();
-    }
-    Ok(booked)
+    Ok(rows.into_iter().map(|(t, id)| (TenantId(t), id)).collect())
 }
 
 /// Dates of the series that could not be booked.

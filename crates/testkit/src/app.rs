@@ -125,7 +125,8 @@ impl TestApp {
         tx.commit().await.expect("commit");
     }
 
-    fn deps(&self) -> Deps {
+    /// What the workers' handlers get, for tests that run one job by hand.
+    pub fn deps(&self) -> Deps {
         Deps::new(self.config(), self.db().clone(), self.clock.clone()).expect("worker deps")
     }
 

@@ -54,6 +54,9 @@ struct Shared {
     arrived: Notify,
     /// A reply code for the next `RCPT TO`, set by [`SmtpListener::set_reject_next`].
     reject_next: Mutex<Option<u16>>,
+    /// Verdicts for the coming `RCPT TO`s in order (`None` = accept), set by
+    /// [`SmtpListener::set_reject_after`].
+    plan: Mutex<std::collections::VecDeque<Option<u16>>>,
 }
 
 #[derive(Debug, Default)]
@@ -80,7 +83,10 @@ impl Shared {
     }
 
     fn take_reject(&self) -> Option<u16> {
-        self.reject_next.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take()
+        let next = self.reject_next.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+        next.or_else(|| {
+            self.plan.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop_front().flatten()
+        })
     }
 }
 
@@ -141,6 +147,16 @@ impl SmtpListener {
         assert!((400..600).contains(&code), "a refusal code is 4xx or 5xx, not {code}");
         *self.shared.reject_next.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
             Some(code);
+    }
+
+    /// Accepts the next `accepted` recipients, then refuses one with `code` — a sender that
+    /// dies part-way through a batch. Later ones are accepted again.
+    pub fn set_reject_after(&self, accepted: usize, code: u16) {
+        assert!((400..600).contains(&code), "a refusal code is 4xx or 5xx, not {code}");
+        let mut plan = self.shared.plan.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        plan.clear();
+        plan.extend(std::iter::repeat_n(None, accepted));
+        plan.push_back(Some(code));
     }
 
     fn take_next_to(&self, to: &str) -> Option<ReceivedMail> {

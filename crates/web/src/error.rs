@@ -128,9 +128,16 @@ impl From<BookingError> for Error {
                 message: "Your reservation has expired; please choose a time again.".into(),
             },
             BookingError::NotFound => Self::NotFound,
-            BookingError::InvalidState(message) => {
-                Self::Conflict { code: "invalid_state", message: message.into() }
+            BookingError::Refused(refusal) => {
+                Self::Conflict { code: "invalid_transition", message: refusal.to_string() }
             }
+            BookingError::NotAllowed(refusal) => {
+                Self::Conflict { code: "not_allowed", message: refusal.to_string() }
+            }
+            BookingError::AlreadyBooked => Self::Conflict {
+                code: "already_booked",
+                message: "You already have a place in this session.".into(),
+            },
             BookingError::Other(error) => Self::Internal(error),
         }
     }

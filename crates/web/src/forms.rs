@@ -67,10 +67,23 @@ impl AppState {
         Ok(())
     }
 
-    /// Writes a job to the outbox in its own transaction.
-    pub async fn enqueue<J: portico_jobs::Job>(&self, job: &J) -> Result<(), Error> {
+    /// Writes an audit-log entry for `viewer`'s action and the job it causes (e.g. the
+    /// invitation email) in one transaction: the job exists if and only if the action does.
+    pub async fn audit_with_job<J: portico_jobs::Job>(
+        &self,
+        viewer: &Viewer,
+        tenant: Option<TenantId>,
+        actor: Option<UserId>,
+        action: &str,
+        detail: impl Into<String>,
+        job: &J,
+    ) -> Result<(), Error> {
+        let entry =
+            audit::Entry { tenant, actor, action, detail: detail.into(), ip: &viewer.ip_string() };
+        let now = self.clock.now_ts();
         let mut tx = self.db.begin().await?;
-        portico_jobs::enqueue(&mut tx, job, self.clock.now_ts()).await?;
+        audit::record_in(&mut tx, &entry, now).await?;
+        portico_jobs::enqueue(&mut tx, job, now).await?;
         tx.commit().await.map_err(anyhow::Error::from)?;
         Ok(())
     }

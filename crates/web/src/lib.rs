@@ -8,12 +8,12 @@ pub mod forms;
 pub mod json;
 pub mod layers;
 pub mod limits;
-pub mod notify;
 pub mod passwords;
 pub mod render;
 pub mod routes;
 pub mod session;
 pub mod state;
+pub mod workflow;
 
 pub use error::Error;
 pub use state::{App, AppState};

@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Duration as Span, TimeZone as _, Utc};
+use portico_core::bookings::NewBooking;
 use portico_domain::plans::Plan;
 use portico_domain::{ClientId, Clock as _};
-use portico_store::bookings::{self, Actor, NewBooking, Party, Slot};
+use portico_store::bookings::{Actor, Party, Slot};
 use portico_store::catalog::{Mode, Service};
 use portico_store::{staff, tenants};
 use portico_testkit::{PASSWORD, TestApp, location, matrix};
@@ -27,18 +28,9 @@ async fn book(
     actor: Actor,
 ) -> i64 {
     let tenant = tenants::by_slug(app.db(), slug).await.unwrap().unwrap();
-    let new = NewBooking {
-        service,
-        slot,
-        party,
-        notes: "Gate code 1234".into(),
-        hold_token: None,
-        actor,
-    };
-    bookings::create(app.db(), &tenant, &new, app.clock.now(), |_| Ok(vec![]))
-        .await
-        .expect("booked")
-        .id
+    let new = NewBooking { service, slot, party, notes: "Gate code 1234".into(), hold_token: None };
+    let ctx = portico_core::Context::new(actor, "", app.clock.now());
+    portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.expect("booked").id
 }
 
 fn slot(start: DateTime<Utc>, staff: Option<i64>, block: Option<i64>) -> Slot {
@@ -537,7 +529,13 @@ async fn completed_no_show_cancel_and_reschedule_work_and_write_history() {
         assert_eq!(location(&r), detail(first));
         assert_eq!(status_of(&app, first).await, "completed");
         let page = owner.page(&detail(first)).await;
-        assert!(page.contains("Marked completed.") && page.contains("Mark no-show") && !page.contains(">Mark completed<"));
+        // Completed is final: no correction to no-show, no second completion.
+        assert!(page.contains("Marked completed.") && !page.contains("Mark no-show") && !page.contains(">Mark completed<"));
+        for action in ["no-show", "complete"] {
+            let r = owner.post_form(&format!("{}/{action}", detail(first)), &[]).await;
+            assert_eq!(r.status(), StatusCode::CONFLICT, "{action} after completed");
+        }
+        assert_eq!((status_of(&app, first).await, events(&app, first).await.len()), ("completed".to_owned(), 2));
         assert!(!page.contains("/reschedule\""), "a completed booking is not moved");
         let r = owner.post_form(&format!("{}/no-show", detail(second)), &[]).await;
         assert_eq!(location(&r), detail(second));

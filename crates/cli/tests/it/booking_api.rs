@@ -139,7 +139,7 @@ async fn bookings_can_be_listed_cancelled_and_rescheduled_with_history() {
         let (status, cancelled) = post(&app, &token, &format!("/api/v1/paws/bookings/{}/cancel", other["id"]), json!({})).await;
         assert_eq!((status, cancelled["status"].as_str()), (StatusCode::OK, Some("cancelled")));
         let (status, again) = post(&app, &token, &format!("/api/v1/paws/bookings/{}/cancel", other["id"]), json!({})).await;
-        assert_eq!((status, again["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("invalid_state")));
+        assert_eq!((status, again["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("invalid_transition")));
         let (_, confirmed) = get(&app, &token, "/api/v1/paws/bookings?status=confirmed").await;
         assert_eq!(confirmed["bookings"].as_array().unwrap().len(), 1);
 

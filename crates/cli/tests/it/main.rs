@@ -21,3 +21,4 @@ mod staff;
 mod store;
 mod tenancy;
 mod timetable;
+mod workflow;

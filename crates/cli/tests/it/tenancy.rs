@@ -18,7 +18,7 @@ use portico_domain::recurrence::{End, Rule};
 use portico_domain::schedule::LocalMinutes;
 use portico_domain::{ApiTokenId, ClientId, TenantId, UserId};
 use portico_store::catalog::Mode;
-use portico_store::{audit, bookings, clients, hours, series, tenants, tokens};
+use portico_store::{audit, bookings, clients, hours, tenants, tokens};
 use portico_testkit::{Browser, PASSWORD, SeededTenant, TestApp, location, matrix};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -377,6 +377,8 @@ const API_ROUTES: &[(Verb, &str, Id, Api, Body)] = &[
     ),
     (Get, "/api/v1/{tenant}/bookings/{id}", Id::Booking, Api::Token, ""),
     (Post, "/api/v1/{tenant}/bookings/{id}/cancel", Id::Booking, Api::Token, "{}"),
+    (Post, "/api/v1/{tenant}/bookings/{id}/complete", Id::Booking, Api::Token, "{}"),
+    (Post, "/api/v1/{tenant}/bookings/{id}/no-show", Id::Booking, Api::Token, "{}"),
     (
         Post,
         "/api/v1/{tenant}/bookings/{id}/reschedule",
@@ -1011,10 +1013,15 @@ async fn seed_ids(app: &TestApp, t: &SeededTenant, client: ClientId) -> (Ids, St
     let tenant = tenants::by_id(db, t.id).await.unwrap().unwrap();
     let rule = Rule::new(1, &[Weekday::Wed], day(9), End::Count(2)).unwrap();
     let eleven = LocalMinutes::parse("11:00").unwrap();
-    let (series, _) =
-        series::create(db, &tenant, client, &walk, None, &rule, eleven, app.clock.now())
-            .await
-            .unwrap();
+    let new = portico_core::series::NewSeries {
+        client,
+        service: &walk,
+        staff: None,
+        rule: &rule,
+        local_start: eleven,
+    };
+    let ctx = portico_core::Context::system(app.clock.now());
+    let (series, _) = portico_core::series::create(db, &tenant, &new, &ctx).await.unwrap();
 
     let (guest, guest_booking) = book_as_guest(app, t, &class.code).await;
     let manage = bookings::create_link(db, guest_booking, now + 60 * 86_400, now).await.unwrap();

@@ -197,20 +197,20 @@ pub async fn views(
     Ok(views)
 }
 
-/// Validates the posted series (plus whatever the caller already checked in `check`), books it
-/// and records it in the audit log. `Ok(Err(fields))` when the form needs correcting.
+/// Validates the posted series (plus whatever the caller already checked in `check`) and books
+/// it (the workflow records it in the audit log). `Ok(Err(fields))` when the form needs correcting.
 #[expect(clippy::too_many_arguments, reason = "who asks, for whom, and what")]
 pub async fn create(
     state: &crate::AppState,
     viewer: &crate::auth::Viewer,
-    actor: portico_domain::UserId,
+    actor: portico_domain::booking::Actor,
     tenant: &portico_store::tenants::Tenant,
     client: portico_domain::ClientId,
     staff: Option<i64>,
     form: &SeriesForm,
     mut check: Check,
-) -> Result<Result<portico_store::series::Outcome, crate::error::FieldErrors>, crate::Error> {
-    use portico_store::{catalog, series};
+) -> Result<Result<portico_core::series::Outcome, crate::error::FieldErrors>, crate::Error> {
+    use portico_store::catalog;
     let service =
         catalog::by_code(&state.db, tenant.id, form.service.trim()).await?.filter(|s| s.active);
     if service.is_none() {
@@ -220,10 +220,14 @@ pub async fn create(
     let (Some(service), Some((rule, time)), true) = (service, parsed, check.is_ok()) else {
         return Ok(Err(check.errors));
     };
-    let (created, outcome) =
-        series::create(&state.db, tenant, client, &service, staff, &rule, time, state.clock.now())
-            .await?;
-    let detail = format!("#{} {}", created.id, created.rrule);
-    state.audit(viewer, Some(tenant.id), Some(actor), "series.created", detail).await?;
+    let new = portico_core::series::NewSeries {
+        client,
+        service: &service,
+        staff,
+        rule: &rule,
+        local_start: time,
+    };
+    let ctx = state.context(actor, viewer.ip_string());
+    let (_, outcome) = portico_core::series::create(&state.db, tenant, &new, &ctx).await?;
     Ok(Ok(outcome))
 }

@@ -9,9 +9,10 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, http::header};
 use chrono::{DateTime, Utc};
+use portico_core::bookings::NewBooking;
 use portico_domain::ClientId;
 use portico_domain::accounts::{self, Email};
-use portico_store::bookings::{self, Actor, Booking, Filter, NewBooking, Party, Slot, Status};
+use portico_store::bookings::{self, Actor, Booking, Filter, Party, Slot, Status};
 use portico_store::catalog::{self, Service};
 use portico_store::clients;
 use portico_store::tenants::{self, Tenant};
@@ -21,7 +22,7 @@ use serde_json::Value;
 use crate::auth::ApiScope;
 use crate::forms::Check;
 use crate::limits::{Limit, ip_subject};
-use crate::{AppState, Error, notify};
+use crate::{AppState, Error};
 
 /// The tenant in the path, and whether the caller is the provider (valid bearer token) or a
 /// guest (no token).
@@ -91,7 +92,7 @@ impl From<Booking> for BookingJson {
         });
         Self {
             id: b.id,
-            status: b.status,
+            status: b.status.as_str().to_owned(),
             service: b.service_code,
             start: instant(b.starts_at),
             end: instant(b.ends_at),
@@ -177,7 +178,8 @@ pub async fn create_hold(
     };
     let slot = Slot { start, staff: body.staff_id, block: body.block_id };
     let hold =
-        bookings::hold(&state.db, &caller.tenant, &service, &slot, state.clock.now()).await?;
+        portico_core::bookings::hold(&state.db, &caller.tenant, &service, &slot, state.clock.now())
+            .await?;
     let json = HoldJson {
         hold_token: hold.token,
         expires_at: hold.expires_at,
@@ -253,17 +255,10 @@ pub async fn create(
         party,
         notes: body.notes.trim().to_owned(),
         hold_token: body.hold_token.as_deref(),
-        actor: if caller.provider { Actor::Api } else { Actor::Guest },
     };
-    let now = state.clock.now();
-    let booking = bookings::create(
-        &state.db,
-        &caller.tenant,
-        &new,
-        now,
-        notify::booking(caller.tenant.id, "confirmed"),
-    )
-    .await?;
+    let actor = if caller.provider { Actor::Api } else { Actor::Guest };
+    let ctx = state.context(actor, viewer.ip_string());
+    let booking = portico_core::bookings::create(&state.db, &caller.tenant, &new, &ctx).await?;
     Ok((StatusCode::CREATED, Json(BookingJson::from(booking))).into_response())
 }
 
@@ -285,7 +280,7 @@ pub async fn index(
     let status = match q.status.as_deref() {
         None | Some("") => None,
         Some(value) => {
-            let parsed = Status::parse(value);
+            let parsed = Status::parse(value).ok();
             if parsed.is_none() {
                 check.fail("status", "Use pending, confirmed, cancelled, completed or no_show.");
             }
@@ -323,18 +318,8 @@ pub async fn cancel(
     scope: ApiScope,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Json<BookingJson>, Error> {
-    let now = state.clock.now();
-    let jobs = notify::booking(scope.tenant.id, "cancelled");
-    let booking = bookings::set_status(
-        &state.db,
-        &scope.tenant,
-        id,
-        Status::Cancelled,
-        Actor::Api,
-        now,
-        jobs,
-    )
-    .await?;
+    let ctx = state.context(Actor::Api, "");
+    let booking = portico_core::bookings::cancel(&state.db, &scope.tenant, id, &ctx).await?;
     Ok(Json(booking.into()))
 }
 
@@ -355,18 +340,33 @@ pub async fn reschedule(
     let body: RescheduleRequest = crate::json::parse(body)?;
     let mut check = Check::default();
     let start = parse_start(&mut check, "start", &body.start);
-    let current = bookings::get(&state.db, &scope.tenant, id).await?.ok_or(Error::NotFound)?;
+    bookings::get(&state.db, &scope.tenant, id).await?.ok_or(Error::NotFound)?;
     let (Some(start), true) = (start, check.is_ok()) else {
         return Err(Error::Unprocessable { fields: check.errors });
     };
-    let service = catalog::by_id(&state.db, scope.tenant.id, current.service_id)
-        .await?
-        .ok_or(Error::NotFound)?;
     let slot = Slot { start, staff: body.staff_id, block: body.block_id };
-    let now = state.clock.now();
-    let jobs = notify::booking(scope.tenant.id, "rescheduled");
+    let ctx = state.context(Actor::Api, "");
     let booking =
-        bookings::reschedule(&state.db, &scope.tenant, &service, id, &slot, Actor::Api, now, jobs)
-            .await?;
+        portico_core::bookings::reschedule(&state.db, &scope.tenant, id, &slot, &ctx).await?;
     Ok(Json(booking.into()))
+}
+
+/// `POST …/bookings/{id}/complete`: a started booking was attended.
+pub async fn complete(
+    State(state): State<AppState>,
+    scope: ApiScope,
+    Path((_, id)): Path<(String, i64)>,
+) -> Result<Json<BookingJson>, Error> {
+    let ctx = state.context(Actor::Api, "");
+    Ok(Json(portico_core::bookings::complete(&state.db, &scope.tenant, id, &ctx).await?.into()))
+}
+
+/// `POST …/bookings/{id}/no-show`: the client did not come to a started booking.
+pub async fn no_show(
+    State(state): State<AppState>,
+    scope: ApiScope,
+    Path((_, id)): Path<(String, i64)>,
+) -> Result<Json<BookingJson>, Error> {
+    let ctx = state.context(Actor::Api, "");
+    Ok(Json(portico_core::bookings::no_show(&state.db, &scope.tenant, id, &ctx).await?.into()))
 }

@@ -24,6 +24,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/{tenant}/bookings/{id}", get(bookings::show))
         .route("/api/v1/{tenant}/bookings/{id}/cancel", post(bookings::cancel))
         .route("/api/v1/{tenant}/bookings/{id}/reschedule", post(bookings::reschedule))
+        .route("/api/v1/{tenant}/bookings/{id}/complete", post(bookings::complete))
+        .route("/api/v1/{tenant}/bookings/{id}/no-show", post(bookings::no_show))
         .route("/api/v1/{tenant}/clients", get(clients::index))
         .route("/api/v1/{tenant}/clients/{id}", get(clients::show))
         .route("/api/v1/{tenant}/team", get(team::index))

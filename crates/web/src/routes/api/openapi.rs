@@ -198,11 +198,19 @@ pub fn spec() -> Value {
             },
             p("/bookings/{id}/cancel"): {
                 "parameters": path_params(&["tenant", "id"]),
-                "post": op("Cancel a booking", None, ("200", ok("The booking", "Booking")), &[("409", "Not possible in its status (`invalid_state`).")])
+                "post": op("Cancel a booking", None, ("200", ok("The booking", "Booking")), &[("409", "Not possible in its status (`invalid_transition`).")])
+            },
+            p("/bookings/{id}/complete"): {
+                "parameters": path_params(&["tenant", "id"]),
+                "post": op("Mark a started booking completed", None, ("200", ok("The booking", "Booking")), &[("409", "Not started yet, or already final (`invalid_transition`).")])
+            },
+            p("/bookings/{id}/no-show"): {
+                "parameters": path_params(&["tenant", "id"]),
+                "post": op("Mark a started booking a no-show", None, ("200", ok("The booking", "Booking")), &[("409", "Not started yet, or already final (`invalid_transition`).")])
             },
             p("/bookings/{id}/reschedule"): {
                 "parameters": path_params(&["tenant", "id"]),
-                "post": op("Move a booking", Some("RescheduleRequest"), ("200", ok("The booking", "Booking")), &[UNAVAILABLE])
+                "post": op("Move a booking", Some("RescheduleRequest"), ("200", ok("The booking", "Booking")), &[("409", "The time is no longer available (`unavailable`), or the booking cannot be moved (`invalid_transition`).")])
             },
             p("/clients"): {
                 "parameters": path_params(&["tenant"]),

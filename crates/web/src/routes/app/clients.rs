@@ -239,20 +239,19 @@ pub async fn invite(
             message: "Turn the client portal on in Settings first.".into(),
         });
     }
+    let job = AccountEmail::ClientInvite {
+        tenant_id: scope.id().0,
+        client_id: client.id,
+        email: client.email.clone(),
+    };
     state
-        .enqueue(&AccountEmail::ClientInvite {
-            tenant_id: scope.id().0,
-            client_id: client.id,
-            email: client.email.clone(),
-        })
-        .await?;
-    state
-        .audit(
+        .audit_with_job(
             &scope.viewer,
             Some(scope.id()),
             Some(scope.user.id()),
             "client.invited",
             format!("#{id} {}", client.email),
+            &job,
         )
         .await?;
     flash(&scope.viewer.session, "info", format!("We emailed an invitation to {}.", client.email))

@@ -120,7 +120,7 @@ pub async fn create(
     let created = series_input::create(
         &state,
         &scope.viewer,
-        scope.user.id(),
+        Actor::Owner(scope.user.id()),
         &scope.tenant,
         client.id(),
         staff,
@@ -164,24 +164,8 @@ pub async fn cancel(
         .trim()
         .parse()
         .map_err(|_| crate::error::field_error("from", "Choose a date."))?;
-    let n = series::cancel_from(
-        &state.db,
-        &scope.tenant,
-        &found,
-        from,
-        Actor::Owner(scope.user.id()),
-        state.clock.now(),
-    )
-    .await?;
-    state
-        .audit(
-            &scope.viewer,
-            Some(scope.id()),
-            Some(scope.user.id()),
-            "series.cancelled",
-            format!("#{id} from {from}"),
-        )
-        .await?;
+    let ctx = state.context(Actor::Owner(scope.user.id()), scope.viewer.ip_string());
+    let n = portico_core::series::cancel_from(&state.db, &scope.tenant, &found, from, &ctx).await?;
     flash(
         &scope.viewer.session,
         "info",

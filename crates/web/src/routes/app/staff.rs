@@ -388,17 +388,14 @@ pub async fn invite(
     }
     // Staff logins count against the plan like team invitations do (409 `staff_limit`).
     crate::auth::require_staff_room(&state, &scope.tenant).await?;
-    state
-        .enqueue(&AccountEmail::StaffInvite {
-            tenant_id: scope.id().0,
-            email: member.email.clone(),
-            invited_by: scope.user.id,
-        })
-        .await?;
+    let job = AccountEmail::StaffInvite {
+        tenant_id: scope.id().0,
+        email: member.email.clone(),
+        invited_by: scope.user.id,
+    };
     let detail = format!("#{} {}", member.id, member.email);
-    state
-        .audit(&scope.viewer, Some(scope.id()), Some(scope.user.id()), "staff.invited", detail)
-        .await?;
+    let (tenant, actor) = (Some(scope.id()), Some(scope.user.id()));
+    state.audit_with_job(&scope.viewer, tenant, actor, "staff.invited", detail, &job).await?;
     flash(&scope.viewer.session, "info", format!("We emailed an invitation to {}.", member.email))
         .await?;
     Ok(see_other(&back))

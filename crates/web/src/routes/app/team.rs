@@ -61,20 +61,19 @@ pub async fn invite(
 ) -> Result<Response, Error> {
     let email = Email::parse(&form.email).map_err(|e| field_error("email", e.to_string()))?;
     require_staff_room(&state, &scope.tenant).await?;
+    let job = AccountEmail::StaffInvite {
+        tenant_id: scope.id().0,
+        email: email.to_string(),
+        invited_by: scope.user.id,
+    };
     state
-        .enqueue(&AccountEmail::StaffInvite {
-            tenant_id: scope.id().0,
-            email: email.to_string(),
-            invited_by: scope.user.id,
-        })
-        .await?;
-    state
-        .audit(
+        .audit_with_job(
             &scope.viewer,
             Some(scope.id()),
             Some(scope.user.id()),
             "staff.invited",
             email.to_string(),
+            &job,
         )
         .await?;
     flash(&scope.viewer.session, "info", format!("We emailed an invitation to {email}.")).await?;

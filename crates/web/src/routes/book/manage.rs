@@ -5,8 +5,8 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Duration, Utc};
-use portico_domain::policy::{Changer, may_change};
+use chrono::Duration;
+use portico_domain::booking::Action;
 use portico_store::bookings::{self, Actor, Booking, Status};
 use portico_store::catalog;
 use portico_store::tenants::Tenant;
@@ -17,29 +17,15 @@ use super::pages::{chrome, tenant};
 use crate::auth::Viewer;
 use crate::chrome::{Chrome, flash};
 use crate::forms::see_other;
-use crate::{AppState, Error, notify};
+use crate::{AppState, Error};
 
 async fn booking(state: &AppState, tenant: &Tenant, token: &str) -> Result<Booking, Error> {
     bookings::by_link(&state.db, tenant, token, state.clock.now_ts()).await?.ok_or(Error::NotFound)
 }
 
-fn start_of(booking: &Booking) -> DateTime<Utc> {
-    DateTime::from_timestamp(booking.starts_at, 0).unwrap_or_default()
-}
-
 /// Why the guest may not change the booking now, if they may not.
 fn refusal(state: &AppState, tenant: &Tenant, booking: &Booking) -> Option<String> {
-    if !booking.status().occupies() {
-        return Some("This booking can no longer be changed.".to_owned());
-    }
-    may_change(
-        Changer::Guest,
-        state.clock.now(),
-        start_of(booking),
-        tenant.scheduling.cancel_cutoff_hours,
-    )
-    .err()
-    .map(|r| r.to_string())
+    crate::workflow::refusal(state, tenant, booking, Action::Cancel, Actor::Guest, false)
 }
 
 #[derive(Serialize)]
@@ -49,7 +35,7 @@ struct ManagePage {
     service: String,
     when: String,
     until: String,
-    status: String,
+    status: Status,
     name: String,
     refusal: Option<String>,
 }
@@ -82,20 +68,8 @@ pub async fn cancel(
 ) -> Result<Response, Error> {
     let tenant = tenant(&state, &slug).await?;
     let booking = booking(&state, &tenant, &token).await?;
-    if let Some(reason) = refusal(&state, &tenant, &booking) {
-        return Err(Error::Conflict { code: "not_allowed", message: reason });
-    }
-    let now = state.clock.now();
-    bookings::set_status(
-        &state.db,
-        &tenant,
-        booking.id,
-        Status::Cancelled,
-        Actor::Guest,
-        now,
-        notify::booking(tenant.id, "cancelled"),
-    )
-    .await?;
+    let ctx = state.context(Actor::Guest, viewer.ip_string());
+    portico_core::bookings::cancel(&state.db, &tenant, booking.id, &ctx).await?;
     flash(&viewer.session, "info", "Your booking is cancelled. We sent you a confirmation.")
         .await?;
     Ok(see_other(&format!("/book/{slug}/manage/{token}")))
@@ -172,29 +146,12 @@ pub async fn reschedule(
 ) -> Result<Response, Error> {
     let tenant = tenant(&state, &slug).await?;
     let booking = booking(&state, &tenant, &token).await?;
-    if let Some(reason) = refusal(&state, &tenant, &booking) {
-        return Err(Error::Conflict { code: "not_allowed", message: reason });
-    }
     let slot = form.slot().ok_or(Error::BadRequest {
         code: "bad_choice",
         message: "Choose a time from the list.".into(),
     })?;
-    let service =
-        catalog::by_id(&state.db, tenant.id, booking.service_id).await?.ok_or(Error::NotFound)?;
-    let now = state.clock.now();
-    let jobs = notify::booking(tenant.id, "rescheduled");
-    match bookings::reschedule(
-        &state.db,
-        &tenant,
-        &service,
-        booking.id,
-        &slot,
-        Actor::Guest,
-        now,
-        jobs,
-    )
-    .await
-    {
+    let ctx = state.context(Actor::Guest, viewer.ip_string());
+    match portico_core::bookings::reschedule(&state.db, &tenant, booking.id, &slot, &ctx).await {
         Ok(_) => {
             flash(
                 &viewer.session,

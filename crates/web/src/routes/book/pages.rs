@@ -4,8 +4,9 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use portico_core::bookings::NewBooking;
 use portico_domain::accounts::{self, Email};
-use portico_store::bookings::{self, Actor, NewBooking, Party};
+use portico_store::bookings::{self, Actor, Party};
 use portico_store::catalog::{self, Service};
 use portico_store::tenants::{self, Tenant};
 use serde::{Deserialize, Serialize};
@@ -16,7 +17,7 @@ use crate::chrome::{Chrome, TenantNav, flash};
 use crate::error::FieldErrors;
 use crate::forms::{Check, see_other};
 use crate::limits::{Limit, ip_subject};
-use crate::{AppState, Error, notify};
+use crate::{AppState, Error};
 
 const BOOKED_KEY: &str = "booked";
 
@@ -160,7 +161,8 @@ pub async fn hold(
     let date = flow::today(&state, &tenant)
         .max(portico_store::availability::local_date(&tenant, slot.start))
         .to_string();
-    match bookings::hold(&state.db, &tenant, &service, &slot, state.clock.now()).await {
+    match portico_core::bookings::hold(&state.db, &tenant, &service, &slot, state.clock.now()).await
+    {
         Ok(hold) => {
             let pending = PendingHold {
                 token: hold.token,
@@ -305,12 +307,9 @@ pub async fn confirm(
         party: Party::Guest { name, email: email.to_string(), phone: phone.to_owned() },
         notes: form.notes.trim().to_owned(),
         hold_token: Some(&hold.token),
-        actor: Actor::Guest,
     };
-    let now = state.clock.now();
-    let result =
-        bookings::create(&state.db, &tenant, &new, now, notify::booking(tenant.id, "confirmed"))
-            .await;
+    let ctx = state.context(Actor::Guest, viewer.ip_string());
+    let result = portico_core::bookings::create(&state.db, &tenant, &new, &ctx).await;
     flow::clear_hold(&viewer.session, &tenant).await?;
     match result {
         Ok(booking) => {

@@ -74,7 +74,7 @@ pub async fn create(
     let created = series_input::create(
         &state,
         &scope.viewer,
-        scope.user.id(),
+        Actor::Client(scope.user.id()),
         &scope.tenant,
         scope.client.id(),
         None,
@@ -127,24 +127,8 @@ pub async fn cancel(
     let changer = Changer::Client { can_self_reschedule: scope.client.can_self_reschedule != 0 };
     may_change(changer, state.clock.now(), first, scope.tenant.scheduling.cancel_cutoff_hours)
         .map_err(|refusal| Error::Conflict { code: "not_allowed", message: refusal.to_string() })?;
-    let n = series::cancel_from(
-        &state.db,
-        &scope.tenant,
-        &found,
-        from,
-        Actor::Client(scope.user.id()),
-        state.clock.now(),
-    )
-    .await?;
-    state
-        .audit(
-            &scope.viewer,
-            Some(scope.tenant.id),
-            Some(scope.user.id()),
-            "series.cancelled",
-            format!("#{id} from {from}"),
-        )
-        .await?;
+    let ctx = state.context(Actor::Client(scope.user.id()), scope.viewer.ip_string());
+    let n = portico_core::series::cancel_from(&state.db, &scope.tenant, &found, from, &ctx).await?;
     flash(
         &scope.viewer.session,
         "info",

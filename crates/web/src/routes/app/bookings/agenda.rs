@@ -8,7 +8,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::{Datelike as _, Duration, NaiveDate};
 use portico_store::blocks::{self, Block};
-use portico_store::bookings::{self, Booking, Filter};
+use portico_store::bookings::{self, Booking, Filter, Status};
 use portico_store::tenants::Tenant;
 use serde::{Deserialize, Serialize};
 
@@ -199,8 +199,8 @@ impl Range {
             service: booking.service_name.clone(),
             party: self.names.get(&booking.id).cloned().unwrap_or_default(),
             with,
-            status: status_label(&booking.status),
-            cancelled: booking.status == "cancelled",
+            status: status_label(booking.status),
+            cancelled: booking.status == Status::Cancelled,
         }
     }
 

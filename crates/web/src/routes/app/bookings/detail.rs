@@ -6,8 +6,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use portico_domain::ClientId;
+use portico_domain::booking::Action;
 use portico_store::availability::local_date;
-use portico_store::bookings::{self, Booking, BookingError, HistoryLine, Status};
+use portico_store::bookings::{self, Booking, HistoryLine};
 use portico_store::{blocks, catalog, clients};
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +17,7 @@ use crate::auth::TenantScope;
 use crate::chrome::{Chrome, flash};
 use crate::forms::see_other;
 use crate::routes::book::flow::{self, ChoiceForm, Day, OptionView};
-use crate::{AppState, Error, notify};
+use crate::{AppState, Error};
 
 #[derive(Debug, Serialize)]
 struct Contact {
@@ -173,46 +174,37 @@ pub async fn show(
         block,
         contact: contact(&state, &scope, &booking).await?,
         notes: booking.notes.clone(),
-        status: status_label(&booking.status),
+        status: status_label(booking.status),
         price_minor: booking.price_minor,
         currency: booking.currency.clone(),
         history,
         open: status.occupies(),
         started,
-        can_complete: started && (status.occupies() || status == Status::NoShow),
-        can_no_show: started && (status.occupies() || status == Status::Completed),
+        can_complete: started && status.occupies(),
+        can_no_show: started && status.occupies(),
         timezone: scope.tenant.timezone.name().to_owned(),
     };
     Ok(state.templates.page("app/bookings/detail.html", &page))
 }
 
-/// Marks a booking completed or no-show, only once it has started: before that, whether the
-/// client came cannot be known. A completed booking may be corrected to no-show and back.
+/// Marks a booking completed or no-show, only once it has started (before that, whether the
+/// client came cannot be known). Both are final. Nobody is notified of attendance.
 async fn mark(
     state: &AppState,
     scope: &TenantScope,
     id: i64,
-    status: Status,
+    action: Action,
 ) -> Result<Response, Error> {
     let reach = Reach::of(state, scope).await?;
     let booking = visible(state, scope, reach, id).await?;
-    if booking.status() == status {
-        return Err(BookingError::InvalidState("The booking is already marked that way.").into());
-    }
-    if booking.starts_at > state.clock.now_ts() {
-        return Err(Error::Conflict {
-            code: "not_started",
-            message: "A booking can be marked completed or no-show once it has started.".into(),
-        });
-    }
-    let now = state.clock.now();
-    // Nobody is notified of attendance.
-    bookings::set_status(&state.db, &scope.tenant, booking.id, status, actor(scope), now, |_| {
-        Ok(vec![])
-    })
-    .await?;
-    let text =
-        if status == Status::Completed { "Marked completed." } else { "Marked as a no-show." };
+    let ctx = state.context(actor(scope), scope.viewer.ip_string());
+    let text = if action == Action::Complete {
+        portico_core::bookings::complete(&state.db, &scope.tenant, booking.id, &ctx).await?;
+        "Marked completed."
+    } else {
+        portico_core::bookings::no_show(&state.db, &scope.tenant, booking.id, &ctx).await?;
+        "Marked as a no-show."
+    };
     flash(&scope.viewer.session, "info", text).await?;
     Ok(see_other(&format!("/app/{}/bookings/{id}", scope.tenant.slug)))
 }
@@ -223,7 +215,7 @@ pub async fn complete(
     scope: TenantScope,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Response, Error> {
-    mark(&state, &scope, id, Status::Completed).await
+    mark(&state, &scope, id, Action::Complete).await
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %scope.id()))]
@@ -232,7 +224,7 @@ pub async fn no_show(
     scope: TenantScope,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Response, Error> {
-    mark(&state, &scope, id, Status::NoShow).await
+    mark(&state, &scope, id, Action::NoShow).await
 }
 
 /// Cancels at any time (providers have no cut-off); the client or guest is told.
@@ -244,18 +236,8 @@ pub async fn cancel(
 ) -> Result<Response, Error> {
     let reach = Reach::of(&state, &scope).await?;
     let booking = visible(&state, &scope, reach, id).await?;
-    let jobs = notify::booking(scope.id(), "cancelled");
-    let now = state.clock.now();
-    bookings::set_status(
-        &state.db,
-        &scope.tenant,
-        booking.id,
-        Status::Cancelled,
-        actor(&scope),
-        now,
-        jobs,
-    )
-    .await?;
+    let ctx = state.context(actor(&scope), scope.viewer.ip_string());
+    portico_core::bookings::cancel(&state.db, &scope.tenant, booking.id, &ctx).await?;
     flash(&scope.viewer.session, "info", "Cancelled. The place is free again.").await?;
     Ok(see_other(&format!("/app/{}/bookings/{id}", scope.tenant.slug)))
 }
@@ -320,13 +302,18 @@ async fn render_options(
     Ok((status, state.templates.page("app/bookings/reschedule.html", &page)).into_response())
 }
 
-fn refuse_closed(booking: &Booking) -> Result<(), Error> {
-    if booking.status().occupies() {
-        Ok(())
-    } else {
-        Err(BookingError::InvalidState("Only pending or confirmed bookings can be rescheduled.")
-            .into())
-    }
+/// Refuses (409) to offer new times for a booking the state machine would not move.
+fn refuse_closed(state: &AppState, scope: &TenantScope, booking: &Booking) -> Result<(), Error> {
+    let now = state.clock.now();
+    portico_core::bookings::check(
+        &scope.tenant,
+        booking,
+        Action::Reschedule,
+        actor(scope),
+        false,
+        now,
+    )?;
+    Ok(())
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %scope.id()))]
@@ -338,7 +325,7 @@ pub async fn options(
 ) -> Result<Response, Error> {
     let reach = Reach::of(&state, &scope).await?;
     let booking = visible(&state, &scope, reach, id).await?;
-    refuse_closed(&booking)?;
+    refuse_closed(&state, &scope, &booking)?;
     render_options(&state, &scope, reach, &booking, &query, None).await
 }
 
@@ -352,7 +339,7 @@ pub async fn reschedule(
 ) -> Result<Response, Error> {
     let reach = Reach::of(&state, &scope).await?;
     let booking = visible(&state, &scope, reach, id).await?;
-    refuse_closed(&booking)?;
+    refuse_closed(&state, &scope, &booking)?;
     let tenant = &scope.tenant;
     let service =
         catalog::by_id(&state.db, tenant.id, booking.service_id).await?.ok_or(Error::NotFound)?;
@@ -361,20 +348,8 @@ pub async fn reschedule(
         message: "Choose a time from the list.".into(),
     })?;
     let slot = reach.restrict(&service, slot)?;
-    let jobs = notify::booking(tenant.id, "rescheduled");
-    let now = state.clock.now();
-    match bookings::reschedule(
-        &state.db,
-        tenant,
-        &service,
-        booking.id,
-        &slot,
-        actor(&scope),
-        now,
-        jobs,
-    )
-    .await
-    {
+    let ctx = state.context(actor(&scope), scope.viewer.ip_string());
+    match portico_core::bookings::reschedule(&state.db, tenant, booking.id, &slot, &ctx).await {
         Ok(moved) => {
             let (when, _) = flow::local_range(tenant, moved.starts_at, moved.ends_at);
             flash(&scope.viewer.session, "info", format!("Moved to {when}.")).await?;

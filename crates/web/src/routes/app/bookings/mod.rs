@@ -13,7 +13,7 @@ pub(super) mod new;
 use chrono::{DateTime, NaiveDate, Utc};
 use portico_domain::accounts::Role;
 use portico_domain::schedule::{LocalMinutes, local_instant};
-use portico_store::bookings::{self, Actor, Booking, Slot};
+use portico_store::bookings::{self, Actor, Booking, Slot, Status};
 use portico_store::catalog::{Mode, Service};
 use portico_store::staff::{self, StaffMember};
 use portico_store::tenants::{self, Tenant};
@@ -214,13 +214,6 @@ pub(super) fn parse_date(text: Option<&str>) -> Option<NaiveDate> {
 }
 
 /// How a status reads on a page.
-pub(super) fn status_label(status: &str) -> &'static str {
-    match status {
-        "pending" => "pending",
-        "confirmed" => "confirmed",
-        "cancelled" => "cancelled",
-        "completed" => "completed",
-        "no_show" => "no-show",
-        _ => "unknown",
-    }
+pub(super) fn status_label(status: Status) -> &'static str {
+    status.label()
 }

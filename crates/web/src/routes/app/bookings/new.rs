@@ -8,9 +8,10 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike as _, Duration};
+use portico_core::bookings::NewBooking;
 use portico_domain::ClientId;
 use portico_store::availability::local_date;
-use portico_store::bookings::{self, NewBooking, Party, Slot};
+use portico_store::bookings::{Party, Slot};
 use portico_store::catalog::{self, Mode, Service};
 use portico_store::clients::{self, Client};
 use serde::{Deserialize, Serialize};
@@ -21,7 +22,7 @@ use crate::chrome::{Chrome, flash};
 use crate::error::FieldErrors;
 use crate::forms::{Check, see_other};
 use crate::routes::book::flow::{self, ChoiceForm, Day, OptionView};
-use crate::{AppState, Error, notify};
+use crate::{AppState, Error};
 
 /// Clients listed for a search.
 const MATCHES: i64 = 20;
@@ -256,11 +257,9 @@ pub async fn create(
         party: Party::Client(client.id()),
         notes: notes.clone(),
         hold_token: None,
-        actor: actor(&scope),
     };
-    let now = state.clock.now();
-    let jobs = notify::booking(tenant.id, "confirmed");
-    match bookings::create(&state.db, tenant, &new, now, jobs).await {
+    let ctx = state.context(actor(&scope), scope.viewer.ip_string());
+    match portico_core::bookings::create(&state.db, tenant, &new, &ctx).await {
         Ok(booking) => {
             let (when, _) = flow::local_range(tenant, booking.starts_at, booking.ends_at);
             let text = format!("Booked {} for {} on {when}.", service.name, client.name);

@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::DateTime;
-use portico_domain::policy::{Changer, may_change};
+use portico_domain::booking::Action;
 use portico_store::bookings::{self, Actor, Booking, Status};
 use portico_store::catalog;
 use portico_store::tenants::Tenant;
@@ -17,16 +17,13 @@ use crate::auth::ClientScope;
 use crate::chrome::{Chrome, flash};
 use crate::forms::see_other;
 use crate::routes::book::flow::{self, ChoiceForm};
-use crate::{AppState, Error, notify};
+use crate::{AppState, Error};
 
 /// Why the client may not change the booking now, if they may not.
 fn refusal(state: &AppState, scope: &ClientScope, booking: &Booking) -> Option<String> {
-    if !booking.status().occupies() {
-        return Some("This booking can no longer be changed.".to_owned());
-    }
-    let changer = Changer::Client { can_self_reschedule: scope.client.can_self_reschedule != 0 };
-    let cutoff = scope.tenant.scheduling.cancel_cutoff_hours;
-    may_change(changer, state.clock.now(), booking.start(), cutoff).err().map(|r| r.to_string())
+    let actor = Actor::Client(scope.user.id());
+    let self_serve = scope.client.can_self_reschedule != 0;
+    crate::workflow::refusal(state, &scope.tenant, booking, Action::Cancel, actor, self_serve)
 }
 
 /// Refuses a change with 409 (and changes nothing) when the policy does not allow it.
@@ -86,7 +83,7 @@ struct ShowPage {
     until: String,
     label: Option<String>,
     staff_name: Option<String>,
-    status: String,
+    status: Status,
     notes: String,
     refusal: Option<String>,
     history: Vec<HistoryView>,
@@ -125,13 +122,9 @@ pub async fn cancel(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, Error> {
     let booking = own_booking(&state, &scope, &id).await?;
-    ensure_allowed(&state, &scope, &booking)?;
     let tenant = &scope.tenant;
-    let actor = Actor::Client(scope.user.id());
-    let jobs = notify::booking(tenant.id, "cancelled");
-    let now = state.clock.now();
-    bookings::set_status(&state.db, tenant, booking.id, Status::Cancelled, actor, now, jobs)
-        .await?;
+    let ctx = state.context(Actor::Client(scope.user.id()), scope.viewer.ip_string());
+    portico_core::bookings::cancel(&state.db, tenant, booking.id, &ctx).await?;
     flash(&scope.viewer.session, "info", "Your booking is cancelled. We sent you a confirmation.")
         .await?;
     Ok(see_other(&detail_path(tenant, booking.id)))
@@ -201,17 +194,10 @@ pub async fn reschedule(
     Form(form): Form<ChoiceForm>,
 ) -> Result<Response, Error> {
     let booking = own_booking(&state, &scope, &id).await?;
-    ensure_allowed(&state, &scope, &booking)?;
     let slot = form.slot().ok_or_else(bad_choice)?;
     let tenant = &scope.tenant;
-    let service =
-        catalog::by_id(&state.db, tenant.id, booking.service_id).await?.ok_or(Error::NotFound)?;
-    let actor = Actor::Client(scope.user.id());
-    let jobs = notify::booking(tenant.id, "rescheduled");
-    let now = state.clock.now();
-    match bookings::reschedule(&state.db, tenant, &service, booking.id, &slot, actor, now, jobs)
-        .await
-    {
+    let ctx = state.context(Actor::Client(scope.user.id()), scope.viewer.ip_string());
+    match portico_core::bookings::reschedule(&state.db, tenant, booking.id, &slot, &ctx).await {
         Ok(_) => {
             let text = "Your booking has a new time. We sent you a confirmation.";
             flash(&scope.viewer.session, "info", text).await?;

@@ -7,7 +7,7 @@ mod new;
 
 use axum::Router;
 use axum::routing::{get, post};
-use portico_store::bookings::{self, Booking};
+use portico_store::bookings::{self, Booking, Status};
 use portico_store::catalog::{self, Service};
 use portico_store::tenants::Tenant;
 use portico_store::{blocks, staff};
@@ -45,7 +45,7 @@ pub struct BookingRow {
     service: String,
     when: String,
     until: String,
-    status: String,
+    status: Status,
 }
 
 impl BookingRow {

@@ -5,7 +5,8 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use portico_store::bookings::{self, Actor, NewBooking, Party};
+use portico_core::bookings::NewBooking;
+use portico_store::bookings::{Actor, Party};
 use portico_store::catalog::{self, Service};
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +17,7 @@ use crate::error::FieldErrors;
 use crate::forms::see_other;
 use crate::limits::Limit;
 use crate::routes::book::flow::{self, ChoiceForm, PendingHold};
-use crate::{AppState, Error, notify};
+use crate::{AppState, Error};
 
 const NOTES_MAX: usize = 2000;
 
@@ -92,7 +93,7 @@ pub async fn hold(
     state.rate_limit(limit, &format!("user:{}", scope.user.id)).await?;
     let slot = form.slot().ok_or_else(bad_choice)?;
     let now = state.clock.now();
-    match bookings::hold(&state.db, &scope.tenant, &service, &slot, now).await {
+    match portico_core::bookings::hold(&state.db, &scope.tenant, &service, &slot, now).await {
         Ok(hold) => {
             let pending = PendingHold {
                 token: hold.token,
@@ -231,12 +232,9 @@ pub async fn create(
         party: Party::Client(scope.client.id()),
         notes: form.notes.trim().to_owned(),
         hold_token: Some(&hold.token),
-        actor: Actor::Client(scope.user.id()),
     };
-    let now = state.clock.now();
-    let result =
-        bookings::create(&state.db, tenant, &new, now, notify::booking(tenant.id, "confirmed"))
-            .await;
+    let ctx = state.context(Actor::Client(scope.user.id()), scope.viewer.ip_string());
+    let result = portico_core::bookings::create(&state.db, tenant, &new, &ctx).await;
     // Used or refused, the hold is done with.
     flow::clear_hold(&scope.viewer.session, tenant).await?;
     match result {

@@ -1,0 +1,269 @@
+//! Booking workflows. Each runs in one write transaction: lock → fresh read → policy and
+//! state machine → write → event row → jobs and audit ([`crate::effects`]) → commit.
+
+use chrono::{DateTime, Duration, Utc};
+use portico_domain::booking::{self, Action, Actor, Status};
+use portico_domain::policy::{self, Changer};
+use portico_store::bookings::events::{self, NewEvent};
+use portico_store::bookings::write::{self, NewRow, Placement};
+use portico_store::bookings::{Booking, BookingError, Party, Slot};
+use portico_store::catalog::{self, Service};
+use portico_store::tenants::Tenant;
+use portico_store::{Db, Tx, clients};
+
+use crate::Context;
+use crate::effects::{self, BookingEvent, Cause, EventKind};
+
+type Result<T> = std::result::Result<T, BookingError>;
+
+/// A new hold: its plain token (shown once) and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hold {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub starts_at: DateTime<Utc>,
+    pub staff_id: Option<i64>,
+    pub block_id: Option<i64>,
+}
+
+/// Reserves `slot` for the tenant's hold time; it counts against capacity until it expires
+/// or becomes a booking. Holds follow the public rules (notice, advance) whoever asks.
+pub async fn hold(
+    db: &Db,
+    tenant: &Tenant,
+    service: &Service,
+    slot: &Slot,
+    now: DateTime<Utc>,
+) -> Result<Hold> {
+    let mut tx = db.begin_write().await?;
+    write::lock(&mut tx, tenant, service, slot, now).await?;
+    let placement = write::place(&mut tx, tenant, service, slot, now, false, None).await?;
+    let expires_at = now + Duration::minutes(i64::from(tenant.scheduling.hold_minutes.max(1)));
+    let token = write::insert_hold(
+        &mut tx,
+        tenant,
+        service,
+        &placement,
+        expires_at.timestamp(),
+        now.timestamp(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Hold {
+        token,
+        expires_at,
+        starts_at: slot.start,
+        staff_id: placement.staff,
+        block_id: placement.block,
+    })
+}
+
+/// Everything needed to create a booking.
+#[derive(Debug, Clone)]
+pub struct NewBooking<'a> {
+    pub service: &'a Service,
+    pub slot: Slot,
+    pub party: Party,
+    pub notes: String,
+    /// The checkout's hold, consumed by the booking (which lands exactly where it was).
+    pub hold_token: Option<&'a str>,
+}
+
+/// Creates a confirmed booking (from the public page, the portal, the dashboard, the API, or
+/// a hold). Providers are not bound by notice and advance rules.
+pub async fn create(
+    db: &Db,
+    tenant: &Tenant,
+    new: &NewBooking<'_>,
+    ctx: &Context,
+) -> Result<Booking> {
+    create_with(db, tenant, new, None, ctx).await
+}
+
+/// [`create`] for an occurrence of a recurring series.
+pub(crate) async fn create_occurrence(
+    db: &Db,
+    tenant: &Tenant,
+    new: &NewBooking<'_>,
+    series: i64,
+    ctx: &Context,
+) -> Result<Booking> {
+    create_with(db, tenant, new, Some(series), ctx).await
+}
+
+async fn create_with(
+    db: &Db,
+    tenant: &Tenant,
+    new: &NewBooking<'_>,
+    series: Option<i64>,
+    ctx: &Context,
+) -> Result<Booking> {
+    let now = ctx.now;
+    let mut tx = db.begin_write().await?;
+    write::lock(&mut tx, tenant, new.service, &new.slot, now).await?;
+    let slot = match new.hold_token {
+        Some(token) => {
+            write::consume_hold(&mut tx, tenant, new.service, &new.slot, token, now.timestamp())
+                .await?
+        }
+        None => new.slot,
+    };
+    let provider = ctx.actor.is_provider();
+    let placement = write::place(&mut tx, tenant, new.service, &slot, now, provider, None).await?;
+    write::check_overlap(&mut tx, tenant, new.service, &placement, &new.party, None).await?;
+    let row =
+        NewRow { service: new.service, placement, party: &new.party, notes: &new.notes, series };
+    let id = write::insert(&mut tx, tenant, &row, now.timestamp()).await?;
+    let event = NewEvent {
+        action: EventKind::Created.action(),
+        actor: ctx.actor,
+        from: None,
+        to: Some((placement.start, placement.staff)),
+        detail: "",
+    };
+    let cause = if series.is_some() { Cause::Series } else { Cause::Direct };
+    finish(tx, tenant, id, &event, EventKind::Created, cause, ctx).await
+}
+
+/// Records the event, writes its jobs and audit row, commits, and returns the booking.
+async fn finish(
+    mut tx: Tx,
+    tenant: &Tenant,
+    id: i64,
+    event: &NewEvent<'_>,
+    kind: EventKind,
+    cause: Cause,
+    ctx: &Context,
+) -> Result<Booking> {
+    let event_id = events::record(&mut tx, tenant, id, event, ctx.now.timestamp()).await?;
+    let booking = portico_store::bookings::get_in(&mut tx, tenant, id)
+        .await?
+        .ok_or(BookingError::NotFound)?;
+    let recorded =
+        BookingEvent { id: event_id, tenant, booking: &booking, kind, cause, actor: ctx.actor };
+    effects::apply(&mut tx, &recorded, ctx).await?;
+    tx.commit().await?;
+    Ok(booking)
+}
+
+/// Whether `actor` may do `action` to `booking` at `now`: the tenant's rules for clients and
+/// guests (cut-off, self-service allowed) and the state machine. Pages call it to explain a
+/// refusal up front; every workflow checks it again under its lock.
+pub fn check(
+    tenant: &Tenant,
+    booking: &Booking,
+    action: Action,
+    actor: Actor,
+    client_may_self_serve: bool,
+    now: DateTime<Utc>,
+) -> Result<Status> {
+    let to = booking::transition(booking.status(), action, actor, booking.started(now))?;
+    let changer = match actor {
+        Actor::Client(_) => Changer::Client { can_self_reschedule: client_may_self_serve },
+        Actor::Guest => Changer::Guest,
+        _ => Changer::Provider,
+    };
+    if matches!(action, Action::Cancel | Action::Reschedule) {
+        let cutoff = tenant.scheduling.cancel_cutoff_hours;
+        policy::may_change(changer, now, booking.start(), cutoff)?;
+    }
+    Ok(to)
+}
+
+/// For a client: the booking must be theirs (else it is not found), and whether they may
+/// change bookings themselves.
+async fn self_service(db: &Db, tenant: &Tenant, booking: &Booking, actor: Actor) -> Result<bool> {
+    let Actor::Client(user) = actor else { return Ok(false) };
+    let client = clients::for_user(db, tenant.id, user).await?.ok_or(BookingError::NotFound)?;
+    if booking.client_id != Some(client.id().0) {
+        return Err(BookingError::NotFound);
+    }
+    Ok(client.can_self_reschedule != 0)
+}
+
+/// Cancels a booking (its place is free again); the party and the business are told.
+pub async fn cancel(db: &Db, tenant: &Tenant, id: i64, ctx: &Context) -> Result<Booking> {
+    set_final(db, tenant, id, Action::Cancel, EventKind::Cancelled, Cause::Direct, ctx).await
+}
+
+/// Marks a started booking completed (the business only).
+pub async fn complete(db: &Db, tenant: &Tenant, id: i64, ctx: &Context) -> Result<Booking> {
+    set_final(db, tenant, id, Action::Complete, EventKind::Completed, Cause::Direct, ctx).await
+}
+
+/// Marks a started booking a no-show (the business only).
+pub async fn no_show(db: &Db, tenant: &Tenant, id: i64, ctx: &Context) -> Result<Booking> {
+    set_final(db, tenant, id, Action::NoShow, EventKind::NoShow, Cause::Direct, ctx).await
+}
+
+pub(crate) async fn set_final(
+    db: &Db,
+    tenant: &Tenant,
+    id: i64,
+    action: Action,
+    kind: EventKind,
+    cause: Cause,
+    ctx: &Context,
+) -> Result<Booking> {
+    let current =
+        portico_store::bookings::get(db, tenant, id).await?.ok_or(BookingError::NotFound)?;
+    let self_serve = self_service(db, tenant, &current, ctx.actor).await?;
+    let mut tx = db.begin_write().await?;
+    // Fresh, under the write lock: a concurrent change is seen, never overwritten.
+    let before = portico_store::bookings::get_in(&mut tx, tenant, id)
+        .await?
+        .ok_or(BookingError::NotFound)?;
+    let to = check(tenant, &before, action, ctx.actor, self_serve, ctx.now)?;
+    write::set_status(&mut tx, tenant, id, before.status(), to, ctx.now.timestamp()).await?;
+    let event = NewEvent {
+        action: kind.action(),
+        actor: ctx.actor,
+        from: Some((before.starts_at, before.staff_id)),
+        to: None,
+        detail: "",
+    };
+    finish(tx, tenant, id, &event, kind, cause, ctx).await
+}
+
+/// Moves a booking to `slot` under the same rules as a new booking (its own place does not
+/// count against it); the party and the business are told.
+pub async fn reschedule(
+    db: &Db,
+    tenant: &Tenant,
+    id: i64,
+    slot: &Slot,
+    ctx: &Context,
+) -> Result<Booking> {
+    let current =
+        portico_store::bookings::get(db, tenant, id).await?.ok_or(BookingError::NotFound)?;
+    let self_serve = self_service(db, tenant, &current, ctx.actor).await?;
+    let service =
+        catalog::by_id(db, tenant.id, current.service_id).await?.ok_or(BookingError::NotFound)?;
+    let mut tx = db.begin_write().await?;
+    write::lock(&mut tx, tenant, &service, slot, ctx.now).await?;
+    let before = portico_store::bookings::get_in(&mut tx, tenant, id)
+        .await?
+        .ok_or(BookingError::NotFound)?;
+    check(tenant, &before, Action::Reschedule, ctx.actor, self_serve, ctx.now)?;
+    let provider = ctx.actor.is_provider();
+    let placement: Placement =
+        write::place(&mut tx, tenant, &service, slot, ctx.now, provider, Some(id)).await?;
+    let party = match before.client_id {
+        Some(client) => Party::Client(portico_domain::ClientId(client)),
+        None => Party::Guest {
+            name: before.guest_name.clone(),
+            email: before.guest_email.clone(),
+            phone: before.guest_phone.clone(),
+        },
+    };
+    write::check_overlap(&mut tx, tenant, &service, &placement, &party, Some(id)).await?;
+    write::move_to(&mut tx, tenant, id, &placement, ctx.now.timestamp()).await?;
+    let event = NewEvent {
+        action: EventKind::Rescheduled.action(),
+        actor: ctx.actor,
+        from: Some((before.starts_at, before.staff_id)),
+        to: Some((placement.start, placement.staff)),
+        detail: "",
+    };
+    finish(tx, tenant, id, &event, EventKind::Rescheduled, Cause::Direct, ctx).await
+}

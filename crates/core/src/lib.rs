@@ -1,0 +1,35 @@
+//! Workflows: every state change of a booking (and of a recurring series' occurrences) in one
+//! transaction — policy, the domain's state transition, the write, the `booking_events` row,
+//! the outbox rows chosen by [`effects::jobs_for`] (one function of the event), and the audit
+//! row. Web handlers and job handlers call these; nothing else writes bookings.
+//!
+//! Dependency direction: `domain` ← `store` ← `jobs` ← `core` ← (`web`, `workers`).
+
+pub mod bookings;
+pub mod effects;
+pub mod series;
+
+use chrono::{DateTime, Utc};
+
+pub use portico_domain::booking::Actor;
+pub use portico_store::bookings::BookingError;
+
+/// Who acts, from where, and when.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub actor: Actor,
+    /// The caller's address, for the audit log (empty for Portico's own work).
+    pub ip: String,
+    pub now: DateTime<Utc>,
+}
+
+impl Context {
+    pub fn new(actor: Actor, ip: impl Into<String>, now: DateTime<Utc>) -> Self {
+        Self { actor, ip: ip.into(), now }
+    }
+
+    /// Portico itself (series materialization, expiry), at `now`.
+    pub fn system(now: DateTime<Utc>) -> Self {
+        Self { actor: Actor::System, ip: String::new(), now }
+    }
+}

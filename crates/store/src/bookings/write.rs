@@ -1,0 +1,321 @@
+//! The writes a booking workflow composes inside its transaction: lock, re-check, insert or
+//! update. Each takes the caller's transaction; none commits.
+
+use chrono::{DateTime, Utc};
+use portico_domain::booking::occupying_sql;
+
+use super::{BookingError, Party, Result, Slot, Status};
+use crate::availability::{self, Query};
+use crate::catalog::{Mode, Service};
+use crate::tenants::Tenant;
+use crate::{Tx, tokens};
+
+/// Where a booking or hold lands after the re-check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    pub start: i64,
+    pub end: i64,
+    pub busy_from: i64,
+    pub busy_until: i64,
+    pub staff: Option<i64>,
+    pub block: Option<i64>,
+}
+
+/// Takes the locks that serialize everyone competing for `slot`'s capacity.
+pub async fn lock(
+    tx: &mut Tx,
+    tenant: &Tenant,
+    service: &Service,
+    slot: &Slot,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    match service.mode {
+        Mode::Block => {
+            let block = slot.block.ok_or(BookingError::Unavailable)?;
+            let locked = sqlx::query(
+                "update timetable_blocks set updated_at = updated_at where id = $1 and tenant_id = $2",
+            )
+            .bind(block)
+            .bind(tenant.id.0)
+            .execute(&mut **tx)
+            .await?;
+            if locked.rows_affected() != 1 {
+                return Err(BookingError::Unavailable);
+            }
+        }
+        Mode::Slot => {
+            let mut people = match slot.staff {
+                Some(staff) => vec![Some(staff)],
+                None => availability::people_in(tx, tenant, service, now).await?,
+            };
+            people.sort_unstable();
+            for person in people {
+                let locked = match person {
+                    Some(staff) => {
+                        sqlx::query("update staff_members set updated_at = updated_at where id = $1 and tenant_id = $2")
+                            .bind(staff)
+                            .bind(tenant.id.0)
+                            .execute(&mut **tx)
+                            .await?
+                    }
+                    None => {
+                        sqlx::query("update tenants set updated_at = updated_at where id = $1")
+                            .bind(tenant.id.0)
+                            .execute(&mut **tx)
+                            .await?
+                    }
+                };
+                if locked.rows_affected() != 1 {
+                    return Err(BookingError::Unavailable);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Re-checks, with the data visible now, that `slot` can be taken; returns where it lands.
+/// `provider`: the business books inside the notice period and far ahead; capacity and hours
+/// still hold.
+pub async fn place(
+    tx: &mut Tx,
+    tenant: &Tenant,
+    service: &Service,
+    slot: &Slot,
+    now: DateTime<Utc>,
+    provider: bool,
+    except_booking: Option<i64>,
+) -> Result<Placement> {
+    let mut rules = tenant.clone();
+    if provider {
+        rules.scheduling.min_notice_minutes = 0;
+        rules.scheduling.max_advance_days = 3650;
+    }
+    let from = availability::local_date(tenant, slot.start);
+    let query = Query { from, days: 1, staff: slot.staff, now, except_booking };
+    let options = availability::options_in(tx, &rules, service, &query).await?;
+    let option = options
+        .into_iter()
+        .find(|o| o.start == slot.start && (service.mode == Mode::Slot || o.block_id == slot.block))
+        .ok_or(BookingError::Unavailable)?;
+    let (start, end) = (option.start.timestamp(), option.end.timestamp());
+    Ok(match service.mode {
+        Mode::Block => Placement {
+            start,
+            end,
+            busy_from: start,
+            busy_until: end,
+            staff: None,
+            block: option.block_id,
+        },
+        Mode::Slot => Placement {
+            start,
+            end,
+            busy_from: start - i64::from(service.buffer_before_minutes) * 60,
+            busy_until: end + i64::from(service.buffer_after_minutes) * 60,
+            staff: option.staff_id,
+            block: None,
+        },
+    })
+}
+
+/// In block mode, refuses a second place in the same block for the same client (or guest
+/// email) unless the block's capacity for the service allows overlap.
+pub async fn check_overlap(
+    tx: &mut Tx,
+    tenant: &Tenant,
+    service: &Service,
+    placement: &Placement,
+    party: &Party,
+    except_booking: Option<i64>,
+) -> Result<()> {
+    let Some(block) = placement.block else { return Ok(()) };
+    let allow: Option<i64> = sqlx::query_scalar(
+        "select c.allow_overlap from block_capacities c join timetable_blocks b on b.id = c.block_id \
+         where c.block_id = $1 and c.service_id = $2 and b.tenant_id = $3",
+    )
+    .bind(block)
+    .bind(service.id)
+    .bind(tenant.id.0)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if allow.unwrap_or(0) != 0 {
+        return Ok(());
+    }
+    let (client, email) = match party {
+        Party::Client(id) => (id.0, String::new()),
+        Party::Guest { email, .. } => (0, email.to_lowercase()),
+    };
+    let taken: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "select count(*) from bookings where tenant_id = $1 and block_id = $2 and service_id = $3 \
+         and status in {} and id <> $4 \
+         and (($5 <> 0 and client_id = $5) or ($6 <> '' and client_id is null and lower(guest_email) = $6))",
+        occupying_sql()
+    )))
+    .bind(tenant.id.0)
+    .bind(block)
+    .bind(service.id)
+    .bind(except_booking.unwrap_or(0))
+    .bind(client)
+    .bind(email)
+    .fetch_one(&mut **tx)
+    .await?;
+    if taken > 0 { Err(BookingError::AlreadyBooked) } else { Ok(()) }
+}
+
+/// Writes a hold on `placement`; returns its plain token (shown once; only the hash is kept).
+pub async fn insert_hold(
+    tx: &mut Tx,
+    tenant: &Tenant,
+    service: &Service,
+    placement: &Placement,
+    expires_at: i64,
+    now: i64,
+) -> Result<String> {
+    let token = tokens::generate();
+    sqlx::query(
+        "insert into holds (tenant_id, token_hash, service_id, staff_id, block_id, starts_at, ends_at, \
+         busy_from, busy_until, expires_at, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(tenant.id.0)
+    .bind(tokens::hash(&token))
+    .bind(service.id)
+    .bind(placement.staff)
+    .bind(placement.block)
+    .bind(placement.start)
+    .bind(placement.end)
+    .bind(placement.busy_from)
+    .bind(placement.busy_until)
+    .bind(expires_at)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(token)
+}
+
+/// Marks the hold used, if it is valid for this tenant, service and start; returns the slot
+/// it held (the booking goes exactly there).
+pub async fn consume_hold(
+    tx: &mut Tx,
+    tenant: &Tenant,
+    service: &Service,
+    slot: &Slot,
+    token: &str,
+    now: i64,
+) -> Result<Slot> {
+    let row: Option<(Option<i64>, Option<i64>)> = sqlx::query_as(
+        "update holds set consumed_at = $1 where token_hash = $2 and tenant_id = $3 and service_id = $4 \
+         and starts_at = $5 and consumed_at is null and expires_at > $1 returning staff_id, block_id",
+    )
+    .bind(now)
+    .bind(tokens::hash(token))
+    .bind(tenant.id.0)
+    .bind(service.id)
+    .bind(slot.start.timestamp())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let (staff, block) = row.ok_or(BookingError::HoldInvalid)?;
+    if (slot.staff.is_some() && slot.staff != staff)
+        || (slot.block.is_some() && slot.block != block)
+    {
+        return Err(BookingError::HoldInvalid);
+    }
+    Ok(Slot { start: slot.start, staff, block })
+}
+
+/// A booking to insert, already placed.
+#[derive(Debug, Clone)]
+pub struct NewRow<'a> {
+    pub service: &'a Service,
+    pub placement: Placement,
+    pub party: &'a Party,
+    pub notes: &'a str,
+    pub series: Option<i64>,
+}
+
+/// Inserts a confirmed booking; returns its id.
+pub async fn insert(tx: &mut Tx, tenant: &Tenant, row: &NewRow<'_>, now: i64) -> Result<i64> {
+    let (client, guest_name, guest_email, guest_phone) = match row.party {
+        Party::Client(id) => (Some(id.0), "", "", ""),
+        Party::Guest { name, email, phone } => {
+            (None, name.as_str(), email.as_str(), phone.as_str())
+        }
+    };
+    let p = &row.placement;
+    let id: i64 = sqlx::query_scalar(
+        "insert into bookings (tenant_id, service_id, staff_id, block_id, client_id, guest_name, \
+         guest_email, guest_phone, starts_at, ends_at, busy_from, busy_until, status, notes, \
+         price_minor, currency, created_at, updated_at, series_id) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18) \
+         returning id",
+    )
+    .bind(tenant.id.0)
+    .bind(row.service.id)
+    .bind(p.staff)
+    .bind(p.block)
+    .bind(client)
+    .bind(guest_name)
+    .bind(guest_email)
+    .bind(guest_phone)
+    .bind(p.start)
+    .bind(p.end)
+    .bind(p.busy_from)
+    .bind(p.busy_until)
+    .bind(Status::Confirmed.as_str())
+    .bind(row.notes)
+    .bind(row.service.price_minor)
+    .bind(&row.service.currency)
+    .bind(now)
+    .bind(row.series)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+/// Moves a booking to `placement`.
+pub async fn move_to(
+    tx: &mut Tx,
+    tenant: &Tenant,
+    id: i64,
+    placement: &Placement,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "update bookings set staff_id = $1, block_id = $2, starts_at = $3, ends_at = $4, busy_from = $5, \
+         busy_until = $6, updated_at = $7 where id = $8 and tenant_id = $9",
+    )
+    .bind(placement.staff)
+    .bind(placement.block)
+    .bind(placement.start)
+    .bind(placement.end)
+    .bind(placement.busy_from)
+    .bind(placement.busy_until)
+    .bind(now)
+    .bind(id)
+    .bind(tenant.id.0)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Sets the status, only if it is still `from` (the workflow checked the transition from it).
+pub async fn set_status(
+    tx: &mut Tx,
+    tenant: &Tenant,
+    id: i64,
+    from: Status,
+    to: Status,
+    now: i64,
+) -> Result<()> {
+    let done = sqlx::query(
+        "update bookings set status = $1, updated_at = $2 where id = $3 and tenant_id = $4 and status = $5",
+    )
+    .bind(to.as_str())
+    .bind(now)
+    .bind(id)
+    .bind(tenant.id.0)
+    .bind(from.as_str())
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 1 { Ok(()) } else { Err(BookingError::NotFound) }
+}

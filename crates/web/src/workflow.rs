@@ -1,0 +1,31 @@
+//! Handlers reach the booking workflows (`portico_core`) through these two helpers: the
+//! context of a request, and the refusal a page shows before it offers a change.
+
+use portico_core::Context;
+use portico_domain::booking::{Action, Actor};
+use portico_store::bookings::Booking;
+use portico_store::tenants::Tenant;
+
+use crate::AppState;
+
+impl AppState {
+    /// Who acts, from which address, at the app clock's now.
+    pub fn context(&self, actor: Actor, ip: impl Into<String>) -> Context {
+        Context::new(actor, ip, self.clock.now())
+    }
+}
+
+/// Why `actor` may not do `action` to `booking` now, in words — `None` when they may. The
+/// workflow checks the same rules again under its lock.
+pub fn refusal(
+    state: &AppState,
+    tenant: &Tenant,
+    booking: &Booking,
+    action: Action,
+    actor: Actor,
+    self_serve: bool,
+) -> Option<String> {
+    portico_core::bookings::check(tenant, booking, action, actor, self_serve, state.clock.now())
+        .err()
+        .map(|e| e.to_string())
+}
