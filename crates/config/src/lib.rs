@@ -5,6 +5,7 @@
 //! Every failure is a [`ConfigError`] that names the offending key, so start-up can print one
 //! clear line and exit with code 2.
 
+mod proxies;
 mod secrets;
 
 use std::net::SocketAddr;
@@ -16,6 +17,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::Deserialize;
 use url::Url;
 
+pub use proxies::{IpNetwork, TrustedProxies};
 pub use secrets::Keys;
 
 /// The documented defaults, compiled into the binary.
@@ -128,6 +130,8 @@ pub struct HttpSettings {
     pub request_timeout_secs: u64,
     pub body_limit_bytes: usize,
     pub shutdown_grace_secs: u64,
+    /// Peers whose `X-Forwarded-For` is believed (reverse proxies, load balancers).
+    pub trusted_proxies: TrustedProxies,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -439,6 +443,29 @@ mod tests {
         let err = load(&sources(dir.path()).file(&file)).unwrap_err();
         assert_eq!(err.key, "http.request_timeout");
         assert!(err.to_string().contains("unknown setting"), "{err}");
+    }
+
+    #[test]
+    fn trusted_proxies_are_parsed_and_checked_by_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = load(&sources(dir.path())).unwrap();
+        assert!(config.http.trusted_proxies.is_empty(), "nobody is trusted by default");
+        let config =
+            load(&sources(dir.path()).set("http.trusted_proxies", "[10.0.0.0/8, \"::1\"]"))
+                .unwrap();
+        let trusted = &config.http.trusted_proxies;
+        assert!(trusted.contains("10.1.2.3".parse().unwrap()));
+        assert!(trusted.contains("::1".parse().unwrap()));
+        assert!(!trusted.contains("11.0.0.1".parse().unwrap()));
+        // The comma-separated form suits environment variables.
+        let config =
+            load(&sources(dir.path()).set("http.trusted_proxies", "127.0.0.1, 192.168.0.0/16"))
+                .unwrap();
+        assert!(config.http.trusted_proxies.contains("192.168.4.5".parse().unwrap()));
+        assert!(config.http.trusted_proxies.contains("127.0.0.1".parse().unwrap()));
+        let err =
+            load(&sources(dir.path()).set("http.trusted_proxies", "10.0.0.0/33")).unwrap_err();
+        assert_eq!(err.key, "http.trusted_proxies");
     }
 
     #[test]
