@@ -356,6 +356,15 @@ fn resolve(raw: Raw) -> Result<Config, ConfigError> {
     }
 
     let mut notices = Vec::new();
+    if matches!(database, DatabaseTarget::Postgres(_))
+        && matches!(queue_target, QueueTarget::Sqlite(_))
+    {
+        notices.push(
+            "no redis_url: rate-limit counters are kept in each web process's memory, so with \
+             several web processes every limit applies per process"
+                .to_owned(),
+        );
+    }
     let keys = secrets::resolve(
         &raw.secrets.session_key,
         &raw.secrets.token_key,
@@ -482,6 +491,11 @@ mod tests {
             DatabaseTarget::Postgres("postgres://postgres@127.0.0.1/portico".into())
         );
         assert_eq!(config.queue_target, QueueTarget::Redis("redis://127.0.0.1:6379".into()));
+        assert!(!config.notices.iter().any(|n| n.contains("rate-limit")));
+        let without_redis =
+            load(&sources(dir.path()).set("database_url", "postgres://postgres@127.0.0.1/portico"))
+                .unwrap();
+        assert!(without_redis.notices.iter().any(|n| n.contains("rate-limit counters")));
     }
 
     #[test]
