@@ -1,8 +1,9 @@
 //! `maintenance`: periodic upkeep. Expired holds stopped counting the moment they expired;
-//! this only removes the rows. Series occurrences are booked up to the rolling horizon.
+//! this only removes the rows, as it does for expired sessions. Series occurrences are booked
+//! up to the rolling horizon. Everything is measured on the application clock.
 
 use portico_jobs::Maintenance;
-use portico_store::{bookings, rate_limits, sessions};
+use portico_store::{bookings, sessions};
 
 use crate::{Deps, JobError};
 
@@ -14,9 +15,8 @@ pub async fn run(deps: &Deps, _job: Maintenance) -> Result<(), JobError> {
     let now = deps.clock.now();
     let ts = now.timestamp();
     let holds = bookings::purge_holds(&deps.db, ts - GRACE_SECS).await?;
-    let sessions = sessions::purge_expired(&deps.db, chrono::Utc::now().timestamp()).await?;
-    let windows = rate_limits::purge(&deps.db, ts - 86_400).await?;
+    let sessions = sessions::purge_expired(&deps.db, ts).await?;
     let occurrences = portico_core::series::materialize_all(&deps.db, now).await?;
-    tracing::info!(holds, sessions, windows, occurrences, "maintenance done");
+    tracing::info!(holds, sessions, occurrences, "maintenance done");
     Ok(())
 }

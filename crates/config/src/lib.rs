@@ -5,6 +5,7 @@
 //! Every failure is a [`ConfigError`] that names the offending key, so start-up can print one
 //! clear line and exit with code 2.
 
+mod proxies;
 mod secrets;
 
 use std::net::SocketAddr;
@@ -16,6 +17,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::Deserialize;
 use url::Url;
 
+pub use proxies::{IpNetwork, TrustedProxies};
 pub use secrets::Keys;
 
 /// The documented defaults, compiled into the binary.
@@ -128,6 +130,8 @@ pub struct HttpSettings {
     pub request_timeout_secs: u64,
     pub body_limit_bytes: usize,
     pub shutdown_grace_secs: u64,
+    /// Peers whose `X-Forwarded-For` is believed (reverse proxies, load balancers).
+    pub trusted_proxies: TrustedProxies,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -352,6 +356,15 @@ fn resolve(raw: Raw) -> Result<Config, ConfigError> {
     }
 
     let mut notices = Vec::new();
+    if matches!(database, DatabaseTarget::Postgres(_))
+        && matches!(queue_target, QueueTarget::Sqlite(_))
+    {
+        notices.push(
+            "no redis_url: rate-limit counters are kept in each web process's memory, so with \
+             several web processes every limit applies per process"
+                .to_owned(),
+        );
+    }
     let keys = secrets::resolve(
         &raw.secrets.session_key,
         &raw.secrets.token_key,
@@ -442,6 +455,29 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_are_parsed_and_checked_by_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = load(&sources(dir.path())).unwrap();
+        assert!(config.http.trusted_proxies.is_empty(), "nobody is trusted by default");
+        let config =
+            load(&sources(dir.path()).set("http.trusted_proxies", "[10.0.0.0/8, \"::1\"]"))
+                .unwrap();
+        let trusted = &config.http.trusted_proxies;
+        assert!(trusted.contains("10.1.2.3".parse().unwrap()));
+        assert!(trusted.contains("::1".parse().unwrap()));
+        assert!(!trusted.contains("11.0.0.1".parse().unwrap()));
+        // The comma-separated form suits environment variables.
+        let config =
+            load(&sources(dir.path()).set("http.trusted_proxies", "127.0.0.1, 192.168.0.0/16"))
+                .unwrap();
+        assert!(config.http.trusted_proxies.contains("192.168.4.5".parse().unwrap()));
+        assert!(config.http.trusted_proxies.contains("127.0.0.1".parse().unwrap()));
+        let err =
+            load(&sources(dir.path()).set("http.trusted_proxies", "10.0.0.0/33")).unwrap_err();
+        assert_eq!(err.key, "http.trusted_proxies");
+    }
+
+    #[test]
     fn backends_follow_the_urls() {
         let dir = tempfile::tempdir().unwrap();
         let config = load(
@@ -455,6 +491,11 @@ mod tests {
             DatabaseTarget::Postgres("postgres://postgres@127.0.0.1/portico".into())
         );
         assert_eq!(config.queue_target, QueueTarget::Redis("redis://127.0.0.1:6379".into()));
+        assert!(!config.notices.iter().any(|n| n.contains("rate-limit")));
+        let without_redis =
+            load(&sources(dir.path()).set("database_url", "postgres://postgres@127.0.0.1/portico"))
+                .unwrap();
+        assert!(without_redis.notices.iter().any(|n| n.contains("rate-limit counters")));
     }
 
     #[test]

@@ -12,7 +12,6 @@ pub mod clients;
 pub mod hours;
 pub mod outbox;
 pub mod pings;
-pub mod rate_limits;
 pub mod schema;
 pub mod series;
 pub mod sessions;

@@ -2,9 +2,9 @@
 //! (`TenantScope`, `OwnerScope`, `StaffScope`, `ClientScope`, `ApiScope`). A handler never
 //! reads a tenant id from the request itself.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams};
+use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::header;
 use axum::http::request::Parts;
 use portico_domain::accounts::Role;
@@ -31,6 +31,7 @@ const SEEN_RESOLUTION_SECS: i64 = 60;
 pub struct Viewer {
     pub session: Session,
     pub user: Option<User>,
+    /// The client's address: the peer, or behind a trusted proxy the forwarded one.
     pub ip: IpAddr,
 }
 
@@ -56,11 +57,7 @@ impl FromRequestParts<AppState> for Viewer {
             .get::<Session>()
             .cloned()
             .ok_or_else(|| Error::Internal(anyhow::anyhow!("session layer missing")))?;
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip())
-            .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        let ip = crate::limits::client_ip(parts, &state.config.http.trusted_proxies);
         let user = session_user(state, &session).await?;
         let viewer = Viewer { session, user, ip };
         parts.extensions.insert(viewer.clone());

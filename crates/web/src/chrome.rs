@@ -67,8 +67,14 @@ impl Chrome {
     /// The frame for public and account pages.
     pub async fn new(viewer: &Viewer) -> Result<Self, Error> {
         let csrf = crate::csrf::token(&viewer.session).await?;
-        let stored: Vec<StoredFlash> =
-            viewer.session.remove(FLASH).await.map_err(session_error)?.unwrap_or_default();
+        // Removing marks the session changed (a write when it is saved): only when a message
+        // is waiting, so reading a page does not write.
+        let waiting = viewer.session.get_value(FLASH).await.map_err(session_error)?.is_some();
+        let stored: Vec<StoredFlash> = if waiting {
+            viewer.session.remove(FLASH).await.map_err(session_error)?.unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         let flashes = stored
             .into_iter()
             .map(|f| Flash {

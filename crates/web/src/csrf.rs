@@ -64,10 +64,10 @@ fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
 }
 
 pub async fn protect(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if is_safe(request.method())
-        || uses_bearer_token(request.headers())
-        || request.uri().path().starts_with("/webhooks/")
-    {
+    if is_safe(request.method()) {
+        return drop_unused_token(request, next).await;
+    }
+    if uses_bearer_token(request.headers()) || request.uri().path().starts_with("/webhooks/") {
         return next.run(request).await;
     }
     if !same_origin(&state, request.headers()) {
@@ -115,6 +115,40 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
         }
         _ => refuse("bad form token"),
     }
+}
+
+/// A first visit gets a session only if the page needs one. Every page's frame asks for the
+/// CSRF token, which creates it; when the session is new, holds nothing else, and the page
+/// does not embed the token (no form), the token is taken back, so the session stays empty:
+/// no row is written and no cookie is set for a visitor who is only reading.
+async fn drop_unused_token(request: Request, next: Next) -> Response {
+    let session = request.extensions().get::<Session>().cloned();
+    let response = next.run(request).await;
+    let Some(session) = session.filter(|s| s.id().is_none()) else {
+        return response;
+    };
+    let Ok(Some(token)) = session.get::<String>(SESSION_KEY).await else {
+        return response;
+    };
+    let (parts, body) = response.into_parts();
+    // Pages are rendered into memory already; this only takes the bytes back.
+    let bytes = match to_bytes(body, usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            return Error::Internal(anyhow::anyhow!("reading a page: {error}")).into_response();
+        }
+    };
+    let embedded = bytes.windows(token.len()).any(|w| w == token.as_bytes());
+    if !embedded {
+        let removed = session.remove::<String>(SESSION_KEY).await;
+        if removed.is_ok() && !session.is_empty().await {
+            // Something else was stored: the session is written anyway, keep it whole.
+            if let Err(error) = session.insert(SESSION_KEY, &token).await {
+                return session_error(error).into_response();
+            }
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 fn refuse(reason: &'static str) -> Response {

@@ -48,7 +48,9 @@ pub fn apply(router: Router, state: AppState) -> Router {
     });
 
     let secure = state.config.is_https();
-    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+    let lifetime_secs = state.config.sessions.absolute_hours as i64 * 3600;
+    let store = DbSessionStore::new(state.db.clone(), state.clock.clone(), lifetime_secs);
+    let sessions = SessionManagerLayer::new(store)
         // `__Host-` binds the cookie to this exact origin, but browsers accept it only with
         // `Secure`, i.e. under https.
         .with_name(if secure { "__Host-portico" } else { "portico_session" })

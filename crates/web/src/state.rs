@@ -20,7 +20,7 @@ pub struct App {
     pub queue: Queue,
     pub templates: Templates,
     pub clock: Arc<dyn Clock>,
-    /// Rate-limit counters (Redis when configured, else the database).
+    /// Rate-limit counters (Redis when configured, else this process's memory).
     pub counters: Counters,
 }
 
@@ -34,7 +34,7 @@ impl App {
     ) -> anyhow::Result<Self> {
         let counters = match queue.redis() {
             Some(conn) => Counters::Redis { conn, namespace: config.queue.namespace.clone() },
-            None => Counters::Database(db.clone()),
+            None => Counters::memory(),
         };
         Ok(Self { config, db, queue, templates: Templates::load()?, clock, counters })
     }

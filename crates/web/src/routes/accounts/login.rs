@@ -2,7 +2,7 @@
 
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use portico_domain::accounts::Email;
 use portico_store::{clients, tenants, users};
@@ -58,18 +58,20 @@ pub async fn create(
     viewer: Viewer,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, Error> {
+    // Only failures count: an owner logging in again and again is never locked out, while
+    // guessing is stopped per address and per account alike.
     let limits = &state.config.rate_limits;
-    state
-        .rate_limit(Limit { name: "login-ip", max: limits.login_per_ip }, &ip_subject(viewer.ip))
-        .await?;
+    let by_ip = Limit { name: "login-ip", max: limits.login_per_ip };
+    let by_account = Limit { name: "login-account", max: limits.login_per_account };
+    let ip = ip_subject(viewer.ip);
     let email = Email::parse(&form.email).ok();
+    let mut wait = state.rate_limited(by_ip, &ip).await?;
     if let Some(email) = &email {
-        state
-            .rate_limit(
-                Limit { name: "login-account", max: limits.login_per_account },
-                email.as_str(),
-            )
-            .await?;
+        wait = wait.max(state.rate_limited(by_account, email.as_str()).await?);
+    }
+    if let Some(retry_after) = wait {
+        tracing::warn!("login refused: too many failed attempts");
+        return locked(&state, &viewer, &form, retry_after).await;
     }
     let user = match &email {
         Some(email) => users::by_email(&state.db, email).await?,
@@ -81,6 +83,11 @@ pub async fn create(
     // the audit log of the businesses it works for. The answer is the same either way.
     let attempted = user.as_ref().map(users::User::id);
     let Some(user) = user.filter(|_| ok) else {
+        // Unknown accounts count too, so the lock tells nothing about which emails exist.
+        state.count_failure(by_ip, &ip).await?;
+        if let Some(email) = &email {
+            state.count_failure(by_account, email.as_str()).await?;
+        }
         let typed = form.email.trim().to_lowercase();
         state.audit(&viewer, None, attempted, "login.failure", typed).await?;
         return failed(&state, &viewer, &form, BAD_LOGIN).await;
@@ -98,6 +105,11 @@ pub async fn create(
         .await;
     }
 
+    // The owner proved themselves: earlier typos no longer count against the account (the
+    // address keeps its count, or one's own account could wipe a guesser's record).
+    if let Some(email) = &email {
+        state.clear_failures(by_account, email.as_str()).await?;
+    }
     auth::log_in(&state, &viewer.session, &user).await?;
     state.audit(&viewer, None, Some(user.id()), "login.success", "").await?;
     let next = match safe_next(form.next.as_deref()) {
@@ -121,6 +133,34 @@ async fn failed(
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, state.templates.page("account/login.html", &page))
         .into_response())
+}
+
+/// The login page refusing with 429 while failures are over the limit, saying how long to wait.
+async fn locked(
+    state: &AppState,
+    viewer: &Viewer,
+    form: &LoginForm,
+    retry_after: u64,
+) -> Result<Response, Error> {
+    let message = format!(
+        "Too many failed login attempts. For your security, please wait {} and try again.",
+        wait_text(retry_after)
+    );
+    let mut response = failed(state, viewer, form, &message).await?;
+    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    Ok(response)
+}
+
+/// "45 seconds", "1 minute", "15 minutes" (rounded up: never promise too short a wait).
+fn wait_text(secs: u64) -> String {
+    match secs {
+        0..=59 => format!("{secs} second{}", if secs == 1 { "" } else { "s" }),
+        _ => {
+            let minutes = secs.div_ceil(60);
+            format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
+        }
+    }
 }
 
 /// A login whose only purpose is portals that all disabled it cannot log in.
@@ -160,4 +200,16 @@ pub async fn destroy_everywhere(
         .await?;
     auth::log_out(&viewer.session).await?;
     Ok(see_other("/accounts/login"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn waits_are_said_in_words_and_rounded_up() {
+        assert_eq!(super::wait_text(1), "1 second");
+        assert_eq!(super::wait_text(45), "45 seconds");
+        assert_eq!(super::wait_text(60), "1 minute");
+        assert_eq!(super::wait_text(61), "2 minutes");
+        assert_eq!(super::wait_text(900), "15 minutes");
+    }
 }
