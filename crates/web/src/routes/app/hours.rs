@@ -1,5 +1,5 @@
 //! Weekly hours and time off of the owner (the business) or of a staff member (PRO), and the
-//! tenant's booking rules. The parsing here is shared with the API (`api::hours`).
+//! tenant's booking rules. The parsing is shared with the API (`routes::input::hours`).
 
 use std::collections::BTreeMap;
 
@@ -7,11 +7,9 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, NaiveDateTime, Timelike as _, Utc};
-use chrono_tz::Tz;
+use portico_domain::parse::{WEEKDAYS, hhmm, parse_local, parse_reason};
 use portico_domain::plans::{self, Feature};
-use portico_domain::schedule::{LocalMinutes, ScheduleError, local_instant};
-use portico_store::hours::{self, HourRange, TimeOff};
+use portico_store::hours::{self, TimeOff};
 use portico_store::staff::{self, StaffMember};
 use portico_store::tenants::{self, Scheduling};
 use serde::{Deserialize, Serialize};
@@ -20,150 +18,8 @@ use crate::auth::{OwnerScope, RequirePlan, StaffGate};
 use crate::chrome::{Chrome, flash};
 use crate::error::FieldErrors;
 use crate::forms::{Check, safe_next, see_other};
+use crate::routes::input::hours::{MAX_RANGES_PER_DAY, RangeText, parse_week};
 use crate::{AppState, Error};
-
-/// A day may be split into at most this many ranges.
-pub(crate) const MAX_RANGES_PER_DAY: usize = 10;
-/// Longest time-off reason, in characters.
-pub(crate) const MAX_REASON: usize = 200;
-
-pub(crate) const WEEKDAYS: [&str; 7] =
-    ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
-
-/// One weekly range as typed, before validation: ISO weekday and "HH:MM" texts.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct RangeText<'a> {
-    pub weekday: i64,
-    pub start: &'a str,
-    pub end: &'a str,
-}
-
-/// What is wrong with one range: its position in the input, the field, and what to fix.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct RangeProblem {
-    pub index: usize,
-    pub field: &'static str,
-    pub message: String,
-}
-
-/// A message a person can act on for a time that did not parse.
-pub(crate) fn time_message(error: &ScheduleError) -> String {
-    match error {
-        ScheduleError::Malformed(_) => "Use the 24-hour HH:MM format, e.g. 09:00.".to_owned(),
-        ScheduleError::HourOutOfRange(_) => {
-            "Hours go from 00 to 23 (24:00 may only end a range).".to_owned()
-        }
-        ScheduleError::MinuteOutOfRange(_) => "Minutes go from 00 to 59.".to_owned(),
-        ScheduleError::EndOfDayAsStart => "24:00 can only end a range.".to_owned(),
-        other => other.to_string(),
-    }
-}
-
-/// Parses a start and an end ("24:00" may end), requiring the end after the start.
-pub(crate) fn parse_span(
-    start: &str,
-    end: &str,
-) -> Result<(LocalMinutes, LocalMinutes), (&'static str, String)> {
-    let start = LocalMinutes::parse(start.trim()).map_err(|e| ("start", time_message(&e)))?;
-    let end = LocalMinutes::parse_end(end.trim()).map_err(|e| ("end", time_message(&e)))?;
-    if end <= start {
-        return Err(("end", "The end must be after the start.".to_owned()));
-    }
-    Ok((start, end))
-}
-
-/// Validates a whole week: weekdays 1–7, `HH:MM` times, each end after its start, at most
-/// [`MAX_RANGES_PER_DAY`] per day and no overlaps on one weekday (touching is fine). The
-/// ranges come back sorted by weekday and start.
-pub(crate) fn parse_week(ranges: &[RangeText<'_>]) -> Result<Vec<HourRange>, Vec<RangeProblem>> {
-    let mut problems = Vec::new();
-    let mut parsed: Vec<(usize, HourRange)> = Vec::new();
-    for (index, range) in ranges.iter().enumerate() {
-        if !(1..=7).contains(&range.weekday) {
-            let message = "Use 1 (Monday) to 7 (Sunday).".to_owned();
-            problems.push(RangeProblem { index, field: "weekday", message });
-            continue;
-        }
-        match parse_span(range.start, range.end) {
-            Ok((start, end)) => parsed.push((
-                index,
-                HourRange {
-                    weekday: range.weekday,
-                    start_minute: start.get().into(),
-                    end_minute: end.get().into(),
-                },
-            )),
-            Err((field, message)) => problems.push(RangeProblem { index, field, message }),
-        }
-    }
-    parsed.sort_by_key(|(index, r)| (r.weekday, r.start_minute, *index));
-    let mut previous: Option<HourRange> = None;
-    let mut per_day = 0;
-    for (index, range) in &parsed {
-        match previous {
-            Some(p) if p.weekday == range.weekday => {
-                per_day += 1;
-                if range.start_minute < p.end_minute {
-                    let message = format!(
-                        "Overlaps {}–{} on {}.",
-                        hhmm(p.start_minute),
-                        hhmm(p.end_minute),
-                        weekday_name(p.weekday)
-                    );
-                    problems.push(RangeProblem { index: *index, field: "start", message });
-                }
-            }
-            _ => per_day = 1,
-        }
-        if per_day > MAX_RANGES_PER_DAY {
-            let message = format!("Use at most {MAX_RANGES_PER_DAY} ranges per day.");
-            problems.push(RangeProblem { index: *index, field: "start", message });
-        }
-        // Keep the range reaching furthest, so a long range is checked against all after it.
-        if previous.is_none_or(|p| p.weekday != range.weekday || range.end_minute > p.end_minute) {
-            previous = Some(*range);
-        }
-    }
-    if problems.is_empty() {
-        Ok(parsed.into_iter().map(|(_, range)| range).collect())
-    } else {
-        problems.sort_by_key(|p| p.index);
-        Err(problems)
-    }
-}
-
-/// "Monday" for 1 … "Sunday" for 7.
-pub(crate) fn weekday_name(weekday: i64) -> &'static str {
-    usize::try_from(weekday - 1).ok().and_then(|i| WEEKDAYS.get(i)).copied().unwrap_or("?")
-}
-
-/// Local minutes as "HH:MM" (1440 is "24:00").
-pub(crate) fn hhmm(minutes: i64) -> String {
-    format!("{:02}:{:02}", minutes / 60, minutes % 60)
-}
-
-/// A local date and time typed into a form ("2026-12-24T09:00", as `datetime-local` sends
-/// it, or "2026-12-24 09:00"), as an instant in `tz`. A time skipped by a DST change moves
-/// to the end of the gap, a repeated one takes its first occurrence.
-pub(crate) fn parse_local(tz: Tz, text: &str) -> Result<DateTime<Utc>, &'static str> {
-    let text = text.trim();
-    let wall = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
-        .ok_or("Enter a date and time like 2026-12-24 09:00.")?;
-    let minutes = u16::try_from(wall.hour() * 60 + wall.minute()).unwrap_or(0);
-    let minutes = LocalMinutes::new(minutes).unwrap_or(LocalMinutes::MIDNIGHT);
-    Ok(local_instant(tz, wall.date(), minutes))
-}
-
-/// A time-off reason: trimmed, at most [`MAX_REASON`] characters.
-pub(crate) fn parse_reason(text: &str) -> Result<String, String> {
-    let reason = text.trim();
-    if reason.chars().count() > MAX_REASON || reason.chars().any(char::is_control) {
-        return Err(format!("Use at most {MAX_REASON} characters."));
-    }
-    Ok(reason.to_owned())
-}
 
 /// Whose hours a page shows: the owner (the business) or a staff member.
 struct Person {
@@ -664,61 +520,4 @@ pub async fn delete_time_off(
     let back = safe_next(form.next.as_deref())
         .unwrap_or_else(|| format!("/app/{}/hours", scope.tenant.slug));
     Ok(see_other(&back))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn range(weekday: i64, start: &'static str, end: &'static str) -> RangeText<'static> {
-        RangeText { weekday, start, end }
-    }
-
-    #[test]
-    fn a_split_week_parses_sorted() {
-        let week =
-            [range(2, "13:00", "17:00"), range(1, "09:00", "12:00"), range(2, "09:00", "13:00")];
-        let parsed = parse_week(&week).unwrap();
-        let starts: Vec<(i64, i64)> = parsed.iter().map(|r| (r.weekday, r.start_minute)).collect();
-        assert_eq!(starts, [(1, 540), (2, 540), (2, 780)]);
-        assert!(parse_week(&[range(7, "22:00", "24:00")]).is_ok());
-    }
-
-    #[test]
-    fn bad_times_and_overlaps_name_the_range() {
-        let problems = parse_week(&[
-            range(1, "9am", "17:00"),
-            range(1, "25:00", "26:00"),
-            range(8, "09:00", "10:00"),
-        ])
-        .unwrap_err();
-        assert_eq!(problems.len(), 3);
-        assert_eq!((problems[0].index, problems[0].field), (0, "start"));
-        assert!(problems[0].message.contains("HH:MM"));
-        assert_eq!(problems[2].field, "weekday");
-
-        let problems =
-            parse_week(&[range(3, "09:00", "17:00"), range(3, "12:00", "13:00")]).unwrap_err();
-        assert_eq!(problems[0].index, 1);
-        assert_eq!(problems[0].message, "Overlaps 09:00–17:00 on Wednesday.");
-
-        let problems = parse_week(&[range(3, "17:00", "09:00")]).unwrap_err();
-        assert_eq!(problems[0].message, "The end must be after the start.");
-    }
-
-    #[test]
-    fn a_long_range_is_checked_against_every_later_one() {
-        let week =
-            [range(1, "08:00", "18:00"), range(1, "09:00", "10:00"), range(1, "11:00", "12:00")];
-        assert_eq!(parse_week(&week).unwrap_err().len(), 2);
-    }
-
-    #[test]
-    fn local_times_follow_the_zone() {
-        let at = parse_local(chrono_tz::America::New_York, "2026-03-08T02:30").unwrap();
-        assert_eq!(at.to_rfc3339(), "2026-03-08T07:00:00+00:00", "skipped: end of the gap");
-        let at = parse_local(chrono_tz::Europe::London, "2026-12-24 09:00").unwrap();
-        assert_eq!(at.to_rfc3339(), "2026-12-24T09:00:00+00:00");
-        assert!(parse_local(chrono_tz::Europe::London, "24/12/2026").is_err());
-    }
 }

@@ -1,6 +1,6 @@
 //! The timetable / capacity editor: labelled blocks on a local date, each with places per
 //! `block` service; a week strip to move between days; copy yesterday, or one day onto a
-//! range. Validation helpers here are shared with the API (`api::blocks`).
+//! range. The validation is shared with the API (`routes::input::blocks`).
 
 use std::collections::BTreeMap;
 
@@ -9,69 +9,18 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike as _, Days, NaiveDate};
-use portico_domain::accounts;
+use portico_domain::parse::{copy_targets, hhmm, parse_capacity, parse_date, parse_label};
 use portico_store::availability::local_date;
 use portico_store::blocks::{self, Block, BlockFields, CapacityFields, DeleteOutcome};
 use portico_store::catalog::{self, Mode, Service};
 use serde::{Deserialize, Serialize};
 
-use super::hours::{hhmm, parse_span};
 use crate::auth::OwnerScope;
 use crate::chrome::{Chrome, flash};
 use crate::error::FieldErrors;
 use crate::forms::{Check, see_other};
+use crate::routes::input::blocks::{IN_USE_MOVE, moves, not_bookable_in_blocks, parse_times};
 use crate::{AppState, Error};
-
-/// Most places a block may offer for one service.
-pub(crate) const MAX_CAPACITY: i64 = 1000;
-/// Most dates one copy may fill.
-pub(crate) const MAX_COPY_DAYS: i64 = 62;
-
-/// A local date as `YYYY-MM-DD`.
-pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, &'static str> {
-    let text = text.trim();
-    // chrono accepts years of any width; ISO dates here always have four digits.
-    if text.len() != 10 {
-        return Err("Enter a date as YYYY-MM-DD.");
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| "Enter a date as YYYY-MM-DD.")
-}
-
-/// A block's start and end as minutes, the end after the start ("24:00" may end it).
-pub(crate) fn parse_times(start: &str, end: &str) -> Result<(u16, u16), (&'static str, String)> {
-    parse_span(start, end).map(|(start, end)| (start.get(), end.get()))
-}
-
-/// A block's label: required, at most 100 characters.
-pub(crate) fn parse_label(text: &str) -> Result<String, String> {
-    accounts::parse_name(text).map_err(|e| e.to_string())
-}
-
-/// Places for one service: a whole number from 0 to [`MAX_CAPACITY`].
-pub(crate) fn parse_capacity(value: Option<i64>) -> Result<u32, String> {
-    value
-        .filter(|n| (0..=MAX_CAPACITY).contains(n))
-        .and_then(|n| u32::try_from(n).ok())
-        .ok_or_else(|| format!("Enter a whole number from 0 to {MAX_CAPACITY}."))
-}
-
-/// Why `service` cannot have places in a block, if it cannot.
-pub(crate) fn not_bookable_in_blocks(service: &Service) -> Option<String> {
-    (service.mode != Mode::Block)
-        .then(|| format!("{} is booked by time slot, not in timetable blocks.", service.name))
-}
-
-/// The dates `from..=until` a copy fills, at most [`MAX_COPY_DAYS`].
-pub(crate) fn copy_targets(from: NaiveDate, until: NaiveDate) -> Result<Vec<NaiveDate>, String> {
-    let days = until.signed_duration_since(from).num_days() + 1;
-    if days < 1 {
-        return Err("The last date must not be before the first.".to_owned());
-    }
-    if days > MAX_COPY_DAYS {
-        return Err(format!("Copy onto at most {MAX_COPY_DAYS} days at a time."));
-    }
-    Ok(from.iter_days().take(usize::try_from(days).unwrap_or(0)).collect())
-}
 
 /// "Tuesday 1 December 2026".
 fn long_date(date: NaiveDate) -> String {
@@ -481,16 +430,6 @@ pub async fn update(
     Ok(see_other(&timetable_path(&scope, fields.date)))
 }
 
-/// Why a block with bookings keeps its date and times.
-pub(crate) const IN_USE_MOVE: &str = "This block has bookings or holds: its date and times \
-                                      cannot change (its label and places can).";
-
-/// Whether the new fields move the block in time.
-pub(crate) fn moves(block: &Block, fields: &BlockFields) -> bool {
-    (block.date, block.start_minute, block.end_minute)
-        != (fields.date, fields.start_minute, fields.end_minute)
-}
-
 pub async fn delete(
     State(state): State<AppState>,
     scope: OwnerScope,
@@ -638,31 +577,6 @@ mod tests {
 
     fn day(text: &str) -> NaiveDate {
         parse_date(text).unwrap()
-    }
-
-    #[test]
-    fn dates_are_strict_iso() {
-        assert_eq!(day("2026-12-01"), NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
-        for bad in ["2026-12-1", "01/12/2026", "2026-13-01", "", "+2026-12-01"] {
-            assert!(parse_date(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn copy_ranges_are_bounded() {
-        assert_eq!(copy_targets(day("2026-12-02"), day("2026-12-04")).unwrap().len(), 3);
-        assert_eq!(copy_targets(day("2026-12-01"), day("2027-01-31")).unwrap().len(), 62);
-        assert!(copy_targets(day("2026-12-01"), day("2027-02-01")).is_err());
-        assert!(copy_targets(day("2026-12-04"), day("2026-12-02")).is_err());
-    }
-
-    #[test]
-    fn capacities_are_whole_numbers_up_to_a_thousand() {
-        assert_eq!(parse_capacity(Some(0)), Ok(0));
-        assert_eq!(parse_capacity(Some(1000)), Ok(1000));
-        assert!(parse_capacity(Some(1001)).is_err());
-        assert!(parse_capacity(Some(-1)).is_err());
-        assert!(parse_capacity(None).is_err());
     }
 
     #[test]
