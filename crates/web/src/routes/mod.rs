@@ -9,7 +9,6 @@ mod health;
 mod home;
 mod input;
 mod portal;
-pub mod series_input;
 
 use axum::Router;
 

@@ -118,7 +118,7 @@ fn tenant_routes_in_source() -> BTreeSet<(Verb, String)> {
             let handlers = &call[call.find(',').unwrap_or(0)..];
             let verbs: Vec<Verb> =
                 Verb::ALL.into_iter().filter(|verb| calls(handlers, verb.routing_fn())).collect();
-            assert!(!calls(handlers, "any"), "{route}: `any` is not covered by tenancy.rs");
+            assert!(!calls(handlers, "any"), "{route}: `any` is not covered by the tenancy tables");
             assert!(!verbs.is_empty(), "{route}: no method found in {}", path.display());
             found.extend(verbs.into_iter().map(|verb| (verb, route.to_owned())));
         }
@@ -153,9 +153,9 @@ fn the_route_tables_cover_every_tenant_scoped_route() {
     assert_eq!(tables.len(), routes.len(), "a route is listed twice");
     let routed = tenant_routes_in_source();
     let missing: Vec<_> = routed.difference(&tables).collect();
-    assert!(missing.is_empty(), "add these routes to the tables in tenancy.rs: {missing:?}");
+    assert!(missing.is_empty(), "add these routes to their area's table in tenancy/: {missing:?}");
     let stale: Vec<_> = tables.difference(&routed).collect();
-    assert!(stale.is_empty(), "these routes are gone; remove them from tenancy.rs: {stale:?}");
+    assert!(stale.is_empty(), "these routes are gone; remove them from tenancy/: {stale:?}");
     // A route with an id in its path says what the id is, and only then.
     for (verb, path, id) in routes {
         let has_id = ["{id}", "{code}", "{token}"].iter().any(|param| path.contains(param));

@@ -1,16 +1,18 @@
-//! Input shared by the HTML handlers (`routes::app`) and the API (`routes::api`): both turn
-//! what they received into a draft (a field left out is `None`) and these modules decide what
-//! is stored, so a rule is written once. Neither side imports input code from the other; the
-//! pure parsers of single values live in `portico_domain::parse`.
+//! Input shared by the HTML handlers (`routes::app`, `routes::portal`) and the API
+//! (`routes::api`): each turns what it received into a draft (a field left out is `None`) and
+//! these modules decide what is stored, so a rule is written once. No handler area imports
+//! input code from another; the pure parsers of single values live in `portico_domain::parse`.
 //!
 //! - [`services`] and [`staff`]: services, service defaults and staff members;
 //! - [`hours`]: weekly hours; [`blocks`]: timetable blocks;
+//! - [`series`]: the recurring-series form of the dashboard and the portal;
 //! - [`fields`]: numbers and amounts typed in forms; [`json`]: API bodies read field by field.
 
 pub mod blocks;
 pub mod fields;
 pub mod hours;
 pub mod json;
+pub mod series;
 pub mod services;
 pub mod staff;
 
