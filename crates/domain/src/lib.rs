@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod booking;
 pub mod clock;
 pub mod ids;
+pub mod parse;
 pub mod password;
 pub mod plans;
 pub mod policy;

@@ -1,5 +1,8 @@
 //! Small helpers shared by form handlers.
 
+use std::fmt::Display;
+use std::str::FromStr;
+
 use axum::response::{IntoResponse, Redirect, Response};
 use portico_domain::{TenantId, UserId};
 use portico_store::audit;
@@ -18,6 +21,22 @@ pub fn safe_next(next: Option<&str>) -> Option<String> {
     let next = next?.trim();
     (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\'))
         .then(|| next.to_owned())
+}
+
+/// `#[serde(default, deserialize_with = "crate::forms::empty_as_none")]` on an optional field
+/// of a form or query: an empty (or blank) value is `None`, as when the field is left out. A
+/// "who" picker's "Any available" choice sends `staff=`, which a plain `Option<i64>` refuses.
+pub fn empty_as_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: FromStr,
+    T::Err: Display,
+{
+    let text: Option<String> = serde::Deserialize::deserialize(deserializer)?;
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => text.parse().map(Some).map_err(serde::de::Error::custom),
+    }
 }
 
 /// Collects field errors while validating a form.
@@ -86,5 +105,29 @@ impl AppState {
         portico_jobs::enqueue(&mut tx, job, now).await?;
         tx.commit().await.map_err(anyhow::Error::from)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    struct Picker {
+        #[serde(default, deserialize_with = "super::empty_as_none")]
+        staff: Option<i64>,
+    }
+
+    fn read(query: &str) -> Result<Option<i64>, serde_urlencoded::de::Error> {
+        serde_urlencoded::from_str::<Picker>(query).map(|p| p.staff)
+    }
+
+    #[test]
+    fn an_empty_choice_means_any() {
+        assert_eq!(read("staff=").unwrap(), None);
+        assert_eq!(read("staff=+").unwrap(), None);
+        assert_eq!(read("").unwrap(), None);
+        assert_eq!(read("staff=7").unwrap(), Some(7));
+        assert!(read("staff=seven").is_err());
     }
 }

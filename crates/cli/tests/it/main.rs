@@ -3,6 +3,7 @@
 
 mod accounts;
 mod agenda;
+mod any_available;
 mod availability;
 mod binary;
 mod booking_api;

@@ -5,11 +5,10 @@ mod api;
 mod app;
 mod assets;
 pub mod book;
-mod catalog_input;
 mod health;
 mod home;
+mod input;
 mod portal;
-pub mod series_input;
 
 use axum::Router;
 

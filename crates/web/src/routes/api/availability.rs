@@ -4,6 +4,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use portico_domain::parse::parse_date;
 use portico_domain::plans::{self, Feature};
 use portico_store::availability::{self, Query as OptionsQuery};
 use portico_store::{catalog, staff, tenants};
@@ -12,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use super::hours::rfc3339;
 use crate::error::FieldErrors;
 use crate::limits::{ClientIp, Limit, ip_subject};
-use crate::routes::app::timetable::parse_date;
 use crate::{AppState, Error};
 
 /// Most days one query may cover.

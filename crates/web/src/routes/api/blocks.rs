@@ -9,6 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
+use portico_domain::parse::{copy_targets, hhmm, parse_capacity, parse_date, parse_label};
 use portico_store::availability::local_date;
 use portico_store::blocks::{self, Block, BlockFields, CapacityFields, DeleteOutcome};
 use portico_store::catalog::{self, Service};
@@ -19,11 +20,7 @@ use serde_json::Value;
 use crate::auth::ApiScope;
 use crate::error::{FieldErrors, field_error};
 use crate::json::parse as json_body;
-use crate::routes::app::hours::hhmm;
-use crate::routes::app::timetable::{
-    IN_USE_MOVE, copy_targets, moves, not_bookable_in_blocks, parse_capacity, parse_date,
-    parse_label, parse_times,
-};
+use crate::routes::input::blocks::{IN_USE_MOVE, moves, not_bookable_in_blocks, parse_times};
 use crate::{AppState, Error};
 
 /// A block as the API shows it; every map is keyed by service code.

@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
+use portico_domain::parse::{hhmm, parse_reason};
 use portico_domain::plans::Feature;
 use portico_store::hours::{self, HourRange, TimeOff};
 use portico_store::staff;
@@ -16,7 +17,7 @@ use serde_json::Value;
 
 use crate::auth::{ApiScope, RequirePlan, StaffGate};
 use crate::error::FieldErrors;
-use crate::routes::app::hours::{RangeText, hhmm, parse_reason, parse_week};
+use crate::routes::input::hours::{RangeText, parse_week};
 use crate::{AppState, Error};
 
 /// An instant as RFC 3339 in UTC, to the second.

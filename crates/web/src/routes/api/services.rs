@@ -1,5 +1,5 @@
 //! Services over the API, addressed by their code. The rules are the owner pages' ones
-//! (`routes::catalog_input`).
+//! (`routes::input`).
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::auth::ApiScope;
-use crate::routes::catalog_input::{self as input, Base, JsonInput, Refusal, ServiceDraft};
+use crate::routes::input::{self, Base, JsonInput, Refusal, ServiceDraft};
 use crate::{AppState, Error};
 
 /// A service as the API shows it.

@@ -1,6 +1,6 @@
 //! Staff members (PRO) over the API. FREE tenants get 402 `plan_required`; making an 11th
 //! person active gets 409 `staff_limit`. The rules are the owner pages' ones
-//! (`routes::catalog_input`).
+//! (`routes::input`).
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::auth::{ApiScope, RequirePlan, StaffGate};
-use crate::routes::catalog_input::{self as input, Base, JsonInput, Refusal, StaffDraft};
+use crate::routes::input::{self, Base, JsonInput, Refusal, StaffDraft};
 use crate::{AppState, Error};
 
 /// A staff member as the API shows it; `email` is null when there is none.

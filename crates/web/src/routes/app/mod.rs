@@ -4,13 +4,13 @@ mod audit;
 mod bookings;
 mod clients;
 mod dashboard;
-pub(super) mod hours;
+mod hours;
 mod series;
 mod services;
 mod settings;
 mod staff;
 mod team;
-pub(super) mod timetable;
+mod timetable;
 
 use axum::Router;
 use axum::routing::{get, post};

@@ -16,7 +16,7 @@ use crate::chrome::{Chrome, flash};
 use crate::error::FieldErrors;
 use crate::forms::{Check, see_other};
 use crate::routes::book::flow::{self, ServiceView};
-use crate::routes::series_input::{self, SeriesForm, SeriesView};
+use crate::routes::input::series::{self as series_input, SeriesForm, SeriesView};
 use crate::{AppState, Error};
 
 #[derive(Serialize)]

@@ -1,5 +1,5 @@
 //! The owner's services: list, create, edit, delete (or deactivate when booked), and the
-//! default duration per service code. The rules live in `routes::catalog_input`.
+//! default duration per service code. The rules live in `routes::input`.
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -13,7 +13,7 @@ use crate::auth::OwnerScope;
 use crate::chrome::{Chrome, flash};
 use crate::error::FieldErrors;
 use crate::forms::{Check, see_other};
-use crate::routes::catalog_input::{
+use crate::routes::input::{
     self as input, Base, Refusal, ServiceDraft, minor_from_text, whole_from_text,
 };
 use crate::{AppState, Error};
@@ -225,7 +225,7 @@ pub async fn new(
         active: Some("on".to_owned()),
         ..ServiceForm::default()
     };
-    if let Ok(code) = input::parse_code(&query.code) {
+    if let Ok(code) = portico_domain::parse::parse_code(&query.code) {
         if let Some(minutes) = catalog::default_duration(&state.db, scope.id(), &code).await? {
             form.duration_minutes = minutes.to_string();
         }

@@ -1,6 +1,6 @@
 //! Staff members (PRO): list and order, create, edit (services, bio, active), delete (or
 //! deactivate when booked), and an invitation to log in. FREE tenants get the upgrade page;
-//! their rows stay. The rules live in `routes::catalog_input`.
+//! their rows stay. The rules live in `routes::input`.
 
 use axum::Form;
 use axum::extract::{Path, State};
@@ -16,7 +16,7 @@ use crate::auth::{OwnerScope, RequirePlan, StaffGate};
 use crate::chrome::{Chrome, flash};
 use crate::error::{FieldErrors, field_error};
 use crate::forms::{Check, see_other};
-use crate::routes::catalog_input::{self as input, Base, Refusal, StaffDraft, whole_from_text};
+use crate::routes::input::{self, Base, Refusal, StaffDraft, whole_from_text};
 use crate::{AppState, Error};
 
 #[derive(Serialize)]

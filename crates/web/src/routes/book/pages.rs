@@ -66,6 +66,7 @@ pub async fn index(
 #[derive(Debug, Deserialize)]
 pub struct DateQuery {
     date: Option<String>,
+    #[serde(default, deserialize_with = "crate::forms::empty_as_none")]
     staff: Option<i64>,
 }
 

@@ -245,6 +245,7 @@ pub async fn cancel(
 #[derive(Debug, Deserialize)]
 pub struct OptionsQuery {
     date: Option<String>,
+    #[serde(default, deserialize_with = "crate::forms::empty_as_none")]
     staff: Option<i64>,
 }
 

@@ -35,6 +35,7 @@ pub struct NewQuery {
     q: String,
     service: Option<String>,
     date: Option<String>,
+    #[serde(default, deserialize_with = "crate::forms::empty_as_none")]
     staff: Option<i64>,
 }
 

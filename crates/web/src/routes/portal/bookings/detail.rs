@@ -133,6 +133,7 @@ pub async fn cancel(
 #[derive(Debug, Deserialize)]
 pub struct DateQuery {
     date: Option<String>,
+    #[serde(default, deserialize_with = "crate::forms::empty_as_none")]
     staff: Option<i64>,
 }
 

@@ -40,6 +40,7 @@ pub async fn index(State(state): State<AppState>, scope: ClientScope) -> Result<
 #[derive(Debug, Deserialize)]
 pub struct DateQuery {
     date: Option<String>,
+    #[serde(default, deserialize_with = "crate::forms::empty_as_none")]
     staff: Option<i64>,
 }
 

@@ -1,0 +1,92 @@
+//! The tenant's booking rules: slot interval, notice, how far ahead, hold time, cut-off.
+
+use axum::Form;
+use axum::extract::State;
+use axum::response::Response;
+use portico_store::tenants::{self, Scheduling};
+use serde::{Deserialize, Serialize};
+
+use super::Person;
+use super::page::{Pending, render};
+use crate::auth::OwnerScope;
+use crate::chrome::flash;
+use crate::error::FieldErrors;
+use crate::forms::{Check, see_other};
+use crate::{AppState, Error};
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct RulesForm {
+    #[serde(default)]
+    slot_interval_minutes: String,
+    #[serde(default)]
+    min_notice_minutes: String,
+    #[serde(default)]
+    max_advance_days: String,
+    #[serde(default)]
+    hold_minutes: String,
+    #[serde(default)]
+    cancel_cutoff_hours: String,
+}
+
+impl RulesForm {
+    pub(super) fn current(s: &Scheduling) -> Self {
+        Self {
+            slot_interval_minutes: s.slot_interval_minutes.to_string(),
+            min_notice_minutes: s.min_notice_minutes.to_string(),
+            max_advance_days: s.max_advance_days.to_string(),
+            hold_minutes: s.hold_minutes.to_string(),
+            cancel_cutoff_hours: s.cancel_cutoff_hours.to_string(),
+        }
+    }
+
+    fn validate(&self) -> Result<Scheduling, FieldErrors> {
+        let mut check = Check::default();
+        let mut number = |field: &str, text: &str, low: u32, high: u32| {
+            let parsed = text.trim().parse::<u32>().ok().filter(|n| (low..=high).contains(n));
+            check.field(field, parsed.ok_or(format!("Enter a whole number from {low} to {high}.")))
+        };
+        let slot = number("slot_interval_minutes", &self.slot_interval_minutes, 5, 120);
+        let notice = number("min_notice_minutes", &self.min_notice_minutes, 0, 10_080);
+        let advance = number("max_advance_days", &self.max_advance_days, 1, 730);
+        let hold = number("hold_minutes", &self.hold_minutes, 1, 60);
+        let cutoff = number("cancel_cutoff_hours", &self.cancel_cutoff_hours, 0, 720);
+        match (slot, notice, advance, hold, cutoff) {
+            (Some(slot), Some(notice), Some(advance), Some(hold), Some(cutoff)) => Ok(Scheduling {
+                slot_interval_minutes: slot,
+                min_notice_minutes: notice,
+                max_advance_days: advance,
+                hold_minutes: hold,
+                cancel_cutoff_hours: cutoff,
+            }),
+            _ => Err(check.errors),
+        }
+    }
+}
+
+pub async fn update_rules(
+    State(state): State<AppState>,
+    scope: OwnerScope,
+    Form(form): Form<RulesForm>,
+) -> Result<Response, Error> {
+    let rules = match form.validate() {
+        Ok(rules) => rules,
+        Err(errors) => {
+            let pending = Pending { rules: Some((form, errors)), ..Pending::default() };
+            return render(&state, &scope, &Person { staff: None }, pending).await;
+        }
+    };
+    tenants::update_scheduling(&state.db, scope.id(), &rules, state.clock.now_ts()).await?;
+    let detail = format!(
+        "interval={} notice={} advance={} hold={} cutoff={}",
+        rules.slot_interval_minutes,
+        rules.min_notice_minutes,
+        rules.max_advance_days,
+        rules.hold_minutes,
+        rules.cancel_cutoff_hours
+    );
+    state
+        .audit(&scope.viewer, Some(scope.id()), Some(scope.user.id()), "scheduling.updated", detail)
+        .await?;
+    flash(&scope.viewer.session, "info", "Booking rules saved.").await?;
+    Ok(see_other(&format!("/app/{}/hours", scope.tenant.slug)))
+}

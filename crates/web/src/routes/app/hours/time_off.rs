@@ -1,0 +1,119 @@
+//! Time off: added for the business or a staff member, deleted from the owner's list.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use portico_domain::parse::{parse_local, parse_reason};
+use portico_store::hours;
+use serde::{Deserialize, Serialize};
+
+use super::page::{Pending, render};
+use super::{Person, staff_member};
+use crate::auth::{OwnerScope, RequirePlan, StaffGate};
+use crate::chrome::flash;
+use crate::forms::{Check, safe_next, see_other};
+use crate::{AppState, Error};
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct TimeOffForm {
+    #[serde(default)]
+    start: String,
+    #[serde(default)]
+    end: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn save_time_off(
+    state: &AppState,
+    scope: &OwnerScope,
+    person: &Person,
+    form: TimeOffForm,
+) -> Result<Response, Error> {
+    let tz = scope.tenant.timezone;
+    let mut check = Check::default();
+    let start = check.field("start", parse_local(tz, &form.start));
+    let end = check.field("end", parse_local(tz, &form.end));
+    let reason = check.field("reason", parse_reason(&form.reason));
+    if let (Some(start), Some(end)) = (start, end)
+        && end <= start
+    {
+        check.fail("end", "The end must be after the start.");
+    }
+    let (Some(start), Some(end), Some(reason), true) = (start, end, reason, check.is_ok()) else {
+        let pending = Pending { time_off: Some((form, check.errors)), ..Pending::default() };
+        return render(state, scope, person, pending).await;
+    };
+    let now = state.clock.now_ts();
+    let entry = hours::add_time_off(
+        &state.db,
+        scope.id(),
+        person.id(),
+        start.timestamp(),
+        end.timestamp(),
+        &reason,
+        now,
+    )
+    .await?;
+    state
+        .audit(
+            &scope.viewer,
+            Some(scope.id()),
+            Some(scope.user.id()),
+            "time_off.added",
+            format!("#{} staff={:?}", entry.id, person.id()),
+        )
+        .await?;
+    flash(&scope.viewer.session, "info", "Time off added.").await?;
+    Ok(see_other(&person.path(&scope.tenant.slug)))
+}
+
+pub async fn add_time_off(
+    State(state): State<AppState>,
+    scope: OwnerScope,
+    Form(form): Form<TimeOffForm>,
+) -> Result<Response, Error> {
+    save_time_off(&state, &scope, &Person { staff: None }, form).await
+}
+
+pub async fn staff_add_time_off(
+    State(state): State<AppState>,
+    scope: OwnerScope,
+    _: RequirePlan<StaffGate>,
+    Path((_, id)): Path<(String, i64)>,
+    Form(form): Form<TimeOffForm>,
+) -> Result<Response, Error> {
+    let person = staff_member(&state, &scope, id).await?;
+    save_time_off(&state, &scope, &person, form).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// Deletes any time off of the tenant (the owner's page lists everyone's).
+pub async fn delete_time_off(
+    State(state): State<AppState>,
+    scope: OwnerScope,
+    Path((_, id)): Path<(String, i64)>,
+    Form(form): Form<DeleteForm>,
+) -> Result<Response, Error> {
+    if !hours::delete_time_off(&state.db, scope.id(), id).await? {
+        return Err(Error::NotFound);
+    }
+    state
+        .audit(
+            &scope.viewer,
+            Some(scope.id()),
+            Some(scope.user.id()),
+            "time_off.deleted",
+            format!("#{id}"),
+        )
+        .await?;
+    flash(&scope.viewer.session, "info", "Time off deleted.").await?;
+    let back = safe_next(form.next.as_deref())
+        .unwrap_or_else(|| format!("/app/{}/hours", scope.tenant.slug));
+    Ok(see_other(&back))
+}
