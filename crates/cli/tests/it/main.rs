@@ -3,6 +3,7 @@
 
 mod accounts;
 mod agenda;
+mod api_contract;
 mod availability;
 mod binary;
 mod booking_api;

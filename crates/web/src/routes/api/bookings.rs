@@ -370,3 +370,54 @@ pub async fn reschedule(
             .await?;
     Ok(Json(booking.into()))
 }
+
+/// `POST …/bookings/{id}/complete`: the provider marks a booking as completed.
+pub async fn complete(
+    State(state): State<AppState>,
+    scope: ApiScope,
+    Path((_, id)): Path<(String, i64)>,
+) -> Result<Json<BookingJson>, Error> {
+    transition(&state, &scope, id, Status::Completed).await
+}
+
+/// `POST …/bookings/{id}/no-show`: the provider marks a booking as a no-show.
+pub async fn no_show(
+    State(state): State<AppState>,
+    scope: ApiScope,
+    Path((_, id)): Path<(String, i64)>,
+) -> Result<Json<BookingJson>, Error> {
+    transition(&state, &scope, id, Status::NoShow).await
+}
+
+/// Completed and no-show are final over the API: only a pending or confirmed booking moves
+/// to one of them; anything else is 409 `invalid_transition`. (The store also lets the
+/// dashboard correct completed ↔ no-show; the API does not.)
+async fn transition(
+    state: &AppState,
+    scope: &ApiScope,
+    id: i64,
+    to: Status,
+) -> Result<Json<BookingJson>, Error> {
+    let current = bookings::get(&state.db, &scope.tenant, id).await?.ok_or(Error::NotFound)?;
+    if !current.status().occupies() {
+        return Err(Error::Conflict {
+            code: "invalid_transition",
+            message: format!(
+                "A {} booking cannot become {}.",
+                current.status().as_str(),
+                to.as_str()
+            ),
+        });
+    }
+    let now = state.clock.now();
+    let booking =
+        bookings::set_status(&state.db, &scope.tenant, id, to, Actor::Api, now, |_| Ok(Vec::new()))
+            .await
+            .map_err(|error| match error {
+                bookings::BookingError::InvalidState(message) => {
+                    Error::Conflict { code: "invalid_transition", message: message.into() }
+                }
+                other => other.into(),
+            })?;
+    Ok(Json(booking.into()))
+}
