@@ -1,6 +1,9 @@
 //! CSRF protection for every state-changing request made with the session cookie: a
 //! per-session token (form field `_csrf` or header `X-CSRF-Token`) plus an Origin check.
 //! Requests authenticated with an API bearer token never use the cookie and are exempt.
+//! So is the rest of the API, which never reads the cookie: a write without a token is the
+//! handler's 401, not a CSRF 403 — except the two guest calls, which are made from our own
+//! pages with the session and its CSRF token.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -49,6 +52,14 @@ fn uses_bearer_token(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.starts_with("Bearer "))
 }
 
+/// `POST /api/v1/{tenant}/holds` and `POST /api/v1/{tenant}/bookings`: without a token these
+/// are a guest booking from a Portico page, and that page's session and CSRF token stand in.
+fn is_guest_call(method: &Method, path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    *method == Method::POST
+        && matches!(segments.as_slice(), ["", "api", "v1", tenant, "holds" | "bookings"] if !tenant.is_empty())
+}
+
 /// The request's Origin (or, failing that, Referer) must be our own public origin.
 fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
     let ours = state.config.public_url.origin();
@@ -68,6 +79,15 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
         return drop_unused_token(request, next).await;
     }
     if uses_bearer_token(request.headers()) || request.uri().path().starts_with("/webhooks/") {
+        return next.run(request).await;
+    }
+    let path = request.uri().path();
+    if path.starts_with("/api/")
+        && (request.headers().contains_key(header::AUTHORIZATION)
+            || !is_guest_call(request.method(), path))
+    {
+        // API handlers authenticate the bearer token alone (401 without one) and never the
+        // cookie, so there is nothing to forge; an unknown method gets the router's 405.
         return next.run(request).await;
     }
     if !same_origin(&state, request.headers()) {

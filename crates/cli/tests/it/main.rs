@@ -4,6 +4,7 @@
 mod accounts;
 mod agenda;
 mod any_available;
+mod api_contract;
 mod availability;
 mod binary;
 mod booking_api;

@@ -1,10 +1,12 @@
 //! `/api/v1/{tenant}/…`: the provider API, authenticated with a bearer token of the tenant.
-//! Errors are `{"error":{"code","message","fields"}}`.
+//! Errors are `{"error":{"code","message","fields"}}` — from handlers and, through
+//! [`contract::describe_errors`], from everything else (extractor rejections, 405s).
 
 mod availability;
 mod blocks;
 mod bookings;
 mod clients;
+mod contract;
 mod hours;
 mod openapi;
 mod services;
@@ -12,6 +14,7 @@ mod staff;
 mod team;
 
 use axum::Router;
+use axum::middleware;
 use axum::routing::{get, post};
 
 use crate::AppState;
@@ -50,4 +53,5 @@ pub fn router() -> Router<AppState> {
             "/api/v1/{tenant}/staff/{id}",
             get(staff::show).patch(staff::update).delete(staff::delete),
         )
+        .layer(middleware::from_fn(contract::describe_errors))
 }

@@ -17,27 +17,55 @@ fn error(description: &str) -> Value {
     ok(description, "Error")
 }
 
-/// The usual error answers of a tenant-scoped call.
-fn errors(extra: &[(&str, &str)]) -> serde_json::Map<String, Value> {
+/// An error answer an operation may give: status and description.
+type Answer = (&'static str, &'static str);
+
+/// Bad syntax anywhere in the request.
+const MALFORMED: Answer = (
+    "400",
+    "Malformed request: a path id that is not a number (`bad_path`), a query string that does not parse — e.g. a repeated parameter (`bad_query`) — or a body that is not JSON or has no `Content-Type: application/json` (`bad_json`).",
+);
+const INVALID: Answer = ("422", "Invalid input; `fields` names each problem (`invalid`).");
+const TOO_LARGE: Answer = ("413", "The body is larger than the configured limit (`too_large`).");
+/// The answers of an operation with a JSON body.
+const BODY: &[Answer] = &[MALFORMED, TOO_LARGE, INVALID];
+const PLAN: Answer = ("402", "The tenant's plan does not include this feature (`plan_required`).");
+const STAFF_LIMIT: Answer = ("409", "At most 10 active staff members (`staff_limit`).");
+const UNAVAILABLE: Answer = (
+    "409",
+    "The time is no longer available (`unavailable`), or the hold expired (`hold_expired`).",
+);
+const TRANSITION: Answer =
+    ("409", "Only a pending or confirmed booking can change like this (`invalid_transition`).");
+const GUEST_CSRF: Answer = (
+    "403",
+    "A guest call (no token) without the `X-CSRF-Token` of a Portico page session (`forbidden`).",
+);
+
+/// The usual error answers of a tenant-scoped call, plus `extra`.
+fn errors(extra: &[Answer]) -> serde_json::Map<String, Value> {
     let mut map = serde_json::Map::new();
     map.insert("401".into(), error("Missing or invalid bearer token (`unauthorized`)."));
     map.insert(
         "404".into(),
         error("Unknown tenant or id — including another tenant's (`not_found`)."),
     );
-    map.insert("422".into(), error("Invalid input; `fields` names each problem (`invalid`)."));
     for (code, text) in extra {
         map.insert((*code).into(), error(text));
     }
     map
 }
 
-fn op(
-    summary: &str,
-    request: Option<&str>,
-    success: (&str, Value),
-    extra: &[(&str, &str)],
-) -> Value {
+/// 429 with the seconds to wait in `Retry-After`.
+fn rate_limited() -> Value {
+    let mut answer = error("Too many calls from this address (`rate_limited`).");
+    answer["headers"] = json!({ "Retry-After": {
+        "description": "Seconds until the limit's window ends.", "required": true,
+        "schema": { "type": "integer", "minimum": 1 } } });
+    answer
+}
+
+fn op(summary: &str, request: Option<&str>, success: (&str, Value), extra: &[Answer]) -> Value {
     let mut responses = errors(extra);
     responses.insert(success.0.into(), success.1);
     let mut operation = json!({ "summary": summary, "responses": responses });
@@ -47,35 +75,40 @@ fn op(
     operation
 }
 
+/// `op` with the answers of a JSON body added to `extra`.
+fn write(summary: &str, request: &str, success: (&str, Value), extra: &[Answer]) -> Value {
+    let answers: Vec<Answer> = BODY.iter().chain(extra).copied().collect();
+    op(summary, Some(request), success, &answers)
+}
+
+/// The tenant slug, and the named ids: integer row ids, or string codes.
 fn path_params(names: &[&str]) -> Value {
     Value::Array(
         names
             .iter()
-            .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
+            .map(|name| {
+                let schema = match *name {
+                    "tenant" | "code" => json!({ "type": "string" }),
+                    _ => json!({ "type": "integer", "format": "int64", "minimum": 1, "maximum": i64::MAX }),
+                };
+                json!({ "name": name, "in": "path", "required": true, "schema": schema })
+            })
             .collect(),
     )
 }
 
 /// DELETE of something history may point at: gone (204), or deactivated instead (200).
-fn deleted(what: &str) -> Value {
+fn deleted(what: &str, extra: &[Answer]) -> Value {
     let mut operation = op(
         &format!("Delete a {what}; one that bookings refer to is deactivated instead"),
         None,
         ("204", json!({ "description": "Deleted" })),
-        &[],
+        extra,
     );
     operation["responses"]["200"] =
         ok("Deactivated instead: `{\"result\":\"deactivated\", …}`", "Deactivated");
     operation
 }
-
-const PLAN: (&str, &str) =
-    ("402", "The tenant's plan does not include this feature (`plan_required`).");
-const STAFF_LIMIT: (&str, &str) = ("409", "At most 10 active staff members (`staff_limit`).");
-const UNAVAILABLE: (&str, &str) = (
-    "409",
-    "The time is no longer available (`unavailable`), or the hold expired (`hold_expired`).",
-);
 
 pub async fn document() -> Json<Value> {
     Json(spec())
@@ -85,140 +118,162 @@ pub async fn document() -> Json<Value> {
 pub fn spec() -> Value {
     let t = "/api/v1/{tenant}";
     let p = |suffix: &str| format!("{t}{suffix}");
-    let no_auth = json!([]);
     let mut availability = op(
         "Bookable options (public, no token)",
         None,
         ("200", ok("Options", "Availability")),
-        &[PLAN],
+        &[MALFORMED, INVALID, PLAN],
     );
-    availability["security"] = no_auth.clone();
+    availability["security"] = json!([]);
+    availability["responses"]["429"] = rate_limited();
+    if let Some(responses) = availability["responses"].as_object_mut() {
+        // Public: no token is ever asked for.
+        responses.remove("401");
+    }
     availability["parameters"] = json!([
-        { "name": "service", "in": "query", "required": true, "schema": { "type": "string" } },
+        { "name": "service", "in": "query", "required": true, "schema": { "type": "string", "pattern": "\\S" } },
         { "name": "date", "in": "query", "required": true, "schema": { "type": "string", "format": "date" } },
         { "name": "days", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 31 } },
         { "name": "staff", "in": "query", "schema": { "type": "integer" }, "description": "PRO only" }
     ]);
     let guest_note = "Without a token this is a guest call: rate limited, and it needs the `X-CSRF-Token` of a Portico page session.";
-    let mut holds = op(
+    let guest = |summary: &str, request: &str, answer: (&str, Value)| {
+        let mut operation = write(summary, request, answer, &[UNAVAILABLE, GUEST_CSRF]);
+        operation["description"] = json!(guest_note);
+        // The token is optional: without one it is a guest call (CSRF-checked, 403).
+        operation["security"] = json!([{ "bearer": [] }, {}]);
+        operation["responses"]["429"] = rate_limited();
+        operation
+    };
+    let holds = guest(
         "Hold a place for the tenant's hold time",
-        Some("HoldRequest"),
+        "HoldRequest",
         ("201", ok("The hold", "Hold")),
-        &[UNAVAILABLE],
     );
-    holds["description"] = json!(guest_note);
-    let mut create_booking = op(
-        "Create a booking",
-        Some("BookingRequest"),
-        ("201", ok("The booking", "Booking")),
-        &[UNAVAILABLE],
-    );
-    create_booking["description"] = json!(guest_note);
-    let mut list_bookings = op("List bookings", None, ("200", ok("Bookings", "BookingList")), &[]);
+    let create_booking =
+        guest("Create a booking", "BookingRequest", ("201", ok("The booking", "Booking")));
+    let mut list_bookings =
+        op("List bookings", None, ("200", ok("Bookings", "BookingList")), &[MALFORMED, INVALID]);
     list_bookings["parameters"] = json!([
         { "name": "from", "in": "query", "schema": { "type": "string", "format": "date-time" } },
         { "name": "to", "in": "query", "schema": { "type": "string", "format": "date-time" } },
         { "name": "status", "in": "query", "schema": { "type": "string", "enum": ["pending", "confirmed", "cancelled", "completed", "no_show"] } }
     ]);
-    let mut blocks_list =
-        op("Timetable blocks of a date", None, ("200", ok("Blocks", "BlockList")), &[]);
-    blocks_list["parameters"] = json!([{ "name": "date", "in": "query", "required": true, "schema": { "type": "string", "format": "date" } }]);
+    let mut blocks_list = op(
+        "Timetable blocks of a date (today in the tenant's time zone when omitted)",
+        None,
+        ("200", ok("Blocks", "BlockList")),
+        &[MALFORMED, INVALID],
+    );
+    blocks_list["parameters"] = json!([{ "name": "date", "in": "query", "schema": { "type": "string", "format": "date" } }]);
+    let mut clients_list = op(
+        "List clients (`q` searches name, email and phone)",
+        None,
+        ("200", ok("Clients", "ClientList")),
+        &[MALFORMED],
+    );
+    clients_list["parameters"] =
+        json!([{ "name": "q", "in": "query", "schema": { "type": "string" } }]);
+    let booking = |summary: &str, extra: &[Answer]| {
+        let answers: Vec<Answer> = [MALFORMED].iter().chain(extra).copied().collect();
+        op(summary, None, ("200", ok("The booking", "Booking")), &answers)
+    };
 
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Portico provider API",
             "version": "1",
-            "description": "Every path is scoped to one tenant (`{tenant}` is its booking slug). Authenticate with `Authorization: Bearer <token>` (owners create tokens in Settings, operators with `portico token create`); a token works only for its own tenant — anything else is 404. Errors are `{\"error\":{\"code\",\"message\",\"fields\"}}`."
+            "description": "Every path is scoped to one tenant (`{tenant}` is its booking slug). Authenticate with `Authorization: Bearer <token>` (owners create tokens in Settings, operators with `portico token create`); a token works only for its own tenant — anything else is 404. Every error is `{\"error\":{\"code\",\"message\",\"fields\"}}` with `Content-Type: application/json`: 400 for malformed syntax, 422 for well-formed but invalid values, 401 for a write without a token, 405 (`method_not_allowed`, with `Allow`) for a method a path does not have, 429 with `Retry-After` when rate limited."
         },
         "security": [{ "bearer": [] }],
         "paths": {
             p("/services"): {
                 "parameters": path_params(&["tenant"]),
                 "get": op("List services", None, ("200", ok("Services", "ServiceList")), &[]),
-                "post": op("Create a service", Some("Service"), ("201", ok("The service", "Service")), &[("409", "The code is taken (`code_taken`).")])
+                "post": write("Create a service", "NewService", ("201", ok("The service", "Service")), &[("409", "The code is taken (`code_taken`).")])
             },
             p("/services/{code}"): {
                 "parameters": path_params(&["tenant", "code"]),
                 "get": op("A service", None, ("200", ok("The service", "Service")), &[]),
-                "patch": op("Change some fields of a service", Some("ServicePatch"), ("200", ok("The service", "Service")), &[("409", "The new code is taken (`code_taken`).")]),
-                "delete": deleted("service")
+                "patch": write("Change some fields of a service", "ServicePatch", ("200", ok("The service", "Service")), &[("409", "The new code is taken (`code_taken`).")]),
+                "delete": deleted("service", &[])
             },
             p("/staff"): {
                 "parameters": path_params(&["tenant"]),
                 "get": op("List staff (PRO)", None, ("200", ok("Staff", "StaffList")), &[PLAN]),
-                "post": op("Add a staff member (PRO)", Some("StaffMember"), ("201", ok("The staff member", "StaffMember")), &[PLAN, STAFF_LIMIT])
+                "post": write("Add a staff member (PRO)", "NewStaffMember", ("201", ok("The staff member", "StaffMember")), &[PLAN, STAFF_LIMIT])
             },
             p("/staff/{id}"): {
                 "parameters": path_params(&["tenant", "id"]),
                 "get": op("A staff member (PRO)", None, ("200", ok("The staff member", "StaffMember")), &[PLAN]),
-                "patch": op("Change a staff member (PRO)", Some("StaffMember"), ("200", ok("The staff member", "StaffMember")), &[PLAN, STAFF_LIMIT]),
-                "delete": deleted("staff member")
+                "patch": write("Change a staff member (PRO)", "StaffPatch", ("200", ok("The staff member", "StaffMember")), &[PLAN, STAFF_LIMIT]),
+                "delete": deleted("staff member", &[PLAN])
             },
             p("/hours"): {
                 "parameters": path_params(&["tenant"]),
                 "get": op("The owner's / business weekly hours", None, ("200", ok("Hours", "Hours")), &[]),
-                "put": op("Replace the owner's / business weekly hours", Some("Hours"), ("200", ok("Hours", "Hours")), &[])
+                "put": write("Replace the owner's / business weekly hours", "Hours", ("200", ok("Hours", "Hours")), &[])
             },
             p("/staff/{id}/hours"): {
                 "parameters": path_params(&["tenant", "id"]),
-                "get": op("A staff member's weekly hours (PRO)", None, ("200", ok("Hours", "Hours")), &[PLAN]),
-                "put": op("Replace a staff member's weekly hours (PRO)", Some("Hours"), ("200", ok("Hours", "Hours")), &[PLAN])
+                "get": op("A staff member's weekly hours (PRO)", None, ("200", ok("Hours", "Hours")), &[MALFORMED, PLAN]),
+                "put": write("Replace a staff member's weekly hours (PRO)", "Hours", ("200", ok("Hours", "Hours")), &[PLAN])
             },
             p("/time-off"): {
                 "parameters": path_params(&["tenant"]),
                 "get": op("Upcoming time off", None, ("200", ok("Time off", "TimeOffList")), &[]),
-                "post": op("Add time off", Some("TimeOff"), ("201", ok("The time off", "TimeOff")), &[])
+                "post": write("Add time off", "TimeOff", ("201", ok("The time off", "TimeOff")), &[])
             },
             p("/time-off/{id}"): {
                 "parameters": path_params(&["tenant", "id"]),
-                "delete": op("Remove time off", None, ("204", json!({ "description": "Removed" })), &[])
+                "delete": op("Remove time off", None, ("204", json!({ "description": "Removed" })), &[MALFORMED])
             },
             p("/blocks"): {
                 "parameters": path_params(&["tenant"]),
                 "get": blocks_list,
-                "post": op("Add a timetable block", Some("BlockRequest"), ("201", ok("The block", "Block")), &[])
+                "post": write("Add a timetable block", "BlockRequest", ("201", ok("The block", "Block")), &[])
             },
             p("/blocks/{id}"): {
                 "parameters": path_params(&["tenant", "id"]),
-                "get": op("A block", None, ("200", ok("The block", "Block")), &[]),
-                "patch": op("Change a block", Some("BlockRequest"), ("200", ok("The block", "Block")), &[("409", "The date or times of a block in use cannot change (`in_use`).")]),
-                "delete": op("Delete a block", None, ("204", json!({ "description": "Deleted" })), &[("409", "Bookings or holds use it (`in_use`).")])
+                "get": op("A block", None, ("200", ok("The block", "Block")), &[MALFORMED]),
+                "patch": write("Change a block", "BlockPatch", ("200", ok("The block", "Block")), &[("409", "The date or times of a block in use cannot change (`in_use`).")]),
+                "delete": op("Delete a block", None, ("204", json!({ "description": "Deleted" })), &[MALFORMED, ("409", "Bookings or holds use it (`in_use`).")])
             },
             p("/blocks/copy"): {
                 "parameters": path_params(&["tenant"]),
-                "post": op("Copy a day's blocks onto another day (or a range with `until`)", Some("CopyRequest"), ("200", ok("Filled and skipped dates", "CopyResult")), &[])
+                "post": write("Copy a day's blocks onto another day (or a range with `until`)", "CopyRequest", ("200", ok("Filled and skipped dates", "CopyResult")), &[])
             },
             p("/availability"): { "parameters": path_params(&["tenant"]), "get": availability },
             p("/holds"): { "parameters": path_params(&["tenant"]), "post": holds },
             p("/bookings"): { "parameters": path_params(&["tenant"]), "get": list_bookings, "post": create_booking },
             p("/bookings/{id}"): {
                 "parameters": path_params(&["tenant", "id"]),
-                "get": op("A booking", None, ("200", ok("The booking", "Booking")), &[])
+                "get": booking("A booking", &[])
             },
             p("/bookings/{id}/cancel"): {
                 "parameters": path_params(&["tenant", "id"]),
-                "post": op("Cancel a booking", None, ("200", ok("The booking", "Booking")), &[("409", "Not possible in its status (`invalid_transition`).")])
-            },
-            p("/bookings/{id}/complete"): {
-                "parameters": path_params(&["tenant", "id"]),
-                "post": op("Mark a started booking completed", None, ("200", ok("The booking", "Booking")), &[("409", "Not started yet, or already final (`invalid_transition`).")])
-            },
-            p("/bookings/{id}/no-show"): {
-                "parameters": path_params(&["tenant", "id"]),
-                "post": op("Mark a started booking a no-show", None, ("200", ok("The booking", "Booking")), &[("409", "Not started yet, or already final (`invalid_transition`).")])
+                "post": booking("Cancel a booking", &[TRANSITION])
             },
             p("/bookings/{id}/reschedule"): {
                 "parameters": path_params(&["tenant", "id"]),
-                "post": op("Move a booking", Some("RescheduleRequest"), ("200", ok("The booking", "Booking")), &[("409", "The time is no longer available (`unavailable`), or the booking cannot be moved (`invalid_transition`).")])
+                "post": write("Move a booking", "RescheduleRequest", ("200", ok("The booking", "Booking")), &[("409", "The time is no longer available (`unavailable`), or the booking cannot be moved (`invalid_transition`).")])
+            },
+            p("/bookings/{id}/complete"): {
+                "parameters": path_params(&["tenant", "id"]),
+                "post": booking("Mark a started booking completed", &[TRANSITION])
+            },
+            p("/bookings/{id}/no-show"): {
+                "parameters": path_params(&["tenant", "id"]),
+                "post": booking("Mark a started booking a no-show", &[TRANSITION])
             },
             p("/clients"): {
                 "parameters": path_params(&["tenant"]),
-                "get": op("List clients (`q` searches name, email and phone)", None, ("200", ok("Clients", "ClientList")), &[])
+                "get": clients_list
             },
             p("/clients/{id}"): {
                 "parameters": path_params(&["tenant", "id"]),
-                "get": op("A client", None, ("200", ok("The client", "Client")), &[])
+                "get": op("A client", None, ("200", ok("The client", "Client")), &[MALFORMED])
             },
             p("/team"): {
                 "parameters": path_params(&["tenant"]),
@@ -233,13 +288,96 @@ pub fn spec() -> Value {
 }
 
 fn schemas() -> Value {
+    let mut all = catalog_schemas();
+    if let (Some(all), Value::Object(more)) = (all.as_object_mut(), schedule_schemas()) {
+        all.extend(more);
+    }
+    all
+}
+
+/// Control characters, which no text field accepts (free text allows tab and line breaks).
+const CONTROL: &str = r"\u0000-\u001f\u007f-\u009f";
+const CONTROL_BUT_LINES: &str = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f";
+
+/// A name or label as the server reads it: trimmed, 1–100 characters, no control characters.
+fn name_schema() -> Value {
+    let char = format!(r"[^\s{CONTROL}]");
+    let inner = format!(r"[^{CONTROL}]");
+    json!({ "type": "string", "pattern": format!(r"^\s*{char}(?:{inner}{{0,98}}{char})?\s*$") })
+}
+
+/// Free text, trimmed, of at most `max` characters.
+fn free_text(max: usize) -> Value {
+    json!({ "type": ["string", "null"], "pattern": format!(r"^\s*[^{CONTROL_BUT_LINES}]{{0,{max}}}\s*$") })
+}
+
+/// `words` matched case-insensitively, surrounded by optional spaces (the server trims and
+/// folds case); `or_blank` also allows nothing (the server then keeps or defaults the value).
+fn words_schema(words: &[&str], or_blank: bool) -> Value {
+    let fold = |word: &str| -> String {
+        word.chars()
+            .map(|c| format!("[{}{}]", c.to_ascii_uppercase(), c.to_ascii_lowercase()))
+            .collect()
+    };
+    let alternatives: Vec<String> = words.iter().map(|w| fold(w)).collect();
+    let optional = if or_blank { "?" } else { "" };
+    json!({ "type": ["string", "null"],
+        "pattern": format!(r"^\s*(?:{}){optional}\s*$", alternatives.join("|")) })
+}
+
+/// An integer field the server reads as "keep or default" when null.
+fn int_or_null(min: i64, max: i64) -> Value {
+    json!({ "type": ["integer", "null"], "minimum": min, "maximum": max })
+}
+
+/// The fields of a service as the API accepts them.
+fn service_input() -> Value {
+    json!({
+        // Trimmed and lowercased by the server; `new` and `defaults` are reserved.
+        "code": { "type": "string",
+            "pattern": r"^\s*(?![Nn][Ee][Ww]\s*$|[Dd][Ee][Ff][Aa][Uu][Ll][Tt][Ss]\s*$)[A-Za-z0-9_-]{1,40}\s*$" },
+        "name": name_schema(),
+        "description": free_text(2000),
+        "duration_minutes": int_or_null(5, 1440),
+        "buffer_before_minutes": int_or_null(0, 240),
+        "buffer_after_minutes": int_or_null(0, 240),
+        "price_minor": int_or_null(0, 10_000_000),
+        "currency": words_schema(portico_domain::accounts::CURRENCIES, true),
+        "mode": words_schema(&["slot", "block"], true),
+        "active": { "type": ["boolean", "null"] },
+        "display_order": int_or_null(-1_000_000, 1_000_000)
+    })
+}
+
+/// The fields of a staff member as the API accepts them (`id` and `has_login` are read-only
+/// and ignored).
+fn staff_input() -> Value {
+    json!({
+        "id": { "description": "Read-only; ignored" }, "has_login": { "description": "Read-only; ignored" },
+        "name": name_schema(),
+        "email": { "type": ["string", "null"], "anyOf": [{ "format": "email" }, { "pattern": r"^\s*$" }] },
+        "phone": { "type": ["string", "null"], "pattern": r"^\s*[0-9 +\-().]{0,40}\s*$" },
+        "bio": free_text(2000),
+        "services": { "type": ["array", "null"], "items": { "type": "string" }, "description": "Service codes" },
+        "active": { "type": ["boolean", "null"] },
+        "display_order": int_or_null(-1_000_000, 1_000_000)
+    })
+}
+
+/// Errors, services and staff. (Split in two: one `json!` of everything is too deep.)
+fn catalog_schemas() -> Value {
     let time = json!({ "type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$" });
-    let instant = json!({ "type": "string", "format": "date-time" });
-    let id = json!({ "type": ["integer", "null"] });
+    // A required text: blank (or only spaces) is refused.
+    let text = json!({ "type": "string", "pattern": "\\S" });
+    let staff = json!({ "id": { "type": "integer" }, "name": text, "email": { "type": ["string", "null"] },
+        "phone": { "type": "string" }, "bio": { "type": "string" },
+        "services": { "type": "array", "items": { "type": "string" }, "description": "Service codes" },
+        "active": { "type": "boolean" }, "display_order": { "type": "integer" },
+        "has_login": { "type": "boolean", "description": "Read-only" } });
     json!({
         "Error": {
-            "type": "object",
-            "properties": { "error": { "type": "object", "properties": {
+            "type": "object", "required": ["error"],
+            "properties": { "error": { "type": "object", "required": ["code", "message", "fields"], "properties": {
                 "code": { "type": "string" }, "message": { "type": "string" },
                 "fields": { "type": "object", "additionalProperties": { "type": "string" } } } } }
         },
@@ -247,7 +385,7 @@ fn schemas() -> Value {
             "type": "object",
             "required": ["code", "name", "duration_minutes", "mode"],
             "properties": {
-                "code": { "type": "string", "pattern": "^[a-z0-9_-]{1,40}$" }, "name": { "type": "string" },
+                "code": { "type": "string", "pattern": "^[a-z0-9_-]{1,40}$" }, "name": text,
                 "description": { "type": "string" }, "duration_minutes": { "type": "integer", "minimum": 5, "maximum": 1440 },
                 "buffer_before_minutes": { "type": "integer", "minimum": 0, "maximum": 240 },
                 "buffer_after_minutes": { "type": "integer", "minimum": 0, "maximum": 240 },
@@ -255,32 +393,56 @@ fn schemas() -> Value {
                 "mode": { "enum": ["slot", "block"] }, "active": { "type": "boolean" }, "display_order": { "type": "integer" }
             }
         },
-        "ServicePatch": { "type": "object", "description": "Any subset of Service's fields." },
+        "NewService": { "type": "object", "additionalProperties": false, "required": ["code", "name", "duration_minutes"], "properties": service_input() },
+        "ServicePatch": { "type": "object", "description": "Any subset of the fields of a service.", "additionalProperties": false, "properties": service_input() },
         "ServiceList": { "type": "object", "properties": { "services": { "type": "array", "items": { "$ref": "#/components/schemas/Service" } } } },
         "Deactivated": { "type": "object", "properties": { "result": { "const": "deactivated" } } },
-        "StaffMember": {
-            "type": "object",
-            "properties": { "id": { "type": "integer" }, "name": { "type": "string" }, "email": { "type": ["string", "null"] },
-                "phone": { "type": "string" }, "bio": { "type": "string" },
-                "services": { "type": "array", "items": { "type": "string" }, "description": "Service codes" },
-                "active": { "type": "boolean" }, "display_order": { "type": "integer" }, "has_login": { "type": "boolean" } }
-        },
+        "StaffMember": { "type": "object", "properties": staff },
+        "StaffPatch": { "type": "object", "additionalProperties": false, "properties": staff_input() },
+        "NewStaffMember": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": staff_input() },
         "StaffList": { "type": "object", "properties": { "staff": { "type": "array", "items": { "$ref": "#/components/schemas/StaffMember" } } } },
         "Hours": {
             "type": "object",
             "properties": { "hours": { "type": "array", "items": { "type": "object", "required": ["weekday", "start", "end"],
                 "properties": { "weekday": { "type": "integer", "minimum": 1, "maximum": 7, "description": "ISO weekday, Monday = 1" },
                     "start": time, "end": time } } } }
-        },
+        }
+    })
+}
+
+/// `schema`, or null.
+fn nullable(schema: &Value) -> Value {
+    json!({ "anyOf": [schema, { "type": "null" }] })
+}
+
+/// Hours, time off, blocks, availability, holds, bookings and clients.
+fn schedule_schemas() -> Value {
+    // Places for a service: a number, or the number with whether bookings may overlap.
+    let capacity = json!({ "anyOf": [
+        { "type": "integer", "minimum": 0, "maximum": 1000 },
+        { "type": "object", "required": ["capacity"], "properties": {
+            "capacity": { "type": "integer", "minimum": 0, "maximum": 1000 },
+            "allow_overlap": { "type": ["boolean", "null"] } } }
+    ] });
+    let time = json!({ "type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$" });
+    let instant = json!({ "type": "string", "format": "date-time" });
+    let id = json!({ "type": ["integer", "null"] });
+    json!({
         "TimeOff": {
             "type": "object", "required": ["start", "end"],
-            "properties": { "id": { "type": "integer" }, "staff_id": id, "start": instant, "end": instant, "reason": { "type": "string" } }
+            "properties": { "id": { "type": "integer" }, "staff_id": id, "start": instant, "end": instant, "reason": { "type": ["string", "null"] } }
         },
         "TimeOffList": { "type": "object", "properties": { "time_off": { "type": "array", "items": { "$ref": "#/components/schemas/TimeOff" } } } },
         "BlockRequest": {
             "type": "object", "required": ["date", "start", "end", "label"],
-            "properties": { "date": { "type": "string", "format": "date" }, "start": time, "end": time, "label": { "type": "string" },
-                "capacities": { "type": "object", "additionalProperties": { "type": "integer", "minimum": 0 }, "description": "Per service code" } }
+            "properties": { "date": { "type": "string", "format": "date" }, "start": time, "end": time, "label": name_schema(),
+                "capacities": { "type": "object", "additionalProperties": capacity.clone(), "description": "Per service code" } }
+        },
+        "BlockPatch": {
+            "type": "object", "description": "Any subset of BlockRequest's fields; null is the same as absent.",
+            "properties": { "date": { "type": ["string", "null"], "format": "date" }, "start": nullable(&time), "end": nullable(&time), "label": nullable(&name_schema()),
+                "capacities": { "type": "object", "additionalProperties": { "anyOf": [capacity, { "type": "null" }] },
+                    "description": "Per service code; a code mapped to null leaves the block, codes left out keep theirs" } }
         },
         "Block": {
             "type": "object",
@@ -295,7 +457,7 @@ fn schemas() -> Value {
         "BlockList": { "type": "object", "properties": { "blocks": { "type": "array", "items": { "$ref": "#/components/schemas/Block" } } } },
         "CopyRequest": { "type": "object", "required": ["from_date", "to_date"],
             "properties": { "from_date": { "type": "string", "format": "date" }, "to_date": { "type": "string", "format": "date" },
-                "until": { "type": "string", "format": "date" } } },
+                "until": { "type": ["string", "null"], "format": "date" } } },
         "CopyResult": { "type": "object", "properties": { "from_date": { "type": "string", "format": "date" },
             "blocks_per_day": { "type": "integer" },
             "filled": { "type": "array", "items": { "type": "string", "format": "date" } },
@@ -322,7 +484,7 @@ fn schemas() -> Value {
             "type": "object",
             "properties": { "id": { "type": "integer" }, "status": { "enum": ["pending", "confirmed", "cancelled", "completed", "no_show"] },
                 "service": { "type": "string" }, "start": instant, "end": instant, "staff_id": id, "block_id": id, "client_id": id,
-                "guest": { "$ref": "#/components/schemas/Guest" }, "notes": { "type": "string" },
+                "guest": { "anyOf": [{ "$ref": "#/components/schemas/Guest" }, { "type": "null" }], "description": "Null for a client's booking" }, "notes": { "type": "string" },
                 "price_minor": { "type": "integer" }, "currency": { "type": "string" } }
         },
         "BookingList": { "type": "object", "properties": { "bookings": { "type": "array", "items": { "$ref": "#/components/schemas/Booking" } } } },
