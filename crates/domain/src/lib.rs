@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod clock;
 pub mod ids;
+pub mod money;
 pub mod password;
 pub mod plans;
 pub mod policy;
@@ -12,3 +13,4 @@ pub mod schedule;
 
 pub use clock::{Clock, SystemClock};
 pub use ids::{ApiTokenId, ClientId, TenantId, UserId};
+pub use money::{Currency, Money, MoneyError};
