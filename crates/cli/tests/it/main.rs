@@ -19,5 +19,6 @@ mod series;
 mod services;
 mod staff;
 mod store;
+mod store_errors;
 mod tenancy;
 mod timetable;
