@@ -155,13 +155,22 @@ pub fn minor_from_text(check: &mut Check, field: &str, text: &str, currency: &st
     if text.trim().is_empty() {
         return None;
     }
-    let Ok(currency) = Currency::parse(&currency.trim().to_uppercase()) else {
-        check.fail(field, "Choose a currency for the price.");
+    const NEGATIVE: &str =
+        "Use a price from 0 to 100,000.00 (10,000,000 in minor units such as cents).";
+    let currency = currency.trim().to_uppercase();
+    let Ok(currency) = Currency::parse(&currency) else {
+        // The decimal places depend on the currency; an unknown one is refused on its own
+        // field (so nothing is saved), an empty one here.
+        if text.trim().starts_with('-') {
+            check.fail(field, NEGATIVE);
+        } else if currency.is_empty() {
+            check.fail(field, "Choose a currency for the price.");
+        }
         return None;
     };
     let message = match Money::parse(text, currency) {
         Ok(money) => return Some(money.minor),
-        Err(MoneyError::Negative) => "Enter a price of 0 or more.".to_owned(),
+        Err(MoneyError::Negative) => NEGATIVE.to_owned(),
         Err(MoneyError::TooPrecise(currency, 0)) => format!("{currency} prices are whole numbers."),
         Err(MoneyError::TooPrecise(currency, places)) => {
             format!("{currency} prices have at most {places} decimal places.")
@@ -733,14 +742,27 @@ mod tests {
         for (text, currency, message) in [
             ("12.345", "EUR", "EUR prices have at most 2 decimal places."),
             ("12.5", "JPY", "JPY prices are whole numbers."),
-            ("-1", "EUR", "Enter a price of 0 or more."),
+            (
+                "-1",
+                "EUR",
+                "Use a price from 0 to 100,000.00 (10,000,000 in minor units such as cents).",
+            ),
+            (
+                "-1",
+                "XXX",
+                "Use a price from 0 to 100,000.00 (10,000,000 in minor units such as cents).",
+            ),
             ("12,50", "EUR", "Enter an amount such as 12.50."),
-            ("12", "XXX", "Choose a currency for the price."),
+            ("12", "", "Choose a currency for the price."),
         ] {
             let mut check = Check::default();
             assert_eq!(minor_from_text(&mut check, "p", text, currency), None);
             assert_eq!(check.errors["p"], message, "{text} {currency}");
         }
+        // An unknown currency is the currency field's error; the price cannot be judged.
+        let mut check = Check::default();
+        assert_eq!(minor_from_text(&mut check, "p", "12", "XXX"), None);
+        assert!(check.is_ok());
     }
 
     #[test]
