@@ -3,10 +3,8 @@
 use chrono::{DateTime, Utc};
 use portico_domain::accounts::{Role, Slug};
 use portico_domain::plans::Plan;
-use portico_domain::{TenantId, UserId};
+use portico_domain::{Currency, TenantId, UserId};
 use sqlx::{Any, FromRow};
-
-use portico_domain::Currency;
 
 use crate::{Db, StoreError, Tx};
 
