@@ -97,6 +97,16 @@ impl From<MailError> for JobError {
     }
 }
 
+impl From<portico_store::StoreError> for JobError {
+    /// A corrupt stored value stays corrupt however often the job runs.
+    fn from(error: portico_store::StoreError) -> Self {
+        match error {
+            corrupt @ portico_store::StoreError::Corrupt { .. } => Self::Permanent(corrupt.into()),
+            other => Self::Transient(other.into()),
+        }
+    }
+}
+
 impl From<anyhow::Error> for JobError {
     fn from(error: anyhow::Error) -> Self {
         Self::Transient(error)

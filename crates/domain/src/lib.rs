@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod booking;
 pub mod clock;
 pub mod ids;
+pub mod money;
 pub mod parse;
 pub mod password;
 pub mod plans;
@@ -14,3 +15,4 @@ pub mod schedule;
 
 pub use clock::{Clock, SystemClock};
 pub use ids::{ApiTokenId, ClientId, TenantId, UserId};
+pub use money::{Currency, Money, MoneyError};

@@ -1,10 +1,11 @@
 //! Services a tenant offers, and default durations per service code.
 
-use portico_domain::TenantId;
+use portico_domain::{Currency, Money, TenantId};
 use serde::{Deserialize, Serialize};
 use sqlx::{Any, FromRow};
 
-use crate::{Db, WriteError};
+use crate::error::constraints::SERVICE_CODE;
+use crate::{Db, ResultExt as _, StoreError};
 
 /// How a service is booked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,26 +67,49 @@ pub struct Service {
     pub display_order: i64,
 }
 
-fn minutes(value: i64) -> u32 {
-    u32::try_from(value.max(0)).unwrap_or(u32::MAX)
+impl Service {
+    /// The price in the service's currency.
+    ///
+    /// # Panics
+    /// If the currency is unknown, which decoding rules out for every stored service.
+    pub fn price(&self) -> Money {
+        // Rows are decoded only with a known currency; a hand-built `Service` with an unknown
+        // one is a programming error.
+        let currency = Currency::parse(&self.currency)
+            .unwrap_or_else(|_| panic!("service {} has an unknown currency", self.id));
+        Money::new(self.price_minor, currency)
+    }
 }
 
-impl From<ServiceRow> for Service {
-    fn from(r: ServiceRow) -> Self {
-        Self {
+/// A stored count of minutes; a negative or huge one is corrupt, not clamped.
+fn minutes(column: &'static str, value: i64) -> Result<u32, StoreError> {
+    u32::try_from(value).map_err(|_| StoreError::corrupt(column, value))
+}
+
+impl TryFrom<ServiceRow> for Service {
+    type Error = StoreError;
+
+    fn try_from(r: ServiceRow) -> Result<Self, StoreError> {
+        Currency::parse(&r.currency)
+            .map_err(|_| StoreError::corrupt("services.currency", &r.currency))?;
+        Ok(Self {
             id: r.id,
+            duration_minutes: minutes("services.duration_minutes", r.duration_minutes)?,
+            buffer_before_minutes: minutes(
+                "services.buffer_before_minutes",
+                r.buffer_before_minutes,
+            )?,
+            buffer_after_minutes: minutes("services.buffer_after_minutes", r.buffer_after_minutes)?,
+            mode: Mode::parse(&r.mode)
+                .ok_or_else(|| StoreError::corrupt("services.mode", &r.mode))?,
             code: r.code,
             name: r.name,
             description: r.description,
-            duration_minutes: minutes(r.duration_minutes),
-            buffer_before_minutes: minutes(r.buffer_before_minutes),
-            buffer_after_minutes: minutes(r.buffer_after_minutes),
             price_minor: r.price_minor,
             currency: r.currency,
-            mode: Mode::parse(&r.mode).unwrap_or(Mode::Slot),
             active: r.active != 0,
             display_order: r.display_order,
-        }
+        })
     }
 }
 
@@ -114,7 +138,7 @@ pub async fn insert(
     tenant: TenantId,
     f: &ServiceFields,
     now: i64,
-) -> Result<Option<Service>, WriteError> {
+) -> Result<Option<Service>, StoreError> {
     let row = sqlx::query_as::<Any, ServiceRow>(sqlx::AssertSqlSafe(format!(
         "insert into services (tenant_id, code, name, description, duration_minutes, \
          buffer_before_minutes, buffer_after_minutes, price_minor, currency, mode, active, \
@@ -137,18 +161,20 @@ pub async fn insert(
     .bind(now)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.map(Service::from))
+    row.map(Service::try_from).transpose()
 }
 
 /// Replaces every field of the service with `code` (the code itself may change); `None` if
-/// there is no such service, `Err` on a code clash is left to the caller to check first.
+/// there is no such service. A code another service took meanwhile (callers check first, but
+/// a concurrent rename can win between the check and this write) is
+/// [`StoreError::Conflict`] on [`SERVICE_CODE`].
 pub async fn update(
     db: &Db,
     tenant: TenantId,
     code: &str,
     f: &ServiceFields,
     now: i64,
-) -> anyhow::Result<Option<Service>> {
+) -> Result<Option<Service>, StoreError> {
     let row = sqlx::query_as::<Any, ServiceRow>(sqlx::AssertSqlSafe(format!(
         "update services set code = $1, name = $2, description = $3, duration_minutes = $4, \
          buffer_before_minutes = $5, buffer_after_minutes = $6, price_minor = $7, currency = $8, \
@@ -170,11 +196,12 @@ pub async fn update(
     .bind(tenant.0)
     .bind(code)
     .fetch_optional(db.pool())
-    .await?;
-    Ok(row.map(Service::from))
+    .await
+    .conflict_on(SERVICE_CODE)?;
+    row.map(Service::try_from).transpose()
 }
 
-pub async fn by_code(db: &Db, tenant: TenantId, code: &str) -> anyhow::Result<Option<Service>> {
+pub async fn by_code(db: &Db, tenant: TenantId, code: &str) -> Result<Option<Service>, StoreError> {
     let row = sqlx::query_as::<Any, ServiceRow>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from services where tenant_id = $1 and code = $2"
     )))
@@ -182,10 +209,10 @@ pub async fn by_code(db: &Db, tenant: TenantId, code: &str) -> anyhow::Result<Op
     .bind(code)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.map(Service::from))
+    row.map(Service::try_from).transpose()
 }
 
-pub async fn by_id(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<Option<Service>> {
+pub async fn by_id(db: &Db, tenant: TenantId, id: i64) -> Result<Option<Service>, StoreError> {
     let row = sqlx::query_as::<Any, ServiceRow>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from services where tenant_id = $1 and id = $2"
     )))
@@ -193,11 +220,15 @@ pub async fn by_id(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<Option<
     .bind(id)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.map(Service::from))
+    row.map(Service::try_from).transpose()
 }
 
 /// Every service, in display order (`active_only` for booking pages).
-pub async fn list(db: &Db, tenant: TenantId, active_only: bool) -> anyhow::Result<Vec<Service>> {
+pub async fn list(
+    db: &Db,
+    tenant: TenantId,
+    active_only: bool,
+) -> Result<Vec<Service>, StoreError> {
     let rows = sqlx::query_as::<Any, ServiceRow>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from services where tenant_id = $1 and (active = 1 or $2 = 0) \
          order by display_order, name, id"
@@ -206,7 +237,7 @@ pub async fn list(db: &Db, tenant: TenantId, active_only: bool) -> anyhow::Resul
     .bind(i64::from(active_only))
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.into_iter().map(Service::from).collect())
+    rows.into_iter().map(Service::try_from).collect()
 }
 
 /// Deletes a service that was never booked; a booked one is deactivated instead (history
@@ -278,7 +309,7 @@ pub async fn default_duration(
     db: &Db,
     tenant: TenantId,
     code: &str,
-) -> anyhow::Result<Option<u32>> {
+) -> Result<Option<u32>, StoreError> {
     let minutes: Option<i64> = sqlx::query_scalar(
         "select duration_minutes from service_defaults where tenant_id = $1 and code = $2",
     )
@@ -286,7 +317,7 @@ pub async fn default_duration(
     .bind(code)
     .fetch_optional(db.pool())
     .await?;
-    Ok(minutes.map(self::minutes))
+    minutes.map(|m| self::minutes("service_defaults.duration_minutes", m)).transpose()
 }
 
 pub async fn defaults(db: &Db, tenant: TenantId) -> anyhow::Result<Vec<ServiceDefault>> {

@@ -9,6 +9,7 @@ pub mod blocks;
 pub mod bookings;
 pub mod catalog;
 pub mod clients;
+pub mod error;
 pub mod hours;
 pub mod outbox;
 pub mod pings;
@@ -21,7 +22,6 @@ pub mod tokens;
 pub mod users;
 
 mod db;
-mod write;
 
 pub use db::{Backend, Db, PoolSettings, Tx};
-pub use write::WriteError;
+pub use error::{ResultExt, StoreError};

@@ -4,7 +4,8 @@ use portico_domain::{TenantId, UserId};
 use serde::Serialize;
 use sqlx::{Any, FromRow};
 
-use crate::{Db, Tx, WriteError};
+use crate::error::constraints::STAFF_SERVICE;
+use crate::{Db, ResultExt as _, StoreError, Tx};
 
 #[derive(Debug, Clone, FromRow)]
 struct StaffRow {
@@ -114,7 +115,7 @@ async fn set_services(
     tenant: TenantId,
     staff: i64,
     services: &[i64],
-) -> anyhow::Result<()> {
+) -> Result<(), StoreError> {
     sqlx::query("delete from staff_services where staff_id = $1")
         .bind(staff)
         .execute(&mut **tx)
@@ -130,7 +131,9 @@ async fn set_services(
         .bind(service)
         .bind(tenant.0)
         .execute(&mut **tx)
-        .await?;
+        .await
+        // A service deleted meanwhile (PostgreSQL; SQLite writes one at a time).
+        .conflict_on(STAFF_SERVICE)?;
     }
     Ok(())
 }
@@ -143,7 +146,7 @@ pub async fn insert(
     f: &StaffFields,
     limit: usize,
     now: i64,
-) -> Result<i64, WriteError> {
+) -> Result<i64, StoreError> {
     let mut tx = db.begin_write().await?;
     check_limit(&mut tx, tenant, f.active, None, limit).await?;
     let id: i64 = sqlx::query_scalar(
@@ -173,7 +176,7 @@ pub async fn update(
     f: &StaffFields,
     limit: usize,
     now: i64,
-) -> Result<bool, WriteError> {
+) -> Result<bool, StoreError> {
     let mut tx = db.begin_write().await?;
     check_limit(&mut tx, tenant, f.active, Some(id), limit).await?;
     let result = sqlx::query(
@@ -206,7 +209,7 @@ async fn check_limit(
     active: bool,
     except: Option<i64>,
     limit: usize,
-) -> Result<(), WriteError> {
+) -> Result<(), StoreError> {
     sqlx::query("update tenants set updated_at = updated_at where id = $1")
         .bind(tenant.0)
         .execute(&mut **tx)
@@ -222,7 +225,7 @@ async fn check_limit(
     .fetch_one(&mut **tx)
     .await?;
     if usize::try_from(others).unwrap_or(usize::MAX) >= limit {
-        return Err(WriteError::StaffLimit(limit));
+        return Err(StoreError::StaffLimit(limit));
     }
     Ok(())
 }

@@ -3,10 +3,10 @@
 use chrono::{DateTime, Utc};
 use portico_domain::accounts::{Role, Slug};
 use portico_domain::plans::Plan;
-use portico_domain::{TenantId, UserId};
+use portico_domain::{Currency, TenantId, UserId};
 use sqlx::{Any, FromRow};
 
-use crate::{Db, Tx};
+use crate::{Db, StoreError, Tx};
 
 /// A tenant as stored.
 #[derive(Debug, Clone, FromRow)]
@@ -64,34 +64,50 @@ impl Tenant {
 }
 
 impl TryFrom<TenantRow> for Tenant {
-    type Error = anyhow::Error;
+    type Error = StoreError;
 
-    fn try_from(row: TenantRow) -> anyhow::Result<Self> {
+    /// Every stored value must decode; a bad one names its column instead of becoming a
+    /// default (a corrupt plan must not quietly become FREE, or PRO).
+    fn try_from(row: TenantRow) -> Result<Self, StoreError> {
         Ok(Self {
             id: TenantId(row.id),
             timezone: row
                 .timezone
                 .parse()
-                .map_err(|_| anyhow::anyhow!("tenant {} has a bad time zone", row.slug))?,
-            slug: row.slug,
-            name: row.name,
-            currency: row.currency,
-            plan: Plan::parse(&row.plan).unwrap_or(Plan::Free),
-            pro_until: row.pro_until.and_then(|ts| DateTime::from_timestamp(ts, 0)),
+                .map_err(|_| StoreError::corrupt("tenants.timezone", &row.timezone))?,
+            plan: Plan::parse(&row.plan)
+                .ok_or_else(|| StoreError::corrupt("tenants.plan", &row.plan))?,
+            pro_until: row
+                .pro_until
+                .map(|ts| {
+                    DateTime::from_timestamp(ts, 0)
+                        .ok_or_else(|| StoreError::corrupt("tenants.pro_until", ts))
+                })
+                .transpose()?,
+            currency: Currency::parse(&row.currency)
+                .map_err(|_| StoreError::corrupt("tenants.currency", &row.currency))?
+                .code()
+                .to_owned(),
             portal_enabled: row.portal_enabled != 0,
             scheduling: Scheduling {
-                slot_interval_minutes: clamp(row.slot_interval_minutes),
-                min_notice_minutes: clamp(row.min_notice_minutes),
-                max_advance_days: clamp(row.max_advance_days),
-                hold_minutes: clamp(row.hold_minutes),
-                cancel_cutoff_hours: clamp(row.cancel_cutoff_hours),
+                slot_interval_minutes: count(
+                    "tenants.slot_interval_minutes",
+                    row.slot_interval_minutes,
+                )?,
+                min_notice_minutes: count("tenants.min_notice_minutes", row.min_notice_minutes)?,
+                max_advance_days: count("tenants.max_advance_days", row.max_advance_days)?,
+                hold_minutes: count("tenants.hold_minutes", row.hold_minutes)?,
+                cancel_cutoff_hours: count("tenants.cancel_cutoff_hours", row.cancel_cutoff_hours)?,
             },
+            slug: row.slug,
+            name: row.name,
         })
     }
 }
 
-fn clamp(value: i64) -> u32 {
-    u32::try_from(value.max(0)).unwrap_or(u32::MAX)
+/// A stored count (minutes, days, hours); negative or huge is corrupt.
+fn count(column: &'static str, value: i64) -> Result<u32, StoreError> {
+    u32::try_from(value).map_err(|_| StoreError::corrupt(column, value))
 }
 
 const COLUMNS: &str = "id, slug, name, timezone, currency, plan, pro_until, portal_enabled, \
@@ -156,7 +172,7 @@ pub async fn insert(
     Ok(id.map(TenantId))
 }
 
-pub async fn by_slug(db: &Db, slug: &str) -> anyhow::Result<Option<Tenant>> {
+pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Tenant>, StoreError> {
     let row = sqlx::query_as::<Any, TenantRow>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from tenants where slug = $1"
     )))
@@ -166,7 +182,7 @@ pub async fn by_slug(db: &Db, slug: &str) -> anyhow::Result<Option<Tenant>> {
     row.map(Tenant::try_from).transpose()
 }
 
-pub async fn by_id(db: &Db, id: TenantId) -> anyhow::Result<Option<Tenant>> {
+pub async fn by_id(db: &Db, id: TenantId) -> Result<Option<Tenant>, StoreError> {
     let row = sqlx::query_as::<Any, TenantRow>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from tenants where id = $1"
     )))
@@ -184,7 +200,7 @@ pub async fn slug_taken(db: &Db, slug: &str) -> anyhow::Result<bool> {
     Ok(n > 0)
 }
 
-pub async fn list(db: &Db) -> anyhow::Result<Vec<Tenant>> {
+pub async fn list(db: &Db) -> Result<Vec<Tenant>, StoreError> {
     let rows = sqlx::query_as::<Any, TenantRow>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from tenants order by slug"
     )))
@@ -261,14 +277,15 @@ pub async fn add_member(
 }
 
 /// The user's role at the tenant, if they are a member.
-pub async fn role_of(db: &Db, tenant: TenantId, user: UserId) -> anyhow::Result<Option<Role>> {
+pub async fn role_of(db: &Db, tenant: TenantId, user: UserId) -> Result<Option<Role>, StoreError> {
     let role: Option<String> =
         sqlx::query_scalar("select role from memberships where tenant_id = $1 and user_id = $2")
             .bind(tenant.0)
             .bind(user.0)
             .fetch_optional(db.pool())
             .await?;
-    Ok(role.as_deref().and_then(Role::parse))
+    role.map(|role| Role::parse(&role).ok_or_else(|| StoreError::corrupt("memberships.role", role)))
+        .transpose()
 }
 
 /// A tenant the user works at, for the tenant switcher.

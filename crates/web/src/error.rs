@@ -143,19 +143,27 @@ impl From<BookingError> for Error {
     }
 }
 
-impl From<portico_store::WriteError> for Error {
-    fn from(error: portico_store::WriteError) -> Self {
-        use portico_store::WriteError;
+impl From<portico_store::StoreError> for Error {
+    fn from(error: portico_store::StoreError) -> Self {
+        use portico_store::StoreError;
+        use portico_store::error::constraints;
         match error {
-            WriteError::CodeTaken => Self::Conflict {
+            StoreError::NotFound => Self::NotFound,
+            StoreError::Conflict { constraint: constraints::SERVICE_CODE } => Self::Conflict {
                 code: "code_taken",
                 message: "Another service already has that code.".into(),
             },
-            WriteError::StaffLimit(_) => Self::Conflict {
+            StoreError::Conflict { .. } => Self::Conflict {
+                code: "conflict",
+                message: "Something changed meanwhile; please reload and try again.".into(),
+            },
+            StoreError::StaffLimit(_) => Self::Conflict {
                 code: "staff_limit",
                 message: "This plan's staff limit is reached.".into(),
             },
-            WriteError::Other(error) => Self::Internal(error),
+            // A corrupt stored value is our fault: logged with its column, a 500 for the user.
+            corrupt @ StoreError::Corrupt { .. } => Self::Internal(corrupt.into()),
+            StoreError::Other(error) => Self::Internal(error),
         }
     }
 }

@@ -23,6 +23,7 @@ mod series;
 mod services;
 mod staff;
 mod store;
+mod store_errors;
 mod tenancy;
 mod timetable;
 mod workflow;

@@ -511,7 +511,7 @@ async fn concurrent_saves_never_exceed_the_staff_limit() {
         let saved = results.iter().filter(|r| r.is_ok()).count();
         let refused = results
             .iter()
-            .filter(|r| matches!(r, Err(portico_store::WriteError::StaffLimit(10))))
+            .filter(|r| matches!(r, Err(portico_store::StoreError::StaffLimit(10))))
             .count();
         assert_eq!((saved, refused), (2, 4), "{results:?}");
         assert_eq!(staff::count_active(app.db(), tenant.id).await.unwrap(), 10);

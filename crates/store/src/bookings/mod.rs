@@ -55,6 +55,12 @@ pub enum BookingError {
     Other(#[from] anyhow::Error),
 }
 
+impl From<crate::StoreError> for BookingError {
+    fn from(error: crate::StoreError) -> Self {
+        Self::Other(error.into())
+    }
+}
+
 impl From<sqlx::Error> for BookingError {
     fn from(error: sqlx::Error) -> Self {
         Self::Other(error.into())
