@@ -68,9 +68,14 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
             (booking.guest_name.clone(), booking.guest_email.clone(), String::new())
         }
         None => {
-            let token =
-                bookings::create_link(&deps.db, booking.id, booking.ends_at.max(now + 3600), now)
-                    .await?;
+            let token = bookings::create_link(
+                &deps.db,
+                &tenant,
+                booking.id,
+                booking.ends_at.max(now + 3600),
+                now,
+            )
+            .await?;
             let link = deps.absolute(&format!("/book/{}/manage/{token}", tenant.slug));
             (booking.guest_name.clone(), booking.guest_email.clone(), link)
         }

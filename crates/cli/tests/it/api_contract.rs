@@ -288,6 +288,13 @@ async fn the_provider_completes_or_marks_a_no_show_once() {
         let complete = format!("/api/v1/paws/bookings/{id}/complete");
         let no_show = format!("/api/v1/paws/bookings/{id}/no-show");
 
+        // Before it starts, whether the client came cannot be known.
+        for path in [&complete, &no_show] {
+            let (status, body, _) = Call::new(Method::POST, path, t).send(&app).await;
+            assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "invalid_transition"));
+        }
+        app.clock.set(Utc.with_ymd_and_hms(2026, 12, 2, 10, 30, 0).unwrap());
+
         let (status, booking, _) = Call::new(Method::POST, &complete, t).send(&app).await;
         assert_eq!(status, StatusCode::OK, "{booking}");
         assert_eq!(
@@ -320,6 +327,7 @@ async fn the_provider_completes_or_marks_a_no_show_once() {
             .send(&app)
             .await;
         let other = other["id"].as_i64().unwrap();
+        app.clock.set(Utc.with_ymd_and_hms(2026, 12, 2, 15, 0, 0).unwrap());
         let (status, marked, _) =
             Call::new(Method::POST, &format!("/api/v1/paws/bookings/{other}/no-show"), t)
                 .send(&app)

@@ -510,3 +510,48 @@ async fn a_corrupt_stored_status_fails_the_read_naming_the_column() {
     })
     .await;
 }
+
+/// `allow_overlap` on a block's capacity: without it a client (or a guest's email) holds at
+/// most one place in the block; with it, several.
+#[tokio::test]
+async fn a_client_takes_one_place_in_a_block_unless_it_allows_overlap() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let t = app.seed_tenant("paws", Plan::Free).await;
+        let walk = app.seed_service(t.id, "walk", Mode::Block, 60).await;
+        let block = app.seed_block(t.id, at(10, 0, 0).date_naive(), 9 * 60, 11 * 60, &walk, 3).await;
+        let (jo, _) = app.seed_client(&t, "Jo Client", "jo@paws.example", false).await;
+        let token = app.api_token(t.id).await;
+        let start = at(10, 9, 0).to_rfc3339();
+        let book = |party: Value| {
+            let mut body = serde_json::json!({ "service": "walk", "start": start, "block_id": block });
+            body.as_object_mut().unwrap().extend(party.as_object().unwrap().clone());
+            let request = app.client.post(app.url("/api/v1/paws/bookings")).bearer_auth(&token).json(&body);
+            async move {
+                let r = request.send().await.unwrap();
+                let status = r.status();
+                (status, r.json::<Value>().await.unwrap())
+            }
+        };
+        let client = serde_json::json!({ "client_id": jo.0 });
+        let guest = |email: &str| serde_json::json!({ "guest": { "name": "Gus", "email": email, "phone": "+44 7700 900123" } });
+
+        assert_eq!(book(client.clone()).await.0, StatusCode::CREATED);
+        let (status, body) = book(client.clone()).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("already_booked")));
+        assert_eq!(book(guest("gus@example.com")).await.0, StatusCode::CREATED);
+        let (status, body) = book(guest("Gus@Example.com")).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("already_booked")));
+        let taken = format!("select count(*) from bookings where block_id = {block}");
+        assert_eq!(app.count(&taken).await, 2);
+
+        sqlx::query("update block_capacities set allow_overlap = 1 where block_id = $1")
+            .bind(block)
+            .execute(app.db().pool())
+            .await
+            .unwrap();
+        assert_eq!(book(client).await.0, StatusCode::CREATED, "overlap allowed: a second place");
+        assert_eq!(app.count(&taken).await, 3);
+    })
+    .await;
+}

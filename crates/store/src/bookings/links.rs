@@ -5,21 +5,28 @@ use crate::{Db, tokens};
 
 use super::Booking;
 
-/// A manage link for a booking: returns the plain token (goes into the email only).
+/// A manage link for one of the tenant's bookings: returns the plain token (it goes into the
+/// email only). Another tenant's booking id gets no link.
 pub async fn create_link(
     db: &Db,
+    tenant: &Tenant,
     booking: i64,
     expires_at: i64,
     now: i64,
 ) -> anyhow::Result<String> {
     let token = tokens::generate();
-    sqlx::query("insert into booking_links (booking_id, token_hash, expires_at, created_at) values ($1, $2, $3, $4)")
-        .bind(booking)
-        .bind(tokens::hash(&token))
-        .bind(expires_at)
-        .bind(now)
-        .execute(db.pool())
-        .await?;
+    let written = sqlx::query(
+        "insert into booking_links (booking_id, token_hash, expires_at, created_at) \
+         select id, $1, $2, $3 from bookings where id = $4 and tenant_id = $5",
+    )
+    .bind(tokens::hash(&token))
+    .bind(expires_at)
+    .bind(now)
+    .bind(booking)
+    .bind(tenant.id.0)
+    .execute(db.pool())
+    .await?;
+    anyhow::ensure!(written.rows_affected() == 1, "booking {booking} is not the tenant's");
     Ok(token)
 }
 

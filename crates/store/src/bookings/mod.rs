@@ -182,9 +182,60 @@ pub async fn get(db: &Db, tenant: &Tenant, id: i64) -> anyhow::Result<Option<Boo
     get_in(&mut *db.pool().acquire().await?, tenant, id).await
 }
 
+/// Which of the tenant's bookings a viewer may see, applied in SQL.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Visibility {
+    /// The owner, the API.
+    #[default]
+    All,
+    /// A staff login: the bookings of its staff member (if the login is linked to one) and
+    /// every booking in a timetable block.
+    Staff(Option<i64>),
+}
+
+impl Visibility {
+    /// `(everything, staff id)` for the shared SQL condition [`VISIBLE`].
+    fn binds(self) -> (bool, i64) {
+        match self {
+            Self::All => (true, 0),
+            Self::Staff(me) => (false, me.unwrap_or(0)),
+        }
+    }
+}
+
+/// The visibility condition; `$v1` = everything, `$v2` = the staff member (0 = none).
+const VISIBLE: &str =
+    "($v1 or b.block_id is not null or (b.staff_id is not null and b.staff_id = $v2))";
+
+fn visible(first: usize) -> String {
+    VISIBLE.replace("$v1", &format!("${first}")).replace("$v2", &format!("${}", first + 1))
+}
+
+/// One booking of the tenant that `visibility` lets its viewer see.
+pub async fn get_visible(
+    db: &Db,
+    tenant: &Tenant,
+    id: i64,
+    visibility: Visibility,
+) -> anyhow::Result<Option<Booking>> {
+    let (all, me) = visibility.binds();
+    Ok(sqlx::query_as::<Any, Booking>(sqlx::AssertSqlSafe(format!(
+        "{SELECT} where b.tenant_id = $1 and b.id = $2 and {}",
+        visible(3)
+    )))
+    .bind(tenant.id.0)
+    .bind(id)
+    .bind(all)
+    .bind(me)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
 /// Filters for listing bookings.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
+    /// Whose bookings the viewer may see.
+    pub visibility: Visibility,
     pub from: Option<i64>,
     pub to: Option<i64>,
     pub status: Option<Status>,
@@ -200,7 +251,8 @@ pub async fn list(db: &Db, tenant: &Tenant, f: &Filter) -> anyhow::Result<Vec<Bo
     Ok(sqlx::query_as::<Any, Booking>(sqlx::AssertSqlSafe(format!(
         "{SELECT} where b.tenant_id = $1 and b.ends_at > $2 and b.starts_at < $3 \
          and ($4 = '' or b.status = $4) and ($5 = 0 or coalesce(b.staff_id, 0) = $5) \
-         and ($6 = 0 or b.client_id = $6) order by b.starts_at {order}, b.id {order} limit $7"
+         and ($6 = 0 or b.client_id = $6) and {} order by b.starts_at {order}, b.id {order} limit $7",
+        visible(8)
     )))
     .bind(tenant.id.0)
     .bind(f.from.unwrap_or(i64::MIN))
@@ -209,6 +261,8 @@ pub async fn list(db: &Db, tenant: &Tenant, f: &Filter) -> anyhow::Result<Vec<Bo
     .bind(f.staff.unwrap_or(0))
     .bind(f.client.unwrap_or(0))
     .bind(f.limit.unwrap_or(1000))
+    .bind(f.visibility.binds().0)
+    .bind(f.visibility.binds().1)
     .fetch_all(db.pool())
     .await?)
 }

@@ -321,7 +321,8 @@ async fn seed_ids(app: &TestApp, t: &SeededTenant, client: ClientId) -> (Ids, St
     let (series, _) = portico_core::series::create(db, &tenant, &new, &ctx).await.unwrap();
 
     let (guest, guest_booking) = book_as_guest(app, t, &class.code).await;
-    let manage = bookings::create_link(db, guest_booking, now + 60 * 86_400, now).await.unwrap();
+    let manage =
+        bookings::create_link(db, &tenant, guest_booking, now + 60 * 86_400, now).await.unwrap();
 
     let ids = Ids {
         client,

@@ -165,12 +165,18 @@ impl Range {
         tenant: &Tenant,
         first: NaiveDate,
         last: NaiveDate,
+        reach: Reach,
         keep: impl Fn(&Booking) -> bool,
     ) -> Result<Self, Error> {
         let from = day_start(tenant, first).timestamp();
         let to = day_start(tenant, last + Duration::days(1)).timestamp();
-        let filter =
-            Filter { from: Some(from), to: Some(to), limit: Some(5000), ..Filter::default() };
+        let filter = Filter {
+            from: Some(from),
+            to: Some(to),
+            limit: Some(5000),
+            visibility: reach.visibility(),
+            ..Filter::default()
+        };
         let bookings = bookings::list(&state.db, tenant, &filter)
             .await?
             .into_iter()
@@ -310,8 +316,7 @@ pub async fn index(
         date
     };
     let last = if week { first + Duration::days(6) } else { date };
-    let range =
-        Range::load(&state, tenant, first, last, |b| reach.sees(b) && person.includes(b)).await?;
+    let range = Range::load(&state, tenant, first, last, reach, |b| person.includes(b)).await?;
     // Blocks show unless the owner narrowed the agenda to one person.
     let with_blocks = person == Person::Everyone;
     let active_staff = team.staff.iter().any(|s| s.active);

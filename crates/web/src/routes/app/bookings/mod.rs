@@ -13,7 +13,7 @@ pub(super) mod new;
 use chrono::{DateTime, NaiveDate, Utc};
 use portico_domain::accounts::Role;
 use portico_domain::schedule::{LocalMinutes, local_instant};
-use portico_store::bookings::{self, Actor, Booking, Slot, Status};
+use portico_store::bookings::{self, Actor, Booking, Slot, Status, Visibility};
 use portico_store::catalog::{Mode, Service};
 use portico_store::staff::{self, StaffMember};
 use portico_store::tenants::{self, Tenant};
@@ -44,12 +44,11 @@ impl Reach {
         })
     }
 
-    pub(super) fn sees(self, booking: &Booking) -> bool {
+    /// The same reach as a store filter, so hidden bookings are never fetched.
+    pub(super) fn visibility(self) -> Visibility {
         match self {
-            Self::Everything => true,
-            Self::Own(me) => {
-                booking.block_id.is_some() || (booking.staff_id.is_some() && booking.staff_id == me)
-            }
+            Self::Everything => Visibility::All,
+            Self::Own(me) => Visibility::Staff(me),
         }
     }
 
@@ -88,9 +87,8 @@ pub(super) async fn visible(
     reach: Reach,
     id: i64,
 ) -> Result<Booking, Error> {
-    bookings::get(&state.db, &scope.tenant, id)
+    bookings::get_visible(&state.db, &scope.tenant, id, reach.visibility())
         .await?
-        .filter(|b| reach.sees(b))
         .ok_or(Error::NotFound)
 }
 
