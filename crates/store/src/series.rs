@@ -184,12 +184,18 @@ pub async fn all_ids(db: &Db) -> anyhow::Result<Vec<(TenantId, i64)>> {
     Ok(rows.into_iter().map(|(t, id)| (TenantId(t), id)).collect())
 }
 
-/// Dates of the series that could not be booked.
-pub async fn skips(db: &Db, series: i64) -> anyhow::Result<Vec<(String, String)>> {
+/// Dates of the tenant's series that could not be booked.
+pub async fn skips(
+    db: &Db,
+    tenant: TenantId,
+    series: i64,
+) -> anyhow::Result<Vec<(String, String)>> {
     Ok(sqlx::query_as(
-        "select local_date, reason from series_skips where series_id = $1 order by local_date",
+        "select k.local_date, k.reason from series_skips k join series s on s.id = k.series_id \
+         where k.series_id = $1 and s.tenant_id = $2 order by k.local_date",
     )
     .bind(series)
+    .bind(tenant.0)
     .fetch_all(db.pool())
     .await?)
 }

@@ -187,7 +187,7 @@ pub async fn views(
                 .take(6)
                 .map(|b| crate::routes::book::flow::local_range(tenant, b.starts_at, b.ends_at).0)
                 .collect(),
-            skipped: series::skips(&state.db, s.id)
+            skipped: series::skips(&state.db, tenant.id, s.id)
                 .await?
                 .into_iter()
                 .map(|(date, reason)| Skip { date, reason })
