@@ -156,9 +156,9 @@ where
         Ok(monitor.register(move |_restarts| {
             WorkerBuilder::new(name.clone())
                 .backend(storage.clone())
+                .concurrency(concurrency)
                 .retry(RetryPolicy::retries(retries).with_backoff(backoff()))
                 .enable_tracing()
-                .concurrency(concurrency)
                 .build(service.clone())
         }))
     } else if let Some(storage) = queue.redis_storage::<J>() {
@@ -166,9 +166,9 @@ where
         Ok(monitor.register(move |_restarts| {
             WorkerBuilder::new(name.clone())
                 .backend(storage.clone())
+                .concurrency(concurrency)
                 .retry(RetryPolicy::retries(retries).with_backoff(backoff()))
                 .enable_tracing()
-                .concurrency(concurrency)
                 .build(service.clone())
         }))
     } else {
