@@ -56,29 +56,28 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
         "staff": staff_member.as_ref().map(|s| s.name.clone()),
     });
 
-    // The client or guest.
-    let (name, email, link) = match booking.client_id {
+    // The client or guest. A client who can log in to the portal gets the portal link;
+    // anyone else (a guest, or a client the business booked who has no login) gets a manage
+    // link minted here, so nobody is sent to a login they do not have.
+    let (name, email, portal) = match booking.client_id {
         Some(id) => {
             let client = clients::get(&deps.db, tenant.id, ClientId(id)).await?;
             let Some(client) = client else { return Ok(()) };
-            let link = deps.absolute(&format!("/portal/{}/bookings/{}", tenant.slug, booking.id));
-            (client.name, client.email, link)
+            let portal = tenant.portal_enabled
+                && client.user_id.is_some()
+                && client.portal_login_disabled == 0;
+            (client.name, client.email, portal)
         }
-        None if ledger.sent("party", &booking.guest_email).await? => {
-            (booking.guest_name.clone(), booking.guest_email.clone(), String::new())
-        }
-        None => {
-            let token = bookings::create_link(
-                &deps.db,
-                &tenant,
-                booking.id,
-                booking.ends_at.max(now + 3600),
-                now,
-            )
-            .await?;
-            let link = deps.absolute(&format!("/book/{}/manage/{token}", tenant.slug));
-            (booking.guest_name.clone(), booking.guest_email.clone(), link)
-        }
+        None => (booking.guest_name.clone(), booking.guest_email.clone(), false),
+    };
+    let link = if portal {
+        deps.absolute(&format!("/portal/{}/bookings/{}", tenant.slug, booking.id))
+    } else if ledger.sent("party", &email).await? {
+        String::new()
+    } else {
+        let expires = booking.ends_at.max(now + 3600);
+        let token = bookings::create_link(&deps.db, &tenant, booking.id, expires, now).await?;
+        deps.absolute(&format!("/book/{}/manage/{token}", tenant.slug))
     };
     let mut context = base.clone();
     context["name"] = json!(name);

@@ -555,3 +555,46 @@ async fn a_client_takes_one_place_in_a_block_unless_it_allows_overlap() {
     })
     .await;
 }
+
+/// A client the business booked who has no portal login gets a manage link that works without
+/// logging in; a client with a login gets the portal link.
+#[tokio::test]
+async fn a_client_without_a_login_manages_the_booking_through_an_emailed_link() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let shop = shop(&app).await;
+        let body = serde_json::json!({ "service": "groom", "start": at(10, 9, 0).to_rfc3339(), "client_id": shop.jo.0 });
+        let r = app.client.post(app.url("/api/v1/paws/bookings")).bearer_auth(&shop.token).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+        app.run_pending_jobs().await;
+        let mail = app.mail.wait_for_message_to("jo@paws.example", std::time::Duration::from_secs(10)).await;
+        assert!(mail.first_link_containing("/portal/").is_none(), "no login, no portal link");
+        let link = mail.first_link_containing("/book/paws/manage/").expect("a manage link");
+        let path = link.split_once("/book/").map(|(_, p)| format!("/book/{p}")).unwrap();
+
+        let stranger = app.browser();
+        let page = stranger.page(&path).await;
+        assert!(page.contains("Jo Client"), "{page}");
+        let r = stranger.post_form(&format!("{path}/cancel"), &[]).await;
+        assert_eq!(location(&r), path);
+        assert_eq!(state_of(&app, id).await.0, "cancelled");
+        let actor: String = sqlx::query_scalar("select actor_kind from booking_events where booking_id = $1 order by id desc limit 1")
+            .bind(id)
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+        assert_eq!(actor, "guest");
+
+        // A client with a portal login is sent to the portal instead.
+        let (kim, _) = app.seed_client(&shop.seeded, "Kim Client", "kim@paws.example", true).await;
+        let body = serde_json::json!({ "service": "groom", "start": at(10, 11, 0).to_rfc3339(), "client_id": kim.0 });
+        let r = app.client.post(app.url("/api/v1/paws/bookings")).bearer_auth(&shop.token).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        app.run_pending_jobs().await;
+        let mail = app.mail.wait_for_message_to("kim@paws.example", std::time::Duration::from_secs(10)).await;
+        assert!(mail.first_link_containing("/portal/paws/bookings/").is_some());
+        assert!(mail.first_link_containing("/manage/").is_none());
+    })
+    .await;
+}

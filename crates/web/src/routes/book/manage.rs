@@ -23,6 +23,17 @@ async fn booking(state: &AppState, tenant: &Tenant, token: &str) -> Result<Booki
     bookings::by_link(&state.db, tenant, token, state.clock.now_ts()).await?.ok_or(Error::NotFound)
 }
 
+/// Whom the booking is for: the guest, or the client the business booked it for.
+async fn party_name(state: &AppState, tenant: &Tenant, booking: &Booking) -> Result<String, Error> {
+    Ok(match booking.client_id {
+        Some(id) => portico_store::clients::get(&state.db, tenant.id, portico_domain::ClientId(id))
+            .await?
+            .map(|c| c.name)
+            .unwrap_or_default(),
+        None => booking.guest_name.clone(),
+    })
+}
+
 /// Why the guest may not change the booking now, if they may not.
 fn refusal(state: &AppState, tenant: &Tenant, booking: &Booking) -> Option<String> {
     crate::workflow::refusal(state, tenant, booking, Action::Cancel, Actor::Guest, false)
@@ -48,6 +59,7 @@ pub async fn show(
     let tenant = tenant(&state, &slug).await?;
     let booking = booking(&state, &tenant, &token).await?;
     let (when, until) = flow::local_range(&tenant, booking.starts_at, booking.ends_at);
+    let name = party_name(&state, &tenant, &booking).await?;
     let page = ManagePage {
         chrome: chrome(&viewer, &tenant).await?,
         refusal: refusal(&state, &tenant, &booking),
@@ -56,7 +68,7 @@ pub async fn show(
         when,
         until,
         status: booking.status,
-        name: booking.guest_name,
+        name,
     };
     Ok(state.templates.page("book/manage.html", &page))
 }
