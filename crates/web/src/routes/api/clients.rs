@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use portico_domain::ClientId;
-use portico_store::clients::{self, Client};
+use portico_store::clients::{self, Client, ClientFields};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -73,8 +73,12 @@ pub async fn show(
     Ok(Json(client.into()))
 }
 
-/// The fields of a client from a JSON body; an unknown key is a field error.
-fn draft(body: Result<Json<Value>, JsonRejection>) -> Result<ClientDraft, Error> {
+/// The fields to store from a JSON body, checked like the pages' form; an unknown key or a
+/// value of the wrong type is a field error too.
+fn prepare(
+    body: Result<Json<Value>, JsonRejection>,
+    base: Base<'_, Client>,
+) -> Result<ClientFields, Error> {
     let mut input = JsonInput::from_body(body)?;
     let draft = ClientDraft {
         name: input.text("name"),
@@ -84,8 +88,18 @@ fn draft(body: Result<Json<Value>, JsonRejection>) -> Result<ClientDraft, Error>
         notes: input.text("notes"),
         can_self_reschedule: input.flag("can_self_reschedule"),
     };
-    let errors = input.finish(&["id", "has_portal_login", "portal_login_disabled"]);
-    if errors.is_empty() { Ok(draft) } else { Err(Error::Unprocessable { fields: errors }) }
+    let mut errors = input.finish(&["id", "has_portal_login", "portal_login_disabled"]);
+    match prepare_client(&draft, base) {
+        Ok(fields) if errors.is_empty() => Ok(fields),
+        Ok(_) => Err(Error::Unprocessable { fields: errors }),
+        Err(invalid) => {
+            // A type error on a field says more than the check of its emptied value.
+            for (field, message) in invalid {
+                errors.entry(field).or_insert(message);
+            }
+            Err(Error::Unprocessable { fields: errors })
+        }
+    }
 }
 
 /// `POST`: 201 with the new client (without a portal login), as on the owner's pages.
@@ -95,8 +109,7 @@ pub async fn create(
     scope: ApiScope,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Response, Error> {
-    let fields = prepare_client(&draft(body)?, Base::New)
-        .map_err(|fields| Error::Unprocessable { fields })?;
+    let fields = prepare(body, Base::New)?;
     let mut tx = state.db.begin().await?;
     let id = clients::insert(&mut tx, scope.tenant.id, &fields, None, state.clock.now_ts()).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
@@ -114,8 +127,7 @@ pub async fn update(
 ) -> Result<Json<ClientJson>, Error> {
     let tenant = scope.tenant.id;
     let client = clients::get(&state.db, tenant, ClientId(id)).await?.ok_or(Error::NotFound)?;
-    let fields = prepare_client(&draft(body)?, Base::Patch(&client))
-        .map_err(|fields| Error::Unprocessable { fields })?;
+    let fields = prepare(body, Base::Patch(&client))?;
     let now = state.clock.now_ts();
     if !clients::update(&state.db, tenant, client.id(), &fields, now).await? {
         return Err(Error::NotFound);
