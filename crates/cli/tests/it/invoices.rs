@@ -5,6 +5,7 @@
 use chrono::{TimeZone as _, Utc};
 use futures::future::join_all;
 use portico_domain::plans::Plan;
+use portico_store::{StoreError, invoices};
 use portico_testkit::{TestApp, matrix};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -297,6 +298,40 @@ async fn another_tenants_invoices_are_404_and_stay_unchanged() {
             0,
             "nothing was issued"
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_stored_status_or_date_that_does_not_decode_names_its_column() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let t = app.seed_tenant("paws", Plan::Free).await;
+        let token = app.api_token(t.id).await;
+        let (client, _) = app.seed_client(&t, "Ann", "ann@example.com", false).await;
+        let (_, draft) =
+            post(&app, &token, "/api/v1/paws/invoices", draft_body(client.0, "2026-12-31")).await;
+        let id = draft["id"].as_i64().unwrap();
+        for (sql, column) in [
+            ("update invoices set status = 'late' where id = $1", "invoices.status"),
+            (
+                "update invoices set status = 'draft', due_date = '31/12/2026' where id = $1",
+                "invoices.due_date",
+            ),
+            (
+                "update invoices set due_date = '2026-12-31', currency = 'XXX' where id = $1",
+                "invoices.currency",
+            ),
+        ] {
+            sqlx::query(sql).bind(id).execute(app.db().pool()).await.unwrap();
+            match invoices::get(app.db(), t.id, id).await {
+                Err(StoreError::Corrupt { column: found, .. }) => assert_eq!(found, column),
+                other => panic!("{sql}: {other:?}"),
+            }
+        }
+        // Over the API that is a 500, never a default.
+        let (status, _) = get(&app, &token, &format!("/api/v1/paws/invoices/{id}")).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     })
     .await;
 }
