@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod booking;
 pub mod clock;
 pub mod ids;
+pub mod invoice;
 pub mod money;
 pub mod parse;
 pub mod password;

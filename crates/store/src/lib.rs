@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod clients;
 pub mod error;
 pub mod hours;
+pub mod invoices;
 pub mod outbox;
 pub mod pings;
 pub mod schema;

@@ -124,6 +124,31 @@ pub(super) const API_ROUTES: &[(Verb, &str, Id, Api, Body)] = &[
         r#"{"name": "Renamed", "active": false}"#,
     ),
     (Delete, "/api/v1/{tenant}/staff/{id}", Id::Staff, Api::Token, ""),
+    (
+        Post,
+        "/api/v1/{tenant}/clients",
+        Id::None,
+        Api::Token,
+        r#"{"name": "Mallory", "email": "mallory@example.com"}"#,
+    ),
+    (Patch, "/api/v1/{tenant}/clients/{id}", Id::Client, Api::Token, r#"{"name": "Renamed"}"#),
+    (Get, "/api/v1/{tenant}/invoices", Id::None, Api::Token, ""),
+    (
+        Post,
+        "/api/v1/{tenant}/invoices",
+        Id::None,
+        Api::Token,
+        r#"{"client_id": {client}, "due_date": "2026-12-31", "lines": [{"description": "Stolen", "unit_price_minor": 100}]}"#,
+    ),
+    (Get, "/api/v1/{tenant}/invoices/{id}", Id::Invoice, Api::Token, ""),
+    (Post, "/api/v1/{tenant}/invoices/{id}/issue", Id::Invoice, Api::Token, "{}"),
+    (
+        Post,
+        "/api/v1/{tenant}/invoices/{id}/void",
+        Id::Invoice,
+        Api::Token,
+        r#"{"reason": "Mallory"}"#,
+    ),
 ];
 
 #[tokio::test]

@@ -84,6 +84,8 @@ enum Id {
     Series,
     /// The token of a guest's manage link.
     ManageToken,
+    /// A draft invoice of the client.
+    Invoice,
 }
 
 /// A form as posted. Names and values may hold the placeholders `{client}`, `{service}`,

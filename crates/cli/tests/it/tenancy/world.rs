@@ -5,12 +5,13 @@ use std::fmt::Debug;
 
 use chrono::{NaiveDate, TimeZone as _, Utc, Weekday};
 use portico_domain::Clock as _;
+use portico_domain::invoice::Line;
 use portico_domain::plans::Plan;
 use portico_domain::recurrence::{End, Rule};
 use portico_domain::schedule::LocalMinutes;
-use portico_domain::{ApiTokenId, ClientId, TenantId, UserId};
+use portico_domain::{ApiTokenId, ClientId, Currency, Money, TenantId, UserId};
 use portico_store::catalog::Mode;
-use portico_store::{audit, bookings, clients, hours, tenants, tokens};
+use portico_store::{audit, bookings, clients, hours, invoices, tenants, tokens};
 use portico_testkit::{Browser, SeededTenant, TestApp, location};
 use reqwest::StatusCode;
 
@@ -37,6 +38,8 @@ pub(super) struct Ids {
     /// A guest's booking in the block, and the token of its manage link.
     pub(super) guest_booking: i64,
     pub(super) manage: String,
+    /// A draft invoice of the client.
+    pub(super) invoice: i64,
 }
 
 impl Ids {
@@ -52,6 +55,7 @@ impl Ids {
             Id::TimeOff => self.time_off.to_string(),
             Id::Series => self.series.to_string(),
             Id::ManageToken => self.manage.clone(),
+            Id::Invoice => self.invoice.to_string(),
         }
     }
 
@@ -107,6 +111,9 @@ pub(super) struct TenantState {
     holds: String,
     booking_events: i64,
     series: String,
+    invoices: String,
+    invoice_lines: String,
+    invoice_counter: String,
     outbox: i64,
     users: i64,
     sessions: i64,
@@ -233,6 +240,26 @@ pub(super) async fn state_of(app: &TestApp, tenant: TenantId) -> TenantState {
              materialized_until, updated_at from series where tenant_id = $1 order by id",
         )
         .await,
+        invoices: rows::<(i64, i64, Option<String>, String, String, String, Opt, Opt, i64)>(
+            app,
+            t,
+            "select id, client_id, number, status, due_date, notes, issued_at, voided_at, \
+             updated_at from invoices where tenant_id = $1 order by id",
+        )
+        .await,
+        invoice_lines: rows::<(i64, i64, i64, String, i64, i64, Opt, Opt)>(
+            app,
+            t,
+            "select id, invoice_id, position, description, quantity, unit_price_minor, \
+             tax_rate_bp, booking_id from invoice_lines where tenant_id = $1 order by id",
+        )
+        .await,
+        invoice_counter: rows::<(String, i64)>(
+            app,
+            t,
+            "select prefix, next_number from invoice_counters where tenant_id = $1",
+        )
+        .await,
         outbox: app.count("select count(*) from outbox").await,
         users: app.count("select count(*) from users").await,
         sessions: app.count("select count(*) from sessions where user_id is not null").await,
@@ -323,6 +350,7 @@ async fn seed_ids(app: &TestApp, t: &SeededTenant, client: ClientId) -> (Ids, St
     let (guest, guest_booking) = book_as_guest(app, t, &class.code).await;
     let manage =
         bookings::create_link(db, &tenant, guest_booking, now + 60 * 86_400, now).await.unwrap();
+    let invoice = seed_invoice(db, t.id, client, now).await;
 
     let ids = Ids {
         client,
@@ -337,8 +365,29 @@ async fn seed_ids(app: &TestApp, t: &SeededTenant, client: ClientId) -> (Ids, St
         series: series.id,
         guest_booking,
         manage,
+        invoice,
     };
     (ids, token, guest)
+}
+
+/// A draft invoice of the client, with one line.
+async fn seed_invoice(db: &portico_store::Db, tenant: TenantId, client: ClientId, now: i64) -> i64 {
+    let currency = Currency::parse("GBP").unwrap();
+    let line = Line {
+        description: "Walks".into(),
+        quantity: 2,
+        unit_price: Money::new(2500, currency),
+        tax_rate_bp: Some(2000),
+        booking_id: None,
+    };
+    let new = invoices::NewInvoice {
+        client,
+        currency,
+        due_date: day(31),
+        notes: String::new(),
+        lines: vec![line],
+    };
+    invoices::create(db, tenant, &new, now).await.unwrap().unwrap().id
 }
 
 pub(super) async fn world(app: &TestApp) -> World {

@@ -1,12 +1,18 @@
 //! Clients over the API.
 
 use axum::Json;
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use portico_domain::ClientId;
-use portico_store::clients::{self, Client};
+use portico_store::clients::{self, Client, ClientFields};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::auth::ApiScope;
+use crate::routes::input::clients::{ClientDraft, prepare_client};
+use crate::routes::input::{Base, JsonInput};
 use crate::{AppState, Error};
 
 #[derive(Debug, Serialize)]
@@ -16,6 +22,7 @@ pub struct ClientJson {
     email: String,
     phone: String,
     address: String,
+    notes: String,
     has_portal_login: bool,
     portal_login_disabled: bool,
     can_self_reschedule: bool,
@@ -32,6 +39,7 @@ impl From<Client> for ClientJson {
             email: c.email,
             phone: c.phone,
             address: c.address,
+            notes: c.notes,
         }
     }
 }
@@ -62,5 +70,68 @@ pub async fn show(
 ) -> Result<Json<ClientJson>, Error> {
     let client =
         clients::get(&state.db, scope.tenant.id, ClientId(id)).await?.ok_or(Error::NotFound)?;
+    Ok(Json(client.into()))
+}
+
+/// The fields to store from a JSON body, checked like the pages' form; an unknown key or a
+/// value of the wrong type is a field error too.
+fn prepare(
+    body: Result<Json<Value>, JsonRejection>,
+    base: Base<'_, Client>,
+) -> Result<ClientFields, Error> {
+    let mut input = JsonInput::from_body(body)?;
+    let draft = ClientDraft {
+        name: input.text("name"),
+        email: input.text("email"),
+        phone: input.text("phone"),
+        address: input.text("address"),
+        notes: input.text("notes"),
+        can_self_reschedule: input.flag("can_self_reschedule"),
+    };
+    let mut errors = input.finish(&["id", "has_portal_login", "portal_login_disabled"]);
+    match prepare_client(&draft, base) {
+        Ok(fields) if errors.is_empty() => Ok(fields),
+        Ok(_) => Err(Error::Unprocessable { fields: errors }),
+        Err(invalid) => {
+            // A type error on a field says more than the check of its emptied value.
+            for (field, message) in invalid {
+                errors.entry(field).or_insert(message);
+            }
+            Err(Error::Unprocessable { fields: errors })
+        }
+    }
+}
+
+/// `POST`: 201 with the new client (without a portal login), as on the owner's pages.
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn create(
+    State(state): State<AppState>,
+    scope: ApiScope,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Result<Response, Error> {
+    let fields = prepare(body, Base::New)?;
+    let mut tx = state.db.begin().await?;
+    let id = clients::insert(&mut tx, scope.tenant.id, &fields, None, state.clock.now_ts()).await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    let client = clients::get(&state.db, scope.tenant.id, id).await?.ok_or(Error::NotFound)?;
+    Ok((StatusCode::CREATED, Json(ClientJson::from(client))).into_response())
+}
+
+/// `PATCH`: any subset of the fields; the rest keep their values.
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn update(
+    State(state): State<AppState>,
+    scope: ApiScope,
+    Path((_, id)): Path<(String, i64)>,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Result<Json<ClientJson>, Error> {
+    let tenant = scope.tenant.id;
+    let client = clients::get(&state.db, tenant, ClientId(id)).await?.ok_or(Error::NotFound)?;
+    let fields = prepare(body, Base::Patch(&client))?;
+    let now = state.clock.now_ts();
+    if !clients::update(&state.db, tenant, client.id(), &fields, now).await? {
+        return Err(Error::NotFound);
+    }
+    let client = clients::get(&state.db, tenant, client.id()).await?.ok_or(Error::NotFound)?;
     Ok(Json(client.into()))
 }

@@ -8,6 +8,7 @@ mod bookings;
 mod clients;
 mod contract;
 mod hours;
+mod invoices;
 mod openapi;
 mod services;
 mod staff;
@@ -29,8 +30,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/{tenant}/bookings/{id}/reschedule", post(bookings::reschedule))
         .route("/api/v1/{tenant}/bookings/{id}/complete", post(bookings::complete))
         .route("/api/v1/{tenant}/bookings/{id}/no-show", post(bookings::no_show))
-        .route("/api/v1/{tenant}/clients", get(clients::index))
-        .route("/api/v1/{tenant}/clients/{id}", get(clients::show))
+        .route("/api/v1/{tenant}/clients", get(clients::index).post(clients::create))
+        .route("/api/v1/{tenant}/clients/{id}", get(clients::show).patch(clients::update))
+        .route("/api/v1/{tenant}/invoices", get(invoices::index).post(invoices::create))
+        .route("/api/v1/{tenant}/invoices/{id}", get(invoices::show))
+        .route("/api/v1/{tenant}/invoices/{id}/issue", post(invoices::issue))
+        .route("/api/v1/{tenant}/invoices/{id}/void", post(invoices::void))
         .route("/api/v1/{tenant}/team", get(team::index))
         .route("/api/v1/{tenant}/availability", get(availability::index))
         .route("/api/v1/{tenant}/hours", get(hours::show).put(hours::update))

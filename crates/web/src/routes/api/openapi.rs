@@ -1,6 +1,7 @@
 //! `GET /api/v1/openapi.json`: the provider API described in OpenAPI 3.1.
 
 use axum::Json;
+use portico_domain::invoice;
 use serde_json::{Value, json};
 
 /// A JSON body of the given schema reference.
@@ -179,7 +180,7 @@ pub fn spec() -> Value {
         op(summary, None, ("200", ok("The booking", "Booking")), &answers)
     };
 
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Portico provider API",
@@ -284,7 +285,101 @@ pub fn spec() -> Value {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
             "schemas": schemas()
         }
-    })
+    });
+    add_billing(&mut doc);
+    doc
+}
+
+/// Client writes and invoices: their paths and schemas. (Apart: one `json!` of everything is
+/// too deep.)
+fn add_billing(doc: &mut Value) {
+    let p = |suffix: &str| format!("/api/v1/{{tenant}}{suffix}");
+    let transition: Answer = (
+        "409",
+        "Not possible in the invoice's status, e.g. issuing an invoice that is not a draft or has no lines (`invalid_transition`).",
+    );
+    let invoice = ("200", ok("The invoice", "Invoice"));
+    let mut list = op(
+        "List invoices, newest first",
+        None,
+        ("200", ok("Invoices", "InvoiceList")),
+        &[MALFORMED, INVALID],
+    );
+    list["parameters"] = json!([
+        { "name": "client_id", "in": "query", "schema": { "type": "integer", "format": "int64" } },
+        { "name": "status", "in": "query", "schema": { "type": "string", "enum": ["draft", "open", "paid", "void", "overdue"] },
+          "description": "`overdue`: open, past its due date in the tenant's time zone, with a balance" }
+    ]);
+    let paths = json!({
+        p("/invoices"): {
+            "parameters": path_params(&["tenant"]),
+            "get": list,
+            "post": write("Create a draft invoice (in the tenant's currency)", "NewInvoice", ("201", ok("The draft", "Invoice")), &[])
+        },
+        p("/invoices/{id}"): {
+            "parameters": path_params(&["tenant", "id"]),
+            "get": op("An invoice with its lines and totals", None, invoice.clone(), &[MALFORMED])
+        },
+        p("/invoices/{id}/issue"): {
+            "parameters": path_params(&["tenant", "id"]),
+            "post": op("Issue a draft: it gets the tenant's next number (gapless) and becomes read-only", None, invoice.clone(), &[MALFORMED, transition])
+        },
+        p("/invoices/{id}/void"): {
+            "parameters": path_params(&["tenant", "id"]),
+            "post": write("Void a draft or open invoice, with a reason", "VoidRequest", invoice, &[transition])
+        }
+    });
+    let client_write = json!({ "name": name_schema(), "email": { "type": ["string", "null"], "format": "email" },
+        "phone": { "type": ["string", "null"], "pattern": r"^\s*[0-9 +\-().]{0,40}\s*$" },
+        "address": free_text(500), "notes": free_text(5000), "can_self_reschedule": { "type": ["boolean", "null"] } });
+    let text = json!({ "type": "string", "pattern": "\\S" });
+    let id = json!({ "type": ["integer", "null"], "format": "int64" });
+    let line_out = json!({ "type": "object", "properties": { "description": { "type": "string" }, "quantity": { "type": "integer" },
+        "unit_price_minor": { "type": "integer" }, "tax_rate_bp": { "type": ["integer", "null"] }, "booking_id": id,
+        "subtotal_minor": { "type": "integer" }, "tax_minor": { "type": "integer" }, "total_minor": { "type": "integer" } } });
+    let schemas = json!({
+        "NewClient": { "type": "object", "additionalProperties": false, "required": ["name", "email"], "properties": client_write },
+        "ClientPatch": { "type": "object", "description": "Any subset of the fields of a client.", "properties": client_write },
+        "NewInvoiceLine": { "type": "object", "additionalProperties": false, "required": ["description", "unit_price_minor"], "properties": {
+            "description": text, "quantity": { "type": ["integer", "null"], "minimum": 1, "maximum": invoice::MAX_QUANTITY, "description": "1 when left out" },
+            "unit_price_minor": { "type": "integer", "minimum": 0, "maximum": invoice::MAX_UNIT_PRICE },
+            "tax_rate_bp": { "type": ["integer", "null"], "minimum": 0, "maximum": invoice::MAX_TAX_BP, "description": "Basis points: 2000 = 20 %. The tax is rounded half away from zero per line." },
+            "booking_id": id } },
+        "NewInvoice": { "type": "object", "additionalProperties": false, "required": ["client_id", "due_date"], "properties": {
+            "client_id": { "type": "integer", "format": "int64" }, "due_date": { "type": "string", "format": "date" },
+            "notes": free_text(5000), "lines": { "type": ["array", "null"], "maxItems": 200, "items": { "$ref": "#/components/schemas/NewInvoiceLine" } } } },
+        "VoidRequest": { "type": "object", "required": ["reason"], "properties": { "reason": text } },
+        "Invoice": { "type": "object", "properties": {
+            "id": { "type": "integer" }, "number": { "type": ["string", "null"], "description": "Assigned on issue, e.g. INV-0001" },
+            "status": { "enum": ["draft", "open", "paid", "void"] }, "client_id": { "type": "integer" }, "currency": { "type": "string" },
+            "subtotal_minor": { "type": "integer" }, "tax_minor": { "type": "integer" }, "total_minor": { "type": "integer" },
+            "paid_minor": { "type": "integer" }, "balance_minor": { "type": "integer" }, "due_date": { "type": "string", "format": "date" },
+            "overdue": { "type": "boolean" }, "notes": { "type": "string" }, "void_reason": { "type": ["string", "null"] },
+            "lines": { "type": "array", "items": line_out }, "installments": { "type": "array" } } },
+        "InvoiceList": { "type": "object", "properties": { "invoices": { "type": "array", "items": { "$ref": "#/components/schemas/Invoice" } } } }
+    });
+    let client_post = write(
+        "Create a client (without a portal login)",
+        "NewClient",
+        ("201", ok("The client", "Client")),
+        &[],
+    );
+    let client_patch = write(
+        "Change some fields of a client",
+        "ClientPatch",
+        ("200", ok("The client", "Client")),
+        &[],
+    );
+    doc["paths"][p("/clients")]["post"] = client_post;
+    doc["paths"][p("/clients/{id}")]["patch"] = client_patch;
+    if let (Some(all), Value::Object(more)) = (doc["paths"].as_object_mut(), paths) {
+        all.extend(more);
+    }
+    if let (Some(all), Value::Object(more)) =
+        (doc["components"]["schemas"].as_object_mut(), schemas)
+    {
+        all.extend(more);
+    }
 }
 
 fn schemas() -> Value {
@@ -489,7 +584,7 @@ fn schedule_schemas() -> Value {
         },
         "BookingList": { "type": "object", "properties": { "bookings": { "type": "array", "items": { "$ref": "#/components/schemas/Booking" } } } },
         "Client": { "type": "object", "properties": { "id": { "type": "integer" }, "name": { "type": "string" }, "email": { "type": "string" },
-            "phone": { "type": "string" }, "address": { "type": "string" }, "has_portal_login": { "type": "boolean" },
+            "phone": { "type": "string" }, "address": { "type": "string" }, "notes": { "type": "string" }, "has_portal_login": { "type": "boolean" },
             "portal_login_disabled": { "type": "boolean" }, "can_self_reschedule": { "type": "boolean" } } },
         "ClientList": { "type": "object", "properties": { "clients": { "type": "array", "items": { "$ref": "#/components/schemas/Client" } } } },
         "Team": { "type": "object", "properties": { "members": { "type": "array", "items": { "type": "object",

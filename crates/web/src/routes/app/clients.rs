@@ -5,7 +5,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use portico_domain::ClientId;
-use portico_domain::accounts::{self, Email};
 use portico_jobs::AccountEmail;
 use portico_store::clients::{self, Client, ClientFields};
 use portico_store::{audit, sessions, users};
@@ -14,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::auth::OwnerScope;
 use crate::chrome::{Chrome, flash};
 use crate::error::FieldErrors;
-use crate::forms::{Check, see_other};
+use crate::forms::see_other;
+use crate::routes::input::Base;
+use crate::routes::input::clients::{ClientDraft, prepare_client};
 use crate::{AppState, Error};
 
 #[derive(Debug, Deserialize)]
@@ -96,27 +97,16 @@ impl ClientForm {
     }
 
     fn validate(&self) -> Result<ClientFields, FieldErrors> {
-        let mut check = Check::default();
-        let name = check.field("name", accounts::parse_name(&self.name));
-        let email = check.field("email", Email::parse(&self.email));
-        let phone = check.field("phone", accounts::parse_phone(&self.phone)).unwrap_or_default();
-        if self.address.chars().count() > 500 {
-            check.fail("address", "Use at most 500 characters.");
-        }
-        if self.notes.chars().count() > 5000 {
-            check.fail("notes", "Use at most 5,000 characters.");
-        }
-        match (name, email) {
-            (Some(name), Some(email)) if check.is_ok() => Ok(ClientFields {
-                name,
-                email: email.to_string(),
-                phone: phone.to_owned(),
-                address: self.address.trim().to_owned(),
-                notes: self.notes.trim().to_owned(),
-                can_self_reschedule: self.can_self_reschedule.is_some(),
-            }),
-            _ => Err(check.errors),
-        }
+        // The whole form replaces the record: an unticked box is a `false`, not "keep".
+        let draft = ClientDraft {
+            name: Some(self.name.clone()),
+            email: Some(self.email.clone()),
+            phone: Some(self.phone.clone()),
+            address: Some(self.address.clone()),
+            notes: Some(self.notes.clone()),
+            can_self_reschedule: Some(self.can_self_reschedule.is_some()),
+        };
+        prepare_client(&draft, Base::New)
     }
 }
 

@@ -4,11 +4,13 @@
 //! input code from another; the pure parsers of single values live in `portico_domain::parse`.
 //!
 //! - [`services`] and [`staff`]: services, service defaults and staff members;
+//! - [`clients`]: a client's record;
 //! - [`hours`]: weekly hours; [`blocks`]: timetable blocks;
 //! - [`series`]: the recurring-series form of the dashboard and the portal;
 //! - [`fields`]: numbers and amounts typed in forms; [`json`]: API bodies read field by field.
 
 pub mod blocks;
+pub mod clients;
 pub mod fields;
 pub mod hours;
 pub mod json;

@@ -1,0 +1,364 @@
+//! Invoices over the API: drafts, issuing (which assigns the number), voiding. The rules are
+//! `portico_domain::invoice`'s; an issued invoice is read-only (there is no edit route).
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use portico_domain::invoice::{self, InvoiceStatus, Line, TransitionError};
+use portico_domain::parse::{parse_date, parse_text};
+use portico_domain::{ClientId, Currency, Money};
+use portico_store::invoices::{self, CreateRefusal, Filter, Invoice, NewInvoice, StatusFilter};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::auth::ApiScope;
+use crate::error::{FieldErrors, field_error};
+use crate::{AppState, Error};
+
+/// The most lines of one invoice (which also keeps every total far from overflowing).
+const MAX_LINES: usize = 200;
+/// The longest notes and void reason, in characters.
+const MAX_NOTES: usize = 5000;
+const MAX_REASON: usize = 500;
+
+/// An invoice as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct InvoiceJson {
+    id: i64,
+    number: Option<String>,
+    status: &'static str,
+    client_id: i64,
+    currency: Currency,
+    subtotal_minor: i64,
+    tax_minor: i64,
+    total_minor: i64,
+    /// No payments can be recorded yet, so nothing is paid.
+    paid_minor: i64,
+    balance_minor: i64,
+    due_date: NaiveDate,
+    overdue: bool,
+    notes: String,
+    void_reason: Option<String>,
+    lines: Vec<LineJson>,
+    /// Installment plans come with a later part of billing; no invoice has one yet.
+    installments: Vec<Value>,
+}
+
+#[derive(Debug, Serialize)]
+struct LineJson {
+    description: String,
+    quantity: i64,
+    unit_price_minor: i64,
+    tax_rate_bp: Option<u32>,
+    booking_id: Option<i64>,
+    subtotal_minor: i64,
+    tax_minor: i64,
+    total_minor: i64,
+}
+
+impl InvoiceJson {
+    /// `today` is the tenant's date, for the derived `overdue`.
+    fn new(invoice: Invoice, today: NaiveDate) -> Result<Self, Error> {
+        let money = |e| Error::Internal(anyhow::Error::new(e));
+        let totals = invoice.totals().map_err(money)?;
+        let paid = Money::zero(invoice.currency);
+        let balance = totals.total.checked_sub(paid).map_err(money)?;
+        let lines = invoice
+            .lines
+            .into_iter()
+            .map(|line| {
+                let t = line.totals().map_err(money)?;
+                Ok(LineJson {
+                    subtotal_minor: t.subtotal.minor,
+                    tax_minor: t.tax.minor,
+                    total_minor: t.total.minor,
+                    description: line.description,
+                    quantity: line.quantity,
+                    unit_price_minor: line.unit_price.minor,
+                    tax_rate_bp: line.tax_rate_bp,
+                    booking_id: line.booking_id,
+                })
+            })
+            .collect::<Result<_, Error>>()?;
+        Ok(Self {
+            id: invoice.id,
+            number: invoice.number,
+            status: invoice.status.as_str(),
+            client_id: invoice.client_id.0,
+            currency: invoice.currency,
+            subtotal_minor: totals.subtotal.minor,
+            tax_minor: totals.tax.minor,
+            total_minor: totals.total.minor,
+            paid_minor: paid.minor,
+            balance_minor: balance.minor,
+            overdue: invoice::is_overdue(invoice.status, invoice.due_date, today, balance),
+            due_date: invoice.due_date,
+            notes: invoice.notes,
+            void_reason: invoice.void_reason,
+            lines,
+            installments: Vec::new(),
+        })
+    }
+}
+
+/// The tenant's date now.
+fn today(state: &AppState, scope: &ApiScope) -> NaiveDate {
+    state.clock.now().with_timezone(&scope.tenant.timezone).date_naive()
+}
+
+fn currency(scope: &ApiScope) -> Result<Currency, Error> {
+    Currency::parse(&scope.tenant.currency).map_err(|e| Error::Internal(anyhow::Error::new(e)))
+}
+
+/// Reads a JSON object field by field into `errors` (keys are prefixed, e.g. `lines[0].`).
+struct Fields<'a> {
+    map: Map<String, Value>,
+    prefix: String,
+    errors: &'a mut FieldErrors,
+}
+
+impl Fields<'_> {
+    fn fail(&mut self, key: &str, message: impl Into<String>) {
+        self.errors.entry(format!("{}{key}", self.prefix)).or_insert_with(|| message.into());
+    }
+
+    /// A whole number; `None` when absent or null (and `required` says whether that is wrong).
+    fn whole(&mut self, key: &str, required: bool) -> Option<i64> {
+        match self.map.remove(key) {
+            Some(Value::Number(n)) if n.is_i64() => n.as_i64(),
+            None | Some(Value::Null) if !required => None,
+            None | Some(Value::Null) => {
+                self.fail(key, "This field is required.");
+                None
+            }
+            Some(_) => {
+                self.fail(key, "Enter a whole number.");
+                None
+            }
+        }
+    }
+
+    /// A string; absent or null is empty.
+    fn text(&mut self, key: &str) -> String {
+        match self.map.remove(key) {
+            Some(Value::String(text)) => text,
+            None | Some(Value::Null) => String::new(),
+            Some(_) => {
+                self.fail(key, "Use a string.");
+                String::new()
+            }
+        }
+    }
+
+    /// Every key nobody read is an error: a typo must not be silently ignored.
+    fn finish(mut self) {
+        let keys: Vec<String> = self.map.keys().cloned().collect();
+        for key in keys {
+            self.fail(&key, "Unknown field.");
+        }
+        self.map.clear();
+    }
+}
+
+fn object(value: Value) -> Option<Map<String, Value>> {
+    match value {
+        Value::Object(map) => Some(map),
+        _ => None,
+    }
+}
+
+/// One line of the body, checked by the domain's rules; prices are in `currency`.
+fn parse_line(
+    map: Map<String, Value>,
+    index: usize,
+    currency: Currency,
+    errors: &mut FieldErrors,
+) -> Option<Line> {
+    let mut f = Fields { map, prefix: format!("lines[{index}]."), errors };
+    let description = f.text("description");
+    let quantity = f.whole("quantity", false).unwrap_or(1);
+    let unit_price = f.whole("unit_price_minor", true);
+    let tax = f.whole("tax_rate_bp", false);
+    let booking_id = f.whole("booking_id", false);
+    let description =
+        invoice::check_description(&description).map_err(|e| f.fail("description", e));
+    let quantity = invoice::check_quantity(quantity).map_err(|e| f.fail("quantity", e));
+    let unit_price = match unit_price.map(invoice::check_unit_price) {
+        Some(Ok(minor)) => Some(Money::new(minor, currency)),
+        Some(Err(e)) => {
+            f.fail("unit_price_minor", e);
+            None
+        }
+        None => None,
+    };
+    let tax_rate_bp =
+        tax.map(invoice::check_tax_rate).transpose().map_err(|e| f.fail("tax_rate_bp", e));
+    f.finish();
+    Some(Line {
+        description: description.ok()?,
+        quantity: quantity.ok()?,
+        unit_price: unit_price?,
+        tax_rate_bp: tax_rate_bp.ok()?,
+        booking_id,
+    })
+}
+
+/// The body of `POST /invoices`, or 422 with every problem.
+fn parse_new(value: Value, currency: Currency) -> Result<NewInvoice, Error> {
+    let map = object(value).ok_or_else(|| Error::BadRequest {
+        code: "bad_json",
+        message: "The body must be a JSON object.".into(),
+    })?;
+    let mut errors = FieldErrors::new();
+    let mut f = Fields { map, prefix: String::new(), errors: &mut errors };
+    let client = f.whole("client_id", true);
+    let due = f.text("due_date");
+    let due = parse_date(&due).map_err(|e| f.fail("due_date", e)).ok();
+    let notes = f.text("notes");
+    let notes = parse_text(&notes, MAX_NOTES).map_err(|e| f.fail("notes", e)).ok();
+    let lines = match f.map.remove("lines") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) if items.len() <= MAX_LINES => items,
+        Some(Value::Array(_)) => {
+            f.fail("lines", format!("Use at most {MAX_LINES} lines."));
+            Vec::new()
+        }
+        Some(_) => {
+            f.fail("lines", "Use a list of lines.");
+            Vec::new()
+        }
+    };
+    f.finish();
+    let mut parsed = Vec::with_capacity(lines.len());
+    for (index, item) in lines.into_iter().enumerate() {
+        match object(item) {
+            Some(map) => parsed.extend(parse_line(map, index, currency, &mut errors)),
+            None => {
+                errors.insert(format!("lines[{index}]"), "Use an object.".into());
+            }
+        }
+    }
+    match (client, due, notes) {
+        (Some(client), Some(due_date), Some(notes)) if errors.is_empty() => {
+            Ok(NewInvoice { client: ClientId(client), currency, due_date, notes, lines: parsed })
+        }
+        _ => Err(Error::Unprocessable { fields: errors }),
+    }
+}
+
+fn conflict(refusal: TransitionError) -> Error {
+    Error::Conflict { code: "invalid_transition", message: format!("{}.", capitalized(refusal)) }
+}
+
+fn capitalized(refusal: TransitionError) -> String {
+    let text = refusal.to_string();
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// `POST`: 201 with the new draft. The currency is the tenant's.
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn create(
+    State(state): State<AppState>,
+    scope: ApiScope,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Result<Response, Error> {
+    let new = parse_new(crate::json::value(body)?, currency(&scope)?)?;
+    let now = state.clock.now_ts();
+    let invoice = match invoices::create(&state.db, scope.tenant.id, &new, now).await? {
+        Ok(invoice) => invoice,
+        Err(CreateRefusal::UnknownClient) => {
+            return Err(field_error("client_id", "Unknown client."));
+        }
+        Err(CreateRefusal::UnknownBooking(index)) => {
+            return Err(field_error(&format!("lines[{index}].booking_id"), "Unknown booking."));
+        }
+    };
+    let json = InvoiceJson::new(invoice, today(&state, &scope))?;
+    Ok((StatusCode::CREATED, Json(json)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    client_id: Option<i64>,
+    #[serde(default)]
+    status: String,
+}
+
+/// `GET ?client_id=&status=draft|open|paid|void|overdue`: newest first.
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn index(
+    State(state): State<AppState>,
+    scope: ApiScope,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Value>, Error> {
+    let today = today(&state, &scope);
+    let status = match query.status.trim() {
+        "" => None,
+        "overdue" => Some(StatusFilter::Overdue { today }),
+        other => Some(StatusFilter::Is(
+            InvoiceStatus::parse(other)
+                .ok_or_else(|| field_error("status", "Use draft, open, paid, void or overdue."))?,
+        )),
+    };
+    let filter = Filter { client: query.client_id.map(ClientId), status };
+    let list = invoices::list(&state.db, scope.tenant.id, &filter)
+        .await?
+        .into_iter()
+        .map(|invoice| InvoiceJson::new(invoice, today))
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(Json(serde_json::json!({ "invoices": list })))
+}
+
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn show(
+    State(state): State<AppState>,
+    scope: ApiScope,
+    Path((_, id)): Path<(String, i64)>,
+) -> Result<Json<InvoiceJson>, Error> {
+    let invoice = invoices::get(&state.db, scope.tenant.id, id).await?.ok_or(Error::NotFound)?;
+    Ok(Json(InvoiceJson::new(invoice, today(&state, &scope))?))
+}
+
+/// `POST …/issue`: the draft gets the tenant's next number and becomes open. 409 when it is
+/// not a draft or has no lines.
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn issue(
+    State(state): State<AppState>,
+    scope: ApiScope,
+    Path((_, id)): Path<(String, i64)>,
+) -> Result<Json<InvoiceJson>, Error> {
+    let now = state.clock.now_ts();
+    let invoice = invoices::issue(&state.db, scope.tenant.id, id, now).await?.map_err(conflict)?;
+    Ok(Json(InvoiceJson::new(invoice, today(&state, &scope))?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct VoidRequest {
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST …/void` `{"reason"}`: a draft or open invoice becomes void. 409 when paid or void.
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn void(
+    State(state): State<AppState>,
+    scope: ApiScope,
+    Path((_, id)): Path<(String, i64)>,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Result<Json<InvoiceJson>, Error> {
+    let tenant = scope.tenant.id;
+    // Another tenant's id is a 404 before the body is judged.
+    invoices::get(&state.db, tenant, id).await?.ok_or(Error::NotFound)?;
+    let body: VoidRequest = crate::json::parse(body)?;
+    let reason = parse_text(&body.reason, MAX_REASON).map_err(|e| field_error("reason", e))?;
+    if reason.is_empty() {
+        return Err(field_error("reason", "Say why the invoice is void."));
+    }
+    let now = state.clock.now_ts();
+    let invoice = invoices::void(&state.db, tenant, id, &reason, now).await?.map_err(conflict)?;
+    Ok(Json(InvoiceJson::new(invoice, today(&state, &scope))?))
+}
