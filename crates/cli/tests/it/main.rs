@@ -13,6 +13,7 @@ mod booking_race;
 mod clients;
 mod hours;
 mod http;
+mod linking;
 mod login_limits;
 mod operator;
 mod ops;
