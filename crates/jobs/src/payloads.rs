@@ -73,9 +73,17 @@ impl Job for Maintenance {
 pub enum LinkGuest {
     /// Link the login's guest bookings; does nothing while the address is unverified.
     Link { user_id: i64 },
-    /// Email the client the bookings just linked at one tenant. Queued by `Link` in the
-    /// transaction that linked them, so the email goes out if and only if something was linked.
-    Notify { tenant_id: i64, user_id: i64, booking_ids: Vec<i64> },
+    /// Email the client what was just linked at one tenant. Queued by `Link` in the
+    /// transaction that linked it, so the email goes out if and only if something was linked.
+    Notify {
+        tenant_id: i64,
+        user_id: i64,
+        /// The bookings that came into the login's portal.
+        booking_ids: Vec<i64>,
+        /// The provider's existing client record (with its history) became the login's.
+        #[serde(default)]
+        record_linked: bool,
+    },
 }
 
 impl Job for LinkGuest {

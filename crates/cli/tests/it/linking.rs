@@ -246,3 +246,68 @@ async fn accepting_a_client_invitation_links_the_guest_bookings() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn registering_with_the_address_of_the_providers_record_takes_that_record_once_verified() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let (paws, walk, block) = business(&app, "paws").await;
+        let x = "x@example.com";
+        // The provider already keeps a record for X, with a booking, and X once booked as a guest.
+        let (kept, _) = app.seed_client(&paws, "Jo (regular)", x, false).await;
+        let regular = book(&app, "paws", &walk, block, Party::Client(kept)).await;
+        let as_guest = book(&app, "paws", &walk, block, guest(x)).await;
+        app.run_pending_jobs().await;
+
+        let browser = app.browser();
+        let form = [
+            ("name", "Jo Guest"),
+            ("email", x),
+            ("phone", "+44 7700 900999"),
+            ("password", "a fine long passphrase"),
+        ];
+        assert_eq!(
+            browser.post_form("/portal/paws/register", &form).await.status(),
+            StatusCode::OK
+        );
+        app.run_pending_jobs().await;
+        let user = user_id(&app, x).await;
+        let registered = clients::for_user(app.db(), paws.id, user).await.unwrap().unwrap();
+        assert_ne!(registered.id, kept.0, "registration alone links no existing record");
+
+        let mail = app.mail.wait_for_message_to(x, MAIL_WAIT).await;
+        let link = mail.first_link_containing("/accounts/verify/").expect("verification link");
+        let path = url::Url::parse(&link).unwrap().path().to_owned();
+        assert_eq!(browser.post_form(&path, &[]).await.status(), StatusCode::SEE_OTHER);
+        app.run_pending_jobs().await;
+
+        let now_mine = clients::for_user(app.db(), paws.id, user).await.unwrap().unwrap();
+        assert_eq!(now_mine.id, kept.0, "the provider's record is the login's");
+        assert_eq!(now_mine.phone, "+44 7700 900999", "an empty phone is filled");
+        assert_eq!(client_of(&app, regular).await, Some(kept.0));
+        assert_eq!(client_of(&app, as_guest).await, Some(kept.0));
+        let sql = format!("select count(*) from clients where id = {}", registered.id);
+        assert_eq!(count(&app, &sql).await, 0, "the emptied registration record is gone");
+
+        let jo = app.browser();
+        jo.login(x, "a fine long passphrase").await;
+        let home = jo.page("/portal/paws").await;
+        assert!(home.contains(&format!("/portal/paws/bookings/{regular}\"")), "{home}");
+        assert!(home.contains(&format!("/portal/paws/bookings/{as_guest}\"")), "{home}");
+        assert_eq!(linked_mails(&app, x), 1);
+        let told = app.mail.messages().into_iter().find(|m| m.subject() == LINKED_SUBJECT).unwrap();
+        assert!(told.text_body().contains("client details Business paws keeps for you"));
+        assert!(told.text_body().contains("these 2 bookings"), "{}", told.text_body());
+
+        app.enqueue(&LinkGuest::Link { user_id: user.0 }).await;
+        app.run_pending_jobs().await;
+        let again = clients::for_user(app.db(), paws.id, user).await.unwrap().unwrap();
+        assert_eq!(again.id, kept.0, "idempotent");
+        assert_eq!(
+            count(&app, "select count(*) from audit_log where action = 'client.linked'").await,
+            1
+        );
+        assert_eq!(linked_mails(&app, x), 1);
+    })
+    .await;
+}
