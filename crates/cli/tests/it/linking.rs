@@ -311,3 +311,57 @@ async fn registering_with_the_address_of_the_providers_record_takes_that_record_
     })
     .await;
 }
+
+#[tokio::test]
+async fn joining_a_portal_verified_or_proving_the_address_by_a_password_reset_links_too() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let (paws, walk, block) = business(&app, "paws").await;
+
+        // A verified login with no record at paws joins its portal.
+        let x = "x@example.com";
+        let user = app.seed_user(x, "Jo Guest").await;
+        let booking = book(&app, "paws", &walk, block, guest(x)).await;
+        app.run_pending_jobs().await;
+        let jo = app.browser();
+        jo.login(x, PASSWORD).await;
+        assert_eq!(location(&jo.post_form("/portal/paws/join", &[]).await), "/portal/paws");
+        app.run_pending_jobs().await;
+        let record = clients::for_user(app.db(), paws.id, user).await.unwrap().unwrap();
+        assert_eq!(client_of(&app, booking).await, Some(record.id));
+        assert_eq!(linked_mails(&app, x), 1);
+
+        // A registration never confirmed, whose address a password reset then proves.
+        let y = "y@example.com";
+        let booking = book(&app, "paws", &walk, block, guest(y)).await;
+        let browser = app.browser();
+        let form =
+            [("name", "Yu"), ("email", y), ("phone", ""), ("password", "a fine long passphrase")];
+        assert_eq!(
+            browser.post_form("/portal/paws/register", &form).await.status(),
+            StatusCode::OK
+        );
+        browser.post_form("/accounts/password/reset", &[("email", y)]).await;
+        app.run_pending_jobs().await;
+        assert_eq!(client_of(&app, booking).await, None);
+        let reset = app
+            .mail
+            .messages()
+            .into_iter()
+            .find(|m| m.rcpt_to == [y] && m.subject() == "Reset your Portico password")
+            .expect("reset email");
+        let link = reset.first_link_containing("/accounts/password/reset/").unwrap();
+        let path = url::Url::parse(&link).unwrap().path().to_owned();
+        let new_password = "a brand new passphrase";
+        let r = browser
+            .post_form(&path, &[("password", new_password), ("confirm", new_password)])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        app.run_pending_jobs().await;
+        let yu = user_id(&app, y).await;
+        let record = clients::for_user(app.db(), paws.id, yu).await.unwrap().unwrap();
+        assert_eq!(client_of(&app, booking).await, Some(record.id));
+        assert_eq!(linked_mails(&app, y), 1);
+    })
+    .await;
+}
