@@ -5,6 +5,7 @@
 
 pub mod account_email;
 pub mod booking_notice;
+pub mod link_guest;
 pub mod maintenance;
 pub mod monitor;
 pub mod ping;
@@ -157,5 +158,6 @@ job_kinds! {
     portico_jobs::Ping => ping::run,
     portico_jobs::AccountEmail => account_email::run,
     portico_jobs::BookingNotice => booking_notice::run,
+    portico_jobs::LinkGuest => link_guest::run,
     portico_jobs::Maintenance => maintenance::run,
 }

@@ -63,3 +63,29 @@ pub struct Maintenance {}
 impl Job for Maintenance {
     const QUEUE: &'static str = "maintenance";
 }
+
+/// Guest → account linking. Queued in the transaction that verifies a login's email address
+/// (email confirmation, invitation acceptance, password reset) or makes a verified login a
+/// client (portal join): the worker links that address's guest bookings to the login's client
+/// record in every tenant where the login is a client, and tells the client what was linked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LinkGuest {
+    /// Link the login's guest bookings; does nothing while the address is unverified.
+    Link { user_id: i64 },
+    /// Email the client what was just linked at one tenant. Queued by `Link` in the
+    /// transaction that linked it, so the email goes out if and only if something was linked.
+    Notify {
+        tenant_id: i64,
+        user_id: i64,
+        /// The bookings that came into the login's portal.
+        booking_ids: Vec<i64>,
+        /// The provider's existing client record (with its history) became the login's.
+        #[serde(default)]
+        record_linked: bool,
+    },
+}
+
+impl Job for LinkGuest {
+    const QUEUE: &'static str = "link_guest";
+}

@@ -291,3 +291,98 @@ pub async fn count(db: &Db, tenant: TenantId) -> anyhow::Result<i64> {
         .fetch_one(db.pool())
         .await?)
 }
+
+/// What [`adopt_unlinked`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Adopted {
+    /// The record the login now has at the tenant.
+    pub record: ClientId,
+    /// The bookings that record already had (now the login's), in id order.
+    pub bookings: Vec<i64>,
+}
+
+/// After the login's address is verified: if the tenant has an unlinked client record with
+/// that address that is older than the login's own record `own` (typically the provider's
+/// record of a person who then registered at the portal, which made `own`), the login takes
+/// the older record instead — a login has one record per tenant. `own`'s bookings and series
+/// move to it, its phone fills an empty one, and `own` is deleted when nothing else refers to
+/// it (otherwise it stays, unlinked). Nothing happens if `own` is no longer the login's.
+/// Idempotent: afterwards the login's record is the oldest with the address.
+pub async fn adopt_unlinked(
+    tx: &mut Tx,
+    tenant: TenantId,
+    own: ClientId,
+    user: UserId,
+    email: &str,
+    now: i64,
+) -> anyhow::Result<Option<Adopted>> {
+    let email = email.trim().to_lowercase();
+    let older: Option<i64> = sqlx::query_scalar(
+        "select id from clients where tenant_id = $1 and user_id is null and lower(email) = $2 \
+         and id < $3 order by id limit 1",
+    )
+    .bind(tenant.0)
+    .bind(&email)
+    .bind(own.0)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(older) = older else { return Ok(None) };
+    let phone: Option<String> = sqlx::query_scalar(
+        "update clients set user_id = null, updated_at = $1 \
+         where id = $2 and tenant_id = $3 and user_id = $4 returning phone",
+    )
+    .bind(now)
+    .bind(own.0)
+    .bind(tenant.0)
+    .bind(user.0)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(phone) = phone else { return Ok(None) };
+    sqlx::query(
+        "update clients set user_id = $1, phone = case when phone = '' then $2 else phone end, \
+         updated_at = $3 where id = $4 and tenant_id = $5",
+    )
+    .bind(user.0)
+    .bind(&phone)
+    .bind(now)
+    .bind(older)
+    .bind(tenant.0)
+    .execute(&mut **tx)
+    .await?;
+    let bookings: Vec<i64> = sqlx::query_scalar(
+        "select id from bookings where tenant_id = $1 and client_id = $2 order by id",
+    )
+    .bind(tenant.0)
+    .bind(older)
+    .fetch_all(&mut **tx)
+    .await?;
+    for table in ["bookings", "series"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "update {table} set client_id = $1, updated_at = $2 \
+             where tenant_id = $3 and client_id = $4"
+        )))
+        .bind(older)
+        .bind(now)
+        .bind(tenant.0)
+        .bind(own.0)
+        .execute(&mut **tx)
+        .await?;
+    }
+    // The emptied record goes, unless some other row still refers to it: a savepoint keeps
+    // a refused delete (a foreign key) from aborting the whole transaction.
+    sqlx::query("savepoint adopt_unlinked").execute(&mut **tx).await?;
+    let deleted = sqlx::query("delete from clients where id = $1 and tenant_id = $2")
+        .bind(own.0)
+        .bind(tenant.0)
+        .execute(&mut **tx)
+        .await;
+    match deleted {
+        Ok(_) => sqlx::query("release savepoint adopt_unlinked").execute(&mut **tx).await?,
+        Err(error) => {
+            tracing::info!(client = own.0, %error, "kept the emptied client record");
+            sqlx::query("rollback to savepoint adopt_unlinked").execute(&mut **tx).await?;
+            sqlx::query("release savepoint adopt_unlinked").execute(&mut **tx).await?
+        }
+    };
+    Ok(Some(Adopted { record: ClientId(older), bookings }))
+}

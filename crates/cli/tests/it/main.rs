@@ -14,6 +14,7 @@ mod clients;
 mod hours;
 mod http;
 mod invoices;
+mod linking;
 mod login_limits;
 mod operator;
 mod ops;

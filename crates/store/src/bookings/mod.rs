@@ -13,6 +13,7 @@
 //! A competitor that loses gets [`BookingError::Unavailable`].
 
 pub mod events;
+pub mod linking;
 pub mod links;
 pub mod write;
 

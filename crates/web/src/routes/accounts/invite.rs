@@ -143,6 +143,10 @@ pub async fn accept(
         (None, None) => return Err(invalid_link()),
     };
     users::mark_verified(&mut tx, user_id, now).await?;
+    // Accepting proves the address (and may make the login a client here): link its guest
+    // bookings in the tenants where it is a client.
+    portico_jobs::enqueue(&mut tx, &portico_jobs::LinkGuest::Link { user_id: user_id.0 }, now)
+        .await?;
     let tenant_id = TenantId(link.tenant_id.ok_or_else(invalid_link)?);
     let tenant = tenants::by_id(&state.db, tenant_id).await?.ok_or_else(invalid_link)?;
     let destination = if purpose == Purpose::StaffInvite {

@@ -159,6 +159,8 @@ pub async fn reset(
     users::set_password(&mut tx, user_id, &hash, now).await?;
     // Receiving the link proves the address.
     users::mark_verified(&mut tx, user_id, now).await?;
+    portico_jobs::enqueue(&mut tx, &portico_jobs::LinkGuest::Link { user_id: user_id.0 }, now)
+        .await?;
     let ip = viewer.ip_string();
     let entry = audit::Entry {
         tenant: None,

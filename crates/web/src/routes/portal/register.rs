@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use portico_domain::accounts::{self, Email};
 use portico_domain::password::check_password;
-use portico_jobs::AccountEmail;
+use portico_jobs::{AccountEmail, LinkGuest};
 use portico_store::clients::{self, ClientFields};
 use portico_store::tenants::{self, Tenant};
 use portico_store::{audit, users};
@@ -189,6 +189,10 @@ pub async fn join(
         ip: &ip,
     };
     audit::record_in(&mut tx, &entry, now).await?;
+    if user.email_verified_at.is_some() {
+        // A verified login became a client here: its guest bookings here can be linked.
+        portico_jobs::enqueue(&mut tx, &LinkGuest::Link { user_id: user.id }, now).await?;
+    }
     tx.commit().await.map_err(anyhow::Error::from)?;
     flash(&viewer.session, "info", format!("Welcome to {}!", tenant.name)).await?;
     Ok(see_other(&format!("/portal/{slug}")))

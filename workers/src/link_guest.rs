@@ -1,0 +1,134 @@
+//! `link_guest`: guest → account linking after an email address is verified.
+//!
+//! Rule: a login is linked only in the tenants where it is a client (it registered at the
+//! portal, joined it, or accepted a client invitation — each of which gives the login its one
+//! client record there), never anywhere else: a guest booking at a business the person never
+//! signed up with stays a guest booking. There, with the verified address,
+//! - the tenant's oldest unlinked client record with the address becomes the login's record
+//!   when it is older than the record portal registration made (a login has one record per
+//!   tenant; the newer one's bookings move to it) — see `clients::adopt_unlinked`;
+//! - the guest bookings with the address are linked to the login's record.
+//!
+//! A record of another login is never touched. Each tenant is one transaction: link, audit
+//! (`client.linked`) and queue the client's email together. A second run finds nothing left
+//! to link, so it changes and sends nothing.
+
+use chrono::DateTime;
+use portico_domain::{TenantId, UserId};
+use portico_jobs::LinkGuest;
+use portico_store::bookings::{self, linking};
+use portico_store::{audit, clients, tenants, users};
+use serde_json::json;
+
+use crate::{Deps, JobError};
+
+#[tracing::instrument(skip_all)]
+pub async fn run(deps: &Deps, job: LinkGuest) -> Result<(), JobError> {
+    match job {
+        LinkGuest::Link { user_id } => link(deps, UserId(user_id)).await,
+        LinkGuest::Notify { tenant_id, user_id, booking_ids, record_linked } => {
+            let (tenant, user) = (TenantId(tenant_id), UserId(user_id));
+            notify(deps, tenant, user, &booking_ids, record_linked).await
+        }
+    }
+}
+
+async fn link(deps: &Deps, user: UserId) -> Result<(), JobError> {
+    let Some(user) = users::by_id(&deps.db, user).await? else { return Ok(()) };
+    // Never before verification: the address must be proven at the time the job runs.
+    if user.email_verified_at.is_none() {
+        return Ok(());
+    }
+    for record in clients::records_of_user(&deps.db, user.id()).await? {
+        let tenant = TenantId(record.tenant_id);
+        let now = deps.clock.now_ts();
+        let mut tx = deps.db.begin_write().await?;
+        let (id, email) = (user.id(), user.email.as_str());
+        let adopted = clients::adopt_unlinked(&mut tx, tenant, record.id(), id, email, now).await?;
+        let target = adopted.as_ref().map_or(record.id(), |a| a.record);
+        let linked = linking::link_guest_bookings(&mut tx, tenant, target, id, email, now).await?;
+        if adopted.is_none() && linked.is_empty() {
+            continue; // dropping the transaction rolls it back; nothing was written
+        }
+        let mut detail = format!("#{target} {email}:");
+        if adopted.is_some() {
+            detail.push_str(&format!(" existing record linked (replacing #{}),", record.id));
+        }
+        detail.push_str(&format!(" {} guest booking(s) linked{}", linked.len(), ids(&linked)));
+        let entry = audit::Entry {
+            tenant: Some(tenant),
+            actor: Some(id),
+            action: "client.linked",
+            detail,
+            ip: "",
+        };
+        audit::record_in(&mut tx, &entry, now).await?;
+        let record_linked = adopted.is_some();
+        let mut booking_ids = adopted.map(|a| a.bookings).unwrap_or_default();
+        booking_ids.extend(linked);
+        let notice =
+            LinkGuest::Notify { tenant_id: tenant.0, user_id: id.0, booking_ids, record_linked };
+        portico_jobs::enqueue(&mut tx, &notice, now).await?;
+        tx.commit().await.map_err(anyhow::Error::from)?;
+        tracing::info!(tenant = tenant.0, client = target.0, "linked to the login");
+    }
+    Ok(())
+}
+
+/// " (#1, #2)", or nothing for no ids.
+fn ids(ids: &[i64]) -> String {
+    if ids.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = ids.iter().map(|id| format!("#{id}")).collect();
+    format!(" ({})", list.join(", "))
+}
+
+/// "Your bookings with {tenant} are now in your account": lists the bookings still linked to
+/// the login's client record there (one moved away meanwhile is left out; nothing left to
+/// tell, no email).
+async fn notify(
+    deps: &Deps,
+    tenant: TenantId,
+    user: UserId,
+    booking_ids: &[i64],
+    record_linked: bool,
+) -> Result<(), JobError> {
+    let Some(tenant) = tenants::by_id(&deps.db, tenant).await? else { return Ok(()) };
+    let Some(user) = users::by_id(&deps.db, user).await? else { return Ok(()) };
+    let Some(client) = clients::for_user(&deps.db, tenant.id, user.id()).await? else {
+        return Ok(());
+    };
+    let local = |ts: i64| {
+        DateTime::from_timestamp(ts, 0)
+            .unwrap_or_default()
+            .with_timezone(&tenant.timezone)
+            .format("%a %-d %b %Y, %H:%M")
+            .to_string()
+    };
+    let mut lines = Vec::new();
+    for &id in booking_ids {
+        let Some(booking) = bookings::get(&deps.db, &tenant, id).await? else { continue };
+        if booking.client_id == Some(client.id) {
+            lines.push(json!({
+                "service": booking.service_name,
+                "when": local(booking.starts_at),
+                "status": booking.status.label(),
+            }));
+        }
+    }
+    if lines.is_empty() && !record_linked {
+        return Ok(());
+    }
+    let context = json!({
+        "name": client.name,
+        "tenant": tenant.name,
+        "timezone": tenant.timezone.name(),
+        "bookings": lines,
+        "count": lines.len(),
+        "record_linked": record_linked,
+        "link": deps.absolute(&format!("/portal/{}", tenant.slug)),
+    });
+    let email = deps.render_email("bookings_linked", &user.email, &context)?;
+    Ok(deps.mailer.send(&email).await?)
+}
