@@ -164,6 +164,7 @@ struct RawSecrets {
     session_key: String,
     token_key: String,
     token_key_id: u32,
+    old_token_keys: secrets::OldKeys,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -366,9 +367,12 @@ fn resolve(raw: Raw) -> Result<Config, ConfigError> {
         );
     }
     let keys = secrets::resolve(
-        &raw.secrets.session_key,
-        &raw.secrets.token_key,
-        raw.secrets.token_key_id,
+        &secrets::RawKeys {
+            session_hex: &raw.secrets.session_key,
+            token_hex: &raw.secrets.token_key,
+            token_key_id: raw.secrets.token_key_id,
+            old_token_keys: &raw.secrets.old_token_keys,
+        },
         raw.production,
         &raw.data_dir,
         &mut notices,

@@ -14,6 +14,7 @@ pub mod hours;
 pub mod outbox;
 pub mod pings;
 pub mod schema;
+pub mod sealed;
 pub mod series;
 pub mod sessions;
 pub mod staff;
