@@ -93,7 +93,7 @@ pub(crate) struct RawKeys<'a> {
     pub session_hex: &'a str,
     pub token_hex: &'a str,
     pub token_key_id: u32,
-    pub old_token_keys: &'a OldKeys,
+    pub old_token_keys: OldKeys,
 }
 
 pub(crate) fn resolve(
@@ -283,7 +283,7 @@ mod tests {
     }
 
     fn raw<'a>(session: &'a str, token: &'a str, id: u32, old: &[&str]) -> RawKeys<'a> {
-        let old = Box::leak(Box::new(OldKeys(old.iter().map(|s| (*s).to_owned()).collect())));
+        let old = OldKeys(old.iter().map(|s| (*s).to_owned()).collect());
         RawKeys { session_hex: session, token_hex: token, token_key_id: id, old_token_keys: old }
     }
 }
