@@ -4,6 +4,7 @@
 mod demo;
 mod operator;
 mod runtime;
+mod secrets;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,6 +57,9 @@ enum Command {
     /// Operator: provider API tokens.
     #[command(subcommand)]
     Token(operator::TokenCommand),
+    /// Operator: the key sealing secrets at rest (rotation).
+    #[command(subcommand)]
+    Secrets(secrets::SecretsCommand),
 }
 
 fn main() -> ExitCode {
@@ -110,6 +114,10 @@ fn main() -> ExitCode {
             Command::Token(command) => {
                 let db = runtime::connect_db(&config).await?;
                 operator::token(&db, command).await
+            }
+            Command::Secrets(command) => {
+                let db = runtime::connect_db(&config).await?;
+                secrets::run(&db, &config.keys, command).await
             }
         }
     });

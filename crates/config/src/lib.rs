@@ -164,6 +164,7 @@ struct RawSecrets {
     session_key: String,
     token_key: String,
     token_key_id: u32,
+    old_token_keys: secrets::OldKeys,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -366,9 +367,12 @@ fn resolve(raw: Raw) -> Result<Config, ConfigError> {
         );
     }
     let keys = secrets::resolve(
-        &raw.secrets.session_key,
-        &raw.secrets.token_key,
-        raw.secrets.token_key_id,
+        &secrets::RawKeys {
+            session_hex: &raw.secrets.session_key,
+            token_hex: &raw.secrets.token_key,
+            token_key_id: raw.secrets.token_key_id,
+            old_token_keys: raw.secrets.old_token_keys.clone(),
+        },
         raw.production,
         &raw.data_dir,
         &mut notices,
@@ -511,5 +515,38 @@ mod tests {
         let config = load(&complete).unwrap();
         assert!(config.is_https());
         assert!(!dir.path().join("secrets.toml").exists(), "production never generates secrets");
+    }
+
+    #[test]
+    fn old_token_keys_come_as_a_list_or_one_comma_separated_string() {
+        let dir = tempfile::tempdir().unwrap();
+        let (one, three) = ("11".repeat(32), "33".repeat(32));
+        let file = dir.path().join("portico.toml");
+        std::fs::write(
+            &file,
+            format!(
+                "[secrets]\ntoken_key = \"{}\"\ntoken_key_id = 2\n\
+                 old_token_keys = [\"1:{one}\", \"3:{three}\"]\n",
+                "22".repeat(32)
+            ),
+        )
+        .unwrap();
+        let config = load(&sources(dir.path()).file(&file)).unwrap();
+        assert_eq!(config.keys.token_key_id, 2);
+        assert_eq!(config.keys.old_token_keys, vec![(1, [0x11; 32]), (3, [0x33; 32])]);
+        // The environment's form: one string, entries separated by commas.
+        let config = load(
+            &sources(dir.path())
+                .file(&file)
+                .set("secrets.old_token_keys", format!("1:{one},3:{three}")),
+        )
+        .unwrap();
+        assert_eq!(config.keys.old_token_keys.len(), 2);
+        let err = load(&sources(dir.path()).file(&file).set("secrets.old_token_keys", "2:00"))
+            .unwrap_err();
+        assert_eq!(err.key, "secrets.old_token_keys");
+        // Nothing configured: the generated key is key 1 and there are no old keys.
+        let config = load(&sources(dir.path())).unwrap();
+        assert_eq!((config.keys.token_key_id, config.keys.old_token_keys.len()), (1, 0));
     }
 }

@@ -15,6 +15,7 @@ pub mod invoices;
 pub mod outbox;
 pub mod pings;
 pub mod schema;
+pub mod sealed;
 pub mod series;
 pub mod sessions;
 pub mod staff;

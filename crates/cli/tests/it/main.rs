@@ -21,6 +21,7 @@ mod ops;
 mod plans;
 mod portal_booking;
 mod queue;
+mod sealed;
 mod series;
 mod services;
 mod staff;
