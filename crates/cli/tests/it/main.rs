@@ -21,6 +21,7 @@ mod portal_booking;
 mod queue;
 mod series;
 mod services;
+mod settings_api;
 mod staff;
 mod store;
 mod store_errors;
