@@ -187,16 +187,18 @@ pub async fn busy(
     // person (`is null` for the owner — a `coalesce` would hide the column from the index) and
     // a lower bound on the end, so what ended before the window, i.e. the history, is never
     // read; what is left is the person's current and future time (bounded by the booking
-    // horizon), checked against the start bound row by row.
+    // horizon), checked against the start bound row by row. The unary `+` keeps SQLite from
+    // choosing `bookings_tenant_time` (tenant, busy_from) / `holds_tenant_time` for the owner's
+    // `is null` branch, which would read all history; PostgreSQL reads it as the same number.
     let person_sql = if person.is_some() { "staff_id = $6" } else { "staff_id is null" };
     let sql = format!(
         "select busy_from, busy_until from bookings where tenant_id = $1 and {person_sql} \
-         and busy_until > $2 and busy_from < $3 and block_id is null and status in {occupying} \
+         and busy_until > $2 and +busy_from < $3 and block_id is null and status in {occupying} \
          and id <> $4 \
          union all \
          select busy_from, busy_until from holds where tenant_id = $1 and {person_sql} \
-         and busy_until > $2 and busy_from < $3 and block_id is null and consumed_at is null \
-         and expires_at > $5",
+         and busy_until > $2 and +busy_from < $3 and block_id is null and consumed_at is null \
+         and +expires_at > $5",
         occupying = occupying_sql()
     );
     let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
