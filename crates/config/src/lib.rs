@@ -122,6 +122,8 @@ pub struct RateLimitSettings {
     pub register_per_ip: u32,
     pub booking_per_ip: u32,
     pub availability_per_ip: u32,
+    /// Provider API calls per bearer token per window (instead of the per-IP guest limits).
+    pub api_per_token: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -182,22 +182,35 @@ pub async fn busy(
     now: i64,
     except_booking: Option<i64>,
 ) -> anyhow::Result<Vec<Interval>> {
-    // Block-mode bookings do not occupy a person.
-    let rows: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select busy_from, busy_until from bookings where tenant_id = $1 and coalesce(staff_id, 0) = $2 \
-         and block_id is null and status in {occupying} and busy_until > $3 and busy_from < $4 and id <> $5 \
+    // Block-mode bookings do not occupy a person. The predicates follow the indexes
+    // `bookings_person_until` / `holds_person_until` (tenant, person, end): an equality on the
+    // person (`is null` for the owner — a `coalesce` would hide the column from the index) and
+    // a lower bound on the end, so what ended before the window, i.e. the history, is never
+    // read; what is left is the person's current and future time (bounded by the booking
+    // horizon), checked against the start bound row by row. The unary `+` keeps SQLite from
+    // choosing `bookings_tenant_time` (tenant, busy_from) / `holds_tenant_time` for the owner's
+    // `is null` branch, which would read all history; PostgreSQL reads it as the same number.
+    let person_sql = if person.is_some() { "staff_id = $6" } else { "staff_id is null" };
+    let sql = format!(
+        "select busy_from, busy_until from bookings where tenant_id = $1 and {person_sql} \
+         and busy_until > $2 and +busy_from < $3 and block_id is null and status in {occupying} \
+         and id <> $4 \
          union all \
-         select busy_from, busy_until from holds where tenant_id = $1 and coalesce(staff_id, 0) = $2 \
-         and block_id is null and consumed_at is null and expires_at > $6 and busy_until > $3 and busy_from < $4", occupying = occupying_sql()
-    )))
-    .bind(tenant.id.0)
-    .bind(person.unwrap_or(0))
-    .bind(from)
-    .bind(to)
-    .bind(except_booking.unwrap_or(0))
-    .bind(now)
-    .fetch_all(conn)
-    .await?;
+         select busy_from, busy_until from holds where tenant_id = $1 and {person_sql} \
+         and busy_until > $2 and +busy_from < $3 and block_id is null and consumed_at is null \
+         and +expires_at > $5",
+        occupying = occupying_sql()
+    );
+    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(tenant.id.0)
+        .bind(from)
+        .bind(to)
+        .bind(except_booking.unwrap_or(0))
+        .bind(now);
+    if let Some(person) = person {
+        query = query.bind(person);
+    }
+    let rows: Vec<(i64, i64)> = query.fetch_all(conn).await?;
     Ok(rows.into_iter().map(|(s, e)| Interval { start: instant(s), end: instant(e) }).collect())
 }
 

@@ -299,6 +299,7 @@ impl FromRequestParts<AppState> for ApiScope {
         if tenant.id != owner {
             return Err(Error::NotFound);
         }
+        state.limit_token(&token).await?;
         Ok(Self { tenant })
     }
 }

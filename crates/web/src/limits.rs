@@ -175,6 +175,15 @@ impl AppState {
         Ok(())
     }
 
+    /// Counts one provider API call made with `token` (already verified) against the token's
+    /// own limit, `rate_limits.api_per_token`. A token caller is never held to the per-IP
+    /// guest limits: many integrations share one address, and the token already says who
+    /// is calling. The key is the token's hash, so no secret is kept in counters or Redis.
+    pub async fn limit_token(&self, token: &str) -> Result<(), Error> {
+        let limit = Limit { name: "api-token", max: self.config.rate_limits.api_per_token };
+        self.rate_limit(limit, &portico_store::tokens::hash(token)).await
+    }
+
     /// Whether `subject` already used up `limit` in this window, without counting anything:
     /// `Some(seconds to wait)` if so. For limits that count only failures.
     pub async fn rate_limited(&self, limit: Limit, subject: &str) -> Result<Option<u64>, Error> {

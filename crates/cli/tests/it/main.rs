@@ -24,6 +24,7 @@ mod queue;
 mod sealed;
 mod series;
 mod services;
+mod settings_api;
 mod staff;
 mod store;
 mod store_errors;

@@ -90,6 +90,14 @@ pub(super) const API_ROUTES: &[(Verb, &str, Id, Api, Body)] = &[
         r#"{"label": "Renamed", "capacities": {"{class}": 0}}"#,
     ),
     (Delete, "/api/v1/{tenant}/blocks/{id}", Id::Block, Api::Token, ""),
+    (Get, "/api/v1/{tenant}/settings/booking", Id::None, Api::Token, ""),
+    (
+        Patch,
+        "/api/v1/{tenant}/settings/booking",
+        Id::None,
+        Api::Token,
+        r#"{"slot_interval_minutes": 60, "hold_minutes": 1}"#,
+    ),
     (Get, "/api/v1/{tenant}/services", Id::None, Api::Token, ""),
     (
         Post,

@@ -7,8 +7,11 @@ use axum::extract::{Path, Query, State};
 use portico_domain::parse::parse_date;
 use portico_domain::plans::{self, Feature};
 use portico_store::availability::{self, Query as OptionsQuery};
-use portico_store::{catalog, staff, tenants};
+use portico_store::tenants::{self, Tenant};
+use portico_store::{catalog, staff, tokens};
 use serde::{Deserialize, Serialize};
+
+use axum::http::{HeaderMap, header};
 
 use super::hours::rfc3339;
 use crate::error::FieldErrors;
@@ -95,21 +98,55 @@ fn check(query: &AvailabilityQuery) -> Result<Asked, FieldErrors> {
     }
 }
 
-/// Options for `?service=CODE&date=YYYY-MM-DD[&days=N][&staff=ID]`. Unknown tenant, unknown
-/// or inactive service, and a staff id that is not the tenant's are 404; choosing a staff
-/// member is a PRO feature (402 on FREE).
-#[tracing::instrument(skip_all, fields(tenant = %slug))]
-pub async fn index(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    Path(slug): Path<String>,
-    Query(query): Query<AvailabilityQuery>,
-) -> Result<Json<AvailabilityJson>, Error> {
+/// The bearer token sent to this public call, if any. A token is never needed here and a
+/// wrong one changes nothing; only a valid token of the tenant in the path moves the caller
+/// from the per-IP limit to its own per-token limit.
+fn bearer(parts: &HeaderMap) -> Option<&str> {
+    parts
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+/// Counts this call against the tenant's token when a valid one was sent, else against the
+/// client's IP; then the tenant (404 if unknown).
+async fn limited_tenant(
+    state: &AppState,
+    headers: &HeaderMap,
+    ip: std::net::IpAddr,
+    slug: &str,
+) -> Result<Tenant, Error> {
+    if let Some(token) = bearer(headers) {
+        let owner = tokens::tenant_of_api_token(&state.db, token, state.clock.now_ts()).await?;
+        if let Some(owner) = owner {
+            let tenant = tenants::by_slug(&state.db, slug).await?;
+            if let Some(tenant) = tenant.filter(|t| t.id == owner) {
+                state.limit_token(token).await?;
+                return Ok(tenant);
+            }
+        }
+    }
     // Public and unauthenticated: limit how hard one client may scrape it.
     let limit =
         Limit { name: "availability-ip", max: state.config.rate_limits.availability_per_ip };
     state.rate_limit(limit, &ip_subject(ip)).await?;
-    let tenant = tenants::by_slug(&state.db, &slug).await?.ok_or(Error::NotFound)?;
+    tenants::by_slug(&state.db, slug).await?.ok_or(Error::NotFound)
+}
+
+/// Options for `?service=CODE&date=YYYY-MM-DD[&days=N][&staff=ID]`. Unknown tenant, unknown
+/// or inactive service, and a staff id that is not the tenant's are 404; choosing a staff
+/// member is a PRO feature (402 on FREE). Limited per IP, or per token when the caller sends
+/// a valid token of the tenant.
+#[tracing::instrument(skip_all, fields(tenant = %slug))]
+pub async fn index(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Query(query): Query<AvailabilityQuery>,
+) -> Result<Json<AvailabilityJson>, Error> {
+    let tenant = limited_tenant(&state, &headers, ip, &slug).await?;
     let asked = check(&query).map_err(|fields| Error::Unprocessable { fields })?;
     let now = state.clock.now();
     if asked.staff.is_some() && !plans::allows(tenant.effective_plan(now), Feature::StaffSelection)

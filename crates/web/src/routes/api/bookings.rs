@@ -149,7 +149,8 @@ struct HoldJson {
     block_id: Option<i64>,
 }
 
-/// Limits guest calls per IP; provider calls are trusted.
+/// Limits guest calls per IP; provider calls count against their token's own limit instead
+/// (in `ApiScope`, through `Caller`).
 async fn limit_guest(
     state: &AppState,
     caller: &Caller,

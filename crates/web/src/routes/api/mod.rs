@@ -11,6 +11,7 @@ mod hours;
 mod invoices;
 mod openapi;
 mod services;
+mod settings;
 mod staff;
 mod team;
 
@@ -48,6 +49,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/{tenant}/blocks/{id}",
             get(blocks::show).patch(blocks::update).delete(blocks::delete),
         )
+        .route("/api/v1/{tenant}/settings/booking", get(settings::show).patch(settings::update))
         .route("/api/v1/{tenant}/services", get(services::index).post(services::create))
         .route(
             "/api/v1/{tenant}/services/{code}",

@@ -54,12 +54,15 @@ fn errors(extra: &[Answer]) -> serde_json::Map<String, Value> {
     for (code, text) in extra {
         map.insert((*code).into(), error(text));
     }
+    // Every provider token has its own limit per window (`rate_limits.api_per_token`).
+    map.insert("429".into(), rate_limited());
     map
 }
 
 /// 429 with the seconds to wait in `Retry-After`.
 fn rate_limited() -> Value {
-    let mut answer = error("Too many calls from this address (`rate_limited`).");
+    let mut answer =
+        error("Too many calls from this address, or with this token (`rate_limited`).");
     answer["headers"] = json!({ "Retry-After": {
         "description": "Seconds until the limit's window ends.", "required": true,
         "schema": { "type": "integer", "minimum": 1 } } });
@@ -210,6 +213,11 @@ pub fn spec() -> Value {
                 "get": op("A staff member (PRO)", None, ("200", ok("The staff member", "StaffMember")), &[PLAN]),
                 "patch": write("Change a staff member (PRO)", "StaffPatch", ("200", ok("The staff member", "StaffMember")), &[PLAN, STAFF_LIMIT]),
                 "delete": deleted("staff member", &[PLAN])
+            },
+            p("/settings/booking"): {
+                "parameters": path_params(&["tenant"]),
+                "get": op("The booking rules", None, ("200", ok("The booking rules", "BookingSettings")), &[]),
+                "patch": write("Change some of the booking rules", "BookingSettingsPatch", ("200", ok("The booking rules", "BookingSettings")), &[])
             },
             p("/hours"): {
                 "parameters": path_params(&["tenant"]),
@@ -384,10 +392,32 @@ fn add_billing(doc: &mut Value) {
 
 fn schemas() -> Value {
     let mut all = catalog_schemas();
-    if let (Some(all), Value::Object(more)) = (all.as_object_mut(), schedule_schemas()) {
-        all.extend(more);
+    if let Some(all) = all.as_object_mut() {
+        for more in [schedule_schemas(), settings_schemas()] {
+            if let Value::Object(more) = more {
+                all.extend(more);
+            }
+        }
     }
     all
+}
+
+/// The booking rules, with the ranges of `routes::input::rules`.
+fn settings_schemas() -> Value {
+    let mut properties = serde_json::Map::new();
+    for (name, low, high) in crate::routes::input::rules::RULE_RANGES {
+        properties
+            .insert(name.into(), json!({ "type": "integer", "minimum": low, "maximum": high }));
+    }
+    let names: Vec<&str> = crate::routes::input::rules::RULE_RANGES.iter().map(|r| r.0).collect();
+    let patch: serde_json::Map<String, Value> = properties
+        .iter()
+        .map(|(name, schema)| (name.clone(), json!({ "anyOf": [schema, { "type": "null" }] })))
+        .collect();
+    json!({
+        "BookingSettings": { "type": "object", "required": names, "properties": properties },
+        "BookingSettingsPatch": { "type": "object", "additionalProperties": false, "properties": patch }
+    })
 }
 
 /// Control characters, which no text field accepts (free text allows tab and line breaks).

@@ -6,6 +6,7 @@
 //! - [`services`] and [`staff`]: services, service defaults and staff members;
 //! - [`clients`]: a client's record;
 //! - [`hours`]: weekly hours; [`blocks`]: timetable blocks;
+//! - [`rules`]: the tenant's booking rules (slot interval, notice, …);
 //! - [`series`]: the recurring-series form of the dashboard and the portal;
 //! - [`fields`]: numbers and amounts typed in forms; [`json`]: API bodies read field by field.
 
@@ -14,6 +15,7 @@ pub mod clients;
 pub mod fields;
 pub mod hours;
 pub mod json;
+pub mod rules;
 pub mod series;
 pub mod services;
 pub mod staff;

@@ -12,6 +12,7 @@ use crate::auth::OwnerScope;
 use crate::chrome::flash;
 use crate::error::FieldErrors;
 use crate::forms::{Check, see_other};
+use crate::routes::input::rules::rule_value;
 use crate::{AppState, Error};
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -41,15 +42,15 @@ impl RulesForm {
 
     fn validate(&self) -> Result<Scheduling, FieldErrors> {
         let mut check = Check::default();
-        let mut number = |field: &str, text: &str, low: u32, high: u32| {
-            let parsed = text.trim().parse::<u32>().ok().filter(|n| (low..=high).contains(n));
-            check.field(field, parsed.ok_or(format!("Enter a whole number from {low} to {high}.")))
+        let mut number = |field: &str, text: &str| {
+            let parsed = text.trim().parse::<i64>().ok();
+            check.field(field, rule_value(field, parsed))
         };
-        let slot = number("slot_interval_minutes", &self.slot_interval_minutes, 5, 120);
-        let notice = number("min_notice_minutes", &self.min_notice_minutes, 0, 10_080);
-        let advance = number("max_advance_days", &self.max_advance_days, 1, 730);
-        let hold = number("hold_minutes", &self.hold_minutes, 1, 60);
-        let cutoff = number("cancel_cutoff_hours", &self.cancel_cutoff_hours, 0, 720);
+        let slot = number("slot_interval_minutes", &self.slot_interval_minutes);
+        let notice = number("min_notice_minutes", &self.min_notice_minutes);
+        let advance = number("max_advance_days", &self.max_advance_days);
+        let hold = number("hold_minutes", &self.hold_minutes);
+        let cutoff = number("cancel_cutoff_hours", &self.cancel_cutoff_hours);
         match (slot, notice, advance, hold, cutoff) {
             (Some(slot), Some(notice), Some(advance), Some(hold), Some(cutoff)) => Ok(Scheduling {
                 slot_interval_minutes: slot,

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Load benchmark: bash bench/load/run.sh [sqlite|postgres]
+#
+# Builds `portico` (release), starts `portico serve` on 127.0.0.1 (a temp data dir; for
+# postgres also a fresh database on 127.0.0.1:5432 and Redis on 127.0.0.1:6379 under its own
+# namespace), creates a PRO tenant and API token with the operator CLI, seeds the data shape
+# (seed.py) and measures at c=16 for 15 s each with wrk: availability (one staff member, one
+# day), the public booking page, the service page with every person's times, guest bookings
+# (each a different free slot, book.lua); then a 16-client race for one slot (race.py).
+# Prints req/s, p50/p99, Portico CPU ms per request (utime+stime from /proc/<pid>/stat) and
+# RSS. Everything is removed afterwards.
+set -euo pipefail
+
+BACKEND=${1:-sqlite}
+case $BACKEND in sqlite | postgres) ;; *) echo "usage: $0 [sqlite|postgres]" >&2; exit 2 ;; esac
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+DURATION=${BENCH_DURATION:-15}
+CONNECTIONS=16
+THREADS=2
+SLUG=bench
+
+if ! command -v wrk >/dev/null; then
+    SUDO=$([ "$(id -u)" = 0 ] && echo "" || echo sudo)
+    $SUDO apt-get install -y wrk || { $SUDO apt-get update && $SUDO apt-get install -y wrk; }
+fi
+
+# BENCH_BIN: a binary already built (e.g. to try the script quickly); else a release build.
+BIN=${BENCH_BIN:-$ROOT/target/release/portico}
+[ -n "${BENCH_BIN:-}" ] || (cd "$ROOT" && cargo build --release -p portico --quiet)
+
+WORK=$(mktemp -d /tmp/portico-bench.XXXXXX)
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+BASE=http://127.0.0.1:$PORT
+export PORTICO_PUBLIC_URL=$BASE
+# The guest per-IP limits would stop a load test from one address after a few requests.
+export PORTICO_RATE_LIMITS__AVAILABILITY_PER_IP=1000000000
+export PORTICO_RATE_LIMITS__BOOKING_PER_IP=1000000000
+unset DATABASE_URL REDIS_URL
+DB_NAME=portico_bench_$$
+if [ "$BACKEND" = postgres ]; then
+    psql -q -h 127.0.0.1 -U postgres -c "create database $DB_NAME" >/dev/null
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB_NAME
+    export REDIS_URL=redis://127.0.0.1:6379
+    export PORTICO_QUEUE__NAMESPACE=$DB_NAME
+    SQL=(psql -q "$DATABASE_URL")
+    COUNT=(psql -qtA "$DATABASE_URL")
+else
+    SQL=(sqlite3 "$WORK/portico.db")
+    COUNT=(sqlite3 "$WORK/portico.db")
+fi
+
+SERVER=""
+cleanup() {
+    if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null || true; fi
+    if [ "$BACKEND" = postgres ]; then
+        psql -q -h 127.0.0.1 -U postgres -c "drop database if exists $DB_NAME with (force)" >/dev/null || true
+        redis-cli --scan --pattern "$DB_NAME*" | xargs -r redis-cli del >/dev/null || true
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+cli() { "$BIN" --data-dir "$WORK" "$@"; }
+cli migrate >/dev/null 2>&1
+cli tenant create --slug $SLUG --name "Bench Walkers" --timezone UTC --currency GBP \
+    --owner-email owner@bench.example --owner-password "bench-password-1" --plan pro --months 12 >/dev/null
+TOKEN=$(cli token create --tenant $SLUG --name bench | grep -o 'ptk_[A-Za-z0-9_-]*' | head -1)
+[ -n "$TOKEN" ] || { echo "no token printed" >&2; exit 1; }
+
+# Started directly (not through `cli`), so $! is the server's own pid for /proc.
+"$BIN" --data-dir "$WORK" serve --bind "127.0.0.1:$PORT" >"$WORK/serve.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 100); do curl -sf "$BASE/readyz" >/dev/null && break; sleep 0.1; done
+curl -sf "$BASE/readyz" >/dev/null || { cat "$WORK/serve.log" >&2; exit 1; }
+
+echo "seeding: 5 staff, 1 service, hours 08-20 daily, 64 clients (SQL), 2,000 bookings (API)…" >&2
+mapfile -t STAFF < <(timeout 600 python3 "$HERE/seed.py" "$BASE" $SLUG "$TOKEN" "${SQL[@]}")
+S1=${STAFF[0]}
+TENANT_ID=$("${COUNT[@]}" <<<"select id from tenants where slug = '$SLUG';")
+if [ -n "${BENCH_EXPLAIN:-}" ]; then
+    DB_TARGET=$([ "$BACKEND" = postgres ] && echo "$DATABASE_URL" || echo "$WORK/portico.db")
+    bash "$HERE/explain.sh" "$BACKEND" "$DB_TARGET" "$TENANT_ID" "$S1" >&2
+fi
+DAY=$(date -u -d '+2 days' +%F)
+
+ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
+rss_mb() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER/status"; }
+CLK_TCK=$(getconf CLK_TCK)
+
+echo
+echo "| $BACKEND | req/s | p50 | p99 | CPU ms/req (Portico) | non-2xx | RSS after |"
+echo "|---|---|---|---|---|---|---|"
+echo "| idle after seeding | | | | | | $(rss_mb) MB |"
+
+# measure NAME WRK_ARGS…: one wrk run at c=16, and Portico's CPU and memory around it.
+measure() {
+    local name=$1
+    shift
+    local before after out requests
+    before=$(ticks)
+    out=$(timeout $((DURATION + 30)) wrk -t$THREADS -c$CONNECTIONS -d"${DURATION}s" --timeout 10s --latency "$@")
+    after=$(ticks)
+    echo "$out" >"$WORK/wrk-${name//[^a-z]/_}.txt"
+    requests=$(echo "$out" | awk '/requests in/ {print $1}')
+    awk -v name="$name" -v req="$requests" -v cpu=$((after - before)) -v tck="$CLK_TCK" \
+        -v rss="$(rss_mb)" -v bad="$(echo "$out" | awk '/Non-2xx/ {print $5}')" '
+        /Requests\/sec/ {rps = $2}
+        $1 == "50%" {p50 = $2}
+        $1 == "99%" {p99 = $2}
+        END {printf "| %s | %.0f | %s | %s | %.2f | %s | %s MB |\n", name, rps, p50, p99,
+             cpu * 1000 / tck / req, bad == "" ? 0 : bad, rss}' <<<"$out"
+}
+
+measure "availability (1 staff, 1 day)" "$BASE/api/v1/$SLUG/availability?service=walk&date=$DAY&staff=$S1"
+measure "booking page /book/$SLUG" "$BASE/book/$SLUG"
+measure "service page, every person's times" "$BASE/book/$SLUG/services/walk?date=$DAY"
+
+# Guest bookings: one page session (cookie + CSRF token) for every request, each request a
+# different free slot (days 31-399 are free: the seed books days 1-30).
+curl -s -c "$WORK/jar" "$BASE/book/$SLUG/services/walk?date=$DAY" >"$WORK/page.html"
+CSRF=$(grep -o 'name="_csrf" value="[^"]*"' "$WORK/page.html" | head -1 | sed 's/.*value="//; s/"$//')
+COOKIE=$(sed 's/^#HttpOnly_//' "$WORK/jar" | awk '!/^#/ && NF >= 7 {printf "%s%s=%s", sep, $6, $7; sep = "; "}')
+[ -n "$CSRF" ] && [ -n "$COOKIE" ] || { echo "no page session / CSRF token" >&2; exit 1; }
+python3 - "$WORK/slots" "${STAFF[@]}" <<'PY'
+import sys
+from datetime import datetime, timedelta, timezone
+today = datetime.now(timezone.utc).date()
+with open(sys.argv[1], "w") as out:
+    for day in range(31, 400):
+        for minute in range(8 * 60, 20 * 60, 30):
+            for staff in sys.argv[2:]:
+                d = today + timedelta(days=day)
+                out.write(f"{d}T{minute // 60:02d}:{minute % 60:02d}:00Z {staff}\n")
+PY
+BOOKINGS_BEFORE=$("${COUNT[@]}" <<<"select count(*) from bookings;")
+export BENCH_SLOTS=$WORK/slots BENCH_THREADS=$THREADS BENCH_COOKIE=$COOKIE BENCH_CSRF=$CSRF
+export BENCH_PATH=/api/v1/$SLUG/bookings
+measure "guest bookings (each a free slot)" -s "$HERE/book.lua" "$BASE"
+BOOKINGS_AFTER=$("${COUNT[@]}" <<<"select count(*) from bookings;")
+echo
+echo "guest bookings made: $((BOOKINGS_AFTER - BOOKINGS_BEFORE))"
+
+# The race: a slot that is still free on a seeded day.
+RACE_START=$(curl -s "$BASE/api/v1/$SLUG/availability?service=walk&date=$(date -u -d '+15 days' +%F)&staff=$S1" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["options"][0]["start"])')
+python3 "$HERE/race.py" "$BASE" $SLUG "$COOKIE" "$CSRF" "$RACE_START" "$S1"
+echo "RSS at the end: $(rss_mb) MB; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
