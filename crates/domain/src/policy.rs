@@ -69,3 +69,60 @@ mod tests {
         assert_eq!(may_change(not_allowed, just_in_time, start, 24), Err(Refusal::NotAllowed));
     }
 }
+
+/// Why a time-off span is refused, as `(field, message)`: it must end after it starts, and
+/// after now (past time off would change nothing and hide a typing mistake).
+pub fn time_off_span(
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), (&'static str, &'static str)> {
+    if end <= start {
+        Err(("end", "The end must be after the start."))
+    } else if end <= now {
+        Err(("end", "Time off must end in the future."))
+    } else {
+        Ok(())
+    }
+}
+
+/// Why a timetable block on `date` is refused, as `(field, message)`: a block on a past date
+/// can never be booked. A block that already was on that date (`was_on`) may keep it.
+pub fn block_date(
+    date: chrono::NaiveDate,
+    was_on: Option<chrono::NaiveDate>,
+    today: chrono::NaiveDate,
+) -> Result<(), (&'static str, &'static str)> {
+    if date < today && was_on != Some(date) {
+        Err(("date", "Choose today or a later date: a block in the past cannot be booked."))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod past_tests {
+    use chrono::{NaiveDate, TimeZone as _};
+
+    use super::*;
+
+    #[test]
+    fn past_time_off_and_blocks_are_refused() {
+        let at = |h| Utc.with_ymd_and_hms(2026, 12, 1, h, 0, 0).unwrap();
+        assert_eq!(time_off_span(at(9), at(10), at(8)), Ok(()));
+        assert_eq!(time_off_span(at(9), at(10), at(9)), Ok(()), "under way is fine");
+        assert_eq!(time_off_span(at(9), at(10), at(10)).unwrap_err().0, "end");
+        assert_eq!(
+            time_off_span(at(10), at(9), at(8)).unwrap_err().1,
+            "The end must be after the start."
+        );
+        let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        assert_eq!(block_date(day(1), None, day(1)), Ok(()));
+        assert!(
+            block_date(day(30).pred_opt().unwrap() - chrono::Duration::days(29), None, day(1))
+                .is_err()
+        );
+        assert_eq!(block_date(day(1), Some(day(1)), day(2)), Ok(()), "a past block keeps its date");
+        assert!(block_date(day(1), Some(day(3)), day(2)).is_err(), "but cannot move into the past");
+    }
+}

@@ -18,6 +18,7 @@ mod linking;
 mod login_limits;
 mod operator;
 mod ops;
+mod past_schedule;
 mod plans;
 mod portal_booking;
 mod queue;

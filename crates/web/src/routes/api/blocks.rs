@@ -20,7 +20,9 @@ use serde_json::Value;
 use crate::auth::ApiScope;
 use crate::error::{FieldErrors, field_error};
 use crate::json::parse as json_body;
-use crate::routes::input::blocks::{IN_USE_MOVE, moves, not_bookable_in_blocks, parse_times};
+use crate::routes::input::blocks::{
+    IN_USE_MOVE, moves, not_bookable_in_blocks, not_past, parse_times,
+};
 use crate::{AppState, Error};
 
 /// A block as the API shows it; every map is keyed by service code.
@@ -199,7 +201,10 @@ pub async fn create(
 ) -> Result<Response, Error> {
     let body: BlockBody = json_body(body)?;
     let services = catalog::list(&state.db, scope.tenant.id, false).await?;
-    let fields = validate(&body, &services).map_err(|fields| Error::Unprocessable { fields })?;
+    let today = portico_store::availability::local_date(&scope.tenant, state.clock.now());
+    let fields = validate(&body, &services)
+        .and_then(|f| not_past(f, None, today))
+        .map_err(|fields| Error::Unprocessable { fields })?;
     let id = blocks::insert(&state.db, scope.tenant.id, &fields, state.clock.now_ts()).await?;
     let block = load(&state, &scope.tenant, id).await?;
     Ok((StatusCode::CREATED, Json(BlockJson::from(&block))).into_response())
@@ -239,7 +244,10 @@ pub async fn update(
         capacities,
     };
     let services = catalog::list(&state.db, scope.tenant.id, false).await?;
-    let fields = validate(&merged, &services).map_err(|fields| Error::Unprocessable { fields })?;
+    let today = portico_store::availability::local_date(&scope.tenant, state.clock.now());
+    let fields = validate(&merged, &services)
+        .and_then(|f| not_past(f, Some(block.date), today))
+        .map_err(|fields| Error::Unprocessable { fields })?;
     if moves(&block, &fields) && blocks::in_use(&state.db, scope.tenant.id, id).await? {
         return Err(Error::Conflict { code: "in_use", message: IN_USE_MOVE.to_owned() });
     }
@@ -303,6 +311,10 @@ pub async fn copy(
     let (Some(from), Some(to), Some(until)) = (from, to, until) else {
         return Err(Error::Unprocessable { fields: errors });
     };
+    let today = portico_store::availability::local_date(&scope.tenant, state.clock.now());
+    if let Err((_, message)) = portico_domain::policy::block_date(to, None, today) {
+        return Err(field_error("to_date", message));
+    }
     let targets = copy_targets(to, until).map_err(|message| field_error("until", message))?;
     if targets == [from] {
         return Err(field_error("to_date", "Copy onto another date than the one copied."));

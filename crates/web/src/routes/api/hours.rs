@@ -207,9 +207,10 @@ pub async fn time_off_create(
         }
     };
     if let (Some(start), Some(end)) = (start, end)
-        && end <= start
+        && let Err((field, message)) =
+            portico_domain::policy::time_off_span(start, end, state.clock.now())
     {
-        errors.insert("end".to_owned(), "The end must be after the start.".to_owned());
+        errors.insert(field.to_owned(), message.to_owned());
     }
     let (Some(start), Some(end), Some(reason), true) = (start, end, reason, errors.is_empty())
     else {

@@ -25,3 +25,18 @@ pub fn moves(block: &Block, fields: &BlockFields) -> bool {
     (block.date, block.start_minute, block.end_minute)
         != (fields.date, fields.start_minute, fields.end_minute)
 }
+
+/// The block's fields, unless they put it on a past date (see `policy::block_date`); a block
+/// that already was on that date (`was_on`) may keep it.
+pub fn not_past(
+    fields: BlockFields,
+    was_on: Option<chrono::NaiveDate>,
+    today: chrono::NaiveDate,
+) -> Result<BlockFields, crate::error::FieldErrors> {
+    match portico_domain::policy::block_date(fields.date, was_on, today) {
+        Ok(()) => Ok(fields),
+        Err((field, message)) => {
+            Err(crate::error::FieldErrors::from([(field.to_owned(), message.to_owned())]))
+        }
+    }
+}

@@ -4,6 +4,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use portico_domain::parse::{parse_local, parse_reason};
+use portico_domain::policy::time_off_span;
 use portico_store::hours;
 use serde::{Deserialize, Serialize};
 
@@ -36,9 +37,9 @@ async fn save_time_off(
     let end = check.field("end", parse_local(tz, &form.end));
     let reason = check.field("reason", parse_reason(&form.reason));
     if let (Some(start), Some(end)) = (start, end)
-        && end <= start
+        && let Err((field, message)) = time_off_span(start, end, state.clock.now())
     {
-        check.fail("end", "The end must be after the start.");
+        check.fail(field, message);
     }
     let (Some(start), Some(end), Some(reason), true) = (start, end, reason, check.is_ok()) else {
         let pending = Pending { time_off: Some((form, check.errors)), ..Pending::default() };

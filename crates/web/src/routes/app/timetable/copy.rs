@@ -57,6 +57,11 @@ pub async fn copy_yesterday(
 ) -> Result<Response, Error> {
     let date = parse_date(&form.date).map_err(|_| Error::NotFound)?;
     let yesterday = date - Days::new(1);
+    let today = portico_store::availability::local_date(&scope.tenant, state.clock.now());
+    if let Err((_, message)) = portico_domain::policy::block_date(date, None, today) {
+        flash(&scope.viewer.session, "error", message).await?;
+        return Ok(see_other(&timetable_path(&scope, date)));
+    }
     let now = state.clock.now_ts();
     let source = blocks::between(&state.db, scope.id(), yesterday, yesterday, now).await?;
     if source.is_empty() {
@@ -99,6 +104,12 @@ pub async fn copy_range(
     let mut check = Check::default();
     let from = check.field("from", parse_date(&form.from));
     let to = check.field("to", parse_date(&form.to));
+    let today = portico_store::availability::local_date(&scope.tenant, state.clock.now());
+    if let Some(from) = from
+        && let Err((_, message)) = portico_domain::policy::block_date(from, None, today)
+    {
+        check.fail("from", message);
+    }
     let targets = match (from, to) {
         (Some(from), Some(to)) => check.field("to", copy_targets(from, to)),
         _ => None,

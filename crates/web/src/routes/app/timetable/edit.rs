@@ -17,7 +17,7 @@ use crate::auth::OwnerScope;
 use crate::chrome::flash;
 use crate::error::FieldErrors;
 use crate::forms::see_other;
-use crate::routes::input::blocks::{IN_USE_MOVE, moves};
+use crate::routes::input::blocks::{IN_USE_MOVE, moves, not_past};
 use crate::{AppState, Error};
 
 /// The date to show again after a failed post: the one typed, else today.
@@ -32,7 +32,8 @@ pub async fn create(
 ) -> Result<Response, Error> {
     let values = BlockValues::from_form(&fields);
     let services = catalog::list(&state.db, scope.id(), false).await?;
-    let fields = match values.validate(&services) {
+    let today = local_date(&scope.tenant, state.clock.now());
+    let fields = match values.validate(&services).and_then(|f| not_past(f, None, today)) {
         Ok(fields) => fields,
         Err(errors) => {
             let date = fallback_date(&state, &scope, &values.date);
@@ -64,7 +65,9 @@ pub async fn update(
     let block = blocks::get(&state.db, scope.id(), id, now).await?.ok_or(Error::NotFound)?;
     let values = BlockValues::from_form(&fields);
     let services = catalog::list(&state.db, scope.id(), false).await?;
-    let result = match values.validate(&services) {
+    let today = local_date(&scope.tenant, state.clock.now());
+    let result = match values.validate(&services).and_then(|f| not_past(f, Some(block.date), today))
+    {
         Ok(fields)
             if moves(&block, &fields) && blocks::in_use(&state.db, scope.id(), id).await? =>
         {
