@@ -53,6 +53,7 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
         "when": local(booking.starts_at),
         "until": local(booking.ends_at).rsplit(", ").next().unwrap_or_default(),
         "timezone": tenant.timezone.name(),
+        "price": price(booking.price_minor, &booking.currency),
         "staff": staff_member.as_ref().map(|s| s.name.clone()),
     });
 
@@ -164,5 +165,13 @@ impl Ledger<'_> {
             }
             None => Ok(()),
         }
+    }
+}
+
+/// The booking's price in its currency's own decimals, as the pages show it: `GBP 25.00`.
+fn price(minor: i64, currency: &str) -> String {
+    match portico_domain::Currency::parse(currency) {
+        Ok(known) => format!("{currency} {}", portico_domain::Money::new(minor, known).amount()),
+        Err(_) => format!("{currency} {minor} (minor units)"),
     }
 }

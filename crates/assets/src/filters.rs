@@ -20,10 +20,17 @@ fn datetime(ts: i64, kwargs: Kwargs, _: &State) -> String {
     instant.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
-/// `{{ minor | money(currency="GBP") }}`: minor units as "GBP 12.50".
+/// `{{ minor | money(currency="GBP") }}`: minor units as "GBP 12.50", with the currency's
+/// own decimal places ("JPY 1200"). An unknown code falls back to two places.
 fn money(minor: i64, kwargs: Kwargs, _: &State) -> String {
     let currency = kwargs.get::<&str>("currency").ok().flatten().unwrap_or("");
-    let sign = if minor < 0 { "-" } else { "" };
-    let abs = minor.unsigned_abs();
-    format!("{sign}{currency} {}.{:02}", abs / 100, abs % 100).trim().to_owned()
+    let amount = match portico_domain::Currency::parse(currency) {
+        Ok(known) => portico_domain::Money::new(minor, known).amount(),
+        Err(_) => {
+            let sign = if minor < 0 { "-" } else { "" };
+            let abs = minor.unsigned_abs();
+            format!("{sign}{}.{:02}", abs / 100, abs % 100)
+        }
+    };
+    format!("{currency} {amount}").trim().to_owned()
 }

@@ -286,6 +286,10 @@ async fn every_surface_writes_one_event_and_the_jobs_of_that_event() {
         let hold: Vec<(&str, &str)> = hold.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let r = guest.post_form("/book/paws/services/groom/hold", &hold).await;
         assert_eq!(location(&r), "/book/paws/details");
+        assert!(
+            guest.page("/book/paws/details").await.contains("GBP 25.00"),
+            "price on the details step"
+        );
         let details = [
             ("name", "Gus Guest"),
             ("email", "gus@example.com"),
@@ -294,6 +298,10 @@ async fn every_surface_writes_one_event_and_the_jobs_of_that_event() {
         ];
         let r = guest.post_form("/book/paws/details", &details).await;
         assert_eq!(location(&r), "/book/paws/done");
+        assert!(
+            guest.page("/book/paws/done").await.contains("GBP 25.00"),
+            "price on the confirmation"
+        );
         expect_change(&app, m, "created", "guest", Some("confirmed")).await;
 
         // Portal.
@@ -308,6 +316,8 @@ async fn every_surface_writes_one_event_and_the_jobs_of_that_event() {
         let r = kim.post_form("/portal/paws/bookings/confirm", &[("notes", "")]).await;
         assert!(location(&r).starts_with("/portal/paws/bookings/"), "{}", location(&r));
         let portal_booking = expect_change(&app, m, "created", "client", Some("confirmed")).await;
+        let page = kim.page(&format!("/portal/paws/bookings/{portal_booking}")).await;
+        assert!(page.contains("GBP 25.00"), "price in the portal");
 
         // Dashboard: the owner books for Jo.
         let page = shop
@@ -570,6 +580,7 @@ async fn a_client_without_a_login_manages_the_booking_through_an_emailed_link() 
         app.run_pending_jobs().await;
         let mail = app.mail.wait_for_message_to("jo@paws.example", std::time::Duration::from_secs(10)).await;
         assert!(mail.first_link_containing("/portal/").is_none(), "no login, no portal link");
+        assert!(mail.text_body().contains("GBP 25.00"), "price in the email");
         let link = mail.first_link_containing("/book/paws/manage/").expect("a manage link");
         let path = link.split_once("/book/").map(|(_, p)| format!("/book/{p}")).unwrap();
 

@@ -339,6 +339,8 @@ struct DonePage {
     when: String,
     until: String,
     email: String,
+    price_minor: i64,
+    currency: String,
 }
 
 pub async fn done(
@@ -361,6 +363,8 @@ pub async fn done(
         when,
         until,
         email: booking.guest_email,
+        price_minor: booking.price_minor,
+        currency: booking.currency,
     };
     Ok(state.templates.page("book/done.html", &page))
 }

@@ -85,6 +85,8 @@ struct ShowPage {
     staff_name: Option<String>,
     status: Status,
     notes: String,
+    price_minor: i64,
+    currency: String,
     refusal: Option<String>,
     history: Vec<HistoryView>,
 }
@@ -111,6 +113,8 @@ pub async fn show(
         staff_name: place.staff_name,
         status: booking.status,
         notes: booking.notes,
+        price_minor: booking.price_minor,
+        currency: booking.currency,
     };
     Ok(state.templates.page("portal/bookings/show.html", &page))
 }
