@@ -1,4 +1,5 @@
-//! `link_guest`: guest → account linking after an email address is verified.
+//! `link_guest`: guest → account linking after an email address is verified. The linking
+//! itself is the workflow `portico_core::linking`; this job runs it and sends the email.
 //!
 //! Rule: a login is linked only in the tenants where it is a client (it registered at the
 //! portal, joined it, or accepted a client invitation — each of which gives the login its one
@@ -16,8 +17,8 @@
 use chrono::DateTime;
 use portico_domain::{TenantId, UserId};
 use portico_jobs::LinkGuest;
-use portico_store::bookings::{self, linking};
-use portico_store::{audit, clients, tenants, users};
+use portico_store::bookings;
+use portico_store::{clients, tenants, users};
 use serde_json::json;
 
 use crate::{Deps, JobError};
@@ -34,54 +35,8 @@ pub async fn run(deps: &Deps, job: LinkGuest) -> Result<(), JobError> {
 }
 
 async fn link(deps: &Deps, user: UserId) -> Result<(), JobError> {
-    let Some(user) = users::by_id(&deps.db, user).await? else { return Ok(()) };
-    // Never before verification: the address must be proven at the time the job runs.
-    if user.email_verified_at.is_none() {
-        return Ok(());
-    }
-    for record in clients::records_of_user(&deps.db, user.id()).await? {
-        let tenant = TenantId(record.tenant_id);
-        let now = deps.clock.now_ts();
-        let mut tx = deps.db.begin_write().await?;
-        let (id, email) = (user.id(), user.email.as_str());
-        let adopted = clients::adopt_unlinked(&mut tx, tenant, record.id(), id, email, now).await?;
-        let target = adopted.as_ref().map_or(record.id(), |a| a.record);
-        let linked = linking::link_guest_bookings(&mut tx, tenant, target, id, email, now).await?;
-        if adopted.is_none() && linked.is_empty() {
-            continue; // dropping the transaction rolls it back; nothing was written
-        }
-        let mut detail = format!("#{target} {email}:");
-        if adopted.is_some() {
-            detail.push_str(&format!(" existing record linked (replacing #{}),", record.id));
-        }
-        detail.push_str(&format!(" {} guest booking(s) linked{}", linked.len(), ids(&linked)));
-        let entry = audit::Entry {
-            tenant: Some(tenant),
-            actor: Some(id),
-            action: "client.linked",
-            detail,
-            ip: "",
-        };
-        audit::record_in(&mut tx, &entry, now).await?;
-        let record_linked = adopted.is_some();
-        let mut booking_ids = adopted.map(|a| a.bookings).unwrap_or_default();
-        booking_ids.extend(linked);
-        let notice =
-            LinkGuest::Notify { tenant_id: tenant.0, user_id: id.0, booking_ids, record_linked };
-        portico_jobs::enqueue(&mut tx, &notice, now).await?;
-        tx.commit().await.map_err(anyhow::Error::from)?;
-        tracing::info!(tenant = tenant.0, client = target.0, "linked to the login");
-    }
+    portico_core::linking::link_verified(&deps.db, user, deps.clock.now_ts()).await?;
     Ok(())
-}
-
-/// " (#1, #2)", or nothing for no ids.
-fn ids(ids: &[i64]) -> String {
-    if ids.is_empty() {
-        return String::new();
-    }
-    let list: Vec<String> = ids.iter().map(|id| format!("#{id}")).collect();
-    format!(" ({})", list.join(", "))
 }
 
 /// "Your bookings with {tenant} are now in your account": lists the bookings still linked to

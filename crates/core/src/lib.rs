@@ -1,5 +1,5 @@
-//! Workflows: every state change of a booking (and of a recurring series' occurrences) in one
-//! transaction — policy, the domain's state transition, the write, the `booking_events` row,
+//! Workflows: every state change of a booking (and of a recurring series' occurrences, and the
+//! linking of guest bookings to a verified login) in one transaction — policy, the domain's state transition, the write, the `booking_events` row,
 //! the outbox rows chosen by [`effects::jobs_for`] (one function of the event), and the audit
 //! row. Web handlers and job handlers call these; nothing else writes bookings.
 //!
@@ -7,6 +7,7 @@
 
 pub mod bookings;
 pub mod effects;
+pub mod linking;
 pub mod series;
 
 use chrono::{DateTime, Utc};
