@@ -135,19 +135,19 @@ impl InvoiceRow {
     }
 }
 
-/// Creates a draft with its lines; the client and every line's booking must be the tenant's.
+/// Creates a draft with its lines in the caller's transaction; the client and every line's
+/// booking must be the tenant's.
 pub async fn create(
-    db: &Db,
+    tx: &mut Tx,
     tenant: TenantId,
     new: &NewInvoice,
     now: i64,
 ) -> Result<Result<Invoice, CreateRefusal>, StoreError> {
-    let mut tx = db.begin_write().await?;
     let client: Option<i64> =
         sqlx::query_scalar("select id from clients where tenant_id = $1 and id = $2")
             .bind(tenant.0)
             .bind(new.client.0)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
     if client.is_none() {
         return Ok(Err(CreateRefusal::UnknownClient));
@@ -158,7 +158,7 @@ pub async fn create(
             sqlx::query_scalar("select id from bookings where tenant_id = $1 and id = $2")
                 .bind(tenant.0)
                 .bind(booking)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
         if found.is_none() {
             return Ok(Err(CreateRefusal::UnknownBooking(index)));
@@ -174,11 +174,10 @@ pub async fn create(
     .bind(new.due_date.format(DATE).to_string())
     .bind(&new.notes)
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
-    insert_lines(&mut tx, tenant, id, &new.lines).await?;
-    let invoice = fetch(&mut tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
-    tx.commit().await?;
+    insert_lines(tx, tenant, id, &new.lines).await?;
+    let invoice = fetch(tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
     Ok(Ok(invoice))
 }
 
@@ -327,16 +326,15 @@ async fn state(
     Ok((status, usize::try_from(lines).unwrap_or(0)))
 }
 
-/// Why `action` is refused now, after a concurrent change got there first.
+/// Why `action` is refused now, after a concurrent change got there first (read again in the
+/// same transaction: the conditional update waited for that change's commit).
 async fn refusal_now(
-    db: &Db,
+    tx: &mut Tx,
     tenant: TenantId,
     id: i64,
     action: Action,
 ) -> Result<TransitionError, StoreError> {
-    let mut tx = db.begin().await?;
-    let (status, lines) = state(&mut tx, tenant, id).await?;
-    tx.commit().await?;
+    let (status, lines) = state(tx, tenant, id).await?;
     match invoice::transition(status, action, lines) {
         Err(refusal) => Ok(refusal),
         // The conditional update found no row in the state just read: not a refusal but a
@@ -345,15 +343,16 @@ async fn refusal_now(
     }
 }
 
-/// Issues a draft: assigns the tenant's next number and makes it open (read-only).
+/// Issues a draft in the caller's write transaction: assigns the tenant's next number and makes
+/// it open (read-only). On a refusal the caller drops the transaction, which gives the number
+/// back.
 pub async fn issue(
-    db: &Db,
+    tx: &mut Tx,
     tenant: TenantId,
     id: i64,
     now: i64,
 ) -> Result<Result<Invoice, TransitionError>, StoreError> {
-    let mut tx = db.begin_write().await?;
-    let (status, lines) = state(&mut tx, tenant, id).await?;
+    let (status, lines) = state(tx, tenant, id).await?;
     let to = match invoice::transition(status, Action::Issue, lines) {
         Ok(to) => to,
         Err(refusal) => return Ok(Err(refusal)),
@@ -362,7 +361,7 @@ pub async fn issue(
         "insert into invoice_counters (tenant_id) values ($1) on conflict (tenant_id) do nothing",
     )
     .bind(tenant.0)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     // The row lock taken here is held until commit: the next issuer of the tenant waits.
     let (prefix, n): (String, i64) = sqlx::query_as(
@@ -370,7 +369,7 @@ pub async fn issue(
          returning prefix, next_number - 1",
     )
     .bind(tenant.0)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     // Still a draft? A concurrent issue of the same invoice (which we waited for on
     // PostgreSQL) already took it; rolling back gives our number back.
@@ -383,27 +382,24 @@ pub async fn issue(
     .bind(now)
     .bind(tenant.0)
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     if updated.rows_affected() != 1 {
-        tx.rollback().await?;
-        return Ok(Err(refusal_now(db, tenant, id, Action::Issue).await?));
+        return Ok(Err(refusal_now(tx, tenant, id, Action::Issue).await?));
     }
-    let invoice = fetch(&mut tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
-    tx.commit().await?;
+    let invoice = fetch(tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
     Ok(Ok(invoice))
 }
 
-/// Voids a draft or open invoice, keeping the reason.
+/// Voids a draft or open invoice in the caller's write transaction, keeping the reason.
 pub async fn void(
-    db: &Db,
+    tx: &mut Tx,
     tenant: TenantId,
     id: i64,
     reason: &str,
     now: i64,
 ) -> Result<Result<Invoice, TransitionError>, StoreError> {
-    let mut tx = db.begin_write().await?;
-    let (status, lines) = state(&mut tx, tenant, id).await?;
+    let (status, lines) = state(tx, tenant, id).await?;
     let to = match invoice::transition(status, Action::Void, lines) {
         Ok(to) => to,
         Err(refusal) => return Ok(Err(refusal)),
@@ -419,13 +415,11 @@ pub async fn void(
     .bind(tenant.0)
     .bind(id)
     .bind(status.as_str())
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     if updated.rows_affected() != 1 {
-        tx.rollback().await?;
-        return Ok(Err(refusal_now(db, tenant, id, Action::Void).await?));
+        return Ok(Err(refusal_now(tx, tenant, id, Action::Void).await?));
     }
-    let invoice = fetch(&mut tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
-    tx.commit().await?;
+    let invoice = fetch(tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
     Ok(Ok(invoice))
 }

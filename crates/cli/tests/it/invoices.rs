@@ -335,3 +335,30 @@ async fn a_stored_status_or_date_that_does_not_decode_names_its_column() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn creating_issuing_and_voiding_are_audited_and_a_refusal_is_not() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let t = app.seed_tenant("paws", Plan::Free).await;
+        let token = app.api_token(t.id).await;
+        let (client, _) = app.seed_client(&t, "Ann", "ann@example.com", false).await;
+        let (status, draft) = post(&app, &token, "/api/v1/paws/invoices", draft_body(client.0, "2026-12-31")).await;
+        assert_eq!(status, StatusCode::CREATED, "{draft}");
+        let id = draft["id"].as_i64().unwrap();
+        let issue = format!("/api/v1/paws/invoices/{id}/issue");
+        assert_eq!(post(&app, &token, &issue, json!({})).await.0, StatusCode::OK);
+        assert_eq!(post(&app, &token, &issue, json!({})).await.0, StatusCode::CONFLICT);
+        let void = format!("/api/v1/paws/invoices/{id}/void");
+        assert_eq!(post(&app, &token, &void, json!({ "reason": "Wrong client" })).await.0, StatusCode::OK);
+        let actions: Vec<String> = sqlx::query_scalar(
+            "select action from audit_log where tenant_id = $1 and action like 'invoice.%' order by id",
+        )
+        .bind(t.id.0)
+        .fetch_all(app.db().pool())
+        .await
+        .unwrap();
+        assert_eq!(actions, ["invoice.created", "invoice.issued", "invoice.voided"]);
+    })
+    .await;
+}

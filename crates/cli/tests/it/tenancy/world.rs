@@ -387,7 +387,10 @@ async fn seed_invoice(db: &portico_store::Db, tenant: TenantId, client: ClientId
         notes: String::new(),
         lines: vec![line],
     };
-    invoices::create(db, tenant, &new, now).await.unwrap().unwrap().id
+    let mut tx = db.begin_write().await.unwrap();
+    let id = invoices::create(&mut tx, tenant, &new, now).await.unwrap().unwrap().id;
+    tx.commit().await.unwrap();
+    id
 }
 
 pub(super) async fn world(app: &TestApp) -> World {

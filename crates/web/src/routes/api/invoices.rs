@@ -7,6 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
+use portico_domain::booking::Actor;
 use portico_domain::invoice::{self, InvoiceStatus, Line, TransitionError};
 use portico_domain::parse::{parse_date, parse_text};
 use portico_domain::{ClientId, Currency, Money};
@@ -267,16 +268,17 @@ pub async fn create(
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Response, Error> {
     let new = parse_new(crate::json::value(body)?, currency(&scope)?)?;
-    let now = state.clock.now_ts();
-    let invoice = match invoices::create(&state.db, scope.tenant.id, &new, now).await? {
-        Ok(invoice) => invoice,
-        Err(CreateRefusal::UnknownClient) => {
-            return Err(field_error("client_id", "Unknown client."));
-        }
-        Err(CreateRefusal::UnknownBooking(index)) => {
-            return Err(field_error(&format!("lines[{index}].booking_id"), "Unknown booking."));
-        }
-    };
+    let ctx = state.context(Actor::Api, "");
+    let invoice =
+        match portico_core::invoices::create(&state.db, scope.tenant.id, &new, &ctx).await? {
+            Ok(invoice) => invoice,
+            Err(CreateRefusal::UnknownClient) => {
+                return Err(field_error("client_id", "Unknown client."));
+            }
+            Err(CreateRefusal::UnknownBooking(index)) => {
+                return Err(field_error(&format!("lines[{index}].booking_id"), "Unknown booking."));
+            }
+        };
     let json = InvoiceJson::new(invoice, today(&state, &scope))?;
     Ok((StatusCode::CREATED, Json(json)).into_response())
 }
@@ -331,8 +333,10 @@ pub async fn issue(
     scope: ApiScope,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Json<InvoiceJson>, Error> {
-    let now = state.clock.now_ts();
-    let invoice = invoices::issue(&state.db, scope.tenant.id, id, now).await?.map_err(conflict)?;
+    let ctx = state.context(Actor::Api, "");
+    let invoice = portico_core::invoices::issue(&state.db, scope.tenant.id, id, &ctx)
+        .await?
+        .map_err(conflict)?;
     Ok(Json(InvoiceJson::new(invoice, today(&state, &scope))?))
 }
 
@@ -358,7 +362,9 @@ pub async fn void(
     if reason.is_empty() {
         return Err(field_error("reason", "Say why the invoice is void."));
     }
-    let now = state.clock.now_ts();
-    let invoice = invoices::void(&state.db, tenant, id, &reason, now).await?.map_err(conflict)?;
+    let ctx = state.context(Actor::Api, "");
+    let invoice = portico_core::invoices::void(&state.db, tenant, id, &reason, &ctx)
+        .await?
+        .map_err(conflict)?;
     Ok(Json(InvoiceJson::new(invoice, today(&state, &scope))?))
 }
