@@ -170,15 +170,29 @@ pub fn check(
     Ok(to)
 }
 
-/// For a client: the booking must be theirs (else it is not found), and whether they may
-/// change bookings themselves.
-async fn self_service(db: &Db, tenant: &Tenant, booking: &Booking, actor: Actor) -> Result<bool> {
-    let Actor::Client(user) = actor else { return Ok(false) };
-    let client = clients::for_user(db, tenant.id, user).await?.ok_or(BookingError::NotFound)?;
-    if booking.client_id != Some(client.id().0) {
-        return Err(BookingError::NotFound);
+/// Who asks, as far as the tenant's rules care: for a client, their record at the tenant
+/// (none = no booking of theirs exists there) and whether they may change bookings themselves.
+#[derive(Debug, Clone, Copy)]
+struct Asker {
+    client: Option<(i64, bool)>,
+}
+
+impl Asker {
+    async fn of(db: &Db, tenant: &Tenant, actor: Actor) -> Result<Self> {
+        let Actor::Client(user) = actor else { return Ok(Self { client: None }) };
+        let client = clients::for_user(db, tenant.id, user).await?.ok_or(BookingError::NotFound)?;
+        Ok(Self { client: Some((client.id().0, client.can_self_reschedule != 0)) })
     }
-    Ok(client.can_self_reschedule != 0)
+
+    /// A client may only touch their own bookings (another's is not found); returns whether
+    /// they may change it themselves.
+    fn self_serve(self, booking: &Booking) -> Result<bool> {
+        match self.client {
+            None => Ok(false),
+            Some((id, allowed)) if booking.client_id == Some(id) => Ok(allowed),
+            Some(_) => Err(BookingError::NotFound),
+        }
+    }
 }
 
 /// Cancels a booking (its place is free again); the party and the business are told.
@@ -205,14 +219,13 @@ pub(crate) async fn set_final(
     cause: Cause,
     ctx: &Context,
 ) -> Result<Booking> {
-    let current =
-        portico_store::bookings::get(db, tenant, id).await?.ok_or(BookingError::NotFound)?;
-    let self_serve = self_service(db, tenant, &current, ctx.actor).await?;
+    let asker = Asker::of(db, tenant, ctx.actor).await?;
     let mut tx = db.begin_write().await?;
     // Fresh, under the write lock: a concurrent change is seen, never overwritten.
     let before = portico_store::bookings::get_in(&mut tx, tenant, id)
         .await?
         .ok_or(BookingError::NotFound)?;
+    let self_serve = asker.self_serve(&before)?;
     let to = check(tenant, &before, action, ctx.actor, self_serve, ctx.now)?;
     write::set_status(&mut tx, tenant, id, before.status(), to, ctx.now.timestamp()).await?;
     let event = NewEvent {
@@ -234,9 +247,11 @@ pub async fn reschedule(
     slot: &Slot,
     ctx: &Context,
 ) -> Result<Booking> {
+    let asker = Asker::of(db, tenant, ctx.actor).await?;
+    // The service decides which locks to take, so it is read before the transaction.
     let current =
         portico_store::bookings::get(db, tenant, id).await?.ok_or(BookingError::NotFound)?;
-    let self_serve = self_service(db, tenant, &current, ctx.actor).await?;
+    asker.self_serve(&current)?;
     let service =
         catalog::by_id(db, tenant.id, current.service_id).await?.ok_or(BookingError::NotFound)?;
     let mut tx = db.begin_write().await?;
@@ -244,6 +259,7 @@ pub async fn reschedule(
     let before = portico_store::bookings::get_in(&mut tx, tenant, id)
         .await?
         .ok_or(BookingError::NotFound)?;
+    let self_serve = asker.self_serve(&before)?;
     check(tenant, &before, Action::Reschedule, ctx.actor, self_serve, ctx.now)?;
     let provider = ctx.actor.is_provider();
     let placement: Placement =
