@@ -13,6 +13,7 @@ pub mod error;
 pub mod hours;
 pub mod invoices;
 pub mod outbox;
+pub mod overview;
 pub mod pings;
 pub mod schema;
 pub mod sealed;

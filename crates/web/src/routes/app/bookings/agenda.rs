@@ -80,6 +80,8 @@ struct Entry {
     with: String,
     status: &'static str,
     cancelled: bool,
+    /// Started and still open: it can be marked completed or a no-show.
+    to_mark: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -154,6 +156,7 @@ fn hhmm(minutes: u16) -> String {
 
 /// What the agenda reads for a range of local dates.
 struct Range {
+    now: i64,
     bookings: Vec<Booking>,
     names: HashMap<i64, String>,
     blocks: Vec<Block>,
@@ -186,7 +189,7 @@ impl Range {
         let names = bookings::party_names(&state.db, tenant, from, to).await?.into_iter().collect();
         let blocks =
             blocks::between(&state.db, tenant.id, first, last, state.clock.now_ts()).await?;
-        Ok(Self { bookings, names, blocks })
+        Ok(Self { now: state.clock.now_ts(), bookings, names, blocks })
     }
 
     fn entry(&self, tenant: &Tenant, team: &Team, booking: &Booking) -> Entry {
@@ -207,6 +210,7 @@ impl Range {
             with,
             status: status_label(booking.status),
             cancelled: booking.status == Status::Cancelled,
+            to_mark: booking.status.occupies() && booking.starts_at <= self.now,
         }
     }
 
@@ -291,6 +295,52 @@ impl Range {
             })
             .collect()
     }
+}
+
+/// A day on the provider home: the people with appointments (a staff login always sees its
+/// own column) and the timetable blocks.
+#[derive(Debug, Serialize)]
+pub(in crate::routes::app) struct HomeDay {
+    date: String,
+    label: String,
+    today: bool,
+    people: Vec<PersonDay>,
+    blocks: Vec<BlockDay>,
+}
+
+/// The `count` days from today that the provider home shows, as far as the viewer may see.
+pub(in crate::routes::app) async fn upcoming_days(
+    state: &AppState,
+    scope: &TenantScope,
+    count: i64,
+) -> Result<Vec<HomeDay>, Error> {
+    let tenant = &scope.tenant;
+    let reach = Reach::of(state, scope).await?;
+    let team = Team::load(state, tenant).await?;
+    let today = flow::today(state, tenant);
+    let last = today + Duration::days(count - 1);
+    let range = Range::load(state, tenant, today, last, reach, |_| true).await?;
+    let shown = |who: Option<i64>, busy: bool| match reach {
+        Reach::Own(me) => busy || (who.is_some() && who == me),
+        Reach::Everything => busy,
+    };
+    Ok(today
+        .iter_days()
+        .take(usize::try_from(count).unwrap_or_default())
+        .map(|day| HomeDay {
+            date: day.to_string(),
+            label: if day == today {
+                "Today".to_owned()
+            } else if day == today + Duration::days(1) {
+                "Tomorrow".to_owned()
+            } else {
+                day.format("%A %-d %B").to_string()
+            },
+            today: day == today,
+            people: range.people_on(tenant, &team, day, &shown),
+            blocks: range.blocks_on(tenant, &team, day),
+        })
+        .collect())
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %scope.id()))]

@@ -2,6 +2,7 @@
 //! no-show (once it has started), cancel, or move it to another time (at any time).
 
 use axum::Form;
+use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -189,11 +190,27 @@ pub async fn show(
 
 /// Marks a booking completed or no-show, only once it has started (before that, whether the
 /// client came cannot be known). Both are final. Nobody is notified of attendance.
+/// Where a status change returns: the booking (default), or the provider home it was made
+/// from (`back=home`).
+#[derive(Debug, Deserialize)]
+pub struct Back {
+    #[serde(default)]
+    back: String,
+}
+
+impl Back {
+    /// A post without a readable form returns to the booking.
+    fn or_booking(form: Result<Form<Self>, FormRejection>) -> Self {
+        form.map_or_else(|_| Self { back: String::new() }, |Form(back)| back)
+    }
+}
+
 async fn mark(
     state: &AppState,
     scope: &TenantScope,
     id: i64,
     action: Action,
+    back: &Back,
 ) -> Result<Response, Error> {
     let reach = Reach::of(state, scope).await?;
     let booking = visible(state, scope, reach, id).await?;
@@ -206,7 +223,10 @@ async fn mark(
         "Marked as a no-show."
     };
     flash(&scope.viewer.session, "info", text).await?;
-    Ok(see_other(&format!("/app/{}/bookings/{id}", scope.tenant.slug)))
+    Ok(see_other(&match back.back.as_str() {
+        "home" => format!("/app/{}", scope.tenant.slug),
+        _ => format!("/app/{}/bookings/{id}", scope.tenant.slug),
+    }))
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %scope.id()))]
@@ -214,8 +234,9 @@ pub async fn complete(
     State(state): State<AppState>,
     scope: TenantScope,
     Path((_, id)): Path<(String, i64)>,
+    back: Result<Form<Back>, FormRejection>,
 ) -> Result<Response, Error> {
-    mark(&state, &scope, id, Action::Complete).await
+    mark(&state, &scope, id, Action::Complete, &Back::or_booking(back)).await
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %scope.id()))]
@@ -223,8 +244,9 @@ pub async fn no_show(
     State(state): State<AppState>,
     scope: TenantScope,
     Path((_, id)): Path<(String, i64)>,
+    back: Result<Form<Back>, FormRejection>,
 ) -> Result<Response, Error> {
-    mark(&state, &scope, id, Action::NoShow).await
+    mark(&state, &scope, id, Action::NoShow, &Back::or_booking(back)).await
 }
 
 /// Cancels at any time (providers have no cut-off); the client or guest is told.

@@ -192,7 +192,7 @@ pub(super) async fn options_for(
 }
 
 /// The first instant of a local date at the tenant (DST-aware).
-pub(super) fn day_start(tenant: &Tenant, date: NaiveDate) -> DateTime<Utc> {
+pub(in crate::routes::app) fn day_start(tenant: &Tenant, date: NaiveDate) -> DateTime<Utc> {
     local_instant(tenant.timezone, date, LocalMinutes::MIDNIGHT)
 }
 
