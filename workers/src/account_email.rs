@@ -16,6 +16,8 @@ pub async fn run(deps: &Deps, job: AccountEmail) -> Result<(), JobError> {
     let reset_ttl = Duration::minutes(deps.accounts.reset_link_minutes as i64);
     let invite_ttl = Duration::hours(deps.accounts.invite_link_hours as i64);
 
+    // The business the email speaks for (its name as the sender, its contact details).
+    let mut business = None;
     let (template, to, mut context, link_path) = match job {
         AccountEmail::PasswordReset { user_id } => {
             let Some(user) = users::by_id(&deps.db, UserId(user_id)).await? else { return Ok(()) };
@@ -85,6 +87,7 @@ pub async fn run(deps: &Deps, job: AccountEmail) -> Result<(), JobError> {
             };
             let token = tokens::create_link(&deps.db, &link, now).await?;
             let context = json!({ "name": client.name, "tenant": tenant.name, "valid_for": describe(invite_ttl) });
+            business = Some(tenant);
             ("client_invite", email, context, format!("/accounts/invite/{token}"))
         }
         AccountEmail::AlreadyRegistered { tenant_id, user_id } => {
@@ -96,11 +99,15 @@ pub async fn run(deps: &Deps, job: AccountEmail) -> Result<(), JobError> {
             let context =
                 json!({ "name": user.name, "tenant": tenant.name, "reset_link": reset_link });
             let path = format!("/accounts/login?next=/portal/{}/register", tenant.slug);
+            business = Some(tenant);
             ("already_registered", user.email, context, path)
         }
     };
     context["link"] = json!(deps.absolute(&link_path));
-    let email = deps.render_email(template, &to, &context)?;
+    let email = match &business {
+        Some(tenant) => deps.render_business_email(template, &to, tenant, &context)?,
+        None => deps.render_email(template, &to, &context)?,
+    };
     Ok(deps.mailer.send(&email).await?)
 }
 

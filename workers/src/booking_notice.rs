@@ -84,7 +84,7 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
     context["name"] = json!(name);
     context["link"] = json!(link);
     if !ledger.sent("party", &email).await? {
-        let mail = deps.render_email("booking_client", &email, &context)?;
+        let mail = deps.render_business_email("booking_client", &email, &tenant, &context)?;
         deps.mailer.send(&mail).await?;
         ledger.record("party", &email).await?;
     }

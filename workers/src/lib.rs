@@ -76,6 +76,34 @@ impl Deps {
             subject: render("subject.txt")?.trim().to_owned(),
             text: render("body.txt")?,
             html: Some(render("body.html")?),
+            ..Email::default()
+        })
+    }
+
+    /// Renders an email a business sends one of its clients: from the business's name, replies
+    /// to its contact address, and `business` (name and contact details) in the context for the
+    /// templates' signature (`email/_business.*`).
+    pub fn render_business_email(
+        &self,
+        name: &str,
+        to: &str,
+        tenant: &portico_store::tenants::Tenant,
+        context: &serde_json::Value,
+    ) -> Result<Email, JobError> {
+        let contact = &tenant.contact;
+        let mut context = context.clone();
+        context["business"] = serde_json::json!({
+            "name": tenant.name,
+            "email": contact.email,
+            "phone": contact.phone,
+            "address": contact.address.lines().collect::<Vec<_>>(),
+            "website": contact.website,
+        });
+        let email = self.render_email(name, to, &context)?;
+        Ok(Email {
+            sender_name: Some(tenant.name.clone()),
+            reply_to: (!contact.email.is_empty()).then(|| contact.email.clone()),
+            ..email
         })
     }
 }

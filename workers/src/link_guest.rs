@@ -84,6 +84,6 @@ async fn notify(
         "record_linked": record_linked,
         "link": deps.absolute(&format!("/portal/{}", tenant.slug)),
     });
-    let email = deps.render_email("bookings_linked", &user.email, &context)?;
+    let email = deps.render_business_email("bookings_linked", &user.email, &tenant, &context)?;
     Ok(deps.mailer.send(&email).await?)
 }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod booking;
 pub mod clock;
+pub mod contact;
 pub mod ids;
 pub mod invoice;
 pub mod money;

@@ -15,7 +15,7 @@ pub use file::FileMailer;
 pub use smtp::SmtpMailer;
 
 /// One message to one recipient, as rendered from a template.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Email {
     /// The recipient: `someone@example.com` or `Some One <someone@example.com>`.
     pub to: String,
@@ -25,6 +25,11 @@ pub struct Email {
     pub text: String,
     /// An HTML alternative to [`Email::text`]; with it the message is `multipart/alternative`.
     pub html: Option<String>,
+    /// The sender's display name instead of the configured one (the business's name on what
+    /// a business sends its clients); the address stays the configured sender's.
+    pub sender_name: Option<String>,
+    /// Where replies go (the business's contact address); an invalid one is left out.
+    pub reply_to: Option<String>,
 }
 
 /// Why a message could not be handed over.
@@ -77,9 +82,15 @@ fn build_message(from: &Mailbox, email: &Email) -> Result<Message, MailError> {
         MailError::Permanent(format!("invalid recipient address {:?}: {e}", email.to))
     })?;
     let subject = email.subject.replace(['\r', '\n'], " ");
-    let builder = Message::builder()
-        .from(from.clone())
-        .to(to)
+    let from = match &email.sender_name {
+        Some(name) => Mailbox::new(Some(name.replace(['\r', '\n'], " ")), from.email.clone()),
+        None => from.clone(),
+    };
+    let mut builder = Message::builder().from(from).to(to);
+    if let Some(reply_to) = email.reply_to.as_deref().and_then(|r| r.parse::<Mailbox>().ok()) {
+        builder = builder.reply_to(reply_to);
+    }
+    let builder = builder
         .subject(subject)
         .date_now()
         // `None`: a random id at this host's name.
@@ -131,7 +142,7 @@ mod tests {
             to: to.to_owned(),
             subject: "Your booking".to_owned(),
             text: "See you soon.".to_owned(),
-            html: None,
+            ..Email::default()
         }
     }
 

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use portico_domain::accounts::{Role, Slug};
+use portico_domain::contact::{BrandColor, Contact};
 use portico_domain::plans::Plan;
 use portico_domain::{Currency, TenantId, UserId};
 use sqlx::{Any, FromRow};
@@ -25,6 +26,11 @@ pub struct TenantRow {
     pub max_advance_days: i64,
     pub hold_minutes: i64,
     pub cancel_cutoff_hours: i64,
+    pub contact_email: String,
+    pub contact_phone: String,
+    pub contact_address: String,
+    pub contact_website: String,
+    pub brand_color: String,
 }
 
 /// A tenant with typed fields.
@@ -39,6 +45,10 @@ pub struct Tenant {
     pub pro_until: Option<DateTime<Utc>>,
     pub portal_enabled: bool,
     pub scheduling: Scheduling,
+    /// How clients reach the business.
+    pub contact: Contact,
+    /// The brand colour of its pages and emails; `None` = Portico's own.
+    pub brand_color: Option<BrandColor>,
 }
 
 /// A tenant's booking rules.
@@ -99,6 +109,19 @@ impl TryFrom<TenantRow> for Tenant {
                 hold_minutes: count("tenants.hold_minutes", row.hold_minutes)?,
                 cancel_cutoff_hours: count("tenants.cancel_cutoff_hours", row.cancel_cutoff_hours)?,
             },
+            brand_color: match row.brand_color.as_str() {
+                "" => None,
+                hex => Some(
+                    BrandColor::parse(hex)
+                        .map_err(|_| StoreError::corrupt("tenants.brand_color", hex))?,
+                ),
+            },
+            contact: Contact {
+                email: row.contact_email,
+                phone: row.contact_phone,
+                address: row.contact_address,
+                website: row.contact_website,
+            },
             slug: row.slug,
             name: row.name,
         })
@@ -112,7 +135,32 @@ fn count(column: &'static str, value: i64) -> Result<u32, StoreError> {
 
 const COLUMNS: &str = "id, slug, name, timezone, currency, plan, pro_until, portal_enabled, \
                        created_at, slot_interval_minutes, min_notice_minutes, max_advance_days, \
-                       hold_minutes, cancel_cutoff_hours";
+                       hold_minutes, cancel_cutoff_hours, contact_email, contact_phone, \
+                       contact_address, contact_website, brand_color";
+
+/// Saves the contact details and the brand colour (`None` = Portico's own).
+pub async fn update_branding(
+    db: &Db,
+    id: TenantId,
+    contact: &Contact,
+    brand_color: Option<BrandColor>,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "update tenants set contact_email = $1, contact_phone = $2, contact_address = $3, \
+         contact_website = $4, brand_color = $5, updated_at = $6 where id = $7",
+    )
+    .bind(&contact.email)
+    .bind(&contact.phone)
+    .bind(&contact.address)
+    .bind(&contact.website)
+    .bind(brand_color.map(BrandColor::hex).unwrap_or_default())
+    .bind(now)
+    .bind(id.0)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
 
 /// Saves the booking rules.
 pub async fn update_scheduling(

@@ -1,6 +1,7 @@
 //! What every page shows around its content: who is logged in, the CSRF token for forms,
 //! flash messages, and the navigation of the current area.
 
+use portico_store::tenants::Tenant;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
@@ -49,6 +50,35 @@ pub struct TenantNav {
     pub plan: &'static str,
 }
 
+/// The business a client-facing page belongs to: how to reach it and its colour.
+#[derive(Debug, Clone, Serialize)]
+pub struct BusinessView {
+    pub slug: String,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    /// The postal address, line by line.
+    pub address: Vec<String>,
+    pub website: String,
+    /// The brand colour without `#` (the stylesheet `/book/{slug}/brand.css?v=…`), if set.
+    pub brand: Option<String>,
+}
+
+impl BusinessView {
+    pub fn of(tenant: &Tenant) -> Self {
+        let contact = &tenant.contact;
+        Self {
+            slug: tenant.slug.clone(),
+            name: tenant.name.clone(),
+            email: contact.email.clone(),
+            phone: contact.phone.clone(),
+            address: contact.address.lines().map(str::to_owned).collect(),
+            website: contact.website.clone(),
+            brand: tenant.brand_color.map(|c| c.hex().trim_start_matches('#').to_owned()),
+        }
+    }
+}
+
 /// The page frame, embedded as `chrome` in every page context.
 #[derive(Debug, Clone, Serialize)]
 pub struct Chrome {
@@ -61,6 +91,8 @@ pub struct Chrome {
     pub portal: Option<TenantNav>,
     /// Set on a public booking page.
     pub booking: Option<TenantNav>,
+    /// Set on every page a client or guest sees of a business (booking, manage, portal).
+    pub business: Option<BusinessView>,
 }
 
 impl Chrome {
@@ -95,6 +127,7 @@ impl Chrome {
             tenant: None,
             portal: None,
             booking: None,
+            business: None,
         })
     }
 
@@ -112,24 +145,36 @@ impl Chrome {
 
     /// The frame for a client portal.
     pub async fn portal(visitor: &PortalVisitor) -> Result<Self, Error> {
-        let mut chrome = Self::new(&visitor.viewer).await?;
-        chrome.portal = Some(TenantNav {
-            slug: visitor.tenant.slug.clone(),
-            name: visitor.tenant.name.clone(),
-            is_owner: false,
-            plan: "",
-        });
-        Ok(chrome)
+        Self::portal_of(&visitor.viewer, &visitor.tenant).await
     }
 
     pub async fn client(scope: &ClientScope) -> Result<Self, Error> {
-        let mut chrome = Self::new(&scope.viewer).await?;
+        Self::portal_of(&scope.viewer, &scope.tenant).await
+    }
+
+    /// The frame of `tenant`'s portal pages.
+    pub async fn portal_of(viewer: &Viewer, tenant: &Tenant) -> Result<Self, Error> {
+        let mut chrome = Self::new(viewer).await?;
         chrome.portal = Some(TenantNav {
-            slug: scope.tenant.slug.clone(),
-            name: scope.tenant.name.clone(),
+            slug: tenant.slug.clone(),
+            name: tenant.name.clone(),
             is_owner: false,
             plan: "",
         });
+        chrome.business = Some(BusinessView::of(tenant));
+        Ok(chrome)
+    }
+
+    /// The frame of `tenant`'s public booking pages.
+    pub async fn booking(viewer: &Viewer, tenant: &Tenant) -> Result<Self, Error> {
+        let mut chrome = Self::new(viewer).await?;
+        chrome.booking = Some(TenantNav {
+            slug: tenant.slug.clone(),
+            name: tenant.name.clone(),
+            is_owner: false,
+            plan: "",
+        });
+        chrome.business = Some(BusinessView::of(tenant));
         Ok(chrome)
     }
 }

@@ -11,6 +11,7 @@ mod booking_api;
 mod booking_pages;
 mod booking_race;
 mod clients;
+mod contact;
 mod home;
 mod hours;
 mod http;

@@ -87,6 +87,7 @@ mod tests {
             subject: "Your booking on Friday".to_owned(),
             text: "Confirm here: https://portico.test/confirm/abc\r\n".to_owned(),
             html: html.map(str::to_owned),
+            ..Email::default()
         }
     }
 
@@ -118,6 +119,42 @@ mod tests {
     fn header<'a>(headers: &'a [(String, String)], name: &str) -> &'a str {
         let found = headers.iter().find(|(n, _)| n == name);
         &found.unwrap_or_else(|| panic!("no {name} header in {headers:?}")).1
+    }
+
+    #[tokio::test]
+    async fn a_business_email_carries_its_name_and_reply_to() {
+        let dir = ScratchDir::new("file-business");
+        let mailer =
+            FileMailer::new(dir.path().to_owned(), "Portico <no-reply@localhost>").unwrap();
+        let business = Email {
+            sender_name: Some("Happy Paws".to_owned()),
+            reply_to: Some("hello@paws.example".to_owned()),
+            ..email(None)
+        };
+        mailer.send(&business).await.unwrap();
+        let broken = Email { reply_to: Some("not an address".to_owned()), ..email(None) };
+        mailer.send(&broken).await.unwrap();
+
+        let mut seen: Vec<(String, String)> = eml_files(dir.path())
+            .iter()
+            .map(|file| {
+                let raw = std::fs::read_to_string(file).unwrap();
+                let (headers, _) = parse_part(&raw);
+                let reply_to = headers.iter().find(|(k, _)| k == "reply-to");
+                (
+                    header(&headers, "from").to_owned(),
+                    reply_to.map(|(_, v)| v.clone()).unwrap_or_default(),
+                )
+            })
+            .collect();
+        seen.sort();
+        assert_eq!(
+            seen,
+            [
+                ("\"Happy Paws\" <no-reply@localhost>".to_owned(), "hello@paws.example".to_owned()),
+                ("Portico <no-reply@localhost>".to_owned(), String::new()),
+            ]
+        );
     }
 
     #[tokio::test]

@@ -87,7 +87,7 @@ mod tests {
             to: "ada@example.com".to_owned(),
             subject: "Hello".to_owned(),
             text: "Hi Ada".to_owned(),
-            html: None,
+            ..Email::default()
         }
     }
 

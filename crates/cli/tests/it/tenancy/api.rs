@@ -98,6 +98,14 @@ pub(super) const API_ROUTES: &[(Verb, &str, Id, Api, Body)] = &[
         Api::Token,
         r#"{"slot_interval_minutes": 60, "hold_minutes": 1}"#,
     ),
+    (Get, "/api/v1/{tenant}/settings/branding", Id::None, Api::Token, ""),
+    (
+        Patch,
+        "/api/v1/{tenant}/settings/branding",
+        Id::None,
+        Api::Token,
+        r##"{"contact_email": "thief@example.com", "brand_color": "#000000"}"##,
+    ),
     (Get, "/api/v1/{tenant}/services", Id::None, Api::Token, ""),
     (
         Post,

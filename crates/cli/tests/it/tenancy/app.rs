@@ -92,6 +92,13 @@ pub(super) const APP_ROUTES: &[(Verb, &str, Id, Who, Form)] = &[
     (Get, "/app/{tenant}/settings", Id::None, Who::Owner, &[]),
     (
         Post,
+        "/app/{tenant}/settings/branding",
+        Id::None,
+        Who::Owner,
+        &[("contact_email", "thief@example.com"), ("brand_color", "#000000")],
+    ),
+    (
+        Post,
         "/app/{tenant}/settings",
         Id::None,
         Who::Owner,

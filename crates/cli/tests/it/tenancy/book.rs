@@ -21,6 +21,7 @@ pub(super) enum Book {
 
 pub(super) const BOOK_ROUTES: &[(Verb, &str, Book, Id, Form)] = &[
     (Get, "/book/{tenant}", Book::Public("the business's list of services"), Id::None, &[]),
+    (Get, "/book/{tenant}/brand.css", Book::Public("the business's colours"), Id::None, &[]),
     (
         Get,
         "/book/{tenant}/services/{code}",

@@ -50,6 +50,10 @@ pub fn router() -> Router<AppState> {
             get(blocks::show).patch(blocks::update).delete(blocks::delete),
         )
         .route("/api/v1/{tenant}/settings/booking", get(settings::show).patch(settings::update))
+        .route(
+            "/api/v1/{tenant}/settings/branding",
+            get(settings::show_branding).patch(settings::update_branding),
+        )
         .route("/api/v1/{tenant}/services", get(services::index).post(services::create))
         .route(
             "/api/v1/{tenant}/services/{code}",

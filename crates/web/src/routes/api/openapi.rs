@@ -219,6 +219,11 @@ pub fn spec() -> Value {
                 "get": op("The booking rules", None, ("200", ok("The booking rules", "BookingSettings")), &[]),
                 "patch": write("Change some of the booking rules", "BookingSettingsPatch", ("200", ok("The booking rules", "BookingSettings")), &[])
             },
+            p("/settings/branding"): {
+                "parameters": path_params(&["tenant"]),
+                "get": op("Contact details and brand colour", None, ("200", ok("Branding", "Branding")), &[]),
+                "patch": write("Change some contact details or the brand colour", "BrandingPatch", ("200", ok("Branding", "Branding")), &[])
+            },
             p("/hours"): {
                 "parameters": path_params(&["tenant"]),
                 "get": op("The owner's / business weekly hours", None, ("200", ok("Hours", "Hours")), &[]),
@@ -414,9 +419,22 @@ fn settings_schemas() -> Value {
         .iter()
         .map(|(name, schema)| (name.clone(), json!({ "anyOf": [schema, { "type": "null" }] })))
         .collect();
+    let branding = json!({
+        "brand_color": { "type": ["string", "null"], "pattern": r"^\s*(#?[0-9a-fA-F]{6})?\s*$" },
+        "contact_email": { "type": ["string", "null"], "anyOf": [{ "format": "email" }, { "pattern": r"^\s*$" }] },
+        "contact_phone": { "type": ["string", "null"], "pattern": r"^\s*[0-9 +\-().]{0,40}\s*$" },
+        "address": free_text(300),
+        "website": { "type": ["string", "null"], "pattern": r"^\s*((https?://)?[A-Za-z0-9-]{1,30}(\.[A-Za-z0-9-]{1,30}){1,3}(/[A-Za-z0-9._~-]{0,40})?)?\s*$" }
+    });
     json!({
         "BookingSettings": { "type": "object", "required": names, "properties": properties },
-        "BookingSettingsPatch": { "type": "object", "additionalProperties": false, "properties": patch }
+        "BookingSettingsPatch": { "type": "object", "additionalProperties": false, "properties": patch },
+        "Branding": { "type": "object", "required": ["brand_color", "contact_email", "contact_phone", "address", "website"],
+            "properties": {
+                "brand_color": { "type": ["string", "null"] }, "contact_email": { "type": "string" },
+                "contact_phone": { "type": "string" }, "address": { "type": "string" }, "website": { "type": "string" }
+            } },
+        "BrandingPatch": { "type": "object", "additionalProperties": false, "properties": branding }
     })
 }
 

@@ -5,12 +5,15 @@
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
+use portico_domain::contact::{BrandColor, Contact};
 use portico_store::tenants::{self, Scheduling};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::auth::ApiScope;
+use crate::forms::Check;
 use crate::routes::input::JsonInput;
+use crate::routes::input::branding::{BrandingDraft, validate_branding};
 use crate::routes::input::rules::{RULE_RANGES, rule_value};
 use crate::{AppState, Error};
 
@@ -84,4 +87,62 @@ fn slot<'a>(rules: &'a mut Scheduling, field: &str) -> &'a mut u32 {
         "hold_minutes" => &mut rules.hold_minutes,
         _ => &mut rules.cancel_cutoff_hours,
     }
+}
+
+/// `/api/v1/{tenant}/settings/branding`: how clients reach the business and its colour.
+#[derive(Debug, Serialize)]
+pub struct BrandingJson {
+    brand_color: Option<String>,
+    contact_email: String,
+    contact_phone: String,
+    address: String,
+    website: String,
+}
+
+impl BrandingJson {
+    fn new(contact: &Contact, color: Option<BrandColor>) -> Self {
+        Self {
+            brand_color: color.map(BrandColor::hex),
+            contact_email: contact.email.clone(),
+            contact_phone: contact.phone.clone(),
+            address: contact.address.clone(),
+            website: contact.website.clone(),
+        }
+    }
+}
+
+/// `GET`: the contact details and the brand colour (`null` = Portico's own).
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn show_branding(scope: ApiScope) -> Json<BrandingJson> {
+    Json(BrandingJson::new(&scope.tenant.contact, scope.tenant.brand_color))
+}
+
+/// `PATCH`: any subset; `null` or `""` empties a field. A bad value or an unknown field is a
+/// 422 naming it and changes nothing.
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn update_branding(
+    State(state): State<AppState>,
+    scope: ApiScope,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Result<Json<BrandingJson>, Error> {
+    let mut input = JsonInput::from_body(body)?;
+    let draft = BrandingDraft {
+        contact_email: input.text("contact_email"),
+        contact_phone: input.text("contact_phone"),
+        address: input.text("address"),
+        website: input.text("website"),
+        brand_color: input.text("brand_color"),
+    };
+    let mut check = Check { errors: input.finish(&[]) };
+    let tenant = &scope.tenant;
+    let valid = validate_branding(&mut check, &draft, &tenant.contact, tenant.brand_color);
+    let (contact, color) = match valid {
+        Some(valid) if check.is_ok() => valid,
+        _ => return Err(Error::Unprocessable { fields: check.errors }),
+    };
+    if contact != tenant.contact || color != tenant.brand_color {
+        tenants::update_branding(&state.db, tenant.id, &contact, color, state.clock.now_ts())
+            .await?;
+    }
+    Ok(Json(BrandingJson::new(&contact, color)))
 }

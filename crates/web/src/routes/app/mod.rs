@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/app/{tenant}/clients/{id}/series", get(series::index).post(series::create))
         .route("/app/{tenant}/series/{id}/cancel", post(series::cancel))
         .route("/app/{tenant}/settings", get(settings::show).post(settings::update))
+        .route("/app/{tenant}/settings/branding", post(settings::update_branding))
         .route("/app/{tenant}/settings/tokens", post(settings::create_token))
         .route("/app/{tenant}/settings/tokens/{id}/revoke", post(settings::revoke_token))
         .route("/app/{tenant}/audit", get(audit::index))

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use portico_domain::ApiTokenId;
 use portico_domain::accounts;
+use portico_domain::contact::BrandColor;
 use portico_store::tenants::{self, Settings};
 use portico_store::tokens;
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,7 @@ use crate::auth::OwnerScope;
 use crate::chrome::{Chrome, flash};
 use crate::error::FieldErrors;
 use crate::forms::{Check, see_other};
+use crate::routes::input::branding::{BrandingDraft, validate_branding};
 use crate::{AppState, Error};
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -28,6 +30,34 @@ pub struct SettingsForm {
     portal_enabled: Option<String>,
 }
 
+/// The contact details and brand colour, as typed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct BrandingForm {
+    #[serde(default)]
+    contact_email: String,
+    #[serde(default)]
+    contact_phone: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    website: String,
+    #[serde(default)]
+    brand_color: String,
+}
+
+impl BrandingForm {
+    fn current(scope: &OwnerScope) -> Self {
+        let contact = &scope.tenant.contact;
+        Self {
+            contact_email: contact.email.clone(),
+            contact_phone: contact.phone.clone(),
+            address: contact.address.clone(),
+            website: contact.website.clone(),
+            brand_color: scope.tenant.brand_color.map(BrandColor::hex).unwrap_or_default(),
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct TokenRow {
     id: i64,
@@ -40,6 +70,8 @@ struct TokenRow {
 struct SettingsPage<'a> {
     chrome: Chrome,
     form: &'a SettingsForm,
+    branding: &'a BrandingForm,
+    /// Problems of either form (their field names differ).
     errors: &'a FieldErrors,
     timezones: Vec<&'static str>,
     currencies: &'static [&'static str],
@@ -56,6 +88,17 @@ async fn render(
     errors: &FieldErrors,
     new_token: Option<String>,
 ) -> Result<Response, Error> {
+    render_with(state, scope, form, &BrandingForm::current(scope), errors, new_token).await
+}
+
+async fn render_with(
+    state: &AppState,
+    scope: &OwnerScope,
+    form: &SettingsForm,
+    branding: &BrandingForm,
+    errors: &FieldErrors,
+    new_token: Option<String>,
+) -> Result<Response, Error> {
     let tokens = tokens::list_api_tokens(&state.db, scope.id())
         .await?
         .into_iter()
@@ -69,6 +112,7 @@ async fn render(
     let page = SettingsPage {
         chrome: Chrome::app(scope, state).await?,
         form,
+        branding,
         errors,
         timezones: chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect(),
         currencies: accounts::CURRENCIES,
@@ -126,6 +170,46 @@ pub async fn update(
         .await?;
     flash(&scope.viewer.session, "info", "Settings saved.").await?;
     Ok(see_other(&format!("/app/{}/settings", scope.tenant.slug)))
+}
+
+/// Saves the contact details and the brand colour (their own form on the settings page).
+pub async fn update_branding(
+    State(state): State<AppState>,
+    scope: OwnerScope,
+    Form(form): Form<BrandingForm>,
+) -> Result<Response, Error> {
+    let draft = BrandingDraft {
+        contact_email: Some(form.contact_email.clone()),
+        contact_phone: Some(form.contact_phone.clone()),
+        address: Some(form.address.clone()),
+        website: Some(form.website.clone()),
+        brand_color: Some(form.brand_color.clone()),
+    };
+    let mut check = Check::default();
+    let tenant = &scope.tenant;
+    let valid = validate_branding(&mut check, &draft, &tenant.contact, tenant.brand_color);
+    let (Some((contact, color)), true) = (valid, check.is_ok()) else {
+        return render_with(&state, &scope, &current(&scope), &form, &check.errors, None).await;
+    };
+    tenants::update_branding(&state.db, scope.id(), &contact, color, state.clock.now_ts()).await?;
+    let detail = format!(
+        "email={} phone={} website={} colour={}",
+        contact.email,
+        contact.phone,
+        contact.website,
+        color.map(BrandColor::hex).unwrap_or_default()
+    );
+    state
+        .audit(
+            &scope.viewer,
+            Some(scope.id()),
+            Some(scope.user.id()),
+            "tenant.branding_changed",
+            detail,
+        )
+        .await?;
+    flash(&scope.viewer.session, "info", "Contact details saved.").await?;
+    Ok(see_other(&format!("/app/{}/settings#contact", scope.tenant.slug)))
 }
 
 #[derive(Debug, Deserialize)]

@@ -12,6 +12,7 @@ use crate::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/book/{tenant}", get(pages::index))
+        .route("/book/{tenant}/brand.css", get(pages::brand_css))
         .route("/book/{tenant}/services/{code}", get(pages::service))
         .route("/book/{tenant}/services/{code}/hold", post(pages::hold))
         .route("/book/{tenant}/details", get(pages::details).post(pages::confirm))

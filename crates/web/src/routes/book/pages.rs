@@ -2,7 +2,7 @@
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use portico_core::bookings::NewBooking;
 use portico_domain::accounts::{self, Email};
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::flow::{self, ChoiceForm, Day, OptionView, PendingHold, ServiceView};
 use crate::auth::Viewer;
-use crate::chrome::{Chrome, TenantNav, flash};
+use crate::chrome::{Chrome, flash};
 use crate::error::FieldErrors;
 use crate::forms::{Check, see_other};
 use crate::limits::{Limit, ip_subject};
@@ -35,14 +35,7 @@ pub async fn active_service(
 
 /// The frame of the public pages: the business's name, no dashboard navigation.
 pub async fn chrome(viewer: &Viewer, tenant: &Tenant) -> Result<Chrome, Error> {
-    let mut chrome = Chrome::new(viewer).await?;
-    chrome.booking = Some(TenantNav {
-        slug: tenant.slug.clone(),
-        name: tenant.name.clone(),
-        is_owner: false,
-        plan: "",
-    });
-    Ok(chrome)
+    Chrome::booking(viewer, tenant).await
 }
 
 #[derive(Serialize)]
@@ -367,4 +360,35 @@ pub async fn done(
         currency: booking.currency,
     };
     Ok(state.templates.page("book/done.html", &page))
+}
+
+/// `/book/{tenant}/brand.css`: the business's colour as CSS variables, linked from its
+/// client-facing pages (a stylesheet, so the content security policy needs no inline style).
+/// Text on the colour is white or ink, whichever reads; links keep the house ink when the
+/// colour is too light to read on white. Versioned by the colour in the link, so cacheable;
+/// without a colour it sets nothing.
+pub async fn brand_css(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, Error> {
+    let tenant = tenant(&state, &slug).await?;
+    let css = match tenant.brand_color {
+        None => "/* Portico's own colours */\n".to_owned(),
+        Some(color) => {
+            let ink = if color.readable_on_white() { color.hex() } else { "#1d2521".to_owned() };
+            format!(
+                ":root {{ --brand: {}; --brand-contrast: {}; --brand-ink: {ink}; }}\n",
+                color.hex(),
+                color.text_hex()
+            )
+        }
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        css,
+    )
+        .into_response())
 }

@@ -11,6 +11,7 @@
 //! - [`fields`]: numbers and amounts typed in forms; [`json`]: API bodies read field by field.
 
 pub mod blocks;
+pub mod branding;
 pub mod clients;
 pub mod fields;
 pub mod hours;

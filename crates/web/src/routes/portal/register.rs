@@ -14,7 +14,7 @@ use portico_store::{audit, users};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Viewer;
-use crate::chrome::{Chrome, TenantNav, flash};
+use crate::chrome::{Chrome, flash};
 use crate::error::FieldErrors;
 use crate::forms::{Check, see_other};
 use crate::limits::{Limit, ip_subject};
@@ -55,13 +55,7 @@ async fn render(
     errors: &FieldErrors,
     sent: bool,
 ) -> Result<Response, Error> {
-    let mut chrome = Chrome::new(viewer).await?;
-    chrome.portal = Some(TenantNav {
-        slug: tenant.slug.clone(),
-        name: tenant.name.clone(),
-        is_owner: false,
-        plan: "",
-    });
+    let chrome = Chrome::portal_of(viewer, tenant).await?;
     let already_client = match &viewer.user {
         Some(user) => clients::for_user(&state.db, tenant.id, user.id()).await?.is_some(),
         None => false,
