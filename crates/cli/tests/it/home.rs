@@ -162,3 +162,36 @@ async fn a_staff_login_sees_its_own_days_and_no_business_numbers() {
     })
     .await;
 }
+
+/// Cancel, reschedule, delete and revoke ask first (a `<dialog>` from a static script, no
+/// inline script) and say what will happen.
+#[tokio::test]
+async fn destructive_actions_ask_for_confirmation_and_say_what_happens() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let t = app.seed_tenant("paws", Plan::Free).await;
+        let walk = app.seed_service(t.id, "walk", Mode::Slot, 60).await;
+        app.seed_hours(t.id, None, 8 * 60, 18 * 60).await;
+        let id = book(&app, "paws", &walk, slot(at(3, 10), None), "Ann Guest").await;
+        let owner = app.browser();
+        owner.login(&t.owner_email, PASSWORD).await;
+
+        let detail = owner.page(&format!("/app/paws/bookings/{id}")).await;
+        assert!(detail.contains("<script src=\"/static/js/confirm.js\" defer></script>"));
+        assert!(!detail.contains("<script>"), "no inline script");
+        assert!(
+            detail.contains("/cancel\" data-confirm=\"Cancel this booking? The place is freed and the client is emailed.\""),
+            "{detail}"
+        );
+        let moves = owner.page(&format!("/app/paws/bookings/{id}/reschedule?date=2026-12-03")).await;
+        assert!(moves.contains("data-confirm=\"Move the booking to 2026-12-03 "), "{moves}");
+        let services = owner.page("/app/paws/services/walk").await;
+        assert!(services.contains("/delete\" data-confirm=\"Delete this service?"));
+
+        let script = owner.get("/static/js/confirm.js").await;
+        assert_eq!(script.status(), StatusCode::OK);
+        assert!(script.headers()["content-type"].to_str().unwrap().contains("javascript"));
+        assert!(script.text().await.unwrap().contains("showModal"));
+    })
+    .await;
+}

@@ -450,3 +450,107 @@ async fn time_off_api_creates_lists_and_deletes_inside_the_tenant() {
     })
     .await;
 }
+
+/// Time off over confirmed bookings lists them and changes nothing until the owner chooses:
+/// keep them, or cancel them (the clients are emailed). Other people's bookings and timetable
+/// blocks are not affected.
+#[tokio::test]
+async fn time_off_over_bookings_lists_them_and_waits_for_a_choice() {
+    use chrono::{TimeZone as _, Utc};
+    use portico_core::bookings::NewBooking;
+    use portico_domain::Clock as _;
+    use portico_store::bookings::{Actor, Party, Slot};
+    use portico_store::tenants;
+
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let t = app.seed_tenant("paws", Plan::Pro).await;
+        let groom = app.seed_service(t.id, "groom", Mode::Slot, 60).await;
+        // Nobody else provides walks: the owner does.
+        let walk = app.seed_service(t.id, "walk", Mode::Slot, 60).await;
+        let alex = app.seed_staff_member(t.id, "Alex Groomer", &[&groom]).await;
+        app.seed_hours(t.id, None, 8 * 60, 18 * 60).await;
+        app.seed_hours(t.id, Some(alex), 8 * 60, 18 * 60).await;
+        let tenant = tenants::by_slug(app.db(), "paws").await.unwrap().unwrap();
+        let book = |hour: u32, staff: Option<i64>, name: &'static str| {
+            let service = if staff.is_some() { &groom } else { &walk };
+            let (app, tenant) = (&app, &tenant);
+            async move {
+                let party = Party::Guest {
+                    name: name.into(),
+                    email: format!("{}@example.com", name.to_lowercase()),
+                    phone: "+44 7700 900123".into(),
+                };
+                let slot = Slot {
+                    start: Utc.with_ymd_and_hms(2026, 12, 3, hour, 0, 0).unwrap(),
+                    staff,
+                    block: None,
+                };
+                let new =
+                    NewBooking { service, slot, party, notes: String::new(), hold_token: None };
+                let ctx = portico_core::Context::new(Actor::System, "", app.clock.now());
+                portico_core::bookings::create(app.db(), tenant, &new, &ctx).await.unwrap().id
+            }
+        };
+        let mine = book(10, None, "Ann").await;
+        let also_mine = book(14, None, "Bo").await;
+        let outside = book(17, None, "Cy").await;
+        let alexs = book(10, Some(alex), "Di").await;
+        let owner = app.browser();
+        owner.login(&t.owner_email, PASSWORD).await;
+        let form = |choice: &'static str| {
+            vec![
+                ("start", "2026-12-03T09:00"),
+                ("end", "2026-12-03T16:00"),
+                ("reason", "Vet visit"),
+                ("bookings", choice),
+            ]
+        };
+
+        // No choice: the two bookings are listed and nothing is saved.
+        let response = owner.post_form("/app/paws/hours/time-off", &form("")).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = response.text().await.unwrap();
+        assert!(page.contains("2 confirmed bookings fall in this time off."), "{page}");
+        for id in [mine, also_mine] {
+            assert!(page.contains(&format!("/bookings/{id}\"")), "{id} listed");
+        }
+        for id in [outside, alexs] {
+            assert!(!page.contains(&format!("/bookings/{id}\"")), "{id} not listed");
+        }
+        assert!(page.contains("value=\"keep\"") && page.contains("value=\"cancel\""));
+        assert_eq!(app.count("select count(*) from time_off").await, 0);
+        assert_eq!(app.count("select count(*) from bookings where status = 'confirmed'").await, 4);
+
+        // Cancel them: time off saved, both cancelled (their clients are told), others kept.
+        let response = owner.post_form("/app/paws/hours/time-off", &form("cancel")).await;
+        assert_eq!(location(&response), "/app/paws/hours");
+        assert_eq!(app.count("select count(*) from time_off").await, 1);
+        let status = |id: i64| {
+            let db = app.db().pool().clone();
+            async move {
+                sqlx::query_scalar::<_, String>("select status from bookings where id = $1")
+                    .bind(id)
+                    .fetch_one(&db)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(status(mine).await, "cancelled");
+        assert_eq!(status(also_mine).await, "cancelled");
+        assert_eq!(status(outside).await, "confirmed");
+        assert_eq!(status(alexs).await, "confirmed");
+        let notices = app
+            .count("select count(*) from outbox where payload like '%\"event\":\"cancelled\"%'")
+            .await;
+        assert_eq!(notices, 2, "each client is told");
+
+        // Keep: Alex's time off over Alex's booking is saved and the booking stays.
+        let response =
+            owner.post_form(&format!("/app/paws/staff/{alex}/hours/time-off"), &form("keep")).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(app.count("select count(*) from time_off").await, 2);
+        assert_eq!(status(alexs).await, "confirmed");
+    })
+    .await;
+}

@@ -70,6 +70,7 @@ struct HoursPage {
     time_off: Vec<TimeOffView>,
     time_off_form: TimeOffForm,
     time_off_errors: FieldErrors,
+    affected: Vec<AffectedBooking>,
     /// On the owner's page of a PRO tenant: links to each staff member's hours.
     staff: Vec<StaffLink>,
 }
@@ -83,6 +84,17 @@ pub(super) struct Pending {
     pub(super) week: Option<WeekRows>,
     pub(super) rules: Option<(RulesForm, FieldErrors)>,
     pub(super) time_off: Option<(TimeOffForm, FieldErrors)>,
+    /// Bookings inside the time off being added, waiting for the owner's choice.
+    pub(super) affected: Vec<AffectedBooking>,
+}
+
+/// A booking that new time off would fall on.
+#[derive(Debug, Serialize)]
+pub(super) struct AffectedBooking {
+    pub(super) id: i64,
+    pub(super) starts_at: i64,
+    pub(super) service: String,
+    pub(super) party: String,
 }
 
 impl Pending {
@@ -193,6 +205,7 @@ pub(super) async fn render(
         time_off,
         time_off_form,
         time_off_errors,
+        affected: pending.affected,
         staff,
     };
     let status = if is_error { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
