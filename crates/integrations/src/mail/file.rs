@@ -87,6 +87,7 @@ mod tests {
             subject: "Your booking on Friday".to_owned(),
             text: "Confirm here: https://portico.test/confirm/abc\r\n".to_owned(),
             html: html.map(str::to_owned),
+            ..Email::default()
         }
     }
 

@@ -88,6 +88,7 @@ mod tests {
             subject: "Hello".to_owned(),
             text: "Hi Ada".to_owned(),
             html: None,
+            ..Email::default()
         }
     }
 

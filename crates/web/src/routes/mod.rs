@@ -9,6 +9,7 @@ mod health;
 mod home;
 mod input;
 mod portal;
+mod unsubscribe;
 
 use axum::Router;
 
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .merge(health::router())
         .merge(home::router())
         .merge(assets::router())
+        .merge(unsubscribe::router())
 }
 
 /// Every unknown path.

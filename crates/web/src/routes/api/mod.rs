@@ -9,6 +9,7 @@ mod clients;
 mod contract;
 mod hours;
 mod invoices;
+mod notifications;
 mod openapi;
 mod services;
 mod settings;
@@ -50,6 +51,14 @@ pub fn router() -> Router<AppState> {
             get(blocks::show).patch(blocks::update).delete(blocks::delete),
         )
         .route("/api/v1/{tenant}/settings/booking", get(settings::show).patch(settings::update))
+        .route(
+            "/api/v1/{tenant}/settings/notifications",
+            get(notifications::settings_show).patch(notifications::settings_update),
+        )
+        .route(
+            "/api/v1/{tenant}/clients/{id}/preferences",
+            get(notifications::prefs_show).patch(notifications::prefs_update),
+        )
         .route("/api/v1/{tenant}/services", get(services::index).post(services::create))
         .route(
             "/api/v1/{tenant}/services/{code}",

@@ -5,6 +5,7 @@ mod bookings;
 mod clients;
 mod dashboard;
 mod hours;
+mod notifications;
 mod series;
 mod services;
 mod settings;
@@ -43,6 +44,11 @@ pub fn router() -> Router<AppState> {
         .route("/app/{tenant}/settings", get(settings::show).post(settings::update))
         .route("/app/{tenant}/settings/tokens", post(settings::create_token))
         .route("/app/{tenant}/settings/tokens/{id}/revoke", post(settings::revoke_token))
+        .route(
+            "/app/{tenant}/notifications",
+            get(notifications::show).post(notifications::update_mine),
+        )
+        .route("/app/{tenant}/settings/notifications", post(notifications::update_settings))
         .route("/app/{tenant}/audit", get(audit::index))
         .route("/app/{tenant}/team", get(team::index))
         .route("/app/{tenant}/services", get(services::index))

@@ -1,4 +1,4 @@
-//! The client's own contact details.
+//! The client's own contact details and notification choices.
 
 use axum::Form;
 use axum::extract::State;
@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use portico_domain::accounts;
 use portico_store::clients;
+use portico_store::notify::{self, ClientPrefs, Kind};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::ClientScope;
@@ -30,6 +31,8 @@ struct ProfilePage<'a> {
     email: String,
     form: &'a ProfileForm,
     errors: &'a FieldErrors,
+    /// The email kinds the client hears of.
+    prefs: ClientPrefs,
 }
 
 async fn render(
@@ -43,6 +46,7 @@ async fn render(
         email: scope.client.email.clone(),
         form,
         errors,
+        prefs: notify::prefs::client(&state.db, scope.tenant.id, scope.client.id()).await?,
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, state.templates.page("portal/profile.html", &page)).into_response())
@@ -92,5 +96,43 @@ pub async fn update(
         )
         .await?;
     flash(&scope.viewer.session, "info", "Your details are saved.").await?;
+    Ok(see_other(&format!("/portal/{}/profile", scope.tenant.slug)))
+}
+
+/// The notification section: a checkbox per email kind (an unchecked box is not sent).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NotificationsForm {
+    email_changes: Option<String>,
+    email_reminders: Option<String>,
+    email_invoices: Option<String>,
+}
+
+/// Saves which emails the client wants. SMS choices are kept as they are (they are set over
+/// the API until SMS exists).
+pub async fn update_notifications(
+    State(state): State<AppState>,
+    scope: ClientScope,
+    Form(form): Form<NotificationsForm>,
+) -> Result<Response, Error> {
+    let (tenant, client) = (scope.tenant.id, scope.client.id());
+    let mut prefs = notify::prefs::client(&state.db, tenant, client).await?;
+    for (kind, box_) in [
+        (Kind::Changes, &form.email_changes),
+        (Kind::Reminders, &form.email_reminders),
+        (Kind::Invoices, &form.email_invoices),
+    ] {
+        prefs.email.set(kind, box_.is_some());
+    }
+    notify::prefs::set_client(&state.db, tenant, client, &prefs, state.clock.now_ts()).await?;
+    state
+        .audit(
+            &scope.viewer,
+            Some(tenant),
+            Some(scope.user.id()),
+            "client.notifications_updated",
+            format!("#{}", scope.client.id),
+        )
+        .await?;
+    flash(&scope.viewer.session, "info", "Your notification choices are saved.").await?;
     Ok(see_other(&format!("/portal/{}/profile", scope.tenant.slug)))
 }
