@@ -1,5 +1,5 @@
 -- Notifications: the tenant's reminder setting, what each client and team member wants to
--- hear, and the reminder ledger. Booleans are 0/1 integers.
+-- hear, the reminder ledger, and private calendar feeds. Booleans are 0/1 integers.
 
 -- Reminders are due at start minus this many minutes; null turns them off.
 alter table tenants add column reminder_minutes_before bigint default 1440;
@@ -45,3 +45,20 @@ create table reminder_deliveries (
 );
 -- The reminder scan reads confirmed bookings by start.
 create index bookings_status_start on bookings (status, starts_at);
+
+-- A private calendar feed of a team member's or a client's bookings. Only the token's hash is
+-- stored; regenerating replaces the row, which revokes the old URL.
+create table calendar_feeds (
+    id bigint generated always as identity primary key,
+    tenant_id bigint not null references tenants (id) on delete cascade,
+    user_id bigint,
+    client_id bigint,
+    token_hash text not null unique,
+    created_at bigint not null,
+    unique (tenant_id, id),
+    unique (tenant_id, user_id),
+    unique (tenant_id, client_id),
+    check ((user_id is null) <> (client_id is null)),
+    foreign key (tenant_id, user_id) references memberships (tenant_id, user_id) on delete cascade,
+    foreign key (tenant_id, client_id) references clients (tenant_id, id) on delete cascade
+);

@@ -7,7 +7,9 @@
 //! only what it had not sent yet.
 
 use chrono::DateTime;
+use portico_core::ics::{self, Method};
 use portico_domain::{ClientId, TenantId, UserId};
+use portico_integrations::mail::Attachment;
 use portico_jobs::BookingNotice;
 use portico_store::notify::Kind;
 use portico_store::notify::unsubscribe::{Recipient, Unsubscribe};
@@ -36,6 +38,16 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
     };
     let mut base = details(deps, &tenant, &booking, staff_member.as_ref(), now).await?;
     base["event"] = json!(event);
+    // Every email carries the booking as a calendar file: one UID per booking, a SEQUENCE
+    // that grows with each change, CANCEL for a cancellation.
+    let sequence = notify::feeds::sequence(&deps.db, tenant.id, booking.id, job.event_id).await?;
+    let method = if event == "cancelled" { Method::Cancel } else { Method::Request };
+    let calendar_file = |link: &str| Attachment {
+        filename: "booking.ics".to_owned(),
+        content_type: format!("text/calendar; charset=utf-8; method={}", method.as_str()),
+        content: ics::invitation(&tenant, &booking, method, sequence, deps.clock.now(), link)
+            .into_bytes(),
+    };
 
     // The client or guest. A client who can log in to the portal gets the portal link;
     // anyone else (a guest, or a client the business booked who has no login) gets a manage
@@ -75,6 +87,7 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
     context["unsubscribe"] = json!(unsubscribe);
     if wants && !ledger.sent("party", &email).await? {
         let mut mail = deps.render_email("booking_client", &email, &context)?;
+        mail.attachments.push(calendar_file(&link));
         if let Some(unsubscribe) = &unsubscribe {
             crate::notify::one_click(&mut mail, unsubscribe);
         }
@@ -94,8 +107,8 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
     let mut context = base;
     context["who"] = json!(who);
     context["contact"] = json!(contact);
-    context["link"] =
-        json!(deps.absolute(&format!("/app/{}/bookings/{}", tenant.slug, booking.id)));
+    let provider_link = deps.absolute(&format!("/app/{}/bookings/{}", tenant.slug, booking.id));
+    context["link"] = json!(provider_link);
     // Each team member's own choice counts; a staff record without a login has nobody to
     // choose, so its address keeps getting the notices.
     let mut recipients: Vec<String> = Vec::new();
@@ -119,7 +132,8 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
         if ledger.sent("provider", &to).await? {
             continue;
         }
-        let mail = deps.render_email("booking_provider", &to, &context)?;
+        let mut mail = deps.render_email("booking_provider", &to, &context)?;
+        mail.attachments.push(calendar_file(&provider_link));
         deps.mailer.send(&mail).await?;
         ledger.record("provider", &to).await?;
     }

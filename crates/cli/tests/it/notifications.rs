@@ -402,3 +402,60 @@ async fn notification_settings_over_the_api_and_team_members_own_choice() {
     })
     .await;
 }
+
+/// The `booking.ics` of `mail`: its METHOD, and its one event's UID, SEQUENCE, start and end.
+fn calendar_file(mail: &ReceivedMail) -> (String, String, u32, DateTime<Utc>, DateTime<Utc>) {
+    use icalendar::{CalendarDateTime, Component as _, DatePerhapsTime};
+    let (content_type, bytes) = mail.attachment("booking.ics").expect("a booking.ics");
+    let text = String::from_utf8(bytes).unwrap();
+    let calendar: icalendar::Calendar = text.parse().unwrap_or_else(|e| panic!("{e}: {text}"));
+    let method = calendar.property_value("METHOD").unwrap().to_owned();
+    assert!(content_type.starts_with("text/calendar"), "{content_type}");
+    assert!(content_type.contains(&format!("method={method}")), "{content_type}");
+    let event = calendar.events().next().expect("one event");
+    let utc = |value: Option<DatePerhapsTime>| match value {
+        Some(DatePerhapsTime::DateTime(CalendarDateTime::Utc(at))) => at,
+        other => panic!("not a UTC time: {other:?} in {text}"),
+    };
+    (
+        method,
+        event.get_uid().unwrap().to_owned(),
+        event.get_sequence().unwrap(),
+        utc(event.get_start()),
+        utc(event.get_end()),
+    )
+}
+
+#[tokio::test]
+async fn booking_emails_carry_a_calendar_file_that_follows_the_booking() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let (tenant, walk) = paws(&app).await;
+        let (ann, _) = app.seed_client(&tenant, "Ann", "ann@example.com", false).await;
+        let id = book(&app, &walk, at(3, 10), Party::Client(ann)).await;
+        app.run_pending_jobs().await;
+        let uid = format!("booking-{}-{id}@portico", tenant.id.0);
+
+        let confirmed = app.mail.wait_for_message_to("ann@example.com", WAIT).await;
+        let (method, got_uid, sequence, start, end) = calendar_file(&confirmed);
+        assert_eq!((method.as_str(), got_uid.as_str(), sequence), ("REQUEST", uid.as_str(), 0));
+        assert_eq!((start, end), (at(3, 10), at(3, 11)));
+        // The owner's email carries it too.
+        let to_owner = app.mail.wait_for_message_to(&tenant.owner_email, WAIT).await;
+        assert_eq!(calendar_file(&to_owner).1, uid);
+
+        reschedule(&app, id, at(4, 15)).await;
+        app.run_pending_jobs().await;
+        let moved = app.mail.wait_for_message_to("ann@example.com", WAIT).await;
+        let (method, got_uid, sequence, start, end) = calendar_file(&moved);
+        assert_eq!((method.as_str(), got_uid.as_str(), sequence), ("REQUEST", uid.as_str(), 1));
+        assert_eq!((start, end), (at(4, 15), at(4, 16)));
+
+        cancel(&app, id).await;
+        app.run_pending_jobs().await;
+        let cancelled = app.mail.wait_for_message_to("ann@example.com", WAIT).await;
+        let (method, got_uid, sequence, ..) = calendar_file(&cancelled);
+        assert_eq!((method.as_str(), got_uid.as_str(), sequence), ("CANCEL", uid.as_str(), 2));
+    })
+    .await;
+}

@@ -2,6 +2,7 @@
 //! job at send time), the tenant's reminder setting, the reminder ledger, signed unsubscribe
 //! links and private calendar feeds.
 
+pub mod feeds;
 pub mod prefs;
 pub mod reminders;
 pub mod unsubscribe;
