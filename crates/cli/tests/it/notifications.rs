@@ -459,3 +459,74 @@ async fn booking_emails_carry_a_calendar_file_that_follows_the_booking() {
     })
     .await;
 }
+
+/// The feed path in a page that just made one: `/feeds/<token>.ics`.
+fn feed_path(html: &str) -> String {
+    let start = html.find("/feeds/").unwrap_or_else(|| panic!("no feed address in {html}"));
+    let rest = &html[start..];
+    rest[..rest.find(".ics").expect("ends in .ics") + 4].to_owned()
+}
+
+#[tokio::test]
+async fn private_calendar_feeds_list_only_their_owners_bookings_and_can_be_revoked() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let (tenant, walk) = paws(&app).await;
+        let (ann, _) = app.seed_client(&tenant, "Ann", "ann@example.com", true).await;
+        let (bob, _) = app.seed_client(&tenant, "Bob", "bob@example.com", false).await;
+        let anns = book(&app, &walk, at(3, 10), Party::Client(ann)).await;
+        let bobs = book(&app, &walk, at(3, 12), Party::Client(bob)).await;
+        let gone = book(&app, &walk, at(3, 14), Party::Client(ann)).await;
+        cancel(&app, gone).await;
+        let uid = |id: i64| format!("UID:booking-{}-{id}@portico", tenant.id.0);
+        let anonymous = reqwest::Client::new();
+        let fetch = |path: String| {
+            let request = anonymous.get(app.url(&path));
+            async move {
+                let response = request.send().await.unwrap();
+                let status = response.status();
+                let kind = response
+                    .headers()
+                    .get("content-type")
+                    .map(|v| v.to_str().unwrap().to_owned())
+                    .unwrap_or_default();
+                (status, kind, response.text().await.unwrap())
+            }
+        };
+
+        // The owner's feed: the owner's bookings (FREE: all of them), not the cancelled one.
+        let owner = app.browser();
+        owner.login(&tenant.owner_email, PASSWORD).await;
+        let response = owner.post_form("/app/paws/notifications/feed", &[]).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let first = feed_path(&response.text().await.unwrap());
+        let (status, kind, body) = fetch(first.clone()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(kind.starts_with("text/calendar"), "{kind}");
+        let calendar: icalendar::Calendar = body.parse().expect("the feed parses");
+        assert_eq!(calendar.events().count(), 2, "{body}");
+        assert!(body.contains(&uid(anns)) && body.contains(&uid(bobs)), "{body}");
+        assert!(!body.contains(&uid(gone)), "cancelled bookings are not listed");
+
+        // A new address revokes the old one.
+        let response = owner.post_form("/app/paws/notifications/feed", &[]).await;
+        let second = feed_path(&response.text().await.unwrap());
+        assert_ne!(first, second);
+        assert_eq!(fetch(first).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(fetch(second).await.0, StatusCode::OK);
+        assert_eq!(fetch("/feeds/not-a-token.ics".to_owned()).await.0, StatusCode::NOT_FOUND);
+
+        // A client's feed lists only their own bookings.
+        let client = app.browser();
+        client.login("ann@example.com", PASSWORD).await;
+        let response = client.post_form("/portal/paws/profile/feed", &[]).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let (status, _, body) = fetch(feed_path(&response.text().await.unwrap())).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains(&uid(anns)), "{body}");
+        assert!(!body.contains(&uid(bobs)) && !body.contains(&uid(gone)), "{body}");
+        let stored = app.count("select count(*) from calendar_feeds").await;
+        assert_eq!(stored, 2, "one feed each for the owner and Ann");
+    })
+    .await;
+}

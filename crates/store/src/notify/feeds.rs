@@ -99,7 +99,7 @@ pub async fn by_token(db: &Db, token: &str) -> anyhow::Result<Option<(TenantId, 
 }
 
 /// The bookings a feed lists: those that still hold a place and have not ended by `now`,
-/// soonest first. `staff` is the member's staff record; `own` adds the owner's bookings.
+/// soonest first, at most 200. `staff` is the member's staff record; `own` adds the owner's bookings.
 pub async fn member_bookings(
     db: &Db,
     tenant: &Tenant,
@@ -110,7 +110,7 @@ pub async fn member_bookings(
     Ok(sqlx::query_as::<Any, Booking>(sqlx::AssertSqlSafe(format!(
         "{SELECT} where b.tenant_id = $1 and b.ends_at > $2 and b.status in {} \
          and (b.staff_id = $3 or ($4 = 1 and b.staff_id is null)) order by b.starts_at, b.id \
-         limit 1000",
+         limit 200",
         occupying_sql()
     )))
     .bind(tenant.id.0)
@@ -130,7 +130,7 @@ pub async fn client_bookings(
 ) -> anyhow::Result<Vec<Booking>> {
     Ok(sqlx::query_as::<Any, Booking>(sqlx::AssertSqlSafe(format!(
         "{SELECT} where b.tenant_id = $1 and b.client_id = $2 and b.ends_at > $3 \
-         and b.status in {} order by b.starts_at, b.id limit 1000",
+         and b.status in {} order by b.starts_at, b.id limit 200",
         occupying_sql()
     )))
     .bind(tenant.id.0)

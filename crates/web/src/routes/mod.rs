@@ -5,6 +5,7 @@ mod api;
 mod app;
 mod assets;
 pub mod book;
+mod feeds;
 mod health;
 mod home;
 mod input;
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(home::router())
         .merge(assets::router())
         .merge(unsubscribe::router())
+        .merge(feeds::router())
 }
 
 /// Every unknown path.

@@ -102,6 +102,7 @@ pub(super) const APP_ROUTES: &[(Verb, &str, Id, Who, Form)] = &[
     (Post, "/app/{tenant}/settings/tokens/{id}/revoke", Id::ApiToken, Who::Owner, &[]),
     (Get, "/app/{tenant}/notifications", Id::None, Who::Team, &[]),
     (Post, "/app/{tenant}/notifications", Id::None, Who::Team, &[]),
+    (Post, "/app/{tenant}/notifications/feed", Id::None, Who::Team, &[]),
     (
         Post,
         "/app/{tenant}/settings/notifications",

@@ -117,6 +117,7 @@ pub(super) struct TenantState {
     notification_settings: String,
     client_notification_prefs: String,
     member_notification_prefs: String,
+    calendar_feeds: String,
     outbox: i64,
     users: i64,
     sessions: i64,
@@ -282,6 +283,13 @@ pub(super) async fn state_of(app: &TestApp, tenant: TenantId) -> TenantState {
             t,
             "select user_id, email_changes from member_notification_prefs where tenant_id = $1 \
              order by user_id",
+        )
+        .await,
+        calendar_feeds: rows::<(i64, Opt, Opt, String)>(
+            app,
+            t,
+            "select id, user_id, client_id, token_hash from calendar_feeds where tenant_id = $1 \
+             order by id",
         )
         .await,
         outbox: app.count("select count(*) from outbox").await,

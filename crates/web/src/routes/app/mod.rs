@@ -49,6 +49,7 @@ pub fn router() -> Router<AppState> {
             get(notifications::show).post(notifications::update_mine),
         )
         .route("/app/{tenant}/settings/notifications", post(notifications::update_settings))
+        .route("/app/{tenant}/notifications/feed", post(notifications::regenerate_feed))
         .route("/app/{tenant}/audit", get(audit::index))
         .route("/app/{tenant}/team", get(team::index))
         .route("/app/{tenant}/services", get(services::index))

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use portico_domain::accounts::Role;
 use portico_domain::plans::{self, Feature};
+use portico_store::notify::feeds::{self, Owner};
 use portico_store::notify::{self, MemberPrefs, Settings};
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +29,9 @@ struct NotificationsPage<'a> {
     reminder_minutes: String,
     sms_allowed: bool,
     errors: &'a FieldErrors,
+    /// Whether the member has a calendar feed, and its address right after (re)creating it.
+    has_feed: bool,
+    new_feed: Option<String>,
 }
 
 async fn render(
@@ -35,6 +39,7 @@ async fn render(
     scope: &TenantScope,
     reminder_typed: Option<String>,
     errors: &FieldErrors,
+    new_feed: Option<String>,
 ) -> Result<Response, Error> {
     let settings = if scope.role == Role::Owner {
         Some(notify::prefs::settings(&state.db, scope.id()).await?)
@@ -49,13 +54,15 @@ async fn render(
         reminder_minutes: reminder_typed.or(stored).unwrap_or_default(),
         sms_allowed: plans::allows(scope.plan(state), Feature::SmsNotifications),
         errors,
+        has_feed: feeds::exists(&state.db, scope.id(), Owner::Member(scope.user.id())).await?,
+        new_feed,
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, state.templates.page("app/notifications.html", &page)).into_response())
 }
 
 pub async fn show(State(state): State<AppState>, scope: TenantScope) -> Result<Response, Error> {
-    render(&state, &scope, None, &FieldErrors::new()).await
+    render(&state, &scope, None, &FieldErrors::new(), None).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -123,7 +130,7 @@ pub async fn update_settings(
         errors.insert("sms_enabled".into(), "SMS notifications need the PRO plan.".into());
     }
     if !errors.is_empty() {
-        return render(&state, &scope, Some(typed.to_owned()), &errors).await;
+        return render(&state, &scope, Some(typed.to_owned()), &errors, None).await;
     }
     let settings = Settings { reminder_minutes_before: minutes, sms_enabled };
     notify::prefs::set_settings(&state.db, scope.id(), &settings, state.clock.now_ts()).await?;
@@ -139,4 +146,25 @@ pub async fn update_settings(
         .await?;
     flash(&scope.viewer.session, "info", "Notification settings saved.").await?;
     Ok(see_other(&format!("/app/{}/notifications", scope.tenant.slug)))
+}
+
+/// A new private calendar feed address for the member; the previous one stops working. The
+/// address is shown on this response only (its token is stored hashed).
+pub async fn regenerate_feed(
+    State(state): State<AppState>,
+    scope: TenantScope,
+) -> Result<Response, Error> {
+    let owner = Owner::Member(scope.user.id());
+    let token = feeds::regenerate(&state.db, scope.id(), owner, state.clock.now_ts()).await?;
+    state
+        .audit(
+            &scope.viewer,
+            Some(scope.id()),
+            Some(scope.user.id()),
+            "member.calendar_feed_regenerated",
+            String::new(),
+        )
+        .await?;
+    let url = crate::routes::feeds::url(&state, &token);
+    render(&state, &scope, None, &FieldErrors::new(), Some(url)).await
 }

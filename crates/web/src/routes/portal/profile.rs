@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use portico_domain::accounts;
 use portico_store::clients;
+use portico_store::notify::feeds::{self, Owner};
 use portico_store::notify::{self, ClientPrefs, Kind};
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +34,9 @@ struct ProfilePage<'a> {
     errors: &'a FieldErrors,
     /// The email kinds the client hears of.
     prefs: ClientPrefs,
+    /// Whether the client has a calendar feed, and its address right after (re)creating it.
+    has_feed: bool,
+    new_feed: Option<String>,
 }
 
 async fn render(
@@ -40,6 +44,7 @@ async fn render(
     scope: &ClientScope,
     form: &ProfileForm,
     errors: &FieldErrors,
+    new_feed: Option<String>,
 ) -> Result<Response, Error> {
     let page = ProfilePage {
         chrome: Chrome::client(scope).await?,
@@ -47,6 +52,9 @@ async fn render(
         form,
         errors,
         prefs: notify::prefs::client(&state.db, scope.tenant.id, scope.client.id()).await?,
+        has_feed: feeds::exists(&state.db, scope.tenant.id, Owner::Client(scope.client.id()))
+            .await?,
+        new_feed,
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, state.templates.page("portal/profile.html", &page)).into_response())
@@ -58,7 +66,7 @@ pub async fn show(State(state): State<AppState>, scope: ClientScope) -> Result<R
         phone: scope.client.phone.clone(),
         address: scope.client.address.clone(),
     };
-    render(&state, &scope, &form, &FieldErrors::new()).await
+    render(&state, &scope, &form, &FieldErrors::new(), None).await
 }
 
 pub async fn update(
@@ -73,7 +81,7 @@ pub async fn update(
         check.fail("address", "Use at most 500 characters.");
     }
     let (Some(name), true) = (name, check.is_ok()) else {
-        return render(&state, &scope, &form, &check.errors).await;
+        return render(&state, &scope, &form, &check.errors, None).await;
     };
     let now = state.clock.now_ts();
     clients::update_contact(
@@ -135,4 +143,30 @@ pub async fn update_notifications(
         .await?;
     flash(&scope.viewer.session, "info", "Your notification choices are saved.").await?;
     Ok(see_other(&format!("/portal/{}/profile", scope.tenant.slug)))
+}
+
+/// A new private calendar feed address for the client's bookings; the previous one stops
+/// working. Shown on this response only (its token is stored hashed).
+pub async fn regenerate_feed(
+    State(state): State<AppState>,
+    scope: ClientScope,
+) -> Result<Response, Error> {
+    let owner = Owner::Client(scope.client.id());
+    let token = feeds::regenerate(&state.db, scope.tenant.id, owner, state.clock.now_ts()).await?;
+    state
+        .audit(
+            &scope.viewer,
+            Some(scope.tenant.id),
+            Some(scope.user.id()),
+            "client.calendar_feed_regenerated",
+            format!("#{}", scope.client.id),
+        )
+        .await?;
+    let form = ProfileForm {
+        name: scope.client.name.clone(),
+        phone: scope.client.phone.clone(),
+        address: scope.client.address.clone(),
+    };
+    let url = crate::routes::feeds::url(&state, &token);
+    render(&state, &scope, &form, &FieldErrors::new(), Some(url)).await
 }
