@@ -7,9 +7,13 @@
 //! only what it had not sent yet.
 
 use chrono::DateTime;
-use portico_domain::{ClientId, TenantId};
+use portico_core::ics::{self, Method};
+use portico_domain::{ClientId, TenantId, UserId};
+use portico_integrations::mail::Attachment;
 use portico_jobs::BookingNotice;
-use portico_store::{bookings, clients, staff, tenants};
+use portico_store::notify::Kind;
+use portico_store::notify::unsubscribe::{Recipient, Unsubscribe};
+use portico_store::{bookings, clients, notify, staff, tenants};
 use serde_json::json;
 
 use crate::{Deps, JobError};
@@ -24,19 +28,6 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
     };
     let now = deps.clock.now_ts();
     let ledger = Ledger { deps, tenant: &tenant, event: job.event_id, now };
-    let local = |ts: i64| {
-        DateTime::from_timestamp(ts, 0)
-            .unwrap_or_default()
-            .with_timezone(&tenant.timezone)
-            .format("%a %-d %b %Y, %H:%M")
-            .to_string()
-    };
-    let label = match booking.block_id {
-        Some(block) => {
-            portico_store::blocks::get(&deps.db, tenant.id, block, now).await?.map(|b| b.label)
-        }
-        None => None,
-    };
     let staff_member = match booking.staff_id {
         Some(id) => staff::get(&deps.db, tenant.id, id).await?,
         None => None,
@@ -45,33 +36,43 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
         "cancelled" | "rescheduled" => job.event.as_str(),
         _ => "confirmed",
     };
-    let base = json!({
-        "event": event,
-        "tenant": tenant.name,
-        "service": booking.service_name,
-        "label": label,
-        "when": local(booking.starts_at),
-        "until": local(booking.ends_at).rsplit(", ").next().unwrap_or_default(),
-        "timezone": tenant.timezone.name(),
-        "price": price(booking.price_minor, &booking.currency),
-        "staff": staff_member.as_ref().map(|s| s.name.clone()),
-    });
+    let mut base = details(deps, &tenant, &booking, staff_member.as_ref(), now).await?;
+    base["event"] = json!(event);
+    // Every email carries the booking as a calendar file: one UID per booking, a SEQUENCE
+    // that grows with each change, CANCEL for a cancellation.
+    let sequence = notify::feeds::sequence(&deps.db, tenant.id, booking.id, job.event_id).await?;
+    let method = if event == "cancelled" { Method::Cancel } else { Method::Request };
+    let calendar_file = |link: &str| Attachment {
+        filename: "booking.ics".to_owned(),
+        content_type: format!("text/calendar; charset=utf-8; method={}", method.as_str()),
+        content: ics::invitation(&tenant, &booking, method, sequence, deps.clock.now(), link)
+            .into_bytes(),
+    };
 
     // The client or guest. A client who can log in to the portal gets the portal link;
     // anyone else (a guest, or a client the business booked who has no login) gets a manage
     // link minted here, so nobody is sent to a login they do not have.
-    let (name, email, portal) = match booking.client_id {
+    let (name, email, portal, wants, unsubscribe) = match booking.client_id {
         Some(id) => {
             let client = clients::get(&deps.db, tenant.id, ClientId(id)).await?;
             let Some(client) = client else { return Ok(()) };
             let portal = tenant.portal_enabled
                 && client.user_id.is_some()
                 && client.portal_login_disabled == 0;
-            (client.name, client.email, portal)
+            // Checked now, at send time: a choice made after the booking still counts.
+            let prefs = notify::prefs::client(&deps.db, tenant.id, client.id()).await?;
+            let unsubscribe = deps.unsubscribe_link(&Unsubscribe {
+                tenant: tenant.id,
+                recipient: Recipient::Client(client.id()),
+                kind: Kind::Changes,
+            });
+            (client.name, client.email, portal, prefs.email.wants(Kind::Changes), Some(unsubscribe))
         }
-        None => (booking.guest_name.clone(), booking.guest_email.clone(), false),
+        None => (booking.guest_name.clone(), booking.guest_email.clone(), false, true, None),
     };
-    let link = if portal {
+    let link = if !wants {
+        String::new()
+    } else if portal {
         deps.absolute(&format!("/portal/{}/bookings/{}", tenant.slug, booking.id))
     } else if ledger.sent("party", &email).await? {
         String::new()
@@ -83,8 +84,13 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
     let mut context = base.clone();
     context["name"] = json!(name);
     context["link"] = json!(link);
-    if !ledger.sent("party", &email).await? {
-        let mail = deps.render_business_email("booking_client", &email, &tenant, &context)?;
+    context["unsubscribe"] = json!(unsubscribe);
+    if wants && !ledger.sent("party", &email).await? {
+        let mut mail = deps.render_business_email("booking_client", &email, &tenant, &context)?;
+        mail.attachments.push(calendar_file(&link));
+        if let Some(unsubscribe) = &unsubscribe {
+            crate::notify::one_click(&mut mail, unsubscribe);
+        }
         deps.mailer.send(&mail).await?;
         ledger.record("party", &email).await?;
     }
@@ -101,16 +107,24 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
     let mut context = base;
     context["who"] = json!(who);
     context["contact"] = json!(contact);
-    context["link"] =
-        json!(deps.absolute(&format!("/app/{}/bookings/{}", tenant.slug, booking.id)));
-    let mut recipients: Vec<String> = tenants::members(&deps.db, tenant.id)
-        .await?
-        .into_iter()
-        .filter(|m| m.role == "owner")
-        .map(|m| m.email)
-        .collect();
+    let provider_link = deps.absolute(&format!("/app/{}/bookings/{}", tenant.slug, booking.id));
+    context["link"] = json!(provider_link);
+    // Each team member's own choice counts; a staff record without a login has nobody to
+    // choose, so its address keeps getting the notices.
+    let mut recipients: Vec<String> = Vec::new();
+    for member in tenants::members(&deps.db, tenant.id).await? {
+        if member.role == "owner" && wants_notices(deps, &tenant, member.user_id).await? {
+            recipients.push(member.email);
+        }
+    }
     if let Some(member) = staff_member.filter(|s| !s.email.is_empty()) {
-        recipients.push(member.email);
+        let wants = match member.user_id {
+            Some(user) => wants_notices(deps, &tenant, user).await?,
+            None => true,
+        };
+        if wants {
+            recipients.push(member.email);
+        }
     }
     recipients.sort();
     recipients.dedup();
@@ -118,11 +132,51 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
         if ledger.sent("provider", &to).await? {
             continue;
         }
-        let mail = deps.render_email("booking_provider", &to, &context)?;
+        let mut mail = deps.render_email("booking_provider", &to, &context)?;
+        mail.attachments.push(calendar_file(&provider_link));
         deps.mailer.send(&mail).await?;
         ledger.record("provider", &to).await?;
     }
     Ok(())
+}
+
+/// Whether the team member `user` wants booking notices (checked at send time).
+async fn wants_notices(deps: &Deps, tenant: &tenants::Tenant, user: i64) -> Result<bool, JobError> {
+    Ok(notify::prefs::member(&deps.db, tenant.id, UserId(user)).await?.email_changes)
+}
+
+/// What every email about a booking shows: service, times in the tenant's zone, price,
+/// the block's label and the staff member.
+pub(crate) async fn details(
+    deps: &Deps,
+    tenant: &tenants::Tenant,
+    booking: &bookings::Booking,
+    staff_member: Option<&staff::StaffMember>,
+    now: i64,
+) -> Result<serde_json::Value, JobError> {
+    let local = |ts: i64| {
+        DateTime::from_timestamp(ts, 0)
+            .unwrap_or_default()
+            .with_timezone(&tenant.timezone)
+            .format("%a %-d %b %Y, %H:%M")
+            .to_string()
+    };
+    let label = match booking.block_id {
+        Some(block) => {
+            portico_store::blocks::get(&deps.db, tenant.id, block, now).await?.map(|b| b.label)
+        }
+        None => None,
+    };
+    Ok(json!({
+        "tenant": tenant.name,
+        "service": booking.service_name,
+        "label": label,
+        "when": local(booking.starts_at),
+        "until": local(booking.ends_at).rsplit(", ").next().unwrap_or_default(),
+        "timezone": tenant.timezone.name(),
+        "price": price(booking.price_minor, &booking.currency),
+        "staff": staff_member.map(|s| s.name.clone()),
+    }))
 }
 
 /// The delivery ledger of one booking event (none for jobs queued before it existed).

@@ -8,11 +8,13 @@ pub mod booking_notice;
 pub mod link_guest;
 pub mod maintenance;
 pub mod monitor;
+pub mod notify;
 pub mod ping;
+pub mod reminders;
 
 use std::sync::Arc;
 
-use portico_config::{AccountSettings, Config};
+use portico_config::{AccountSettings, Config, Keys};
 use portico_domain::Clock;
 use portico_integrations::mail::{Email, MailError, Mailer};
 use portico_store::Db;
@@ -30,6 +32,8 @@ pub struct Deps {
     /// Base of every link in an email.
     pub public_url: url::Url,
     pub accounts: AccountSettings,
+    /// Signs unsubscribe links (the web verifies them with the same key).
+    pub keys: Keys,
 }
 
 impl Deps {
@@ -48,6 +52,7 @@ impl Deps {
             templates: Arc::new(portico_assets::tera()?),
             public_url: config.public_url.clone(),
             accounts: config.accounts.clone(),
+            keys: config.keys.clone(),
         })
     }
 
@@ -188,4 +193,6 @@ job_kinds! {
     portico_jobs::BookingNotice => booking_notice::run,
     portico_jobs::LinkGuest => link_guest::run,
     portico_jobs::Maintenance => maintenance::run,
+    portico_jobs::Reminders => reminders::scan,
+    portico_jobs::Reminder => reminders::send,
 }

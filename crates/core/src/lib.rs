@@ -7,6 +7,7 @@
 
 pub mod bookings;
 pub mod effects;
+pub mod ics;
 pub mod invoices;
 pub mod linking;
 pub mod series;

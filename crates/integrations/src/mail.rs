@@ -9,7 +9,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use lettre::Message;
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment as AttachmentPart, Mailbox, MultiPart, SinglePart};
 
 pub use file::FileMailer;
 pub use smtp::SmtpMailer;
@@ -30,6 +31,21 @@ pub struct Email {
     pub sender_name: Option<String>,
     /// Where replies go (the business's contact address); an invalid one is left out.
     pub reply_to: Option<String>,
+    /// Extra header fields, e.g. `List-Unsubscribe`. Names must be printable ASCII without
+    /// `:`; line breaks in values are folded into spaces so a value cannot add headers.
+    pub headers: Vec<(String, String)>,
+    /// Files sent along (e.g. a booking's `.ics`); with any, the message is
+    /// `multipart/mixed` around the body.
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file attached to an [`Email`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    /// A MIME type with its parameters, e.g. `text/calendar; charset=utf-8; method=REQUEST`.
+    pub content_type: String,
+    pub content: Vec<u8>,
 }
 
 /// Why a message could not be handed over.
@@ -95,13 +111,41 @@ fn build_message(from: &Mailbox, email: &Email) -> Result<Message, MailError> {
         .date_now()
         // `None`: a random id at this host's name.
         .message_id(None);
-    let message = match &email.html {
-        None => builder.singlepart(SinglePart::plain(email.text.clone())),
-        Some(html) => {
+    let built = match (&email.html, email.attachments.is_empty()) {
+        (None, true) => builder.singlepart(SinglePart::plain(email.text.clone())),
+        (Some(html), true) => {
             builder.multipart(MultiPart::alternative_plain_html(email.text.clone(), html.clone()))
         }
+        (html, false) => {
+            let mut mixed = match html {
+                None => MultiPart::mixed().singlepart(SinglePart::plain(email.text.clone())),
+                Some(html) => MultiPart::mixed()
+                    .multipart(MultiPart::alternative_plain_html(email.text.clone(), html.clone())),
+            };
+            for file in &email.attachments {
+                let content_type = ContentType::parse(&file.content_type).map_err(|e| {
+                    MailError::Permanent(format!(
+                        "bad attachment type {:?}: {e}",
+                        file.content_type
+                    ))
+                })?;
+                mixed = mixed.singlepart(
+                    AttachmentPart::new(file.filename.clone())
+                        .body(file.content.clone(), content_type),
+                );
+            }
+            builder.multipart(mixed)
+        }
     };
-    message.map_err(|e| MailError::Permanent(format!("cannot build the message: {e}")))
+    let mut message =
+        built.map_err(|e| MailError::Permanent(format!("cannot build the message: {e}")))?;
+    for (name, value) in &email.headers {
+        let name = HeaderName::new_from_ascii(name.clone())
+            .map_err(|e| MailError::Permanent(format!("bad header name {name:?}: {e}")))?;
+        let value = value.replace(['\r', '\n'], " ");
+        message.headers_mut().insert_raw(HeaderValue::new(name, value));
+    }
+    Ok(message)
 }
 
 #[cfg(test)]
@@ -187,6 +231,40 @@ mod tests {
         let raw = String::from_utf8(build_message(&from(), &email).unwrap().formatted()).unwrap();
         assert!(raw.contains("Subject: Hello  Bcc: eve@example.com\r\n"), "{raw}");
         assert!(!raw.contains("\r\nBcc:"), "{raw}");
+    }
+
+    #[test]
+    fn extra_headers_are_written_and_cannot_add_others() {
+        let mut email = email("ada@example.com");
+        email.headers = vec![
+            ("List-Unsubscribe".to_owned(), "<https://x.test/u/1>".to_owned()),
+            (
+                "List-Unsubscribe-Post".to_owned(),
+                "List-Unsubscribe=One-Click\r\nBcc: e@x".to_owned(),
+            ),
+        ];
+        let raw = String::from_utf8(build_message(&from(), &email).unwrap().formatted()).unwrap();
+        assert!(raw.contains("List-Unsubscribe: <https://x.test/u/1>\r\n"), "{raw}");
+        assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click  Bcc: e@x\r\n"));
+        assert!(!raw.contains("\r\nBcc:"), "{raw}");
+        email.headers = vec![("Bad Name:".to_owned(), "x".to_owned())];
+        assert!(matches!(build_message(&from(), &email), Err(MailError::Permanent(_))));
+    }
+
+    #[test]
+    fn attachments_make_a_mixed_message_around_the_body() {
+        let mut email = email("ada@example.com");
+        email.html = Some("<p>See you soon.</p>".to_owned());
+        email.attachments = vec![Attachment {
+            filename: "booking.ics".to_owned(),
+            content_type: "text/calendar; charset=utf-8; method=REQUEST".to_owned(),
+            content: b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".to_vec(),
+        }];
+        let raw = String::from_utf8(build_message(&from(), &email).unwrap().formatted()).unwrap();
+        assert!(raw.contains("Content-Type: multipart/mixed"), "{raw}");
+        assert!(raw.contains("Content-Type: multipart/alternative"), "{raw}");
+        assert!(raw.contains("filename=\"booking.ics\""), "{raw}");
+        assert!(raw.contains("text/calendar"), "{raw}");
     }
 
     #[tokio::test]

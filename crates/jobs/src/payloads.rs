@@ -89,3 +89,25 @@ pub enum LinkGuest {
 impl Job for LinkGuest {
     const QUEUE: &'static str = "link_guest";
 }
+
+/// The reminder scan: claims every reminder now due and queues its [`Reminder`]. Every
+/// worker process schedules it each minute; the claim makes concurrent scans harmless.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reminders {}
+
+impl Job for Reminders {
+    const QUEUE: &'static str = "reminders";
+}
+
+/// Sends one booking's reminder for the start it was claimed at, if the booking still starts
+/// then, is confirmed, has not started, and its client still wants reminders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reminder {
+    pub tenant_id: i64,
+    pub booking_id: i64,
+    pub starts_at: i64,
+}
+
+impl Job for Reminder {
+    const QUEUE: &'static str = "reminder";
+}

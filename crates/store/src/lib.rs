@@ -12,6 +12,7 @@ pub mod clients;
 pub mod error;
 pub mod hours;
 pub mod invoices;
+pub mod notify;
 pub mod outbox;
 pub mod overview;
 pub mod pings;

@@ -18,6 +18,7 @@ mod http;
 mod invoices;
 mod linking;
 mod login_limits;
+mod notifications;
 mod operator;
 mod ops;
 mod past_schedule;

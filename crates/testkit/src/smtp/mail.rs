@@ -1,6 +1,6 @@
 //! Reading a received message like a person would: subject, bodies, headers, links.
 
-use mail_parser::{HeaderValue, MessageParser};
+use mail_parser::{HeaderValue, MessageParser, MimeHeaders as _};
 
 use super::ReceivedMail;
 
@@ -67,6 +67,21 @@ impl ReceivedMail {
             }
         };
         Some(value)
+    }
+
+    /// The attachment named `filename`: its `Content-Type` (type/subtype and parameters, as
+    /// written) and decoded content. `None` if the message has no such attachment.
+    pub fn attachment(&self, filename: &str) -> Option<(String, Vec<u8>)> {
+        let parsed = self.parsed();
+        let part = parsed.attachments().find(|part| part.attachment_name() == Some(filename))?;
+        let content_type = part.content_type().map(|ct| {
+            let mut text = format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or_default());
+            for attribute in ct.attributes().unwrap_or_default() {
+                text.push_str(&format!("; {}={}", attribute.name, attribute.value));
+            }
+            text
+        });
+        Some((content_type.unwrap_or_default(), part.contents().to_vec()))
     }
 
     /// The first `http://` or `https://` URL in the text body that contains `needle`; trailing

@@ -5,10 +5,12 @@ mod api;
 mod app;
 mod assets;
 pub mod book;
+mod feeds;
 mod health;
 mod home;
 mod input;
 mod portal;
+mod unsubscribe;
 
 use axum::Router;
 
@@ -24,6 +26,8 @@ pub fn router() -> Router<AppState> {
         .merge(health::router())
         .merge(home::router())
         .merge(assets::router())
+        .merge(unsubscribe::router())
+        .merge(feeds::router())
 }
 
 /// Every unknown path.

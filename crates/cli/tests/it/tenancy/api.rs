@@ -90,6 +90,22 @@ pub(super) const API_ROUTES: &[(Verb, &str, Id, Api, Body)] = &[
         r#"{"label": "Renamed", "capacities": {"{class}": 0}}"#,
     ),
     (Delete, "/api/v1/{tenant}/blocks/{id}", Id::Block, Api::Token, ""),
+    (Get, "/api/v1/{tenant}/settings/notifications", Id::None, Api::Token, ""),
+    (
+        Patch,
+        "/api/v1/{tenant}/settings/notifications",
+        Id::None,
+        Api::Token,
+        r#"{"reminder_minutes_before": 5}"#,
+    ),
+    (Get, "/api/v1/{tenant}/clients/{id}/preferences", Id::Client, Api::Token, ""),
+    (
+        Patch,
+        "/api/v1/{tenant}/clients/{id}/preferences",
+        Id::Client,
+        Api::Token,
+        r#"{"email": {"changes": false, "reminders": false}}"#,
+    ),
     (Get, "/api/v1/{tenant}/settings/booking", Id::None, Api::Token, ""),
     (
         Patch,

@@ -29,6 +29,8 @@ pub(super) const PORTAL_ROUTES: &[(Verb, &str, Portal, Id, Form)] = &[
         Id::None,
         &[("name", "Mallory"), ("phone", "000"), ("address", "Evil Lane")],
     ),
+    (Post, "/portal/{tenant}/profile/notifications", Portal::NotFound, Id::None, &[]),
+    (Post, "/portal/{tenant}/profile/feed", Portal::NotFound, Id::None, &[]),
     (Get, "/portal/{tenant}/register", Portal::Public, Id::None, &[]),
     (Post, "/portal/{tenant}/register", Portal::Public, Id::None, &[]),
     (Post, "/portal/{tenant}/join", Portal::Public, Id::None, &[]),

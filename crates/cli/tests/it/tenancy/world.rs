@@ -114,6 +114,10 @@ pub(super) struct TenantState {
     invoices: String,
     invoice_lines: String,
     invoice_counter: String,
+    notification_settings: String,
+    client_notification_prefs: String,
+    member_notification_prefs: String,
+    calendar_feeds: String,
     outbox: i64,
     users: i64,
     sessions: i64,
@@ -258,6 +262,34 @@ pub(super) async fn state_of(app: &TestApp, tenant: TenantId) -> TenantState {
             app,
             t,
             "select prefix, next_number from invoice_counters where tenant_id = $1",
+        )
+        .await,
+        notification_settings: rows::<(Opt, i64)>(
+            app,
+            t,
+            "select reminder_minutes_before, sms_enabled from tenants where id = $1",
+        )
+        .await,
+        client_notification_prefs: rows::<(i64, i64, i64, i64, i64, i64, i64)>(
+            app,
+            t,
+            "select client_id, email_changes, email_reminders, email_invoices, sms_changes, \
+             sms_reminders, sms_invoices from client_notification_prefs where tenant_id = $1 \
+             order by client_id",
+        )
+        .await,
+        member_notification_prefs: rows::<(i64, i64)>(
+            app,
+            t,
+            "select user_id, email_changes from member_notification_prefs where tenant_id = $1 \
+             order by user_id",
+        )
+        .await,
+        calendar_feeds: rows::<(i64, Opt, Opt, String)>(
+            app,
+            t,
+            "select id, user_id, client_id, token_hash from calendar_feeds where tenant_id = $1 \
+             order by id",
         )
         .await,
         outbox: app.count("select count(*) from outbox").await,

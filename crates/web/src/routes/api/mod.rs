@@ -9,6 +9,7 @@ mod clients;
 mod contract;
 mod hours;
 mod invoices;
+mod notifications;
 mod openapi;
 mod services;
 mod settings;
@@ -53,6 +54,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/{tenant}/settings/branding",
             get(settings::show_branding).patch(settings::update_branding),
+        )
+        .route(
+            "/api/v1/{tenant}/settings/notifications",
+            get(notifications::settings_show).patch(notifications::settings_update),
+        )
+        .route(
+            "/api/v1/{tenant}/clients/{id}/preferences",
+            get(notifications::prefs_show).patch(notifications::prefs_update),
         )
         .route("/api/v1/{tenant}/services", get(services::index).post(services::create))
         .route(

@@ -300,6 +300,7 @@ pub fn spec() -> Value {
         }
     });
     add_billing(&mut doc);
+    add_notifications(&mut doc);
     doc
 }
 
@@ -638,4 +639,52 @@ fn schedule_schemas() -> Value {
         "Team": { "type": "object", "properties": { "members": { "type": "array", "items": { "type": "object",
             "properties": { "user_id": { "type": "integer" }, "name": { "type": "string" }, "email": { "type": "string" }, "role": { "enum": ["owner", "staff"] } } } } } }
     })
+}
+
+/// The tenant's notification settings and a client's notification preferences.
+fn add_notifications(doc: &mut Value) {
+    let p = |suffix: &str| format!("/api/v1/{{tenant}}{suffix}");
+    let max = crate::routes::input::notify::MAX_REMINDER_MINUTES;
+    let paths = json!({
+        p("/settings/notifications"): {
+            "parameters": path_params(&["tenant"]),
+            "get": op("Reminders and the SMS switch", None, ("200", ok("The settings", "NotificationSettings")), &[]),
+            "patch": write("Change the reminder lead time or the SMS switch (turning SMS on needs PRO)", "NotificationSettingsPatch", ("200", ok("The settings", "NotificationSettings")), &[PLAN])
+        },
+        p("/clients/{id}/preferences"): {
+            "parameters": path_params(&["tenant", "id"]),
+            "get": op("What the client hears of, by email and SMS (the defaults until they choose)", None, ("200", ok("The preferences", "ClientPreferences")), &[MALFORMED]),
+            "patch": write("Change some of the client's choices, e.g. `{\"email\":{\"reminders\":false}}`", "ClientPreferencesPatch", ("200", ok("The preferences", "ClientPreferences")), &[])
+        }
+    });
+    let minutes = json!({ "type": ["integer", "null"], "minimum": 1, "maximum": max,
+        "description": "Reminders are due at the start minus this many minutes; null: no reminders. A booking made after its reminder was due gets none." });
+    let kinds = |required: bool| {
+        let flag = json!({ "type": "boolean" });
+        let mut channel = json!({ "type": "object", "additionalProperties": false,
+            "properties": { "changes": flag, "reminders": flag, "invoices": flag } });
+        if required {
+            channel["required"] = json!(["changes", "reminders", "invoices"]);
+        }
+        channel
+    };
+    let schemas = json!({
+        "NotificationSettings": { "type": "object", "required": ["reminder_minutes_before", "sms_enabled"], "properties": {
+            "reminder_minutes_before": minutes, "sms_enabled": { "type": "boolean", "description": "Stored; SMS is not sent yet." } } },
+        "NotificationSettingsPatch": { "type": "object", "additionalProperties": false, "properties": {
+            "reminder_minutes_before": minutes, "sms_enabled": { "type": ["boolean", "null"] } } },
+        "ClientPreferences": { "type": "object", "required": ["email", "sms"], "properties": {
+            "email": kinds(true), "sms": kinds(true) },
+            "description": "`changes`: confirmations, moves and cancellations. SMS choices are stored; SMS is not sent yet." },
+        "ClientPreferencesPatch": { "type": "object", "additionalProperties": false, "properties": {
+            "email": kinds(false), "sms": kinds(false) } }
+    });
+    if let (Some(all), Value::Object(more)) = (doc["paths"].as_object_mut(), paths) {
+        all.extend(more);
+    }
+    if let (Some(all), Value::Object(more)) =
+        (doc["components"]["schemas"].as_object_mut(), schemas)
+    {
+        all.extend(more);
+    }
 }

@@ -5,6 +5,7 @@ mod bookings;
 mod clients;
 mod dashboard;
 mod hours;
+mod notifications;
 mod series;
 mod services;
 mod settings;
@@ -44,6 +45,12 @@ pub fn router() -> Router<AppState> {
         .route("/app/{tenant}/settings/branding", post(settings::update_branding))
         .route("/app/{tenant}/settings/tokens", post(settings::create_token))
         .route("/app/{tenant}/settings/tokens/{id}/revoke", post(settings::revoke_token))
+        .route(
+            "/app/{tenant}/notifications",
+            get(notifications::show).post(notifications::update_mine),
+        )
+        .route("/app/{tenant}/settings/notifications", post(notifications::update_settings))
+        .route("/app/{tenant}/notifications/feed", post(notifications::regenerate_feed))
         .route("/app/{tenant}/audit", get(audit::index))
         .route("/app/{tenant}/team", get(team::index))
         .route("/app/{tenant}/services", get(services::index))

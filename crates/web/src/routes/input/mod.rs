@@ -7,6 +7,7 @@
 //! - [`clients`]: a client's record;
 //! - [`hours`]: weekly hours; [`blocks`]: timetable blocks;
 //! - [`rules`]: the tenant's booking rules (slot interval, notice, …);
+//! - [`notify`]: the tenant's notification settings (reminder lead time);
 //! - [`series`]: the recurring-series form of the dashboard and the portal;
 //! - [`fields`]: numbers and amounts typed in forms; [`json`]: API bodies read field by field.
 
@@ -16,6 +17,7 @@ pub mod clients;
 pub mod fields;
 pub mod hours;
 pub mod json;
+pub mod notify;
 pub mod rules;
 pub mod series;
 pub mod services;

@@ -18,6 +18,8 @@ pub fn router() -> Router<AppState> {
         .route("/portal/{tenant}/register", get(register::show).post(register::create))
         .route("/portal/{tenant}/join", post(register::join))
         .route("/portal/{tenant}/profile", get(profile::show).post(profile::update))
+        .route("/portal/{tenant}/profile/notifications", post(profile::update_notifications))
+        .route("/portal/{tenant}/profile/feed", post(profile::regenerate_feed))
         .route("/portal/{tenant}/series", get(series::index).post(series::create))
         .route("/portal/{tenant}/series/{id}/cancel", post(series::cancel))
         .merge(bookings::router())

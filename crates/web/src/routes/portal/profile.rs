@@ -1,4 +1,4 @@
-//! The client's own contact details.
+//! The client's own contact details and notification choices.
 
 use axum::Form;
 use axum::extract::State;
@@ -6,6 +6,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use portico_domain::accounts;
 use portico_store::clients;
+use portico_store::notify::feeds::{self, Owner};
+use portico_store::notify::{self, ClientPrefs, Kind};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::ClientScope;
@@ -30,6 +32,11 @@ struct ProfilePage<'a> {
     email: String,
     form: &'a ProfileForm,
     errors: &'a FieldErrors,
+    /// The email kinds the client hears of.
+    prefs: ClientPrefs,
+    /// Whether the client has a calendar feed, and its address right after (re)creating it.
+    has_feed: bool,
+    new_feed: Option<String>,
 }
 
 async fn render(
@@ -37,12 +44,17 @@ async fn render(
     scope: &ClientScope,
     form: &ProfileForm,
     errors: &FieldErrors,
+    new_feed: Option<String>,
 ) -> Result<Response, Error> {
     let page = ProfilePage {
         chrome: Chrome::client(scope).await?,
         email: scope.client.email.clone(),
         form,
         errors,
+        prefs: notify::prefs::client(&state.db, scope.tenant.id, scope.client.id()).await?,
+        has_feed: feeds::exists(&state.db, scope.tenant.id, Owner::Client(scope.client.id()))
+            .await?,
+        new_feed,
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, state.templates.page("portal/profile.html", &page)).into_response())
@@ -54,7 +66,7 @@ pub async fn show(State(state): State<AppState>, scope: ClientScope) -> Result<R
         phone: scope.client.phone.clone(),
         address: scope.client.address.clone(),
     };
-    render(&state, &scope, &form, &FieldErrors::new()).await
+    render(&state, &scope, &form, &FieldErrors::new(), None).await
 }
 
 pub async fn update(
@@ -69,7 +81,7 @@ pub async fn update(
         check.fail("address", "Use at most 500 characters.");
     }
     let (Some(name), true) = (name, check.is_ok()) else {
-        return render(&state, &scope, &form, &check.errors).await;
+        return render(&state, &scope, &form, &check.errors, None).await;
     };
     let now = state.clock.now_ts();
     clients::update_contact(
@@ -93,4 +105,68 @@ pub async fn update(
         .await?;
     flash(&scope.viewer.session, "info", "Your details are saved.").await?;
     Ok(see_other(&format!("/portal/{}/profile", scope.tenant.slug)))
+}
+
+/// The notification section: a checkbox per email kind (an unchecked box is not sent).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NotificationsForm {
+    email_changes: Option<String>,
+    email_reminders: Option<String>,
+    email_invoices: Option<String>,
+}
+
+/// Saves which emails the client wants. SMS choices are kept as they are (they are set over
+/// the API until SMS exists).
+pub async fn update_notifications(
+    State(state): State<AppState>,
+    scope: ClientScope,
+    Form(form): Form<NotificationsForm>,
+) -> Result<Response, Error> {
+    let (tenant, client) = (scope.tenant.id, scope.client.id());
+    let mut prefs = notify::prefs::client(&state.db, tenant, client).await?;
+    for (kind, box_) in [
+        (Kind::Changes, &form.email_changes),
+        (Kind::Reminders, &form.email_reminders),
+        (Kind::Invoices, &form.email_invoices),
+    ] {
+        prefs.email.set(kind, box_.is_some());
+    }
+    notify::prefs::set_client(&state.db, tenant, client, &prefs, state.clock.now_ts()).await?;
+    state
+        .audit(
+            &scope.viewer,
+            Some(tenant),
+            Some(scope.user.id()),
+            "client.notifications_updated",
+            format!("#{}", scope.client.id),
+        )
+        .await?;
+    flash(&scope.viewer.session, "info", "Your notification choices are saved.").await?;
+    Ok(see_other(&format!("/portal/{}/profile", scope.tenant.slug)))
+}
+
+/// A new private calendar feed address for the client's bookings; the previous one stops
+/// working. Shown on this response only (its token is stored hashed).
+pub async fn regenerate_feed(
+    State(state): State<AppState>,
+    scope: ClientScope,
+) -> Result<Response, Error> {
+    let owner = Owner::Client(scope.client.id());
+    let token = feeds::regenerate(&state.db, scope.tenant.id, owner, state.clock.now_ts()).await?;
+    state
+        .audit(
+            &scope.viewer,
+            Some(scope.tenant.id),
+            Some(scope.user.id()),
+            "client.calendar_feed_regenerated",
+            format!("#{}", scope.client.id),
+        )
+        .await?;
+    let form = ProfileForm {
+        name: scope.client.name.clone(),
+        phone: scope.client.phone.clone(),
+        address: scope.client.address.clone(),
+    };
+    let url = crate::routes::feeds::url(&state, &token);
+    render(&state, &scope, &form, &FieldErrors::new(), Some(url)).await
 }

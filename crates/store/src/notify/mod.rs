@@ -1,0 +1,10 @@
+//! Notifications: what each client and team member wants to hear (checked by every message
+//! job at send time), the tenant's reminder setting, the reminder ledger, signed unsubscribe
+//! links and private calendar feeds.
+
+pub mod feeds;
+pub mod prefs;
+pub mod reminders;
+pub mod unsubscribe;
+
+pub use prefs::{Channel, ClientPrefs, Kind, MemberPrefs, Settings};
