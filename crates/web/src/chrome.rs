@@ -61,6 +61,30 @@ pub struct Chrome {
     pub portal: Option<TenantNav>,
     /// Set on a public booking page.
     pub booking: Option<TenantNav>,
+    /// Set while the owner previews a client's portal: the banner.
+    pub preview: Option<PreviewBanner>,
+}
+
+/// The banner of the owner's read-only portal preview.
+#[derive(Debug, Clone, Serialize)]
+pub struct PreviewBanner {
+    pub client_name: String,
+    /// Where the owner ends it (`/app/{tenant}/preview/end`).
+    pub end: String,
+}
+
+impl PreviewBanner {
+    fn new(
+        preview: bool,
+        tenant: &portico_store::tenants::Tenant,
+        client: Option<&portico_store::clients::Client>,
+    ) -> Option<Self> {
+        let client = client.filter(|_| preview)?;
+        Some(Self {
+            client_name: client.name.clone(),
+            end: format!("/app/{}/preview/end", tenant.slug),
+        })
+    }
 }
 
 impl Chrome {
@@ -95,6 +119,7 @@ impl Chrome {
             tenant: None,
             portal: None,
             booking: None,
+            preview: None,
         })
     }
 
@@ -113,6 +138,8 @@ impl Chrome {
     /// The frame for a client portal.
     pub async fn portal(visitor: &PortalVisitor) -> Result<Self, Error> {
         let mut chrome = Self::new(&visitor.viewer).await?;
+        chrome.preview =
+            PreviewBanner::new(visitor.preview, &visitor.tenant, visitor.client.as_ref());
         chrome.portal = Some(TenantNav {
             slug: visitor.tenant.slug.clone(),
             name: visitor.tenant.name.clone(),
@@ -124,6 +151,7 @@ impl Chrome {
 
     pub async fn client(scope: &ClientScope) -> Result<Self, Error> {
         let mut chrome = Self::new(&scope.viewer).await?;
+        chrome.preview = PreviewBanner::new(scope.preview, &scope.tenant, Some(&scope.client));
         chrome.portal = Some(TenantNav {
             slug: scope.tenant.slug.clone(),
             name: scope.tenant.name.clone(),
