@@ -203,6 +203,7 @@ fn parse_row(check: &mut Check, index: usize, row: &RowForm, currency: Currency)
             .map(Some),
     };
     let tax = check.field(&key("tax"), tax);
+    // The booking travels in a hidden field: a problem with it is shown at the description.
     let booking = match row.booking.trim() {
         "" => Some(None),
         text => check.field(
