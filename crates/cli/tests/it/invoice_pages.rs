@@ -85,7 +85,7 @@ async fn the_owner_writes_edits_issues_lists_and_voids_invoices_on_pages() {
             "/app/paws/invoices/new",
             "",
             "31/12/2026",
-            &[("", "0", "abc", "x"), ("", "", "", "")],
+            &[("", "0", "abc", "x"), ("", "", "", ""), ("Walk", "1", "1", "200")],
             &["999999"],
         )
         .await;
@@ -96,6 +96,7 @@ async fn the_owner_writes_edits_issues_lists_and_voids_invoices_on_pages() {
             "Enter a whole quantity",
             "Enter a price such as 25.00",
             "Enter the tax as a percentage",
+            "Enter a tax rate from 0 to 100 %.",
             "Describe the line.",
             "not an unbilled booking",
         ] {

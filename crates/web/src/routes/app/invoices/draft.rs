@@ -199,7 +199,10 @@ fn parse_row(check: &mut Check, index: usize, row: &RowForm, currency: Currency)
     let tax = match row.tax.trim() {
         "" => Ok(None),
         text => percent_bp(text)
-            .and_then(|bp| invoice::check_tax_rate(bp).map_err(str::to_owned))
+            .and_then(|bp| {
+                invoice::check_tax_rate(bp)
+                    .map_err(|_| "Enter a tax rate from 0 to 100 %.".to_owned())
+            })
             .map(Some),
     };
     let tax = check.field(&key("tax"), tax);
