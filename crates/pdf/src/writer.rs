@@ -85,6 +85,17 @@ impl Page {
     }
 }
 
+/// A document-information string: UTF-16BE with its byte-order mark, in hex. (Page text is
+/// WinAnsi, but the information dictionary is read as PDFDocEncoding or UTF-16.)
+fn text_string(text: &str) -> String {
+    let mut out = String::from("<FEFF");
+    for unit in text.encode_utf16() {
+        let _ = write!(out, "{unit:04X}");
+    }
+    out.push('>');
+    out
+}
+
 /// The whole file: a catalog, the page tree, the two fonts, the document information and
 /// each page with its content stream.
 pub fn write(pages: &[Page], title: &str) -> Vec<u8> {
@@ -101,7 +112,7 @@ pub fn write(pages: &[Page], title: &str) -> Vec<u8> {
             font.base_font()
         ));
     }
-    objects.push(format!("<< /Title {} /Producer (Portico) >>", literal(title)));
+    objects.push(format!("<< /Title {} /Producer (Portico) >>", text_string(title)));
     for (i, page) in pages.iter().enumerate() {
         let content = first_page + 2 * i + 1;
         objects.push(format!(
@@ -138,6 +149,11 @@ pub fn write(pages: &[Page], title: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn information_strings_are_utf16() {
+        assert_eq!(text_string("A—é"), "<FEFF0041201400E9>");
+    }
 
     #[test]
     fn numbers_are_short_and_plain() {
