@@ -4,7 +4,7 @@
 
 use portico_domain::TenantId;
 use portico_domain::invoice::TransitionError;
-use portico_store::invoices::{self, CreateRefusal, Invoice, NewInvoice};
+use portico_store::invoices::{self, CreateRefusal, EditRefusal, Invoice, NewInvoice};
 use portico_store::{Db, StoreError, Tx, audit};
 
 use crate::Context;
@@ -22,6 +22,19 @@ pub async fn create(
     let mut tx = db.begin_write().await?;
     let created = invoices::create(&mut tx, tenant, new, ctx.now.timestamp()).await?;
     finish(tx, tenant, created, "invoice.created", ctx).await
+}
+
+/// Replaces a draft's client, due date, notes and lines; an issued invoice is refused.
+pub async fn update(
+    db: &Db,
+    tenant: TenantId,
+    id: i64,
+    new: &NewInvoice,
+    ctx: &Context,
+) -> Outcome<EditRefusal> {
+    let mut tx = db.begin_write().await?;
+    let updated = invoices::update_draft(&mut tx, tenant, id, new, ctx.now.timestamp()).await?;
+    finish(tx, tenant, updated, "invoice.updated", ctx).await
 }
 
 /// Issues a draft: the tenant's next number, and it becomes open (read-only).

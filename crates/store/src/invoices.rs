@@ -143,26 +143,8 @@ pub async fn create(
     new: &NewInvoice,
     now: i64,
 ) -> Result<Result<Invoice, CreateRefusal>, StoreError> {
-    let client: Option<i64> =
-        sqlx::query_scalar("select id from clients where tenant_id = $1 and id = $2")
-            .bind(tenant.0)
-            .bind(new.client.0)
-            .fetch_optional(&mut **tx)
-            .await?;
-    if client.is_none() {
-        return Ok(Err(CreateRefusal::UnknownClient));
-    }
-    for (index, line) in new.lines.iter().enumerate() {
-        let Some(booking) = line.booking_id else { continue };
-        let found: Option<i64> =
-            sqlx::query_scalar("select id from bookings where tenant_id = $1 and id = $2")
-                .bind(tenant.0)
-                .bind(booking)
-                .fetch_optional(&mut **tx)
-                .await?;
-        if found.is_none() {
-            return Ok(Err(CreateRefusal::UnknownBooking(index)));
-        }
+    if let Some(refusal) = check_references(tx, tenant, new).await? {
+        return Ok(Err(refusal));
     }
     let id: i64 = sqlx::query_scalar(
         "insert into invoices (tenant_id, client_id, status, currency, due_date, notes, \
@@ -179,6 +161,36 @@ pub async fn create(
     insert_lines(tx, tenant, id, &new.lines).await?;
     let invoice = fetch(tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
     Ok(Ok(invoice))
+}
+
+/// Why `new` names something the tenant does not have, if it does.
+async fn check_references(
+    tx: &mut Tx,
+    tenant: TenantId,
+    new: &NewInvoice,
+) -> Result<Option<CreateRefusal>, StoreError> {
+    let client: Option<i64> =
+        sqlx::query_scalar("select id from clients where tenant_id = $1 and id = $2")
+            .bind(tenant.0)
+            .bind(new.client.0)
+            .fetch_optional(&mut **tx)
+            .await?;
+    if client.is_none() {
+        return Ok(Some(CreateRefusal::UnknownClient));
+    }
+    for (index, line) in new.lines.iter().enumerate() {
+        let Some(booking) = line.booking_id else { continue };
+        let found: Option<i64> =
+            sqlx::query_scalar("select id from bookings where tenant_id = $1 and id = $2")
+                .bind(tenant.0)
+                .bind(booking)
+                .fetch_optional(&mut **tx)
+                .await?;
+        if found.is_none() {
+            return Ok(Some(CreateRefusal::UnknownBooking(index)));
+        }
+    }
+    Ok(None)
 }
 
 async fn insert_lines(tx: &mut Tx, tenant: TenantId, id: i64, lines: &[Line]) -> sqlx::Result<()> {
@@ -422,4 +434,86 @@ pub async fn void(
     }
     let invoice = fetch(tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
     Ok(Ok(invoice))
+}
+
+/// Why a draft was not changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditRefusal {
+    /// The new client or a line's booking is not the tenant's.
+    Reference(CreateRefusal),
+    /// Only a draft can change; an issued invoice is read-only.
+    NotDraft(&'static str),
+}
+
+/// Replaces a draft's client, due date, notes and lines in the caller's write transaction.
+/// An issued (or void) invoice is refused: it is read-only.
+pub async fn update_draft(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: i64,
+    new: &NewInvoice,
+    now: i64,
+) -> Result<Result<Invoice, EditRefusal>, StoreError> {
+    if let Some(refusal) = check_references(tx, tenant, new).await? {
+        return Ok(Err(EditRefusal::Reference(refusal)));
+    }
+    // Conditional on still being a draft: a concurrent issue makes this touch nothing.
+    let updated = sqlx::query(
+        "update invoices set client_id = $1, due_date = $2, notes = $3, updated_at = $4 \
+         where tenant_id = $5 and id = $6 and status = 'draft'",
+    )
+    .bind(new.client.0)
+    .bind(new.due_date.format(DATE).to_string())
+    .bind(&new.notes)
+    .bind(now)
+    .bind(tenant.0)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        let (status, _) = state(tx, tenant, id).await?;
+        return Ok(Err(EditRefusal::NotDraft(status.as_str())));
+    }
+    sqlx::query("delete from invoice_lines where tenant_id = $1 and invoice_id = $2")
+        .bind(tenant.0)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    insert_lines(tx, tenant, id, &new.lines).await?;
+    let invoice = fetch(tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
+    Ok(Ok(invoice))
+}
+
+/// A confirmed or completed booking of a client that no invoice bills yet (a line on a void
+/// invoice does not count).
+#[derive(Debug, Clone, FromRow)]
+pub struct Unbilled {
+    pub id: i64,
+    pub starts_at: i64,
+    pub status: String,
+    pub service: String,
+    pub price_minor: i64,
+    pub currency: String,
+}
+
+/// The client's unbilled bookings, oldest first.
+pub async fn unbilled_bookings(
+    db: &Db,
+    tenant: TenantId,
+    client: ClientId,
+) -> Result<Vec<Unbilled>, StoreError> {
+    let rows = sqlx::query_as::<Any, Unbilled>(
+        "select b.id, b.starts_at, b.status, s.name as service, b.price_minor, b.currency \
+         from bookings b join services s on s.id = b.service_id and s.tenant_id = b.tenant_id \
+         where b.tenant_id = $1 and b.client_id = $2 and b.status in ('confirmed', 'completed') \
+         and not exists (select 1 from invoice_lines l join invoices i \
+             on i.tenant_id = l.tenant_id and i.id = l.invoice_id \
+             where l.tenant_id = b.tenant_id and l.booking_id = b.id and i.status <> 'void') \
+         order by b.starts_at, b.id",
+    )
+    .bind(tenant.0)
+    .bind(client.0)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows)
 }

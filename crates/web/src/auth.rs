@@ -234,6 +234,8 @@ pub struct ClientScope {
     pub user: User,
     pub client: Client,
     pub viewer: Viewer,
+    /// The owner (`user`) is previewing this client's portal, read-only ([`crate::preview`]).
+    pub preview: bool,
 }
 
 /// The portal visitor before the client record is checked (for the portal home, which
@@ -244,6 +246,8 @@ pub struct PortalVisitor {
     pub user: User,
     pub client: Option<Client>,
     pub viewer: Viewer,
+    /// See [`ClientScope::preview`].
+    pub preview: bool,
 }
 
 impl FromRequestParts<AppState> for PortalVisitor {
@@ -253,13 +257,16 @@ impl FromRequestParts<AppState> for PortalVisitor {
         let viewer = Viewer::from_request_parts(parts, state).await?;
         let user = viewer.require_user()?.clone();
         let tenant = tenant_from_path(parts, state).await?;
+        if let Some(client) = previewed_client(state, &viewer, &tenant, &user).await? {
+            return Ok(Self { tenant, user, client: Some(client), viewer, preview: true });
+        }
         if !tenant.portal_enabled {
             return Err(Error::NotFound);
         }
         let client = clients::for_user(&state.db, tenant.id, user.id())
             .await?
             .filter(|client| !client.login_disabled());
-        Ok(Self { tenant, user, client, viewer })
+        Ok(Self { tenant, user, client, viewer, preview: false })
     }
 }
 
@@ -269,8 +276,34 @@ impl FromRequestParts<AppState> for ClientScope {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let visitor = PortalVisitor::from_request_parts(parts, state).await?;
         let client = visitor.client.ok_or(Error::NotFound)?;
-        Ok(Self { tenant: visitor.tenant, user: visitor.user, client, viewer: visitor.viewer })
+        Ok(Self {
+            tenant: visitor.tenant,
+            user: visitor.user,
+            client,
+            viewer: visitor.viewer,
+            preview: visitor.preview,
+        })
     }
+}
+
+/// The client whose portal this session's owner previews in `tenant`, if any. The marker is
+/// honoured only while the user is still the tenant's owner and the client still exists (and
+/// even when the portal is off, so an owner can look before opening it).
+async fn previewed_client(
+    state: &AppState,
+    viewer: &Viewer,
+    tenant: &Tenant,
+    user: &User,
+) -> Result<Option<Client>, Error> {
+    let Some(preview) = crate::preview::current(&viewer.session).await? else {
+        return Ok(None);
+    };
+    if preview.tenant_id != tenant.id.0
+        || tenants::role_of(&state.db, tenant.id, user.id()).await? != Some(Role::Owner)
+    {
+        return Ok(None);
+    }
+    Ok(clients::get(&state.db, tenant.id, portico_domain::ClientId(preview.client_id)).await?)
 }
 
 /// A provider API call authenticated with `Authorization: Bearer <token>` for the tenant in

@@ -93,6 +93,30 @@ pub struct Chrome {
     pub booking: Option<TenantNav>,
     /// Set on every page a client or guest sees of a business (booking, manage, portal).
     pub business: Option<BusinessView>,
+    /// Set while the owner previews a client's portal: the banner.
+    pub preview: Option<PreviewBanner>,
+}
+
+/// The banner of the owner's read-only portal preview.
+#[derive(Debug, Clone, Serialize)]
+pub struct PreviewBanner {
+    pub client_name: String,
+    /// Where the owner ends it (`/app/{tenant}/preview/end`).
+    pub end: String,
+}
+
+impl PreviewBanner {
+    fn new(
+        preview: bool,
+        tenant: &Tenant,
+        client: Option<&portico_store::clients::Client>,
+    ) -> Option<Self> {
+        let client = client.filter(|_| preview)?;
+        Some(Self {
+            client_name: client.name.clone(),
+            end: format!("/app/{}/preview/end", tenant.slug),
+        })
+    }
 }
 
 impl Chrome {
@@ -128,6 +152,7 @@ impl Chrome {
             portal: None,
             booking: None,
             business: None,
+            preview: None,
         })
     }
 
@@ -145,11 +170,16 @@ impl Chrome {
 
     /// The frame for a client portal.
     pub async fn portal(visitor: &PortalVisitor) -> Result<Self, Error> {
-        Self::portal_of(&visitor.viewer, &visitor.tenant).await
+        let mut chrome = Self::portal_of(&visitor.viewer, &visitor.tenant).await?;
+        chrome.preview =
+            PreviewBanner::new(visitor.preview, &visitor.tenant, visitor.client.as_ref());
+        Ok(chrome)
     }
 
     pub async fn client(scope: &ClientScope) -> Result<Self, Error> {
-        Self::portal_of(&scope.viewer, &scope.tenant).await
+        let mut chrome = Self::portal_of(&scope.viewer, &scope.tenant).await?;
+        chrome.preview = PreviewBanner::new(scope.preview, &scope.tenant, Some(&scope.client));
+        Ok(chrome)
     }
 
     /// The frame of `tenant`'s portal pages.

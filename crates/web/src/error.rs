@@ -20,6 +20,9 @@ pub enum Error {
     Unauthorized,
     #[error("forbidden")]
     Forbidden,
+    /// A write while the owner previews a client's portal (read-only).
+    #[error("read-only preview")]
+    PreviewReadOnly,
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
     #[error("{message}")]
@@ -49,7 +52,7 @@ impl Error {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::PreviewReadOnly => StatusCode::FORBIDDEN,
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -74,6 +77,13 @@ impl Error {
             Self::Forbidden => {
                 ("forbidden", "You are not allowed to do that.".to_owned(), FieldErrors::new())
             }
+            Self::PreviewReadOnly => (
+                "preview_read_only",
+                "This is a read-only preview of the client's portal: nothing can be changed. \
+                 End the preview to work as yourself again."
+                    .to_owned(),
+                FieldErrors::new(),
+            ),
             Self::BadRequest { code, message } | Self::Conflict { code, message } => {
                 (code, message, FieldErrors::new())
             }

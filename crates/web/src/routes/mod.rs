@@ -2,7 +2,7 @@
 
 mod accounts;
 mod api;
-mod app;
+pub(crate) mod app;
 mod assets;
 pub mod book;
 mod feeds;

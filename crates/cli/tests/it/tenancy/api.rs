@@ -173,6 +173,7 @@ pub(super) const API_ROUTES: &[(Verb, &str, Id, Api, Body)] = &[
         r#"{"client_id": {client}, "due_date": "2026-12-31", "lines": [{"description": "Stolen", "unit_price_minor": 100}]}"#,
     ),
     (Get, "/api/v1/{tenant}/invoices/{id}", Id::Invoice, Api::Token, ""),
+    (Get, "/api/v1/{tenant}/invoices/{id}/pdf", Id::Invoice, Api::Token, ""),
     (Post, "/api/v1/{tenant}/invoices/{id}/issue", Id::Invoice, Api::Token, "{}"),
     (
         Post,

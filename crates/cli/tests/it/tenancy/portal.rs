@@ -57,6 +57,9 @@ pub(super) const PORTAL_ROUTES: &[(Verb, &str, Portal, Id, Form)] = &[
         Id::Series,
         &[("from", "2026-12-01")],
     ),
+    (Get, "/portal/{tenant}/invoices", Portal::NotFound, Id::None, &[]),
+    (Get, "/portal/{tenant}/invoices/{id}", Portal::NotFound, Id::Invoice, &[]),
+    (Get, "/portal/{tenant}/invoices/{id}/pdf", Portal::NotFound, Id::Invoice, &[]),
     (Get, "/portal/{tenant}/bookings/new", Portal::NotFound, Id::None, &[]),
     (Get, "/portal/{tenant}/bookings/new/{code}", Portal::NotFound, Id::Service, &[]),
     (
@@ -136,6 +139,57 @@ async fn a_client_of_one_tenant_sees_nothing_of_another_tenants_portal() {
             let path = fill(pattern, &w.a.slug, id, &w.a_ids);
             assert_eq!(ann.get(&path).await.status(), StatusCode::OK, "{path}");
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn while_the_owner_views_as_a_client_every_portal_post_is_refused() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let w = world(&app).await;
+        let owner = app.browser();
+        owner.login(&w.a.owner_email, PASSWORD).await;
+        let client = w.a_ids.client.0;
+        let response = owner.post_form(&format!("/app/alpha/clients/{client}/preview"), &[]).await;
+        assert_eq!(portico_testkit::location(&response), "/portal/alpha");
+        let home = owner.page("/portal/alpha").await;
+        assert!(home.contains("Welcome, Ann Alpha") && home.contains("class=\"preview-banner\""));
+        assert!(home.contains("read-only") && home.contains("/app/alpha/preview/end"));
+        // The client's pages read as the client sees them.
+        let booking = format!("/portal/alpha/bookings/{}", w.a_ids.booking);
+        assert_eq!(owner.get(&booking).await.status(), StatusCode::OK);
+
+        let before = state_of(&app, w.a.id).await;
+        let mut refused = 0;
+        for &(verb, pattern, _, id, form) in PORTAL_ROUTES {
+            if verb == Get {
+                continue;
+            }
+            let path = fill(pattern, &w.a.slug, id, &w.a_ids);
+            let response = send(&owner, verb, &path, &w.a_ids.form(form)).await;
+            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{verb:?} {path}");
+            refused += 1;
+        }
+        assert!(refused >= 8, "{refused}");
+        assert_eq!(state_of(&app, w.a.id).await, before, "a write got through the preview");
+        // Another tenant's portal is not previewed: the owner is nobody's client at B.
+        assert!(owner.page("/portal/bravo").await.contains("not linked to a client profile"));
+
+        // Ending returns to the client's page; start and end are in the audit log.
+        let response = owner.post_form("/app/alpha/preview/end", &[]).await;
+        assert_eq!(portico_testkit::location(&response), format!("/app/alpha/clients/{client}"));
+        let home = owner.page("/portal/alpha").await;
+        assert!(
+            home.contains("not linked to a client profile") && !home.contains("preview-banner")
+        );
+        let actions: Vec<String> = sqlx::query_scalar(
+            "select action from audit_log where action like 'client.preview%' order by id",
+        )
+        .fetch_all(app.db().pool())
+        .await
+        .unwrap();
+        assert_eq!(actions, ["client.preview_started", "client.preview_ended"]);
     })
     .await;
 }

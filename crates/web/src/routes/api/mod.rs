@@ -8,6 +8,7 @@ mod bookings;
 mod clients;
 mod contract;
 mod hours;
+mod invoice_pdf;
 mod invoices;
 mod notifications;
 mod openapi;
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/{tenant}/invoices/{id}", get(invoices::show))
         .route("/api/v1/{tenant}/invoices/{id}/issue", post(invoices::issue))
         .route("/api/v1/{tenant}/invoices/{id}/void", post(invoices::void))
+        .route("/api/v1/{tenant}/invoices/{id}/pdf", get(invoice_pdf::show))
         .route("/api/v1/{tenant}/team", get(team::index))
         .route("/api/v1/{tenant}/availability", get(availability::index))
         .route("/api/v1/{tenant}/hours", get(hours::show).put(hours::update))

@@ -341,6 +341,16 @@ fn add_billing(doc: &mut Value) {
         p("/invoices/{id}/void"): {
             "parameters": path_params(&["tenant", "id"]),
             "post": write("Void a draft or open invoice, with a reason", "VoidRequest", invoice, &[transition])
+        },
+        p("/invoices/{id}/pdf"): {
+            "parameters": path_params(&["tenant", "id"]),
+            "get": op(
+                "The invoice as a PDF file (a draft is marked DRAFT)",
+                None,
+                ("200", json!({ "description": "The PDF, as an attachment named after the number",
+                    "content": { "application/pdf": { "schema": { "type": "string", "format": "binary" } } } })),
+                &[MALFORMED]
+            )
         }
     });
     let client_write = json!({ "name": name_schema(), "email": { "type": ["string", "null"], "format": "email" },

@@ -7,13 +7,16 @@ use axum::response::{IntoResponse, Response};
 use portico_domain::ClientId;
 use portico_jobs::AccountEmail;
 use portico_store::clients::{self, Client, ClientFields};
+use portico_store::invoices::{self, Filter};
 use portico_store::{audit, sessions, users};
 use serde::{Deserialize, Serialize};
 
+use super::invoices::{Owed, owed};
 use crate::auth::OwnerScope;
 use crate::chrome::{Chrome, flash};
 use crate::error::FieldErrors;
 use crate::forms::see_other;
+use crate::invoice_view::{InvoiceView, today};
 use crate::routes::input::Base;
 use crate::routes::input::clients::{ClientDraft, prepare_client};
 use crate::{AppState, Error};
@@ -122,6 +125,27 @@ struct FormPage<'a> {
 struct ClientDetail {
     id: i64,
     portal: &'static str,
+    billing: Billing,
+}
+
+/// The billing tab of a client: what they owe and their invoices, newest first.
+#[derive(Serialize)]
+struct Billing {
+    owed: Vec<Owed>,
+    invoices: Vec<InvoiceView>,
+}
+
+async fn billing(state: &AppState, scope: &OwnerScope, client: &Client) -> Result<Billing, Error> {
+    let today = today(state, &scope.tenant);
+    let filter = Filter { client: Some(client.id()), status: None };
+    let list = invoices::list(&state.db, scope.id(), &filter).await?;
+    Ok(Billing {
+        owed: owed(&list, today)?,
+        invoices: list
+            .iter()
+            .map(|invoice| InvoiceView::new(&scope.tenant, invoice, today))
+            .collect::<Result<_, Error>>()?,
+    })
 }
 
 async fn render_form(
@@ -131,12 +155,15 @@ async fn render_form(
     form: &ClientForm,
     errors: &FieldErrors,
 ) -> Result<Response, Error> {
-    let page = FormPage {
-        chrome: Chrome::app(scope, state).await?,
-        client: client.map(|c| ClientDetail { id: c.id, portal: portal_status(c) }),
-        form,
-        errors,
+    let client = match client {
+        Some(c) => Some(ClientDetail {
+            id: c.id,
+            portal: portal_status(c),
+            billing: billing(state, scope, c).await?,
+        }),
+        None => None,
     };
+    let page = FormPage { chrome: Chrome::app(scope, state).await?, client, form, errors };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, state.templates.page("app/clients/form.html", &page)).into_response())
 }

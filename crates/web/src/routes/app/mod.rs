@@ -5,7 +5,9 @@ mod bookings;
 mod clients;
 mod dashboard;
 mod hours;
+pub(crate) mod invoices;
 mod notifications;
+mod preview;
 mod series;
 mod services;
 mod settings;
@@ -40,7 +42,22 @@ pub fn router() -> Router<AppState> {
         .route("/app/{tenant}/clients/{id}/enable-login", post(clients::enable_login))
         .route("/app/{tenant}/clients/{id}/remove-login", post(clients::remove_login))
         .route("/app/{tenant}/clients/{id}/series", get(series::index).post(series::create))
+        .route("/app/{tenant}/clients/{id}/preview", post(preview::start))
+        .route("/app/{tenant}/preview/end", post(preview::end))
         .route("/app/{tenant}/series/{id}/cancel", post(series::cancel))
+        .route("/app/{tenant}/invoices", get(invoices::index))
+        .route(
+            "/app/{tenant}/invoices/new",
+            get(invoices::draft::new).post(invoices::draft::create),
+        )
+        .route("/app/{tenant}/invoices/{id}", get(invoices::show))
+        .route(
+            "/app/{tenant}/invoices/{id}/edit",
+            get(invoices::draft::edit).post(invoices::draft::update),
+        )
+        .route("/app/{tenant}/invoices/{id}/issue", post(invoices::issue))
+        .route("/app/{tenant}/invoices/{id}/void", get(invoices::confirm_void).post(invoices::void))
+        .route("/app/{tenant}/invoices/{id}/pdf", get(invoices::download))
         .route("/app/{tenant}/settings", get(settings::show).post(settings::update))
         .route("/app/{tenant}/settings/branding", post(settings::update_branding))
         .route("/app/{tenant}/settings/tokens", post(settings::create_token))

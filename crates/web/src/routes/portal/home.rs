@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::bookings::{self, BookingRow};
 use crate::auth::{PortalVisitor, Viewer};
 use crate::chrome::Chrome;
+use crate::routes::app::invoices::Owed;
 use crate::{AppState, Error};
 
 #[derive(Serialize)]
@@ -50,6 +51,8 @@ struct HomePage {
     upcoming: Vec<BookingRow>,
     /// Past or cancelled bookings, newest first.
     recent: Vec<BookingRow>,
+    /// What the client owes, per currency.
+    owed: Vec<Owed>,
 }
 
 pub async fn show(
@@ -66,6 +69,10 @@ pub async fn show(
         Some(client) => bookings::lists(&state, &visitor.tenant, client).await?,
         None => (Vec::new(), Vec::new()),
     };
-    let page = HomePage { chrome: Chrome::portal(&visitor).await?, client, upcoming, recent };
+    let owed = match &visitor.client {
+        Some(client) => super::invoices::owed_by(&state, &visitor.tenant, client.id()).await?,
+        None => Vec::new(),
+    };
+    let page = HomePage { chrome: Chrome::portal(&visitor).await?, client, upcoming, recent, owed };
     Ok(state.templates.page("portal/home.html", &page))
 }

@@ -2,12 +2,13 @@
 
 mod bookings;
 mod home;
+mod invoices;
 mod profile;
 mod register;
 mod series;
 
-use axum::Router;
 use axum::routing::{get, post};
+use axum::{Router, middleware};
 
 use crate::AppState;
 
@@ -22,5 +23,10 @@ pub fn router() -> Router<AppState> {
         .route("/portal/{tenant}/profile/feed", post(profile::regenerate_feed))
         .route("/portal/{tenant}/series", get(series::index).post(series::create))
         .route("/portal/{tenant}/series/{id}/cancel", post(series::cancel))
+        .route("/portal/{tenant}/invoices", get(invoices::index))
+        .route("/portal/{tenant}/invoices/{id}", get(invoices::show))
+        .route("/portal/{tenant}/invoices/{id}/pdf", get(invoices::download))
         .merge(bookings::router())
+        // Last, so it wraps every portal route above.
+        .route_layer(middleware::from_fn(crate::preview::refuse_writes))
 }

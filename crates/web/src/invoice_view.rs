@@ -1,0 +1,291 @@
+//! One invoice as people see it: the amounts (total, paid, balance, overdue), its status in
+//! words with an icon, the view the pages render, and the PDF document. The provider pages,
+//! the portal and the API's PDF download all go through here, so they show the same numbers.
+
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate};
+use portico_domain::Money;
+use portico_domain::invoice::{self, InvoiceStatus, Totals};
+use portico_pdf::{InvoiceDocument, InvoiceLine, Party, Total};
+use portico_store::clients::Client;
+use portico_store::invoices::Invoice;
+use portico_store::tenants::Tenant;
+use serde::Serialize;
+
+use crate::{AppState, Error};
+
+/// What is owed on an invoice.
+#[derive(Debug, Clone, Copy)]
+pub struct Amounts {
+    pub totals: Totals,
+    /// No payments can be recorded yet, so nothing is paid; payments will feed this.
+    pub paid: Money,
+    pub balance: Money,
+    pub overdue: bool,
+}
+
+impl Amounts {
+    /// `today` is the tenant's date, for the derived overdue.
+    pub fn of(invoice: &Invoice, today: NaiveDate) -> Result<Self, Error> {
+        let money = |e| Error::Internal(anyhow::Error::new(e));
+        let totals = invoice.totals().map_err(money)?;
+        let paid = Money::zero(invoice.currency);
+        let balance = match invoice.status {
+            // Nothing is owed on a void invoice.
+            InvoiceStatus::Void => Money::zero(invoice.currency),
+            _ => totals.total.checked_sub(paid).map_err(money)?,
+        };
+        let overdue = invoice::is_overdue(invoice.status, invoice.due_date, today, balance);
+        Ok(Self { totals, paid, balance, overdue })
+    }
+}
+
+/// The status shown to people: overdue is derived from an open invoice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Shown {
+    Draft,
+    Open,
+    Overdue,
+    Paid,
+    Void,
+}
+
+impl Shown {
+    pub fn of(status: InvoiceStatus, overdue: bool) -> Self {
+        match status {
+            InvoiceStatus::Draft => Self::Draft,
+            InvoiceStatus::Open if overdue => Self::Overdue,
+            InvoiceStatus::Open => Self::Open,
+            InvoiceStatus::Paid => Self::Paid,
+            InvoiceStatus::Void => Self::Void,
+        }
+    }
+
+    /// The word beside the icon (never colour or icon alone).
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Draft => "Draft",
+            Self::Open => "Unpaid",
+            Self::Overdue => "Overdue",
+            Self::Paid => "Paid",
+            Self::Void => "Void",
+        }
+    }
+
+    /// A text icon that needs no image or font.
+    pub fn icon(self) -> &'static str {
+        match self {
+            Self::Draft => "✎",
+            Self::Open => "○",
+            Self::Overdue => "!",
+            Self::Paid => "✓",
+            Self::Void => "✕",
+        }
+    }
+}
+
+/// The tenant's date now.
+pub fn today(state: &AppState, tenant: &Tenant) -> NaiveDate {
+    state.clock.now().with_timezone(&tenant.timezone).date_naive()
+}
+
+/// An epoch-seconds instant as the tenant's local date.
+fn local_date(tenant: &Tenant, ts: i64) -> Option<NaiveDate> {
+    DateTime::from_timestamp(ts, 0).map(|t| t.with_timezone(&tenant.timezone).date_naive())
+}
+
+/// One line as the pages show it.
+#[derive(Debug, Serialize)]
+pub struct LineView {
+    pub description: String,
+    pub quantity: i64,
+    pub unit_price: i64,
+    /// "20%" or empty.
+    pub tax: String,
+    pub subtotal: i64,
+    pub booking_id: Option<i64>,
+}
+
+/// An invoice as the pages show it; amounts are minor units for the `money` filter.
+#[derive(Debug, Serialize)]
+pub struct InvoiceView {
+    pub id: i64,
+    pub number: Option<String>,
+    pub status: &'static str,
+    pub shown: Shown,
+    pub word: &'static str,
+    pub icon: &'static str,
+    pub client_id: i64,
+    pub currency: &'static str,
+    pub due_date: NaiveDate,
+    pub issued_on: Option<NaiveDate>,
+    pub voided_on: Option<NaiveDate>,
+    pub void_reason: Option<String>,
+    pub notes: String,
+    pub subtotal: i64,
+    pub tax: i64,
+    pub total: i64,
+    pub paid: i64,
+    pub balance: i64,
+    pub lines: Vec<LineView>,
+}
+
+/// A tax rate in basis points as a percentage ("20%", "7.5%").
+pub fn rate(bp: u32) -> String {
+    let whole = bp / 100;
+    match bp % 100 {
+        0 => format!("{whole}%"),
+        part if part % 10 == 0 => format!("{whole}.{}%", part / 10),
+        part => format!("{whole}.{part:02}%"),
+    }
+}
+
+impl InvoiceView {
+    pub fn new(tenant: &Tenant, invoice: &Invoice, today: NaiveDate) -> Result<Self, Error> {
+        let amounts = Amounts::of(invoice, today)?;
+        let shown = Shown::of(invoice.status, amounts.overdue);
+        let lines = invoice
+            .lines
+            .iter()
+            .map(|line| {
+                let totals = line.totals().map_err(|e| Error::Internal(anyhow::Error::new(e)))?;
+                Ok(LineView {
+                    description: line.description.clone(),
+                    quantity: line.quantity,
+                    unit_price: line.unit_price.minor,
+                    tax: line.tax_rate_bp.map(rate).unwrap_or_default(),
+                    subtotal: totals.subtotal.minor,
+                    booking_id: line.booking_id,
+                })
+            })
+            .collect::<Result<_, Error>>()?;
+        Ok(Self {
+            id: invoice.id,
+            number: invoice.number.clone(),
+            status: invoice.status.as_str(),
+            shown,
+            word: shown.word(),
+            icon: shown.icon(),
+            client_id: invoice.client_id.0,
+            currency: invoice.currency.code(),
+            due_date: invoice.due_date,
+            issued_on: invoice.issued_at.and_then(|ts| local_date(tenant, ts)),
+            voided_on: invoice.voided_at.and_then(|ts| local_date(tenant, ts)),
+            void_reason: invoice.void_reason.clone(),
+            notes: invoice.notes.clone(),
+            subtotal: amounts.totals.subtotal.minor,
+            tax: amounts.totals.tax.minor,
+            total: amounts.totals.total.minor,
+            paid: amounts.paid.minor,
+            balance: amounts.balance.minor,
+            lines,
+        })
+    }
+}
+
+/// The invoice as a PDF: the business, the client, the lines and every amount.
+pub fn pdf(
+    tenant: &Tenant,
+    client: &Client,
+    invoice: &Invoice,
+    today: NaiveDate,
+) -> Result<Vec<u8>, Error> {
+    let amounts = Amounts::of(invoice, today)?;
+    let shown = Shown::of(invoice.status, amounts.overdue);
+    let money = |m: Money| format!("{} {}", m.currency, m.amount());
+    let mut facts = Vec::new();
+    if let Some(issued) = invoice.issued_at.and_then(|ts| local_date(tenant, ts)) {
+        facts.push(("Issued".to_owned(), issued.to_string()));
+    }
+    facts.push(("Due".to_owned(), invoice.due_date.to_string()));
+    facts.push(("Status".to_owned(), shown.word().to_owned()));
+    let lines = invoice
+        .lines
+        .iter()
+        .map(|line| {
+            let totals = line.totals().map_err(|e| Error::Internal(anyhow::Error::new(e)))?;
+            Ok(InvoiceLine {
+                description: line.description.clone(),
+                quantity: line.quantity.to_string(),
+                unit_price: line.unit_price.amount(),
+                tax: line.tax_rate_bp.map(rate).unwrap_or_default(),
+                amount: totals.subtotal.amount(),
+            })
+        })
+        .collect::<Result<_, Error>>()?;
+    let total = |label: &str, amount: Money, strong: bool| Total {
+        label: label.to_owned(),
+        amount: money(amount),
+        strong,
+    };
+    let mut remarks = Vec::new();
+    if let Some(reason) = &invoice.void_reason {
+        remarks.push(("Void".to_owned(), reason.clone()));
+    }
+    remarks.push(("Notes".to_owned(), invoice.notes.clone()));
+    let details = [&client.email, &client.phone, &client.address]
+        .into_iter()
+        .filter(|d| !d.trim().is_empty())
+        .cloned()
+        .collect();
+    let doc = InvoiceDocument {
+        number: invoice.number.clone(),
+        status: shown.word().to_owned(),
+        seller: Party { name: tenant.name.clone(), details: Vec::new() },
+        bill_to: Party { name: client.name.clone(), details },
+        facts,
+        currency: invoice.currency.code().to_owned(),
+        lines,
+        totals: vec![
+            total("Subtotal", amounts.totals.subtotal, false),
+            total("Tax", amounts.totals.tax, false),
+            total("Total", amounts.totals.total, true),
+            total("Paid", amounts.paid, false),
+            total("Balance due", amounts.balance, true),
+        ],
+        tables: Vec::new(),
+        remarks,
+    };
+    Ok(portico_pdf::render(&doc))
+}
+
+/// The file name of the download: the number, or `draft-<id>`.
+pub fn file_name(invoice: &Invoice) -> String {
+    let name = invoice.number.clone().unwrap_or_else(|| format!("draft-{}", invoice.id));
+    // Only characters that are safe in a header and a file name.
+    let safe: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .collect();
+    format!("{safe}.pdf")
+}
+
+/// `application/pdf` as a download.
+pub fn pdf_response(bytes: Vec<u8>, file_name: &str) -> Response {
+    let disposition = format!("attachment; filename=\"{file_name}\"");
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    // An invoice is private: no shared cache keeps it.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_print_as_percentages() {
+        assert_eq!(rate(2000), "20%");
+        assert_eq!(rate(750), "7.5%");
+        assert_eq!(rate(725), "7.25%");
+        assert_eq!(rate(5), "0.05%");
+        assert_eq!(rate(0), "0%");
+    }
+}
