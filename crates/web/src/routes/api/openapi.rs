@@ -1,5 +1,7 @@
 //! `GET /api/v1/openapi.json`: the provider API described in OpenAPI 3.1.
 
+mod money;
+
 use axum::Json;
 use portico_domain::invoice;
 use serde_json::{Value, json};
@@ -295,6 +297,7 @@ pub fn spec() -> Value {
         }
     });
     add_billing(&mut doc);
+    money::add(&mut doc);
     doc
 }
 
