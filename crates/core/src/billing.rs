@@ -235,12 +235,14 @@ async fn undo(
                         .await??;
             }
         }
-        outcome = if matches!(status, InvoiceStatus::Draft | InvoiceStatus::Open) {
+        let still_paid = invoice.paid.minor > 0 && !to_credit;
+        outcome = if matches!(status, InvoiceStatus::Draft | InvoiceStatus::Open) && !still_paid {
             let reason = format!("booking {} cancelled", booking.id);
             invoices::void(tx, tenant.id, invoice.id, &reason, now).await??;
             format!("invoice #{} voided", invoice.id)
         } else {
-            // Paid and the owner refunds by hand (`cancel_paid = manual`), or already void.
+            // Payments stay on it for the owner to refund by hand (`cancel_paid = manual`),
+            // or it was already void.
             format!("invoice #{} left {}", invoice.id, status.as_str())
         };
     }

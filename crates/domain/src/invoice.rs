@@ -64,6 +64,9 @@ pub enum TransitionError {
     NotOpen(&'static str),
     #[error("only a paid invoice can be reopened; this invoice is {0}")]
     NotPaid(&'static str),
+    /// Voiding would strand the money paid on it: refund it first.
+    #[error("an invoice with payments on it cannot be voided; refund them first")]
+    HasPayments,
 }
 
 /// The status after `action`, or why not. `lines` is the invoice's number of lines.

@@ -495,11 +495,24 @@ pub async fn void(
     reason: &str,
     now: i64,
 ) -> Result<Result<Invoice, TransitionError>, StoreError> {
+    // Under the lock payments take: money on a voided invoice would be stranded.
+    lock(tx, tenant, id).await?;
     let (status, lines) = state(tx, tenant, id).await?;
     let to = match invoice::transition(status, Action::Void, lines) {
         Ok(to) => to,
         Err(refusal) => return Ok(Err(refusal)),
     };
+    let paid: i64 = sqlx::query_scalar(
+        "select cast(coalesce(sum(amount_minor), 0) as bigint) from payment_allocations \
+         where tenant_id = $1 and invoice_id = $2",
+    )
+    .bind(tenant.0)
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    if paid != 0 {
+        return Ok(Err(TransitionError::HasPayments));
+    }
     // Conditional on the status read: a concurrent change makes this touch nothing.
     let updated = sqlx::query(
         "update invoices set status = $1, voided_at = $2, void_reason = $3, updated_at = $2 \

@@ -211,6 +211,9 @@ async fn payments_settle_installments_oldest_first_and_the_excess_becomes_credit
         assert_eq!((shown["paid_minor"].as_i64(), shown["balance_minor"].as_i64(), shown["status"].as_str()), (Some(3000), Some(3720), Some("open")));
         let paid: Vec<i64> = shown["installments"].as_array().unwrap().iter().map(|p| p["paid_minor"].as_i64().unwrap()).collect();
         assert_eq!(paid, [2240, 760, 0]);
+        // Money on it: it cannot be voided (the payment would be stranded).
+        let (status, answer) = post(&app, &token, &format!("/api/v1/paws/invoices/{id}/void"), json!({ "reason": "Oops" })).await;
+        assert_eq!((status, answer["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("invalid_transition")), "{answer}");
         // Paid under the plan: it can no longer be replaced.
         let (status, answer) = post(&app, &token, &plan_path, json!({ "count": 2, "first_due": "2026-12-10" })).await;
         assert_eq!((status, answer["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("invalid_transition")), "{answer}");
