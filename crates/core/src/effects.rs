@@ -88,6 +88,8 @@ pub(crate) async fn apply(
 ) -> anyhow::Result<()> {
     let now = ctx.now.timestamp();
     portico_jobs::enqueue_all(tx, &jobs_for(event)?, now).await?;
+    // Billing is part of the change itself (credit must not be spent twice), not a job.
+    crate::billing::on_event(tx, event, ctx).await?;
     let (_, user) = ctx.actor.parts();
     let b = event.booking;
     let detail = format!(

@@ -1,9 +1,11 @@
-//! Invoice workflows: create a draft, issue it (gapless number), void it — each in one write
-//! transaction with its audit row. Payments, credit and billing from booking events will join
-//! them here.
+//! Invoice workflows: create a draft, issue it (gapless number), void it, split it into
+//! installments — each in one write transaction with its audit row. Payments and credit are
+//! in [`crate::payments`] and [`crate::credit`], billing from booking events in
+//! [`crate::billing`].
 
-use portico_domain::TenantId;
-use portico_domain::invoice::TransitionError;
+use chrono::NaiveDate;
+use portico_domain::invoice::{self, InstallmentError, InvoiceStatus, TransitionError};
+use portico_domain::{Money, TenantId};
 use portico_store::invoices::{self, CreateRefusal, EditRefusal, Invoice, NewInvoice};
 use portico_store::{Db, StoreError, Tx, audit};
 
@@ -78,4 +80,78 @@ async fn finish<R>(
     audit::record_in(&mut tx, &entry, ctx.now.timestamp()).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(Ok(invoice))
+}
+
+/// An installment plan as asked for.
+#[derive(Debug, Clone)]
+pub enum PlanRequest {
+    /// `count` equal parts (the last absorbs the remainder), the first due on `first_due`,
+    /// each next `interval_days` later.
+    Equal { count: usize, first_due: NaiveDate, interval_days: u32 },
+    /// Explicit parts (due date, amount) that must sum exactly to the balance.
+    Parts(Vec<(NaiveDate, i64)>),
+}
+
+/// Why a plan was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanRefusal {
+    #[error("only an open invoice can be paid in installments; this invoice is {0}")]
+    NotOpen(&'static str),
+    #[error("a payment was made since the current plan; it cannot be replaced")]
+    PaidSince,
+    #[error("{0}")]
+    Split(#[from] InstallmentError),
+}
+
+/// Splits an open invoice's balance into installments, replacing a plan under which nothing
+/// has been paid yet. The parts are kept in due-date order: payments settle them oldest first.
+pub async fn plan(
+    db: &Db,
+    tenant: TenantId,
+    id: i64,
+    request: &PlanRequest,
+    ctx: &Context,
+) -> Outcome<PlanRefusal> {
+    let now = ctx.now.timestamp();
+    let mut tx = db.begin_write().await?;
+    if !invoices::lock(&mut tx, tenant, id).await? {
+        return Err(StoreError::NotFound);
+    }
+    let invoice = invoices::get_in(&mut tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
+    if invoice.status != InvoiceStatus::Open {
+        return Ok(Err(PlanRefusal::NotOpen(invoice.status.as_str())));
+    }
+    if invoice.installments.first().is_some_and(|first| first.paid_before != invoice.paid) {
+        return Ok(Err(PlanRefusal::PaidSince));
+    }
+    let balance = invoice.balance().map_err(anyhow::Error::from)?;
+    let currency = invoice.currency;
+    let parts: Vec<(NaiveDate, Money)> = match request {
+        PlanRequest::Equal { count, first_due, interval_days } => {
+            let amounts = match invoice::split_equal(balance, *count) {
+                Ok(amounts) => amounts,
+                Err(e) => return Ok(Err(e.into())),
+            };
+            (0_u64..)
+                .zip(amounts)
+                .map(|(k, amount)| {
+                    let days = chrono::Days::new(k * u64::from(*interval_days));
+                    (first_due.checked_add_days(days).unwrap_or(*first_due), amount)
+                })
+                .collect()
+        }
+        PlanRequest::Parts(parts) => {
+            let mut parts: Vec<(NaiveDate, Money)> =
+                parts.iter().map(|(due, minor)| (*due, Money::new(*minor, currency))).collect();
+            parts.sort_by_key(|(due, _)| *due);
+            let amounts: Vec<Money> = parts.iter().map(|(_, amount)| *amount).collect();
+            if let Err(e) = invoice::split_explicit(balance, &amounts) {
+                return Ok(Err(e.into()));
+            }
+            parts
+        }
+    };
+    invoices::replace_installments(&mut tx, tenant, id, &parts, invoice.paid, now).await?;
+    let planned = invoices::get_in(&mut tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
+    finish(tx, tenant, Ok(planned), "invoice.installments", ctx).await
 }

@@ -5,11 +5,14 @@
 //!
 //! Dependency direction: `domain` ← `store` ← `jobs` ← `core` ← (`web`, `workers`).
 
+pub mod billing;
 pub mod bookings;
+pub mod credit;
 pub mod effects;
 pub mod ics;
 pub mod invoices;
 pub mod linking;
+pub mod payments;
 pub mod series;
 
 use chrono::{DateTime, Utc};

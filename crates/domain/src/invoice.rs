@@ -47,6 +47,8 @@ pub enum Action {
     Void,
     /// Open → paid (when the balance reaches zero).
     Settle,
+    /// Paid → open (a refund or a cancellation took money back off it).
+    Reopen,
 }
 
 /// Why a transition is refused.
@@ -60,6 +62,11 @@ pub enum TransitionError {
     CannotVoid(&'static str),
     #[error("only an open invoice can be paid; this invoice is {0}")]
     NotOpen(&'static str),
+    #[error("only a paid invoice can be reopened; this invoice is {0}")]
+    NotPaid(&'static str),
+    /// Voiding would strand the money paid on it: refund it first.
+    #[error("an invoice with payments on it cannot be voided; refund them first")]
+    HasPayments,
 }
 
 /// The status after `action`, or why not. `lines` is the invoice's number of lines.
@@ -77,6 +84,8 @@ pub fn transition(
         (Action::Void, other) => Err(TransitionError::CannotVoid(other.as_str())),
         (Action::Settle, Open) => Ok(Paid),
         (Action::Settle, other) => Err(TransitionError::NotOpen(other.as_str())),
+        (Action::Reopen, Paid) => Ok(Open),
+        (Action::Reopen, other) => Err(TransitionError::NotPaid(other.as_str())),
     }
 }
 
@@ -279,9 +288,13 @@ mod tests {
         assert_eq!(transition(Void, Action::Void, 1), Err(TransitionError::CannotVoid("void")));
         assert_eq!(transition(Open, Action::Settle, 1), Ok(Paid));
         assert_eq!(transition(Draft, Action::Settle, 1), Err(TransitionError::NotOpen("draft")));
-        // Nothing leaves paid or void.
+        // Only a refund or cancellation reopens a paid invoice; nothing leaves void.
+        assert_eq!(transition(Paid, Action::Reopen, 1), Ok(Open));
+        assert_eq!(transition(Open, Action::Reopen, 1), Err(TransitionError::NotPaid("open")));
         for action in [Action::Issue, Action::Void, Action::Settle] {
             assert!(transition(Paid, action, 1).is_err(), "{action:?}");
+        }
+        for action in [Action::Issue, Action::Void, Action::Settle, Action::Reopen] {
             assert!(transition(Void, action, 1).is_err(), "{action:?}");
         }
         assert_eq!(

@@ -2,6 +2,7 @@
 //! deterministic and unit-testable; time is passed in through [`Clock`].
 
 pub mod accounts;
+pub mod billing;
 pub mod booking;
 pub mod clock;
 pub mod contact;

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use portico_domain::billing;
 use portico_domain::invoice::{self, Action, InvoiceStatus, Line, Totals, TransitionError};
 use portico_domain::{ClientId, Currency, Money, MoneyError, TenantId};
 use sqlx::{Any, FromRow};
@@ -32,12 +33,52 @@ pub struct Invoice {
     pub updated_at: i64,
     /// In their position order.
     pub lines: Vec<Line>,
+    /// The sum of the payments applied to it (less refunds taken back off it).
+    pub paid: Money,
+    /// The installment plan, in due-date order; empty when there is none.
+    pub installments: Vec<Installment>,
+}
+
+/// One part of an installment plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Installment {
+    pub due_date: NaiveDate,
+    pub amount: Money,
+    /// What the invoice had been paid when the plan was made; only later payments settle
+    /// the parts.
+    pub paid_before: Money,
 }
 
 impl Invoice {
     /// Subtotal, tax and total of the lines.
     pub fn totals(&self) -> Result<Totals, MoneyError> {
         invoice::totals(self.currency, &self.lines)
+    }
+
+    /// What is left to pay: the total less what is paid.
+    pub fn balance(&self) -> Result<Money, MoneyError> {
+        self.totals()?.total.checked_sub(self.paid)
+    }
+
+    /// How much of each installment is paid (oldest first), in plan order.
+    pub fn installments_paid(&self) -> Vec<Money> {
+        let Some(first) = self.installments.first() else { return Vec::new() };
+        let since = Money::new(self.paid.minor - first.paid_before.minor, self.currency);
+        let parts: Vec<Money> = self.installments.iter().map(|i| i.amount).collect();
+        billing::installments_paid(&parts, since)
+    }
+
+    /// Whether the invoice is overdue on the tenant's `today`. With a plan, the plan's dates
+    /// decide (an overdue installment makes the invoice overdue); without, the due date.
+    pub fn overdue(&self, today: NaiveDate) -> Result<bool, MoneyError> {
+        let balance = self.balance()?;
+        if self.installments.is_empty() {
+            return Ok(invoice::is_overdue(self.status, self.due_date, today, balance));
+        }
+        let late = self.installments.iter().zip(self.installments_paid()).any(|(part, paid)| {
+            billing::installment_overdue(part.due_date, today, part.amount, paid)
+        });
+        Ok(self.status == InvoiceStatus::Open && balance.minor > 0 && late)
     }
 }
 
@@ -76,6 +117,22 @@ struct InvoiceRow {
 }
 
 #[derive(Debug, FromRow)]
+struct InstallmentRow {
+    invoice_id: i64,
+    due_date: String,
+    amount_minor: i64,
+    paid_before_minor: i64,
+}
+
+/// What belongs to the invoices being read, by invoice id.
+#[derive(Debug, Default)]
+struct Parts {
+    lines: HashMap<i64, Vec<LineRow>>,
+    paid: HashMap<i64, i64>,
+    installments: HashMap<i64, Vec<InstallmentRow>>,
+}
+
+#[derive(Debug, FromRow)]
 struct LineRow {
     invoice_id: i64,
     description: String,
@@ -93,7 +150,10 @@ const DATE: &str = "%Y-%m-%d";
 
 impl InvoiceRow {
     /// Every stored value must decode; a bad one names its column.
-    fn decode(self, lines: Vec<LineRow>) -> Result<Invoice, StoreError> {
+    fn decode(self, parts: &mut Parts) -> Result<Invoice, StoreError> {
+        let lines = parts.lines.remove(&self.id).unwrap_or_default();
+        let paid = parts.paid.remove(&self.id).unwrap_or(0);
+        let installments = parts.installments.remove(&self.id).unwrap_or_default();
         let currency = Currency::parse(&self.currency)
             .map_err(|_| StoreError::corrupt("invoices.currency", &self.currency))?;
         let lines = lines
@@ -115,6 +175,17 @@ impl InvoiceRow {
                 })
             })
             .collect::<Result<_, StoreError>>()?;
+        let installments = installments
+            .into_iter()
+            .map(|i| {
+                Ok(Installment {
+                    due_date: NaiveDate::parse_from_str(&i.due_date, DATE)
+                        .map_err(|_| StoreError::corrupt("installments.due_date", &i.due_date))?,
+                    amount: Money::new(i.amount_minor, currency),
+                    paid_before: Money::new(i.paid_before_minor, currency),
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
         Ok(Invoice {
             id: self.id,
             client_id: ClientId(self.client_id),
@@ -131,6 +202,8 @@ impl InvoiceRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
             lines,
+            paid: Money::new(paid, currency),
+            installments,
         })
     }
 }
@@ -159,7 +232,7 @@ pub async fn create(
     .fetch_one(&mut **tx)
     .await?;
     insert_lines(tx, tenant, id, &new.lines).await?;
-    let invoice = fetch(tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
+    let invoice = get_in(tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
     Ok(Ok(invoice))
 }
 
@@ -213,8 +286,8 @@ async fn insert_lines(tx: &mut Tx, tenant: TenantId, id: i64, lines: &[Line]) ->
     Ok(())
 }
 
-/// The invoice with its lines, read on `tx`.
-async fn fetch(tx: &mut Tx, tenant: TenantId, id: i64) -> Result<Option<Invoice>, StoreError> {
+/// The invoice with its lines, payments and plan, read on `tx`.
+pub async fn get_in(tx: &mut Tx, tenant: TenantId, id: i64) -> Result<Option<Invoice>, StoreError> {
     let row = sqlx::query_as::<Any, InvoiceRow>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from invoices where tenant_id = $1 and id = $2"
     )))
@@ -223,21 +296,62 @@ async fn fetch(tx: &mut Tx, tenant: TenantId, id: i64) -> Result<Option<Invoice>
     .fetch_optional(&mut **tx)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let lines = sqlx::query_as::<Any, LineRow>(
+    let mut parts = parts(tx, tenant, "id = $2 and $3 = ''", id, "").await?;
+    row.decode(&mut parts).map(Some)
+}
+
+/// The lines, paid sums and installments of the tenant's invoices matching `condition` (on
+/// `invoices`, with `$2` bound to `arg` and `$3` to `text`).
+async fn parts(
+    tx: &mut Tx,
+    tenant: TenantId,
+    condition: &str,
+    arg: i64,
+    text: &str,
+) -> Result<Parts, StoreError> {
+    let ids = format!("select id from invoices where tenant_id = $1 and {condition}");
+    let lines = sqlx::query_as::<Any, LineRow>(sqlx::AssertSqlSafe(format!(
         "select invoice_id, description, quantity, unit_price_minor, tax_rate_bp, booking_id \
-         from invoice_lines where tenant_id = $1 and invoice_id = $2 order by position",
-    )
+         from invoice_lines where tenant_id = $1 and invoice_id in ({ids}) \
+         order by invoice_id, position"
+    )))
     .bind(tenant.0)
-    .bind(id)
+    .bind(arg)
+    .bind(text)
     .fetch_all(&mut **tx)
     .await?;
-    row.decode(lines).map(Some)
+    let paid: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select invoice_id, cast(sum(amount_minor) as bigint) from payment_allocations \
+         where tenant_id = $1 and invoice_id in ({ids}) group by invoice_id"
+    )))
+    .bind(tenant.0)
+    .bind(arg)
+    .bind(text)
+    .fetch_all(&mut **tx)
+    .await?;
+    let installments = sqlx::query_as::<Any, InstallmentRow>(sqlx::AssertSqlSafe(format!(
+        "select invoice_id, due_date, amount_minor, paid_before_minor from installments \
+         where tenant_id = $1 and invoice_id in ({ids}) order by invoice_id, position"
+    )))
+    .bind(tenant.0)
+    .bind(arg)
+    .bind(text)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut parts = Parts { paid: paid.into_iter().collect(), ..Parts::default() };
+    for line in lines {
+        parts.lines.entry(line.invoice_id).or_default().push(line);
+    }
+    for part in installments {
+        parts.installments.entry(part.invoice_id).or_default().push(part);
+    }
+    Ok(parts)
 }
 
 /// The invoice with its lines.
 pub async fn get(db: &Db, tenant: TenantId, id: i64) -> Result<Option<Invoice>, StoreError> {
     let mut tx = db.begin().await?;
-    let invoice = fetch(&mut tx, tenant, id).await?;
+    let invoice = get_in(&mut tx, tenant, id).await?;
     tx.commit().await?;
     Ok(invoice)
 }
@@ -259,54 +373,36 @@ pub enum StatusFilter {
     },
 }
 
-/// The tenant's invoices matching `filter`, newest first, with their lines.
+/// The tenant's invoices matching `filter`, newest first, with their lines, payments and
+/// plans.
 pub async fn list(db: &Db, tenant: TenantId, filter: &Filter) -> Result<Vec<Invoice>, StoreError> {
-    // Overdue is narrowed in SQL to open invoices past due, then decided by the domain rule.
-    let (status, before) = match filter.status {
-        None => (String::new(), String::new()),
-        Some(StatusFilter::Is(status)) => (status.as_str().to_owned(), String::new()),
-        Some(StatusFilter::Overdue { today }) => {
-            ("open".to_owned(), today.format(DATE).to_string())
-        }
+    // Overdue is narrowed in SQL to open invoices, then decided by the domain rule (the due
+    // date, or the installments' dates).
+    let status = match filter.status {
+        None => String::new(),
+        Some(StatusFilter::Is(status)) => status.as_str().to_owned(),
+        Some(StatusFilter::Overdue { .. }) => "open".to_owned(),
     };
     let client = filter.client.map_or(0, |c| c.0);
-    let condition = "tenant_id = $1 and ($2 = 0 or client_id = $2) and ($3 = '' or status = $3) \
-                     and ($4 = '' or due_date < $4)";
+    let condition = "($2 = 0 or client_id = $2) and ($3 = '' or status = $3)";
     let mut tx = db.begin().await?;
     let rows = sqlx::query_as::<Any, InvoiceRow>(sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from invoices where {condition} order by id desc"
+        "select {COLUMNS} from invoices where tenant_id = $1 and {condition} order by id desc"
     )))
     .bind(tenant.0)
     .bind(client)
     .bind(&status)
-    .bind(&before)
     .fetch_all(&mut *tx)
     .await?;
-    let lines = sqlx::query_as::<Any, LineRow>(sqlx::AssertSqlSafe(format!(
-        "select invoice_id, description, quantity, unit_price_minor, tax_rate_bp, booking_id \
-         from invoice_lines where tenant_id = $1 and invoice_id in \
-         (select id from invoices where {condition}) order by invoice_id, position"
-    )))
-    .bind(tenant.0)
-    .bind(client)
-    .bind(&status)
-    .bind(&before)
-    .fetch_all(&mut *tx)
-    .await?;
+    let mut parts = parts(&mut tx, tenant, condition, client, &status).await?;
     tx.commit().await?;
-    let mut by_invoice: HashMap<i64, Vec<LineRow>> = HashMap::new();
-    for line in lines {
-        by_invoice.entry(line.invoice_id).or_default().push(line);
-    }
     let mut invoices = Vec::with_capacity(rows.len());
     for row in rows {
-        let lines = by_invoice.remove(&row.id).unwrap_or_default();
-        let invoice = row.decode(lines)?;
-        if let Some(StatusFilter::Overdue { today }) = filter.status {
-            let balance = invoice.totals().map_err(anyhow::Error::from)?.total;
-            if !invoice::is_overdue(invoice.status, invoice.due_date, today, balance) {
-                continue;
-            }
+        let invoice = row.decode(&mut parts)?;
+        if let Some(StatusFilter::Overdue { today }) = filter.status
+            && !invoice.overdue(today).map_err(anyhow::Error::from)?
+        {
+            continue;
         }
         invoices.push(invoice);
     }
@@ -399,7 +495,7 @@ pub async fn issue(
     if updated.rows_affected() != 1 {
         return Ok(Err(refusal_now(tx, tenant, id, Action::Issue).await?));
     }
-    let invoice = fetch(tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
+    let invoice = get_in(tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
     Ok(Ok(invoice))
 }
 
@@ -411,11 +507,24 @@ pub async fn void(
     reason: &str,
     now: i64,
 ) -> Result<Result<Invoice, TransitionError>, StoreError> {
+    // Under the lock payments take: money on a voided invoice would be stranded.
+    lock(tx, tenant, id).await?;
     let (status, lines) = state(tx, tenant, id).await?;
     let to = match invoice::transition(status, Action::Void, lines) {
         Ok(to) => to,
         Err(refusal) => return Ok(Err(refusal)),
     };
+    let paid: i64 = sqlx::query_scalar(
+        "select cast(coalesce(sum(amount_minor), 0) as bigint) from payment_allocations \
+         where tenant_id = $1 and invoice_id = $2",
+    )
+    .bind(tenant.0)
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    if paid != 0 {
+        return Ok(Err(TransitionError::HasPayments));
+    }
     // Conditional on the status read: a concurrent change makes this touch nothing.
     let updated = sqlx::query(
         "update invoices set status = $1, voided_at = $2, void_reason = $3, updated_at = $2 \
@@ -432,7 +541,7 @@ pub async fn void(
     if updated.rows_affected() != 1 {
         return Ok(Err(refusal_now(tx, tenant, id, Action::Void).await?));
     }
-    let invoice = fetch(tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
+    let invoice = get_in(tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
     Ok(Ok(invoice))
 }
 
@@ -480,7 +589,7 @@ pub async fn update_draft(
         .execute(&mut **tx)
         .await?;
     insert_lines(tx, tenant, id, &new.lines).await?;
-    let invoice = fetch(tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
+    let invoice = get_in(tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
     Ok(Ok(invoice))
 }
 
@@ -516,4 +625,141 @@ pub async fn unbilled_bookings(
     .fetch_all(db.pool())
     .await?;
     Ok(rows)
+}
+
+/// Takes the invoice's row lock for the rest of `tx` (PostgreSQL; SQLite's `begin_write`
+/// already serializes writers): payments, refunds and plans of one invoice wait for each
+/// other. `false` when the invoice is not the tenant's.
+pub async fn lock(tx: &mut Tx, tenant: TenantId, id: i64) -> Result<bool, StoreError> {
+    let locked =
+        sqlx::query("update invoices set updated_at = updated_at where tenant_id = $1 and id = $2")
+            .bind(tenant.0)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    Ok(locked.rows_affected() == 1)
+}
+
+/// Settles (open → paid) or reopens (paid → open) a locked invoice whose status the caller
+/// just read, in the caller's transaction.
+pub async fn set_status(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: i64,
+    from: InvoiceStatus,
+    action: Action,
+    now: i64,
+) -> Result<Result<InvoiceStatus, TransitionError>, StoreError> {
+    let to = match invoice::transition(from, action, 1) {
+        Ok(to) => to,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let updated = sqlx::query(
+        "update invoices set status = $1, updated_at = $2 where tenant_id = $3 and id = $4 \
+         and status = $5",
+    )
+    .bind(to.as_str())
+    .bind(now)
+    .bind(tenant.0)
+    .bind(id)
+    .bind(from.as_str())
+    .execute(&mut **tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Err(anyhow::anyhow!("invoice {id} changed under its lock").into());
+    }
+    Ok(Ok(to))
+}
+
+/// Why money moved on or off an invoice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AllocationKind {
+    Payment,
+    Refund,
+    Cancellation,
+}
+
+impl AllocationKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Payment => "payment",
+            Self::Refund => "refund",
+            Self::Cancellation => "cancellation",
+        }
+    }
+}
+
+/// Records `amount` of `payment` applied to (positive) or taken back off (negative) the
+/// invoice, in the caller's transaction.
+pub async fn allocate(
+    tx: &mut Tx,
+    tenant: TenantId,
+    payment: i64,
+    invoice: i64,
+    amount: Money,
+    kind: AllocationKind,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "insert into payment_allocations (tenant_id, payment_id, invoice_id, amount_minor, kind, \
+         created_at) values ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(tenant.0)
+    .bind(payment)
+    .bind(invoice)
+    .bind(amount.minor)
+    .bind(kind.as_str())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// What each payment has on the invoice now (net of refunds), oldest payment first.
+pub async fn allocations_of(
+    tx: &mut Tx,
+    tenant: TenantId,
+    invoice: i64,
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    Ok(sqlx::query_as(
+        "select payment_id, cast(sum(amount_minor) as bigint) from payment_allocations \
+         where tenant_id = $1 and invoice_id = $2 group by payment_id order by payment_id",
+    )
+    .bind(tenant.0)
+    .bind(invoice)
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+/// Replaces the invoice's plan with `parts` (due date, amount) in the caller's transaction;
+/// `paid_before` is what the invoice is paid now.
+pub async fn replace_installments(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: i64,
+    parts: &[(NaiveDate, Money)],
+    paid_before: Money,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("delete from installments where tenant_id = $1 and invoice_id = $2")
+        .bind(tenant.0)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    for (position, (due, amount)) in (1_i64..).zip(parts) {
+        sqlx::query(
+            "insert into installments (tenant_id, invoice_id, position, due_date, amount_minor, \
+             paid_before_minor, created_at) values ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(tenant.0)
+        .bind(id)
+        .bind(position)
+        .bind(due.format(DATE).to_string())
+        .bind(amount.minor)
+        .bind(paid_before.minor)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }

@@ -5,16 +5,19 @@
 
 pub mod audit;
 pub mod availability;
+pub mod billing;
 pub mod blocks;
 pub mod bookings;
 pub mod catalog;
 pub mod clients;
+pub mod credit;
 pub mod error;
 pub mod hours;
 pub mod invoices;
 pub mod notify;
 pub mod outbox;
 pub mod overview;
+pub mod payments;
 pub mod pings;
 pub mod schema;
 pub mod sealed;

@@ -182,6 +182,52 @@ pub(super) const API_ROUTES: &[(Verb, &str, Id, Api, Body)] = &[
         Api::Token,
         r#"{"reason": "Mallory"}"#,
     ),
+    (
+        Post,
+        "/api/v1/{tenant}/invoices/{id}/installments",
+        Id::Invoice,
+        Api::Token,
+        r#"{"count": 2, "first_due": "2026-12-20"}"#,
+    ),
+    (Get, "/api/v1/{tenant}/clients/{id}/credit", Id::Client, Api::Token, ""),
+    (
+        Post,
+        "/api/v1/{tenant}/clients/{id}/credit",
+        Id::Client,
+        Api::Token,
+        r#"{"amount_minor": 100000, "reason": "Mallory"}"#,
+    ),
+    (Get, "/api/v1/{tenant}/payments", Id::None, Api::Token, ""),
+    (
+        Post,
+        "/api/v1/{tenant}/payments",
+        Id::None,
+        Api::Token,
+        r#"{"client_id": {client}, "invoice_id": null, "amount_minor": 100, "currency": "GBP", "method": "cash", "received_on": "2026-12-01"}"#,
+    ),
+    (
+        Post,
+        "/api/v1/{tenant}/payments/{id}/refund",
+        Id::Payment,
+        Api::Token,
+        r#"{"amount_minor": 100, "reason": "Mallory"}"#,
+    ),
+    (Post, "/api/v1/{tenant}/payments/{id}/confirm", Id::Payment, Api::Token, "{}"),
+    (
+        Post,
+        "/api/v1/{tenant}/payments/{id}/reject",
+        Id::Payment,
+        Api::Token,
+        r#"{"reason": "Mallory"}"#,
+    ),
+    (Get, "/api/v1/{tenant}/settings/billing", Id::None, Api::Token, ""),
+    (
+        Patch,
+        "/api/v1/{tenant}/settings/billing",
+        Id::None,
+        Api::Token,
+        r#"{"bill_when": "confirmed", "invoice_prefix": "MAL-"}"#,
+    ),
 ];
 
 #[tokio::test]

@@ -86,6 +86,8 @@ enum Id {
     ManageToken,
     /// A draft invoice of the client.
     Invoice,
+    /// A payment of the client: a declared bank transfer, pending.
+    Payment,
 }
 
 /// A form as posted. Names and values may hold the placeholders `{client}`, `{service}`,

@@ -40,6 +40,8 @@ pub(super) struct Ids {
     pub(super) manage: String,
     /// A draft invoice of the client.
     pub(super) invoice: i64,
+    /// A pending declared transfer of the client (for another, issued invoice).
+    pub(super) payment: i64,
 }
 
 impl Ids {
@@ -56,6 +58,7 @@ impl Ids {
             Id::Series => self.series.to_string(),
             Id::ManageToken => self.manage.clone(),
             Id::Invoice => self.invoice.to_string(),
+            Id::Payment => self.payment.to_string(),
         }
     }
 
@@ -118,6 +121,13 @@ pub(super) struct TenantState {
     client_notification_prefs: String,
     member_notification_prefs: String,
     calendar_feeds: String,
+    payments: String,
+    payment_allocations: String,
+    payment_refunds: String,
+    credit_entries: String,
+    installments: String,
+    billing_settings: String,
+    booking_charges: String,
     outbox: i64,
     users: i64,
     sessions: i64,
@@ -292,6 +302,55 @@ pub(super) async fn state_of(app: &TestApp, tenant: TenantId) -> TenantState {
              order by id",
         )
         .await,
+        payments: rows::<(i64, i64, Opt, i64, String, String, i64, String, i64)>(
+            app,
+            t,
+            "select id, client_id, invoice_id, amount_minor, method, status, refunded_minor, \
+             decision_reason, updated_at from payments where tenant_id = $1 order by id",
+        )
+        .await,
+        payment_allocations: rows::<(i64, i64, i64, i64, String)>(
+            app,
+            t,
+            "select id, payment_id, invoice_id, amount_minor, kind from payment_allocations \
+             where tenant_id = $1 order by id",
+        )
+        .await,
+        payment_refunds: rows::<(i64, i64, i64, String)>(
+            app,
+            t,
+            "select id, payment_id, amount_minor, reason from payment_refunds \
+             where tenant_id = $1 order by id",
+        )
+        .await,
+        credit_entries: rows::<(i64, i64, i64, String, Opt, Opt, Opt, String)>(
+            app,
+            t,
+            "select id, client_id, amount_minor, kind, payment_id, invoice_id, booking_id, reason \
+             from credit_entries where tenant_id = $1 order by id",
+        )
+        .await,
+        installments: rows::<(i64, i64, i64, String, i64, i64)>(
+            app,
+            t,
+            "select id, invoice_id, position, due_date, amount_minor, paid_before_minor \
+             from installments where tenant_id = $1 order by id",
+        )
+        .await,
+        billing_settings: rows::<(String, i64, String)>(
+            app,
+            t,
+            "select bill_when, payment_terms_days, cancel_paid from billing_settings \
+             where tenant_id = $1",
+        )
+        .await,
+        booking_charges: rows::<(i64, i64, i64, i64, i64, Opt, Opt)>(
+            app,
+            t,
+            "select id, booking_id, client_id, amount_minor, credit_minor, invoice_id, \
+             cancelled_at from booking_charges where tenant_id = $1 order by id",
+        )
+        .await,
         outbox: app.count("select count(*) from outbox").await,
         users: app.count("select count(*) from users").await,
         sessions: app.count("select count(*) from sessions where user_id is not null").await,
@@ -383,6 +442,7 @@ async fn seed_ids(app: &TestApp, t: &SeededTenant, client: ClientId) -> (Ids, St
     let manage =
         bookings::create_link(db, &tenant, guest_booking, now + 60 * 86_400, now).await.unwrap();
     let invoice = seed_invoice(db, t.id, client, now).await;
+    let payment = seed_declared_transfer(app, &tenant, client).await;
 
     let ids = Ids {
         client,
@@ -398,6 +458,7 @@ async fn seed_ids(app: &TestApp, t: &SeededTenant, client: ClientId) -> (Ids, St
         guest_booking,
         manage,
         invoice,
+        payment,
     };
     (ids, token, guest)
 }
@@ -423,6 +484,21 @@ async fn seed_invoice(db: &portico_store::Db, tenant: TenantId, client: ClientId
     let id = invoices::create(&mut tx, tenant, &new, now).await.unwrap().unwrap().id;
     tx.commit().await.unwrap();
     id
+}
+
+/// A pending bank transfer the client declared for an issued invoice of theirs.
+async fn seed_declared_transfer(app: &TestApp, tenant: &tenants::Tenant, client: ClientId) -> i64 {
+    let db = app.db();
+    let now = app.clock.now_ts();
+    let draft = seed_invoice(db, tenant.id, client, now).await;
+    let ctx = portico_core::Context::system(app.clock.now());
+    portico_core::invoices::issue(db, tenant.id, draft, &ctx).await.unwrap().unwrap();
+    let amount = Money::new(1000, Currency::parse("GBP").unwrap());
+    portico_core::payments::declare_transfer(db, tenant, client, draft, amount, "ref", &ctx)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
 }
 
 pub(super) async fn world(app: &TestApp) -> World {

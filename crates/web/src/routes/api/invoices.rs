@@ -7,6 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
+use portico_domain::billing;
 use portico_domain::booking::Actor;
 use portico_domain::invoice::{self, InvoiceStatus, Line, TransitionError};
 use portico_domain::parse::{parse_date, parse_text};
@@ -17,6 +18,7 @@ use serde_json::{Map, Value};
 
 use crate::auth::ApiScope;
 use crate::error::{FieldErrors, field_error};
+use crate::routes::input::JsonInput;
 use crate::{AppState, Error};
 
 /// The most lines of one invoice (which also keeps every total far from overflowing).
@@ -36,7 +38,7 @@ pub struct InvoiceJson {
     subtotal_minor: i64,
     tax_minor: i64,
     total_minor: i64,
-    /// No payments can be recorded yet, so nothing is paid.
+    /// Payments applied to it, less refunds taken back off it.
     paid_minor: i64,
     balance_minor: i64,
     due_date: NaiveDate,
@@ -44,8 +46,16 @@ pub struct InvoiceJson {
     notes: String,
     void_reason: Option<String>,
     lines: Vec<LineJson>,
-    /// Installment plans come with a later part of billing; no invoice has one yet.
-    installments: Vec<Value>,
+    /// The plan, in due-date order; payments settle the parts oldest first.
+    installments: Vec<InstallmentJson>,
+}
+
+#[derive(Debug, Serialize)]
+struct InstallmentJson {
+    due_date: NaiveDate,
+    amount_minor: i64,
+    paid_minor: i64,
+    overdue: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -65,8 +75,20 @@ impl InvoiceJson {
     fn new(invoice: Invoice, today: NaiveDate) -> Result<Self, Error> {
         let money = |e| Error::Internal(anyhow::Error::new(e));
         let totals = invoice.totals().map_err(money)?;
-        let paid = Money::zero(invoice.currency);
-        let balance = totals.total.checked_sub(paid).map_err(money)?;
+        let paid = invoice.paid;
+        let balance = invoice.balance().map_err(money)?;
+        let overdue = invoice.overdue(today).map_err(money)?;
+        let installments = invoice
+            .installments
+            .iter()
+            .zip(invoice.installments_paid())
+            .map(|(part, paid)| InstallmentJson {
+                due_date: part.due_date,
+                amount_minor: part.amount.minor,
+                paid_minor: paid.minor,
+                overdue: billing::installment_overdue(part.due_date, today, part.amount, paid),
+            })
+            .collect();
         let lines = invoice
             .lines
             .into_iter()
@@ -95,22 +117,22 @@ impl InvoiceJson {
             total_minor: totals.total.minor,
             paid_minor: paid.minor,
             balance_minor: balance.minor,
-            overdue: invoice::is_overdue(invoice.status, invoice.due_date, today, balance),
+            overdue,
             due_date: invoice.due_date,
             notes: invoice.notes,
             void_reason: invoice.void_reason,
             lines,
-            installments: Vec::new(),
+            installments,
         })
     }
 }
 
 /// The tenant's date now.
-fn today(state: &AppState, scope: &ApiScope) -> NaiveDate {
+pub(super) fn today(state: &AppState, scope: &ApiScope) -> NaiveDate {
     state.clock.now().with_timezone(&scope.tenant.timezone).date_naive()
 }
 
-fn currency(scope: &ApiScope) -> Result<Currency, Error> {
+pub(super) fn currency(scope: &ApiScope) -> Result<Currency, Error> {
     Currency::parse(&scope.tenant.currency).map_err(|e| Error::Internal(anyhow::Error::new(e)))
 }
 
@@ -254,7 +276,7 @@ fn conflict(refusal: TransitionError) -> Error {
     Error::Conflict { code: "invalid_transition", message: format!("{}.", capitalized(refusal)) }
 }
 
-fn capitalized(refusal: TransitionError) -> String {
+pub(super) fn capitalized(refusal: impl ToString) -> String {
     let text = refusal.to_string();
     let mut chars = text.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
@@ -367,4 +389,107 @@ pub async fn void(
         .await?
         .map_err(conflict)?;
     Ok(Json(InvoiceJson::new(invoice, today(&state, &scope))?))
+}
+
+/// `POST …/installments` `{"count","first_due","interval_days"}` or `{"parts":[{"due_date",
+/// "amount_minor"}]}`: splits an open invoice's balance. 201 with the invoice; 409 when it is
+/// not open or a payment was made under the current plan; 422 when the parts do not fit.
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn installments(
+    State(state): State<AppState>,
+    scope: ApiScope,
+    Path((_, id)): Path<(String, i64)>,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Result<Response, Error> {
+    use portico_core::invoices::{PlanRefusal, PlanRequest};
+    let tenant = scope.tenant.id;
+    invoices::get(&state.db, tenant, id).await?.ok_or(Error::NotFound)?;
+    let request = parse_plan(JsonInput::from_body(body)?)?;
+    let ctx = state.context(Actor::Api, "");
+    let invoice = match portico_core::invoices::plan(&state.db, tenant, id, &request, &ctx).await? {
+        Ok(invoice) => invoice,
+        Err(PlanRefusal::Split(e)) => {
+            let field = if matches!(request, PlanRequest::Parts(_)) { "parts" } else { "count" };
+            return Err(field_error(field, format!("{}.", capitalized(e))));
+        }
+        Err(refusal) => {
+            return Err(Error::Conflict {
+                code: "invalid_transition",
+                message: format!("{}.", capitalized(refusal)),
+            });
+        }
+    };
+    let json = InvoiceJson::new(invoice, today(&state, &scope))?;
+    Ok((StatusCode::CREATED, Json(json)).into_response())
+}
+
+/// The longest gap between installments, in days.
+const MAX_INTERVAL_DAYS: i64 = 366;
+
+fn parse_plan(mut input: JsonInput) -> Result<portico_core::invoices::PlanRequest, Error> {
+    use portico_core::invoices::PlanRequest;
+    let request = match input.raw("parts") {
+        Some(Value::Array(items)) => {
+            let mut parts = Vec::with_capacity(items.len());
+            for (index, item) in items.into_iter().enumerate() {
+                let due = item.get("due_date").and_then(Value::as_str).map(parse_date);
+                let amount = item.get("amount_minor").and_then(Value::as_i64);
+                let known = item
+                    .as_object()
+                    .is_some_and(|o| o.keys().all(|k| k == "due_date" || k == "amount_minor"));
+                match (due, amount) {
+                    (Some(Ok(due)), Some(amount)) if known => parts.push((due, amount)),
+                    _ => input.error(
+                        &format!("parts[{index}]"),
+                        "Give a due_date (YYYY-MM-DD) and a whole amount_minor, nothing else.",
+                    ),
+                }
+            }
+            Some(PlanRequest::Parts(parts))
+        }
+        Some(_) => {
+            input.error("parts", "Use a list of parts.");
+            None
+        }
+        None => {
+            let count = input.whole("count");
+            let first_due = input.text("first_due");
+            let interval = input.whole("interval_days").unwrap_or(30);
+            let first_due = match first_due.as_deref().map(parse_date) {
+                Some(Ok(date)) => Some(date),
+                Some(Err(e)) => {
+                    input.error("first_due", e);
+                    None
+                }
+                None => {
+                    input.error("first_due", "This field is required.");
+                    None
+                }
+            };
+            if count.is_none() {
+                input.error("count", "Give a count of parts, or the parts.");
+            }
+            let interval_days = u32::try_from(interval)
+                .ok()
+                .filter(|days| (1..=MAX_INTERVAL_DAYS).contains(&i64::from(*days)));
+            if interval_days.is_none() {
+                input.error("interval_days", "Enter a whole number of days from 1 to 366.");
+            }
+            match (count.and_then(|c| usize::try_from(c).ok()), first_due, interval_days) {
+                (Some(count), Some(first_due), Some(interval_days)) => {
+                    Some(PlanRequest::Equal { count, first_due, interval_days })
+                }
+                (None, ..) if count.is_some() => {
+                    input.error("count", "Split into 2 to 24 parts.");
+                    None
+                }
+                _ => None,
+            }
+        }
+    };
+    let errors = input.finish(&[]);
+    match request {
+        Some(request) if errors.is_empty() => Ok(request),
+        _ => Err(Error::Unprocessable { fields: errors }),
+    }
 }

@@ -3,15 +3,18 @@
 //! [`contract::describe_errors`], from everything else (extractor rejections, 405s).
 
 mod availability;
+mod billing;
 mod blocks;
 mod bookings;
 mod clients;
 mod contract;
+mod credit;
 mod hours;
 mod invoice_pdf;
 mod invoices;
 mod notifications;
 mod openapi;
+mod payments;
 mod services;
 mod settings;
 mod staff;
@@ -40,6 +43,13 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/{tenant}/invoices/{id}/issue", post(invoices::issue))
         .route("/api/v1/{tenant}/invoices/{id}/void", post(invoices::void))
         .route("/api/v1/{tenant}/invoices/{id}/pdf", get(invoice_pdf::show))
+        .route("/api/v1/{tenant}/invoices/{id}/installments", post(invoices::installments))
+        .route("/api/v1/{tenant}/clients/{id}/credit", get(credit::show).post(credit::grant))
+        .route("/api/v1/{tenant}/payments", get(payments::index).post(payments::create))
+        .route("/api/v1/{tenant}/payments/{id}/refund", post(payments::refund))
+        .route("/api/v1/{tenant}/payments/{id}/confirm", post(payments::confirm))
+        .route("/api/v1/{tenant}/payments/{id}/reject", post(payments::reject))
+        .route("/api/v1/{tenant}/settings/billing", get(billing::show).patch(billing::update))
         .route("/api/v1/{tenant}/team", get(team::index))
         .route("/api/v1/{tenant}/availability", get(availability::index))
         .route("/api/v1/{tenant}/hours", get(hours::show).put(hours::update))

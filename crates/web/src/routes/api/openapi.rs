@@ -1,5 +1,7 @@
 //! `GET /api/v1/openapi.json`: the provider API described in OpenAPI 3.1.
 
+mod money;
+
 use axum::Json;
 use portico_domain::invoice;
 use serde_json::{Value, json};
@@ -301,6 +303,7 @@ pub fn spec() -> Value {
     });
     add_billing(&mut doc);
     add_notifications(&mut doc);
+    money::add(&mut doc);
     doc
 }
 

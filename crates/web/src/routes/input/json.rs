@@ -53,6 +53,16 @@ impl JsonInput {
         }
     }
 
+    /// The field as it came, for shapes the other readers do not know (`None` when absent).
+    pub fn raw(&mut self, key: &str) -> Option<Value> {
+        self.map.remove(key)
+    }
+
+    /// Records a problem with `key` found by the caller.
+    pub fn error(&mut self, key: &str, message: &str) {
+        self.errors.entry(key.to_owned()).or_insert_with(|| message.to_owned());
+    }
+
     pub fn flag(&mut self, key: &str) -> Option<bool> {
         match self.map.remove(key)? {
             Value::Null => None,

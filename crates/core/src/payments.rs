@@ -1,0 +1,351 @@
+//! Payment workflows: record a payment (applied to the chosen invoice, the excess to credit),
+//! refund part or all of one, and the client's declared bank transfer that the owner confirms
+//! or rejects. Each runs in one write transaction that locks the invoice, then the client
+//! (always in that order), re-reads under the locks, and writes its audit row.
+
+use chrono::NaiveDate;
+use portico_domain::billing::{self, CreditKind, Method, PaymentStatus};
+use portico_domain::invoice::{Action, InvoiceStatus};
+use portico_domain::{ClientId, Money, MoneyError, TenantId};
+use portico_store::invoices::{self, AllocationKind, Invoice};
+use portico_store::payments::{self, NewPayment, Payment};
+use portico_store::tenants::Tenant;
+use portico_store::{Db, StoreError, Tx, audit, credit};
+
+use crate::Context;
+
+/// Why a money workflow changed nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The id in the path is not the tenant's (or not the client's).
+    #[error("not found")]
+    NotFound,
+    #[error("unknown client")]
+    UnknownClient,
+    /// Not the tenant's invoice, or not the client's.
+    #[error("unknown invoice of this client")]
+    UnknownInvoice,
+    #[error("the amount must be in {0}")]
+    Currency(&'static str),
+    #[error("a {0} invoice takes no payments")]
+    NotPayable(&'static str),
+    #[error("at most {0} minor units of this payment can be refunded now")]
+    RefundTooLarge(i64),
+    #[error("only a received payment can be refunded; this one is {0}")]
+    NotReceived(&'static str),
+    #[error("only a pending declaration can be confirmed or rejected; this one is {0}")]
+    NotPending(&'static str),
+}
+
+/// A workflow's answer: the value, or why nothing changed (the store error aside).
+pub type Outcome<T> = Result<Result<T, Refusal>, StoreError>;
+
+fn money(error: MoneyError) -> StoreError {
+    anyhow::Error::from(error).into()
+}
+
+/// A payment the provider received.
+#[derive(Debug, Clone)]
+pub struct NewReceived {
+    pub client: ClientId,
+    /// The invoice it pays; `None` makes it all credit.
+    pub invoice: Option<i64>,
+    pub amount: Money,
+    pub method: Method,
+    pub received_on: NaiveDate,
+    pub reference: String,
+}
+
+/// Locks the invoice (when there is one) and then the client, and reads the invoice: it must
+/// be the tenant's and the client's.
+async fn lock(
+    tx: &mut Tx,
+    tenant: TenantId,
+    client: ClientId,
+    invoice: Option<i64>,
+) -> Result<Result<Option<Invoice>, Refusal>, StoreError> {
+    if let Some(id) = invoice
+        && !invoices::lock(tx, tenant, id).await?
+    {
+        return Ok(Err(Refusal::UnknownInvoice));
+    }
+    if !credit::lock_client(tx, tenant, client).await? {
+        return Ok(Err(Refusal::UnknownClient));
+    }
+    let Some(id) = invoice else { return Ok(Ok(None)) };
+    match invoices::get_in(tx, tenant, id).await? {
+        Some(found) if found.client_id == client => Ok(Ok(Some(found))),
+        _ => Ok(Err(Refusal::UnknownInvoice)),
+    }
+}
+
+/// Whether the invoice takes payments (open, or paid — then it all becomes credit) in the
+/// payment's currency.
+fn payable(invoice: &Invoice, amount: Money) -> Result<(), Refusal> {
+    if !matches!(invoice.status, InvoiceStatus::Open | InvoiceStatus::Paid) {
+        return Err(Refusal::NotPayable(invoice.status.as_str()));
+    }
+    if invoice.currency != amount.currency {
+        return Err(Refusal::Currency(invoice.currency.code()));
+    }
+    Ok(())
+}
+
+/// Applies a received payment under the locks: up to the balance to the invoice (which is
+/// paid when its balance reaches zero), the rest to credit.
+async fn apply(
+    tx: &mut Tx,
+    tenant: TenantId,
+    payment: i64,
+    client: ClientId,
+    invoice: Option<&Invoice>,
+    amount: Money,
+    now: i64,
+) -> Result<(), StoreError> {
+    let balance = match invoice {
+        Some(i) if i.status == InvoiceStatus::Open => i.balance().map_err(money)?,
+        _ => Money::zero(amount.currency),
+    };
+    let applied = billing::apply(amount, balance).map_err(money)?;
+    if let Some(invoice) = invoice
+        && applied.to_invoice.minor > 0
+    {
+        let to = applied.to_invoice;
+        invoices::allocate(tx, tenant, payment, invoice.id, to, AllocationKind::Payment, now)
+            .await?;
+        if to == balance {
+            invoices::set_status(tx, tenant, invoice.id, invoice.status, Action::Settle, now)
+                .await?
+                .map_err(|e| StoreError::Other(e.into()))?;
+        }
+    }
+    if applied.to_credit.minor > 0 {
+        let entry = credit::NewEntry {
+            client,
+            amount: applied.to_credit,
+            kind: CreditKind::Overpayment,
+            payment: Some(payment),
+            invoice: invoice.map(|i| i.id),
+            booking: None,
+            reason: "",
+        };
+        credit::add(tx, tenant, &entry, now).await?;
+    }
+    Ok(())
+}
+
+async fn audit_and_commit(
+    mut tx: Tx,
+    tenant: TenantId,
+    id: i64,
+    action: &str,
+    detail: String,
+    ctx: &Context,
+) -> Outcome<Payment> {
+    let entry = audit::Entry {
+        tenant: Some(tenant),
+        actor: ctx.actor.parts().1,
+        action,
+        detail,
+        ip: &ctx.ip,
+    };
+    audit::record_in(&mut tx, &entry, ctx.now.timestamp()).await?;
+    let payment = payments::get_in(&mut tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    Ok(Ok(payment))
+}
+
+/// Records a payment the provider received and applies it.
+pub async fn record(
+    db: &Db,
+    tenant: TenantId,
+    new: &NewReceived,
+    ctx: &Context,
+) -> Outcome<Payment> {
+    let now = ctx.now.timestamp();
+    let mut tx = db.begin_write().await?;
+    let invoice = match lock(&mut tx, tenant, new.client, new.invoice).await? {
+        Ok(invoice) => invoice,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    if let Some(invoice) = &invoice
+        && let Err(refusal) = payable(invoice, new.amount)
+    {
+        return Ok(Err(refusal));
+    }
+    let row = NewPayment {
+        client: new.client,
+        invoice: new.invoice,
+        amount: new.amount,
+        method: new.method,
+        received_on: new.received_on,
+        reference: new.reference.clone(),
+        status: PaymentStatus::Received,
+    };
+    let id = payments::insert(&mut tx, tenant, &row, now).await?;
+    apply(&mut tx, tenant, id, new.client, invoice.as_ref(), new.amount, now).await?;
+    let detail = format!("payment #{id} of {} from client #{}", new.amount, new.client.0);
+    audit_and_commit(tx, tenant, id, "payment.recorded", detail, ctx).await
+}
+
+/// Locks what the payment touches (its invoice, then its client) and reads it fresh.
+async fn lock_payment(
+    db: &Db,
+    tenant: TenantId,
+    id: i64,
+) -> Result<Result<(Tx, Payment, Option<Invoice>), Refusal>, StoreError> {
+    let Some((client, invoice)) = payments::invoice_of(db, tenant, id).await? else {
+        return Ok(Err(Refusal::NotFound));
+    };
+    let mut tx = db.begin_write().await?;
+    let invoice = match lock(&mut tx, tenant, client, invoice).await? {
+        Ok(invoice) => invoice,
+        Err(_) => return Ok(Err(Refusal::NotFound)),
+    };
+    let payment = payments::get_in(&mut tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
+    Ok(Ok((tx, payment, invoice)))
+}
+
+/// Pays back `amount` of a received payment: first out of the credit it left (as far as the
+/// client still has it), then off its invoice (a paid invoice opens again). Never more than
+/// was paid, nor more than is still held.
+pub async fn refund(
+    db: &Db,
+    tenant: TenantId,
+    id: i64,
+    amount: Money,
+    reason: &str,
+    ctx: &Context,
+) -> Outcome<Payment> {
+    let now = ctx.now.timestamp();
+    let (mut tx, payment, invoice) = match lock_payment(db, tenant, id).await? {
+        Ok(locked) => locked,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    if payment.status != PaymentStatus::Received {
+        return Ok(Err(Refusal::NotReceived(payment.status.as_str())));
+    }
+    if amount.currency != payment.amount.currency {
+        return Ok(Err(Refusal::Currency(payment.amount.currency.code())));
+    }
+    let balance = credit::balance_in(&mut tx, tenant, payment.client_id, amount.currency).await?;
+    let from_credit_max = payment.credit.minor.min(balance.minor).max(0);
+    let on_invoice: i64 = payment
+        .applied
+        .iter()
+        .filter(|(invoice, _)| Some(*invoice) == payment.invoice_id)
+        .map(|(_, minor)| minor)
+        .sum();
+    let unrefunded = payment.amount.minor - payment.refunded.minor;
+    let refundable = unrefunded.min(from_credit_max + on_invoice.max(0));
+    if amount.minor > refundable {
+        return Ok(Err(Refusal::RefundTooLarge(refundable)));
+    }
+    if !payments::add_refund(&mut tx, tenant, id, amount, reason, now).await? {
+        return Ok(Err(Refusal::RefundTooLarge(refundable)));
+    }
+    let from_credit = amount.minor.min(from_credit_max);
+    if from_credit > 0 {
+        let entry = credit::NewEntry {
+            client: payment.client_id,
+            amount: Money::new(-from_credit, amount.currency),
+            kind: CreditKind::Refund,
+            payment: Some(id),
+            invoice: None,
+            booking: None,
+            reason,
+        };
+        credit::add(&mut tx, tenant, &entry, now).await?;
+    }
+    let off_invoice = amount.minor - from_credit;
+    if off_invoice > 0
+        && let Some(invoice) = &invoice
+    {
+        let back = Money::new(-off_invoice, amount.currency);
+        invoices::allocate(&mut tx, tenant, id, invoice.id, back, AllocationKind::Refund, now)
+            .await?;
+        if invoice.status == InvoiceStatus::Paid {
+            invoices::set_status(&mut tx, tenant, invoice.id, invoice.status, Action::Reopen, now)
+                .await?
+                .map_err(|e| StoreError::Other(e.into()))?;
+        }
+    }
+    let detail = format!("payment #{id}: {amount} refunded ({reason})");
+    audit_and_commit(tx, tenant, id, "payment.refunded", detail, ctx).await
+}
+
+/// The client declares a bank transfer for one of their own open invoices; it is pending
+/// (nothing applied) until the owner confirms or rejects it. Another client's invoice, or
+/// another tenant's, is not found.
+pub async fn declare_transfer(
+    db: &Db,
+    tenant: &Tenant,
+    client: ClientId,
+    invoice: i64,
+    amount: Money,
+    reference: &str,
+    ctx: &Context,
+) -> Outcome<Payment> {
+    let now = ctx.now.timestamp();
+    let mut tx = db.begin_write().await?;
+    let found = match lock(&mut tx, tenant.id, client, Some(invoice)).await? {
+        Ok(Some(found)) => found,
+        Ok(None) | Err(_) => return Ok(Err(Refusal::NotFound)),
+    };
+    if found.status != InvoiceStatus::Open {
+        return Ok(Err(Refusal::NotPayable(found.status.as_str())));
+    }
+    if let Err(refusal) = payable(&found, amount) {
+        return Ok(Err(refusal));
+    }
+    let row = NewPayment {
+        client,
+        invoice: Some(invoice),
+        amount,
+        method: Method::BankTransfer,
+        received_on: ctx.now.with_timezone(&tenant.timezone).date_naive(),
+        reference: reference.to_owned(),
+        status: PaymentStatus::Pending,
+    };
+    let id = payments::insert(&mut tx, tenant.id, &row, now).await?;
+    let detail =
+        format!("payment #{id}: client #{} declared {amount} for invoice #{invoice}", client.0);
+    audit_and_commit(tx, tenant.id, id, "payment.declared", detail, ctx).await
+}
+
+/// Confirms a pending declaration: it is received and applied like a recorded payment.
+pub async fn confirm(db: &Db, tenant: TenantId, id: i64, ctx: &Context) -> Outcome<Payment> {
+    let now = ctx.now.timestamp();
+    let (mut tx, payment, invoice) = match lock_payment(db, tenant, id).await? {
+        Ok(locked) => locked,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    if !payments::decide(&mut tx, tenant, id, PaymentStatus::Received, "", now).await? {
+        return Ok(Err(Refusal::NotPending(payment.status.as_str())));
+    }
+    // An invoice voided meanwhile takes nothing: the transfer becomes credit.
+    apply(&mut tx, tenant, id, payment.client_id, invoice.as_ref(), payment.amount, now).await?;
+    let detail = format!("payment #{id}: declared transfer of {} confirmed", payment.amount);
+    audit_and_commit(tx, tenant, id, "payment.confirmed", detail, ctx).await
+}
+
+/// Rejects a pending declaration with the reason; nothing is applied.
+pub async fn reject(
+    db: &Db,
+    tenant: TenantId,
+    id: i64,
+    reason: &str,
+    ctx: &Context,
+) -> Outcome<Payment> {
+    let now = ctx.now.timestamp();
+    let (mut tx, payment, _) = match lock_payment(db, tenant, id).await? {
+        Ok(locked) => locked,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    if !payments::decide(&mut tx, tenant, id, PaymentStatus::Rejected, reason, now).await? {
+        return Ok(Err(Refusal::NotPending(payment.status.as_str())));
+    }
+    let detail =
+        format!("payment #{id}: declared transfer of {} rejected ({reason})", payment.amount);
+    audit_and_commit(tx, tenant, id, "payment.rejected", detail, ctx).await
+}

@@ -1,0 +1,239 @@
+//! A tenant's billing settings, the record of each booking billed (at most once: the unique
+//! key on the booking), and the client a guest's booking is billed to.
+
+use portico_domain::{ClientId, TenantId};
+
+use crate::{Db, StoreError, Tx};
+
+/// When bookings are billed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BillWhen {
+    None,
+    Confirmed,
+    Completed,
+}
+
+impl BillWhen {
+    pub const ALL: [Self; 3] = [Self::None, Self::Confirmed, Self::Completed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Confirmed => "confirmed",
+            Self::Completed => "completed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|w| w.as_str() == text)
+    }
+}
+
+/// What a cancelled booking's paid amount becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelPaid {
+    /// Client credit.
+    Credit,
+    /// Nothing automatic: the owner refunds by hand.
+    Manual,
+}
+
+impl CancelPaid {
+    pub const ALL: [Self; 2] = [Self::Credit, Self::Manual];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Credit => "credit",
+            Self::Manual => "manual",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+}
+
+/// The tenant's billing settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub bill_when: BillWhen,
+    pub invoice_prefix: String,
+    pub payment_terms_days: u32,
+    pub cancel_paid: CancelPaid,
+}
+
+/// The prefix of a tenant that never set one (`invoice_counters.prefix`'s default).
+pub const DEFAULT_PREFIX: &str = "INV-";
+
+/// The settings, read on `tx` (defaults when never saved).
+pub async fn settings_in(tx: &mut Tx, tenant: TenantId) -> Result<Settings, StoreError> {
+    let row: Option<(String, i64, String)> = sqlx::query_as(
+        "select bill_when, payment_terms_days, cancel_paid from billing_settings \
+         where tenant_id = $1",
+    )
+    .bind(tenant.0)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let prefix: Option<String> =
+        sqlx::query_scalar("select prefix from invoice_counters where tenant_id = $1")
+            .bind(tenant.0)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let (bill_when, terms, cancel_paid) =
+        row.unwrap_or_else(|| ("none".into(), 14, "credit".into()));
+    Ok(Settings {
+        bill_when: BillWhen::parse(&bill_when)
+            .ok_or_else(|| StoreError::corrupt("billing_settings.bill_when", &bill_when))?,
+        invoice_prefix: prefix.unwrap_or_else(|| DEFAULT_PREFIX.to_owned()),
+        payment_terms_days: u32::try_from(terms)
+            .map_err(|_| StoreError::corrupt("billing_settings.payment_terms_days", terms))?,
+        cancel_paid: CancelPaid::parse(&cancel_paid)
+            .ok_or_else(|| StoreError::corrupt("billing_settings.cancel_paid", &cancel_paid))?,
+    })
+}
+
+pub async fn settings(db: &Db, tenant: TenantId) -> Result<Settings, StoreError> {
+    let mut tx = db.begin().await?;
+    let settings = settings_in(&mut tx, tenant).await?;
+    tx.commit().await?;
+    Ok(settings)
+}
+
+/// Saves the settings in the caller's transaction (the prefix applies to invoices issued
+/// from now on).
+pub async fn save(tx: &mut Tx, tenant: TenantId, s: &Settings, now: i64) -> Result<(), StoreError> {
+    sqlx::query(
+        "insert into billing_settings (tenant_id, bill_when, payment_terms_days, cancel_paid, \
+         updated_at) values ($1, $2, $3, $4, $5) on conflict (tenant_id) do update set \
+         bill_when = excluded.bill_when, payment_terms_days = excluded.payment_terms_days, \
+         cancel_paid = excluded.cancel_paid, updated_at = excluded.updated_at",
+    )
+    .bind(tenant.0)
+    .bind(s.bill_when.as_str())
+    .bind(i64::from(s.payment_terms_days))
+    .bind(s.cancel_paid.as_str())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "insert into invoice_counters (tenant_id, prefix) values ($1, $2) \
+         on conflict (tenant_id) do update set prefix = excluded.prefix",
+    )
+    .bind(tenant.0)
+    .bind(&s.invoice_prefix)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A booking billed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Charge {
+    pub client: ClientId,
+    pub amount_minor: i64,
+    /// Paid from credit.
+    pub credit_minor: i64,
+    /// The invoice of the rest, if any.
+    pub invoice: Option<i64>,
+    pub cancelled: bool,
+}
+
+/// Records that the booking is billed; `false` when it already was (billing is at most once).
+pub async fn record_charge(
+    tx: &mut Tx,
+    tenant: TenantId,
+    booking: i64,
+    charge: &Charge,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let inserted = sqlx::query(
+        "insert into booking_charges (tenant_id, booking_id, client_id, amount_minor, \
+         credit_minor, invoice_id, created_at) values ($1, $2, $3, $4, $5, $6, $7) \
+         on conflict (tenant_id, booking_id) do nothing",
+    )
+    .bind(tenant.0)
+    .bind(booking)
+    .bind(charge.client.0)
+    .bind(charge.amount_minor)
+    .bind(charge.credit_minor)
+    .bind(charge.invoice)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
+/// A `booking_charges` row: client, amount, credit, invoice, cancelled at.
+type ChargeRow = (i64, i64, i64, Option<i64>, Option<i64>);
+
+/// Whether the booking has been billed, on `tx`.
+pub async fn charge_of(
+    tx: &mut Tx,
+    tenant: TenantId,
+    booking: i64,
+) -> Result<Option<Charge>, StoreError> {
+    let row: Option<ChargeRow> = sqlx::query_as(
+        "select client_id, amount_minor, credit_minor, invoice_id, cancelled_at \
+         from booking_charges where tenant_id = $1 and booking_id = $2",
+    )
+    .bind(tenant.0)
+    .bind(booking)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|(client, amount_minor, credit_minor, invoice, cancelled)| Charge {
+        client: ClientId(client),
+        amount_minor,
+        credit_minor,
+        invoice,
+        cancelled: cancelled.is_some(),
+    }))
+}
+
+/// Marks the booking's charge as undone by its cancellation; `false` when it already was.
+pub async fn cancel_charge(
+    tx: &mut Tx,
+    tenant: TenantId,
+    booking: i64,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let updated = sqlx::query(
+        "update booking_charges set cancelled_at = $1 where tenant_id = $2 and booking_id = $3 \
+         and cancelled_at is null",
+    )
+    .bind(now)
+    .bind(tenant.0)
+    .bind(booking)
+    .execute(&mut **tx)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// The tenant's client with this email (the oldest, if several), or a new one without a
+/// login: every payer is a client.
+pub async fn client_for_guest(
+    tx: &mut Tx,
+    tenant: TenantId,
+    name: &str,
+    email: &str,
+    phone: &str,
+    now: i64,
+) -> Result<ClientId, StoreError> {
+    let email = email.trim().to_lowercase();
+    let found: Option<i64> = sqlx::query_scalar(
+        "select id from clients where tenant_id = $1 and lower(email) = $2 order by id limit 1",
+    )
+    .bind(tenant.0)
+    .bind(&email)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(id) = found {
+        return Ok(ClientId(id));
+    }
+    let fields = crate::clients::ClientFields {
+        name: name.to_owned(),
+        email,
+        phone: phone.to_owned(),
+        ..Default::default()
+    };
+    Ok(crate::clients::insert(tx, tenant, &fields, None, now).await?)
+}
