@@ -1,6 +1,8 @@
 //! `booking_notice`: emails about a confirmed, cancelled or rescheduled booking to the client
 //! or guest, the tenant's owners, and the staff member. A guest's email carries a manage link
 //! minted here (so its plain token exists only in the email), valid until the booking ends.
+//! Every email carries the booking as `booking.ics`. Each recipient's notification choice is
+//! read now, at send time; a client's email carries a one-click unsubscribe.
 //!
 //! Each message is recorded in the delivery ledger right after it went out, keyed by the
 //! booking event and the recipient: a job retried after a partial failure (or a crash) sends

@@ -1,6 +1,7 @@
 //! Portico's HTTP side: the axum application, its state, extractors, routes and templates.
 
 pub mod auth;
+pub mod calendar_links;
 pub mod chrome;
 pub mod csrf;
 pub mod error;

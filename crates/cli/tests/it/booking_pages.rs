@@ -77,6 +77,17 @@ async fn a_guest_books_on_the_public_page_and_gets_a_manage_link() {
         book_as_guest(&app, &guest, "jo@example.com").await;
         let done = guest.page("/book/paws/done").await;
         assert!(done.contains("You're booked!") && done.contains("jo@example.com"));
+        // Add to calendar: Google and Outlook links, and the .ics of this visitor's booking.
+        assert!(done.contains("https://calendar.google.com/calendar/render?action=TEMPLATE"));
+        assert!(done.contains("https://outlook.live.com/calendar/0/deeplink/compose?"));
+        assert!(done.contains("href=\"/book/paws/done/booking.ics\""), "{done}");
+        let file = guest.get("/book/paws/done/booking.ics").await;
+        assert_eq!(file.status(), StatusCode::OK);
+        let text = file.text().await.unwrap();
+        assert!(text.contains("BEGIN:VEVENT") && text.contains("UID:booking-"), "{text}");
+        assert!(text.contains("DTSTART:20261202T090000Z"), "{text}");
+        let stranger = app.browser().get("/book/paws/done/booking.ics").await;
+        assert_eq!(stranger.status(), StatusCode::SEE_OTHER, "only the visitor's own booking");
         assert!(guest.page("/book/paws/services/walk?date=2026-12-02").await.contains("1 left"));
 
         let link = manage_link(&app, "jo@example.com").await;

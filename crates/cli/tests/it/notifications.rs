@@ -530,3 +530,33 @@ async fn private_calendar_feeds_list_only_their_owners_bookings_and_can_be_revok
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_portal_booking_page_offers_add_to_calendar_for_the_clients_own_booking() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let (tenant, walk) = paws(&app).await;
+        let (ann, _) = app.seed_client(&tenant, "Ann", "ann@example.com", true).await;
+        let (bob, _) = app.seed_client(&tenant, "Bob", "bob@example.com", false).await;
+        let anns = book(&app, &walk, at(3, 10), Party::Client(ann)).await;
+        let bobs = book(&app, &walk, at(3, 12), Party::Client(bob)).await;
+        let browser = app.browser();
+        browser.login("ann@example.com", PASSWORD).await;
+
+        let page = browser.page(&format!("/portal/paws/bookings/{anns}")).await;
+        assert!(page.contains("dates=20261203T100000Z%2F20261203T110000Z"), "{page}");
+        assert!(page.contains("startdt=2026-12-03T10%3A00%3A00Z"), "{page}");
+        let ics = format!("/portal/paws/bookings/{anns}/booking.ics");
+        assert!(page.contains(&format!("href=\"{ics}\"")), "{page}");
+        let file = browser.get(&ics).await;
+        assert_eq!(file.status(), StatusCode::OK);
+        let text = file.text().await.unwrap();
+        let calendar: icalendar::Calendar = text.parse().expect("parses");
+        assert_eq!(calendar.events().count(), 1);
+        assert!(text.contains(&format!("UID:booking-{}-{anns}@portico", tenant.id.0)), "{text}");
+        // Bob's booking is not Ann's to download.
+        let other = browser.get(&format!("/portal/paws/bookings/{bobs}/booking.ics")).await;
+        assert_eq!(other.status(), StatusCode::NOT_FOUND);
+    })
+    .await;
+}

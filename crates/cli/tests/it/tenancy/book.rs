@@ -57,6 +57,13 @@ pub(super) const BOOK_ROUTES: &[(Verb, &str, Book, Id, Form)] = &[
         Id::None,
         &[],
     ),
+    (
+        Get,
+        "/book/{tenant}/done/booking.ics",
+        Book::Public("the booking this visitor just made here, from their session"),
+        Id::None,
+        &[],
+    ),
     (Get, "/book/{tenant}/manage/{token}", Book::Manage, Id::ManageToken, &[]),
     (Post, "/book/{tenant}/manage/{token}/cancel", Book::Manage, Id::ManageToken, &[]),
     (Get, "/book/{tenant}/manage/{token}/reschedule", Book::Manage, Id::ManageToken, &[]),

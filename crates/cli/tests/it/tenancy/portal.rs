@@ -79,6 +79,7 @@ pub(super) const PORTAL_ROUTES: &[(Verb, &str, Portal, Id, Form)] = &[
     ),
     (Get, "/portal/{tenant}/bookings/{id}", Portal::NotFound, Id::Booking, &[]),
     (Post, "/portal/{tenant}/bookings/{id}/cancel", Portal::NotFound, Id::Booking, &[]),
+    (Get, "/portal/{tenant}/bookings/{id}/booking.ics", Portal::NotFound, Id::Booking, &[]),
     (Get, "/portal/{tenant}/bookings/{id}/reschedule", Portal::NotFound, Id::Booking, &[]),
     (
         Post,

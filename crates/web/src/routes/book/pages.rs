@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::flow::{self, ChoiceForm, Day, OptionView, PendingHold, ServiceView};
 use crate::auth::Viewer;
+use crate::calendar_links::AddToCalendar;
 use crate::chrome::{Chrome, flash};
 use crate::error::FieldErrors;
 use crate::forms::{Check, see_other};
@@ -328,6 +329,7 @@ pub async fn confirm(
 #[derive(Serialize)]
 struct DonePage {
     chrome: Chrome,
+    calendar: AddToCalendar,
     service: String,
     when: String,
     until: String,
@@ -336,22 +338,33 @@ struct DonePage {
     currency: String,
 }
 
+/// The booking this visitor just made here (from their session), if any.
+async fn just_booked(
+    state: &AppState,
+    viewer: &Viewer,
+    tenant: &Tenant,
+) -> Result<Option<bookings::Booking>, Error> {
+    let id: Option<i64> =
+        viewer.session.get(BOOKED_KEY).await.map_err(crate::csrf::session_error)?;
+    match id {
+        Some(id) => Ok(bookings::get(&state.db, tenant, id).await?),
+        None => Ok(None),
+    }
+}
+
 pub async fn done(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(slug): Path<String>,
 ) -> Result<Response, Error> {
     let tenant = tenant(&state, &slug).await?;
-    let id: Option<i64> =
-        viewer.session.get(BOOKED_KEY).await.map_err(crate::csrf::session_error)?;
-    let booking = match id {
-        Some(id) => bookings::get(&state.db, &tenant, id).await?,
-        None => None,
-    };
+    let booking = just_booked(&state, &viewer, &tenant).await?;
     let Some(booking) = booking else { return Ok(see_other(&format!("/book/{slug}"))) };
     let (when, until) = flow::local_range(&tenant, booking.starts_at, booking.ends_at);
+    let calendar = AddToCalendar::new(&tenant, &booking, &format!("/book/{slug}/done/booking.ics"));
     let page = DonePage {
         chrome: chrome(&viewer, &tenant).await?,
+        calendar,
         service: booking.service_name,
         when,
         until,
@@ -391,4 +404,18 @@ pub async fn brand_css(
         css,
     )
         .into_response())
+}
+
+/// The booking this visitor just made, as an `.ics` file ("Add to calendar").
+pub async fn calendar_file(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+) -> Result<Response, Error> {
+    let tenant = tenant(&state, &slug).await?;
+    // Like the page itself: without a booking made here in this session, back to the start.
+    match just_booked(&state, &viewer, &tenant).await? {
+        Some(booking) => crate::calendar_links::download(&state, &tenant, &booking).await,
+        None => Ok(see_other(&format!("/book/{slug}"))),
+    }
 }

@@ -1,6 +1,7 @@
 //! One of the client's own bookings: details and history, and — when the business lets this
 //! client and the cut-off has not passed — cancel and reschedule.
 
+use crate::calendar_links::AddToCalendar;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -89,6 +90,8 @@ struct ShowPage {
     currency: String,
     refusal: Option<String>,
     history: Vec<HistoryView>,
+    /// Add-to-calendar links while the booking holds its place.
+    calendar: Option<AddToCalendar>,
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
@@ -101,7 +104,12 @@ pub async fn show(
     let tenant = &scope.tenant;
     let (when, until) = flow::local_range(tenant, booking.starts_at, booking.ends_at);
     let place = place(&state, tenant, booking.block_id, booking.staff_id).await?;
+    let calendar = booking.status.occupies().then(|| {
+        let ics = format!("{}/booking.ics", detail_path(tenant, booking.id));
+        AddToCalendar::new(tenant, &booking, &ics)
+    });
     let page = ShowPage {
+        calendar,
         chrome: Chrome::client(&scope).await?,
         refusal: refusal(&state, &scope, &booking),
         history: history(&state, tenant, booking.id).await?,
@@ -117,6 +125,17 @@ pub async fn show(
         currency: booking.currency,
     };
     Ok(state.templates.page("portal/bookings/show.html", &page))
+}
+
+/// The booking as an `.ics` file, for "Add to calendar".
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn calendar_file(
+    State(state): State<AppState>,
+    scope: ClientScope,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, Error> {
+    let booking = own_booking(&state, &scope, &id).await?;
+    crate::calendar_links::download(&state, &scope.tenant, &booking).await
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]

@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/portal/{tenant}/bookings/confirm", get(new::confirm).post(new::create))
         .route("/portal/{tenant}/bookings/{id}", get(detail::show))
         .route("/portal/{tenant}/bookings/{id}/cancel", post(detail::cancel))
+        .route("/portal/{tenant}/bookings/{id}/booking.ics", get(detail::calendar_file))
         .route(
             "/portal/{tenant}/bookings/{id}/reschedule",
             get(detail::options).post(detail::reschedule),
