@@ -62,6 +62,8 @@ pub struct BusinessView {
     pub website: String,
     /// The brand colour without `#` (the stylesheet `/book/{slug}/brand.css?v=…`), if set.
     pub brand: Option<String>,
+    /// Whether its client portal is on (clients can register and log in).
+    pub portal: bool,
 }
 
 impl BusinessView {
@@ -75,6 +77,7 @@ impl BusinessView {
             address: contact.address.lines().map(str::to_owned).collect(),
             website: contact.website.clone(),
             brand: tenant.brand_color.map(|c| c.hex().trim_start_matches('#').to_owned()),
+            portal: tenant.portal_enabled,
         }
     }
 }

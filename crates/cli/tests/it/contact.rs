@@ -110,6 +110,10 @@ async fn clients_see_how_to_reach_the_business_on_its_pages_and_in_its_emails() 
             assert!(page.contains(shown), "{shown} on the booking page");
         }
         assert!(page.contains("/book/paws/brand.css?v=ffd400"), "{page}");
+        // Its clients are never sent to business sign-up; the name leads to its own page.
+        assert!(!page.contains("href=\"/signup\""), "no business sign-up on a booking page");
+        assert!(page.contains("<a class=\"brand\" href=\"/book/paws\">"), "{page}");
+        assert!(page.contains("href=\"/portal/paws/register\""), "its own portal registration");
         let css = guest.get("/book/paws/brand.css").await;
         assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
         let css = css.text().await.unwrap();
