@@ -13,7 +13,9 @@ use serde::de::DeserializeOwned;
 use portico_store::outbox::NewJob;
 use portico_store::{Tx, outbox};
 
-pub use payloads::{AccountEmail, BookingNotice, LinkGuest, Maintenance, Ping};
+pub use payloads::{
+    AccountEmail, BookingNotice, CalendarSync, CalendarWork, LinkGuest, Maintenance, Ping,
+};
 pub use queue::Queue;
 pub use relay::Relay;
 

@@ -133,7 +133,8 @@ pub async fn options_in(
     }
 }
 
-/// One person's hours, time off and busy intervals (bookings and active holds, padded).
+/// One person's hours, time off and busy intervals (bookings and active holds, padded, and
+/// the busy times of their connected Google Calendar).
 pub async fn resource(
     conn: &mut AnyConnection,
     tenant: &Tenant,
@@ -169,6 +170,17 @@ pub async fn resource(
         q.except_booking,
     )
     .await?;
+    // Busy times from the person's Google Calendar, as last fetched (never fetched here).
+    let mut busy = busy;
+    let external = crate::calendar::busy::for_person_in(
+        conn,
+        tenant.id,
+        person,
+        from.timestamp(),
+        to.timestamp(),
+    )
+    .await?;
+    busy.extend(external.into_iter().map(|(s, e)| Interval { start: instant(s), end: instant(e) }));
     Ok(Resource { staff_id: person, weekly, time_off, busy })
 }
 

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod availability;
 pub mod blocks;
 pub mod bookings;
+pub mod calendar;
 pub mod catalog;
 pub mod clients;
 pub mod error;

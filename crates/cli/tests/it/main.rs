@@ -10,6 +10,7 @@ mod binary;
 mod booking_api;
 mod booking_pages;
 mod booking_race;
+mod calendar;
 mod clients;
 mod hours;
 mod http;

@@ -8,6 +8,7 @@ pub mod book;
 mod health;
 mod home;
 mod input;
+pub(crate) mod oauth;
 mod portal;
 
 use axum::Router;
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .merge(book::router())
         .merge(health::router())
         .merge(home::router())
+        .merge(oauth::router())
         .merge(assets::router())
 }
 

@@ -20,6 +20,8 @@ struct DashboardPage {
     pro_until: Option<i64>,
     portal_enabled: bool,
     client_count: i64,
+    /// Google disconnected this person's calendar: a banner asks them to reconnect.
+    calendar_lost: bool,
 }
 
 pub async fn show(State(state): State<AppState>, scope: TenantScope) -> Result<Response, Error> {
@@ -33,6 +35,7 @@ pub async fn show(State(state): State<AppState>, scope: TenantScope) -> Result<R
         pro_until: scope.tenant.pro_until.map(|t| t.timestamp()),
         portal_enabled: scope.tenant.portal_enabled,
         client_count,
+        calendar_lost: super::calendar::lost(&state, &scope).await?,
     };
     Ok(state.templates.page("app/dashboard.html", &page))
 }
