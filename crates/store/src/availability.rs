@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Datelike as _, Duration, NaiveDate, Utc, Weekday};
 use portico_domain::booking::occupying_sql;
+use portico_domain::plans::Feature;
 use portico_domain::schedule::{
     self, BlockSlot, BookingOption, Interval, LocalMinutes, Policy, Resource, ServiceSpec,
     WeeklyRange, Window,
@@ -170,17 +171,22 @@ pub async fn resource(
         q.except_booking,
     )
     .await?;
-    // Busy times from the person's Google Calendar, as last fetched (never fetched here).
+    // Busy times from the person's Google Calendar, as last fetched (never fetched here);
+    // paused with the rest of the calendar sync when the plan no longer includes it.
     let mut busy = busy;
-    let external = crate::calendar::busy::for_person_in(
-        conn,
-        tenant.id,
-        person,
-        from.timestamp(),
-        to.timestamp(),
-    )
-    .await?;
-    busy.extend(external.into_iter().map(|(s, e)| Interval { start: instant(s), end: instant(e) }));
+    if portico_domain::plans::allows(tenant.effective_plan(q.now), Feature::GoogleCalendar) {
+        let external = crate::calendar::busy::for_person_in(
+            conn,
+            tenant.id,
+            person,
+            from.timestamp(),
+            to.timestamp(),
+        )
+        .await?;
+        busy.extend(
+            external.into_iter().map(|(s, e)| Interval { start: instant(s), end: instant(e) }),
+        );
+    }
     Ok(Resource { staff_id: person, weekly, time_off, busy })
 }
 

@@ -67,18 +67,8 @@ pub(crate) async fn sync_booking(
     let event = new_event(deps, tenant, &booking).await?;
     let mut outcome = Ok(());
 
-    for connection in &wanted {
-        let row = existing.iter().find(|r| r.connection_id == connection.id);
-        let up_to_date = row.is_some_and(|r| {
-            r.is_present() && r.version >= version && r.calendar_id == connection.calendar_id
-        });
-        if up_to_date && !verify {
-            continue;
-        }
-        let mut session = Session::new(deps, google, connection.clone());
-        let result = put(&mut session, tenant, &booking, &event, row, version, up_to_date).await;
-        outcome = outcome.and(finish(deps, connection, result).await);
-    }
+    // Out of the calendars that should no longer hold it first, then into the right ones:
+    // a move between calendars never shows the event twice.
     for row in existing.iter().filter(|r| r.is_present()) {
         if wanted.iter().any(|c| c.id == row.connection_id) {
             continue;
@@ -93,6 +83,18 @@ pub(crate) async fn sync_booking(
         let mut session = Session::new(deps, google, connection.clone());
         let result = remove(&mut session, tenant, row, version).await;
         outcome = outcome.and(finish(deps, &connection, result).await);
+    }
+    for connection in &wanted {
+        let row = existing.iter().find(|r| r.connection_id == connection.id);
+        let up_to_date = row.is_some_and(|r| {
+            r.is_present() && r.version >= version && r.calendar_id == connection.calendar_id
+        });
+        if up_to_date && !verify {
+            continue;
+        }
+        let mut session = Session::new(deps, google, connection.clone());
+        let result = put(&mut session, tenant, &booking, &event, row, version, up_to_date).await;
+        outcome = outcome.and(finish(deps, connection, result).await);
     }
     outcome
 }

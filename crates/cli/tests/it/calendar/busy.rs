@@ -4,8 +4,10 @@
 
 use chrono::{DateTime, Duration as Span, NaiveDate, TimeZone as _, Utc};
 use portico_domain::Clock as _;
+use portico_domain::plans::Plan;
 use portico_jobs::CalendarWork;
 use portico_store::availability::{self, Query};
+use portico_store::tenants;
 use portico_testkit::google::ACCOUNT;
 use portico_testkit::matrix;
 
@@ -72,6 +74,13 @@ async fn busy_time_at_google_removes_overlapping_options_and_own_events_count_on
         shop.cancel(booking).await;
         shop.app.run_pending_jobs().await;
         assert!(starts(&shop).await.contains(&at(14, 0)));
+
+        // A downgrade pauses them with the rest of the sync; the upgrade brings them back.
+        let (db, id, now) = (shop.app.db(), shop.seeded.id, shop.app.clock.now_ts());
+        tenants::set_plan(db, id, Plan::Free, None, now).await.unwrap();
+        assert!(starts(&shop).await.contains(&at(10, 0)));
+        tenants::set_plan(db, id, Plan::Pro, None, now).await.unwrap();
+        assert!(!starts(&shop).await.contains(&at(10, 0)));
 
         // With sync off, Google's busy times no longer block anything.
         let r = shop.owner.post_form("/app/paws/calendar", &[("calendar_id", "primary")]).await;

@@ -1,9 +1,16 @@
 //! One-way sync: create → one event with the derived id and the right local times (a DST
 //! day included); reschedule → the same event updated; cancel → deleted; duplicates and a
-//! worker dying after the insert still leave one event; another tenant's member gets 404.
+//! worker dying after the insert still leave one event; staff reassignment moves the event
+//! between calendars; another tenant's member gets 404.
 
 use chrono::{TimeZone as _, Utc};
+use portico_core::bookings::NewBooking;
+use portico_core::{Actor, Context};
+use portico_domain::Clock as _;
 use portico_jobs::CalendarSync;
+use portico_store::bookings::{Party, Slot};
+use portico_store::staff;
+use portico_testkit::google::TEAM_CALENDAR;
 use portico_testkit::{PASSWORD, matrix};
 use reqwest::StatusCode;
 
@@ -115,6 +122,59 @@ async fn another_tenants_member_cannot_see_connect_or_disconnect_this_calendar()
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
         assert_eq!(shop.google.calls().len(), calls, "nothing reached Google");
         assert_eq!(shop.connection().await, Some(connection));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn reassigning_the_booking_moves_the_event_between_the_staffs_calendars() {
+    matrix(|backend| async move {
+        let shop = Shop::open(backend).await;
+        let (app, t) = (&shop.app, &shop.seeded);
+        let mut people = Vec::new();
+        for (name, email, calendar) in
+            [("Alex", "alex@paws.example", TEAM_CALENDAR), ("Bea", "bea@paws.example", PRIMARY)]
+        {
+            let user = app.seed_staff(t, email).await;
+            let member = app.seed_staff_member(t.id, name, &[&shop.service]).await;
+            app.seed_hours(t.id, Some(member), 8 * 60, 18 * 60).await;
+            let mut tx = app.db().begin().await.unwrap();
+            staff::link_user(&mut tx, t.id, member, user, 0).await.unwrap();
+            tx.commit().await.unwrap();
+            let browser = app.browser();
+            browser.login(email, PASSWORD).await;
+            let callback = shop.consent(&browser).await;
+            assert_eq!(browser.get(&callback).await.status(), StatusCode::SEE_OTHER);
+            let form = [("calendar_id", calendar), ("sync", "on")];
+            let r = browser.post_form("/app/paws/calendar", &form).await;
+            assert_eq!(r.status(), StatusCode::SEE_OTHER);
+            app.run_pending_jobs().await;
+            people.push(member);
+        }
+        let (alex, bea) = (people[0], people[1]);
+        let tenant = shop.tenant().await;
+        let start = Utc.with_ymd_and_hms(2026, 12, 3, 10, 0, 0).unwrap();
+        let ctx = Context::new(Actor::Owner(t.owner), "", app.clock.now());
+        let new = NewBooking {
+            service: &shop.service,
+            slot: Slot { start, staff: Some(alex), block: None },
+            party: Party::Client(shop.jo),
+            notes: String::new(),
+            hold_token: None,
+        };
+        let booking =
+            portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.unwrap().id;
+        app.run_pending_jobs().await;
+        let id = shop.event_id(booking);
+        assert!(shop.google.event(TEAM_CALENDAR, &id).is_some_and(|e| e.status == "confirmed"));
+        assert!(shop.google.event(PRIMARY, &id).is_none());
+
+        let slot = Slot { start, staff: Some(bea), block: None };
+        portico_core::bookings::reschedule(app.db(), &tenant, booking, &slot, &ctx).await.unwrap();
+        app.run_pending_jobs().await;
+        assert_eq!(shop.google.event(TEAM_CALENDAR, &id).unwrap().status, "cancelled");
+        assert!(shop.google.event(PRIMARY, &id).is_some_and(|e| e.status == "confirmed"));
+        assert_eq!(shop.google.events(TEAM_CALENDAR).len() + shop.google.events(PRIMARY).len(), 1);
     })
     .await;
 }
