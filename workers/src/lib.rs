@@ -5,6 +5,7 @@
 
 pub mod account_email;
 pub mod booking_notice;
+pub mod calendar;
 pub mod link_guest;
 pub mod maintenance;
 pub mod monitor;
@@ -16,8 +17,10 @@ use std::sync::Arc;
 
 use portico_config::{AccountSettings, Config, Keys};
 use portico_domain::Clock;
+use portico_integrations::google::Google;
 use portico_integrations::mail::{Email, MailError, Mailer};
 use portico_store::Db;
+use portico_store::sealed::Keyring;
 
 pub use monitor::{WorkerSettings, run};
 
@@ -34,6 +37,10 @@ pub struct Deps {
     pub accounts: AccountSettings,
     /// Signs unsubscribe links (the web verifies them with the same key).
     pub keys: Keys,
+    /// Google Calendar, when the operator configured an OAuth client.
+    pub google: Option<Google>,
+    /// Opens and seals the stored Google tokens.
+    pub keyring: Arc<Keyring>,
 }
 
 impl Deps {
@@ -53,6 +60,15 @@ impl Deps {
             public_url: config.public_url.clone(),
             accounts: config.accounts.clone(),
             keys: config.keys.clone(),
+            google: if config.google.is_configured() {
+                Some(Google::new(&config.google).map_err(|e| anyhow::anyhow!("google: {e}"))?)
+            } else {
+                None
+            },
+            keyring: Arc::new(Keyring::new(
+                (config.keys.token_key_id, config.keys.token),
+                &config.keys.old_token_keys,
+            )),
         })
     }
 
@@ -192,6 +208,8 @@ job_kinds! {
     portico_jobs::AccountEmail => account_email::run,
     portico_jobs::BookingNotice => booking_notice::run,
     portico_jobs::LinkGuest => link_guest::run,
+    portico_jobs::CalendarSync => calendar::sync::run,
+    portico_jobs::CalendarWork => calendar::work::run,
     portico_jobs::Maintenance => maintenance::run,
     portico_jobs::Reminders => reminders::scan,
     portico_jobs::Reminder => reminders::send,

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use apalis::layers::retry::HasherRng;
 use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff as _};
 use apalis::prelude::*;
-use portico_jobs::{Job, Maintenance, Queue, Relay, Reminders};
+use portico_jobs::{CalendarWork, Job, Maintenance, Queue, Relay, Reminders};
 use tokio_util::sync::CancellationToken;
 
 use crate::{Deps, JobError};
@@ -29,9 +29,9 @@ pub struct WorkerSettings {
 /// How often this process enqueues the reminder scan: reminders are set in whole minutes.
 const REMINDER_SCAN_EVERY: Duration = Duration::from_secs(60);
 
-/// Enqueues a `J` every `every` (the first one after one period) until shutdown. Several
-/// worker processes may each do so: the periodic jobs are idempotent.
-async fn schedule<J: Job + Default>(deps: Deps, every: Duration, shutdown: CancellationToken) {
+/// Enqueues `job` every `every` (the first one after one period) until shutdown. Several
+/// worker processes may each do so: the scheduled jobs are idempotent.
+async fn schedule<J: Job>(deps: Deps, job: J, every: Duration, shutdown: CancellationToken) {
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -40,13 +40,13 @@ async fn schedule<J: Job + Default>(deps: Deps, every: Duration, shutdown: Cance
             _ = tick.tick() => {
                 let result = async {
                     let mut tx = deps.db.begin().await?;
-                    portico_jobs::enqueue(&mut tx, &J::default(), deps.clock.now_ts()).await?;
+                    portico_jobs::enqueue(&mut tx, &job, deps.clock.now_ts()).await?;
                     tx.commit().await?;
                     anyhow::Ok(())
                 }
                 .await;
                 if let Err(error) = result {
-                    tracing::warn!(queue = J::QUEUE, error = %format!("{error:#}"), "could not schedule");
+                    tracing::warn!(queue = J::QUEUE, error = %format!("{error:#}"), "could not schedule a job");
                 }
             }
         }
@@ -79,13 +79,23 @@ pub async fn run(
     let relay_task = tokio::spawn(relay.run(shutdown.clone()));
 
     let monitor = crate::register_all(Monitor::new(), &queue, &deps, &settings, &name)?;
-    let scheduler = tokio::spawn(schedule::<Maintenance>(
+    let scheduler = tokio::spawn(schedule(
         deps.clone(),
+        Maintenance::default(),
         settings.maintenance_interval,
         shutdown.clone(),
     ));
-    let reminder_scheduler =
-        tokio::spawn(schedule::<Reminders>(deps.clone(), REMINDER_SCAN_EVERY, shutdown.clone()));
+    let reminder_scheduler = tokio::spawn(schedule(
+        deps.clone(),
+        Reminders::default(),
+        REMINDER_SCAN_EVERY,
+        shutdown.clone(),
+    ));
+    // Busy times from Google, when it is configured.
+    let calendar = deps.google.as_ref().map(|google| {
+        let every = Duration::from_secs(google.settings().busy_refresh_secs);
+        tokio::spawn(schedule(deps.clone(), CalendarWork::RefreshAll {}, every, shutdown.clone()))
+    });
     tracing::info!(worker = %name, queue = queue.backend_name(), "workers started");
 
     let signal = {
@@ -101,6 +111,9 @@ pub async fn run(
     relay_task.await.context("outbox relay panicked")?;
     scheduler.await.context("scheduler panicked")?;
     reminder_scheduler.await.context("reminder scheduler panicked")?;
+    if let Some(calendar) = calendar {
+        calendar.await.context("calendar scheduler panicked")?;
+    }
     match (result, requested) {
         (Ok(()), true) => {
             tracing::info!(worker = %name, "workers stopped");

@@ -91,9 +91,32 @@ struct Raw {
     queue: QueueSettings,
     secrets: RawSecrets,
     mail: MailSettings,
+    google: GoogleSettings,
     sessions: SessionSettings,
     accounts: AccountSettings,
     rate_limits: RateLimitSettings,
+}
+
+/// Google Calendar sync: the OAuth client and Google's endpoints (the real ones by default,
+/// a local fake in tests).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoogleSettings {
+    pub client_id: String,
+    pub client_secret: String,
+    pub auth_url: String,
+    pub token_url: String,
+    pub revoke_url: String,
+    /// The Calendar v3 base, without a trailing slash.
+    pub api_base: String,
+    pub busy_refresh_secs: u64,
+}
+
+impl GoogleSettings {
+    /// Whether the operator configured an OAuth client: without one nobody can connect.
+    pub fn is_configured(&self) -> bool {
+        !self.client_id.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -215,6 +238,7 @@ pub struct Config {
     pub db_pool: DatabaseSettings,
     pub queue: QueueSettings,
     pub mail: MailSettings,
+    pub google: GoogleSettings,
     pub sessions: SessionSettings,
     pub accounts: AccountSettings,
     pub rate_limits: RateLimitSettings,
@@ -358,6 +382,21 @@ fn resolve(raw: Raw) -> Result<Config, ConfigError> {
             .map_err(|e| ConfigError::new("mail.smtp_url", e.to_string()))?;
     }
 
+    check_positive("google.busy_refresh_secs", raw.google.busy_refresh_secs)?;
+    for (key, value) in [
+        ("google.auth_url", &raw.google.auth_url),
+        ("google.token_url", &raw.google.token_url),
+        ("google.revoke_url", &raw.google.revoke_url),
+        ("google.api_base", &raw.google.api_base),
+    ] {
+        let url = Url::parse(value).map_err(|e| ConfigError::new(key, e.to_string()))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(ConfigError::new(key, "must be an http:// or https:// URL"));
+        }
+    }
+    let mut google = raw.google;
+    google.api_base = google.api_base.trim_end_matches('/').to_owned();
+
     let mut notices = Vec::new();
     if matches!(database, DatabaseTarget::Postgres(_))
         && matches!(queue_target, QueueTarget::Sqlite(_))
@@ -392,6 +431,7 @@ fn resolve(raw: Raw) -> Result<Config, ConfigError> {
         db_pool: raw.database,
         queue: raw.queue,
         mail: raw.mail,
+        google,
         sessions: raw.sessions,
         accounts: raw.accounts,
         rate_limits: raw.rate_limits,
@@ -481,6 +521,30 @@ mod tests {
         let err =
             load(&sources(dir.path()).set("http.trusted_proxies", "10.0.0.0/33")).unwrap_err();
         assert_eq!(err.key, "http.trusted_proxies");
+    }
+
+    #[test]
+    fn google_defaults_are_googles_endpoints_and_the_environment_form_overrides_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = load(&sources(dir.path())).unwrap();
+        assert!(!config.google.is_configured());
+        assert_eq!(config.google.token_url, "https://oauth2.googleapis.com/token");
+        assert_eq!(config.google.auth_url, "https://accounts.google.com/o/oauth2/v2/auth");
+        assert_eq!(config.google.revoke_url, "https://oauth2.googleapis.com/revoke");
+        assert_eq!(config.google.api_base, "https://www.googleapis.com/calendar/v3");
+        assert_eq!(config.google.busy_refresh_secs, 300);
+        let config = load(
+            &sources(dir.path())
+                .set("google.client_id", "abc.apps.googleusercontent.com")
+                .set("google.api_base", "http://127.0.0.1:9/calendar/v3/"),
+        )
+        .unwrap();
+        assert!(config.google.is_configured());
+        assert_eq!(config.google.api_base, "http://127.0.0.1:9/calendar/v3");
+        let err = load(&sources(dir.path()).set("google.token_url", "not a url")).unwrap_err();
+        assert_eq!(err.key, "google.token_url");
+        let err = load(&sources(dir.path()).set("google.busy_refresh_secs", "0")).unwrap_err();
+        assert_eq!(err.key, "google.busy_refresh_secs");
     }
 
     #[test]

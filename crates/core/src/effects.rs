@@ -3,7 +3,8 @@
 //! add their line to [`jobs_for`]; no handler picks jobs.
 
 use portico_domain::booking::Actor;
-use portico_jobs::{BookingNotice, outgoing};
+use portico_domain::plans::{Feature, allows};
+use portico_jobs::{BookingNotice, CalendarSync, outgoing};
 use portico_store::Tx;
 use portico_store::audit;
 use portico_store::bookings::Booking;
@@ -69,6 +70,13 @@ pub fn jobs_for(event: &BookingEvent<'_>) -> anyhow::Result<Vec<NewJob>> {
         (Cause::Direct, EventKind::Cancelled) => Some("cancelled"),
         (Cause::Direct, EventKind::Completed | EventKind::NoShow) => None,
     };
+    // Google Calendar (PRO): the worker makes every connected calendar match the booking. By
+    // the stored plan: a lapsed PRO still queues it and the job pauses; after a move back from
+    // FREE the periodic reconcile catches up.
+    if allows(event.tenant.plan, Feature::GoogleCalendar) {
+        let sync = CalendarSync { tenant_id: event.tenant.id.0, booking_id: event.booking.id };
+        jobs.push(outgoing(&sync)?);
+    }
     if let Some(notice) = notice {
         jobs.push(outgoing(&BookingNotice {
             tenant_id: event.tenant.id.0,

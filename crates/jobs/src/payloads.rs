@@ -111,3 +111,35 @@ pub struct Reminder {
 impl Job for Reminder {
     const QUEUE: &'static str = "reminder";
 }
+
+/// Google Calendar (PRO): make every connected calendar that should hold the booking match its
+/// current state (insert, patch or delete the event with the booking's deterministic id), and
+/// remove it from calendars that should not. Chosen for every booking event by `jobs_for`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarSync {
+    pub tenant_id: i64,
+    pub booking_id: i64,
+}
+
+impl Job for CalendarSync {
+    const QUEUE: &'static str = "calendar_sync";
+}
+
+/// Google Calendar work beyond one booking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CalendarWork {
+    /// After connecting (or changing the target calendar, or turning sync back on): sync the
+    /// person's upcoming bookings, with progress on the calendar page, then fetch busy times.
+    Backfill { tenant_id: i64, connection_id: i64 },
+    /// Fetch the connection's busy times, and (at most hourly) repair drift over the next 60
+    /// days: events deleted or changed at Google, changes made while sync was paused.
+    Refresh { tenant_id: i64, connection_id: i64 },
+    /// Scheduled every `google.busy_refresh_secs` by each worker process: queue a `Refresh`
+    /// for every connected calendar.
+    RefreshAll {},
+}
+
+impl Job for CalendarWork {
+    const QUEUE: &'static str = "calendar_work";
+}

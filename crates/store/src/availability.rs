@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Datelike as _, Duration, NaiveDate, Utc, Weekday};
 use portico_domain::booking::occupying_sql;
+use portico_domain::plans::Feature;
 use portico_domain::schedule::{
     self, BlockSlot, BookingOption, Interval, LocalMinutes, Policy, Resource, ServiceSpec,
     WeeklyRange, Window,
@@ -133,7 +134,8 @@ pub async fn options_in(
     }
 }
 
-/// One person's hours, time off and busy intervals (bookings and active holds, padded).
+/// One person's hours, time off and busy intervals (bookings and active holds, padded, and
+/// the busy times of their connected Google Calendar).
 pub async fn resource(
     conn: &mut AnyConnection,
     tenant: &Tenant,
@@ -169,6 +171,22 @@ pub async fn resource(
         q.except_booking,
     )
     .await?;
+    // Busy times from the person's Google Calendar, as last fetched (never fetched here);
+    // paused with the rest of the calendar sync when the plan no longer includes it.
+    let mut busy = busy;
+    if portico_domain::plans::allows(tenant.effective_plan(q.now), Feature::GoogleCalendar) {
+        let external = crate::calendar::busy::for_person_in(
+            conn,
+            tenant.id,
+            person,
+            from.timestamp(),
+            to.timestamp(),
+        )
+        .await?;
+        busy.extend(
+            external.into_iter().map(|(s, e)| Interval { start: instant(s), end: instant(e) }),
+        );
+    }
     Ok(Resource { staff_id: person, weekly, time_off, busy })
 }
 

@@ -8,6 +8,7 @@ pub mod availability;
 pub mod billing;
 pub mod blocks;
 pub mod bookings;
+pub mod calendar;
 pub mod catalog;
 pub mod clients;
 pub mod credit;

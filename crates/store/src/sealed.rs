@@ -17,8 +17,10 @@
 //!   when the owner saves the settings (same for [`SecretKind::StripeWebhookSecret`]);
 //!   `get(&db, &ring, tenant, slot)` when calling Stripe or verifying a webhook. The settings
 //!   page only ever shows [`exists`], never the value.
-//! - calendar: one token per connected person, `Slot::person(SecretKind::GoogleRefreshToken,
-//!   user)`; disconnect calls [`delete`].
+//! - calendar: the tokens of one person's connection,
+//!   `Slot::integration(SecretKind::GoogleRefreshToken, connection_id)` (and
+//!   [`SecretKind::GoogleAccessToken`] for the cached access token); disconnect calls
+//!   [`delete`].
 //!
 //! A value that is present but does not open (tampered, moved, or sealed under a key no longer
 //! configured) is an [`OpenError`], never `None`: treat it as "reconnect / re-enter the key",

@@ -7,6 +7,7 @@ mod backend;
 mod browser;
 mod clock;
 mod fixtures;
+pub mod google;
 mod seed;
 mod smtp;
 
@@ -15,6 +16,7 @@ pub use backend::{Backend, backends, matrix};
 pub use backend::{postgres_admin_url, redis_url};
 pub use browser::{Browser, extract_csrf, location};
 pub use clock::ManualClock;
+pub use google::FakeGoogle;
 pub use seed::{PASSWORD, SeededTenant};
 pub use smtp::{ReceivedMail, SmtpListener};
 

@@ -5,8 +5,10 @@ use std::sync::Arc;
 
 use portico_config::Config;
 use portico_domain::Clock;
+use portico_integrations::google::Google;
 use portico_jobs::Queue;
 use portico_store::Db;
+use portico_store::sealed::Keyring;
 
 use crate::limits::Counters;
 use crate::render::Templates;
@@ -22,6 +24,10 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Rate-limit counters (Redis when configured, else this process's memory).
     pub counters: Counters,
+    /// Google Calendar, when the operator configured an OAuth client.
+    pub google: Option<Google>,
+    /// Seals and opens stored secrets (Google tokens).
+    pub keyring: Keyring,
 }
 
 impl App {
@@ -36,7 +42,25 @@ impl App {
             Some(conn) => Counters::Redis { conn, namespace: config.queue.namespace.clone() },
             None => Counters::memory(),
         };
-        Ok(Self { config, db, queue, templates: Templates::load()?, clock, counters })
+        let google = if config.google.is_configured() {
+            Some(Google::new(&config.google).map_err(|e| anyhow::anyhow!("google: {e}"))?)
+        } else {
+            None
+        };
+        let keyring = Keyring::new(
+            (config.keys.token_key_id, config.keys.token),
+            &config.keys.old_token_keys,
+        );
+        Ok(Self {
+            config,
+            db,
+            queue,
+            templates: Templates::load()?,
+            clock,
+            counters,
+            google,
+            keyring,
+        })
     }
 }
 

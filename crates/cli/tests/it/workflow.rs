@@ -445,6 +445,8 @@ async fn a_notice_job_that_dies_after_the_first_email_sends_each_recipient_once(
         app.mail.set_reject_after(1, 451);
         let now = app.clock.now_ts();
         let rows = outbox::claim(app.db(), "test", now, now + 60, 10).await.unwrap();
+        // The notice, and (PRO) the calendar sync, which has no connected calendar to touch.
+        let rows: Vec<_> = rows.into_iter().filter(|r| r.queue == "booking_notice").collect();
         assert_eq!(rows.len(), 1);
         let deps = app.deps();
         let first = portico_workers::dispatch(&deps, &rows[0].queue, &rows[0].payload).await;

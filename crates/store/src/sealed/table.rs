@@ -17,12 +17,18 @@ pub enum SecretKind {
     StripeWebhookSecret,
     /// A person's Google OAuth refresh token.
     GoogleRefreshToken,
+    /// The cached short-lived Google access token of a calendar connection.
+    GoogleAccessToken,
 }
 
 impl SecretKind {
     /// Every kind, e.g. for listings.
-    pub const ALL: [Self; 3] =
-        [Self::StripeSecretKey, Self::StripeWebhookSecret, Self::GoogleRefreshToken];
+    pub const ALL: [Self; 4] = [
+        Self::StripeSecretKey,
+        Self::StripeWebhookSecret,
+        Self::GoogleRefreshToken,
+        Self::GoogleAccessToken,
+    ];
 
     /// The stored name.
     pub fn as_str(self) -> &'static str {
@@ -30,6 +36,7 @@ impl SecretKind {
             Self::StripeSecretKey => "stripe_secret_key",
             Self::StripeWebhookSecret => "stripe_webhook_secret",
             Self::GoogleRefreshToken => "google_refresh_token",
+            Self::GoogleAccessToken => "google_access_token",
         }
     }
 }
@@ -48,9 +55,16 @@ impl Slot {
         Self { kind, subject: 0 }
     }
 
-    /// A person's secret of this kind within the tenant (Google tokens).
+    /// A person's secret of this kind within the tenant.
     pub fn person(kind: SecretKind, user: UserId) -> Self {
         Self { kind, subject: user.0 }
+    }
+
+    /// A secret of one integration row (a Google calendar connection's tokens): the
+    /// integration's id is the subject, so it is part of the associated data and a token
+    /// copied to another connection does not open.
+    pub fn integration(kind: SecretKind, id: i64) -> Self {
+        Self { kind, subject: id }
     }
 }
 

@@ -9,6 +9,7 @@ mod feeds;
 mod health;
 mod home;
 mod input;
+pub(crate) mod oauth;
 mod portal;
 mod unsubscribe;
 
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .merge(book::router())
         .merge(health::router())
         .merge(home::router())
+        .merge(oauth::router())
         .merge(assets::router())
         .merge(unsubscribe::router())
         .merge(feeds::router())

@@ -93,6 +93,8 @@ struct DashboardPage {
     checklist: Vec<Step>,
     week: Option<Week>,
     days: Vec<HomeDay>,
+    /// Google disconnected this person's calendar: a banner asks them to reconnect.
+    calendar_lost: bool,
 }
 
 pub async fn show(State(state): State<AppState>, scope: TenantScope) -> Result<Response, Error> {
@@ -124,6 +126,7 @@ pub async fn show(State(state): State<AppState>, scope: TenantScope) -> Result<R
         checklist,
         week,
         days: agenda::upcoming_days(&state, &scope, DAYS).await?,
+        calendar_lost: super::calendar::lost(&state, &scope).await?,
     };
     Ok(state.templates.page("app/dashboard.html", &page))
 }

@@ -2,6 +2,7 @@
 
 mod audit;
 mod bookings;
+pub(crate) mod calendar;
 mod clients;
 mod dashboard;
 mod hours;
@@ -34,6 +35,9 @@ pub fn router() -> Router<AppState> {
             "/app/{tenant}/bookings/{id}/reschedule",
             get(bookings::detail::options).post(bookings::detail::reschedule),
         )
+        .route("/app/{tenant}/calendar", get(calendar::show).post(calendar::update))
+        .route("/app/{tenant}/calendar/connect", get(calendar::connect))
+        .route("/app/{tenant}/calendar/disconnect", post(calendar::disconnect))
         .route("/app/{tenant}/clients", get(clients::index))
         .route("/app/{tenant}/clients/new", get(clients::new).post(clients::create))
         .route("/app/{tenant}/clients/{id}", get(clients::show).post(clients::update))

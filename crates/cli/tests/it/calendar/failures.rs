@@ -1,0 +1,123 @@
+//! Failures: a revoked grant disconnects at once, emails once and stops calling Google; 429
+//! and 503 fail the job as transient (the apalis workers retry those with exponential backoff
+//! and jitter) and a later attempt syncs; a downgrade pauses the sync and an upgrade catches
+//! up.
+
+use chrono::{Duration as Span, TimeZone as _, Utc};
+use portico_domain::Clock as _;
+use portico_domain::plans::Plan;
+use portico_jobs::{CalendarSync, CalendarWork};
+use portico_store::{outbox, tenants};
+use portico_testkit::matrix;
+use portico_workers::JobError;
+
+use super::{PRIMARY, Shop};
+
+#[tokio::test]
+async fn a_revoked_grant_disconnects_emails_once_and_stops_calling_google() {
+    matrix(|backend| async move {
+        let shop = Shop::open(backend).await;
+        shop.connect_owner().await;
+        let booking = shop.book(Utc.with_ymd_and_hms(2026, 12, 3, 10, 0, 0).unwrap()).await;
+        shop.app.run_pending_jobs().await;
+        assert_eq!(shop.google.events(PRIMARY).len(), 1);
+
+        // The person removes Portico in their Google account; an hour later the access token
+        // has expired too.
+        shop.google.revoke_all_grants();
+        shop.app.clock.advance(Span::hours(2));
+        shop.reschedule(booking, Utc.with_ymd_and_hms(2026, 12, 3, 12, 0, 0).unwrap()).await;
+        shop.app.run_pending_jobs().await;
+        let connection = shop.connection().await.unwrap();
+        assert!(!connection.is_connected());
+        assert!(connection.last_error.as_deref().unwrap_or_default().contains("revoked"));
+        assert_eq!(shop.app.count("select count(*) from tenant_secrets").await, 0);
+        let notices = disconnect_notices(&shop);
+        assert_eq!(notices.len(), 1);
+        assert!(
+            notices[0].text_body().contains("/app/paws/calendar"),
+            "{}",
+            notices[0].text_body()
+        );
+        assert!(shop.owner.page("/app/paws").await.contains("Google Calendar disconnected"));
+        assert!(shop.owner.page("/app/paws/calendar").await.contains("reconnect"));
+
+        // Nothing more goes to Google, and nobody is emailed again.
+        let calls = shop.google.calls().len();
+        shop.reschedule(booking, Utc.with_ymd_and_hms(2026, 12, 3, 14, 0, 0).unwrap()).await;
+        shop.app.enqueue(&CalendarSync { tenant_id: shop.seeded.id.0, booking_id: booking }).await;
+        let job =
+            CalendarWork::Refresh { tenant_id: shop.seeded.id.0, connection_id: connection.id };
+        shop.app.enqueue(&job).await;
+        shop.app.run_pending_jobs().await;
+        assert_eq!(shop.google.calls().len(), calls);
+        assert_eq!(disconnect_notices(&shop).len(), 1, "emailed once");
+    })
+    .await;
+}
+
+/// The "Google Calendar disconnected" emails the owner received.
+fn disconnect_notices(shop: &Shop) -> Vec<portico_testkit::ReceivedMail> {
+    shop.app
+        .mail
+        .messages()
+        .into_iter()
+        .filter(|m| m.rcpt_to.contains(&shop.seeded.owner_email))
+        .filter(|m| m.subject().contains("Google Calendar disconnected"))
+        .collect()
+}
+
+#[tokio::test]
+async fn rate_limits_and_outages_are_retried_until_synced() {
+    matrix(|backend| async move {
+        let shop = Shop::open(backend).await;
+        shop.connect_owner().await;
+        shop.google.fail_next(1, 429);
+        shop.google.fail_next(1, 403); // 403 with reason `userRateLimitExceeded`
+        shop.google.fail_next(1, 503);
+        shop.book(Utc.with_ymd_and_hms(2026, 12, 3, 10, 0, 0).unwrap()).await;
+        let now = shop.app.clock.now_ts();
+        let rows = outbox::claim(shop.app.db(), "test", now, now + 60, 10).await.unwrap();
+        let row = rows.iter().find(|r| r.queue == "calendar_sync").expect("a sync job");
+        let deps = shop.app.deps();
+        for words in ["slow down", "slow down", "unavailable (HTTP 503)"] {
+            let attempt = portico_workers::dispatch(&deps, &row.queue, &row.payload).await;
+            assert!(matches!(attempt, Err(JobError::Transient(_))), "{attempt:?}");
+            let page = shop.owner.page("/app/paws/calendar").await;
+            assert!(page.contains(words), "{words}: {page}");
+        }
+        portico_workers::dispatch(&deps, &row.queue, &row.payload).await.unwrap();
+        assert_eq!(shop.google.events(PRIMARY).len(), 1);
+        assert!(!shop.owner.page("/app/paws/calendar").await.contains("Last error"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_downgrade_pauses_the_sync_and_an_upgrade_catches_up() {
+    matrix(|backend| async move {
+        let shop = Shop::open(backend).await;
+        let connection = shop.connect_owner().await;
+        let booking = shop.book(Utc.with_ymd_and_hms(2026, 12, 3, 10, 0, 0).unwrap()).await;
+        shop.app.run_pending_jobs().await;
+        let now = shop.app.clock.now_ts();
+        tenants::set_plan(shop.app.db(), shop.seeded.id, Plan::Free, None, now).await.unwrap();
+        shop.reschedule(booking, Utc.with_ymd_and_hms(2026, 12, 3, 12, 0, 0).unwrap()).await;
+        shop.app.enqueue(&CalendarSync { tenant_id: shop.seeded.id.0, booking_id: booking }).await;
+        let calls = shop.google.calls().len();
+        shop.app.run_pending_jobs().await;
+        assert_eq!(shop.google.calls().len(), calls, "paused");
+        let event = shop.google.event(PRIMARY, &shop.event_id(booking)).unwrap();
+        assert_eq!(event.start["dateTime"], "2026-12-03T10:00:00+00:00", "nothing deleted");
+
+        tenants::set_plan(shop.app.db(), shop.seeded.id, Plan::Pro, None, now).await.unwrap();
+        shop.app.clock.advance(Span::hours(2));
+        let job =
+            CalendarWork::Refresh { tenant_id: shop.seeded.id.0, connection_id: connection.id };
+        shop.app.enqueue(&job).await;
+        shop.app.run_pending_jobs().await;
+        let event = shop.google.event(PRIMARY, &shop.event_id(booking)).unwrap();
+        assert_eq!(event.start["dateTime"], "2026-12-03T12:00:00+00:00", "caught up");
+    })
+    .await;
+}

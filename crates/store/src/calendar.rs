@@ -1,0 +1,371 @@
+//! Google Calendar connections (PRO): one per person and tenant, with what the calendar page
+//! shows (account, target calendar, sync on/off, last sync, last error, backfill progress).
+//! The tokens are sealed in `tenant_secrets` under [`token_slot`]; nothing here holds them.
+
+pub mod busy;
+pub mod syncs;
+
+use portico_domain::{TenantId, UserId};
+use sqlx::{Any, FromRow};
+
+use crate::sealed::{SecretKind, Slot};
+use crate::{Db, Tx};
+
+/// A connection's status.
+pub const CONNECTED: &str = "connected";
+pub const DISCONNECTED: &str = "disconnected";
+
+/// A person's calendar connection.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct Connection {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub user_id: i64,
+    pub status: String,
+    pub google_account: String,
+    pub calendar_id: String,
+    pub sync_enabled: i64,
+    pub access_expires_at: i64,
+    pub last_synced_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub disconnect_notified_at: Option<i64>,
+    pub backfill_total: i64,
+    pub backfill_done: i64,
+    pub busy_refreshed_at: Option<i64>,
+    pub reconciled_at: Option<i64>,
+    /// JSON array of `{"id","summary"}`.
+    pub calendars: String,
+}
+
+impl Connection {
+    pub fn is_connected(&self) -> bool {
+        self.status == CONNECTED
+    }
+
+    /// Connected with sync switched on: bookings go to Google.
+    pub fn syncs(&self) -> bool {
+        self.is_connected() && self.sync_enabled != 0
+    }
+
+    pub fn tenant(&self) -> TenantId {
+        TenantId(self.tenant_id)
+    }
+}
+
+/// Where a connection's tokens are sealed: the connection id is the subject, so it is part of
+/// the associated data.
+pub fn token_slot(kind: SecretKind, connection: i64) -> Slot {
+    Slot::integration(kind, connection)
+}
+
+const COLUMNS: &str = "id, tenant_id, user_id, status, google_account, calendar_id, \
+    sync_enabled, access_expires_at, last_synced_at, last_error, disconnect_notified_at, \
+    backfill_total, backfill_done, busy_refreshed_at, reconciled_at, calendars";
+
+/// The person's connection at the tenant, connected or not.
+pub async fn for_user(
+    db: &Db,
+    tenant: TenantId,
+    user: UserId,
+) -> anyhow::Result<Option<Connection>> {
+    Ok(sqlx::query_as::<Any, Connection>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from calendar_connections where tenant_id = $1 and user_id = $2"
+    )))
+    .bind(tenant.0)
+    .bind(user.0)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
+pub async fn get(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<Option<Connection>> {
+    Ok(sqlx::query_as::<Any, Connection>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from calendar_connections where tenant_id = $1 and id = $2"
+    )))
+    .bind(tenant.0)
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
+/// Every connection of the tenant (the owner's page lists the team's).
+pub async fn list(db: &Db, tenant: TenantId) -> anyhow::Result<Vec<Connection>> {
+    Ok(sqlx::query_as::<Any, Connection>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from calendar_connections where tenant_id = $1 order by id"
+    )))
+    .bind(tenant.0)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// Connected connections of every tenant, for the periodic reconcile and busy refresh.
+pub async fn all_connected(db: &Db) -> anyhow::Result<Vec<Connection>> {
+    Ok(sqlx::query_as::<Any, Connection>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from calendar_connections where status = $1 order by id"
+    )))
+    .bind(CONNECTED)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// The connections that should hold a booking of `person`: the staff member's login, or for
+/// the owner's bookings (`None`) the owners' logins.
+pub async fn for_person(
+    db: &Db,
+    tenant: TenantId,
+    person: Option<i64>,
+) -> anyhow::Result<Vec<Connection>> {
+    let sql = match person {
+        Some(_) => format!(
+            "select {COLUMNS} from calendar_connections c where c.tenant_id = $1 and c.user_id = \
+             (select s.user_id from staff_members s where s.tenant_id = $1 and s.id = $2) \
+             order by c.id"
+        ),
+        None => format!(
+            "select {COLUMNS} from calendar_connections c where c.tenant_id = $1 and $2 = 0 \
+             and exists (select 1 from memberships m where m.tenant_id = c.tenant_id \
+             and m.user_id = c.user_id and m.role = 'owner') order by c.id"
+        ),
+    };
+    Ok(sqlx::query_as::<Any, Connection>(sqlx::AssertSqlSafe(sql))
+        .bind(tenant.0)
+        .bind(person.unwrap_or(0))
+        .fetch_all(db.pool())
+        .await?)
+}
+
+/// Creates or revives the person's connection as connected to `account`, clearing the last
+/// error and the disconnect notice. Returns its id.
+pub async fn connect(
+    tx: &mut Tx,
+    tenant: TenantId,
+    user: UserId,
+    account: &str,
+    calendars: &str,
+    now: i64,
+) -> anyhow::Result<i64> {
+    sqlx::query(
+        "insert into calendar_connections (tenant_id, user_id, status, google_account, \
+         calendars, created_at, updated_at) values ($1, $2, $3, $4, $6, $5, $5) \
+         on conflict (tenant_id, user_id) do update set status = excluded.status, \
+         google_account = excluded.google_account, calendars = excluded.calendars, \
+         last_error = null, \
+         disconnect_notified_at = null, access_expires_at = 0, backfill_total = 0, \
+         backfill_done = 0, updated_at = excluded.updated_at",
+    )
+    .bind(tenant.0)
+    .bind(user.0)
+    .bind(CONNECTED)
+    .bind(account)
+    .bind(now)
+    .bind(calendars)
+    .execute(&mut **tx)
+    .await?;
+    Ok(sqlx::query_scalar(
+        "select id from calendar_connections where tenant_id = $1 and user_id = $2",
+    )
+    .bind(tenant.0)
+    .bind(user.0)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// The target calendar and whether sync is on.
+pub async fn set_preferences(
+    db: &Db,
+    tenant: TenantId,
+    id: i64,
+    calendar_id: &str,
+    sync_enabled: bool,
+    now: i64,
+) -> anyhow::Result<bool> {
+    let done = sqlx::query(
+        "update calendar_connections set calendar_id = $1, sync_enabled = $2, updated_at = $3 \
+         where tenant_id = $4 and id = $5",
+    )
+    .bind(calendar_id)
+    .bind(i64::from(sync_enabled))
+    .bind(now)
+    .bind(tenant.0)
+    .bind(id)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Marks the connection disconnected with the reason in words. Returns whether it was
+/// connected until now (so exactly one caller tells the person).
+pub async fn disconnect(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: i64,
+    reason: &str,
+    now: i64,
+) -> anyhow::Result<bool> {
+    let done = sqlx::query(
+        "update calendar_connections set status = $1, last_error = $2, access_expires_at = 0, \
+         updated_at = $3 where tenant_id = $4 and id = $5 and status = $6",
+    )
+    .bind(DISCONNECTED)
+    .bind(reason)
+    .bind(now)
+    .bind(tenant.0)
+    .bind(id)
+    .bind(CONNECTED)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Removes the connection (its sync rows and busy times go with it).
+pub async fn delete(tx: &mut Tx, tenant: TenantId, id: i64) -> anyhow::Result<()> {
+    for table in ["calendar_busy", "calendar_event_syncs"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "delete from {table} where tenant_id = $1 and connection_id = $2"
+        )))
+        .bind(tenant.0)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    sqlx::query("delete from calendar_connections where tenant_id = $1 and id = $2")
+        .bind(tenant.0)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Claims the one "you were disconnected" email: true for exactly one caller.
+pub async fn claim_disconnect_notice(
+    db: &Db,
+    tenant: TenantId,
+    id: i64,
+    now: i64,
+) -> anyhow::Result<bool> {
+    let done = sqlx::query(
+        "update calendar_connections set disconnect_notified_at = $1 \
+         where tenant_id = $2 and id = $3 and disconnect_notified_at is null",
+    )
+    .bind(now)
+    .bind(tenant.0)
+    .bind(id)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Gives the claim back when the email could not be sent, so a retry sends it.
+pub async fn release_disconnect_notice(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<()> {
+    sqlx::query(
+        "update calendar_connections set disconnect_notified_at = null \
+         where tenant_id = $1 and id = $2",
+    )
+    .bind(tenant.0)
+    .bind(id)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// A call to Google succeeded: the error is cleared.
+pub async fn record_success(db: &Db, tenant: TenantId, id: i64, now: i64) -> anyhow::Result<()> {
+    sqlx::query(
+        "update calendar_connections set last_synced_at = $1, last_error = null \
+         where tenant_id = $2 and id = $3 and status = $4",
+    )
+    .bind(now)
+    .bind(tenant.0)
+    .bind(id)
+    .bind(CONNECTED)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// A call to Google failed: the page shows `error` until the next success.
+pub async fn record_error(db: &Db, tenant: TenantId, id: i64, error: &str) -> anyhow::Result<()> {
+    sqlx::query("update calendar_connections set last_error = $1 where tenant_id = $2 and id = $3")
+        .bind(error)
+        .bind(tenant.0)
+        .bind(id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// When the sealed access token expires.
+pub async fn set_access_expiry(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: i64,
+    expires_at: i64,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "update calendar_connections set access_expires_at = $1 where tenant_id = $2 and id = $3",
+    )
+    .bind(expires_at)
+    .bind(tenant.0)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Notes a reconcile pass (drift repair runs at most hourly per connection).
+pub async fn set_reconciled(db: &Db, tenant: TenantId, id: i64, now: i64) -> anyhow::Result<()> {
+    sqlx::query(
+        "update calendar_connections set reconciled_at = $1 where tenant_id = $2 and id = $3",
+    )
+    .bind(now)
+    .bind(tenant.0)
+    .bind(id)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Backfill progress: `done` of `total` upcoming bookings synced.
+pub async fn set_backfill(
+    db: &Db,
+    tenant: TenantId,
+    id: i64,
+    done: i64,
+    total: i64,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "update calendar_connections set backfill_done = $1, backfill_total = $2 \
+         where tenant_id = $3 and id = $4",
+    )
+    .bind(done)
+    .bind(total)
+    .bind(tenant.0)
+    .bind(id)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Upcoming occupying bookings of the people a connection holds (its user's staff record, or
+/// the owner's bookings for an owner), starting before `until`.
+pub async fn upcoming_bookings(
+    db: &Db,
+    connection: &Connection,
+    from: i64,
+    until: i64,
+) -> anyhow::Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "select b.id from bookings b where b.tenant_id = $1 and b.ends_at > $2 \
+         and b.starts_at < $3 and b.block_id is null and ( \
+           b.staff_id in (select s.id from staff_members s where s.tenant_id = $1 \
+             and s.user_id = $4) \
+           or (b.staff_id is null and exists (select 1 from memberships m \
+             where m.tenant_id = $1 and m.user_id = $4 and m.role = 'owner'))) \
+         order by b.starts_at, b.id",
+    )
+    .bind(connection.tenant_id)
+    .bind(from)
+    .bind(until)
+    .bind(connection.user_id)
+    .fetch_all(db.pool())
+    .await?)
+}
