@@ -18,9 +18,12 @@ async fn connecting_uses_pkce_and_seals_the_tokens() {
         let shop = Shop::open(backend).await;
         let page = shop.owner.page("/app/paws/calendar").await;
         assert!(page.contains("Connect Google Calendar"), "{page}");
+        let to_do = "<a href=\"/app/paws/calendar\">Connect your Google Calendar</a>";
+        assert!(shop.owner.page("/app/paws").await.contains(to_do), "a setup step on the home");
 
         let connection = shop.connect_owner().await;
         assert!(connection.is_connected());
+        assert!(!shop.owner.page("/app/paws").await.contains(to_do), "done once connected");
         assert_eq!(connection.google_account, ACCOUNT);
         assert_eq!(connection.calendar_id, "primary");
         let page = shop.owner.page("/app/paws/calendar").await;

@@ -8,6 +8,8 @@ use axum::extract::State;
 use axum::response::Response;
 use chrono::{Datelike as _, Duration};
 use portico_domain::accounts::Role;
+use portico_domain::plans::{self, Feature};
+use portico_store::calendar;
 use portico_store::overview::{self, Setup, StatusCounts};
 use portico_store::tenants;
 use serde::Serialize;
@@ -32,8 +34,10 @@ struct Step {
     done: bool,
 }
 
-fn checklist(slug: &str, setup: Setup) -> Vec<Step> {
-    vec![
+/// `calendar`: whether the owner's Google Calendar is connected, when the plan and the
+/// operator offer it (`None`: the step does not apply).
+fn checklist(slug: &str, setup: Setup, calendar: Option<bool>) -> Vec<Step> {
+    let mut steps = vec![
         Step {
             text: "Add a service",
             href: Some(format!("/app/{slug}/services/new")),
@@ -54,7 +58,12 @@ fn checklist(slug: &str, setup: Setup) -> Vec<Step> {
             href: None,
             done: setup.booked,
         },
-    ]
+    ];
+    if let Some(done) = calendar {
+        let href = Some(format!("/app/{slug}/calendar"));
+        steps.push(Step { text: "Connect your Google Calendar", href, done });
+    }
+    steps
 }
 
 /// The week's numbers (Monday to Sunday, the tenant's time).
@@ -102,7 +111,15 @@ pub async fn show(State(state): State<AppState>, scope: TenantScope) -> Result<R
     let owner = scope.role == Role::Owner;
     let (checklist, week) = if owner {
         let setup = overview::setup(&state.db, tenant.id).await?;
-        let steps = checklist(&tenant.slug, setup);
+        let calendar = if plans::allows(scope.plan(&state), Feature::GoogleCalendar)
+            && state.google.is_some()
+        {
+            let mine = calendar::for_user(&state.db, tenant.id, scope.user.id()).await?;
+            Some(mine.is_some_and(|c| c.is_connected()))
+        } else {
+            None
+        };
+        let steps = checklist(&tenant.slug, setup, calendar);
         let steps = if steps.iter().all(|s| s.done) { Vec::new() } else { steps };
         let today = flow::today(&state, tenant);
         let monday = today - Duration::days(today.weekday().num_days_from_monday().into());
