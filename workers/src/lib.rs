@@ -9,12 +9,13 @@ pub mod link_guest;
 pub mod maintenance;
 pub mod monitor;
 pub mod notify;
+pub mod overdue;
 pub mod ping;
 pub mod reminders;
 
 use std::sync::Arc;
 
-use portico_config::{AccountSettings, Config, Keys};
+use portico_config::{AccountSettings, BillingSettings, Config, Keys};
 use portico_domain::Clock;
 use portico_integrations::mail::{Email, MailError, Mailer};
 use portico_store::Db;
@@ -34,6 +35,8 @@ pub struct Deps {
     pub accounts: AccountSettings,
     /// Signs unsubscribe links (the web verifies them with the same key).
     pub keys: Keys,
+    /// When overdue notices follow the first one (`billing.overdue_notice_days`).
+    pub billing: BillingSettings,
 }
 
 impl Deps {
@@ -53,6 +56,7 @@ impl Deps {
             public_url: config.public_url.clone(),
             accounts: config.accounts.clone(),
             keys: config.keys.clone(),
+            billing: config.billing.clone(),
         })
     }
 
@@ -195,4 +199,6 @@ job_kinds! {
     portico_jobs::Maintenance => maintenance::run,
     portico_jobs::Reminders => reminders::scan,
     portico_jobs::Reminder => reminders::send,
+    portico_jobs::OverdueScan => overdue::scan,
+    portico_jobs::OverdueNotice => overdue::send,
 }

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use apalis::layers::retry::HasherRng;
 use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff as _};
 use apalis::prelude::*;
-use portico_jobs::{Job, Maintenance, Queue, Relay, Reminders};
+use portico_jobs::{Job, Maintenance, OverdueScan, Queue, Relay, Reminders};
 use tokio_util::sync::CancellationToken;
 
 use crate::{Deps, JobError};
@@ -28,6 +28,10 @@ pub struct WorkerSettings {
 
 /// How often this process enqueues the reminder scan: reminders are set in whole minutes.
 const REMINDER_SCAN_EVERY: Duration = Duration::from_secs(60);
+
+/// How often this process enqueues the overdue scan: invoices fall overdue by the day, so a
+/// notice goes out within a quarter of an hour of the tenant's midnight.
+const OVERDUE_SCAN_EVERY: Duration = Duration::from_secs(15 * 60);
 
 /// Enqueues a `J` every `every` (the first one after one period) until shutdown. Several
 /// worker processes may each do so: the periodic jobs are idempotent.
@@ -86,6 +90,8 @@ pub async fn run(
     ));
     let reminder_scheduler =
         tokio::spawn(schedule::<Reminders>(deps.clone(), REMINDER_SCAN_EVERY, shutdown.clone()));
+    let overdue_scheduler =
+        tokio::spawn(schedule::<OverdueScan>(deps.clone(), OVERDUE_SCAN_EVERY, shutdown.clone()));
     tracing::info!(worker = %name, queue = queue.backend_name(), "workers started");
 
     let signal = {
@@ -101,6 +107,7 @@ pub async fn run(
     relay_task.await.context("outbox relay panicked")?;
     scheduler.await.context("scheduler panicked")?;
     reminder_scheduler.await.context("reminder scheduler panicked")?;
+    overdue_scheduler.await.context("overdue scheduler panicked")?;
     match (result, requested) {
         (Ok(()), true) => {
             tracing::info!(worker = %name, "workers stopped");
