@@ -145,3 +145,29 @@ async fn a_notice_is_not_sent_once_the_invoice_is_paid_before_it_goes_out() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_invoice_falls_overdue_at_midnight_in_the_tenants_time_zone() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let t = app.seed_tenant("paws", Plan::Free).await;
+        sqlx::query("update tenants set timezone = 'Pacific/Auckland' where id = $1")
+            .bind(t.id.0)
+            .execute(app.db().pool())
+            .await
+            .unwrap();
+        let token = app.api_token(t.id).await;
+        let (ann, _) = app.seed_client(&t, "Ann", "ann@example.com", false).await;
+        issued(&app, &token, ann.0, "2026-12-01").await;
+
+        // Tue 1 Dec 10:30 UTC is 23:30 on Tue 1 Dec in Auckland: due today, not overdue.
+        app.clock.set(Utc.with_ymd_and_hms(2026, 12, 1, 10, 30, 0).unwrap());
+        scan(&app).await;
+        assert!(notices(&app, "ann@example.com").is_empty(), "due today in Auckland");
+        // 11:30 UTC is 00:30 on Wed 2 Dec there, still Tue 1 Dec in UTC: overdue.
+        app.clock.set(Utc.with_ymd_and_hms(2026, 12, 1, 11, 30, 0).unwrap());
+        scan(&app).await;
+        assert_eq!(notices(&app, "ann@example.com").len(), 1);
+    })
+    .await;
+}
