@@ -10,12 +10,13 @@ pub mod link_guest;
 pub mod maintenance;
 pub mod monitor;
 pub mod notify;
+pub mod overdue;
 pub mod ping;
 pub mod reminders;
 
 use std::sync::Arc;
 
-use portico_config::{AccountSettings, Config, Keys};
+use portico_config::{AccountSettings, BillingSettings, Config, Keys};
 use portico_domain::Clock;
 use portico_integrations::google::Google;
 use portico_integrations::mail::{Email, MailError, Mailer};
@@ -41,6 +42,8 @@ pub struct Deps {
     pub google: Option<Google>,
     /// Opens and seals the stored Google tokens.
     pub keyring: Arc<Keyring>,
+    /// When overdue notices follow the first one (`billing.overdue_notice_days`).
+    pub billing: BillingSettings,
 }
 
 impl Deps {
@@ -69,6 +72,7 @@ impl Deps {
                 (config.keys.token_key_id, config.keys.token),
                 &config.keys.old_token_keys,
             )),
+            billing: config.billing.clone(),
         })
     }
 
@@ -213,4 +217,6 @@ job_kinds! {
     portico_jobs::Maintenance => maintenance::run,
     portico_jobs::Reminders => reminders::scan,
     portico_jobs::Reminder => reminders::send,
+    portico_jobs::OverdueScan => overdue::scan,
+    portico_jobs::OverdueNotice => overdue::send,
 }

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use apalis::layers::retry::HasherRng;
 use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff as _};
 use apalis::prelude::*;
-use portico_jobs::{CalendarWork, Job, Maintenance, Queue, Relay, Reminders};
+use portico_jobs::{CalendarWork, Job, Maintenance, OverdueScan, Queue, Relay, Reminders};
 use tokio_util::sync::CancellationToken;
 
 use crate::{Deps, JobError};
@@ -28,6 +28,10 @@ pub struct WorkerSettings {
 
 /// How often this process enqueues the reminder scan: reminders are set in whole minutes.
 const REMINDER_SCAN_EVERY: Duration = Duration::from_secs(60);
+
+/// How often this process enqueues the overdue scan: invoices fall overdue by the day, so a
+/// notice goes out within a quarter of an hour of the tenant's midnight.
+const OVERDUE_SCAN_EVERY: Duration = Duration::from_secs(15 * 60);
 
 /// Enqueues `job` every `every` (the first one after one period) until shutdown. Several
 /// worker processes may each do so: the scheduled jobs are idempotent.
@@ -91,6 +95,12 @@ pub async fn run(
         REMINDER_SCAN_EVERY,
         shutdown.clone(),
     ));
+    let overdue_scheduler = tokio::spawn(schedule(
+        deps.clone(),
+        OverdueScan::default(),
+        OVERDUE_SCAN_EVERY,
+        shutdown.clone(),
+    ));
     // Busy times from Google, when it is configured.
     let calendar = deps.google.as_ref().map(|google| {
         let every = Duration::from_secs(google.settings().busy_refresh_secs);
@@ -111,6 +121,7 @@ pub async fn run(
     relay_task.await.context("outbox relay panicked")?;
     scheduler.await.context("scheduler panicked")?;
     reminder_scheduler.await.context("reminder scheduler panicked")?;
+    overdue_scheduler.await.context("overdue scheduler panicked")?;
     if let Some(calendar) = calendar {
         calendar.await.context("calendar scheduler panicked")?;
     }

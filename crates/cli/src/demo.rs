@@ -65,9 +65,10 @@ pub async fn seed(db: &Db) -> anyhow::Result<bool> {
         notes: "Greyhound, Luna. Mornings only.".into(),
         can_self_reschedule: false,
     };
-    clients::insert(&mut tx, tenant, &priya, None, now).await?;
+    let priya = clients::insert(&mut tx, tenant, &priya, None, now).await?;
     tx.commit().await?;
     seed_schedule(db, tenant, jo).await?;
+    crate::demo_billing::seed(db, tenant, jo, priya).await?;
     Ok(true)
 }
 

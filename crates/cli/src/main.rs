@@ -2,6 +2,7 @@
 //! commands.
 
 mod demo;
+mod demo_billing;
 mod operator;
 mod runtime;
 mod secrets;

@@ -94,6 +94,7 @@ struct Raw {
     google: GoogleSettings,
     sessions: SessionSettings,
     accounts: AccountSettings,
+    billing: BillingSettings,
     rate_limits: RateLimitSettings,
 }
 
@@ -132,6 +133,14 @@ pub struct SessionSettings {
 pub struct AccountSettings {
     pub reset_link_minutes: u64,
     pub invite_link_hours: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BillingSettings {
+    /// Days after an invoice fell overdue when the client is reminded again, ascending (the
+    /// first notice goes when it falls overdue).
+    pub overdue_notice_days: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -241,6 +250,7 @@ pub struct Config {
     pub google: GoogleSettings,
     pub sessions: SessionSettings,
     pub accounts: AccountSettings,
+    pub billing: BillingSettings,
     pub rate_limits: RateLimitSettings,
     pub keys: Keys,
     /// Warnings found while loading (e.g. generated secrets), to log once logging is set up.
@@ -372,6 +382,13 @@ fn resolve(raw: Raw) -> Result<Config, ConfigError> {
     check_positive("accounts.reset_link_minutes", raw.accounts.reset_link_minutes)?;
     check_positive("accounts.invite_link_hours", raw.accounts.invite_link_hours)?;
     check_positive("rate_limits.window_secs", raw.rate_limits.window_secs)?;
+    let days = &raw.billing.overdue_notice_days;
+    if days.first() == Some(&0) || days.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(ConfigError::new(
+            "billing.overdue_notice_days",
+            "use ascending whole days after the due date, each at least 1",
+        ));
+    }
     if raw.queue.namespace.is_empty()
         || !raw.queue.namespace.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c))
     {
@@ -434,6 +451,7 @@ fn resolve(raw: Raw) -> Result<Config, ConfigError> {
         google,
         sessions: raw.sessions,
         accounts: raw.accounts,
+        billing: raw.billing,
         rate_limits: raw.rate_limits,
         keys,
         notices,

@@ -151,6 +151,18 @@ pub fn is_overdue(status: InvoiceStatus, due: NaiveDate, today: NaiveDate, balan
     status == InvoiceStatus::Open && due < today && balance.minor > 0
 }
 
+/// The overdue-notice stage an invoice has reached `days_late` days after the date it fell
+/// overdue from (1 on the first overdue day): stage 0 as soon as it is late, then stage `k`
+/// once it is `intervals[k - 1]` days late (`intervals` ascending, e.g. `[7, 14]`). `None`
+/// while it is not late. Each stage is one notice, so the stages are what the ledger counts.
+pub fn overdue_stage(days_late: i64, intervals: &[u32]) -> Option<u32> {
+    if days_late < 1 {
+        return None;
+    }
+    let passed = intervals.iter().take_while(|&&d| i64::from(d) <= days_late).count();
+    Some(u32::try_from(passed).unwrap_or(u32::MAX))
+}
+
 /// The invoice number for the `n`th issued invoice: the prefix and at least four digits.
 pub fn number(prefix: &str, n: i64) -> String {
     format!("{prefix}{n:04}")
@@ -318,6 +330,14 @@ mod tests {
         let mut usd = line(1, 100, None);
         usd.unit_price = Money::new(100, Currency::parse("USD").unwrap());
         assert!(matches!(totals(eur(), &[usd]), Err(MoneyError::CurrencyMismatch(..))));
+    }
+
+    #[test]
+    fn overdue_stages_follow_the_intervals() {
+        let intervals = [7, 14];
+        let stages: Vec<_> = [0, 1, 6, 7, 13, 14, 40].map(|d| overdue_stage(d, &intervals)).into();
+        assert_eq!(stages, [None, Some(0), Some(0), Some(1), Some(1), Some(2), Some(2)]);
+        assert_eq!(overdue_stage(30, &[]), Some(0), "no intervals: only the first notice");
     }
 
     #[test]

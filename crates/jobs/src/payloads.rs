@@ -143,3 +143,26 @@ pub enum CalendarWork {
 impl Job for CalendarWork {
     const QUEUE: &'static str = "calendar_work";
 }
+
+/// The overdue scan: claims the next notice of every invoice that reached a new overdue stage
+/// and queues its [`OverdueNotice`]. Every worker process schedules it; the claim makes
+/// concurrent scans harmless.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverdueScan {}
+
+impl Job for OverdueScan {
+    const QUEUE: &'static str = "overdue_scan";
+}
+
+/// Sends one invoice's overdue notice of `stage`, if the invoice is still overdue with a
+/// balance and its client still wants invoice emails.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverdueNotice {
+    pub tenant_id: i64,
+    pub invoice_id: i64,
+    pub stage: u32,
+}
+
+impl Job for OverdueNotice {
+    const QUEUE: &'static str = "overdue_notice";
+}

@@ -80,6 +80,26 @@ impl Invoice {
         });
         Ok(self.status == InvoiceStatus::Open && balance.minor > 0 && late)
     }
+
+    /// The date the invoice is overdue from on the tenant's `today` (the due date, or with a
+    /// plan the due date of its oldest late installment); `None` when it is not overdue.
+    pub fn overdue_since(&self, today: NaiveDate) -> Result<Option<NaiveDate>, MoneyError> {
+        if !self.overdue(today)? {
+            return Ok(None);
+        }
+        if self.installments.is_empty() {
+            return Ok(Some(self.due_date));
+        }
+        Ok(self
+            .installments
+            .iter()
+            .zip(self.installments_paid())
+            .filter(|(part, paid)| {
+                billing::installment_overdue(part.due_date, today, part.amount, *paid)
+            })
+            .map(|(part, _)| part.due_date)
+            .min())
+    }
 }
 
 /// A new draft.

@@ -25,6 +25,7 @@ mod login_limits;
 mod notifications;
 mod operator;
 mod ops;
+mod overdue;
 mod past_schedule;
 mod payments;
 mod plans;

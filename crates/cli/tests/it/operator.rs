@@ -269,4 +269,36 @@ async fn demo_prints_logins_that_reach_the_pro_dashboard_and_the_portal() {
     assert_eq!(portico_testkit::location(&response), "/portal/happy-paws");
     let portal = client.page("/portal/happy-paws").await;
     assert!(portal.contains("Welcome, Jo Bloggs") && portal.contains("12 Elm Road"), "{portal}");
+
+    // The demo's money, read back over the API.
+    let token = succeeds(portico(dir.path()).args(["token", "create", "--tenant", "happy-paws"]));
+    let token = Some(token.trim());
+    let (_, clients) = api_get(port, "/api/v1/happy-paws/clients", token).await;
+    let id_of = |name: &str| {
+        let found = clients["clients"].as_array().unwrap().iter().find(|c| c["name"] == name);
+        found.unwrap_or_else(|| panic!("no {name} in {clients}"))["id"].as_i64().unwrap()
+    };
+    let (jo, priya) = (id_of("Jo Bloggs"), id_of("Priya Shah"));
+    let (status, list) = api_get(port, "/api/v1/happy-paws/invoices", token).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let invoices = list["invoices"].as_array().unwrap();
+    for state in ["draft", "open", "paid", "void"] {
+        assert!(invoices.iter().any(|i| i["status"] == state), "no {state} invoice: {list}");
+    }
+    let planned =
+        invoices.iter().find(|i| i["installments"].as_array().is_some_and(|p| p.len() > 1));
+    let planned = planned.unwrap_or_else(|| panic!("no installment plan: {list}"));
+    assert!(planned["paid_minor"].as_i64() > Some(0), "{planned}");
+    assert!(planned["balance_minor"].as_i64() > Some(0), "part paid: {planned}");
+    let (_, overdue) = api_get(port, "/api/v1/happy-paws/invoices?status=overdue", token).await;
+    let overdue = overdue["invoices"].as_array().unwrap();
+    assert_eq!(overdue.len(), 1, "{overdue:?}");
+    assert_eq!(overdue[0]["client_id"], priya);
+    let (_, credit) =
+        api_get(port, &format!("/api/v1/happy-paws/clients/{priya}/credit"), token).await;
+    assert_eq!(credit["balance_minor"], 1500, "{credit}");
+    let path = format!("/api/v1/happy-paws/payments?client_id={jo}");
+    let (_, payments) = api_get(port, &path, token).await;
+    let payments = payments["payments"].as_array().unwrap();
+    assert!(payments.iter().any(|p| p["status"] == "pending"), "a declared transfer: {payments:?}");
 }

@@ -1,0 +1,126 @@
+//! Overdue-invoice notices. [`scan`] runs every quarter hour: for each open invoice that is
+//! overdue on its tenant's date it works out the stage reached (0 when it fell overdue, then
+//! one per `billing.overdue_notice_days`) and claims that stage's notice, queueing its
+//! [`OverdueNotice`] in the same transaction, so each stage is queued once per invoice however
+//! many scans run. After downtime only the latest stage reached is sent, not a burst of all.
+//! [`send`] decides at send time: the invoice must still be overdue with a balance and the
+//! client must still want invoice emails.
+
+use chrono::{Duration, NaiveDate};
+use portico_domain::TenantId;
+use portico_domain::invoice::overdue_stage;
+use portico_jobs::{OverdueNotice, OverdueScan};
+use portico_store::notify::overdue;
+use portico_store::notify::unsubscribe::{Recipient, Unsubscribe};
+use portico_store::notify::{self, Kind};
+use portico_store::{clients, invoices, tenants};
+use serde_json::json;
+
+use crate::{Deps, JobError};
+
+/// Invoices read per query; the scan pages on by id until none are left.
+const BATCH: i64 = 200;
+
+#[tracing::instrument(skip_all)]
+pub async fn scan(deps: &Deps, _job: OverdueScan) -> Result<(), JobError> {
+    let now = deps.clock.now();
+    let intervals = &deps.billing.overdue_notice_days;
+    let last_stage = u32::try_from(intervals.len()).unwrap_or(u32::MAX);
+    // No time zone is more than 14 hours ahead of UTC.
+    let latest_today = (now + Duration::hours(14)).date_naive();
+    let mut after = 0;
+    let mut queued = 0;
+    loop {
+        let batch = overdue::candidates(&deps.db, latest_today, last_stage, after, BATCH).await?;
+        for candidate in &batch {
+            after = candidate.id;
+            let tenant_id = TenantId(candidate.tenant_id);
+            let Some(tenant) = tenants::by_id(&deps.db, tenant_id).await? else { continue };
+            let Some(invoice) = invoices::get(&deps.db, tenant_id, candidate.id).await? else {
+                continue;
+            };
+            let today = now.with_timezone(&tenant.timezone).date_naive();
+            let Some(since) = invoice.overdue_since(today).map_err(anyhow::Error::from)? else {
+                continue;
+            };
+            let Some(stage) = overdue_stage((today - since).num_days(), intervals) else {
+                continue;
+            };
+            let mut tx = deps.db.begin().await?;
+            if overdue::claim(&mut tx, tenant_id, invoice.id, stage, now.timestamp()).await? {
+                let job = OverdueNotice { tenant_id: tenant_id.0, invoice_id: invoice.id, stage };
+                portico_jobs::enqueue(&mut tx, &job, now.timestamp()).await?;
+                queued += 1;
+            }
+            tx.commit().await.map_err(anyhow::Error::from)?;
+        }
+        if batch.len() < usize::try_from(BATCH).unwrap_or(usize::MAX) {
+            break;
+        }
+    }
+    if queued > 0 {
+        tracing::info!(queued, "overdue notices queued");
+    }
+    Ok(())
+}
+
+#[tracing::instrument(skip_all, fields(invoice = job.invoice_id, stage = job.stage))]
+pub async fn send(deps: &Deps, job: OverdueNotice) -> Result<(), JobError> {
+    let tenant_id = TenantId(job.tenant_id);
+    if overdue::settled(&deps.db, tenant_id, job.invoice_id, job.stage).await? {
+        return Ok(());
+    }
+    let now = deps.clock.now();
+    let settle =
+        || overdue::settle(&deps.db, tenant_id, job.invoice_id, job.stage, now.timestamp());
+    let Some(tenant) = tenants::by_id(&deps.db, tenant_id).await? else { return Ok(()) };
+    let today = now.with_timezone(&tenant.timezone).date_naive();
+    // Paid, voided or given a later plan since the scan: nothing to say.
+    let invoice = invoices::get(&deps.db, tenant_id, job.invoice_id).await?;
+    let Some(invoice) = invoice.filter(|i| matches!(i.overdue(today), Ok(true))) else {
+        settle().await?;
+        return Ok(());
+    };
+    let Some(client) = clients::get(&deps.db, tenant_id, invoice.client_id).await? else {
+        settle().await?;
+        return Ok(());
+    };
+    // The client's choice at send time.
+    if client.email.is_empty()
+        || !notify::prefs::client(&deps.db, tenant_id, client.id()).await?.email.invoices
+    {
+        settle().await?;
+        return Ok(());
+    }
+    let balance = invoice.balance().map_err(|e| JobError::Permanent(e.into()))?;
+    let portal = tenant.portal_enabled && client.user_id.is_some() && !client.login_disabled();
+    let link =
+        portal.then(|| deps.absolute(&format!("/portal/{}/invoices/{}", tenant.slug, invoice.id)));
+    let unsubscribe = deps.unsubscribe_link(&Unsubscribe {
+        tenant: tenant_id,
+        recipient: Recipient::Client(client.id()),
+        kind: Kind::Invoices,
+    });
+    let context = json!({
+        "name": client.name,
+        "tenant": tenant.name,
+        "number": invoice.number,
+        "amount_due": format!("{} {}", balance.currency, balance.amount()),
+        "due_date": long_date(invoice.due_date),
+        "overdue_since": invoice.overdue_since(today).ok().flatten().map(long_date),
+        "stage": job.stage,
+        "link": link,
+        "unsubscribe": unsubscribe,
+    });
+    let mut mail =
+        deps.render_business_email("invoice_overdue", &client.email, &tenant, &context)?;
+    crate::notify::one_click(&mut mail, &unsubscribe);
+    deps.mailer.send(&mail).await?;
+    settle().await?;
+    Ok(())
+}
+
+/// `Tue 1 Dec 2026`, as the other emails write dates.
+fn long_date(date: NaiveDate) -> String {
+    date.format("%a %-d %b %Y").to_string()
+}
