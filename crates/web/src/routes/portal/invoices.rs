@@ -13,7 +13,9 @@ use serde::Serialize;
 
 use crate::auth::ClientScope;
 use crate::chrome::Chrome;
-use crate::invoice_view::{InvoiceView, Shown, file_name, pdf, pdf_response, today};
+use crate::invoice_view::{
+    InvoiceView, PaymentView, Shown, file_name, history, payment_views, pdf, pdf_response, today,
+};
 use crate::routes::app::invoices::{Owed, owed};
 use crate::{AppState, Error};
 
@@ -89,6 +91,7 @@ async fn load(state: &AppState, scope: &ClientScope, id: i64) -> Result<Invoice,
 struct ShowPage {
     chrome: Chrome,
     invoice: InvoiceView,
+    payments: Vec<PaymentView>,
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
@@ -98,9 +101,11 @@ pub async fn show(
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Response, Error> {
     let invoice = load(&state, &scope, id).await?;
+    let payments = history(&state, &scope.tenant, &invoice).await?;
     let page = ShowPage {
         chrome: Chrome::client(&scope).await?,
         invoice: InvoiceView::new(&scope.tenant, &invoice, today(&state, &scope.tenant))?,
+        payments: payment_views(&payments, invoice.id),
     };
     Ok(state.templates.page("portal/invoices/show.html", &page))
 }
@@ -113,7 +118,9 @@ pub async fn download(
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Response, Error> {
     let invoice = load(&state, &scope, id).await?;
-    let bytes = pdf(&scope.tenant, &scope.client, &invoice, today(&state, &scope.tenant))?;
+    let payments = history(&state, &scope.tenant, &invoice).await?;
+    let today = today(&state, &scope.tenant);
+    let bytes = pdf(&scope.tenant, &scope.client, &invoice, &payments, today)?;
     let number = invoice.number.as_deref().unwrap_or_default();
     state
         .audit(

@@ -24,7 +24,9 @@ use crate::auth::OwnerScope;
 use crate::chrome::{Chrome, flash};
 use crate::error::FieldErrors;
 use crate::forms::{empty_as_none, see_other};
-use crate::invoice_view::{Amounts, InvoiceView, file_name, pdf, pdf_response, today};
+use crate::invoice_view::{
+    Amounts, InvoiceView, PaymentView, file_name, history, payment_views, pdf, pdf_response, today,
+};
 use crate::{AppState, Error};
 
 /// The longest void reason, in characters (as over the API).
@@ -160,6 +162,7 @@ struct ClientView {
 struct ShowPage<'a> {
     chrome: Chrome,
     invoice: InvoiceView,
+    payments: Vec<PaymentView>,
     client: ClientView,
     reason: &'a str,
     errors: &'a FieldErrors,
@@ -174,9 +177,11 @@ async fn render_show(
     errors: &FieldErrors,
 ) -> Result<Response, Error> {
     let (invoice, client) = load(state, scope, id).await?;
+    let payments = history(state, &scope.tenant, &invoice).await?;
     let page = ShowPage {
         chrome: Chrome::app(scope, state).await?,
         invoice: InvoiceView::new(&scope.tenant, &invoice, today(state, &scope.tenant))?,
+        payments: payment_views(&payments, invoice.id),
         client: ClientView { id: client.id, name: client.name, email: client.email },
         reason,
         errors,
@@ -202,7 +207,9 @@ pub async fn download(
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Response, Error> {
     let (invoice, client) = load(&state, &scope, id).await?;
-    let bytes = pdf(&scope.tenant, &client, &invoice, today(&state, &scope.tenant))?;
+    let payments = history(&state, &scope.tenant, &invoice).await?;
+    let today = today(&state, &scope.tenant);
+    let bytes = pdf(&scope.tenant, &client, &invoice, &payments, today)?;
     Ok(pdf_response(bytes, &file_name(&invoice)))
 }
 

@@ -1,0 +1,87 @@
+//! Every view of an invoice shows the real money: the owner's and the client's detail pages,
+//! the PDF and the API show what was paid, the installment plan (due, amount, paid, overdue)
+//! and the payment history; a void invoice owes nothing.
+
+use chrono::{TimeZone as _, Utc};
+use portico_testkit::{PASSWORD, TestApp, matrix};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::invoice_pages::setup;
+use crate::invoice_pdf::pdf_text;
+use crate::payments::{get, post};
+
+#[tokio::test]
+async fn paid_amounts_installments_and_payments_show_on_pages_pdf_and_api() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let (owner, ann, _, _) = setup(&app).await;
+        let t = portico_store::tenants::by_slug(app.db(), "paws").await.unwrap().unwrap();
+        let token = app.api_token(t.id).await;
+        let body = json!({ "client_id": ann, "due_date": "2026-12-31", "lines": [
+            { "description": "Twelve walks", "quantity": 12, "unit_price_minor": 1000 } ] });
+        let (status, draft) = post(&app, &token, "/api/v1/paws/invoices", body).await;
+        assert_eq!(status, StatusCode::CREATED, "{draft}");
+        let id = draft["id"].as_i64().unwrap();
+        post(&app, &token, &format!("/api/v1/paws/invoices/{id}/issue"), json!({})).await;
+        let plan = json!({ "count": 3, "first_due": "2026-12-03", "interval_days": 30 });
+        let (status, planned) =
+            post(&app, &token, &format!("/api/v1/paws/invoices/{id}/installments"), plan).await;
+        assert_eq!(status, StatusCode::CREATED, "{planned}");
+        let pay = json!({ "client_id": ann, "invoice_id": id, "amount_minor": 5000,
+            "currency": "GBP", "method": "cash", "received_on": "2026-12-02", "reference": "TILL-7" });
+        let (status, paid) = post(&app, &token, "/api/v1/paws/payments", pay).await;
+        assert_eq!(status, StatusCode::CREATED, "{paid}");
+        // The second part (due 2 January) is partly paid and not yet due; on 10 January it is.
+        app.clock.set(Utc.with_ymd_and_hms(2027, 1, 10, 9, 0, 0).unwrap());
+        // Sessions end with the moved time: sign in again.
+        owner.login("owner@paws.example", PASSWORD).await;
+
+        let page = owner.page(&format!("/app/paws/invoices/{id}")).await;
+        let totals = &page[page.find("class=\"totals\"").unwrap()..];
+        assert!(totals.contains("GBP 50.00") && totals.contains("GBP 70.00"), "{page}");
+        let plan = &page[page.find("id=\"installments\"").expect("the plan")..];
+        assert!(plan.contains("2026-12-03") && plan.contains("2027-01-02"), "{page}");
+        assert!(plan.contains("Overdue") && plan.contains("Paid"), "{page}");
+        let history = &page[page.find("id=\"payments\"").expect("the history")..];
+        assert!(history.contains("TILL-7") && history.contains("Cash"), "{page}");
+        assert!(page.contains("Overdue"), "the invoice is overdue through its plan");
+
+        let client = app.browser();
+        client.login("ann@example.com", PASSWORD).await;
+        let page = client.page(&format!("/portal/paws/invoices/{id}")).await;
+        assert!(page.contains("id=\"installments\"") && page.contains("TILL-7"), "{page}");
+        assert!(page.contains("GBP 70.00"), "{page}");
+
+        let response = owner.get(&format!("/app/paws/invoices/{id}/pdf")).await;
+        let text = pdf_text(&response.bytes().await.unwrap());
+        for needle in ["Installment schedule", "Payment history", "TILL-7", "2027-01-02", "70.00"] {
+            assert!(text.contains(needle), "{needle} in {text}");
+        }
+
+        let (_, json) = get(&app, &token, &format!("/api/v1/paws/invoices/{id}")).await;
+        assert_eq!((json["paid_minor"].as_i64(), json["balance_minor"].as_i64()), (Some(5000), Some(7000)));
+        assert_eq!(json["overdue"], true);
+
+        // A void invoice owes nothing, on the API and the pages.
+        let body = json!({ "client_id": ann, "due_date": "2027-02-01", "lines": [
+            { "description": "Bath", "unit_price_minor": 2500 } ] });
+        let (_, other) = post(&app, &token, "/api/v1/paws/invoices", body).await;
+        let other = other["id"].as_i64().unwrap();
+        post(&app, &token, &format!("/api/v1/paws/invoices/{other}/issue"), json!({})).await;
+        let (status, void) = post(
+            &app,
+            &token,
+            &format!("/api/v1/paws/invoices/{other}/void"),
+            json!({ "reason": "Sent twice" }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{void}");
+        let (_, json) = get(&app, &token, &format!("/api/v1/paws/invoices/{other}")).await;
+        assert_eq!((json["total_minor"].as_i64(), json["balance_minor"].as_i64()), (Some(2500), Some(0)));
+        let page = owner.page(&format!("/app/paws/invoices/{other}")).await;
+        let totals = &page[page.find("class=\"totals\"").unwrap()..];
+        assert!(totals.contains("Balance due</dt><dd class=\"strong\">GBP 0.00"), "{page}");
+    })
+    .await;
+}
