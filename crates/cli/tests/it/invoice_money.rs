@@ -85,3 +85,73 @@ async fn paid_amounts_installments_and_payments_show_on_pages_pdf_and_api() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_owner_records_a_payment_on_the_invoice_page() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let (owner, ann, _, _) = setup(&app).await;
+        let t = portico_store::tenants::by_slug(app.db(), "paws").await.unwrap().unwrap();
+        let token = app.api_token(t.id).await;
+        let body = json!({ "client_id": ann, "due_date": "2026-12-31", "lines": [
+            { "description": "Walks", "quantity": 4, "unit_price_minor": 1000 } ] });
+        let (_, draft) = post(&app, &token, "/api/v1/paws/invoices", body).await;
+        let id = draft["id"].as_i64().unwrap();
+        let path = format!("/app/paws/invoices/{id}");
+        // A draft takes no payment: the form is not offered.
+        assert!(!owner.page(&path).await.contains("Record a payment"));
+        post(&app, &token, &format!("/api/v1/paws/invoices/{id}/issue"), json!({})).await;
+        let page = owner.page(&path).await;
+        assert!(page.contains("Record a payment") && page.contains("Card terminal"), "{page}");
+
+        // Bad input: a message per field, nothing recorded.
+        let action = format!("{path}/payments");
+        let bad =
+            [("amount", "-3"), ("method", "cheque"), ("received_on", "soon"), ("reference", "")];
+        let response = owner.post_form(&action, &bad).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = response.text().await.unwrap();
+        assert_eq!(page.matches("field-error").count(), 3, "{page}");
+        assert!(page.contains("value=\"soon\""), "what was typed stays");
+        assert_eq!(app.count("select count(*) from payments").await, 0);
+
+        let good = [
+            ("amount", "25.00"),
+            ("method", "cash"),
+            ("received_on", "2026-12-01"),
+            ("reference", "Till 4"),
+        ];
+        let response = owner.post_form(&action, &good).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let page = owner.page(&path).await;
+        assert!(page.contains("Payment recorded.") && page.contains("Till 4"), "{page}");
+        let (_, json) = get(&app, &token, &format!("/api/v1/paws/invoices/{id}")).await;
+        assert_eq!(
+            (json["paid_minor"].as_i64(), json["status"].as_str()),
+            (Some(2500), Some("open"))
+        );
+
+        // More than the balance: the invoice is paid and the rest is credit.
+        let over = [
+            ("amount", "20.00"),
+            ("method", "bank_transfer"),
+            ("received_on", "2026-12-01"),
+            ("reference", ""),
+        ];
+        owner.post_form(&action, &over).await;
+        let page = owner.page(&path).await;
+        assert!(
+            page.contains("GBP 5.00 went to the client")
+                || page.contains("5.00 GBP went to the client"),
+            "{page}"
+        );
+        let (_, json) = get(&app, &token, &format!("/api/v1/paws/invoices/{id}")).await;
+        assert_eq!(
+            (json["balance_minor"].as_i64(), json["status"].as_str()),
+            (Some(0), Some("paid"))
+        );
+        let (_, credit) = get(&app, &token, &format!("/api/v1/paws/clients/{ann}/credit")).await;
+        assert_eq!(credit["balance_minor"], 500);
+    })
+    .await;
+}

@@ -4,6 +4,7 @@
 //! `portico_core::invoices`.
 
 pub mod draft;
+pub mod payment;
 
 use std::collections::BTreeMap;
 
@@ -165,6 +166,9 @@ struct ShowPage<'a> {
     payments: Vec<PaymentView>,
     client: ClientView,
     reason: &'a str,
+    /// The "Record a payment" form as typed, or its defaults.
+    payment: &'a payment::PaymentForm,
+    methods: &'static [payment::Choice],
     errors: &'a FieldErrors,
 }
 
@@ -176,6 +180,20 @@ async fn render_show(
     reason: &str,
     errors: &FieldErrors,
 ) -> Result<Response, Error> {
+    let today = today(state, &scope.tenant);
+    render_page(state, scope, id, template, reason, &payment::PaymentForm::on(today), errors).await
+}
+
+/// The detail page (or its void step) with what was typed into its forms.
+async fn render_page(
+    state: &AppState,
+    scope: &OwnerScope,
+    id: i64,
+    template: &str,
+    reason: &str,
+    payment: &payment::PaymentForm,
+    errors: &FieldErrors,
+) -> Result<Response, Error> {
     let (invoice, client) = load(state, scope, id).await?;
     let payments = history(state, &scope.tenant, &invoice).await?;
     let page = ShowPage {
@@ -184,6 +202,8 @@ async fn render_show(
         payments: payment_views(&payments, invoice.id),
         client: ClientView { id: client.id, name: client.name, email: client.email },
         reason,
+        payment,
+        methods: &payment::METHODS,
         errors,
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
