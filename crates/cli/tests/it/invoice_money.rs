@@ -155,3 +155,59 @@ async fn the_owner_records_a_payment_on_the_invoice_page() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_client_declares_a_bank_transfer_for_their_own_open_invoice_only() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let (_, ann, bob, _) = setup(&app).await;
+        let t = portico_store::tenants::by_slug(app.db(), "paws").await.unwrap().unwrap();
+        let token = app.api_token(t.id).await;
+        let mut ids = Vec::new();
+        for client in [ann, bob] {
+            let body = json!({ "client_id": client, "due_date": "2026-12-31", "lines": [
+                { "description": "Walks", "quantity": 3, "unit_price_minor": 1000 } ] });
+            let (_, draft) = post(&app, &token, "/api/v1/paws/invoices", body).await;
+            let id = draft["id"].as_i64().unwrap();
+            post(&app, &token, &format!("/api/v1/paws/invoices/{id}/issue"), json!({})).await;
+            ids.push(id);
+        }
+        let (anns, bobs) = (ids[0], ids[1]);
+        let client = app.browser();
+        client.login("ann@example.com", PASSWORD).await;
+        let path = format!("/portal/paws/invoices/{anns}");
+        assert!(client.page(&path).await.contains("Declare transfer"));
+
+        // Bad input: a message per field, nothing declared.
+        let response = client
+            .post_form(&format!("{path}/transfer"), &[("amount", "lots"), ("reference", " ")])
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(response.text().await.unwrap().matches("field-error").count(), 2);
+        // Bob's invoice is not found, and nothing is declared on it.
+        let response = client
+            .post_form(
+                &format!("/portal/paws/invoices/{bobs}/transfer"),
+                &[("amount", "30.00"), ("reference", "X")],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert_eq!(app.count("select count(*) from payments").await, 0);
+
+        let response = client
+            .post_form(
+                &format!("{path}/transfer"),
+                &[("amount", "30.00"), ("reference", "ANN-DEC")],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let page = client.page(&path).await;
+        assert!(page.contains("Pending confirmation") && page.contains("ANN-DEC"), "{page}");
+        // Pending: nothing is paid until the owner confirms.
+        let (_, json) = get(&app, &token, &format!("/api/v1/paws/invoices/{anns}")).await;
+        assert_eq!((json["paid_minor"].as_i64(), json["status"].as_str()), (Some(0), Some("open")));
+        let (_, list) = get(&app, &token, &format!("/api/v1/paws/payments?client_id={ann}")).await;
+        assert_eq!(list.to_string().matches("\"pending\"").count(), 1, "{list}");
+    })
+    .await;
+}
