@@ -208,6 +208,27 @@ async fn a_client_declares_a_bank_transfer_for_their_own_open_invoice_only() {
         assert_eq!((json["paid_minor"].as_i64(), json["status"].as_str()), (Some(0), Some("open")));
         let (_, list) = get(&app, &token, &format!("/api/v1/paws/payments?client_id={ann}")).await;
         assert_eq!(list.to_string().matches("\"pending\"").count(), 1, "{list}");
+
+        // The owner sees it pending on the invoice page; rejecting needs a reason.
+        let payment = list["payments"][0]["id"].as_i64().unwrap();
+        let owner = app.browser();
+        owner.login("owner@paws.example", PASSWORD).await;
+        let page = owner.page(&format!("/app/paws/invoices/{anns}")).await;
+        assert!(page.contains(&format!("id=\"pending-{payment}\"")), "{page}");
+        let response = owner
+            .post_form(&format!("/app/paws/payments/{payment}/reject"), &[("reason", " ")])
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(response.text().await.unwrap().contains("Say why it is rejected."));
+        let response = owner.post_form(&format!("/app/paws/payments/{payment}/confirm"), &[]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let (_, json) = get(&app, &token, &format!("/api/v1/paws/invoices/{anns}")).await;
+        assert_eq!(
+            (json["paid_minor"].as_i64(), json["status"].as_str()),
+            (Some(3000), Some("paid"))
+        );
+        let page = owner.page(&format!("/app/paws/invoices/{anns}")).await;
+        assert!(page.contains("Transfer confirmed.") && !page.contains("id=\"pending-"), "{page}");
     })
     .await;
 }

@@ -140,6 +140,8 @@ pub(super) const APP_ROUTES: &[(Verb, &str, Id, Who, Form)] = &[
             ("reference", "M"),
         ],
     ),
+    (Post, "/app/{tenant}/payments/{id}/confirm", Id::Payment, Who::Owner, &[]),
+    (Post, "/app/{tenant}/payments/{id}/reject", Id::Payment, Who::Owner, &[("reason", "Mallory")]),
     (Post, "/app/{tenant}/clients/{id}/preview", Id::Client, Who::Owner, &[]),
     (Post, "/app/{tenant}/preview/end", Id::None, Who::Owner, &[]),
     // Settings, audit, team.

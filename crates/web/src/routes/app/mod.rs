@@ -59,6 +59,8 @@ pub fn router() -> Router<AppState> {
         .route("/app/{tenant}/invoices/{id}/void", get(invoices::confirm_void).post(invoices::void))
         .route("/app/{tenant}/invoices/{id}/pdf", get(invoices::download))
         .route("/app/{tenant}/invoices/{id}/payments", post(invoices::payment::record))
+        .route("/app/{tenant}/payments/{id}/confirm", post(invoices::payment::confirm))
+        .route("/app/{tenant}/payments/{id}/reject", post(invoices::payment::reject))
         .route("/app/{tenant}/settings", get(settings::show).post(settings::update))
         .route("/app/{tenant}/settings/branding", post(settings::update_branding))
         .route("/app/{tenant}/settings/tokens", post(settings::create_token))

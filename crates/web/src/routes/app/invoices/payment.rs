@@ -122,3 +122,63 @@ pub async fn record(
     }
     Ok(see_other(&detail(&scope, id)))
 }
+
+/// The invoice a pending declaration is for, or 404 when the payment is not the tenant's.
+async fn declared_on(state: &AppState, scope: &OwnerScope, id: i64) -> Result<i64, Error> {
+    portico_store::payments::get(&state.db, scope.id(), id)
+        .await?
+        .and_then(|p| p.invoice_id)
+        .ok_or(Error::NotFound)
+}
+
+/// Confirms a client's declared transfer: it is applied like a recorded payment.
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn confirm(
+    State(state): State<AppState>,
+    scope: OwnerScope,
+    Path((_, id)): Path<(String, i64)>,
+) -> Result<Response, Error> {
+    let invoice = declared_on(&state, &scope, id).await?;
+    let ctx = state.context(Actor::Owner(scope.user.id()), scope.viewer.ip_string());
+    match portico_core::payments::confirm(&state.db, scope.id(), id, &ctx).await? {
+        Ok(_) => flash(&scope.viewer.session, "info", "Transfer confirmed.").await?,
+        Err(Refusal::NotFound) => return Err(Error::NotFound),
+        Err(refusal) => flash(&scope.viewer.session, "error", sentence(&refusal)).await?,
+    }
+    Ok(see_other(&detail(&scope, invoice)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RejectForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// Rejects a client's declared transfer with the reason the client will see.
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn reject(
+    State(state): State<AppState>,
+    scope: OwnerScope,
+    Path((_, id)): Path<(String, i64)>,
+    Form(form): Form<RejectForm>,
+) -> Result<Response, Error> {
+    let invoice = declared_on(&state, &scope, id).await?;
+    let reason = match parse_text(&form.reason, MAX_REFERENCE) {
+        Ok(reason) if !reason.is_empty() => reason,
+        checked => {
+            let message = checked.err().unwrap_or_else(|| "Say why it is rejected.".into());
+            let errors = FieldErrors::from([(format!("reject_{id}"), message)]);
+            let today = crate::invoice_view::today(&state, &scope.tenant);
+            let template = "app/invoices/show.html";
+            let blank = PaymentForm::on(today);
+            return render_page(&state, &scope, invoice, template, "", &blank, &errors).await;
+        }
+    };
+    let ctx = state.context(Actor::Owner(scope.user.id()), scope.viewer.ip_string());
+    match portico_core::payments::reject(&state.db, scope.id(), id, &reason, &ctx).await? {
+        Ok(_) => flash(&scope.viewer.session, "info", "Transfer rejected.").await?,
+        Err(Refusal::NotFound) => return Err(Error::NotFound),
+        Err(refusal) => flash(&scope.viewer.session, "error", sentence(&refusal)).await?,
+    }
+    Ok(see_other(&detail(&scope, invoice)))
+}
