@@ -6,10 +6,12 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate};
 use portico_domain::Money;
-use portico_domain::invoice::{self, InvoiceStatus, Totals};
-use portico_pdf::{InvoiceDocument, InvoiceLine, Party, Total};
+use portico_domain::billing::{self, Method, PaymentStatus};
+use portico_domain::invoice::{InvoiceStatus, Totals};
+use portico_pdf::{InvoiceDocument, InvoiceLine, Party, Table, Total};
 use portico_store::clients::Client;
 use portico_store::invoices::Invoice;
+use portico_store::payments::{self, Payment};
 use portico_store::tenants::Tenant;
 use serde::Serialize;
 
@@ -19,7 +21,7 @@ use crate::{AppState, Error};
 #[derive(Debug, Clone, Copy)]
 pub struct Amounts {
     pub totals: Totals,
-    /// No payments can be recorded yet, so nothing is paid; payments will feed this.
+    /// The payments applied to it, less refunds taken back off it.
     pub paid: Money,
     pub balance: Money,
     pub overdue: bool,
@@ -30,13 +32,14 @@ impl Amounts {
     pub fn of(invoice: &Invoice, today: NaiveDate) -> Result<Self, Error> {
         let money = |e| Error::Internal(anyhow::Error::new(e));
         let totals = invoice.totals().map_err(money)?;
-        let paid = Money::zero(invoice.currency);
+        let paid = invoice.paid;
         let balance = match invoice.status {
             // Nothing is owed on a void invoice.
             InvoiceStatus::Void => Money::zero(invoice.currency),
-            _ => totals.total.checked_sub(paid).map_err(money)?,
+            _ => invoice.balance().map_err(money)?,
         };
-        let overdue = invoice::is_overdue(invoice.status, invoice.due_date, today, balance);
+        // The store's rule: with a plan its dates decide, without it the due date.
+        let overdue = invoice.overdue(today).map_err(money)?;
         Ok(Self { totals, paid, balance, overdue })
     }
 }
@@ -108,6 +111,100 @@ pub struct LineView {
     pub booking_id: Option<i64>,
 }
 
+/// One part of the installment plan as the pages show it.
+#[derive(Debug, Serialize)]
+pub struct InstallmentView {
+    pub due_date: NaiveDate,
+    pub amount: i64,
+    pub paid: i64,
+    pub overdue: bool,
+}
+
+/// The invoice's plan, oldest first, with what is paid of each part on the tenant's `today`.
+pub fn installments(invoice: &Invoice, today: NaiveDate) -> Vec<InstallmentView> {
+    invoice
+        .installments
+        .iter()
+        .zip(invoice.installments_paid())
+        .map(|(part, paid)| InstallmentView {
+            due_date: part.due_date,
+            amount: part.amount.minor,
+            paid: paid.minor,
+            overdue: invoice.status == InvoiceStatus::Open
+                && billing::installment_overdue(part.due_date, today, part.amount, paid),
+        })
+        .collect()
+}
+
+/// A payment method in words.
+pub fn method_word(method: Method) -> &'static str {
+    match method {
+        Method::Cash => "Cash",
+        Method::BankTransfer => "Bank transfer",
+        Method::CardTerminal => "Card terminal",
+        Method::Other => "Other",
+    }
+}
+
+/// A payment's state in words: a declared transfer waits for the owner.
+pub fn payment_word(status: PaymentStatus) -> &'static str {
+    match status {
+        PaymentStatus::Received => "Received",
+        PaymentStatus::Pending => "Pending confirmation",
+        PaymentStatus::Rejected => "Rejected",
+    }
+}
+
+/// One payment in an invoice's history.
+#[derive(Debug, Serialize)]
+pub struct PaymentView {
+    pub id: i64,
+    pub received_on: NaiveDate,
+    pub method: &'static str,
+    pub reference: String,
+    pub status: &'static str,
+    pub word: &'static str,
+    /// The whole payment.
+    pub amount: i64,
+    /// What of it went to this invoice (net of refunds).
+    pub applied: i64,
+    pub refunded: i64,
+    pub reason: String,
+}
+
+/// The payments that name `invoice` or were applied to it, oldest first.
+pub async fn history(
+    state: &AppState,
+    tenant: &Tenant,
+    invoice: &Invoice,
+) -> Result<Vec<Payment>, Error> {
+    let mut list = payments::list(&state.db, tenant.id, Some(invoice.client_id)).await?;
+    list.retain(|p| {
+        p.invoice_id == Some(invoice.id) || p.applied.iter().any(|a| a.0 == invoice.id)
+    });
+    list.reverse();
+    Ok(list)
+}
+
+/// The history of `invoice` as the pages show it.
+pub fn payment_views(payments: &[Payment], invoice: i64) -> Vec<PaymentView> {
+    payments
+        .iter()
+        .map(|p| PaymentView {
+            id: p.id,
+            received_on: p.received_on,
+            method: method_word(p.method),
+            reference: p.reference.clone(),
+            status: p.status.as_str(),
+            word: payment_word(p.status),
+            amount: p.amount.minor,
+            applied: p.applied.iter().filter(|a| a.0 == invoice).map(|a| a.1).sum(),
+            refunded: p.refunded.minor,
+            reason: p.decision_reason.clone(),
+        })
+        .collect()
+}
+
 /// An invoice as the pages show it; amounts are minor units for the `money` filter.
 #[derive(Debug, Serialize)]
 pub struct InvoiceView {
@@ -130,6 +227,7 @@ pub struct InvoiceView {
     pub paid: i64,
     pub balance: i64,
     pub lines: Vec<LineView>,
+    pub installments: Vec<InstallmentView>,
 }
 
 /// A tax rate in basis points as a percentage ("20%", "7.5%").
@@ -181,6 +279,7 @@ impl InvoiceView {
             paid: amounts.paid.minor,
             balance: amounts.balance.minor,
             lines,
+            installments: installments(invoice, today),
         })
     }
 }
@@ -190,6 +289,7 @@ pub fn pdf(
     tenant: &Tenant,
     client: &Client,
     invoice: &Invoice,
+    payments: &[Payment],
     today: NaiveDate,
 ) -> Result<Vec<u8>, Error> {
     let amounts = Amounts::of(invoice, today)?;
@@ -245,10 +345,64 @@ pub fn pdf(
             total("Paid", amounts.paid, false),
             total("Balance due", amounts.balance, true),
         ],
-        tables: Vec::new(),
+        tables: tables(invoice, payments, today),
         remarks,
     };
     Ok(portico_pdf::render(&doc))
+}
+
+/// The installment schedule and the payment history, when there are any.
+fn tables(invoice: &Invoice, payments: &[Payment], today: NaiveDate) -> Vec<Table> {
+    let currency = invoice.currency;
+    let amount = |minor: i64| Money::new(minor, currency).amount();
+    let mut tables = Vec::new();
+    let plan = installments(invoice, today);
+    if !plan.is_empty() {
+        tables.push(Table {
+            title: "Installment schedule".to_owned(),
+            headings: ["Due", "Amount", "Paid", "State"].map(str::to_owned).to_vec(),
+            rows: plan
+                .iter()
+                .map(|part| {
+                    let state = if part.paid >= part.amount {
+                        "Paid"
+                    } else if part.overdue {
+                        "Overdue"
+                    } else {
+                        "Open"
+                    };
+                    vec![
+                        part.due_date.to_string(),
+                        amount(part.amount),
+                        amount(part.paid),
+                        state.to_owned(),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    let history = payment_views(payments, invoice.id);
+    if !history.is_empty() {
+        tables.push(Table {
+            title: "Payment history".to_owned(),
+            headings: ["Payment", "Status", "Amount", "Applied"].map(str::to_owned).to_vec(),
+            rows: history
+                .iter()
+                .map(|p| {
+                    let mut what = format!("{} {}", p.received_on, p.method);
+                    if !p.reference.is_empty() {
+                        what = format!("{what} · {}", p.reference);
+                    }
+                    let mut status = p.word.to_owned();
+                    if p.refunded > 0 {
+                        status = format!("{status}, {} refunded", amount(p.refunded));
+                    }
+                    vec![what, status, amount(p.amount), amount(p.applied)]
+                })
+                .collect(),
+        });
+    }
+    tables
 }
 
 /// The file name of the download: the number, or `draft-<id>`.

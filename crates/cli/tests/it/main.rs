@@ -17,6 +17,7 @@ mod contact;
 mod home;
 mod hours;
 mod http;
+mod invoice_money;
 mod invoice_pages;
 mod invoice_pdf;
 mod invoices;

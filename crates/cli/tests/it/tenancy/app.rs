@@ -139,6 +139,20 @@ pub(super) const APP_ROUTES: &[(Verb, &str, Id, Who, Form)] = &[
     (Get, "/app/{tenant}/invoices/{id}/void", Id::Invoice, Who::Owner, &[]),
     (Post, "/app/{tenant}/invoices/{id}/void", Id::Invoice, Who::Owner, &[("reason", "Mallory")]),
     (Get, "/app/{tenant}/invoices/{id}/pdf", Id::Invoice, Who::Owner, &[]),
+    (
+        Post,
+        "/app/{tenant}/invoices/{id}/payments",
+        Id::Invoice,
+        Who::Owner,
+        &[
+            ("amount", "1.00"),
+            ("method", "cash"),
+            ("received_on", "2026-12-01"),
+            ("reference", "M"),
+        ],
+    ),
+    (Post, "/app/{tenant}/payments/{id}/confirm", Id::Payment, Who::Owner, &[]),
+    (Post, "/app/{tenant}/payments/{id}/reject", Id::Payment, Who::Owner, &[("reason", "Mallory")]),
     (Post, "/app/{tenant}/clients/{id}/preview", Id::Client, Who::Owner, &[]),
     (Post, "/app/{tenant}/preview/end", Id::None, Who::Owner, &[]),
     // Settings, audit, team.

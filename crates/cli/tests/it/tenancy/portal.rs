@@ -60,6 +60,13 @@ pub(super) const PORTAL_ROUTES: &[(Verb, &str, Portal, Id, Form)] = &[
     (Get, "/portal/{tenant}/invoices", Portal::NotFound, Id::None, &[]),
     (Get, "/portal/{tenant}/invoices/{id}", Portal::NotFound, Id::Invoice, &[]),
     (Get, "/portal/{tenant}/invoices/{id}/pdf", Portal::NotFound, Id::Invoice, &[]),
+    (
+        Post,
+        "/portal/{tenant}/invoices/{id}/transfer",
+        Portal::NotFound,
+        Id::Invoice,
+        &[("amount", "1.00"), ("reference", "Mallory")],
+    ),
     (Get, "/portal/{tenant}/bookings/new", Portal::NotFound, Id::None, &[]),
     (Get, "/portal/{tenant}/bookings/new/{code}", Portal::NotFound, Id::Service, &[]),
     (

@@ -6,7 +6,7 @@ use axum::response::Response;
 use portico_store::{clients, invoices};
 
 use crate::auth::ApiScope;
-use crate::invoice_view::{file_name, pdf, pdf_response, today};
+use crate::invoice_view::{file_name, history, pdf, pdf_response, today};
 use crate::{AppState, Error};
 
 #[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
@@ -20,6 +20,7 @@ pub async fn show(
     let client = clients::get(&state.db, tenant.id, invoice.client_id)
         .await?
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("invoice {id} has no client")))?;
-    let bytes = pdf(tenant, &client, &invoice, today(&state, tenant))?;
+    let payments = history(&state, tenant, &invoice).await?;
+    let bytes = pdf(tenant, &client, &invoice, &payments, today(&state, tenant))?;
     Ok(pdf_response(bytes, &file_name(&invoice)))
 }

@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 
 use crate::auth::ApiScope;
 use crate::error::{FieldErrors, field_error};
+use crate::invoice_view::Amounts;
 use crate::routes::input::JsonInput;
 use crate::{AppState, Error};
 
@@ -74,10 +75,8 @@ impl InvoiceJson {
     /// `today` is the tenant's date, for the derived `overdue`.
     fn new(invoice: Invoice, today: NaiveDate) -> Result<Self, Error> {
         let money = |e| Error::Internal(anyhow::Error::new(e));
-        let totals = invoice.totals().map_err(money)?;
-        let paid = invoice.paid;
-        let balance = invoice.balance().map_err(money)?;
-        let overdue = invoice.overdue(today).map_err(money)?;
+        // The same amounts as the pages and the PDF (a void invoice owes nothing).
+        let Amounts { totals, paid, balance, overdue } = Amounts::of(&invoice, today)?;
         let installments = invoice
             .installments
             .iter()

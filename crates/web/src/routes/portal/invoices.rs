@@ -3,17 +3,27 @@
 //! the audit log). Every invoice is looked up for the client of the [`ClientScope`]: another
 //! client's invoice, or a draft (never shown to clients), is simply not found.
 
+use axum::Form;
 use axum::extract::{Path, State};
-use axum::response::Response;
-use portico_domain::ClientId;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use portico_core::payments::Refusal;
+use portico_domain::billing::MAX_AMOUNT;
+use portico_domain::booking::Actor;
 use portico_domain::invoice::InvoiceStatus;
+use portico_domain::parse::parse_text;
+use portico_domain::{ClientId, Money};
 use portico_store::invoices::{self, Filter, Invoice};
 use portico_store::tenants::Tenant;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::auth::ClientScope;
-use crate::chrome::Chrome;
-use crate::invoice_view::{InvoiceView, Shown, file_name, pdf, pdf_response, today};
+use crate::chrome::{Chrome, flash};
+use crate::error::FieldErrors;
+use crate::forms::see_other;
+use crate::invoice_view::{
+    InvoiceView, PaymentView, Shown, file_name, history, payment_views, pdf, pdf_response, today,
+};
 use crate::routes::app::invoices::{Owed, owed};
 use crate::{AppState, Error};
 
@@ -86,9 +96,13 @@ async fn load(state: &AppState, scope: &ClientScope, id: i64) -> Result<Invoice,
 }
 
 #[derive(Serialize)]
-struct ShowPage {
+struct ShowPage<'a> {
     chrome: Chrome,
     invoice: InvoiceView,
+    payments: Vec<PaymentView>,
+    /// The bank-transfer declaration as typed.
+    transfer: &'a TransferForm,
+    errors: &'a FieldErrors,
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
@@ -97,12 +111,101 @@ pub async fn show(
     scope: ClientScope,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Response, Error> {
-    let invoice = load(&state, &scope, id).await?;
+    render_show(&state, &scope, id, &TransferForm::default(), &FieldErrors::new()).await
+}
+
+async fn render_show(
+    state: &AppState,
+    scope: &ClientScope,
+    id: i64,
+    transfer: &TransferForm,
+    errors: &FieldErrors,
+) -> Result<Response, Error> {
+    let invoice = load(state, scope, id).await?;
+    let payments = history(state, &scope.tenant, &invoice).await?;
     let page = ShowPage {
-        chrome: Chrome::client(&scope).await?,
-        invoice: InvoiceView::new(&scope.tenant, &invoice, today(&state, &scope.tenant))?,
+        chrome: Chrome::client(scope).await?,
+        invoice: InvoiceView::new(&scope.tenant, &invoice, today(state, &scope.tenant))?,
+        payments: payment_views(&payments, invoice.id),
+        transfer,
+        errors,
     };
-    Ok(state.templates.page("portal/invoices/show.html", &page))
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, state.templates.page("portal/invoices/show.html", &page)).into_response())
+}
+
+/// The longest transfer reference, in characters (as for recorded payments).
+const MAX_REFERENCE: usize = 200;
+
+/// "I have paid by bank transfer": the amount and the transfer's reference.
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct TransferForm {
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    reference: String,
+}
+
+/// The client declares a bank transfer for their own open invoice; it stays pending until
+/// the owner confirms it (`portico_core::payments::declare_transfer`). The preview layer
+/// refuses this POST while the owner views the portal as the client.
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn declare(
+    State(state): State<AppState>,
+    scope: ClientScope,
+    Path((_, id)): Path<(String, i64)>,
+    Form(form): Form<TransferForm>,
+) -> Result<Response, Error> {
+    let invoice = load(&state, &scope, id).await?;
+    let mut errors = FieldErrors::new();
+    let currency = invoice.currency;
+    let amount = match Money::parse(form.amount.trim(), currency) {
+        Ok(m) if (1..=MAX_AMOUNT).contains(&m.minor) => Some(m),
+        _ => {
+            let message = format!("Enter the amount you sent, such as 25.00 (in {currency}).");
+            errors.insert("amount".to_owned(), message);
+            None
+        }
+    };
+    let reference = match parse_text(&form.reference, MAX_REFERENCE) {
+        Ok(r) if !r.is_empty() => Some(r),
+        checked => {
+            let message = checked
+                .err()
+                .unwrap_or_else(|| "Enter the reference you gave the transfer.".to_owned());
+            errors.insert("reference".to_owned(), message);
+            None
+        }
+    };
+    let (Some(amount), Some(reference)) = (amount, reference) else {
+        return render_show(&state, &scope, id, &form, &errors).await;
+    };
+    let ctx = state.context(Actor::Client(scope.user.id()), scope.viewer.ip_string());
+    let client = scope.client.id();
+    let declared = portico_core::payments::declare_transfer(
+        &state.db,
+        &scope.tenant,
+        client,
+        id,
+        amount,
+        &reference,
+        &ctx,
+    )
+    .await?;
+    match declared {
+        Ok(_) => {
+            let text = "Thank you — your transfer shows as pending until it is confirmed.";
+            flash(&scope.viewer.session, "info", text).await?;
+        }
+        Err(Refusal::NotFound | Refusal::UnknownInvoice | Refusal::UnknownClient) => {
+            return Err(Error::NotFound);
+        }
+        Err(refusal) => {
+            let errors = FieldErrors::from([("amount".to_owned(), refusal.to_string())]);
+            return render_show(&state, &scope, id, &form, &errors).await;
+        }
+    }
+    Ok(see_other(&format!("/portal/{}/invoices/{id}", scope.tenant.slug)))
 }
 
 /// The PDF, recorded in the audit log as the client's download.
@@ -113,7 +216,9 @@ pub async fn download(
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Response, Error> {
     let invoice = load(&state, &scope, id).await?;
-    let bytes = pdf(&scope.tenant, &scope.client, &invoice, today(&state, &scope.tenant))?;
+    let payments = history(&state, &scope.tenant, &invoice).await?;
+    let today = today(&state, &scope.tenant);
+    let bytes = pdf(&scope.tenant, &scope.client, &invoice, &payments, today)?;
     let number = invoice.number.as_deref().unwrap_or_default();
     state
         .audit(

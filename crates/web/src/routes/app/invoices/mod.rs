@@ -4,6 +4,7 @@
 //! `portico_core::invoices`.
 
 pub mod draft;
+pub mod payment;
 
 use std::collections::BTreeMap;
 
@@ -24,7 +25,9 @@ use crate::auth::OwnerScope;
 use crate::chrome::{Chrome, flash};
 use crate::error::FieldErrors;
 use crate::forms::{empty_as_none, see_other};
-use crate::invoice_view::{Amounts, InvoiceView, file_name, pdf, pdf_response, today};
+use crate::invoice_view::{
+    Amounts, InvoiceView, PaymentView, file_name, history, payment_views, pdf, pdf_response, today,
+};
 use crate::{AppState, Error};
 
 /// The longest void reason, in characters (as over the API).
@@ -160,8 +163,12 @@ struct ClientView {
 struct ShowPage<'a> {
     chrome: Chrome,
     invoice: InvoiceView,
+    payments: Vec<PaymentView>,
     client: ClientView,
     reason: &'a str,
+    /// The "Record a payment" form as typed, or its defaults.
+    payment: &'a payment::PaymentForm,
+    methods: &'static [payment::Choice],
     errors: &'a FieldErrors,
 }
 
@@ -173,12 +180,30 @@ async fn render_show(
     reason: &str,
     errors: &FieldErrors,
 ) -> Result<Response, Error> {
+    let today = today(state, &scope.tenant);
+    render_page(state, scope, id, template, reason, &payment::PaymentForm::on(today), errors).await
+}
+
+/// The detail page (or its void step) with what was typed into its forms.
+async fn render_page(
+    state: &AppState,
+    scope: &OwnerScope,
+    id: i64,
+    template: &str,
+    reason: &str,
+    payment: &payment::PaymentForm,
+    errors: &FieldErrors,
+) -> Result<Response, Error> {
     let (invoice, client) = load(state, scope, id).await?;
+    let payments = history(state, &scope.tenant, &invoice).await?;
     let page = ShowPage {
         chrome: Chrome::app(scope, state).await?,
         invoice: InvoiceView::new(&scope.tenant, &invoice, today(state, &scope.tenant))?,
+        payments: payment_views(&payments, invoice.id),
         client: ClientView { id: client.id, name: client.name, email: client.email },
         reason,
+        payment,
+        methods: &payment::METHODS,
         errors,
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -202,7 +227,9 @@ pub async fn download(
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Response, Error> {
     let (invoice, client) = load(&state, &scope, id).await?;
-    let bytes = pdf(&scope.tenant, &client, &invoice, today(&state, &scope.tenant))?;
+    let payments = history(&state, &scope.tenant, &invoice).await?;
+    let today = today(&state, &scope.tenant);
+    let bytes = pdf(&scope.tenant, &client, &invoice, &payments, today)?;
     Ok(pdf_response(bytes, &file_name(&invoice)))
 }
 
