@@ -3,6 +3,7 @@
 use chrono::{Duration, Utc};
 use portico_core::bookings::NewBooking;
 use portico_domain::accounts::{Email, Role};
+use portico_domain::contact::Contact;
 use portico_domain::schedule::{LocalMinutes, local_instant};
 use portico_domain::{ClientId, TenantId};
 use portico_store::blocks::{self, BlockFields, CapacityFields};
@@ -40,6 +41,14 @@ pub async fn seed(db: &Db) -> anyhow::Result<bool> {
     )
     .await?;
     let now = Utc::now().timestamp();
+    // How clients reach the business: on its pages and in its emails.
+    let contact = Contact {
+        email: "hello@happypaws.example".into(),
+        phone: "+44 20 7946 0123".into(),
+        address: "12 Park Lane\nLondon W1K 1AA".into(),
+        website: "https://happypaws.example".into(),
+    };
+    tenants::update_branding(db, tenant, &contact, None, now).await?;
 
     let staff_email = Email::parse(STAFF.0)?;
     let staff = ensure_user(db, &staff_email, "Sam Lee", STAFF.1, true).await?;

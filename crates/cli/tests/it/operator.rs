@@ -257,6 +257,8 @@ async fn demo_prints_logins_that_reach_the_pro_dashboard_and_the_portal() {
     assert!(dashboard.contains("PRO</span>"), "the demo tenant is PRO");
     assert!(owner.page("/app/happy-paws/team").await.contains(DEMO_STAFF.0), "PRO: the team");
     assert!(owner.page("/app/happy-paws/clients").await.contains("Priya Shah"));
+    let public = Browser::new(base.clone()).page("/book/happy-paws").await;
+    assert!(public.contains("mailto:hello@happypaws.example"), "the demo's contact details");
 
     let staff = Browser::new(base.clone());
     staff.login(DEMO_STAFF.0, DEMO_STAFF.1).await;
