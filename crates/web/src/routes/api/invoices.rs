@@ -77,6 +77,8 @@ impl InvoiceJson {
         let money = |e| Error::Internal(anyhow::Error::new(e));
         // The same amounts as the pages and the PDF (a void invoice owes nothing).
         let Amounts { totals, paid, balance, overdue } = Amounts::of(&invoice, today)?;
+        // Only an open invoice's parts can be late (as on the pages).
+        let open = invoice.status == InvoiceStatus::Open;
         let installments = invoice
             .installments
             .iter()
@@ -85,7 +87,8 @@ impl InvoiceJson {
                 due_date: part.due_date,
                 amount_minor: part.amount.minor,
                 paid_minor: paid.minor,
-                overdue: billing::installment_overdue(part.due_date, today, part.amount, paid),
+                overdue: open
+                    && billing::installment_overdue(part.due_date, today, part.amount, paid),
             })
             .collect();
         let lines = invoice
