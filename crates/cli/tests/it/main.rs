@@ -11,6 +11,7 @@ mod binary;
 mod booking_api;
 mod booking_pages;
 mod booking_race;
+mod browser;
 mod calendar;
 mod clients;
 mod contact;
