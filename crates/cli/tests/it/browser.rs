@@ -212,3 +212,83 @@ async fn client_registers_books_and_cancels_in_the_portal() {
     })
     .await;
 }
+
+/// Every page an owner and a client can reach by following links in the demo business (the
+/// embedded default, with bookings, invoices in every state, credit and a plan), at both
+/// widths, passes the same checks.
+#[tokio::test]
+async fn every_page_of_the_demo_passes_in_the_browser() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = crate::binary::free_port();
+    let _demo = crate::binary::spawn(crate::binary::portico(dir.path()).args([
+        "--bind",
+        &format!("127.0.0.1:{port}"),
+        "demo",
+    ]));
+    crate::binary::ready(port).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let logins = [
+        ("owner@happypaws.example", "walkies-owner-2026", "/app/happy-paws"),
+        ("jo@example.com", "walkies-client-2026", "/portal/happy-paws"),
+    ];
+    for width in WIDTHS {
+        for (email, password, start) in logins {
+            let name = format!("demo-{}", start.trim_start_matches('/').replace('/', "-"));
+            let Some(chrome) = Chrome::start(&name, width).await else { return };
+            chrome.goto(&format!("{base}/accounts/login?next={start}")).await;
+            chrome.fill("#email", email).await;
+            chrome.fill("#password", password).await;
+            chrome.follow("form[action='/accounts/login'] button[type=submit]").await;
+            assert_eq!(chrome.path().await, start);
+            let visited = crawl(&chrome, &base, start).await;
+            assert!(visited > 5, "only {visited} pages under {start}");
+        }
+    }
+}
+
+/// The kind of page a link leads to: its path with ids and dates generalised and its query's
+/// keys without their values, so the crawl checks each kind of page once, not every booking.
+fn page_kind(link: &str) -> String {
+    let (path, query) = link.split_once('?').unwrap_or((link, ""));
+    let path: String = path
+        .split('/')
+        .map(|part| if part.chars().any(|c| c.is_ascii_digit()) { "N" } else { part })
+        .collect::<Vec<_>>()
+        .join("/");
+    let keys: Vec<&str> = query.split('&').filter_map(|kv| kv.split('=').next()).collect();
+    format!("{path}?{}", keys.join("&"))
+}
+
+/// Visits every kind of page under `prefix` reachable by links from it (downloads and ways
+/// out excluded), checking each; the number of pages visited.
+async fn crawl(chrome: &Chrome, base: &str, prefix: &str) -> usize {
+    const SKIP: [&str; 6] = ["/pdf", ".ics", "/logout", "/connect", "/feeds/", ".csv"];
+    let mut queue = std::collections::VecDeque::from([prefix.to_owned()]);
+    let mut seen = std::collections::BTreeSet::from([page_kind(prefix)]);
+    let mut visited = 0;
+    while let Some(path) = queue.pop_front() {
+        chrome.goto(&format!("{base}{path}")).await;
+        visited += 1;
+        let step = format!("{visited:03}{}", path.replace(['/', '?', '&', '='], "_"));
+        chrome.check(&step).await;
+        let links = chrome
+            .run(
+                "return Array.from(document.querySelectorAll('a[href]')) \
+                 .map(a => new URL(a.href, location.href)) \
+                 .filter(u => u.origin === location.origin) \
+                 .map(u => u.pathname + u.search);",
+                serde_json::json!([]),
+            )
+            .await;
+        for link in links.as_array().into_iter().flatten().filter_map(|l| l.as_str()) {
+            let link = link.to_owned();
+            if link.starts_with(prefix)
+                && !SKIP.iter().any(|skip| link.contains(skip))
+                && seen.insert(page_kind(&link))
+            {
+                queue.push_back(link);
+            }
+        }
+    }
+    visited
+}
