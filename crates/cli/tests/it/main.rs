@@ -33,6 +33,7 @@ mod plans;
 mod portal_booking;
 mod portal_invoices;
 mod queue;
+mod schedule;
 mod sealed;
 mod series;
 mod services;
