@@ -554,3 +554,127 @@ async fn time_off_over_bookings_lists_them_and_waits_for_a_choice() {
     })
     .await;
 }
+
+/// New weekly hours that would leave confirmed bookings ahead outside them list those
+/// bookings and save nothing until the owner chooses: keep them, or cancel them (the clients
+/// are emailed). Bookings the new hours still hold, and other people's, are not listed.
+#[tokio::test]
+async fn new_hours_over_bookings_list_them_and_wait_for_a_choice() {
+    use chrono::{TimeZone as _, Utc};
+    use portico_core::bookings::NewBooking;
+    use portico_domain::Clock as _;
+    use portico_store::bookings::{Actor, Party, Slot};
+    use portico_store::tenants;
+
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let t = app.seed_tenant("paws", Plan::Pro).await;
+        let groom = app.seed_service(t.id, "groom", Mode::Slot, 60).await;
+        let walk = app.seed_service(t.id, "walk", Mode::Slot, 60).await;
+        let alex = app.seed_staff_member(t.id, "Alex Groomer", &[&groom]).await;
+        app.seed_hours(t.id, None, 8 * 60, 18 * 60).await;
+        app.seed_hours(t.id, Some(alex), 8 * 60, 18 * 60).await;
+        let tenant = tenants::by_slug(app.db(), "paws").await.unwrap().unwrap();
+        let book = |hour: u32, staff: Option<i64>, name: &'static str| {
+            let service = if staff.is_some() { &groom } else { &walk };
+            let (app, tenant) = (&app, &tenant);
+            async move {
+                let party = Party::Guest {
+                    name: name.into(),
+                    email: format!("{}@example.com", name.to_lowercase()),
+                    phone: "+44 7700 900123".into(),
+                };
+                let slot = Slot {
+                    start: Utc.with_ymd_and_hms(2026, 12, 3, hour, 0, 0).unwrap(),
+                    staff,
+                    block: None,
+                };
+                let new =
+                    NewBooking { service, slot, party, notes: String::new(), hold_token: None };
+                let ctx = portico_core::Context::new(Actor::System, "", app.clock.now());
+                portico_core::bookings::create(app.db(), tenant, &new, &ctx).await.unwrap().id
+            }
+        };
+        let kept_inside = book(10, None, "Ann").await;
+        let left_out = book(16, None, "Bo").await;
+        let alexs = book(16, Some(alex), "Di").await;
+        let owner = app.browser();
+        owner.login(&t.owner_email, PASSWORD).await;
+        // Mornings only, every day.
+        let form = |choice: &'static str| {
+            let mut fields: Vec<(String, String)> = (1..=7)
+                .flat_map(|day| {
+                    [
+                        (format!("start_{day}_0"), "08:00".to_owned()),
+                        (format!("end_{day}_0"), "12:00".to_owned()),
+                    ]
+                })
+                .collect();
+            fields.push(("bookings".to_owned(), choice.to_owned()));
+            fields
+        };
+        let post = |path: String, choice: &'static str| {
+            let fields = form(choice);
+            let owner = &owner;
+            async move {
+                let fields: Vec<(&str, &str)> =
+                    fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                owner.post_form(&path, &fields).await
+            }
+        };
+        let closing = |staff: bool| {
+            let db = app.db().pool().clone();
+            let sql = if staff {
+                "select max(end_minute) from weekly_hours where staff_id is not null"
+            } else {
+                "select max(end_minute) from weekly_hours where staff_id is null"
+            };
+            async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&db).await.unwrap() }
+        };
+        let status = |id: i64| {
+            let db = app.db().pool().clone();
+            async move {
+                sqlx::query_scalar::<_, String>("select status from bookings where id = $1")
+                    .bind(id)
+                    .fetch_one(&db)
+                    .await
+                    .unwrap()
+            }
+        };
+
+        // No choice: the booking left out is listed and nothing is saved.
+        let response = post("/app/paws/hours".into(), "").await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = response.text().await.unwrap();
+        assert!(page.contains("1 confirmed booking falls outside the new hours."), "{page}");
+        assert!(page.contains(&format!("/bookings/{left_out}\"")));
+        for id in [kept_inside, alexs] {
+            assert!(!page.contains(&format!("/bookings/{id}\"")), "{id} not listed");
+        }
+        assert!(page.contains("value=\"keep\"") && page.contains("value=\"cancel\""));
+        assert!(page.contains("name=\"end_1_0\" value=\"12:00\""), "the hours typed stay");
+        assert_eq!(closing(false).await, 18 * 60, "nothing saved");
+
+        // Keep: the hours are saved and the booking stays.
+        let response = post("/app/paws/hours".into(), "keep").await;
+        assert_eq!(location(&response), "/app/paws/hours");
+        assert_eq!(closing(false).await, 12 * 60);
+        assert_eq!(status(left_out).await, "confirmed");
+
+        // Cancel: Alex's new hours cancel Alex's booking outside them, and the client is told.
+        let path = format!("/app/paws/staff/{alex}/hours");
+        let response = post(path.clone(), "").await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(status(alexs).await, "confirmed");
+        let response = post(path, "cancel").await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(closing(true).await, 12 * 60);
+        assert_eq!(status(alexs).await, "cancelled");
+        assert_eq!(status(left_out).await, "confirmed");
+        let notices = app
+            .count("select count(*) from outbox where payload like '%\"event\":\"cancelled\"%'")
+            .await;
+        assert_eq!(notices, 1, "the client is told");
+    })
+    .await;
+}
