@@ -14,6 +14,7 @@ mod booking_race;
 mod calendar;
 mod clients;
 mod contact;
+mod error_nav;
 mod home;
 mod hours;
 mod http;
