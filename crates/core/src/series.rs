@@ -25,6 +25,13 @@ pub struct Outcome {
     pub skipped: Vec<(NaiveDate, String)>,
 }
 
+impl Outcome {
+    /// Dates were due and none could be booked: the series would book nothing.
+    pub fn refused(&self) -> bool {
+        self.booked.is_empty() && !self.skipped.is_empty()
+    }
+}
+
 /// What a new series is.
 #[derive(Debug, Clone)]
 pub struct NewSeries<'a> {
@@ -35,7 +42,9 @@ pub struct NewSeries<'a> {
     pub local_start: LocalMinutes,
 }
 
-/// Stores a series (with its audit row) and books its occurrences up to the horizon.
+/// Stores a series (with its audit row) and books its occurrences up to the horizon. A series
+/// whose dates in the horizon could all not be booked is not kept: the outcome then has no
+/// booked date and says why each was skipped, and the caller refuses it with those reasons.
 pub async fn create(
     db: &Db,
     tenant: &Tenant,
@@ -66,6 +75,9 @@ pub async fn create(
     portico_store::audit::record_in(&mut tx, &entry, now).await?;
     tx.commit().await?;
     let outcome = materialize(db, tenant, &series, ctx.now).await?;
+    if outcome.refused() {
+        series::delete_unbooked(db, &series).await?;
+    }
     Ok((series, outcome))
 }
 

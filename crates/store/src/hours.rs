@@ -75,6 +75,27 @@ pub async fn weekly_in(
     .await?)
 }
 
+/// Every weekly range of the tenant with whose it is (`None` = the owner), for pages that lay
+/// out everybody's day at once (one indexed read of a small table).
+pub async fn weekly_of_tenant(
+    db: &Db,
+    tenant: TenantId,
+) -> anyhow::Result<Vec<(Option<i64>, HourRange)>> {
+    let rows: Vec<(Option<i64>, i64, i64, i64)> = sqlx::query_as(
+        "select staff_id, weekday, start_minute, end_minute from weekly_hours \
+         where tenant_id = $1 order by weekday, start_minute",
+    )
+    .bind(tenant.0)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(staff, weekday, start_minute, end_minute)| {
+            (staff, HourRange { weekday, start_minute, end_minute })
+        })
+        .collect())
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
 pub struct TimeOff {
     pub id: i64,

@@ -175,6 +175,33 @@ pub async fn end_from(
     .await?)
 }
 
+/// Deletes a series none of whose occurrences was booked (with its skip list); a series with
+/// any booking is kept. Returns whether it was deleted.
+pub async fn delete_unbooked(db: &Db, series: &Series) -> anyhow::Result<bool> {
+    let mut tx = db.begin_write().await?;
+    let booked: i64 =
+        sqlx::query_scalar("select count(*) from bookings where tenant_id = $1 and series_id = $2")
+            .bind(series.tenant_id)
+            .bind(series.id)
+            .fetch_one(&mut *tx)
+            .await?;
+    if booked > 0 {
+        return Ok(false);
+    }
+    sqlx::query("delete from series_skips where series_id = $1")
+        .bind(series.id)
+        .execute(&mut *tx)
+        .await?;
+    let deleted = sqlx::query("delete from series where id = $1 and tenant_id = $2")
+        .bind(series.id)
+        .bind(series.tenant_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    tx.commit().await?;
+    Ok(deleted == 1)
+}
+
 /// Every series of every tenant, as `(tenant, series)` ids (for the periodic job).
 pub async fn all_ids(db: &Db) -> anyhow::Result<Vec<(TenantId, i64)>> {
     let rows: Vec<(i64, i64)> =

@@ -211,3 +211,63 @@ impl Chrome {
         Ok(chrome)
     }
 }
+
+/// The dashboard frame of an error page, attached to an error response of `/app/{tenant}/…`
+/// when the viewer is a member of that tenant, so the page keeps its navigation and the way
+/// back. The error-rendering layer (outside the sessions) reads it.
+#[derive(Debug, Clone)]
+pub struct ErrorFrame(pub Chrome);
+
+/// Middleware inside the session layer: see [`ErrorFrame`]. Pages that succeed cost nothing
+/// more (the viewer it reads is the one the handler's extractor reuses).
+pub async fn frame_errors(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::extract::FromRequestParts as _;
+
+    let slug = request
+        .uri()
+        .path()
+        .strip_prefix("/app/")
+        .and_then(|rest| rest.split('/').next())
+        .filter(|slug| !slug.is_empty())
+        .map(str::to_owned);
+    let Some(slug) = slug else { return next.run(request).await };
+    let (mut parts, body) = request.into_parts();
+    let viewer = Viewer::from_request_parts(&mut parts, &state).await.ok();
+    let mut response = next.run(axum::extract::Request::from_parts(parts, body)).await;
+    let status = response.status();
+    let failed = status.is_client_error() || status.is_server_error();
+    if !failed || status == axum::http::StatusCode::UNAUTHORIZED {
+        return response;
+    }
+    let Some(viewer) = viewer.filter(|v| v.user.is_some()) else { return response };
+    match member_frame(&state, viewer, &slug).await {
+        Ok(Some(chrome)) => {
+            response.extensions_mut().insert(ErrorFrame(chrome));
+        }
+        Ok(None) => {}
+        // The plain error page still shows; the frame is a courtesy.
+        Err(error) => tracing::warn!(error = %error, "framing an error page"),
+    }
+    response
+}
+
+/// The dashboard frame for `viewer` in tenant `slug`, if they are a member of it.
+async fn member_frame(
+    state: &AppState,
+    viewer: Viewer,
+    slug: &str,
+) -> Result<Option<Chrome>, Error> {
+    let Some(user) = viewer.user.clone() else { return Ok(None) };
+    let Some(tenant) = portico_store::tenants::by_slug(&state.db, slug).await? else {
+        return Ok(None);
+    };
+    let Some(role) = portico_store::tenants::role_of(&state.db, tenant.id, user.id()).await? else {
+        return Ok(None);
+    };
+    let scope = TenantScope { tenant, user, role, viewer };
+    Ok(Some(Chrome::app(&scope, state).await?))
+}

@@ -66,6 +66,7 @@ pub fn apply(router: Router, state: AppState) -> Router {
     router
         // Innermost first: errors from handlers, panics and limits are all rendered alike.
         .layer(middleware::from_fn_with_state(state.clone(), crate::csrf::protect))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::chrome::frame_errors))
         .layer(sessions)
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(body_limit))

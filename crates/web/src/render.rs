@@ -50,6 +50,8 @@ struct ErrorPage<'a> {
     message: &'a str,
     request_id: Option<&'a str>,
     upgrade: Option<Upgrade>,
+    /// The dashboard frame (navigation, the way back) for a member of the tenant.
+    chrome: Option<crate::chrome::Chrome>,
 }
 
 /// The upgrade panel of a 402 page.
@@ -89,6 +91,7 @@ pub async fn render_errors(
     if wants_json {
         return json_error(response, &info);
     }
+    let chrome = response.extensions().get::<crate::chrome::ErrorFrame>().map(|f| f.0.clone());
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
     if status == StatusCode::UNAUTHORIZED {
@@ -107,6 +110,7 @@ pub async fn render_errors(
         message: &info.message,
         request_id: request_id.as_deref(),
         upgrade: info.upgrade.map(|f| Upgrade { feature: f.title(), pitch: f.pitch() }),
+        chrome,
     };
     let html = state.templates.render("errors/error.html", &page).unwrap_or_else(|error| {
         tracing::error!(error = %format!("{error:#}"), "rendering the error page");

@@ -23,6 +23,59 @@ pub(crate) async fn send(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// "paws" (PRO) where the owner walks dogs and Alex grooms, both 08:00–18:00 every day.
+struct Walkers {
+    tenant: portico_store::tenants::Tenant,
+    owner_email: String,
+    groom: portico_store::catalog::Service,
+    walk: portico_store::catalog::Service,
+    alex: i64,
+}
+
+async fn walkers(app: &TestApp) -> Walkers {
+    let t = app.seed_tenant("paws", Plan::Pro).await;
+    let groom = app.seed_service(t.id, "groom", Mode::Slot, 60).await;
+    // Nobody else provides walks: the owner does.
+    let walk = app.seed_service(t.id, "walk", Mode::Slot, 60).await;
+    let alex = app.seed_staff_member(t.id, "Alex Groomer", &[&groom]).await;
+    app.seed_hours(t.id, None, 8 * 60, 18 * 60).await;
+    app.seed_hours(t.id, Some(alex), 8 * 60, 18 * 60).await;
+    let tenant = portico_store::tenants::by_slug(app.db(), "paws").await.unwrap().unwrap();
+    Walkers { tenant, owner_email: t.owner_email, groom, walk, alex }
+}
+
+impl Walkers {
+    /// A guest's booking on 2026-12-03 at `hour`:00 UTC: a groom with Alex, or a walk with the
+    /// owner.
+    async fn book(&self, app: &TestApp, hour: u32, alex: bool, name: &str) -> i64 {
+        use chrono::{TimeZone as _, Utc};
+        use portico_core::bookings::NewBooking;
+        use portico_domain::Clock as _;
+        use portico_store::bookings::{Actor, Party, Slot};
+
+        let (service, staff) =
+            if alex { (&self.groom, Some(self.alex)) } else { (&self.walk, None) };
+        let party = Party::Guest {
+            name: name.into(),
+            email: format!("{}@example.com", name.to_lowercase()),
+            phone: "+44 7700 900123".into(),
+        };
+        let start = Utc.with_ymd_and_hms(2026, 12, 3, hour, 0, 0).unwrap();
+        let slot = Slot { start, staff, block: None };
+        let new = NewBooking { service, slot, party, notes: String::new(), hold_token: None };
+        let ctx = portico_core::Context::new(Actor::System, "", app.clock.now());
+        portico_core::bookings::create(app.db(), &self.tenant, &new, &ctx).await.unwrap().id
+    }
+}
+
+async fn status_of(app: &TestApp, id: i64) -> String {
+    sqlx::query_scalar("select status from bookings where id = $1")
+        .bind(id)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap()
+}
+
 async fn hours_rows(app: &TestApp) -> i64 {
     app.count("select count(*) from weekly_hours").await
 }
@@ -456,48 +509,16 @@ async fn time_off_api_creates_lists_and_deletes_inside_the_tenant() {
 /// blocks are not affected.
 #[tokio::test]
 async fn time_off_over_bookings_lists_them_and_waits_for_a_choice() {
-    use chrono::{TimeZone as _, Utc};
-    use portico_core::bookings::NewBooking;
-    use portico_domain::Clock as _;
-    use portico_store::bookings::{Actor, Party, Slot};
-    use portico_store::tenants;
-
     matrix(|backend| async move {
         let app = TestApp::spawn(backend).await;
-        let t = app.seed_tenant("paws", Plan::Pro).await;
-        let groom = app.seed_service(t.id, "groom", Mode::Slot, 60).await;
-        // Nobody else provides walks: the owner does.
-        let walk = app.seed_service(t.id, "walk", Mode::Slot, 60).await;
-        let alex = app.seed_staff_member(t.id, "Alex Groomer", &[&groom]).await;
-        app.seed_hours(t.id, None, 8 * 60, 18 * 60).await;
-        app.seed_hours(t.id, Some(alex), 8 * 60, 18 * 60).await;
-        let tenant = tenants::by_slug(app.db(), "paws").await.unwrap().unwrap();
-        let book = |hour: u32, staff: Option<i64>, name: &'static str| {
-            let service = if staff.is_some() { &groom } else { &walk };
-            let (app, tenant) = (&app, &tenant);
-            async move {
-                let party = Party::Guest {
-                    name: name.into(),
-                    email: format!("{}@example.com", name.to_lowercase()),
-                    phone: "+44 7700 900123".into(),
-                };
-                let slot = Slot {
-                    start: Utc.with_ymd_and_hms(2026, 12, 3, hour, 0, 0).unwrap(),
-                    staff,
-                    block: None,
-                };
-                let new =
-                    NewBooking { service, slot, party, notes: String::new(), hold_token: None };
-                let ctx = portico_core::Context::new(Actor::System, "", app.clock.now());
-                portico_core::bookings::create(app.db(), tenant, &new, &ctx).await.unwrap().id
-            }
-        };
-        let mine = book(10, None, "Ann").await;
-        let also_mine = book(14, None, "Bo").await;
-        let outside = book(17, None, "Cy").await;
-        let alexs = book(10, Some(alex), "Di").await;
+        let w = walkers(&app).await;
+        let alex = w.alex;
+        let mine = w.book(&app, 10, false, "Ann").await;
+        let also_mine = w.book(&app, 14, false, "Bo").await;
+        let outside = w.book(&app, 17, false, "Cy").await;
+        let alexs = w.book(&app, 10, true, "Di").await;
         let owner = app.browser();
-        owner.login(&t.owner_email, PASSWORD).await;
+        owner.login(&w.owner_email, PASSWORD).await;
         let form = |choice: &'static str| {
             vec![
                 ("start", "2026-12-03T09:00"),
@@ -526,20 +547,10 @@ async fn time_off_over_bookings_lists_them_and_waits_for_a_choice() {
         let response = owner.post_form("/app/paws/hours/time-off", &form("cancel")).await;
         assert_eq!(location(&response), "/app/paws/hours");
         assert_eq!(app.count("select count(*) from time_off").await, 1);
-        let status = |id: i64| {
-            let db = app.db().pool().clone();
-            async move {
-                sqlx::query_scalar::<_, String>("select status from bookings where id = $1")
-                    .bind(id)
-                    .fetch_one(&db)
-                    .await
-                    .unwrap()
-            }
-        };
-        assert_eq!(status(mine).await, "cancelled");
-        assert_eq!(status(also_mine).await, "cancelled");
-        assert_eq!(status(outside).await, "confirmed");
-        assert_eq!(status(alexs).await, "confirmed");
+        assert_eq!(status_of(&app, mine).await, "cancelled");
+        assert_eq!(status_of(&app, also_mine).await, "cancelled");
+        assert_eq!(status_of(&app, outside).await, "confirmed");
+        assert_eq!(status_of(&app, alexs).await, "confirmed");
         let notices = app
             .count("select count(*) from outbox where payload like '%\"event\":\"cancelled\"%'")
             .await;
@@ -550,7 +561,90 @@ async fn time_off_over_bookings_lists_them_and_waits_for_a_choice() {
             owner.post_form(&format!("/app/paws/staff/{alex}/hours/time-off"), &form("keep")).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         assert_eq!(app.count("select count(*) from time_off").await, 2);
-        assert_eq!(status(alexs).await, "confirmed");
+        assert_eq!(status_of(&app, alexs).await, "confirmed");
+    })
+    .await;
+}
+
+/// New weekly hours that would leave confirmed bookings ahead outside them list those
+/// bookings and save nothing until the owner chooses: keep them, or cancel them (the clients
+/// are emailed). Bookings the new hours still hold, and other people's, are not listed.
+#[tokio::test]
+async fn new_hours_over_bookings_list_them_and_wait_for_a_choice() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let w = walkers(&app).await;
+        let alex = w.alex;
+        let kept_inside = w.book(&app, 10, false, "Ann").await;
+        let left_out = w.book(&app, 16, false, "Bo").await;
+        let alexs = w.book(&app, 16, true, "Di").await;
+        let owner = app.browser();
+        owner.login(&w.owner_email, PASSWORD).await;
+        // Mornings only, every day.
+        let form = |choice: &'static str| {
+            let mut fields: Vec<(String, String)> = (1..=7)
+                .flat_map(|day| {
+                    [
+                        (format!("start_{day}_0"), "08:00".to_owned()),
+                        (format!("end_{day}_0"), "12:00".to_owned()),
+                    ]
+                })
+                .collect();
+            fields.push(("bookings".to_owned(), choice.to_owned()));
+            fields
+        };
+        let post = |path: String, choice: &'static str| {
+            let fields = form(choice);
+            let owner = &owner;
+            async move {
+                let fields: Vec<(&str, &str)> =
+                    fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                owner.post_form(&path, &fields).await
+            }
+        };
+        let closing = |staff: bool| {
+            let db = app.db().pool().clone();
+            let sql = if staff {
+                "select max(end_minute) from weekly_hours where staff_id is not null"
+            } else {
+                "select max(end_minute) from weekly_hours where staff_id is null"
+            };
+            async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&db).await.unwrap() }
+        };
+
+        // No choice: the booking left out is listed and nothing is saved.
+        let response = post("/app/paws/hours".into(), "").await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = response.text().await.unwrap();
+        assert!(page.contains("1 confirmed booking falls outside the new hours."), "{page}");
+        assert!(page.contains(&format!("/bookings/{left_out}\"")));
+        for id in [kept_inside, alexs] {
+            assert!(!page.contains(&format!("/bookings/{id}\"")), "{id} not listed");
+        }
+        assert!(page.contains("value=\"keep\"") && page.contains("value=\"cancel\""));
+        assert!(page.contains("name=\"end_1_0\" value=\"12:00\""), "the hours typed stay");
+        assert_eq!(closing(false).await, 18 * 60, "nothing saved");
+
+        // Keep: the hours are saved and the booking stays.
+        let response = post("/app/paws/hours".into(), "keep").await;
+        assert_eq!(location(&response), "/app/paws/hours");
+        assert_eq!(closing(false).await, 12 * 60);
+        assert_eq!(status_of(&app, left_out).await, "confirmed");
+
+        // Cancel: Alex's new hours cancel Alex's booking outside them, and the client is told.
+        let path = format!("/app/paws/staff/{alex}/hours");
+        let response = post(path.clone(), "").await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(status_of(&app, alexs).await, "confirmed");
+        let response = post(path, "cancel").await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(closing(true).await, 12 * 60);
+        assert_eq!(status_of(&app, alexs).await, "cancelled");
+        assert_eq!(status_of(&app, left_out).await, "confirmed");
+        let notices = app
+            .count("select count(*) from outbox where payload like '%\"event\":\"cancelled\"%'")
+            .await;
+        assert_eq!(notices, 1, "the client is told");
     })
     .await;
 }

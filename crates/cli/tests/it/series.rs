@@ -43,6 +43,8 @@ async fn a_series_blocks_its_slots_and_cancelling_frees_them() {
         owner.login(&tenant.owner_email, PASSWORD).await;
 
         let page = format!("/app/paws/clients/{client}/series");
+        let client_page = owner.page(&format!("/app/paws/clients/{client}")).await;
+        assert!(client_page.contains(&format!("href=\"{page}\">Recurring bookings</a>")));
         assert!(owner.page(&page).await.contains("New recurring booking"));
         let bad = owner
             .post_form(
@@ -63,6 +65,28 @@ async fn a_series_blocks_its_slots_and_cancelling_frees_them() {
             html.contains("Choose at least one weekday.") || html.contains("field-error"),
             "{html}"
         );
+
+        // At 19:00, after closing: it would book nothing, so it is refused with the reason
+        // and not kept.
+        let nothing = owner
+            .post_form(
+                &page,
+                &[
+                    ("service", "walk"),
+                    ("time", "19:00"),
+                    ("starts_on", "2026-12-02"),
+                    ("interval_weeks", "1"),
+                    ("ends", "count"),
+                    ("count", "4"),
+                    ("we", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(nothing.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = nothing.text().await.unwrap();
+        assert!(html.contains("This series would book nothing. 2026-12-02: "), "{html}");
+        assert_eq!(app.count("select count(*) from series").await, 0);
+        assert_eq!(app.count("select count(*) from series_skips").await, 0);
 
         // Every Wednesday and Friday at 10:00 from 2026-12-02, four times.
         let r = owner

@@ -23,6 +23,7 @@ pub(super) const APP_ROUTES: &[(Verb, &str, Id, Who, Form)] = &[
     (Get, "/app/{tenant}", Id::None, Who::Team, &[]),
     // Bookings.
     (Get, "/app/{tenant}/bookings", Id::None, Who::Team, &[]),
+    (Get, "/app/{tenant}/schedule", Id::None, Who::Team, &[]),
     (Get, "/app/{tenant}/bookings/new", Id::None, Who::Team, &[]),
     (
         Post,

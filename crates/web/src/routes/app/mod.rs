@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/app", get(dashboard::switcher))
         .route("/app/{tenant}", get(dashboard::show))
         .route("/app/{tenant}/bookings", get(bookings::agenda::index))
+        .route("/app/{tenant}/schedule", get(bookings::schedule::show))
         .route("/app/{tenant}/bookings/new", get(bookings::new::new).post(bookings::new::create))
         .route("/app/{tenant}/bookings/{id}", get(bookings::detail::show))
         .route("/app/{tenant}/bookings/{id}/complete", post(bookings::detail::complete))

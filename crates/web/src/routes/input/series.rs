@@ -229,5 +229,17 @@ pub async fn create(
     };
     let ctx = state.context(actor, viewer.ip_string());
     let (_, outcome) = portico_core::series::create(&state.db, tenant, &new, &ctx).await?;
+    if outcome.refused() {
+        // Nothing was kept: say why, date by date (the first few).
+        let reasons: Vec<String> =
+            outcome.skipped.iter().take(3).map(|(date, why)| format!("{date}: {why}")).collect();
+        let more = outcome.skipped.len().saturating_sub(reasons.len());
+        let mut message = format!("This series would book nothing. {}", reasons.join("; "));
+        if more > 0 {
+            message.push_str(&format!(" (and {more} more)"));
+        }
+        check.fail("starts_on", message);
+        return Ok(Err(check.errors));
+    }
     Ok(Ok(outcome))
 }

@@ -150,20 +150,20 @@ struct AgendaPage {
     timezone: String,
 }
 
-fn hhmm(minutes: u16) -> String {
+pub(super) fn hhmm(minutes: u16) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
 /// What the agenda reads for a range of local dates.
-struct Range {
-    now: i64,
-    bookings: Vec<Booking>,
-    names: HashMap<i64, String>,
-    blocks: Vec<Block>,
+pub(super) struct Range {
+    pub(super) now: i64,
+    pub(super) bookings: Vec<Booking>,
+    pub(super) names: HashMap<i64, String>,
+    pub(super) blocks: Vec<Block>,
 }
 
 impl Range {
-    async fn load(
+    pub(super) async fn load(
         state: &AppState,
         tenant: &Tenant,
         first: NaiveDate,

@@ -9,6 +9,7 @@
 pub(super) mod agenda;
 pub(super) mod detail;
 pub(super) mod new;
+pub(super) mod schedule;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use portico_domain::accounts::Role;

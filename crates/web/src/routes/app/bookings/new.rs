@@ -37,6 +37,8 @@ pub struct NewQuery {
     date: Option<String>,
     #[serde(default, deserialize_with = "crate::forms::empty_as_none")]
     staff: Option<i64>,
+    /// A local "HH:MM" to preselect among the day's options (from a calendar's empty time).
+    time: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -84,6 +86,13 @@ struct NewPage {
     notes: String,
     errors: FieldErrors,
     timezone: String,
+    /// The date, time and person asked for, kept in the links of the client and service steps.
+    carry: String,
+    date_asked: String,
+    time_asked: String,
+    staff_asked: String,
+    /// The index of the option preselected for the time asked, or -1.
+    preselect: i64,
 }
 
 /// The posted booking: client, service, the option as `start|staff|block`, notes.
@@ -165,6 +174,23 @@ async fn render(
         }
         None => (Vec::new(), Vec::new(), None),
     };
+    let time_asked = query.time.as_deref().map(str::trim).unwrap_or_default();
+    let preselect = (!time_asked.is_empty())
+        .then(|| {
+            let at = |o: &&OptionView| o.time == time_asked;
+            let same_person = options.iter().position(|o| at(&o) && o.staff_id == query.staff);
+            same_person.or_else(|| options.iter().position(|o| at(&o)))
+        })
+        .flatten()
+        .and_then(|i| i64::try_from(i).ok())
+        .unwrap_or(-1);
+    let date_asked = query.date.as_deref().map(str::trim).unwrap_or_default();
+    let staff_asked = query.staff.map(|id| id.to_string()).unwrap_or_default();
+    let carry: String = [("date", date_asked), ("time", time_asked), ("staff", &staff_asked)]
+        .iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(name, value)| format!("&{name}={}", link_safe(value)))
+        .collect();
     let services = catalog::list(&state.db, tenant.id, true)
         .await?
         .into_iter()
@@ -198,6 +224,11 @@ async fn render(
         notes: outcome.notes,
         errors: outcome.errors,
         timezone: tenant.timezone.name().to_owned(),
+        carry,
+        date_asked: date_asked.to_owned(),
+        time_asked: time_asked.to_owned(),
+        staff_asked,
+        preselect,
     };
     let status = if page.message.is_some() {
         StatusCode::CONFLICT
@@ -246,6 +277,7 @@ pub async fn create(
         service: Some(service.code.clone()),
         date: None,
         staff: asked_staff,
+        time: None,
     };
     let Some(slot) = slot.filter(|_| check.is_ok()) else {
         let outcome = Outcome { message: None, notes, errors: check.errors };
@@ -275,4 +307,10 @@ pub async fn create(
             None => Err(error.into()),
         },
     }
+}
+
+/// Keeps only the characters a date, a time or an id has, so a carried value cannot add
+/// parameters to a link.
+fn link_safe(value: &str) -> String {
+    value.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | ':')).collect()
 }

@@ -2,6 +2,7 @@
 //! tenant's booking rules, on one page: [`page`] renders it, [`week`], [`rules`] and
 //! [`time_off`] take its forms. The parsing is shared with the API (`routes::input::hours`).
 
+mod affected;
 mod page;
 mod rules;
 mod time_off;

@@ -71,6 +71,8 @@ struct HoursPage {
     time_off_form: TimeOffForm,
     time_off_errors: FieldErrors,
     affected: Vec<AffectedBooking>,
+    /// Bookings new weekly hours would leave out, waiting for the owner's choice.
+    week_affected: Vec<AffectedBooking>,
     /// On the owner's page of a PRO tenant: links to each staff member's hours.
     staff: Vec<StaffLink>,
 }
@@ -86,9 +88,12 @@ pub(super) struct Pending {
     pub(super) time_off: Option<(TimeOffForm, FieldErrors)>,
     /// Bookings inside the time off being added, waiting for the owner's choice.
     pub(super) affected: Vec<AffectedBooking>,
+    /// Bookings the weekly hours being saved would leave out, and what to say about them.
+    pub(super) week_affected: Vec<AffectedBooking>,
+    pub(super) week_message: Option<String>,
 }
 
-/// A booking that new time off would fall on.
+/// A booking that new time off or new hours would leave out.
 #[derive(Debug, Serialize)]
 pub(super) struct AffectedBooking {
     pub(super) id: i64,
@@ -198,14 +203,17 @@ pub(super) async fn render(
         staff_id: person.id(),
         path: person.path(&tenant.slug),
         tz: tenant.timezone.name().to_owned(),
-        week_error: (!week_errors.is_empty())
-            .then(|| "Some ranges need fixing: nothing was saved.".to_owned()),
+        week_error: pending.week_message.or_else(|| {
+            (!week_errors.is_empty())
+                .then(|| "Some ranges need fixing: nothing was saved.".to_owned())
+        }),
         days: day_views(&rows, &week_errors),
         rules,
         time_off,
         time_off_form,
         time_off_errors,
         affected: pending.affected,
+        week_affected: pending.week_affected,
         staff,
     };
     let status = if is_error { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };

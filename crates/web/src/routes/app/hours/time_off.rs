@@ -8,11 +8,8 @@ use portico_domain::policy::time_off_span;
 use portico_store::hours;
 use serde::{Deserialize, Serialize};
 
-use std::collections::HashMap;
-
-use portico_store::bookings::{self, Actor, Booking, BookingError, Filter};
-
-use super::page::{AffectedBooking, Pending, render};
+use super::affected::{self, Choice};
+use super::page::{Pending, render};
 use super::{Person, staff_member};
 use crate::auth::{OwnerScope, RequirePlan, StaffGate};
 use crate::chrome::flash;
@@ -31,39 +28,6 @@ pub struct TimeOffForm {
     /// clients are told). Asked for only when there are some.
     #[serde(default)]
     bookings: String,
-}
-
-/// The owner's choice for the bookings inside new time off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Choice {
-    Keep,
-    Cancel,
-}
-
-impl Choice {
-    fn parse(text: &str) -> Option<Self> {
-        match text {
-            "keep" => Some(Self::Keep),
-            "cancel" => Some(Self::Cancel),
-            _ => None,
-        }
-    }
-}
-
-/// The person's own confirmed appointments (not timetable blocks) overlapping the time off.
-async fn affected(
-    state: &AppState,
-    scope: &OwnerScope,
-    person: &Person,
-    start: i64,
-    end: i64,
-) -> Result<Vec<Booking>, Error> {
-    let filter = Filter { from: Some(start), to: Some(end), limit: Some(500), ..Filter::default() };
-    Ok(bookings::list(&state.db, &scope.tenant, &filter)
-        .await?
-        .into_iter()
-        .filter(|b| b.status.occupies() && b.block_id.is_none() && b.staff_id == person.id())
-        .collect())
 }
 
 async fn save_time_off(
@@ -87,30 +51,12 @@ async fn save_time_off(
         return render(state, scope, person, pending).await;
     };
     // Bookings inside it: nothing changes until the owner chooses to keep or cancel them.
-    let inside = affected(state, scope, person, start.timestamp(), end.timestamp()).await?;
+    let inside =
+        affected::open_bookings(state, scope, person, start.timestamp(), end.timestamp()).await?;
     let choice = Choice::parse(&form.bookings);
     if !inside.is_empty() && choice.is_none() {
-        let names: HashMap<i64, String> =
-            bookings::party_names(&state.db, &scope.tenant, start.timestamp(), end.timestamp())
-                .await?
-                .into_iter()
-                .collect();
-        let affected = inside
-            .iter()
-            .map(|b| AffectedBooking {
-                id: b.id,
-                starts_at: b.starts_at,
-                service: b.service_name.clone(),
-                party: names.get(&b.id).cloned().unwrap_or_default(),
-            })
-            .collect();
-        check.fail(
-            "bookings",
-            match inside.len() {
-                1 => "1 confirmed booking falls in this time off.".to_owned(),
-                n => format!("{n} confirmed bookings fall in this time off."),
-            },
-        );
+        let affected = affected::listed(state, scope, &inside).await?;
+        check.fail("bookings", affected::count_message(inside.len(), "in this time off."));
         let pending =
             Pending { time_off: Some((form, check.errors)), affected, ..Pending::default() };
         return render(state, scope, person, pending).await;
@@ -135,24 +81,7 @@ async fn save_time_off(
             format!("#{} staff={:?}", entry.id, person.id()),
         )
         .await?;
-    let text = match (choice, inside.len()) {
-        (_, 0) => "Time off added.".to_owned(),
-        (Some(Choice::Cancel), n) => {
-            let ctx = state.context(Actor::Owner(scope.user.id()), scope.viewer.ip_string());
-            for booking in &inside {
-                // One that changed meanwhile (cancelled by its client) is no longer ours to
-                // cancel; the rest go on.
-                match portico_core::bookings::cancel(&state.db, &scope.tenant, booking.id, &ctx)
-                    .await
-                {
-                    Ok(_) | Err(BookingError::Refused(_) | BookingError::NotFound) => {}
-                    Err(error) => return Err(error.into()),
-                }
-            }
-            format!("Time off added. {n} booking(s) cancelled; the clients are being told.")
-        }
-        (_, n) => format!("Time off added. {n} booking(s) inside it are kept."),
-    };
+    let text = affected::apply(state, scope, choice, &inside, "Time off added.").await?;
     flash(&scope.viewer.session, "info", &text).await?;
     Ok(see_other(&person.path(&scope.tenant.slug)))
 }

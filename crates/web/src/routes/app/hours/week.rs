@@ -1,13 +1,16 @@
 //! The weekly-hours form: rows `start_{weekday}_{n}` / `end_{weekday}_{n}`, saved whole or not
-//! at all.
+//! at all; new hours that leave confirmed bookings out wait for the owner's choice (`bookings`
+//! = `keep` or `cancel`, see [`affected`]).
 
 use std::collections::BTreeMap;
 
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
+use portico_store::bookings::Booking;
 use portico_store::hours;
 
+use super::affected::{self, Choice, within_hours};
 use super::page::{Pending, render};
 use super::{Person, staff_member};
 use crate::auth::{OwnerScope, RequirePlan, StaffGate};
@@ -85,6 +88,29 @@ async fn save_week(
         let pending = Pending { week: Some((shown, renamed)), ..Pending::default() };
         return render(state, scope, person, pending).await;
     };
+    // Confirmed bookings ahead that the old hours held and the new ones leave out: nothing
+    // changes until the owner chooses to keep or cancel them.
+    let choice =
+        fields.iter().find(|(name, _)| name == "bookings").and_then(|(_, v)| Choice::parse(v));
+    let now = state.clock.now_ts();
+    let old = hours::weekly(&state.db, scope.id(), person.id()).await?;
+    let tenant = &scope.tenant;
+    let left_out: Vec<Booking> = affected::open_bookings(state, scope, person, now, i64::MAX)
+        .await?
+        .into_iter()
+        .filter(|b| b.starts_at >= now)
+        .filter(|b| within_hours(tenant, &old, b) && !within_hours(tenant, &ranges, b))
+        .collect();
+    if !left_out.is_empty() && choice.is_none() {
+        let shown = filled.iter().map(|(_, d, s, e)| (d.clone(), s.clone(), e.clone())).collect();
+        let pending = Pending {
+            week: Some((shown, BTreeMap::new())),
+            week_affected: affected::listed(state, scope, &left_out).await?,
+            week_message: Some(affected::count_message(left_out.len(), "outside the new hours.")),
+            ..Pending::default()
+        };
+        return render(state, scope, person, pending).await;
+    }
     hours::replace_weekly(&state.db, scope.id(), person.id(), &ranges).await?;
     let who = person.id().map_or_else(|| "business".to_owned(), |id| format!("staff #{id}"));
     state
@@ -96,7 +122,8 @@ async fn save_week(
             format!("{who}: {} ranges", ranges.len()),
         )
         .await?;
-    flash(&scope.viewer.session, "info", "Weekly hours saved.").await?;
+    let text = affected::apply(state, scope, choice, &left_out, "Weekly hours saved.").await?;
+    flash(&scope.viewer.session, "info", text).await?;
     Ok(see_other(&person.path(&scope.tenant.slug)))
 }
 
