@@ -10,6 +10,7 @@ mod fixtures;
 pub mod google;
 mod seed;
 mod smtp;
+pub mod stripe;
 
 pub use app::{PgDatabase, TestApp, WorkerHandle};
 pub use backend::{Backend, backends, matrix};
@@ -19,6 +20,7 @@ pub use clock::ManualClock;
 pub use google::FakeGoogle;
 pub use seed::{PASSWORD, SeededTenant};
 pub use smtp::{ReceivedMail, SmtpListener};
+pub use stripe::FakeStripe;
 
 /// Polls `probe` until it returns `Some`, or panics after `timeout`. For waiting on another
 /// process or task (a real worker, a server starting) — never a fixed sleep.
