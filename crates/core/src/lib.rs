@@ -12,6 +12,7 @@ pub mod effects;
 pub mod ics;
 pub mod invoices;
 pub mod linking;
+pub mod online;
 pub mod payments;
 pub mod series;
 
