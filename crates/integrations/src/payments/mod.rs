@@ -21,6 +21,19 @@ pub use signature::{SignatureError, TOLERANCE_SECS, sign, verify};
 pub use stripe::Stripe;
 pub use test_gateway::TestGateway;
 
+/// How a Stripe secret (or restricted) key starts.
+pub const SECRET_KEY_PREFIXES: &[&str] = &["sk_", "rk_"];
+/// How a Stripe webhook signing secret starts.
+pub const WEBHOOK_SECRET_PREFIXES: &[&str] = &["whsec_"];
+
+/// Whether `key` has the shape of a Stripe key starting with one of `prefixes` (a typo or a
+/// publishable key pasted by mistake is caught before it is sealed).
+pub fn key_has_shape(key: &str, prefixes: &[&str]) -> bool {
+    prefixes.iter().any(|p| key.starts_with(p))
+        && (8..=255).contains(&key.len())
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 /// Which gateway a business takes online payments through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GatewayKind {

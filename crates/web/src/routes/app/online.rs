@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use portico_core::online::StripeKeys;
 use portico_domain::booking::Actor;
-use portico_integrations::payments::GatewayKind;
+use portico_integrations::payments::{self, GatewayKind};
 use portico_store::online::{self, CheckoutStatus};
 use portico_store::sealed::{self, SecretKind, Slot};
 use portico_store::invoices;
@@ -99,10 +99,7 @@ fn key<'a>(
     if typed.is_empty() {
         return None;
     }
-    let shaped = prefixes.iter().any(|p| typed.starts_with(p))
-        && typed.len() <= 255
-        && typed.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !shaped {
+    if !payments::key_has_shape(typed, prefixes) {
         let message = format!("This does not look like a Stripe key (it starts with {}).", prefixes.join(" or "));
         errors.insert(field.to_owned(), message);
     }
@@ -123,8 +120,10 @@ pub async fn update_settings(
     if chosen.is_none() {
         errors.insert("gateway".to_owned(), "Choose how clients pay online.".to_owned());
     }
-    let secret_key = key(&form.secret_key, &["sk_", "rk_"], "secret_key", &mut errors);
-    let webhook_secret = key(&form.webhook_secret, &["whsec_"], "webhook_secret", &mut errors);
+    let secret_key =
+        key(&form.secret_key, payments::SECRET_KEY_PREFIXES, "secret_key", &mut errors);
+    let webhook_secret =
+        key(&form.webhook_secret, payments::WEBHOOK_SECRET_PREFIXES, "webhook_secret", &mut errors);
     let keys = StripeKeys { secret_key, webhook_secret };
     let typed = secret_key.is_some() || webhook_secret.is_some();
     let kind = if typed { Some(GatewayKind::Stripe) } else { chosen };
