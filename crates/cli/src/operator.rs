@@ -7,8 +7,8 @@ use portico_domain::accounts::{self, Email, Role, Slug};
 use portico_domain::password::check_password;
 use portico_domain::plans::Plan;
 use portico_domain::{TenantId, UserId};
-use portico_store::tenants::NewTenant;
 use portico_store::sealed::Keyring;
+use portico_store::tenants::NewTenant;
 use portico_store::{Db, audit, tenants, tokens, users};
 
 #[derive(Debug, Subcommand)]
@@ -203,8 +203,11 @@ async fn set_stripe(
     secret_key: Option<&str>,
     webhook_secret: Option<&str>,
 ) -> anyhow::Result<()> {
-    use portico_integrations::payments::{SECRET_KEY_PREFIXES, WEBHOOK_SECRET_PREFIXES, key_has_shape};
-    let tenant = tenants::by_slug(db, slug).await?.with_context(|| format!("no tenant `{slug}`"))?;
+    use portico_integrations::payments::{
+        SECRET_KEY_PREFIXES, WEBHOOK_SECRET_PREFIXES, key_has_shape,
+    };
+    let tenant =
+        tenants::by_slug(db, slug).await?.with_context(|| format!("no tenant `{slug}`"))?;
     if secret_key.is_none() && webhook_secret.is_none() {
         bail!("give --secret-key, --webhook-secret or both");
     }

@@ -47,8 +47,13 @@ async fn record_audit(
     detail: String,
     ctx: &Context,
 ) -> Result<(), StoreError> {
-    let entry =
-        audit::Entry { tenant: Some(tenant), actor: ctx.actor.parts().1, action, detail, ip: &ctx.ip };
+    let entry = audit::Entry {
+        tenant: Some(tenant),
+        actor: ctx.actor.parts().1,
+        action,
+        detail,
+        ip: &ctx.ip,
+    };
     audit::record_in(tx, &entry, ctx.now.timestamp()).await?;
     Ok(())
 }
@@ -67,7 +72,7 @@ pub struct Paid {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fulfilment {
     /// The payment was recorded now.
-    Recorded(Payment),
+    Recorded(Box<Payment>),
     /// It was fulfilled (or flagged) before: nothing changed.
     AlreadyDone,
     /// The amount or currency is not what Portico asked for: not fulfilled, flagged.
@@ -86,7 +91,8 @@ pub async fn fulfil(
 ) -> Result<Fulfilment, StoreError> {
     let now = ctx.now.timestamp();
     let asked = checkout.amount;
-    let matches = paid.amount == asked.minor && paid.currency.eq_ignore_ascii_case(asked.currency.code());
+    let matches =
+        paid.amount == asked.minor && paid.currency.eq_ignore_ascii_case(asked.currency.code());
     let mut tx = db.begin_write().await?;
     if !matches {
         // What was paid is stored as reported; an unknown currency is noted by its code alone.
@@ -123,7 +129,9 @@ pub async fn fulfil(
         .await?
     {
         Ok(invoice) => invoice,
-        Err(refusal) => return Err(StoreError::Other(anyhow::anyhow!("checkout {}: {refusal}", checkout.id))),
+        Err(refusal) => {
+            return Err(StoreError::Other(anyhow::anyhow!("checkout {}: {refusal}", checkout.id)));
+        }
     };
     let settled = online::settle(
         &mut tx,
@@ -138,8 +146,7 @@ pub async fn fulfil(
     if !settled {
         return Ok(Fulfilment::AlreadyDone);
     }
-    let invoice =
-        invoice.filter(|i| matches!(i.status, InvoiceStatus::Open | InvoiceStatus::Paid));
+    let invoice = invoice.filter(|i| matches!(i.status, InvoiceStatus::Open | InvoiceStatus::Paid));
     let row = NewPayment {
         client: checkout.client_id,
         invoice: invoice.as_ref().map(|i| i.id),
@@ -157,14 +164,19 @@ pub async fn fulfil(
         checkout.gateway, checkout.session_id, checkout.invoice_id
     );
     match audit_and_commit(tx, tenant.id, id, "payment.succeeded", detail, ctx).await? {
-        Ok(payment) => Ok(Fulfilment::Recorded(payment)),
+        Ok(payment) => Ok(Fulfilment::Recorded(Box::new(payment))),
         Err(refusal) => Err(StoreError::Other(anyhow::anyhow!("payment #{id}: {refusal}"))),
     }
 }
 
 /// An open checkout expired unpaid (a later completion still fulfils it). `false` when it
 /// was not open.
-pub async fn expired(db: &Db, tenant: TenantId, checkout: &Checkout, ctx: &Context) -> Result<bool, StoreError> {
+pub async fn expired(
+    db: &Db,
+    tenant: TenantId,
+    checkout: &Checkout,
+    ctx: &Context,
+) -> Result<bool, StoreError> {
     online::expire(db, tenant, checkout.id, ctx.now.timestamp()).await
 }
 
@@ -242,7 +254,9 @@ where
         Ok(id) => id,
         Err(message) => return Ok(Err(OnlineRefusal::Gateway(message))),
     };
-    Ok(record_refund(db, tenant, &checkout, &refund_id, amount, reason, ctx).await?.map_err(Into::into))
+    Ok(record_refund(db, tenant, &checkout, &refund_id, amount, reason, ctx)
+        .await?
+        .map_err(Into::into))
 }
 
 /// Reflects a refund the gateway made (through [`refund`], or in its own dashboard, seen in
@@ -269,8 +283,10 @@ pub async fn record_refund(
     if let Err(refusal) = refunded.await? {
         return Ok(Err(refusal));
     }
-    let detail =
-        format!("payment #{payment}: {amount} refunded at {} ({refund_id}; {reason})", checkout.gateway);
+    let detail = format!(
+        "payment #{payment}: {amount} refunded at {} ({refund_id}; {reason})",
+        checkout.gateway
+    );
     audit_and_commit(tx, tenant, payment, "payment.refunded", detail, ctx).await
 }
 

@@ -237,7 +237,8 @@ pub(crate) async fn refundable(
     tenant: TenantId,
     payment: &Payment,
 ) -> Result<(i64, i64), StoreError> {
-    let balance = credit::balance_in(tx, tenant, payment.client_id, payment.amount.currency).await?;
+    let balance =
+        credit::balance_in(tx, tenant, payment.client_id, payment.amount.currency).await?;
     let from_credit_max = payment.credit.minor.min(balance.minor).max(0);
     let on_invoice: i64 = payment
         .applied
@@ -293,8 +294,7 @@ pub(crate) async fn refund_locked(
         && let Some(invoice) = &invoice
     {
         let back = Money::new(-off_invoice, amount.currency);
-        invoices::allocate(tx, tenant, id, invoice.id, back, AllocationKind::Refund, now)
-            .await?;
+        invoices::allocate(tx, tenant, id, invoice.id, back, AllocationKind::Refund, now).await?;
         if invoice.status == InvoiceStatus::Paid {
             invoices::set_status(tx, tenant, invoice.id, invoice.status, Action::Reopen, now)
                 .await?

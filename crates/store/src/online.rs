@@ -210,8 +210,12 @@ pub async fn checkout_of_tenant(
     gateway: &str,
     session: &str,
 ) -> Result<Option<Checkout>, StoreError> {
-    one(db.pool(), "gateway = $1 and session_id = $2 and tenant_id = $3", (gateway, session, tenant.0))
-        .await
+    one(
+        db.pool(),
+        "gateway = $1 and session_id = $2 and tenant_id = $3",
+        (gateway, session, tenant.0),
+    )
+    .await
 }
 
 /// The checkout that brought in payment `payment`, if it came in online.
@@ -313,7 +317,10 @@ pub async fn status_in(
             .fetch_optional(&mut **tx)
             .await?;
     status
-        .map(|s| CheckoutStatus::parse(&s).ok_or_else(|| StoreError::corrupt("online_checkouts.status", s)))
+        .map(|s| {
+            CheckoutStatus::parse(&s)
+                .ok_or_else(|| StoreError::corrupt("online_checkouts.status", s))
+        })
         .transpose()
 }
 

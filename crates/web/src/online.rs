@@ -139,7 +139,9 @@ impl NotStarted {
             Self::Unavailable => "This business does not take online payments.".to_owned(),
             Self::NothingDue => "Nothing is owed on this invoice.".to_owned(),
             Self::Gateway(why) => {
-                format!("The payment could not be started ({why}). Nothing was charged; please try again.")
+                format!(
+                    "The payment could not be started ({why}). Nothing was charged; please try again."
+                )
             }
         }
     }
@@ -160,7 +162,9 @@ pub async fn start(
     let Some(amount) = amount_due(invoice) else { return Ok(Err(NotStarted::NothingDue)) };
     let kind = tg.kind.as_str();
     let since = ctx.now.timestamp() - REUSE_SECS;
-    if let Some(open) = online::open_for(&state.db, tenant.id, kind, invoice.id, amount, since).await? {
+    if let Some(open) =
+        online::open_for(&state.db, tenant.id, kind, invoice.id, amount, since).await?
+    {
         return Ok(Ok(open.url));
     }
     let attempt = online::attempts(&state.db, tenant.id, invoice.id, amount).await?;
@@ -245,11 +249,13 @@ pub async fn reflect(
             currency: session.currency.clone(),
             payment_intent: session.payment_intent.clone().unwrap_or_default(),
         };
-        return Ok(match portico_core::online::fulfil(&state.db, tenant, checkout, &paid, ctx).await? {
-            Fulfilment::Recorded(_) => Reflected::Paid,
-            Fulfilment::Mismatch => Reflected::Mismatch,
-            Fulfilment::AlreadyDone => current(state, tenant.id, checkout).await?,
-        });
+        return Ok(
+            match portico_core::online::fulfil(&state.db, tenant, checkout, &paid, ctx).await? {
+                Fulfilment::Recorded(_) => Reflected::Paid,
+                Fulfilment::Mismatch => Reflected::Mismatch,
+                Fulfilment::AlreadyDone => current(state, tenant.id, checkout).await?,
+            },
+        );
     }
     if session.status == "expired" {
         portico_core::online::expired(&state.db, tenant.id, checkout, ctx).await?;
@@ -259,7 +265,11 @@ pub async fn reflect(
 }
 
 /// The checkout's state as stored now.
-async fn current(state: &AppState, tenant: TenantId, checkout: &Checkout) -> Result<Reflected, Error> {
+async fn current(
+    state: &AppState,
+    tenant: TenantId,
+    checkout: &Checkout,
+) -> Result<Reflected, Error> {
     let stored =
         online::checkout_of_tenant(&state.db, tenant, &checkout.gateway, &checkout.session_id)
             .await?;

@@ -149,7 +149,8 @@ pub async fn back(
     if let Some(tg) = gateway_for(&state, tenant.id, kind).await? {
         match tg.gateway.retrieve_checkout(&tg.secret, &checkout.session_id).await {
             Ok(session) => {
-                outcome = crate::online::reflect(&state, &tenant, &checkout, &session, &ctx).await?;
+                outcome =
+                    crate::online::reflect(&state, &tenant, &checkout, &session, &ctx).await?;
             }
             // The webhook fulfils it; the page says the payment is being confirmed.
             Err(error) => tracing::warn!(%error, "could not retrieve the session on return"),

@@ -8,12 +8,12 @@
 //! 500 and Stripe delivers again.
 
 use axum::Json;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::Router;
 use portico_domain::Money;
 use portico_domain::booking::Actor;
 use portico_integrations::payments::{self, Session};
@@ -118,8 +118,7 @@ struct RefundList {
 async fn charge_refunded(state: &AppState, tenant: &Tenant, object: &Value) -> Result<bool, Error> {
     let Ok(charge) = serde_json::from_value::<Charge>(object.clone()) else { return Ok(false) };
     let Some(intent) = charge.payment_intent else { return Ok(false) };
-    let Some(checkout) =
-        online::checkout_of_intent(&state.db, tenant.id, GATEWAY, &intent).await?
+    let Some(checkout) = online::checkout_of_intent(&state.db, tenant.id, GATEWAY, &intent).await?
     else {
         return Ok(false);
     };

@@ -19,7 +19,8 @@ async fn pay_now_creates_the_session_stripe_expects_and_the_return_fulfils_it() 
         let ann = shop.ann().await;
         let page = ann.page(&format!("/portal/paws/invoices/{}", invoice.id)).await;
         assert!(page.contains("Pay now"), "{page}");
-        let response = ann.post_form(&format!("/portal/paws/invoices/{}/pay", invoice.id), &[]).await;
+        let response =
+            ann.post_form(&format!("/portal/paws/invoices/{}/pay", invoice.id), &[]).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let to = location(&response);
         assert!(to.starts_with(&format!("{}/c/pay/cs_test_", shop.stripe.base())), "{to}");
@@ -41,7 +42,10 @@ async fn pay_now_creates_the_session_stripe_expects_and_the_return_fulfils_it() 
         let key = create.idempotency_key.clone().unwrap();
         assert_eq!(key, format!("portico-{}-invoice-{}-6000GBP-0", shop.tenant.id.0, invoice.id));
         let session = to.rsplit('/').next().unwrap().to_owned();
-        assert_eq!(shop.count("select count(*) from audit_log where action = 'payment.started'").await, 1);
+        assert_eq!(
+            shop.count("select count(*) from audit_log where action = 'payment.started'").await,
+            1
+        );
 
         // Pay now again before paying: the same open session, no new one.
         let again = ann.post_form(&format!("/portal/paws/invoices/{}/pay", invoice.id), &[]).await;
@@ -61,9 +65,13 @@ async fn pay_now_creates_the_session_stripe_expects_and_the_return_fulfils_it() 
         assert_eq!(paid.paid.minor, 6000);
         let page = ann.page(&format!("/portal/paws/invoices/{}", invoice.id)).await;
         assert!(page.contains("Paid online") && !page.contains("Pay now"), "{page}");
-        assert_eq!(shop.count("select count(*) from audit_log where action = 'payment.succeeded'").await, 1);
+        assert_eq!(
+            shop.count("select count(*) from audit_log where action = 'payment.succeeded'").await,
+            1
+        );
         // Nothing is owed any more: no checkout.
-        let response = ann.post_form(&format!("/portal/paws/invoices/{}/pay", invoice.id), &[]).await;
+        let response =
+            ann.post_form(&format!("/portal/paws/invoices/{}/pay", invoice.id), &[]).await;
         assert_eq!(location(&response), format!("/portal/paws/invoices/{}", invoice.id));
         assert_eq!(shop.stripe.sessions().len(), 1);
     })
@@ -115,14 +123,28 @@ async fn return_and_webhook_racing_100_rounds_record_one_payment_per_session() {
             });
             let hooks = (0..2).map(|_| shop.deliver(&event));
             let (returns, hooks) = tokio::join!(join_all(returns), join_all(hooks));
-            assert!(returns.iter().chain(&hooks).all(|s| *s == 200), "round {round}: {returns:?} {hooks:?}");
+            assert!(
+                returns.iter().chain(&hooks).all(|s| *s == 200),
+                "round {round}: {returns:?} {hooks:?}"
+            );
             assert_eq!(shop.payments_of(&session).await, 1, "round {round}");
             let paid = shop.reload(invoice.id).await;
-            assert_eq!((paid.status, paid.paid.minor), (InvoiceStatus::Paid, 1000 + round), "round {round}");
+            assert_eq!(
+                (paid.status, paid.paid.minor),
+                (InvoiceStatus::Paid, 1000 + round),
+                "round {round}"
+            );
         }
         assert_eq!(shop.count("select count(*) from payments").await, 100);
-        assert_eq!(shop.count("select count(*) from audit_log where action = 'payment.succeeded'").await, 100);
-        assert_eq!(shop.count("select count(*) from credit_entries").await, 0, "nothing paid twice");
+        assert_eq!(
+            shop.count("select count(*) from audit_log where action = 'payment.succeeded'").await,
+            100
+        );
+        assert_eq!(
+            shop.count("select count(*) from credit_entries").await,
+            0,
+            "nothing paid twice"
+        );
     })
     .await;
 }
@@ -190,7 +212,9 @@ async fn the_fake_keeps_stripes_idempotency_and_key_rules() {
     assert_eq!((first.amount_total, first.currency.as_str()), (1200, "gbp"));
     request.amount = 1300;
     match client.create_checkout(SECRET_KEY, &request, "k1").await {
-        Err(GatewayError::Refused { status: 400, code, .. }) => assert_eq!(code, "idempotency_error"),
+        Err(GatewayError::Refused { status: 400, code, .. }) => {
+            assert_eq!(code, "idempotency_error")
+        }
         other => panic!("{other:?}"),
     }
     match client.create_checkout("sk_test_wrong", &request, "k2").await {
@@ -222,8 +246,14 @@ async fn a_mismatched_amount_or_currency_is_not_fulfilled_and_is_flagged_to_the_
         for invoice in [short.id, euros.id] {
             assert_eq!(shop.reload(invoice).await.status, InvoiceStatus::Open);
         }
-        assert_eq!(shop.count("select count(*) from audit_log where action = 'payment.mismatch'").await, 2);
-        assert_eq!(shop.count("select count(*) from online_checkouts where status = 'mismatch'").await, 2);
+        assert_eq!(
+            shop.count("select count(*) from audit_log where action = 'payment.mismatch'").await,
+            2
+        );
+        assert_eq!(
+            shop.count("select count(*) from online_checkouts where status = 'mismatch'").await,
+            2
+        );
         let page = shop.owner().await.page("/app/paws/payments/online").await;
         assert!(page.contains("2 payment(s) did not match"), "{page}");
         assert!(page.contains("paid 100 GBP") && page.contains("paid 7000 EUR"), "{page}");
@@ -256,7 +286,8 @@ async fn the_pay_link_works_without_login_and_a_forged_one_is_not_found() {
 
         let forged = format!("/pay/{}.{}.AAAA", shop.tenant.id.0, invoice.id);
         assert_eq!(visitor.get(&forged).await.status(), StatusCode::NOT_FOUND);
-        let other_invoice = path.replace(&format!(".{}.", invoice.id), &format!(".{}.", invoice.id + 1));
+        let other_invoice =
+            path.replace(&format!(".{}.", invoice.id), &format!(".{}.", invoice.id + 1));
         assert_eq!(visitor.get(&other_invoice).await.status(), StatusCode::NOT_FOUND);
     })
     .await;
@@ -267,12 +298,15 @@ async fn the_test_gateway_is_a_marked_simulated_checkout() {
     matrix(|backend| async move {
         let shop = Shop::open(backend).await;
         let ctx = portico_core::Context::system(portico_domain::Clock::now(&*shop.app.clock));
-        portico_core::online::set_gateway(shop.app.db(), shop.tenant.id, "test", &ctx).await.unwrap();
+        portico_core::online::set_gateway(shop.app.db(), shop.tenant.id, "test", &ctx)
+            .await
+            .unwrap();
         let invoice = shop.invoice(3300).await;
         let ann = shop.ann().await;
         let page = ann.page(&format!("/portal/paws/invoices/{}", invoice.id)).await;
         assert!(page.contains("TEST MODE"), "{page}");
-        let response = ann.post_form(&format!("/portal/paws/invoices/{}/pay", invoice.id), &[]).await;
+        let response =
+            ann.post_form(&format!("/portal/paws/invoices/{}/pay", invoice.id), &[]).await;
         let to = location(&response);
         let path = to.strip_prefix(shop.app.url("").trim_end_matches('/')).unwrap().to_owned();
         assert!(path.starts_with("/pay/test/cs_test_"), "{to}");

@@ -10,8 +10,8 @@ mod settings;
 mod webhooks;
 
 use chrono::Days;
-use portico_domain::plans::Plan;
 use portico_domain::invoice::Line;
+use portico_domain::plans::Plan;
 use portico_domain::{ClientId, Clock as _, Currency, Money};
 use portico_store::invoices::{self, Invoice, NewInvoice};
 use portico_store::tenants::{self, Tenant};
@@ -58,8 +58,13 @@ impl Shop {
             booking_id: None,
         };
         let due = self.app.clock.now().date_naive().checked_add_days(Days::new(14)).unwrap();
-        let new =
-            NewInvoice { client: self.client, currency: gbp, due_date: due, notes: String::new(), lines: vec![line] };
+        let new = NewInvoice {
+            client: self.client,
+            currency: gbp,
+            due_date: due,
+            notes: String::new(),
+            lines: vec![line],
+        };
         let db = self.app.db();
         let mut tx = db.begin_write().await.unwrap();
         let draft = invoices::create(&mut tx, self.tenant.id, &new, self.app.clock.now_ts())
@@ -111,7 +116,9 @@ impl Shop {
 
     /// Delivers `body` signed with the business's secret, now; the status.
     pub async fn deliver(&self, body: &str) -> u16 {
-        self.stripe.deliver(&self.webhook_url(), body, &[WEBHOOK_SECRET], self.app.clock.now_ts()).await
+        self.stripe
+            .deliver(&self.webhook_url(), body, &[WEBHOOK_SECRET], self.app.clock.now_ts())
+            .await
     }
 
     /// The payer's return from the gateway; the page.

@@ -34,7 +34,10 @@ async fn an_online_payment_is_refunded_through_stripe_and_each_refund_is_reflect
         assert_eq!(answer["refunded_minor"], 3000);
         let refunds = shop.stripe.refunds();
         assert_eq!(refunds.len(), 1);
-        assert_eq!((refunds[0]["amount"].as_i64(), refunds[0]["payment_intent"].as_str()), (Some(3000), Some(intent.as_str())));
+        assert_eq!(
+            (refunds[0]["amount"].as_i64(), refunds[0]["payment_intent"].as_str()),
+            (Some(3000), Some(intent.as_str()))
+        );
         let call = shop.stripe.calls().into_iter().rfind(|c| c.path == "/v1/refunds").unwrap();
         assert!(call.idempotency_key.unwrap().starts_with("portico-refund-"));
         assert!(call.body.contains("amount=3000"), "{}", call.body);
@@ -55,7 +58,10 @@ async fn an_online_payment_is_refunded_through_stripe_and_each_refund_is_reflect
         assert_eq!(shop.count("select count(*) from gateway_refunds").await, 2);
         assert_eq!(shop.count("select count(*) from payment_refunds").await, 2);
         assert_eq!(shop.reload(invoice.id).await.paid.minor, 4000);
-        assert_eq!(shop.count("select count(*) from audit_log where action = 'payment.refunded'").await, 2);
+        assert_eq!(
+            shop.count("select count(*) from audit_log where action = 'payment.refunded'").await,
+            2
+        );
 
         // More than is left is refused before Stripe is asked.
         let body = json!({ "amount_minor": 4001, "reason": "Too much" });

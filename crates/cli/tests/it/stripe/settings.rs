@@ -26,7 +26,8 @@ async fn stripe_keys_are_sealed_write_only_and_never_in_the_database_in_plain_te
         assert!(page.contains("/webhooks/stripe/paws"), "{page}");
 
         // A publishable key by mistake: refused, nothing stored.
-        let form = [("gateway", "stripe"), ("secret_key", "pk_live_abcdefgh"), ("webhook_secret", "")];
+        let form =
+            [("gateway", "stripe"), ("secret_key", "pk_live_abcdefgh"), ("webhook_secret", "")];
         let response = owner.post_form("/app/paws/settings/payments", &form).await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(app.count("select count(*) from tenant_secrets").await, 0);
@@ -36,7 +37,11 @@ async fn stripe_keys_are_sealed_write_only_and_never_in_the_database_in_plain_te
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
         let (key, hook) = (secret("sk_live_"), secret("whsec_"));
-        let form = [("gateway", "offline"), ("secret_key", key.as_str()), ("webhook_secret", hook.as_str())];
+        let form = [
+            ("gateway", "offline"),
+            ("secret_key", key.as_str()),
+            ("webhook_secret", hook.as_str()),
+        ];
         let response = owner.post_form("/app/paws/settings/payments", &form).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         assert_eq!(online::gateway(app.db(), paws.id).await.unwrap().as_deref(), Some("stripe"));
@@ -49,15 +54,23 @@ async fn stripe_keys_are_sealed_write_only_and_never_in_the_database_in_plain_te
         let mut command = portico(&app.config().data_dir);
         command.env("DATABASE_URL", app.config().database.url());
         let output = run(command.args([
-            "tenant", "set-stripe", "other", "--secret-key", &cli_key, "--webhook-secret", &cli_hook,
+            "tenant",
+            "set-stripe",
+            "other",
+            "--secret-key",
+            &cli_key,
+            "--webhook-secret",
+            &cli_hook,
         ]));
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
         assert!(!stdout.contains(&cli_key));
         assert_eq!(online::gateway(app.db(), other.id).await.unwrap().as_deref(), Some("stripe"));
         let ring = &app.state.keyring;
-        let slot = portico_store::sealed::Slot::tenant(portico_store::sealed::SecretKind::StripeSecretKey);
-        let opened = portico_store::sealed::get(app.db(), ring, other.id, slot).await.unwrap().unwrap();
+        let slot =
+            portico_store::sealed::Slot::tenant(portico_store::sealed::SecretKind::StripeSecretKey);
+        let opened =
+            portico_store::sealed::get(app.db(), ring, other.id, slot).await.unwrap().unwrap();
         assert_eq!(opened.as_str(), cli_key);
 
         let dump = raw_database(&app).await;

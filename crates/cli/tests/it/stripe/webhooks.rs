@@ -3,8 +3,8 @@
 
 use portico_domain::Clock as _;
 use portico_domain::invoice::InvoiceStatus;
-use portico_testkit::stripe::{WEBHOOK_SECRET, deliver_raw, signature_header};
 use portico_testkit::matrix;
+use portico_testkit::stripe::{WEBHOOK_SECRET, deliver_raw, signature_header};
 use serde_json::json;
 
 use super::Shop;
@@ -29,8 +29,14 @@ async fn the_same_webhook_five_times_and_expired_after_completed_make_one_paymen
 
         assert_eq!(shop.payments_of(&session).await, 1);
         assert_eq!(shop.reload(invoice.id).await.status, InvoiceStatus::Paid);
-        assert_eq!(shop.count("select count(*) from online_checkouts where status = 'paid'").await, 1);
-        assert_eq!(shop.count("select count(*) from audit_log where action = 'payment.succeeded'").await, 1);
+        assert_eq!(
+            shop.count("select count(*) from online_checkouts where status = 'paid'").await,
+            1
+        );
+        assert_eq!(
+            shop.count("select count(*) from audit_log where action = 'payment.succeeded'").await,
+            1
+        );
         assert_eq!(shop.count("select count(*) from gateway_events").await, 3, "stored by id");
         // The browser's return afterwards changes nothing either.
         assert!(shop.come_back(&session).await.contains("Payment received"));
@@ -47,7 +53,10 @@ async fn an_expired_session_is_noted_and_a_late_completion_still_fulfils_it() {
         let session = shop.checkout(&invoice).await;
         let expired = shop.stripe.expire(&session);
         assert_eq!(shop.deliver(&shop.event("checkout.session.expired", &expired)).await, 200);
-        assert_eq!(shop.count("select count(*) from online_checkouts where status = 'expired'").await, 1);
+        assert_eq!(
+            shop.count("select count(*) from online_checkouts where status = 'expired'").await,
+            1
+        );
         assert!(shop.come_back(&session).await.contains("expired"));
         // A new checkout is offered (attempt 1: a new idempotency key).
         let next = shop.checkout(&invoice).await;
@@ -73,9 +82,21 @@ async fn bad_signatures_answer_400_and_change_nothing() {
         let cases = [
             ("no signature", body.clone(), None),
             ("wrong secret", body.clone(), Some(signature_header(&body, &["whsec_wrong"], now))),
-            ("301 s old", body.clone(), Some(signature_header(&body, &[WEBHOOK_SECRET], now - 301))),
-            ("from the future", body.clone(), Some(signature_header(&body, &[WEBHOOK_SECRET], now + 301))),
-            ("altered body", altered.clone(), Some(signature_header(&body, &[WEBHOOK_SECRET], now))),
+            (
+                "301 s old",
+                body.clone(),
+                Some(signature_header(&body, &[WEBHOOK_SECRET], now - 301)),
+            ),
+            (
+                "from the future",
+                body.clone(),
+                Some(signature_header(&body, &[WEBHOOK_SECRET], now + 301)),
+            ),
+            (
+                "altered body",
+                altered.clone(),
+                Some(signature_header(&body, &[WEBHOOK_SECRET], now)),
+            ),
             ("garbage", body.clone(), Some("t=abc,v1=zz".to_owned())),
         ];
         for (case, body, header) in &cases {
@@ -83,7 +104,10 @@ async fn bad_signatures_answer_400_and_change_nothing() {
         }
         assert_eq!(shop.payments_of(&session).await, 0);
         assert_eq!(shop.count("select count(*) from gateway_events").await, 0);
-        assert_eq!(shop.count("select count(*) from online_checkouts where status = 'open'").await, 1);
+        assert_eq!(
+            shop.count("select count(*) from online_checkouts where status = 'open'").await,
+            1
+        );
         // Several v1 values (a secret being rolled), one of them right, and 300 s old: accepted.
         let header = signature_header(&body, &["whsec_old_secret", WEBHOOK_SECRET], now - 300);
         assert_eq!(deliver_raw(&url, &body, Some(&header)).await, 200);
@@ -106,9 +130,15 @@ async fn another_tenants_webhook_secret_cannot_fulfil_this_tenants_sessions() {
             webhook_secret: Some(rival_secret),
         };
         let ctx = portico_core::Context::system(portico_domain::Clock::now(&*shop.app.clock));
-        portico_core::online::set_stripe(shop.app.db(), &shop.app.state.keyring, rival.id, keys, &ctx)
-            .await
-            .unwrap();
+        portico_core::online::set_stripe(
+            shop.app.db(),
+            &shop.app.state.keyring,
+            rival.id,
+            keys,
+            &ctx,
+        )
+        .await
+        .unwrap();
         let invoice = shop.invoice(4200).await;
         let session = shop.checkout(&invoice).await;
         let body = shop.event("checkout.session.completed", &shop.stripe.complete(&session));

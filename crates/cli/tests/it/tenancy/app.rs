@@ -107,7 +107,11 @@ pub(super) const APP_ROUTES: &[(Verb, &str, Id, Who, Form)] = &[
         "/app/{tenant}/settings/payments",
         Id::None,
         Who::Owner,
-        &[("gateway", "stripe"), ("secret_key", "sk_test_mallory"), ("webhook_secret", "whsec_mallory")],
+        &[
+            ("gateway", "stripe"),
+            ("secret_key", "sk_test_mallory"),
+            ("webhook_secret", "whsec_mallory"),
+        ],
     ),
     (Get, "/app/{tenant}/payments/online", Id::None, Who::Owner, &[]),
     (Get, "/app/{tenant}/invoices", Id::None, Who::Owner, &[]),

@@ -68,7 +68,13 @@ pub(super) const BOOK_ROUTES: &[(Verb, &str, Book, Id, Form)] = &[
         &[],
     ),
     (Get, "/book/{tenant}/manage/{token}", Book::Manage, Id::ManageToken, &[]),
-    (Post, "/webhooks/stripe/{tenant}", Book::Webhook, Id::None, &[("type", "checkout.session.completed")]),
+    (
+        Post,
+        "/webhooks/stripe/{tenant}",
+        Book::Webhook,
+        Id::None,
+        &[("type", "checkout.session.completed")],
+    ),
     (Post, "/book/{tenant}/manage/{token}/cancel", Book::Manage, Id::ManageToken, &[]),
     (Get, "/book/{tenant}/manage/{token}/reschedule", Book::Manage, Id::ManageToken, &[]),
     (

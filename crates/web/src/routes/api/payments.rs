@@ -11,9 +11,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use portico_core::online::OnlineRefusal;
 use portico_core::payments::{NewReceived, Refusal};
-use portico_domain::invoice::InvoiceStatus;
 use portico_domain::billing::{MAX_AMOUNT, Method};
 use portico_domain::booking::Actor;
+use portico_domain::invoice::InvoiceStatus;
 use portico_domain::parse::{parse_date, parse_text};
 use portico_domain::{ClientId, Currency, Money};
 use portico_store::payments::{self, Payment};
@@ -257,8 +257,9 @@ pub async fn pay_link(
     scope: ApiScope,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Json<Value>, Error> {
-    let invoice =
-        portico_store::invoices::get(&state.db, scope.tenant.id, id).await?.ok_or(Error::NotFound)?;
+    let invoice = portico_store::invoices::get(&state.db, scope.tenant.id, id)
+        .await?
+        .ok_or(Error::NotFound)?;
     if matches!(invoice.status, InvoiceStatus::Draft | InvoiceStatus::Void) {
         let refusal = Refusal::NotPayable(invoice.status.as_str());
         return Err(refused(refusal));

@@ -10,9 +10,9 @@ use axum::response::{IntoResponse, Response};
 use portico_core::online::StripeKeys;
 use portico_domain::booking::Actor;
 use portico_integrations::payments::{self, GatewayKind};
+use portico_store::invoices;
 use portico_store::online::{self, CheckoutStatus};
 use portico_store::sealed::{self, SecretKind, Slot};
-use portico_store::invoices;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::OwnerScope;
@@ -100,7 +100,10 @@ fn key<'a>(
         return None;
     }
     if !payments::key_has_shape(typed, prefixes) {
-        let message = format!("This does not look like a Stripe key (it starts with {}).", prefixes.join(" or "));
+        let message = format!(
+            "This does not look like a Stripe key (it starts with {}).",
+            prefixes.join(" or ")
+        );
         errors.insert(field.to_owned(), message);
     }
     Some(typed)
@@ -142,8 +145,7 @@ pub async fn update_settings(
     };
     let ctx = state.context(Actor::Owner(scope.user.id()), scope.viewer.ip_string());
     if typed {
-        portico_core::online::set_stripe(&state.db, &state.keyring, scope.id(), keys, &ctx)
-            .await?;
+        portico_core::online::set_stripe(&state.db, &state.keyring, scope.id(), keys, &ctx).await?;
     } else {
         portico_core::online::set_gateway(&state.db, scope.id(), kind.as_str(), &ctx).await?;
     }
