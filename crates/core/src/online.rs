@@ -13,7 +13,7 @@ use portico_domain::{Money, TenantId};
 use portico_store::online::{self, Checkout, CheckoutStatus, NewCheckout};
 use portico_store::payments::{self, NewPayment, Payment};
 use portico_store::tenants::Tenant;
-use portico_store::{Db, StoreError, audit};
+use portico_store::{Db, StoreError};
 
 use crate::Context;
 use crate::payments::{
@@ -34,27 +34,9 @@ pub async fn started(
             "{} checkout {} of {} for invoice #{} (client #{})",
             new.gateway, new.session_id, new.amount, new.invoice_id, new.client_id.0
         );
-        record_audit(&mut tx, tenant, "payment.started", detail, ctx).await?;
+        crate::audit_in(&mut tx, tenant, "payment.started", detail, ctx).await?;
     }
     tx.commit().await.map_err(anyhow::Error::from)?;
-    Ok(())
-}
-
-async fn record_audit(
-    tx: &mut portico_store::Tx,
-    tenant: TenantId,
-    action: &str,
-    detail: String,
-    ctx: &Context,
-) -> Result<(), StoreError> {
-    let entry = audit::Entry {
-        tenant: Some(tenant),
-        actor: ctx.actor.parts().1,
-        action,
-        detail,
-        ip: &ctx.ip,
-    };
-    audit::record_in(tx, &entry, ctx.now.timestamp()).await?;
     Ok(())
 }
 
@@ -120,7 +102,7 @@ pub async fn fulfil(
             paid.amount,
             paid.currency.to_uppercase()
         );
-        record_audit(&mut tx, tenant.id, "payment.mismatch", detail, ctx).await?;
+        crate::audit_in(&mut tx, tenant.id, "payment.mismatch", detail, ctx).await?;
         tx.commit().await.map_err(anyhow::Error::from)?;
         return Ok(Fulfilment::Mismatch);
     }
@@ -321,7 +303,7 @@ pub async fn set_stripe(
     }
     online::set_gateway(&mut tx, tenant, "stripe", now).await?;
     let detail = format!("gateway stripe; replaced: {}", changed.join(", "));
-    record_audit(&mut tx, tenant, "payments.settings_changed", detail, ctx).await?;
+    crate::audit_in(&mut tx, tenant, "payments.settings_changed", detail, ctx).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(())
 }
@@ -336,8 +318,14 @@ pub async fn set_gateway(
 ) -> Result<(), StoreError> {
     let mut tx = db.begin_write().await?;
     online::set_gateway(&mut tx, tenant, gateway, ctx.now.timestamp()).await?;
-    record_audit(&mut tx, tenant, "payments.settings_changed", format!("gateway {gateway}"), ctx)
-        .await?;
+    crate::audit_in(
+        &mut tx,
+        tenant,
+        "payments.settings_changed",
+        format!("gateway {gateway}"),
+        ctx,
+    )
+    .await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use portico_domain::{ClientId, Money, MoneyError, TenantId};
 use portico_store::invoices::{self, AllocationKind, Invoice};
 use portico_store::payments::{self, NewPayment, Payment};
 use portico_store::tenants::Tenant;
-use portico_store::{Db, StoreError, Tx, audit, credit};
+use portico_store::{Db, StoreError, Tx, credit};
 
 use crate::Context;
 
@@ -142,14 +142,7 @@ pub(crate) async fn audit_and_commit(
     detail: String,
     ctx: &Context,
 ) -> Outcome<Payment> {
-    let entry = audit::Entry {
-        tenant: Some(tenant),
-        actor: ctx.actor.parts().1,
-        action,
-        detail,
-        ip: &ctx.ip,
-    };
-    audit::record_in(&mut tx, &entry, ctx.now.timestamp()).await?;
+    crate::audit_in(&mut tx, tenant, action, detail, ctx).await?;
     let payment = payments::get_in(&mut tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(Ok(payment))
