@@ -78,6 +78,11 @@ pub async fn seed(db: &Db) -> anyhow::Result<bool> {
     tx.commit().await?;
     seed_schedule(db, tenant, jo).await?;
     crate::demo_billing::seed(db, tenant, jo, priya).await?;
+    // Online payments through the built-in simulated checkout (TEST MODE, never in
+    // production; the demo always runs with production off): a newcomer pays an invoice in
+    // the browser with no Stripe account.
+    let ctx = portico_core::Context::system(chrono::Utc::now());
+    portico_core::online::set_gateway(db, tenant, "test", &ctx).await?;
     Ok(true)
 }
 
@@ -267,7 +272,9 @@ pub fn banner(public_url: &url::Url) -> String {
          owner   {}  /  {}   (provider dashboard: {base}/app/{SLUG})\n  \
          staff   {}  /  {}\n  \
          client  {}  /  {}   (client portal: {base}/portal/{SLUG})\n\n\
-         Public booking page: {base}/book/{SLUG}\n\n\
+         Public booking page: {base}/book/{SLUG}\n\
+         Online payments use a simulated checkout (TEST MODE): pay an open invoice from the\n\
+         client portal, no Stripe account needed.\n\n\
          Emails are written to <data dir>/mail/ as .eml files. Stop with Ctrl-C.\n",
         OWNER.0, OWNER.1, STAFF.0, STAFF.1, CLIENT.0, CLIENT.1
     )

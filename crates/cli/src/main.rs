@@ -106,7 +106,12 @@ fn main() -> ExitCode {
             }
             Command::Tenant(command) => {
                 let db = runtime::connect_db(&config).await?;
-                operator::tenant(&db, command).await
+                let keys = &config.keys;
+                let ring = portico_store::sealed::Keyring::new(
+                    (keys.token_key_id, keys.token),
+                    &keys.old_token_keys,
+                );
+                operator::tenant(&db, &ring, command).await
             }
             Command::User(command) => {
                 let db = runtime::connect_db(&config).await?;

@@ -7,6 +7,7 @@ use portico_domain::accounts::{self, Email, Role, Slug};
 use portico_domain::password::check_password;
 use portico_domain::plans::Plan;
 use portico_domain::{TenantId, UserId};
+use portico_store::sealed::Keyring;
 use portico_store::tenants::NewTenant;
 use portico_store::{Db, audit, tenants, tokens, users};
 
@@ -23,6 +24,15 @@ pub enum TenantCommand {
         /// PRO for this many months from now (without it, PRO does not expire).
         #[arg(long)]
         months: Option<u32>,
+    },
+    /// Store a tenant's Stripe keys (sealed) and switch it to Stripe for online payments:
+    /// `set-stripe SLUG --secret-key sk_… --webhook-secret whsec_…` (either one, or both).
+    SetStripe {
+        slug: String,
+        #[arg(long)]
+        secret_key: Option<String>,
+        #[arg(long)]
+        webhook_secret: Option<String>,
     },
 }
 
@@ -184,7 +194,37 @@ pub async fn create_tenant(db: &Db, args: &CreateTenant) -> anyhow::Result<Tenan
     Ok(tenant)
 }
 
-pub async fn tenant(db: &Db, command: TenantCommand) -> anyhow::Result<()> {
+/// Seals a tenant's Stripe keys and switches it to the `stripe` gateway (audited; the keys
+/// are never printed or logged).
+async fn set_stripe(
+    db: &Db,
+    ring: &Keyring,
+    slug: &str,
+    secret_key: Option<&str>,
+    webhook_secret: Option<&str>,
+) -> anyhow::Result<()> {
+    use portico_integrations::payments::{
+        SECRET_KEY_PREFIXES, WEBHOOK_SECRET_PREFIXES, key_has_shape,
+    };
+    let tenant =
+        tenants::by_slug(db, slug).await?.with_context(|| format!("no tenant `{slug}`"))?;
+    if secret_key.is_none() && webhook_secret.is_none() {
+        bail!("give --secret-key, --webhook-secret or both");
+    }
+    if secret_key.is_some_and(|k| !key_has_shape(k, SECRET_KEY_PREFIXES)) {
+        bail!("--secret-key: a Stripe secret key starts with sk_ (or rk_)");
+    }
+    if webhook_secret.is_some_and(|k| !key_has_shape(k, WEBHOOK_SECRET_PREFIXES)) {
+        bail!("--webhook-secret: a Stripe webhook signing secret starts with whsec_");
+    }
+    let keys = portico_core::online::StripeKeys { secret_key, webhook_secret };
+    let mut ctx = portico_core::Context::system(Utc::now());
+    ctx.ip = "operator-cli".to_owned();
+    portico_core::online::set_stripe(db, ring, tenant.id, keys, &ctx).await?;
+    Ok(())
+}
+
+pub async fn tenant(db: &Db, ring: &Keyring, command: TenantCommand) -> anyhow::Result<()> {
     match command {
         TenantCommand::Create(args) => {
             let id = create_tenant(db, &args).await?;
@@ -224,6 +264,10 @@ pub async fn tenant(db: &Db, command: TenantCommand) -> anyhow::Result<()> {
             );
             operator_audit(db, Some(tenant.id), "tenant.plan_changed", detail.clone()).await?;
             println!("{slug}: {detail}");
+        }
+        TenantCommand::SetStripe { slug, secret_key, webhook_secret } => {
+            set_stripe(db, ring, &slug, secret_key.as_deref(), webhook_secret.as_deref()).await?;
+            println!("{slug}: Stripe keys stored (sealed); online payments go through Stripe");
         }
     }
     Ok(())

@@ -92,6 +92,7 @@ struct Raw {
     secrets: RawSecrets,
     mail: MailSettings,
     google: GoogleSettings,
+    payments: PaymentSettings,
     sessions: SessionSettings,
     accounts: AccountSettings,
     billing: BillingSettings,
@@ -118,6 +119,15 @@ impl GoogleSettings {
     pub fn is_configured(&self) -> bool {
         !self.client_id.is_empty()
     }
+}
+
+/// Online payments: where Stripe's API is (the real one by default, a local fake in tests).
+/// Each business's own keys are sealed in the database, not configured here.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentSettings {
+    /// Without a trailing slash.
+    pub stripe_api_base: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -248,6 +258,7 @@ pub struct Config {
     pub queue: QueueSettings,
     pub mail: MailSettings,
     pub google: GoogleSettings,
+    pub payments: PaymentSettings,
     pub sessions: SessionSettings,
     pub accounts: AccountSettings,
     pub billing: BillingSettings,
@@ -413,6 +424,14 @@ fn resolve(raw: Raw) -> Result<Config, ConfigError> {
     }
     let mut google = raw.google;
     google.api_base = google.api_base.trim_end_matches('/').to_owned();
+    let key = "payments.stripe_api_base";
+    let url = Url::parse(&raw.payments.stripe_api_base)
+        .map_err(|e| ConfigError::new(key, e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ConfigError::new(key, "must be an http:// or https:// URL"));
+    }
+    let mut payments = raw.payments;
+    payments.stripe_api_base = payments.stripe_api_base.trim_end_matches('/').to_owned();
 
     let mut notices = Vec::new();
     if matches!(database, DatabaseTarget::Postgres(_))
@@ -449,6 +468,7 @@ fn resolve(raw: Raw) -> Result<Config, ConfigError> {
         queue: raw.queue,
         mail: raw.mail,
         google,
+        payments,
         sessions: raw.sessions,
         accounts: raw.accounts,
         billing: raw.billing,
@@ -539,6 +559,17 @@ mod tests {
         let err =
             load(&sources(dir.path()).set("http.trusted_proxies", "10.0.0.0/33")).unwrap_err();
         assert_eq!(err.key, "http.trusted_proxies");
+    }
+
+    #[test]
+    fn stripe_api_base_defaults_to_stripe_and_can_point_at_a_fake() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = load(&sources(dir.path())).unwrap();
+        assert_eq!(config.payments.stripe_api_base, "https://api.stripe.com");
+        let fake = sources(dir.path()).set("payments.stripe_api_base", "http://127.0.0.1:9/");
+        assert_eq!(load(&fake).unwrap().payments.stripe_api_base, "http://127.0.0.1:9");
+        let bad = sources(dir.path()).set("payments.stripe_api_base", "ftp://x");
+        assert_eq!(load(&bad).unwrap_err().key, "payments.stripe_api_base");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use portico_domain::invoice::{self, InstallmentError, InvoiceStatus, TransitionError};
 use portico_domain::{Money, TenantId};
 use portico_store::invoices::{self, CreateRefusal, EditRefusal, Invoice, NewInvoice};
-use portico_store::{Db, StoreError, Tx, audit};
+use portico_store::{Db, StoreError, Tx};
 
 use crate::Context;
 
@@ -70,14 +70,7 @@ async fn finish<R>(
 ) -> Outcome<R> {
     let Ok(invoice) = result else { return Ok(result) };
     let detail = format!("#{} {}", invoice.id, invoice.number.as_deref().unwrap_or("draft"));
-    let entry = audit::Entry {
-        tenant: Some(tenant),
-        actor: ctx.actor.parts().1,
-        action,
-        detail,
-        ip: &ctx.ip,
-    };
-    audit::record_in(&mut tx, &entry, ctx.now.timestamp()).await?;
+    crate::audit_in(&mut tx, tenant, action, detail, ctx).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(Ok(invoice))
 }

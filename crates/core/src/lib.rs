@@ -12,6 +12,7 @@ pub mod effects;
 pub mod ics;
 pub mod invoices;
 pub mod linking;
+pub mod online;
 pub mod payments;
 pub mod series;
 
@@ -19,6 +20,25 @@ use chrono::{DateTime, Utc};
 
 pub use portico_domain::booking::Actor;
 pub use portico_store::bookings::BookingError;
+
+/// Writes the audit row of `ctx`'s action at `tenant` in the workflow's transaction.
+pub(crate) async fn audit_in(
+    tx: &mut portico_store::Tx,
+    tenant: portico_domain::TenantId,
+    action: &str,
+    detail: String,
+    ctx: &Context,
+) -> Result<(), portico_store::StoreError> {
+    let entry = portico_store::audit::Entry {
+        tenant: Some(tenant),
+        actor: ctx.actor.parts().1,
+        action,
+        detail,
+        ip: &ctx.ip,
+    };
+    portico_store::audit::record_in(tx, &entry, ctx.now.timestamp()).await?;
+    Ok(())
+}
 
 /// Who acts, from where, and when.
 #[derive(Debug, Clone)]

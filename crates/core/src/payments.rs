@@ -10,7 +10,7 @@ use portico_domain::{ClientId, Money, MoneyError, TenantId};
 use portico_store::invoices::{self, AllocationKind, Invoice};
 use portico_store::payments::{self, NewPayment, Payment};
 use portico_store::tenants::Tenant;
-use portico_store::{Db, StoreError, Tx, audit, credit};
+use portico_store::{Db, StoreError, Tx, credit};
 
 use crate::Context;
 
@@ -58,7 +58,7 @@ pub struct NewReceived {
 
 /// Locks the invoice (when there is one) and then the client, and reads the invoice: it must
 /// be the tenant's and the client's.
-async fn lock(
+pub(crate) async fn lock(
     tx: &mut Tx,
     tenant: TenantId,
     client: ClientId,
@@ -81,7 +81,7 @@ async fn lock(
 
 /// Whether the invoice takes payments (open, or paid — then it all becomes credit) in the
 /// payment's currency.
-fn payable(invoice: &Invoice, amount: Money) -> Result<(), Refusal> {
+pub(crate) fn payable(invoice: &Invoice, amount: Money) -> Result<(), Refusal> {
     if !matches!(invoice.status, InvoiceStatus::Open | InvoiceStatus::Paid) {
         return Err(Refusal::NotPayable(invoice.status.as_str()));
     }
@@ -93,7 +93,7 @@ fn payable(invoice: &Invoice, amount: Money) -> Result<(), Refusal> {
 
 /// Applies a received payment under the locks: up to the balance to the invoice (which is
 /// paid when its balance reaches zero), the rest to credit.
-async fn apply(
+pub(crate) async fn apply(
     tx: &mut Tx,
     tenant: TenantId,
     payment: i64,
@@ -134,7 +134,7 @@ async fn apply(
     Ok(())
 }
 
-async fn audit_and_commit(
+pub(crate) async fn audit_and_commit(
     mut tx: Tx,
     tenant: TenantId,
     id: i64,
@@ -142,14 +142,7 @@ async fn audit_and_commit(
     detail: String,
     ctx: &Context,
 ) -> Outcome<Payment> {
-    let entry = audit::Entry {
-        tenant: Some(tenant),
-        actor: ctx.actor.parts().1,
-        action,
-        detail,
-        ip: &ctx.ip,
-    };
-    audit::record_in(&mut tx, &entry, ctx.now.timestamp()).await?;
+    crate::audit_in(&mut tx, tenant, action, detail, ctx).await?;
     let payment = payments::get_in(&mut tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(Ok(payment))
@@ -189,7 +182,7 @@ pub async fn record(
 }
 
 /// Locks what the payment touches (its invoice, then its client) and reads it fresh.
-async fn lock_payment(
+pub(crate) async fn lock_payment(
     db: &Db,
     tenant: TenantId,
     id: i64,
@@ -217,18 +210,28 @@ pub async fn refund(
     reason: &str,
     ctx: &Context,
 ) -> Outcome<Payment> {
-    let now = ctx.now.timestamp();
     let (mut tx, payment, invoice) = match lock_payment(db, tenant, id).await? {
         Ok(locked) => locked,
         Err(refusal) => return Ok(Err(refusal)),
     };
-    if payment.status != PaymentStatus::Received {
-        return Ok(Err(Refusal::NotReceived(payment.status.as_str())));
+    let refunded = refund_locked(&mut tx, tenant, &payment, invoice.as_ref(), amount, reason, ctx);
+    if let Err(refusal) = refunded.await? {
+        return Ok(Err(refusal));
     }
-    if amount.currency != payment.amount.currency {
-        return Ok(Err(Refusal::Currency(payment.amount.currency.code())));
-    }
-    let balance = credit::balance_in(&mut tx, tenant, payment.client_id, amount.currency).await?;
+    let detail = format!("payment #{id}: {amount} refunded ({reason})");
+    audit_and_commit(tx, tenant, id, "payment.refunded", detail, ctx).await
+}
+
+/// How much of `payment` can be refunded now, read under its locks: never more than was paid
+/// and not refunded, nor more than its invoice and the credit it left (as far as the client
+/// still has it) hold. Also returns the part that may come out of credit.
+pub(crate) async fn refundable(
+    tx: &mut Tx,
+    tenant: TenantId,
+    payment: &Payment,
+) -> Result<(i64, i64), StoreError> {
+    let balance =
+        credit::balance_in(tx, tenant, payment.client_id, payment.amount.currency).await?;
     let from_credit_max = payment.credit.minor.min(balance.minor).max(0);
     let on_invoice: i64 = payment
         .applied
@@ -237,11 +240,33 @@ pub async fn refund(
         .map(|(_, minor)| minor)
         .sum();
     let unrefunded = payment.amount.minor - payment.refunded.minor;
-    let refundable = unrefunded.min(from_credit_max + on_invoice.max(0));
+    Ok((unrefunded.min(from_credit_max + on_invoice.max(0)), from_credit_max))
+}
+
+/// The refund of [`refund`] under the locks [`lock_payment`] took, without the audit row
+/// and the commit.
+pub(crate) async fn refund_locked(
+    tx: &mut Tx,
+    tenant: TenantId,
+    payment: &Payment,
+    invoice: Option<&Invoice>,
+    amount: Money,
+    reason: &str,
+    ctx: &Context,
+) -> Result<Result<(), Refusal>, StoreError> {
+    let now = ctx.now.timestamp();
+    let id = payment.id;
+    if payment.status != PaymentStatus::Received {
+        return Ok(Err(Refusal::NotReceived(payment.status.as_str())));
+    }
+    if amount.currency != payment.amount.currency {
+        return Ok(Err(Refusal::Currency(payment.amount.currency.code())));
+    }
+    let (refundable, from_credit_max) = refundable(tx, tenant, payment).await?;
     if amount.minor > refundable {
         return Ok(Err(Refusal::RefundTooLarge(refundable)));
     }
-    if !payments::add_refund(&mut tx, tenant, id, amount, reason, now).await? {
+    if !payments::add_refund(tx, tenant, id, amount, reason, now).await? {
         return Ok(Err(Refusal::RefundTooLarge(refundable)));
     }
     let from_credit = amount.minor.min(from_credit_max);
@@ -255,23 +280,21 @@ pub async fn refund(
             booking: None,
             reason,
         };
-        credit::add(&mut tx, tenant, &entry, now).await?;
+        credit::add(tx, tenant, &entry, now).await?;
     }
     let off_invoice = amount.minor - from_credit;
     if off_invoice > 0
         && let Some(invoice) = &invoice
     {
         let back = Money::new(-off_invoice, amount.currency);
-        invoices::allocate(&mut tx, tenant, id, invoice.id, back, AllocationKind::Refund, now)
-            .await?;
+        invoices::allocate(tx, tenant, id, invoice.id, back, AllocationKind::Refund, now).await?;
         if invoice.status == InvoiceStatus::Paid {
-            invoices::set_status(&mut tx, tenant, invoice.id, invoice.status, Action::Reopen, now)
+            invoices::set_status(tx, tenant, invoice.id, invoice.status, Action::Reopen, now)
                 .await?
                 .map_err(|e| StoreError::Other(e.into()))?;
         }
     }
-    let detail = format!("payment #{id}: {amount} refunded ({reason})");
-    audit_and_commit(tx, tenant, id, "payment.refunded", detail, ctx).await
+    Ok(Ok(()))
 }
 
 /// The client declares a bank transfer for one of their own open invoices; it is pending

@@ -14,9 +14,12 @@ pub enum Method {
     BankTransfer,
     CardTerminal,
     Other,
+    /// Paid online through the business's payment gateway (never recorded by hand).
+    Online,
 }
 
 impl Method {
+    /// The methods a provider records by hand.
     pub const ALL: [Self; 4] = [Self::Cash, Self::BankTransfer, Self::CardTerminal, Self::Other];
 
     pub fn as_str(self) -> &'static str {
@@ -25,11 +28,18 @@ impl Method {
             Self::BankTransfer => "bank_transfer",
             Self::CardTerminal => "card_terminal",
             Self::Other => "other",
+            Self::Online => "online",
         }
     }
 
+    /// A method a provider may record by hand (`online` is not one).
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|m| m.as_str() == text)
+    }
+
+    /// A stored method, `online` included.
+    pub fn from_stored(text: &str) -> Option<Self> {
+        Self::parse(text).or((text == "online").then_some(Self::Online))
     }
 }
 

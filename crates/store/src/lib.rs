@@ -16,6 +16,7 @@ pub mod error;
 pub mod hours;
 pub mod invoices;
 pub mod notify;
+pub mod online;
 pub mod outbox;
 pub mod overview;
 pub mod payments;

@@ -71,7 +71,7 @@ impl PaymentRow {
             client_id: ClientId(self.client_id),
             invoice_id: self.invoice_id,
             amount: Money::new(self.amount_minor, currency),
-            method: Method::parse(&self.method)
+            method: Method::from_stored(&self.method)
                 .ok_or_else(|| StoreError::corrupt("payments.method", &self.method))?,
             received_on: NaiveDate::parse_from_str(&self.received_on, "%Y-%m-%d")
                 .map_err(|_| StoreError::corrupt("payments.received_on", &self.received_on))?,

@@ -11,6 +11,7 @@ pub mod google;
 mod seed;
 mod smtp;
 mod webdriver;
+pub mod stripe;
 
 pub use app::{PgDatabase, TestApp, WorkerHandle};
 pub use backend::{Backend, backends, matrix};
@@ -21,6 +22,7 @@ pub use google::FakeGoogle;
 pub use seed::{PASSWORD, SeededTenant};
 pub use smtp::{ReceivedMail, SmtpListener};
 pub use webdriver::Chrome;
+pub use stripe::FakeStripe;
 
 /// Polls `probe` until it returns `Some`, or panics after `timeout`. For waiting on another
 /// process or task (a real worker, a server starting) — never a fixed sleep.

@@ -33,6 +33,9 @@ pub enum Error {
     TooManyRequests { retry_after: u64 },
     #[error("{} requires the PRO plan", .0.title())]
     PlanRequired(Feature),
+    /// The payment gateway refused or could not be reached; nothing was recorded.
+    #[error("{message}")]
+    Gateway { message: String },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -58,6 +61,7 @@ impl Error {
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PlanRequired(_) => StatusCode::PAYMENT_REQUIRED,
+            Self::Gateway { .. } => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -87,6 +91,7 @@ impl Error {
             Self::BadRequest { code, message } | Self::Conflict { code, message } => {
                 (code, message, FieldErrors::new())
             }
+            Self::Gateway { message } => ("gateway_error", message, FieldErrors::new()),
             Self::Unprocessable { fields } => {
                 ("invalid", "Some fields are invalid.".to_owned(), fields)
             }

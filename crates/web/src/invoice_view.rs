@@ -143,6 +143,7 @@ pub fn method_word(method: Method) -> &'static str {
         Method::BankTransfer => "Bank transfer",
         Method::CardTerminal => "Card terminal",
         Method::Other => "Other",
+        Method::Online => "Paid online",
     }
 }
 

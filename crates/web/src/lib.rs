@@ -10,6 +10,7 @@ pub mod invoice_view;
 pub mod json;
 pub mod layers;
 pub mod limits;
+pub mod online;
 pub mod passwords;
 pub mod preview;
 pub mod render;

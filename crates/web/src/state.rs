@@ -6,6 +6,7 @@ use std::sync::Arc;
 use portico_config::Config;
 use portico_domain::Clock;
 use portico_integrations::google::Google;
+use portico_integrations::payments::Gateways;
 use portico_jobs::Queue;
 use portico_store::Db;
 use portico_store::sealed::Keyring;
@@ -26,8 +27,10 @@ pub struct App {
     pub counters: Counters,
     /// Google Calendar, when the operator configured an OAuth client.
     pub google: Option<Google>,
-    /// Seals and opens stored secrets (Google tokens).
+    /// Seals and opens stored secrets (Google tokens, Stripe keys).
     pub keyring: Keyring,
+    /// Online payment gateways (Stripe; the test gateway outside production).
+    pub gateways: Gateways,
 }
 
 impl App {
@@ -51,7 +54,14 @@ impl App {
             (config.keys.token_key_id, config.keys.token),
             &config.keys.old_token_keys,
         );
+        let gateways = Gateways::new(
+            &config.payments.stripe_api_base,
+            config.public_url.as_str(),
+            config.production,
+        )
+        .map_err(|e| anyhow::anyhow!("payments: {e}"))?;
         Ok(Self {
+            gateways,
             config,
             db,
             queue,

@@ -43,6 +43,7 @@ mod settings_api;
 mod staff;
 mod store;
 mod store_errors;
+mod stripe;
 mod tenancy;
 mod timetable;
 mod workflow;

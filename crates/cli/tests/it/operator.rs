@@ -303,4 +303,26 @@ async fn demo_prints_logins_that_reach_the_pro_dashboard_and_the_portal() {
     let (_, payments) = api_get(port, &path, token).await;
     let payments = payments["payments"].as_array().unwrap();
     assert!(payments.iter().any(|p| p["status"] == "pending"), "a declared transfer: {payments:?}");
+    // Jo pays an open invoice in the browser through the simulated checkout (TEST MODE).
+    let open = invoices.iter().find(|i| {
+        i["status"] == "open"
+            && i["client_id"] == jo
+            && i["installments"].as_array().is_none_or(|p| p.is_empty())
+    });
+    let open =
+        open.unwrap_or_else(|| panic!("no open invoice of Jo: {list}"))["id"].as_i64().unwrap();
+    let page = client.page(&format!("/portal/happy-paws/invoices/{open}")).await;
+    assert!(page.contains("TEST MODE") && page.contains("Pay now"), "{page}");
+    let response = client.post_form(&format!("/portal/happy-paws/invoices/{open}/pay"), &[]).await;
+    let checkout = portico_testkit::location(&response);
+    let checkout =
+        checkout.strip_prefix(&format!("http://127.0.0.1:{port}")).unwrap_or(&checkout).to_owned();
+    assert!(checkout.starts_with("/pay/test/"), "{checkout}");
+    assert!(client.page(&checkout).await.contains("TEST MODE"));
+    let response = client.post_form(&checkout, &[]).await;
+    let back = portico_testkit::location(&response);
+    let back = back.strip_prefix(&format!("http://127.0.0.1:{port}")).unwrap_or(&back).to_owned();
+    assert!(client.page(&back).await.contains("Payment received"), "{back}");
+    let (_, paid) = api_get(port, &format!("/api/v1/happy-paws/invoices/{open}"), token).await;
+    assert_eq!(paid["status"], "paid", "{paid}");
 }

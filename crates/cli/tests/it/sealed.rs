@@ -20,7 +20,7 @@ fn secret(prefix: &str) -> String {
     format!("{prefix}{:032x}", rand::rng().random::<u128>())
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -62,7 +62,7 @@ async fn overwrite(db: &Db, tenant: TenantId, slot: Slot, (key_id, bytes): (i64,
 
 /// Everything the database holds, as bytes: the SQLite files (with the write-ahead log), or
 /// every row of every table of the PostgreSQL schema rendered as text (bytea as hex).
-async fn raw_database(app: &TestApp) -> Vec<u8> {
+pub(crate) async fn raw_database(app: &TestApp) -> Vec<u8> {
     match app.db().backend() {
         DbBackend::Sqlite => {
             let mut bytes = Vec::new();
@@ -100,7 +100,7 @@ async fn raw_database(app: &TestApp) -> Vec<u8> {
     }
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|window| window == needle)
 }
 

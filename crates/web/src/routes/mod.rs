@@ -10,8 +10,10 @@ mod health;
 mod home;
 mod input;
 pub(crate) mod oauth;
+mod pay;
 mod portal;
 mod unsubscribe;
+mod webhooks;
 
 use axum::Router;
 
@@ -30,6 +32,8 @@ pub fn router() -> Router<AppState> {
         .merge(assets::router())
         .merge(unsubscribe::router())
         .merge(feeds::router())
+        .merge(pay::router())
+        .merge(webhooks::router())
 }
 
 /// Every unknown path.

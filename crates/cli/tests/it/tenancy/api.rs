@@ -174,6 +174,7 @@ pub(super) const API_ROUTES: &[(Verb, &str, Id, Api, Body)] = &[
     ),
     (Get, "/api/v1/{tenant}/invoices/{id}", Id::Invoice, Api::Token, ""),
     (Get, "/api/v1/{tenant}/invoices/{id}/pdf", Id::Invoice, Api::Token, ""),
+    (Post, "/api/v1/{tenant}/invoices/{id}/pay-link", Id::Invoice, Api::Token, "{}"),
     (Post, "/api/v1/{tenant}/invoices/{id}/issue", Id::Invoice, Api::Token, "{}"),
     (
         Post,

@@ -101,6 +101,20 @@ pub(super) const APP_ROUTES: &[(Verb, &str, Id, Who, Form)] = &[
     ),
     (Post, "/app/{tenant}/series/{id}/cancel", Id::Series, Who::Owner, &[("from", "2026-12-01")]),
     // Invoices, and the owner's preview of a client's portal.
+    // Online payments: settings (keys are write-only) and the checkouts.
+    (Get, "/app/{tenant}/settings/payments", Id::None, Who::Owner, &[]),
+    (
+        Post,
+        "/app/{tenant}/settings/payments",
+        Id::None,
+        Who::Owner,
+        &[
+            ("gateway", "stripe"),
+            ("secret_key", "sk_test_mallory"),
+            ("webhook_secret", "whsec_mallory"),
+        ],
+    ),
+    (Get, "/app/{tenant}/payments/online", Id::None, Who::Owner, &[]),
     (Get, "/app/{tenant}/invoices", Id::None, Who::Owner, &[]),
     (Get, "/app/{tenant}/invoices/new", Id::None, Who::Owner, &[]),
     (

@@ -17,6 +17,9 @@ pub(super) enum Book {
     Public(&'static str),
     /// A guest's manage link: the token opens one booking, and only under its own tenant.
     Manage,
+    /// A payment gateway's webhook: only a signature by the tenant's own signing secret is
+    /// accepted (400 otherwise, before anything is read).
+    Webhook,
 }
 
 pub(super) const BOOK_ROUTES: &[(Verb, &str, Book, Id, Form)] = &[
@@ -65,6 +68,13 @@ pub(super) const BOOK_ROUTES: &[(Verb, &str, Book, Id, Form)] = &[
         &[],
     ),
     (Get, "/book/{tenant}/manage/{token}", Book::Manage, Id::ManageToken, &[]),
+    (
+        Post,
+        "/webhooks/stripe/{tenant}",
+        Book::Webhook,
+        Id::None,
+        &[("type", "checkout.session.completed")],
+    ),
     (Post, "/book/{tenant}/manage/{token}/cancel", Book::Manage, Id::ManageToken, &[]),
     (Get, "/book/{tenant}/manage/{token}/reschedule", Book::Manage, Id::ManageToken, &[]),
     (
@@ -96,6 +106,9 @@ async fn public_booking_pages_answer_only_from_the_tenant_in_the_path() {
             let status = response.status();
             match (access, id) {
                 // B's manage token or service code under A's slug: not found.
+                (Book::Webhook, _) => {
+                    assert_eq!(status, StatusCode::BAD_REQUEST, "{verb:?} {path}");
+                }
                 (Book::Manage, _) | (Book::Public(_), Id::Service) => {
                     assert_eq!(status, StatusCode::NOT_FOUND, "{verb:?} {path}");
                 }

@@ -44,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/{tenant}/invoices/{id}/void", post(invoices::void))
         .route("/api/v1/{tenant}/invoices/{id}/pdf", get(invoice_pdf::show))
         .route("/api/v1/{tenant}/invoices/{id}/installments", post(invoices::installments))
+        .route("/api/v1/{tenant}/invoices/{id}/pay-link", post(payments::pay_link))
         .route("/api/v1/{tenant}/clients/{id}/credit", get(credit::show).post(credit::grant))
         .route("/api/v1/{tenant}/payments", get(payments::index).post(payments::create))
         .route("/api/v1/{tenant}/payments/{id}/refund", post(payments::refund))

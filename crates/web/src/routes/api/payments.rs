@@ -9,9 +9,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
+use portico_core::online::OnlineRefusal;
 use portico_core::payments::{NewReceived, Refusal};
 use portico_domain::billing::{MAX_AMOUNT, Method};
 use portico_domain::booking::Actor;
+use portico_domain::invoice::InvoiceStatus;
 use portico_domain::parse::{parse_date, parse_text};
 use portico_domain::{ClientId, Currency, Money};
 use portico_store::payments::{self, Payment};
@@ -229,11 +231,41 @@ pub async fn refund(
     };
     let amount = Money::new(amount, currency(&scope)?);
     let ctx = state.context(Actor::Api, "");
-    let payment =
-        portico_core::payments::refund(&state.db, scope.tenant.id, id, amount, &reason, &ctx)
-            .await?
-            .map_err(refused)?;
+    let tenant = scope.tenant.id;
+    if portico_store::online::checkout_of_payment(&state.db, tenant, id).await?.is_some() {
+        let refunded = crate::online::refund(&state, tenant, id, amount, &reason, &ctx).await?;
+        return match refunded {
+            Ok(payment) => Ok(Json(payment.into())),
+            Err(OnlineRefusal::Refused(refusal)) => Err(refused(refusal)),
+            Err(OnlineRefusal::NotOnline) => Err(Error::NotFound),
+            Err(OnlineRefusal::Gateway(message)) => {
+                Err(Error::Gateway { message: format!("The payment gateway: {message}") })
+            }
+        };
+    }
+    let payment = portico_core::payments::refund(&state.db, tenant, id, amount, &reason, &ctx)
+        .await?
+        .map_err(refused)?;
     Ok(Json(payment.into()))
+}
+
+/// `POST /api/v1/{tenant}/invoices/{id}/pay-link` → `{"url"}`: the invoice's hosted pay link
+/// (signed, no login). 409 `not_payable` for a draft or void invoice.
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn pay_link(
+    State(state): State<AppState>,
+    scope: ApiScope,
+    Path((_, id)): Path<(String, i64)>,
+) -> Result<Json<Value>, Error> {
+    let invoice = portico_store::invoices::get(&state.db, scope.tenant.id, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if matches!(invoice.status, InvoiceStatus::Draft | InvoiceStatus::Void) {
+        let refusal = Refusal::NotPayable(invoice.status.as_str());
+        return Err(refused(refusal));
+    }
+    let url = crate::online::pay_link(&state, scope.tenant.id, invoice.id);
+    Ok(Json(serde_json::json!({ "url": url })))
 }
 
 /// `POST …/confirm`: a pending declared transfer is received and applied.

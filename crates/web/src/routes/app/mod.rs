@@ -8,6 +8,7 @@ mod dashboard;
 mod hours;
 pub(crate) mod invoices;
 mod notifications;
+mod online;
 mod preview;
 mod series;
 mod services;
@@ -68,6 +69,11 @@ pub fn router() -> Router<AppState> {
         .route("/app/{tenant}/payments/{id}/reject", post(invoices::payment::reject))
         .route("/app/{tenant}/settings", get(settings::show).post(settings::update))
         .route("/app/{tenant}/settings/branding", post(settings::update_branding))
+        .route(
+            "/app/{tenant}/settings/payments",
+            get(online::settings).post(online::update_settings),
+        )
+        .route("/app/{tenant}/payments/online", get(online::list))
         .route("/app/{tenant}/settings/tokens", post(settings::create_token))
         .route("/app/{tenant}/settings/tokens/{id}/revoke", post(settings::revoke_token))
         .route(

@@ -13,6 +13,7 @@ use portico_domain::booking::Actor;
 use portico_domain::invoice::InvoiceStatus;
 use portico_domain::parse::parse_text;
 use portico_domain::{ClientId, Money};
+use portico_integrations::payments::GatewayKind;
 use portico_store::invoices::{self, Filter, Invoice};
 use portico_store::tenants::Tenant;
 use serde::{Deserialize, Serialize};
@@ -103,6 +104,11 @@ struct ShowPage<'a> {
     /// The bank-transfer declaration as typed.
     transfer: &'a TransferForm,
     errors: &'a FieldErrors,
+    /// The business takes online payments ("Pay now").
+    online: bool,
+    test_mode: bool,
+    /// What "Pay now" asks for.
+    due: i64,
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
@@ -123,7 +129,11 @@ async fn render_show(
 ) -> Result<Response, Error> {
     let invoice = load(state, scope, id).await?;
     let payments = history(state, &scope.tenant, &invoice).await?;
+    let gateway = crate::online::gateway_of(state, scope.tenant.id).await?;
     let page = ShowPage {
+        online: gateway.is_some(),
+        test_mode: gateway.is_some_and(|g| g.kind == GatewayKind::Test),
+        due: crate::online::amount_due(&invoice).map_or(0, |m| m.minor),
         chrome: Chrome::client(scope).await?,
         invoice: InvoiceView::new(&scope.tenant, &invoice, today(state, &scope.tenant))?,
         payments: payment_views(&payments, invoice.id),
@@ -206,6 +216,26 @@ pub async fn declare(
         }
     }
     Ok(see_other(&format!("/portal/{}/invoices/{id}", scope.tenant.slug)))
+}
+
+/// "Pay now": starts a checkout for what is due (the next installment, or the balance) and
+/// sends the client to the gateway's page. The preview layer refuses it in the owner's
+/// preview.
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn pay(
+    State(state): State<AppState>,
+    scope: ClientScope,
+    Path((_, id)): Path<(String, i64)>,
+) -> Result<Response, Error> {
+    let invoice = load(&state, &scope, id).await?;
+    let ctx = state.context(Actor::Client(scope.user.id()), scope.viewer.ip_string());
+    match crate::online::start(&state, &scope.tenant, &invoice, &ctx).await? {
+        Ok(url) => Ok(see_other(&url)),
+        Err(why) => {
+            flash(&scope.viewer.session, "error", &why.words()).await?;
+            Ok(see_other(&format!("/portal/{}/invoices/{id}", scope.tenant.slug)))
+        }
+    }
 }
 
 /// The PDF, recorded in the audit log as the client's download.

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/portal/{tenant}/invoices/{id}", get(invoices::show))
         .route("/portal/{tenant}/invoices/{id}/pdf", get(invoices::download))
         .route("/portal/{tenant}/invoices/{id}/transfer", post(invoices::declare))
+        .route("/portal/{tenant}/invoices/{id}/pay", post(invoices::pay))
         .merge(bookings::router())
         // Last, so it wraps every portal route above.
         .route_layer(middleware::from_fn(crate::preview::refuse_writes))

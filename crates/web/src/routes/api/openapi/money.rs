@@ -25,7 +25,14 @@ pub(super) fn add(doc: &mut Value) {
         { "name": "client_id", "in": "query", "schema": { "type": "integer", "format": "int64" } }
     ]);
     let payment = ("200", ok("The payment", "Payment"));
+    let link = json!({ "description": "The signed link (no login needed)",
+        "content": { "application/json": { "schema": { "type": "object", "required": ["url"],
+            "properties": { "url": { "type": "string", "format": "uri" } } } } } });
     let paths = json!({
+        p("/invoices/{id}/pay-link"): {
+            "parameters": path_params(&["tenant", "id"]),
+            "post": op("The invoice's hosted pay link, to send to the client: a signed URL where they pay online (the open balance, or the next installment) without logging in", None, ("200", link), &[MALFORMED, not_payable])
+        },
         p("/invoices/{id}/installments"): {
             "parameters": path_params(&["tenant", "id"]),
             "post": write("Split an open invoice's balance into installments (replacing a plan nothing was paid under)", "InstallmentPlan", ("201", ok("The invoice with its plan", "Invoice")), &[not_open])
@@ -42,7 +49,7 @@ pub(super) fn add(doc: &mut Value) {
         },
         p("/payments/{id}/refund"): {
             "parameters": path_params(&["tenant", "id"]),
-            "post": write("Refund part or all of a received payment: out of the credit it left, then off its invoice", "Refund", payment.clone(), &[not_pending])
+            "post": write("Refund part or all of a received payment: out of the credit it left, then off its invoice. A payment made online is refunded through its payment gateway first (502 `gateway_error` when the gateway refuses or cannot be reached; nothing is recorded then)", "Refund", payment.clone(), &[not_pending])
         },
         p("/payments/{id}/confirm"): {
             "parameters": path_params(&["tenant", "id"]),

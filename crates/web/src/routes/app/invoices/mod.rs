@@ -170,6 +170,8 @@ struct ShowPage<'a> {
     payment: &'a payment::PaymentForm,
     methods: &'static [payment::Choice],
     errors: &'a FieldErrors,
+    /// The hosted pay link to copy and send, when the business takes online payments.
+    pay_link: Option<String>,
 }
 
 async fn render_show(
@@ -196,7 +198,11 @@ async fn render_page(
 ) -> Result<Response, Error> {
     let (invoice, client) = load(state, scope, id).await?;
     let payments = history(state, &scope.tenant, &invoice).await?;
+    let online = crate::online::gateway_of(state, scope.id()).await?.is_some();
+    let pay_link = (online && invoice.status == InvoiceStatus::Open)
+        .then(|| crate::online::pay_link(state, scope.id(), invoice.id));
     let page = ShowPage {
+        pay_link,
         chrome: Chrome::app(scope, state).await?,
         invoice: InvoiceView::new(&scope.tenant, &invoice, today(state, &scope.tenant))?,
         payments: payment_views(&payments, invoice.id),

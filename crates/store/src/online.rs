@@ -1,0 +1,449 @@
+//! Online payments: the gateway a business takes them through, the checkout sessions started
+//! for invoices (each fulfilled at most once: its status moves from open to paid in the
+//! fulfilling transaction), the webhook events seen and the refunds made at the gateway.
+//! Every query is scoped by the tenant id, except [`checkout_by_session`], which finds the
+//! tenant of a gateway's session for the payer's return.
+
+use portico_domain::{ClientId, Currency, Money, TenantId};
+use sqlx::{Any, FromRow};
+
+use crate::{Db, StoreError, Tx};
+
+/// The gateway's name (`offline`, `test`, `stripe`); `None` when never set (offline).
+pub async fn gateway(db: &Db, tenant: TenantId) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar("select gateway from payment_gateways where tenant_id = $1")
+        .bind(tenant.0)
+        .fetch_optional(db.pool())
+        .await?)
+}
+
+pub async fn set_gateway(
+    tx: &mut Tx,
+    tenant: TenantId,
+    gateway: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "insert into payment_gateways (tenant_id, gateway, updated_at) values ($1, $2, $3) \
+         on conflict (tenant_id) do update set gateway = excluded.gateway, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(tenant.0)
+    .bind(gateway)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Where a checkout is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckoutStatus {
+    Open,
+    Paid,
+    Expired,
+    /// Paid, but not the amount or currency asked for: not fulfilled, shown to the owner.
+    Mismatch,
+}
+
+impl CheckoutStatus {
+    pub const ALL: [Self; 4] = [Self::Open, Self::Paid, Self::Expired, Self::Mismatch];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Paid => "paid",
+            Self::Expired => "expired",
+            Self::Mismatch => "mismatch",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// A checkout session started for an invoice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkout {
+    pub id: i64,
+    pub tenant_id: TenantId,
+    pub gateway: String,
+    pub session_id: String,
+    pub idempotency_key: String,
+    pub invoice_id: i64,
+    pub client_id: ClientId,
+    /// What Portico asked for.
+    pub amount: Money,
+    pub url: String,
+    pub status: CheckoutStatus,
+    pub payment_intent: String,
+    pub payment_id: Option<i64>,
+    /// What the gateway reported paid, when it differed (a mismatch).
+    pub paid_minor: Option<i64>,
+    pub paid_currency: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(FromRow)]
+struct Row {
+    id: i64,
+    tenant_id: i64,
+    gateway: String,
+    session_id: String,
+    idempotency_key: String,
+    invoice_id: i64,
+    client_id: i64,
+    amount_minor: i64,
+    currency: String,
+    url: String,
+    status: String,
+    payment_intent: String,
+    payment_id: Option<i64>,
+    paid_minor: Option<i64>,
+    paid_currency: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+const COLUMNS: &str = "id, tenant_id, gateway, session_id, idempotency_key, invoice_id, \
+    client_id, amount_minor, currency, url, status, payment_intent, payment_id, paid_minor, \
+    paid_currency, created_at, updated_at";
+
+impl Row {
+    fn decode(self) -> Result<Checkout, StoreError> {
+        let currency = Currency::parse(&self.currency)
+            .map_err(|_| StoreError::corrupt("online_checkouts.currency", &self.currency))?;
+        Ok(Checkout {
+            id: self.id,
+            tenant_id: TenantId(self.tenant_id),
+            gateway: self.gateway,
+            session_id: self.session_id,
+            idempotency_key: self.idempotency_key,
+            invoice_id: self.invoice_id,
+            client_id: ClientId(self.client_id),
+            amount: Money::new(self.amount_minor, currency),
+            url: self.url,
+            status: CheckoutStatus::parse(&self.status)
+                .ok_or_else(|| StoreError::corrupt("online_checkouts.status", &self.status))?,
+            payment_intent: self.payment_intent,
+            payment_id: self.payment_id,
+            paid_minor: self.paid_minor,
+            paid_currency: self.paid_currency,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+async fn one(
+    executor: impl sqlx::Executor<'_, Database = Any>,
+    condition: &str,
+    binds: (&str, &str, i64),
+) -> Result<Option<Checkout>, StoreError> {
+    let row = sqlx::query_as::<Any, Row>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from online_checkouts where {condition}"
+    )))
+    .bind(binds.0)
+    .bind(binds.1)
+    .bind(binds.2)
+    .fetch_optional(executor)
+    .await?;
+    row.map(Row::decode).transpose()
+}
+
+/// A session just created at the gateway.
+#[derive(Debug, Clone)]
+pub struct NewCheckout<'a> {
+    pub gateway: &'a str,
+    pub session_id: &'a str,
+    pub idempotency_key: &'a str,
+    pub invoice_id: i64,
+    pub client_id: ClientId,
+    pub amount: Money,
+    pub url: &'a str,
+}
+
+/// Stores a session; the same session stored again (a retried request that the gateway
+/// answered with the same session) keeps the first row. `true` when this call stored it.
+pub async fn insert(
+    tx: &mut Tx,
+    tenant: TenantId,
+    new: &NewCheckout<'_>,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "insert into online_checkouts (tenant_id, gateway, session_id, idempotency_key, \
+         invoice_id, client_id, amount_minor, currency, url, status, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $10) \
+         on conflict (gateway, session_id) do nothing",
+    )
+    .bind(tenant.0)
+    .bind(new.gateway)
+    .bind(new.session_id)
+    .bind(new.idempotency_key)
+    .bind(new.invoice_id)
+    .bind(new.client_id.0)
+    .bind(new.amount.minor)
+    .bind(new.amount.currency.code())
+    .bind(new.url)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The session of `gateway` with this id, at whichever tenant started it.
+pub async fn checkout_by_session(
+    db: &Db,
+    gateway: &str,
+    session: &str,
+) -> Result<Option<Checkout>, StoreError> {
+    one(db.pool(), "gateway = $1 and session_id = $2 and $3 = 0", (gateway, session, 0)).await
+}
+
+/// The tenant's session of `gateway` with this id.
+pub async fn checkout_of_tenant(
+    db: &Db,
+    tenant: TenantId,
+    gateway: &str,
+    session: &str,
+) -> Result<Option<Checkout>, StoreError> {
+    one(
+        db.pool(),
+        "gateway = $1 and session_id = $2 and tenant_id = $3",
+        (gateway, session, tenant.0),
+    )
+    .await
+}
+
+/// The checkout that brought in payment `payment`, if it came in online.
+pub async fn checkout_of_payment(
+    db: &Db,
+    tenant: TenantId,
+    payment: i64,
+) -> Result<Option<Checkout>, StoreError> {
+    let row = sqlx::query_as::<Any, Row>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from online_checkouts where tenant_id = $1 and payment_id = $2"
+    )))
+    .bind(tenant.0)
+    .bind(payment)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(Row::decode).transpose()
+}
+
+/// The tenant's paid checkout of a gateway payment intent.
+pub async fn checkout_of_intent(
+    db: &Db,
+    tenant: TenantId,
+    gateway: &str,
+    intent: &str,
+) -> Result<Option<Checkout>, StoreError> {
+    one(
+        db.pool(),
+        "gateway = $1 and payment_intent = $2 and tenant_id = $3 and payment_id is not null",
+        (gateway, intent, tenant.0),
+    )
+    .await
+}
+
+/// The newest open checkout of the invoice for exactly `amount`, started after `since`.
+pub async fn open_for(
+    db: &Db,
+    tenant: TenantId,
+    gateway: &str,
+    invoice: i64,
+    amount: Money,
+    since: i64,
+) -> Result<Option<Checkout>, StoreError> {
+    let row = sqlx::query_as::<Any, Row>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from online_checkouts where tenant_id = $1 and gateway = $2 \
+         and invoice_id = $3 and amount_minor = $4 and currency = $5 and status = 'open' \
+         and created_at > $6 order by id desc limit 1"
+    )))
+    .bind(tenant.0)
+    .bind(gateway)
+    .bind(invoice)
+    .bind(amount.minor)
+    .bind(amount.currency.code())
+    .bind(since)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(Row::decode).transpose()
+}
+
+/// How many checkouts the invoice had for `amount` (the attempt number of the next one).
+pub async fn attempts(
+    db: &Db,
+    tenant: TenantId,
+    invoice: i64,
+    amount: Money,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "select count(*) from online_checkouts where tenant_id = $1 and invoice_id = $2 \
+         and amount_minor = $3 and currency = $4",
+    )
+    .bind(tenant.0)
+    .bind(invoice)
+    .bind(amount.minor)
+    .bind(amount.currency.code())
+    .fetch_one(db.pool())
+    .await?)
+}
+
+/// The tenant's checkouts, newest first.
+pub async fn list(db: &Db, tenant: TenantId) -> Result<Vec<Checkout>, StoreError> {
+    let rows = sqlx::query_as::<Any, Row>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from online_checkouts where tenant_id = $1 order by id desc"
+    )))
+    .bind(tenant.0)
+    .fetch_all(db.pool())
+    .await?;
+    rows.into_iter().map(Row::decode).collect()
+}
+
+/// The checkout's status read on `tx`.
+pub async fn status_in(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: i64,
+) -> Result<Option<CheckoutStatus>, StoreError> {
+    let status: Option<String> =
+        sqlx::query_scalar("select status from online_checkouts where tenant_id = $1 and id = $2")
+            .bind(tenant.0)
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    status
+        .map(|s| {
+            CheckoutStatus::parse(&s)
+                .ok_or_else(|| StoreError::corrupt("online_checkouts.status", s))
+        })
+        .transpose()
+}
+
+/// Moves an unfulfilled checkout (open, or expired — a late completion still took the money)
+/// to `to`, noting the payment intent and what was paid. `false` when it was already
+/// fulfilled or flagged: the caller changes nothing.
+pub async fn settle(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: i64,
+    to: CheckoutStatus,
+    intent: &str,
+    paid: Money,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "update online_checkouts set status = $1, payment_intent = $2, paid_minor = $3, \
+         paid_currency = $4, updated_at = $5 \
+         where tenant_id = $6 and id = $7 and status in ('open', 'expired')",
+    )
+    .bind(to.as_str())
+    .bind(intent)
+    .bind(paid.minor)
+    .bind(paid.currency.code())
+    .bind(now)
+    .bind(tenant.0)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Names the payment a fulfilled checkout brought in.
+pub async fn set_payment(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: i64,
+    payment: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("update online_checkouts set payment_id = $1 where tenant_id = $2 and id = $3")
+        .bind(payment)
+        .bind(tenant.0)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// An open checkout expired unpaid; `false` when it was not open.
+pub async fn expire(db: &Db, tenant: TenantId, id: i64, now: i64) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "update online_checkouts set status = 'expired', updated_at = $1 \
+         where tenant_id = $2 and id = $3 and status = 'open'",
+    )
+    .bind(now)
+    .bind(tenant.0)
+    .bind(id)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Whether the event was already handled.
+pub async fn event_seen(
+    db: &Db,
+    tenant: TenantId,
+    gateway: &str,
+    event: &str,
+) -> Result<bool, StoreError> {
+    let count: i64 = sqlx::query_scalar(
+        "select count(*) from gateway_events where tenant_id = $1 and gateway = $2 \
+         and event_id = $3",
+    )
+    .bind(tenant.0)
+    .bind(gateway)
+    .bind(event)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(count > 0)
+}
+
+/// Notes a handled event (a concurrent delivery of the same event notes it once).
+pub async fn note_event(
+    db: &Db,
+    tenant: TenantId,
+    gateway: &str,
+    event: &str,
+    kind: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "insert into gateway_events (tenant_id, gateway, event_id, event_type, created_at) \
+         values ($1, $2, $3, $4, $5) on conflict (tenant_id, gateway, event_id) do nothing",
+    )
+    .bind(tenant.0)
+    .bind(gateway)
+    .bind(event)
+    .bind(kind)
+    .bind(now)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Notes a refund made at the gateway; `false` when it was already noted (and reflected).
+pub async fn note_refund(
+    tx: &mut Tx,
+    tenant: TenantId,
+    checkout: i64,
+    refund: &str,
+    amount: i64,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "insert into gateway_refunds (tenant_id, checkout_id, refund_id, amount_minor, \
+         created_at) values ($1, $2, $3, $4, $5) on conflict (tenant_id, refund_id) do nothing",
+    )
+    .bind(tenant.0)
+    .bind(checkout)
+    .bind(refund)
+    .bind(amount)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
