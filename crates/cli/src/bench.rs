@@ -98,7 +98,7 @@ async fn target_of(db: &Db, tenant: &Tenant) -> anyhow::Result<Target> {
 
 /// One line that rewrites itself: `label: done/total (percent)`.
 fn progress(label: &str, done: usize, total: usize) {
-    let percent = if total == 0 { 100 } else { done * 100 / total };
+    let percent = (done * 100).checked_div(total).unwrap_or(100);
     eprint!("\r{label}: {done}/{total} ({percent}%)");
     if done >= total {
         eprintln!();
