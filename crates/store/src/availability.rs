@@ -218,7 +218,7 @@ impl RawResource {
                 .into_iter()
                 .map(|t| Interval { start: instant(t.starts_at), end: instant(t.ends_at) })
                 .collect();
-        let busy = busy_with_expiry(
+        let busy = busy(
             conn,
             tenant,
             person,
@@ -273,22 +273,9 @@ fn calendar_applies(tenant: &Tenant, now: DateTime<Utc>) -> bool {
     portico_domain::plans::allows(tenant.effective_plan(now), Feature::GoogleCalendar)
 }
 
-/// Occupied intervals of a person in [from, to): occupying bookings and unexpired holds.
-pub async fn busy(
-    conn: &mut AnyConnection,
-    tenant: &Tenant,
-    person: Option<i64>,
-    from: i64,
-    to: i64,
-    now: i64,
-    except_booking: Option<i64>,
-) -> anyhow::Result<Vec<Interval>> {
-    let rows = busy_with_expiry(conn, tenant, person, from, to, now, except_booking).await?;
-    Ok(rows.into_iter().map(|(interval, _)| interval).collect())
-}
-
-/// [`busy`] with each hold's expiry (`None` for bookings).
-async fn busy_with_expiry(
+/// Occupied intervals of a person in [from, to): occupying bookings and holds unexpired at
+/// `now`, each with the hold's expiry (`None` for bookings).
+async fn busy(
     conn: &mut AnyConnection,
     tenant: &Tenant,
     person: Option<i64>,

@@ -112,7 +112,7 @@ async fn options(app: &TestApp, query: &str) -> (StatusCode, Value) {
 }
 
 /// The option starts of an answer, as `HH:MM` UTC.
-fn starts(body: &Value) -> Vec<String> {
+pub(crate) fn starts(body: &Value) -> Vec<String> {
     body["options"]
         .as_array()
         .unwrap_or_else(|| panic!("no options in {body}"))

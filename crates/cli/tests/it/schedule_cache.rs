@@ -30,12 +30,7 @@ fn wednesday() -> NaiveDate {
 async fn starts(app: &TestApp, path: &str) -> Vec<String> {
     let (status, body) = app.api_get(path, None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    body["options"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no options in {body}"))
-        .iter()
-        .map(|o| at(o["start"].as_str().unwrap()).format("%H:%M").to_string())
-        .collect()
+    crate::availability::starts(&body)
 }
 
 /// Remaining places per option of an answer.
