@@ -8,7 +8,8 @@
 # day), the public booking page, the service page with every person's times, guest bookings
 # (each a different free slot, book.lua); then a 16-client race for one slot (race.py).
 # Prints req/s, p50/p99, Portico CPU ms per request (utime+stime from /proc/<pid>/stat) and
-# RSS. Everything is removed afterwards.
+# RSS, and how fast the notification backlog drains after the booking burst. Everything is
+# removed afterwards.
 set -euo pipefail
 
 BACKEND=${1:-sqlite}
@@ -77,6 +78,12 @@ curl -sf "$BASE/readyz" >/dev/null || { cat "$WORK/serve.log" >&2; exit 1; }
 echo "seeding: 5 staff, 1 service, hours 08-20 daily, 64 clients (SQL), 2,000 bookings (API)…" >&2
 mapfile -t STAFF < <(timeout 600 python3 "$HERE/seed.py" "$BASE" $SLUG "$TOKEN" "${SQL[@]}")
 S1=${STAFF[0]}
+if [ -n "${BENCH_SCALE:-}" ]; then
+    # BENCH_SCALE="TENANTS BOOKINGS", e.g. "10000 1000000": that many more tenants in the
+    # database and finished bookings in the bench tenant's history, written in bulk.
+    read -r SCALE_TENANTS SCALE_BOOKINGS <<<"$BENCH_SCALE"
+    cli bench seed --tenants "$SCALE_TENANTS" --bookings "$SCALE_BOOKINGS" --into $SLUG >&2
+fi
 TENANT_ID=$("${COUNT[@]}" <<<"select id from tenants where slug = '$SLUG';")
 if [ -n "${BENCH_EXPLAIN:-}" ]; then
     DB_TARGET=$([ "$BACKEND" = postgres ] && echo "$DATABASE_URL" || echo "$WORK/portico.db")
@@ -140,6 +147,26 @@ measure "guest bookings (each a free slot)" -s "$HERE/book.lua" "$BASE"
 BOOKINGS_AFTER=$("${COUNT[@]}" <<<"select count(*) from bookings;")
 echo
 echo "guest bookings made: $((BOOKINGS_AFTER - BOOKINGS_BEFORE))"
+
+# The notification backlog: emails are written as .eml files (no SMTP configured). Count them
+# once a second until no new one appeared for 3 seconds (at most 5 minutes): how many were
+# still to send when the load stopped, and how fast they drained.
+emails() { find "$WORK/mail" -name '*.eml' 2>/dev/null | wc -l; }
+OUTBOX_LEFT=$("${COUNT[@]}" <<<"select count(*) from outbox;")
+AT_END=$(emails)
+LAST=$AT_END
+LAST_CHANGE=0
+STILL=0
+for second in $(seq 1 300); do
+    sleep 1
+    NOW=$(emails)
+    if [ "$NOW" -gt "$LAST" ]; then LAST=$NOW; LAST_CHANGE=$second; STILL=0; else STILL=$((STILL + 1)); fi
+    [ "$STILL" -ge 3 ] && break
+done
+DRAINED=$((LAST - AT_END))
+RATE=$([ "$LAST_CHANGE" -gt 0 ] && echo $((DRAINED / LAST_CHANGE)) || echo "-")
+echo "notifications: $AT_END emails written during the load, $OUTBOX_LEFT outbox rows not yet relayed;"
+echo "backlog: $DRAINED more emails in ${LAST_CHANGE} s after the load stopped ($RATE emails/s), $LAST in all"
 
 # The race: a slot that is still free on a seeded day.
 RACE_START=$(curl -s "$BASE/api/v1/$SLUG/availability?service=walk&date=$(date -u -d '+15 days' +%F)&staff=$S1" |

@@ -19,6 +19,8 @@ pub struct WorkerSettings {
     /// restarted process is never refused as a duplicate of its previous life.
     pub name: String,
     pub concurrency: usize,
+    /// Jobs fetched from a queue per poll.
+    pub fetch_batch: usize,
     pub max_attempts: usize,
     pub poll_interval: Duration,
     pub relay_batch: u32,
@@ -184,7 +186,7 @@ where
         .make_backoff()
     };
 
-    if let Some(storage) = queue.sqlite_storage::<J>() {
+    if let Some(storage) = queue.sqlite_storage::<J>(settings.fetch_batch) {
         let storage = storage.poll_with_interval(interval);
         Ok(monitor.register(move |_restarts| {
             WorkerBuilder::new(name.clone())
@@ -194,7 +196,7 @@ where
                 .enable_tracing()
                 .build(service.clone())
         }))
-    } else if let Some(storage) = queue.redis_storage::<J>() {
+    } else if let Some(storage) = queue.redis_storage::<J>(settings.fetch_batch) {
         let storage = storage.poll_with_interval(interval);
         Ok(monitor.register(move |_restarts| {
             WorkerBuilder::new(name.clone())

@@ -1,6 +1,7 @@
 //! `portico`: the one binary. Web server, background worker, migrations, demo and operator
 //! commands.
 
+mod bench;
 mod demo;
 mod demo_billing;
 mod operator;
@@ -61,6 +62,9 @@ enum Command {
     /// Operator: the key sealing secrets at rest (rotation).
     #[command(subcommand)]
     Secrets(secrets::SecretsCommand),
+    /// Benchmarks: scale data (`bench seed --tenants N --bookings M`).
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 fn main() -> ExitCode {
@@ -124,6 +128,10 @@ fn main() -> ExitCode {
             Command::Secrets(command) => {
                 let db = runtime::connect_db(&config).await?;
                 secrets::run(&db, &config.keys, command).await
+            }
+            Command::Bench(command) => {
+                let db = runtime::connect_db(&config).await?;
+                bench::run(&db, command).await
             }
         }
     });

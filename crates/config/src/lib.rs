@@ -192,6 +192,7 @@ pub struct QueueSettings {
     pub poll_interval_ms: u64,
     pub relay_batch: u32,
     pub concurrency: usize,
+    pub fetch_batch: usize,
     pub max_attempts: usize,
     pub maintenance_secs: u64,
 }
@@ -385,6 +386,7 @@ fn resolve(raw: Raw) -> Result<Config, ConfigError> {
     check_positive("queue.poll_interval_ms", raw.queue.poll_interval_ms)?;
     check_positive("queue.relay_batch", u64::from(raw.queue.relay_batch))?;
     check_positive("queue.concurrency", raw.queue.concurrency as u64)?;
+    check_positive("queue.fetch_batch", raw.queue.fetch_batch as u64)?;
     check_positive("queue.max_attempts", raw.queue.max_attempts as u64)?;
     check_positive("queue.maintenance_secs", raw.queue.maintenance_secs)?;
     check_positive("sessions.client_idle_minutes", raw.sessions.client_idle_minutes)?;

@@ -1,5 +1,6 @@
-//! Booking workflows. Each runs in one write transaction: lock → fresh read → policy and
-//! state machine → write → event row → jobs and audit ([`crate::effects`]) → commit.
+//! Booking workflows. Each runs in one write transaction: schedule version bump (so cached
+//! availability is refreshed, [`versions`]) → lock → fresh read → policy and state machine →
+//! write → event row → jobs and audit ([`crate::effects`]) → commit.
 
 use chrono::{DateTime, Duration, Utc};
 use portico_domain::booking::{self, Action, Actor, Status};
@@ -9,7 +10,7 @@ use portico_store::bookings::write::{self, NewRow, Placement};
 use portico_store::bookings::{Booking, BookingError, Party, Slot};
 use portico_store::catalog::{self, Service};
 use portico_store::tenants::Tenant;
-use portico_store::{Db, Tx, clients};
+use portico_store::{Db, Tx, clients, versions};
 
 use crate::Context;
 use crate::effects::{self, BookingEvent, Cause, EventKind};
@@ -35,7 +36,7 @@ pub async fn hold(
     slot: &Slot,
     now: DateTime<Utc>,
 ) -> Result<Hold> {
-    let mut tx = db.begin_write().await?;
+    let mut tx = versions::begin(db, tenant.id).await?;
     write::lock(&mut tx, tenant, service, slot, now).await?;
     let placement = write::place(&mut tx, tenant, service, slot, now, false, None).await?;
     let expires_at = now + Duration::minutes(i64::from(tenant.scheduling.hold_minutes.max(1)));
@@ -99,7 +100,7 @@ async fn create_with(
     ctx: &Context,
 ) -> Result<Booking> {
     let now = ctx.now;
-    let mut tx = db.begin_write().await?;
+    let mut tx = versions::begin(db, tenant.id).await?;
     write::lock(&mut tx, tenant, new.service, &new.slot, now).await?;
     let slot = match new.hold_token {
         Some(token) => {
@@ -220,7 +221,7 @@ pub(crate) async fn set_final(
     ctx: &Context,
 ) -> Result<Booking> {
     let asker = Asker::of(db, tenant, ctx.actor).await?;
-    let mut tx = db.begin_write().await?;
+    let mut tx = versions::begin(db, tenant.id).await?;
     // Fresh, under the write lock: a concurrent change is seen, never overwritten.
     let before = portico_store::bookings::get_in(&mut tx, tenant, id)
         .await?
@@ -254,7 +255,7 @@ pub async fn reschedule(
     asker.self_serve(&current)?;
     let service =
         catalog::by_id(db, tenant.id, current.service_id).await?.ok_or(BookingError::NotFound)?;
-    let mut tx = db.begin_write().await?;
+    let mut tx = versions::begin(db, tenant.id).await?;
     write::lock(&mut tx, tenant, &service, slot, ctx.now).await?;
     let before = portico_store::bookings::get_in(&mut tx, tenant, id)
         .await?

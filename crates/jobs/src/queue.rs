@@ -119,22 +119,28 @@ impl Queue {
     }
 
     /// Typed storage for consuming jobs of kind `J`, as the worker needs it.
-    pub fn sqlite_storage<J: Job>(&self) -> Option<SqliteStorage<J>> {
+    pub fn sqlite_storage<J: Job>(&self, batch: usize) -> Option<SqliteStorage<J>> {
         match &self.backend {
             Backend::Sqlite(pool) => Some(
-                SqliteStorage::new(pool)
-                    .with_config(apalis_sqlite::Config::default().queue(self.queue_name(J::QUEUE))),
+                SqliteStorage::new(pool).with_config(
+                    apalis_sqlite::Config::default()
+                        .queue(self.queue_name(J::QUEUE))
+                        .batch_size(batch.max(1)),
+                ),
             ),
             Backend::Redis(_) => None,
         }
     }
 
     /// Typed storage for consuming jobs of kind `J`, as the worker needs it.
-    pub fn redis_storage<J: Job>(&self) -> Option<RedisStorage<J>> {
+    pub fn redis_storage<J: Job>(&self, batch: usize) -> Option<RedisStorage<J>> {
         match &self.backend {
             Backend::Redis(conn) => Some(
-                RedisStorage::new(conn.clone())
-                    .with_config(apalis_redis::Config::default().queue(self.queue_name(J::QUEUE))),
+                RedisStorage::new(conn.clone()).with_config(
+                    apalis_redis::Config::default()
+                        .queue(self.queue_name(J::QUEUE))
+                        .batch_size(batch.max(1)),
+                ),
             ),
             Backend::Sqlite(_) => None,
         }

@@ -12,6 +12,7 @@ use portico_domain::schedule::{
 use crate::catalog::{Mode, Service};
 use sqlx::AnyConnection;
 
+use crate::blocks::Block;
 use crate::tenants::Tenant;
 use crate::{Db, blocks, hours, staff};
 
@@ -88,40 +89,14 @@ pub async fn options_in(
     service: &Service,
     q: &Query,
 ) -> anyhow::Result<Vec<BookingOption>> {
-    let window = Window { tz: tenant.timezone, from: q.from, days: q.days, now: q.now };
-    let policy = policy(tenant);
     match service.mode {
         Mode::Block => {
-            let to = q.from + Duration::days(i64::from(q.days.max(1)) - 1);
-            let slots: Vec<BlockSlot> =
-                blocks::between_in(conn, tenant.id, q.from, to, q.now.timestamp())
-                    .await?
-                    .into_iter()
-                    .filter_map(|b| {
-                        let c = b.capacities.iter().find(|c| c.service_id == service.id)?;
-                        Some(BlockSlot {
-                            block_id: b.id,
-                            date: b.date,
-                            start: LocalMinutes::new(b.start_minute).ok()?,
-                            end: LocalMinutes::new(b.end_minute).ok()?,
-                            label: b.label.clone(),
-                            capacity: c.capacity,
-                            used: c.booked + c.held,
-                        })
-                    })
-                    .collect();
-            Ok(schedule::block_options(&slots, &policy, &window))
+            let (from, to) = block_dates(q);
+            let blocks = blocks::between_in(conn, tenant.id, from, to, q.now.timestamp()).await?;
+            Ok(block_options(tenant, service, q, &blocks))
         }
         Mode::Slot => {
-            let spec = ServiceSpec {
-                duration_minutes: service.duration_minutes,
-                buffer_before_minutes: service.buffer_before_minutes,
-                buffer_after_minutes: service.buffer_after_minutes,
-            };
-            // Wide enough for any time zone and buffer.
-            let from = schedule::local_instant(tenant.timezone, q.from, LocalMinutes::MIDNIGHT)
-                - Duration::days(1);
-            let to = from + Duration::days(i64::from(q.days) + 2);
+            let (from, to) = slot_window(tenant, q);
             let mut resources = Vec::new();
             for person in people_in(conn, tenant, service, q.now).await? {
                 if q.staff.is_some() && person != q.staff {
@@ -129,9 +104,64 @@ pub async fn options_in(
                 }
                 resources.push(resource(conn, tenant, person, from, to, q).await?);
             }
-            Ok(schedule::slot_options(&spec, &resources, &policy, &window))
+            Ok(slot_options(tenant, service, q, &resources))
         }
     }
+}
+
+/// The local dates a block-mode query covers.
+pub(crate) fn block_dates(q: &Query) -> (NaiveDate, NaiveDate) {
+    (q.from, q.from + Duration::days(i64::from(q.days.max(1)) - 1))
+}
+
+/// Options of a block-mode service among `blocks` (with their usage counted).
+pub(crate) fn block_options(
+    tenant: &Tenant,
+    service: &Service,
+    q: &Query,
+    blocks: &[Block],
+) -> Vec<BookingOption> {
+    let window = Window { tz: tenant.timezone, from: q.from, days: q.days, now: q.now };
+    let slots: Vec<BlockSlot> = blocks
+        .iter()
+        .filter_map(|b| {
+            let c = b.capacities.iter().find(|c| c.service_id == service.id)?;
+            Some(BlockSlot {
+                block_id: b.id,
+                date: b.date,
+                start: LocalMinutes::new(b.start_minute).ok()?,
+                end: LocalMinutes::new(b.end_minute).ok()?,
+                label: b.label.clone(),
+                capacity: c.capacity,
+                used: c.booked + c.held,
+            })
+        })
+        .collect();
+    schedule::block_options(&slots, &policy(tenant), &window)
+}
+
+/// The instants whose busy times a slot-mode query needs: wide enough for any time zone and
+/// buffer.
+pub(crate) fn slot_window(tenant: &Tenant, q: &Query) -> (DateTime<Utc>, DateTime<Utc>) {
+    let from = schedule::local_instant(tenant.timezone, q.from, LocalMinutes::MIDNIGHT)
+        - Duration::days(1);
+    (from, from + Duration::days(i64::from(q.days) + 2))
+}
+
+/// Options of a slot-mode service for these people.
+pub(crate) fn slot_options(
+    tenant: &Tenant,
+    service: &Service,
+    q: &Query,
+    resources: &[Resource],
+) -> Vec<BookingOption> {
+    let window = Window { tz: tenant.timezone, from: q.from, days: q.days, now: q.now };
+    let spec = ServiceSpec {
+        duration_minutes: service.duration_minutes,
+        buffer_before_minutes: service.buffer_before_minutes,
+        buffer_after_minutes: service.buffer_after_minutes,
+    };
+    schedule::slot_options(&spec, resources, &policy(tenant), &window)
 }
 
 /// One person's hours, time off and busy intervals (bookings and active holds, padded, and
@@ -144,54 +174,108 @@ pub async fn resource(
     to: DateTime<Utc>,
     q: &Query,
 ) -> anyhow::Result<Resource> {
-    let weekly = hours::weekly_in(conn, tenant.id, person)
-        .await?
-        .into_iter()
-        .filter_map(|r| {
-            WeeklyRange::new(
-                weekday(r.weekday)?,
-                LocalMinutes::new(u16::try_from(r.start_minute).ok()?).ok()?,
-                LocalMinutes::new(u16::try_from(r.end_minute).ok()?).ok()?,
-            )
-            .ok()
-        })
-        .collect();
-    let time_off = hours::time_off_in(conn, tenant.id, person, from.timestamp(), to.timestamp())
-        .await?
-        .into_iter()
-        .map(|t| Interval { start: instant(t.starts_at), end: instant(t.ends_at) })
-        .collect();
-    let busy = busy(
-        conn,
-        tenant,
-        person,
-        from.timestamp(),
-        to.timestamp(),
-        q.now.timestamp(),
-        q.except_booking,
-    )
-    .await?;
-    // Busy times from the person's Google Calendar, as last fetched (never fetched here);
-    // paused with the rest of the calendar sync when the plan no longer includes it.
-    let mut busy = busy;
-    if portico_domain::plans::allows(tenant.effective_plan(q.now), Feature::GoogleCalendar) {
-        let external = crate::calendar::busy::for_person_in(
+    let raw = RawResource::load(conn, tenant, person, from, to, q.now, q.except_booking).await?;
+    Ok(raw.at(tenant, person, q.now))
+}
+
+/// A person's schedule data for a window as loaded, before the clock is applied: holds keep
+/// their expiry, external busy times their plan gate. The schedule cache keeps these.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RawResource {
+    weekly: Vec<WeeklyRange>,
+    time_off: Vec<Interval>,
+    /// Occupying bookings, and holds with their expiry (`None` for bookings).
+    busy: Vec<(Interval, Option<i64>)>,
+    /// From the person's Google Calendar, loaded only when the plan included it.
+    external: Vec<Interval>,
+}
+
+impl RawResource {
+    pub(crate) async fn load(
+        conn: &mut AnyConnection,
+        tenant: &Tenant,
+        person: Option<i64>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+        except_booking: Option<i64>,
+    ) -> anyhow::Result<Self> {
+        let weekly = hours::weekly_in(conn, tenant.id, person)
+            .await?
+            .into_iter()
+            .filter_map(|r| {
+                WeeklyRange::new(
+                    weekday(r.weekday)?,
+                    LocalMinutes::new(u16::try_from(r.start_minute).ok()?).ok()?,
+                    LocalMinutes::new(u16::try_from(r.end_minute).ok()?).ok()?,
+                )
+                .ok()
+            })
+            .collect();
+        let time_off =
+            hours::time_off_in(conn, tenant.id, person, from.timestamp(), to.timestamp())
+                .await?
+                .into_iter()
+                .map(|t| Interval { start: instant(t.starts_at), end: instant(t.ends_at) })
+                .collect();
+        let busy = busy(
             conn,
-            tenant.id,
+            tenant,
             person,
             from.timestamp(),
             to.timestamp(),
+            now.timestamp(),
+            except_booking,
         )
         .await?;
-        busy.extend(
-            external.into_iter().map(|(s, e)| Interval { start: instant(s), end: instant(e) }),
-        );
+        // Busy times from the person's Google Calendar, as last fetched (never fetched here);
+        // paused with the rest of the calendar sync when the plan no longer includes it.
+        let external = if calendar_applies(tenant, now) {
+            crate::calendar::busy::for_person_in(
+                conn,
+                tenant.id,
+                person,
+                from.timestamp(),
+                to.timestamp(),
+            )
+            .await?
+            .into_iter()
+            .map(|(s, e)| Interval { start: instant(s), end: instant(e) })
+            .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Self { weekly, time_off, busy, external })
     }
-    Ok(Resource { staff_id: person, weekly, time_off, busy })
+
+    /// The engine's resource at `now`: expired holds and a lapsed plan's calendar dropped.
+    pub(crate) fn at(&self, tenant: &Tenant, person: Option<i64>, now: DateTime<Utc>) -> Resource {
+        let ts = now.timestamp();
+        let mut busy: Vec<Interval> = self
+            .busy
+            .iter()
+            .filter(|(_, expires)| expires.is_none_or(|e| e > ts))
+            .map(|(interval, _)| *interval)
+            .collect();
+        if calendar_applies(tenant, now) {
+            busy.extend(self.external.iter().copied());
+        }
+        Resource {
+            staff_id: person,
+            weekly: self.weekly.clone(),
+            time_off: self.time_off.clone(),
+            busy,
+        }
+    }
 }
 
-/// Occupied intervals of a person in [from, to): occupying bookings and unexpired holds.
-pub async fn busy(
+fn calendar_applies(tenant: &Tenant, now: DateTime<Utc>) -> bool {
+    portico_domain::plans::allows(tenant.effective_plan(now), Feature::GoogleCalendar)
+}
+
+/// Occupied intervals of a person in [from, to): occupying bookings and holds unexpired at
+/// `now`, each with the hold's expiry (`None` for bookings).
+async fn busy(
     conn: &mut AnyConnection,
     tenant: &Tenant,
     person: Option<i64>,
@@ -199,7 +283,7 @@ pub async fn busy(
     to: i64,
     now: i64,
     except_booking: Option<i64>,
-) -> anyhow::Result<Vec<Interval>> {
+) -> anyhow::Result<Vec<(Interval, Option<i64>)>> {
     // Block-mode bookings do not occupy a person. The predicates follow the indexes
     // `bookings_person_until` / `holds_person_until` (tenant, person, end): an equality on the
     // person (`is null` for the owner — a `coalesce` would hide the column from the index) and
@@ -208,15 +292,16 @@ pub async fn busy(
     // horizon), checked against the start bound row by row. The unary `+` keeps SQLite from
     // choosing `bookings_tenant_time` (tenant, busy_from) / `holds_tenant_time` for the owner's
     // `is null` branch, which would read all history; PostgreSQL reads it as the same number.
+    // Bookings carry -1 as their "expiry".
     let person_sql = if person.is_some() { "staff_id = $6" } else { "staff_id is null" };
     let sql = format!(
-        "select busy_from, busy_until from bookings where tenant_id = $1 and {person_sql} \
+        "select busy_from, busy_until, -1 from bookings where tenant_id = $1 and {person_sql} \
          and busy_until > $2 and +busy_from < $3 and block_id is null and status in {occupying} \
          and id <> $4 \
          union all \
-         select busy_from, busy_until from holds where tenant_id = $1 and {person_sql} \
-         and busy_until > $2 and +busy_from < $3 and block_id is null and consumed_at is null \
-         and +expires_at > $5",
+         select busy_from, busy_until, expires_at from holds where tenant_id = $1 \
+         and {person_sql} and busy_until > $2 and +busy_from < $3 and block_id is null \
+         and consumed_at is null and +expires_at > $5",
         occupying = occupying_sql()
     );
     let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -228,8 +313,13 @@ pub async fn busy(
     if let Some(person) = person {
         query = query.bind(person);
     }
-    let rows: Vec<(i64, i64)> = query.fetch_all(conn).await?;
-    Ok(rows.into_iter().map(|(s, e)| Interval { start: instant(s), end: instant(e) }).collect())
+    let rows: Vec<(i64, i64, i64)> = query.fetch_all(conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(s, e, expires)| {
+            (Interval { start: instant(s), end: instant(e) }, (expires >= 0).then_some(expires))
+        })
+        .collect())
 }
 
 /// When a block ends, as an instant.

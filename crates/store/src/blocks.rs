@@ -7,7 +7,7 @@ use portico_domain::booking::occupying_sql;
 use serde::Serialize;
 use sqlx::FromRow;
 
-use crate::{Db, Tx};
+use crate::{Db, Tx, versions};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Capacity {
@@ -96,6 +96,49 @@ pub async fn between_in(
     to: NaiveDate,
     now: i64,
 ) -> anyhow::Result<Vec<Block>> {
+    Ok(between_raw_in(conn, tenant, from, to, now).await?.at(now))
+}
+
+/// Blocks with their booked counts and the unexpired holds on them, before the holds are
+/// counted: what the schedule cache keeps, since holds expire by themselves.
+#[derive(Debug, Clone, Default)]
+pub struct RawBlocks {
+    /// `held` is 0 here; [`RawBlocks::at`] counts it.
+    blocks: Vec<Block>,
+    /// (block, service, expires at) of every hold unexpired when loaded.
+    holds: Vec<(i64, i64, i64)>,
+}
+
+impl RawBlocks {
+    /// The blocks with the holds still unexpired at `now` counted.
+    pub fn at(&self, now: i64) -> Vec<Block> {
+        let mut blocks = self.blocks.clone();
+        for (block, service, expires_at) in &self.holds {
+            if *expires_at <= now {
+                continue;
+            }
+            let capacity = blocks
+                .iter_mut()
+                .filter(|b| b.id == *block)
+                .flat_map(|b| b.capacities.iter_mut())
+                .find(|c| c.service_id == *service);
+            if let Some(capacity) = capacity {
+                capacity.held += 1;
+            }
+        }
+        blocks
+    }
+}
+
+/// Blocks on local dates [from, to] with capacities, booked counts and the holds unexpired
+/// at `now`.
+pub async fn between_raw_in(
+    conn: &mut sqlx::AnyConnection,
+    tenant: TenantId,
+    from: NaiveDate,
+    to: NaiveDate,
+    now: i64,
+) -> anyhow::Result<RawBlocks> {
     let rows: Vec<BlockRow> = sqlx::query_as(
         "select id, local_date, start_minute, end_minute, label from timetable_blocks \
          where tenant_id = $1 and local_date >= $2 and local_date <= $3 \
@@ -107,7 +150,7 @@ pub async fn between_in(
     .fetch_all(&mut *conn)
     .await?;
     if rows.is_empty() {
-        return Ok(Vec::new());
+        return Ok(RawBlocks::default());
     }
     let capacities: Vec<CapacityRow> = sqlx::query_as(
         "select c.block_id, c.service_id, s.code, s.name, c.capacity, c.allow_overlap \
@@ -133,11 +176,11 @@ pub async fn between_in(
     .bind(to.to_string())
     .fetch_all(&mut *conn)
     .await?;
-    let held: Vec<(i64, i64, i64)> = sqlx::query_as(
-        "select h.block_id, h.service_id, count(*) from holds h \
+    let holds: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "select h.block_id, h.service_id, h.expires_at from holds h \
          join timetable_blocks b on b.id = h.block_id \
          where b.tenant_id = $1 and b.local_date >= $2 and b.local_date <= $3 \
-         and h.consumed_at is null and h.expires_at > $4 group by h.block_id, h.service_id",
+         and h.consumed_at is null and h.expires_at > $4",
     )
     .bind(tenant.0)
     .bind(from.to_string())
@@ -148,7 +191,8 @@ pub async fn between_in(
     let usage = |list: &[(i64, i64, i64)], block: i64, service: i64| {
         list.iter().find(|(b, s, _)| *b == block && *s == service).map_or(0, |(_, _, n)| count(*n))
     };
-    rows.into_iter()
+    let blocks = rows
+        .into_iter()
         .map(|r| {
             Ok(Block {
                 date: r.local_date.parse()?,
@@ -164,14 +208,15 @@ pub async fn between_in(
                         capacity: count(c.capacity),
                         allow_overlap: c.allow_overlap != 0,
                         booked: usage(&booked, r.id, c.service_id),
-                        held: usage(&held, r.id, c.service_id),
+                        held: 0,
                     })
                     .collect(),
                 id: r.id,
                 label: r.label,
             })
         })
-        .collect()
+        .collect::<anyhow::Result<_>>()?;
+    Ok(RawBlocks { blocks, holds })
 }
 
 pub async fn get(db: &Db, tenant: TenantId, id: i64, now: i64) -> anyhow::Result<Option<Block>> {
@@ -214,7 +259,7 @@ async fn write_capacities(
 }
 
 pub async fn insert(db: &Db, tenant: TenantId, f: &BlockFields, now: i64) -> anyhow::Result<i64> {
-    let mut tx = db.begin_write().await?;
+    let mut tx = versions::begin(db, tenant).await?;
     let id = insert_in(&mut tx, tenant, f, now).await?;
     tx.commit().await?;
     Ok(id)
@@ -250,7 +295,7 @@ pub async fn update(
     f: &BlockFields,
     now: i64,
 ) -> anyhow::Result<bool> {
-    let mut tx = db.begin_write().await?;
+    let mut tx = versions::begin(db, tenant).await?;
     let result = sqlx::query(
         "update timetable_blocks set local_date = $1, start_minute = $2, end_minute = $3, \
          label = $4, updated_at = $5 where id = $6 and tenant_id = $7",
@@ -282,7 +327,7 @@ pub enum DeleteOutcome {
 }
 
 pub async fn delete(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<DeleteOutcome> {
-    let mut tx = db.begin_write().await?;
+    let mut tx = versions::begin(db, tenant).await?;
     let exists: i64 = sqlx::query_scalar(
         "select count(*) from timetable_blocks where id = $1 and tenant_id = $2",
     )
@@ -323,7 +368,7 @@ pub async fn copy_day(
     let source = between(db, tenant, from, from, now).await?;
     let mut filled = Vec::new();
     let mut skipped = Vec::new();
-    let mut tx = db.begin_write().await?;
+    let mut tx = versions::begin(db, tenant).await?;
     for &date in targets {
         if date == from {
             continue;

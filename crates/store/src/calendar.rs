@@ -143,6 +143,7 @@ pub async fn connect(
     calendars: &str,
     now: i64,
 ) -> anyhow::Result<i64> {
+    crate::versions::bump(tx, tenant).await?;
     sqlx::query(
         "insert into calendar_connections (tenant_id, user_id, status, google_account, \
          calendars, created_at, updated_at) values ($1, $2, $3, $4, $6, $5, $5) \
@@ -178,6 +179,7 @@ pub async fn set_preferences(
     sync_enabled: bool,
     now: i64,
 ) -> anyhow::Result<bool> {
+    let mut tx = crate::versions::begin(db, tenant).await?;
     let done = sqlx::query(
         "update calendar_connections set calendar_id = $1, sync_enabled = $2, updated_at = $3 \
          where tenant_id = $4 and id = $5",
@@ -187,8 +189,9 @@ pub async fn set_preferences(
     .bind(now)
     .bind(tenant.0)
     .bind(id)
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(done.rows_affected() > 0)
 }
 
@@ -201,6 +204,7 @@ pub async fn disconnect(
     reason: &str,
     now: i64,
 ) -> anyhow::Result<bool> {
+    crate::versions::bump(tx, tenant).await?;
     let done = sqlx::query(
         "update calendar_connections set status = $1, last_error = $2, access_expires_at = 0, \
          updated_at = $3 where tenant_id = $4 and id = $5 and status = $6",
@@ -218,6 +222,7 @@ pub async fn disconnect(
 
 /// Removes the connection (its sync rows and busy times go with it).
 pub async fn delete(tx: &mut Tx, tenant: TenantId, id: i64) -> anyhow::Result<()> {
+    crate::versions::bump(tx, tenant).await?;
     for table in ["calendar_busy", "calendar_event_syncs"] {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "delete from {table} where tenant_id = $1 and connection_id = $2"

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{Any, FromRow};
 
 use crate::error::constraints::SERVICE_CODE;
-use crate::{Db, ResultExt as _, StoreError};
+use crate::{Db, ResultExt as _, StoreError, versions};
 
 /// How a service is booked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,6 +139,7 @@ pub async fn insert(
     f: &ServiceFields,
     now: i64,
 ) -> Result<Option<Service>, StoreError> {
+    let mut tx = versions::begin(db, tenant).await?;
     let row = sqlx::query_as::<Any, ServiceRow>(sqlx::AssertSqlSafe(format!(
         "insert into services (tenant_id, code, name, description, duration_minutes, \
          buffer_before_minutes, buffer_after_minutes, price_minor, currency, mode, active, \
@@ -159,8 +160,9 @@ pub async fn insert(
     .bind(i64::from(f.active))
     .bind(f.display_order)
     .bind(now)
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *tx)
     .await?;
+    tx.commit().await?;
     row.map(Service::try_from).transpose()
 }
 
@@ -175,6 +177,7 @@ pub async fn update(
     f: &ServiceFields,
     now: i64,
 ) -> Result<Option<Service>, StoreError> {
+    let mut tx = versions::begin(db, tenant).await?;
     let row = sqlx::query_as::<Any, ServiceRow>(sqlx::AssertSqlSafe(format!(
         "update services set code = $1, name = $2, description = $3, duration_minutes = $4, \
          buffer_before_minutes = $5, buffer_after_minutes = $6, price_minor = $7, currency = $8, \
@@ -195,9 +198,10 @@ pub async fn update(
     .bind(now)
     .bind(tenant.0)
     .bind(code)
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *tx)
     .await
     .conflict_on(SERVICE_CODE)?;
+    tx.commit().await?;
     row.map(Service::try_from).transpose()
 }
 
@@ -250,12 +254,13 @@ pub async fn delete(
     now: i64,
 ) -> anyhow::Result<Option<bool>> {
     let Some(service) = by_code(db, tenant, code).await? else { return Ok(None) };
+    let mut tx = versions::begin(db, tenant).await?;
     let booked: i64 = sqlx::query_scalar(
         "select (select count(*) from bookings where service_id = $1) + \
          (select count(*) from holds where service_id = $1)",
     )
     .bind(service.id)
-    .fetch_one(db.pool())
+    .fetch_one(&mut *tx)
     .await?;
     if booked > 0 {
         sqlx::query(
@@ -264,15 +269,17 @@ pub async fn delete(
         .bind(now)
         .bind(service.id)
         .bind(tenant.0)
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         return Ok(Some(false));
     }
     sqlx::query("delete from services where id = $1 and tenant_id = $2")
         .bind(service.id)
         .bind(tenant.0)
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await?;
+    tx.commit().await?;
     Ok(Some(true))
 }
 

@@ -1,12 +1,14 @@
 //! Connecting, migrating and health-checking the database.
 
-use std::sync::Once;
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use anyhow::Context as _;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, Executor as _};
+
+use crate::schedule_cache::ScheduleCache;
 
 /// A transaction on either backend.
 pub type Tx = sqlx::Transaction<'static, Any>;
@@ -50,11 +52,15 @@ impl Default for PoolSettings {
     }
 }
 
-/// The application database: a pool plus the knowledge of which engine is behind it.
+/// The application database: a pool plus the knowledge of which engine is behind it, and
+/// this process's in-memory copies of tenants' schedules (shared by every clone).
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: AnyPool,
+    /// SQLite: the one connection write transactions run on.
+    writer: Option<AnyPool>,
     backend: Backend,
+    schedules: Arc<ScheduleCache>,
 }
 
 static DRIVERS: Once = Once::new();
@@ -62,33 +68,55 @@ static DRIVERS: Once = Once::new();
 /// How long a SQLite connection waits for the write lock before giving up.
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
 
+/// How long a SQLite write transaction may queue for the writer connection.
+const WRITER_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Pool options; SQLite connections get WAL, `synchronous = normal` (a commit survives a
+/// crash of the process; a power loss may lose the last commits, never corrupts), a busy
+/// timeout and foreign keys.
+fn pool_options(backend: Backend, max: u32, acquire_timeout: Duration) -> AnyPoolOptions {
+    let pool = AnyPoolOptions::new().max_connections(max).acquire_timeout(acquire_timeout);
+    if backend != Backend::Sqlite {
+        return pool;
+    }
+    pool.after_connect(|conn, _meta| {
+        Box::pin(async move {
+            conn.execute(sqlx::AssertSqlSafe(format!(
+                "pragma journal_mode = wal; pragma busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
+                 pragma foreign_keys = on; pragma synchronous = normal;"
+            )))
+            .await?;
+            Ok(())
+        })
+    })
+}
+
 impl Db {
     /// Opens a pool. For SQLite the file is created if missing and every connection gets WAL,
-    /// a busy timeout and foreign keys.
+    /// a busy timeout and foreign keys; write transactions get a connection of their own
+    /// ([`Db::begin_write`]).
     pub async fn connect(url: &str, settings: PoolSettings) -> anyhow::Result<Self> {
         DRIVERS.call_once(sqlx::any::install_default_drivers);
         let backend = Backend::from_url(url)?;
         let options: AnyConnectOptions = url.parse().context("parsing the database URL")?;
-        let mut pool = AnyPoolOptions::new()
-            .max_connections(settings.max_connections)
-            .acquire_timeout(settings.acquire_timeout);
-        if backend == Backend::Sqlite {
-            pool = pool.after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    conn.execute(sqlx::AssertSqlSafe(format!(
-                        "pragma journal_mode = wal; pragma busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
-                         pragma foreign_keys = on; pragma synchronous = normal;"
-                    )))
-                    .await?;
-                    Ok(())
-                })
-            });
-        }
-        let pool = pool
-            .connect_with(options)
+        let pool = pool_options(backend, settings.max_connections, settings.acquire_timeout)
+            .connect_with(options.clone())
             .await
             .with_context(|| format!("connecting to the {} database", backend.name()))?;
-        Ok(Self { pool, backend })
+        // SQLite has one writer at a time. Rather than let every request's connection race
+        // for the lock (SQLite's busy handler sleeps and polls), write transactions queue for
+        // this single connection: waiters are woken in turn, nobody polls. The wait is as long
+        // as a pool acquire may take, plus the busy timeout for writes made outside it.
+        let writer = match backend {
+            Backend::Sqlite => Some(
+                pool_options(backend, 1, settings.acquire_timeout.max(WRITER_ACQUIRE_TIMEOUT))
+                    .connect_with(options)
+                    .await
+                    .context("connecting the SQLite writer")?,
+            ),
+            Backend::Postgres => None,
+        };
+        Ok(Self { pool, writer, backend, schedules: Arc::default() })
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -97,6 +125,11 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The schedule copies availability is served from ([`crate::schedule_cache`]).
+    pub fn schedules(&self) -> &ScheduleCache {
+        &self.schedules
     }
 
     /// Applies pending migrations from `migrations/<backend>/`, recorded in our own table so
@@ -121,19 +154,23 @@ impl Db {
         Ok(self.pool.begin().await?)
     }
 
-    /// Starts a transaction that will write. On SQLite it takes the write lock up front
-    /// (`BEGIN IMMEDIATE`), so read-then-write transactions wait for each other instead of
-    /// failing with `SQLITE_BUSY`; on PostgreSQL it is a normal transaction.
+    /// Starts a transaction that will write. On SQLite it runs on the single writer
+    /// connection (queued for in turn, never polled for) and takes the write lock up front
+    /// (`BEGIN IMMEDIATE`), so read-then-write transactions never fail with `SQLITE_BUSY`;
+    /// on PostgreSQL it is a normal transaction.
     pub async fn begin_write(&self) -> anyhow::Result<Tx> {
-        Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("begin immediate").await?,
-            Backend::Postgres => self.pool.begin().await?,
+        Ok(match &self.writer {
+            Some(writer) => writer.begin_with("begin immediate").await?,
+            None => self.pool.begin().await?,
         })
     }
 
     /// Closes every connection; later queries fail.
     pub async fn close(&self) {
         self.pool.close().await;
+        if let Some(writer) = &self.writer {
+            writer.close().await;
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use sqlx::FromRow;
 
 use sqlx::AnyConnection;
 
-use crate::Db;
+use crate::{Db, versions};
 
 /// `staff_id` as stored: NULL for the owner. Queries compare `coalesce(staff_id, 0)`.
 fn person(staff: Option<i64>) -> i64 {
@@ -28,7 +28,7 @@ pub async fn replace_weekly(
     staff: Option<i64>,
     ranges: &[HourRange],
 ) -> anyhow::Result<()> {
-    let mut tx = db.begin_write().await?;
+    let mut tx = versions::begin(db, tenant).await?;
     sqlx::query("delete from weekly_hours where tenant_id = $1 and coalesce(staff_id, 0) = $2")
         .bind(tenant.0)
         .bind(person(staff))
@@ -114,6 +114,7 @@ pub async fn add_time_off(
     reason: &str,
     now: i64,
 ) -> anyhow::Result<TimeOff> {
+    let mut tx = versions::begin(db, tenant).await?;
     let id: i64 = sqlx::query_scalar(
         "insert into time_off (tenant_id, staff_id, starts_at, ends_at, reason, created_at) \
          values ($1, $2, $3, $4, $5, $6) returning id",
@@ -124,8 +125,9 @@ pub async fn add_time_off(
     .bind(ends_at)
     .bind(reason)
     .bind(now)
-    .fetch_one(db.pool())
+    .fetch_one(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(TimeOff { id, staff_id: staff, starts_at, ends_at, reason: reason.to_owned() })
 }
 
@@ -178,11 +180,13 @@ pub async fn upcoming_time_off(
 }
 
 pub async fn delete_time_off(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<bool> {
+    let mut tx = versions::begin(db, tenant).await?;
     let result = sqlx::query("delete from time_off where id = $1 and tenant_id = $2")
         .bind(id)
         .bind(tenant.0)
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await?;
+    tx.commit().await?;
     Ok(result.rows_affected() == 1)
 }
 

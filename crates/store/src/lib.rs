@@ -8,6 +8,7 @@ pub mod availability;
 pub mod billing;
 pub mod blocks;
 pub mod bookings;
+pub mod bulk;
 pub mod calendar;
 pub mod catalog;
 pub mod clients;
@@ -21,6 +22,7 @@ pub mod outbox;
 pub mod overview;
 pub mod payments;
 pub mod pings;
+pub mod schedule_cache;
 pub mod schema;
 pub mod sealed;
 pub mod series;
@@ -29,6 +31,7 @@ pub mod staff;
 pub mod tenants;
 pub mod tokens;
 pub mod users;
+pub mod versions;
 
 mod db;
 

@@ -5,7 +5,7 @@ use serde::Serialize;
 use sqlx::{Any, FromRow};
 
 use crate::error::constraints::STAFF_SERVICE;
-use crate::{Db, ResultExt as _, StoreError, Tx};
+use crate::{Db, ResultExt as _, StoreError, Tx, versions};
 
 #[derive(Debug, Clone, FromRow)]
 struct StaffRow {
@@ -147,7 +147,7 @@ pub async fn insert(
     limit: usize,
     now: i64,
 ) -> Result<i64, StoreError> {
-    let mut tx = db.begin_write().await?;
+    let mut tx = versions::begin(db, tenant).await?;
     check_limit(&mut tx, tenant, f.active, None, limit).await?;
     let id: i64 = sqlx::query_scalar(
         "insert into staff_members (tenant_id, name, email, phone, bio, active, display_order, \
@@ -177,7 +177,7 @@ pub async fn update(
     limit: usize,
     now: i64,
 ) -> Result<bool, StoreError> {
-    let mut tx = db.begin_write().await?;
+    let mut tx = versions::begin(db, tenant).await?;
     check_limit(&mut tx, tenant, f.active, Some(id), limit).await?;
     let result = sqlx::query(
         "update staff_members set name = $1, email = $2, phone = $3, bio = $4, active = $5, \
@@ -236,11 +236,12 @@ pub async fn delete(db: &Db, tenant: TenantId, id: i64, now: i64) -> anyhow::Res
     if get(db, tenant, id).await?.is_none() {
         return Ok(None);
     }
+    let mut tx = versions::begin(db, tenant).await?;
     let booked: i64 = sqlx::query_scalar(
         "select (select count(*) from bookings where staff_id = $1) + (select count(*) from holds where staff_id = $1)",
     )
     .bind(id)
-    .fetch_one(db.pool())
+    .fetch_one(&mut *tx)
     .await?;
     if booked > 0 {
         sqlx::query(
@@ -249,15 +250,17 @@ pub async fn delete(db: &Db, tenant: TenantId, id: i64, now: i64) -> anyhow::Res
         .bind(now)
         .bind(id)
         .bind(tenant.0)
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         return Ok(Some(false));
     }
     sqlx::query("delete from staff_members where id = $1 and tenant_id = $2")
         .bind(id)
         .bind(tenant.0)
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await?;
+    tx.commit().await?;
     Ok(Some(true))
 }
 
@@ -269,6 +272,7 @@ pub async fn link_user(
     user: UserId,
     now: i64,
 ) -> anyhow::Result<bool> {
+    versions::bump(tx, tenant).await?;
     let result = sqlx::query(
         "update staff_members set user_id = $1, updated_at = $2 where id = $3 and tenant_id = $4",
     )
@@ -335,7 +339,7 @@ pub async fn bookable_for_in(
 /// Renumbers the display order: the staff members in `ids` get 0, 1, 2, … in that order.
 /// Ids of other tenants change nothing.
 pub async fn reorder(db: &Db, tenant: TenantId, ids: &[i64], now: i64) -> anyhow::Result<()> {
-    let mut tx = db.begin_write().await?;
+    let mut tx = versions::begin(db, tenant).await?;
     for (position, id) in ids.iter().enumerate() {
         sqlx::query(
             "update staff_members set display_order = $1, updated_at = $2 \
@@ -362,6 +366,7 @@ pub async fn link_user_by_email(
     user: UserId,
     now: i64,
 ) -> anyhow::Result<Option<i64>> {
+    versions::bump(tx, tenant).await?;
     let already: Option<i64> = sqlx::query_scalar(
         "select id from staff_members where tenant_id = $1 and user_id = $2 limit 1",
     )

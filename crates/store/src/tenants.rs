@@ -146,6 +146,7 @@ pub async fn update_branding(
     brand_color: Option<BrandColor>,
     now: i64,
 ) -> Result<(), StoreError> {
+    let mut tx = crate::versions::begin(db, id).await?;
     sqlx::query(
         "update tenants set contact_email = $1, contact_phone = $2, contact_address = $3, \
          contact_website = $4, brand_color = $5, updated_at = $6 where id = $7",
@@ -157,8 +158,9 @@ pub async fn update_branding(
     .bind(brand_color.map(BrandColor::hex).unwrap_or_default())
     .bind(now)
     .bind(id.0)
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -169,6 +171,7 @@ pub async fn update_scheduling(
     s: &Scheduling,
     now: i64,
 ) -> anyhow::Result<()> {
+    let mut tx = crate::versions::begin(db, id).await?;
     sqlx::query(
         "update tenants set slot_interval_minutes = $1, min_notice_minutes = $2, \
          max_advance_days = $3, hold_minutes = $4, cancel_cutoff_hours = $5, updated_at = $6 \
@@ -181,8 +184,9 @@ pub async fn update_scheduling(
     .bind(i64::from(s.cancel_cutoff_hours))
     .bind(now)
     .bind(id.0)
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -264,13 +268,15 @@ pub async fn set_plan(
     pro_until: Option<DateTime<Utc>>,
     now: i64,
 ) -> anyhow::Result<()> {
+    let mut tx = crate::versions::begin(db, id).await?;
     sqlx::query("update tenants set plan = $1, pro_until = $2, updated_at = $3 where id = $4")
         .bind(plan.as_str())
         .bind(pro_until.map(|t| t.timestamp()))
         .bind(now)
         .bind(id.0)
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -289,6 +295,7 @@ pub async fn update_settings(
     s: &Settings<'_>,
     now: i64,
 ) -> anyhow::Result<()> {
+    let mut tx = crate::versions::begin(db, id).await?;
     sqlx::query(
         "update tenants set name = $1, timezone = $2, currency = $3, portal_enabled = $4, \
          updated_at = $5 where id = $6",
@@ -299,8 +306,9 @@ pub async fn update_settings(
     .bind(i64::from(s.portal_enabled))
     .bind(now)
     .bind(id.0)
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -311,6 +319,7 @@ pub async fn add_member(
     role: Role,
     now: i64,
 ) -> anyhow::Result<()> {
+    crate::versions::bump(tx, tenant).await?;
     sqlx::query(
         "insert into memberships (tenant_id, user_id, role, created_at) values ($1, $2, $3, $4) \
          on conflict (tenant_id, user_id) do update set role = excluded.role",

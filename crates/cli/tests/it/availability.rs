@@ -29,7 +29,7 @@ pub(crate) async fn insert_booking(
 ) -> i64 {
     let start = at(start).timestamp();
     let end = start + minutes * 60;
-    sqlx::query_scalar(
+    let id = sqlx::query_scalar(
         "insert into bookings (tenant_id, service_id, staff_id, block_id, guest_name, starts_at, \
          ends_at, busy_from, busy_until, status, currency, created_at, updated_at) \
          values ($1, $2, $3, $4, 'Guest', $5, $6, $7, $8, $9, 'GBP', 0, 0) returning id",
@@ -45,7 +45,9 @@ pub(crate) async fn insert_booking(
     .bind(status)
     .fetch_one(app.db().pool())
     .await
-    .expect("insert booking")
+    .expect("insert booking");
+    schedule_changed(app, tenant).await;
+    id
 }
 
 /// A checkout hold that expires `expires_in` seconds after the app's current time.
@@ -64,7 +66,7 @@ pub(crate) async fn insert_hold(
     let start = at(start).timestamp();
     let end = start + minutes * 60;
     let now = app.clock.now_ts();
-    sqlx::query_scalar(
+    let id = sqlx::query_scalar(
         "insert into holds (tenant_id, token_hash, service_id, staff_id, block_id, starts_at, \
          ends_at, busy_from, busy_until, expires_at, created_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $6, $7, $8, $9) returning id",
@@ -80,7 +82,17 @@ pub(crate) async fn insert_hold(
     .bind(now)
     .fetch_one(app.db().pool())
     .await
-    .expect("insert hold")
+    .expect("insert hold");
+    schedule_changed(app, tenant).await;
+    id
+}
+
+/// What every write of the application does in its transaction: move the tenant's schedule
+/// version, so availability served from memory is read again.
+pub(crate) async fn schedule_changed(app: &TestApp, tenant: TenantId) {
+    let mut tx = app.db().begin_write().await.unwrap();
+    portico_store::versions::bump(&mut tx, tenant).await.unwrap();
+    tx.commit().await.unwrap();
 }
 
 /// Weekly hours on one ISO weekday, from and until whole local hours.
@@ -100,7 +112,7 @@ async fn options(app: &TestApp, query: &str) -> (StatusCode, Value) {
 }
 
 /// The option starts of an answer, as `HH:MM` UTC.
-fn starts(body: &Value) -> Vec<String> {
+pub(crate) fn starts(body: &Value) -> Vec<String> {
     body["options"]
         .as_array()
         .unwrap_or_else(|| panic!("no options in {body}"))

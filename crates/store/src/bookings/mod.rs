@@ -379,11 +379,13 @@ pub async fn purge_holds(db: &Db, before: i64) -> anyhow::Result<u64> {
 
 /// Gives a hold's place back at once (its checkout was abandoned for another choice).
 pub async fn release_hold(db: &Db, tenant: &Tenant, token: &str, now: i64) -> anyhow::Result<()> {
+    let mut tx = crate::versions::begin(db, tenant.id).await?;
     sqlx::query("update holds set expires_at = $1 where token_hash = $2 and tenant_id = $3 and consumed_at is null and expires_at > $1")
         .bind(now)
         .bind(crate::tokens::hash(token))
         .bind(tenant.id.0)
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await?;
+    tx.commit().await?;
     Ok(())
 }

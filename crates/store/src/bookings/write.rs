@@ -1,5 +1,6 @@
 //! The writes a booking workflow composes inside its transaction: lock, re-check, insert or
-//! update. Each takes the caller's transaction; none commits.
+//! update. Each takes the caller's transaction, opened with [`crate::versions::begin`] so the
+//! tenant's schedule version moves with it; none commits.
 
 use chrono::{DateTime, Utc};
 use portico_domain::booking::occupying_sql;

@@ -14,7 +14,7 @@ pub async fn replace(
     intervals: &[(i64, i64)],
     now: i64,
 ) -> anyhow::Result<()> {
-    let mut tx = db.begin_write().await?;
+    let mut tx = crate::versions::begin(db, tenant).await?;
     sqlx::query("delete from calendar_busy where tenant_id = $1 and connection_id = $2")
         .bind(tenant.0)
         .bind(connection)

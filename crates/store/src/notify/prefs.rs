@@ -225,6 +225,7 @@ pub async fn set_settings(
     settings: &Settings,
     now: i64,
 ) -> anyhow::Result<()> {
+    let mut tx = crate::versions::begin(db, tenant).await?;
     sqlx::query(
         "update tenants set reminder_minutes_before = $1, sms_enabled = $2, updated_at = $3 \
          where id = $4",
@@ -233,7 +234,8 @@ pub async fn set_settings(
     .bind(i64::from(settings.sms_enabled))
     .bind(now)
     .bind(tenant.0)
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(())
 }

@@ -6,9 +6,9 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use portico_domain::parse::parse_date;
 use portico_domain::plans::{self, Feature};
-use portico_store::availability::{self, Query as OptionsQuery};
-use portico_store::tenants::{self, Tenant};
-use portico_store::{catalog, staff, tokens};
+use portico_store::availability::Query as OptionsQuery;
+use portico_store::schedule_cache::{self, Schedule};
+use portico_store::tokens;
 use serde::{Deserialize, Serialize};
 
 use axum::http::{HeaderMap, header};
@@ -116,14 +116,14 @@ async fn limited_tenant(
     headers: &HeaderMap,
     ip: std::net::IpAddr,
     slug: &str,
-) -> Result<Tenant, Error> {
+) -> Result<Schedule, Error> {
     if let Some(token) = bearer(headers) {
         let owner = tokens::tenant_of_api_token(&state.db, token, state.clock.now_ts()).await?;
         if let Some(owner) = owner {
-            let tenant = tenants::by_slug(&state.db, slug).await?;
-            if let Some(tenant) = tenant.filter(|t| t.id == owner) {
+            let schedule = schedule_cache::by_slug(&state.db, slug).await?;
+            if let Some(schedule) = schedule.filter(|s| s.tenant().id == owner) {
                 state.limit_token(token).await?;
-                return Ok(tenant);
+                return Ok(schedule);
             }
         }
     }
@@ -131,7 +131,7 @@ async fn limited_tenant(
     let limit =
         Limit { name: "availability-ip", max: state.config.rate_limits.availability_per_ip };
     state.rate_limit(limit, &ip_subject(ip)).await?;
-    tenants::by_slug(&state.db, slug).await?.ok_or(Error::NotFound)
+    schedule_cache::by_slug(&state.db, slug).await?.ok_or(Error::NotFound)
 }
 
 /// Options for `?service=CODE&date=YYYY-MM-DD[&days=N][&staff=ID]`. Unknown tenant, unknown
@@ -146,19 +146,24 @@ pub async fn index(
     Path(slug): Path<String>,
     Query(query): Query<AvailabilityQuery>,
 ) -> Result<Json<AvailabilityJson>, Error> {
-    let tenant = limited_tenant(&state, &headers, ip, &slug).await?;
+    // The tenant's schedule from memory, after one check that it is current.
+    let schedule = limited_tenant(&state, &headers, ip, &slug).await?;
+    let tenant = schedule.tenant();
     let asked = check(&query).map_err(|fields| Error::Unprocessable { fields })?;
     let now = state.clock.now();
     if asked.staff.is_some() && !plans::allows(tenant.effective_plan(now), Feature::StaffSelection)
     {
         return Err(Error::PlanRequired(Feature::StaffSelection));
     }
-    let service = catalog::by_code(&state.db, tenant.id, &asked.service)
+    let service = schedule
+        .service_by_code(&asked.service)
         .await?
         .filter(|s| s.active)
         .ok_or(Error::NotFound)?;
-    if let Some(id) = asked.staff {
-        staff::get(&state.db, tenant.id, id).await?.ok_or(Error::NotFound)?;
+    if let Some(id) = asked.staff
+        && !schedule.has_staff_member(id).await?
+    {
+        return Err(Error::NotFound);
     }
     let options_query = OptionsQuery {
         from: asked.date,
@@ -167,7 +172,8 @@ pub async fn index(
         now,
         except_booking: None,
     };
-    let options = availability::options(&state.db, &tenant, &service, &options_query)
+    let options = schedule
+        .options(&service, &options_query)
         .await?
         .into_iter()
         .map(|o| OptionJson {

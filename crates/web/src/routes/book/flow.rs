@@ -4,9 +4,11 @@
 
 use chrono::{DateTime, Datelike as _, Duration, NaiveDate, Utc};
 use portico_domain::plans::{Feature, allows};
+use portico_domain::schedule::BookingOption;
 use portico_store::availability::{self, Query};
 use portico_store::bookings::{BookingError, Slot};
 use portico_store::catalog::Service;
+use portico_store::schedule_cache::Schedule;
 use portico_store::staff::{self, StaffMember};
 use portico_store::tenants::Tenant;
 use serde::{Deserialize, Serialize};
@@ -126,8 +128,31 @@ pub async fn options(
     let query = Query { from: date, days: 1, staff: staff_filter, now, except_booking };
     let found = availability::options(&state.db, tenant, service, &query).await?;
     let people = staff::list(&state.db, tenant.id).await?;
+    Ok(option_views(tenant, found, &people))
+}
+
+/// [`options`] from the tenant's schedule in memory (public pages: nothing to except).
+pub async fn cached_options(
+    state: &AppState,
+    schedule: &Schedule,
+    service: &Service,
+    date: NaiveDate,
+    staff_filter: Option<i64>,
+) -> Result<Vec<OptionView>, Error> {
+    let now = state.clock.now();
+    let query = Query { from: date, days: 1, staff: staff_filter, now, except_booking: None };
+    let found = schedule.options(service, &query).await?;
+    let people = schedule.staff().await?;
+    Ok(option_views(schedule, found, &people))
+}
+
+fn option_views(
+    tenant: &Tenant,
+    found: Vec<BookingOption>,
+    people: &[StaffMember],
+) -> Vec<OptionView> {
     let local = |t: DateTime<Utc>| t.with_timezone(&tenant.timezone).format("%H:%M").to_string();
-    Ok(found
+    found
         .into_iter()
         .map(|o| OptionView {
             start: o.start.to_rfc3339(),
@@ -142,7 +167,7 @@ pub async fn options(
             label: o.label,
             remaining: o.remaining,
         })
-        .collect())
+        .collect()
 }
 
 /// Staff who provide the service (for the "who" choice), when the plan allows choosing.
@@ -156,6 +181,20 @@ pub async fn choosable_staff(
     }
     let people = availability::people(&state.db, tenant, service, state.clock.now()).await?;
     let all = staff::list(&state.db, tenant.id).await?;
+    Ok(all.into_iter().filter(|s| people.contains(&Some(s.id))).collect())
+}
+
+/// [`choosable_staff`] from the tenant's schedule in memory.
+pub async fn cached_choosable_staff(
+    state: &AppState,
+    schedule: &Schedule,
+    service: &Service,
+) -> Result<Vec<StaffMember>, Error> {
+    if !staff_choice(state, schedule) {
+        return Ok(Vec::new());
+    }
+    let people = schedule.people(service, state.clock.now()).await?;
+    let all = schedule.staff().await?;
     Ok(all.into_iter().filter(|s| people.contains(&Some(s.id))).collect())
 }
 

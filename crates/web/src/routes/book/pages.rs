@@ -7,8 +7,9 @@ use axum::response::{IntoResponse, Response};
 use portico_core::bookings::NewBooking;
 use portico_domain::accounts::{self, Email};
 use portico_store::bookings::{self, Actor, Party};
-use portico_store::catalog::{self, Service};
-use portico_store::tenants::{self, Tenant};
+use portico_store::catalog::Service;
+use portico_store::schedule_cache::{self, Schedule};
+use portico_store::tenants::Tenant;
 use serde::{Deserialize, Serialize};
 
 use super::flow::{self, ChoiceForm, Day, OptionView, PendingHold, ServiceView};
@@ -22,16 +23,13 @@ use crate::{AppState, Error};
 
 const BOOKED_KEY: &str = "booked";
 
-pub async fn tenant(state: &AppState, slug: &str) -> Result<Tenant, Error> {
-    tenants::by_slug(&state.db, slug).await?.ok_or(Error::NotFound)
+/// The tenant of a public page with its schedule in memory (one version check).
+pub async fn tenant(state: &AppState, slug: &str) -> Result<Schedule, Error> {
+    schedule_cache::by_slug(&state.db, slug).await?.ok_or(Error::NotFound)
 }
 
-pub async fn active_service(
-    state: &AppState,
-    tenant: &Tenant,
-    code: &str,
-) -> Result<Service, Error> {
-    catalog::by_code(&state.db, tenant.id, code).await?.filter(|s| s.active).ok_or(Error::NotFound)
+pub async fn active_service(tenant: &Schedule, code: &str) -> Result<Service, Error> {
+    tenant.service_by_code(code).await?.filter(|s| s.active).ok_or(Error::NotFound)
 }
 
 /// The frame of the public pages: the business's name, no dashboard navigation.
@@ -51,8 +49,7 @@ pub async fn index(
     Path(slug): Path<String>,
 ) -> Result<Response, Error> {
     let tenant = tenant(&state, &slug).await?;
-    let services =
-        catalog::list(&state.db, tenant.id, true).await?.iter().map(ServiceView::from).collect();
+    let services = tenant.active_services().await?.iter().map(ServiceView::from).collect();
     let page = IndexPage { chrome: chrome(&viewer, &tenant).await?, services };
     Ok(state.templates.page("book/index.html", &page))
 }
@@ -91,7 +88,7 @@ struct ServicePage {
 pub async fn render_service(
     state: &AppState,
     viewer: &Viewer,
-    tenant: &Tenant,
+    tenant: &Schedule,
     service: &Service,
     date: Option<&str>,
     staff: Option<i64>,
@@ -99,9 +96,9 @@ pub async fn render_service(
 ) -> Result<Response, Error> {
     let date = flow::chosen_date(state, tenant, date);
     let today = flow::today(state, tenant);
-    let choosable = flow::choosable_staff(state, tenant, service).await?;
+    let choosable = flow::cached_choosable_staff(state, tenant, service).await?;
     let staff = staff.filter(|id| choosable.iter().any(|s| s.id == *id));
-    let options = flow::options(state, tenant, service, date, staff, None).await?;
+    let options = flow::cached_options(state, tenant, service, date, staff).await?;
     let strip = flow::strip(today, date);
     let page = ServicePage {
         chrome: chrome(viewer, tenant).await?,
@@ -131,7 +128,7 @@ pub async fn service(
     Query(q): Query<DateQuery>,
 ) -> Result<Response, Error> {
     let tenant = tenant(&state, &slug).await?;
-    let service = active_service(&state, &tenant, &code).await?;
+    let service = active_service(&tenant, &code).await?;
     render_service(&state, &viewer, &tenant, &service, q.date.as_deref(), q.staff, None).await
 }
 
@@ -142,7 +139,7 @@ pub async fn hold(
     Form(form): Form<ChoiceForm>,
 ) -> Result<Response, Error> {
     let tenant = tenant(&state, &slug).await?;
-    let service = active_service(&state, &tenant, &code).await?;
+    let service = active_service(&tenant, &code).await?;
     state
         .rate_limit(
             Limit { name: "booking-ip", max: state.config.rate_limits.booking_per_ip },
@@ -216,12 +213,12 @@ struct DetailsPage<'a> {
 async fn render_details(
     state: &AppState,
     viewer: &Viewer,
-    tenant: &Tenant,
+    tenant: &Schedule,
     hold: &PendingHold,
     form: &DetailsForm,
     errors: &FieldErrors,
 ) -> Result<Response, Error> {
-    let service = active_service(state, tenant, &hold.service).await?;
+    let service = active_service(tenant, &hold.service).await?;
     let start = hold.start.timestamp();
     let block = match hold.block_id {
         Some(id) => {
@@ -295,7 +292,7 @@ pub async fn confirm(
     let (Some(name), Some(email), true) = (name, email, check.is_ok()) else {
         return render_details(&state, &viewer, &tenant, &hold, &form, &check.errors).await;
     };
-    let service = active_service(&state, &tenant, &hold.service).await?;
+    let service = active_service(&tenant, &hold.service).await?;
     let new = NewBooking {
         service: &service,
         slot: hold.slot(),

@@ -1,0 +1,223 @@
+//! Availability is served from the tenant's schedule kept in memory, invalidated by the
+//! schedule version every write bumps in its transaction: a change is visible to the very next
+//! availability request, in this process and in another one on the same database.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Duration as Span, NaiveDate, Utc};
+use portico_domain::TenantId;
+use portico_domain::plans::Plan;
+use portico_store::blocks::{self, BlockFields, CapacityFields};
+use portico_store::catalog::Mode;
+use portico_store::hours::{self, HourRange};
+use portico_store::versions;
+use portico_testkit::{TestApp, matrix, wait_for};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const WALKS: &str = "/api/v1/paws/availability?service=walk&date=2026-12-02";
+const RUNS: &str = "/api/v1/paws/availability?service=run&date=2026-12-02";
+
+fn at(text: &str) -> DateTime<Utc> {
+    text.parse().unwrap()
+}
+
+fn wednesday() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 12, 2).unwrap()
+}
+
+/// The option starts of an availability answer, as `HH:MM` UTC (London is UTC in December).
+async fn starts(app: &TestApp, path: &str) -> Vec<String> {
+    let (status, body) = app.api_get(path, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    crate::availability::starts(&body)
+}
+
+/// Remaining places per option of an answer.
+async fn remaining(app: &TestApp, path: &str) -> Vec<i64> {
+    let (_, body) = app.api_get(path, None).await;
+    body["options"].as_array().unwrap().iter().map(|o| o["remaining"].as_i64().unwrap()).collect()
+}
+
+async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+    let response =
+        app.client.post(app.url(path)).bearer_auth(token).json(&body).send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+fn guest() -> Value {
+    json!({ "name": "Jo Guest", "email": "jo@example.com", "phone": "+44 7700 900123" })
+}
+
+/// Wednesday hours of the owner, from and until whole hours.
+async fn wednesday_hours(app: &TestApp, tenant: TenantId, until: i64) {
+    let range = HourRange { weekday: 3, start_minute: 9 * 60, end_minute: until * 60 };
+    hours::replace_weekly(app.db(), tenant, None, &[range]).await.unwrap();
+}
+
+fn has(list: &[String], time: &str) -> bool {
+    list.iter().any(|t| t == time)
+}
+
+#[tokio::test]
+async fn every_schedule_change_shows_in_the_very_next_availability_request() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.seed_tenant("paws", Plan::Free).await;
+        app.seed_service(tenant.id, "walk", Mode::Slot, 60).await;
+        let token = app.api_token(tenant.id).await;
+        wednesday_hours(&app, tenant.id, 12).await;
+        let first = starts(&app, WALKS).await;
+        assert_eq!(first.len(), 9, "09:00 to 11:00 every 15 minutes: {first:?}");
+        assert_eq!(starts(&app, WALKS).await, first, "asked again, answered the same");
+
+        // A booking.
+        let body = json!({ "service": "walk", "start": "2026-12-02T09:00:00Z", "guest": guest() });
+        let (status, booking) = post(&app, &token, "/api/v1/paws/bookings", body).await;
+        assert_eq!(status, StatusCode::CREATED, "{booking}");
+        let now = starts(&app, WALKS).await;
+        assert!(!has(&now, "09:00") && !has(&now, "09:45") && has(&now, "10:00"), "{now:?}");
+
+        // A cancellation frees it again.
+        let cancel = format!("/api/v1/paws/bookings/{}/cancel", booking["id"]);
+        let (status, body) = post(&app, &token, &cancel, json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(has(&starts(&app, WALKS).await, "09:00"), "cancelled: free again");
+
+        // A hold.
+        let body = json!({ "service": "walk", "start": "2026-12-02T11:00:00Z" });
+        let (status, hold) = post(&app, &token, "/api/v1/paws/holds", body).await;
+        assert_eq!(status, StatusCode::CREATED, "{hold}");
+        let now = starts(&app, WALKS).await;
+        assert!(!has(&now, "11:00") && !has(&now, "10:15") && has(&now, "10:00"), "{now:?}");
+
+        // Time off.
+        let (from, to) = (at("2026-12-02T10:00:00Z"), at("2026-12-02T10:15:00Z"));
+        let off = hours::add_time_off(
+            app.db(),
+            tenant.id,
+            None,
+            from.timestamp(),
+            to.timestamp(),
+            "Vet",
+            0,
+        )
+        .await
+        .unwrap();
+        assert!(!has(&starts(&app, WALKS).await, "10:00"), "time off");
+        hours::delete_time_off(app.db(), tenant.id, off.id).await.unwrap();
+        assert!(has(&starts(&app, WALKS).await, "10:00"), "time off removed");
+
+        // Hours.
+        wednesday_hours(&app, tenant.id, 13).await;
+        assert!(has(&starts(&app, WALKS).await, "12:00"), "longer hours");
+
+        // The hold expires with time alone (no write): the cached copy keeps its expiry.
+        app.clock.advance(Span::minutes(11));
+        assert!(has(&starts(&app, WALKS).await, "11:00"), "the hold expired");
+
+        // Blocks: added, then their capacity changed.
+        let run = app.seed_service(tenant.id, "run", Mode::Block, 60).await;
+        assert!(starts(&app, RUNS).await.is_empty());
+        let block = app.seed_block(tenant.id, wednesday(), 14 * 60, 15 * 60, &run, 2).await;
+        assert_eq!(remaining(&app, RUNS).await, vec![2], "a new block");
+        let fields = BlockFields {
+            date: wednesday(),
+            start_minute: 14 * 60,
+            end_minute: 15 * 60,
+            label: "Afternoon".into(),
+            capacities: vec![CapacityFields {
+                service_id: run.id,
+                capacity: 1,
+                allow_overlap: false,
+            }],
+        };
+        assert!(blocks::update(app.db(), tenant.id, block, &fields, 0).await.unwrap());
+        assert_eq!(remaining(&app, RUNS).await, vec![1], "its capacity changed");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn availability_comes_from_memory_until_the_schedule_version_moves() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.seed_tenant("paws", Plan::Free).await;
+        app.seed_service(tenant.id, "walk", Mode::Slot, 60).await;
+        wednesday_hours(&app, tenant.id, 12).await;
+        assert!(has(&starts(&app, WALKS).await, "09:00"));
+
+        // Written behind the application's back, without the version: not read again.
+        sqlx::query(
+            "insert into time_off (tenant_id, staff_id, starts_at, ends_at, reason, created_at) \
+             values ($1, null, $2, $3, 'raw', 0)",
+        )
+        .bind(tenant.id.0)
+        .bind(at("2026-12-02T09:00:00Z").timestamp())
+        .bind(at("2026-12-02T12:00:00Z").timestamp())
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+        assert!(has(&starts(&app, WALKS).await, "09:00"), "served from memory");
+
+        // Once the version moves, the next request reads the database again.
+        let mut tx = app.db().begin_write().await.unwrap();
+        versions::bump(&mut tx, tenant.id).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(starts(&app, WALKS).await.is_empty(), "reloaded after the bump");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_refused_booking_leaves_the_schedule_version_alone() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.seed_tenant("paws", Plan::Free).await;
+        app.seed_service(tenant.id, "walk", Mode::Slot, 60).await;
+        let token = app.api_token(tenant.id).await;
+        wednesday_hours(&app, tenant.id, 12).await;
+        let body = json!({ "service": "walk", "start": "2026-12-02T09:00:00Z", "guest": guest() });
+        let (status, _) = post(&app, &token, "/api/v1/paws/bookings", body.clone()).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let version = versions::current(app.db(), tenant.id).await.unwrap();
+
+        let (status, _) = post(&app, &token, "/api/v1/paws/bookings", body).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(versions::current(app.db(), tenant.id).await.unwrap(), version);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_change_through_one_instance_is_seen_by_another_on_the_same_database() {
+    matrix(|backend| async move {
+        let one = TestApp::spawn(backend).await;
+        let url = one.config().database.url();
+        let other = TestApp::spawn_with(backend, |sources| sources.set("database_url", url)).await;
+        let tenant = one.seed_tenant("paws", Plan::Free).await;
+        one.seed_service(tenant.id, "walk", Mode::Slot, 60).await;
+        let token = one.api_token(tenant.id).await;
+        wednesday_hours(&one, tenant.id, 12).await;
+        // Both instances have the schedule in memory.
+        assert!(has(&starts(&one, WALKS).await, "09:00"));
+        assert!(has(&starts(&other, WALKS).await, "09:00"));
+
+        let body = json!({ "service": "walk", "start": "2026-12-02T09:00:00Z", "guest": guest() });
+        let (status, booking) = post(&one, &token, "/api/v1/paws/bookings", body).await;
+        assert_eq!(status, StatusCode::CREATED, "{booking}");
+        wait_for("the other instance to see the booking", Duration::from_secs(1), || async {
+            (!has(&starts(&other, WALKS).await, "09:00")).then_some(())
+        })
+        .await;
+
+        // And the other way round: hours changed through the second instance.
+        wednesday_hours(&other, tenant.id, 13).await;
+        wait_for("the first instance to see the new hours", Duration::from_secs(1), || async {
+            has(&starts(&one, WALKS).await, "12:00").then_some(())
+        })
+        .await;
+    })
+    .await;
+}
