@@ -92,10 +92,30 @@ struct Raw {
     secrets: RawSecrets,
     mail: MailSettings,
     google: GoogleSettings,
+    sms: SmsSettings,
     sessions: SessionSettings,
     accounts: AccountSettings,
     billing: BillingSettings,
     rate_limits: RateLimitSettings,
+}
+
+/// How text messages leave (PRO): written to files (the embedded default) or sent through
+/// Twilio with each business's own account.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsSettings {
+    /// `log` (files under `<data_dir>/sms/`) or `twilio`.
+    pub transport: SmsTransportKind,
+    /// Twilio's REST base, without a trailing slash (a local fake in tests).
+    pub twilio_api_base: String,
+}
+
+/// The SMS transport chosen by `sms.transport`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmsTransportKind {
+    Log,
+    Twilio,
 }
 
 /// Google Calendar sync: the OAuth client and Google's endpoints (the real ones by default,
@@ -248,6 +268,7 @@ pub struct Config {
     pub queue: QueueSettings,
     pub mail: MailSettings,
     pub google: GoogleSettings,
+    pub sms: SmsSettings,
     pub sessions: SessionSettings,
     pub accounts: AccountSettings,
     pub billing: BillingSettings,
@@ -266,6 +287,11 @@ impl Config {
     /// Directory where outgoing mail is written when no SMTP server is configured.
     pub fn mail_dir(&self) -> PathBuf {
         self.data_dir.join("mail")
+    }
+
+    /// Directory where text messages are written by the `log` SMS transport.
+    pub fn sms_dir(&self) -> PathBuf {
+        self.data_dir.join("sms")
     }
 }
 
@@ -413,6 +439,13 @@ fn resolve(raw: Raw) -> Result<Config, ConfigError> {
     }
     let mut google = raw.google;
     google.api_base = google.api_base.trim_end_matches('/').to_owned();
+    let twilio = Url::parse(&raw.sms.twilio_api_base)
+        .map_err(|e| ConfigError::new("sms.twilio_api_base", e.to_string()))?;
+    if !matches!(twilio.scheme(), "http" | "https") {
+        return Err(ConfigError::new("sms.twilio_api_base", "must be an http:// or https:// URL"));
+    }
+    let mut sms = raw.sms;
+    sms.twilio_api_base = sms.twilio_api_base.trim_end_matches('/').to_owned();
 
     let mut notices = Vec::new();
     if matches!(database, DatabaseTarget::Postgres(_))
@@ -449,6 +482,7 @@ fn resolve(raw: Raw) -> Result<Config, ConfigError> {
         queue: raw.queue,
         mail: raw.mail,
         google,
+        sms,
         sessions: raw.sessions,
         accounts: raw.accounts,
         billing: raw.billing,

@@ -3,3 +3,4 @@
 
 pub mod google;
 pub mod mail;
+pub mod sms;

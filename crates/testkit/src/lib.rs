@@ -9,6 +9,7 @@ mod clock;
 mod fixtures;
 pub mod google;
 mod seed;
+pub mod sms;
 mod smtp;
 
 pub use app::{PgDatabase, TestApp, WorkerHandle};
@@ -18,6 +19,7 @@ pub use browser::{Browser, extract_csrf, location};
 pub use clock::ManualClock;
 pub use google::FakeGoogle;
 pub use seed::{PASSWORD, SeededTenant};
+pub use sms::FakeTwilio;
 pub use smtp::{ReceivedMail, SmtpListener};
 
 /// Polls `probe` until it returns `Some`, or panics after `timeout`. For waiting on another

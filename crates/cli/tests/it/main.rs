@@ -37,6 +37,7 @@ mod sealed;
 mod series;
 mod services;
 mod settings_api;
+mod sms;
 mod staff;
 mod store;
 mod store_errors;

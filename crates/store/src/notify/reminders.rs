@@ -100,3 +100,63 @@ pub async fn settle(
     .await?;
     Ok(())
 }
+
+/// How a reminder reaches the client; each is marked on its own once it went out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Email,
+    Sms,
+}
+
+impl Via {
+    fn column(self) -> &'static str {
+        match self {
+            Self::Email => "email_sent_at",
+            Self::Sms => "sms_sent_at",
+        }
+    }
+}
+
+/// Whether the reminder already went out `via` this channel (a retried job skips it).
+pub async fn sent_via(
+    db: &Db,
+    tenant: TenantId,
+    booking: i64,
+    starts_at: i64,
+    via: Via,
+) -> anyhow::Result<bool> {
+    let sent: Option<Option<i64>> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "select {} from reminder_deliveries where tenant_id = $1 and booking_id = $2 \
+         and starts_at = $3",
+        via.column()
+    )))
+    .bind(tenant.0)
+    .bind(booking)
+    .bind(starts_at)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(matches!(sent, Some(Some(_))))
+}
+
+/// Records that the reminder went out `via` this channel, right after it did.
+pub async fn mark_sent_via(
+    db: &Db,
+    tenant: TenantId,
+    booking: i64,
+    starts_at: i64,
+    via: Via,
+    now: i64,
+) -> anyhow::Result<()> {
+    let column = via.column();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "update reminder_deliveries set {column} = $1 where tenant_id = $2 and booking_id = $3 \
+         and starts_at = $4 and {column} is null"
+    )))
+    .bind(now)
+    .bind(tenant.0)
+    .bind(booking)
+    .bind(starts_at)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
