@@ -5,3 +5,14 @@ alter table tenants add column sms_from text not null default '';
 alter table reminder_deliveries add column email_sent_at bigint;
 alter table reminder_deliveries add column sms_sent_at bigint;
 
+-- A client's favourite services and staff members, listed first when they book.
+create table client_favourites (
+    tenant_id bigint not null references tenants (id) on delete cascade,
+    client_id bigint not null,
+    -- `service` or `staff`
+    kind text not null,
+    item_id bigint not null,
+    created_at bigint not null,
+    primary key (tenant_id, client_id, kind, item_id),
+    foreign key (tenant_id, client_id) references clients (tenant_id, id) on delete cascade
+);

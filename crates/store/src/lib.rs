@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod clients;
 pub mod credit;
 pub mod error;
+pub mod favourites;
 pub mod hours;
 pub mod invoices;
 pub mod notify;

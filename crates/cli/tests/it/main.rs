@@ -31,6 +31,7 @@ mod past_schedule;
 mod payments;
 mod plans;
 mod portal_booking;
+mod portal_favourites;
 mod portal_invoices;
 mod queue;
 mod sealed;

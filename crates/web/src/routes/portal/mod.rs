@@ -1,6 +1,7 @@
 //! `/portal` and `/portal/{tenant}/…`: the branded client portal.
 
 mod bookings;
+mod favourites;
 mod home;
 mod invoices;
 mod profile;
@@ -23,6 +24,8 @@ pub fn router() -> Router<AppState> {
         .route("/portal/{tenant}/profile/feed", post(profile::regenerate_feed))
         .route("/portal/{tenant}/series", get(series::index).post(series::create))
         .route("/portal/{tenant}/series/{id}/cancel", post(series::cancel))
+        .route("/portal/{tenant}/favourites/services/{code}", post(favourites::service))
+        .route("/portal/{tenant}/favourites/staff/{id}", post(favourites::staff))
         .route("/portal/{tenant}/invoices", get(invoices::index))
         .route("/portal/{tenant}/invoices/{id}", get(invoices::show))
         .route("/portal/{tenant}/invoices/{id}/pdf", get(invoices::download))
