@@ -16,3 +16,14 @@ create table client_favourites (
     primary key (tenant_id, client_id, kind, item_id),
     foreign key (tenant_id, client_id) references clients (tenant_id, id) on delete cascade
 );
+
+-- The business's FAQ on its help page, in the owner's order.
+create table faq_entries (
+    id bigint generated always as identity primary key,
+    tenant_id bigint not null references tenants (id) on delete cascade,
+    position bigint not null,
+    question text not null,
+    answer text not null,
+    created_at bigint not null
+);
+create index faq_entries_tenant on faq_entries (tenant_id, position);

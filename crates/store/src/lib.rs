@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod clients;
 pub mod credit;
 pub mod error;
+pub mod faq;
 pub mod favourites;
 pub mod hours;
 pub mod invoices;

@@ -14,6 +14,7 @@ mod booking_race;
 mod calendar;
 mod clients;
 mod contact;
+mod help_page;
 mod home;
 mod hours;
 mod http;

@@ -31,6 +31,7 @@ pub(super) const PORTAL_ROUTES: &[(Verb, &str, Portal, Id, Form)] = &[
     ),
     (Post, "/portal/{tenant}/profile/notifications", Portal::NotFound, Id::None, &[]),
     (Post, "/portal/{tenant}/profile/feed", Portal::NotFound, Id::None, &[]),
+    (Get, "/portal/{tenant}/help", Portal::Public, Id::None, &[]),
     (Get, "/portal/{tenant}/register", Portal::Public, Id::None, &[]),
     (Post, "/portal/{tenant}/register", Portal::Public, Id::None, &[]),
     (Post, "/portal/{tenant}/join", Portal::Public, Id::None, &[]),

@@ -122,6 +122,7 @@ pub(super) struct TenantState {
     member_notification_prefs: String,
     calendar_feeds: String,
     client_favourites: String,
+    faq_entries: String,
     payments: String,
     payment_allocations: String,
     payment_refunds: String,
@@ -301,6 +302,13 @@ pub(super) async fn state_of(app: &TestApp, tenant: TenantId) -> TenantState {
             t,
             "select id, user_id, client_id, token_hash from calendar_feeds where tenant_id = $1 \
              order by id",
+        )
+        .await,
+        faq_entries: rows::<(i64, String, String)>(
+            app,
+            t,
+            "select position, question, answer from faq_entries where tenant_id = $1 \
+             order by position",
         )
         .await,
         client_favourites: rows::<(i64, String, i64)>(

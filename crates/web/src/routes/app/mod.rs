@@ -5,6 +5,7 @@ mod bookings;
 pub(crate) mod calendar;
 mod clients;
 mod dashboard;
+mod help;
 mod hours;
 pub(crate) mod invoices;
 mod notifications;
@@ -67,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .route("/app/{tenant}/payments/{id}/reject", post(invoices::payment::reject))
         .route("/app/{tenant}/settings", get(settings::show).post(settings::update))
         .route("/app/{tenant}/settings/branding", post(settings::update_branding))
+        .route("/app/{tenant}/settings/help", get(help::show).post(help::update))
         .route("/app/{tenant}/settings/tokens", post(settings::create_token))
         .route("/app/{tenant}/settings/tokens/{id}/revoke", post(settings::revoke_token))
         .route(

@@ -2,6 +2,7 @@
 
 mod bookings;
 mod favourites;
+mod help;
 mod home;
 mod invoices;
 mod profile;
@@ -17,6 +18,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/portal", get(home::index))
         .route("/portal/{tenant}", get(home::show))
+        .route("/portal/{tenant}/help", get(help::show))
         .route("/portal/{tenant}/register", get(register::show).post(register::create))
         .route("/portal/{tenant}/join", post(register::join))
         .route("/portal/{tenant}/profile", get(profile::show).post(profile::update))
