@@ -116,7 +116,11 @@ async fn favourites_come_first_for_their_own_client_and_book_again_preselects() 
         ann.login("ann@example.com", PASSWORD).await;
         let home = ann.page("/portal/paws").await;
         assert!(home.contains(&format!("href=\"{}\"", rebook.replace('&', "&amp;"))), "{home}");
-        assert!(ann.page(&format!("/portal/paws/bookings/{id}")).await.contains("Book again"));
+        // Statuses are an icon and a word, not colour alone, on the home and the booking page.
+        let confirmed = "<span aria-hidden=\"true\" class=\"status-icon\">✓</span> Confirmed";
+        assert!(home.contains(confirmed), "{home}");
+        let detail = ann.page(&format!("/portal/paws/bookings/{id}")).await;
+        assert!(detail.contains("Book again") && detail.contains(confirmed), "{detail}");
         let form = ann.page(&rebook).await;
         assert!(form.contains("<h1>Service walk</h1>"), "{form}");
         assert!(form.contains(&format!("<option value=\"{alex}\" selected>")), "{form}");
