@@ -54,7 +54,7 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
     // The client or guest. A client who can log in to the portal gets the portal link;
     // anyone else (a guest, or a client the business booked who has no login) gets a manage
     // link minted here, so nobody is sent to a login they do not have.
-    let (name, email, portal, wants, unsubscribe) = match booking.client_id {
+    let (name, email, portal, wants, unsubscribe, sms_to) = match booking.client_id {
         Some(id) => {
             let client = clients::get(&deps.db, tenant.id, ClientId(id)).await?;
             let Some(client) = client else { return Ok(()) };
@@ -68,9 +68,11 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
                 recipient: Recipient::Client(client.id()),
                 kind: Kind::Changes,
             });
-            (client.name, client.email, portal, prefs.email.wants(Kind::Changes), Some(unsubscribe))
+            let sms_to = crate::sms::recipient(&client, &prefs, Kind::Changes);
+            let wants = prefs.email.wants(Kind::Changes);
+            (client.name, client.email, portal, wants, Some(unsubscribe), sms_to)
         }
-        None => (booking.guest_name.clone(), booking.guest_email.clone(), false, true, None),
+        None => (booking.guest_name.clone(), booking.guest_email.clone(), false, true, None, None),
     };
     let link = if !wants {
         String::new()
@@ -106,6 +108,25 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
             format!("{} · {}", booking.guest_email, booking.guest_phone),
         )
     };
+    let sms_text = format!(
+        "{}: your {} on {} {}.{}",
+        tenant.name,
+        booking.service_name,
+        base["when"].as_str().unwrap_or_default(),
+        match event {
+            "cancelled" => "was cancelled",
+            "rescheduled" => "is the new time",
+            _ => "is confirmed",
+        },
+        if portal {
+            format!(
+                " {}",
+                deps.absolute(&format!("/portal/{}/bookings/{}", tenant.slug, booking.id))
+            )
+        } else {
+            String::new()
+        },
+    );
     let mut context = base;
     context["who"] = json!(who);
     context["contact"] = json!(contact);
@@ -138,6 +159,16 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
         mail.attachments.push(calendar_file(&provider_link));
         deps.mailer.send(&mail).await?;
         ledger.record("provider", &to).await?;
+    }
+
+    // A text to a client who opted in (PRO, SMS on), last: a provider refusing it must not
+    // hold back the emails above. Recorded in the same ledger, so a retry never sends it twice.
+    if let Some(to) = sms_to
+        && !ledger.sent_via(Ledger::SMS, "party", to.as_str()).await?
+        && let Some(account) = deps.sms_account(&tenant).await?
+    {
+        crate::sms::send(deps, &account, &to, sms_text).await?;
+        ledger.record_via(Ledger::SMS, "party", to.as_str()).await?;
     }
     Ok(())
 }
@@ -190,34 +221,36 @@ struct Ledger<'a> {
 }
 
 impl Ledger<'_> {
-    const CHANNEL: &'static str = "email";
+    const EMAIL: &'static str = "email";
+    const SMS: &'static str = "sms";
 
-    /// Whether the `role` message (`party`, `provider`) already went to `to`.
+    /// Whether the `role` email (`party`, `provider`) already went to `to`.
     async fn sent(&self, role: &str, to: &str) -> anyhow::Result<bool> {
+        self.sent_via(Self::EMAIL, role, to).await
+    }
+
+    async fn record(&self, role: &str, to: &str) -> anyhow::Result<()> {
+        self.record_via(Self::EMAIL, role, to).await
+    }
+
+    /// Whether the `role` message already went to `to` on `channel` (`email`, `sms`).
+    async fn sent_via(&self, channel: &str, role: &str, to: &str) -> anyhow::Result<bool> {
         let to = format!("{role}:{to}");
         match self.event {
             Some(event) => {
-                bookings::events::delivered(&self.deps.db, self.tenant, event, Self::CHANNEL, &to)
-                    .await
+                bookings::events::delivered(&self.deps.db, self.tenant, event, channel, &to).await
             }
             None => Ok(false),
         }
     }
 
-    async fn record(&self, role: &str, to: &str) -> anyhow::Result<()> {
+    async fn record_via(&self, channel: &str, role: &str, to: &str) -> anyhow::Result<()> {
         let to = format!("{role}:{to}");
         match self.event {
             Some(event) => {
                 let db = &self.deps.db;
-                bookings::events::mark_delivered(
-                    db,
-                    self.tenant,
-                    event,
-                    Self::CHANNEL,
-                    &to,
-                    self.now,
-                )
-                .await
+                bookings::events::mark_delivered(db, self.tenant, event, channel, &to, self.now)
+                    .await
             }
             None => Ok(()),
         }

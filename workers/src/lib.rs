@@ -13,6 +13,7 @@ pub mod notify;
 pub mod overdue;
 pub mod ping;
 pub mod reminders;
+pub mod sms;
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ use portico_config::{AccountSettings, BillingSettings, Config, Keys};
 use portico_domain::Clock;
 use portico_integrations::google::Google;
 use portico_integrations::mail::{Email, MailError, Mailer};
+use portico_integrations::sms::{SmsError, SmsTransport};
 use portico_store::Db;
 use portico_store::sealed::Keyring;
 
@@ -31,6 +33,8 @@ pub struct Deps {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub mailer: Arc<dyn Mailer>,
+    /// Texts (PRO): Twilio, or files under `<data_dir>/sms/`.
+    pub sms: Arc<dyn SmsTransport>,
     /// Email templates (`templates/email/<name>/{subject.txt, body.txt, body.html}`).
     pub templates: Arc<tera::Tera>,
     /// Base of every link in an email.
@@ -55,10 +59,13 @@ impl Deps {
             config.mail_dir(),
         )
         .map_err(|e| anyhow::anyhow!("mail transport: {e}"))?;
+        let sms = portico_integrations::sms::transport(&config.sms, config.sms_dir())
+            .map_err(|e| anyhow::anyhow!("SMS transport: {e}"))?;
         Ok(Self {
             db,
             clock,
             mailer,
+            sms,
             templates: Arc::new(portico_assets::tera()?),
             public_url: config.public_url.clone(),
             accounts: config.accounts.clone(),
@@ -146,6 +153,13 @@ pub enum JobError {
 
 impl From<MailError> for JobError {
     fn from(error: MailError) -> Self {
+        let text = anyhow::anyhow!(error.to_string());
+        if error.is_transient() { Self::Transient(text) } else { Self::Permanent(text) }
+    }
+}
+
+impl From<SmsError> for JobError {
+    fn from(error: SmsError) -> Self {
         let text = anyhow::anyhow!(error.to_string());
         if error.is_transient() { Self::Transient(text) } else { Self::Permanent(text) }
     }

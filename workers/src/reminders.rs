@@ -9,7 +9,7 @@ use portico_domain::booking::Status;
 use portico_domain::{ClientId, TenantId};
 use portico_jobs::{Reminder, Reminders};
 use portico_store::notify::Kind;
-use portico_store::notify::reminders;
+use portico_store::notify::reminders::{self, Via};
 use portico_store::notify::unsubscribe::{Recipient, Unsubscribe};
 use portico_store::{bookings, clients, notify, staff, tenants};
 use serde_json::json;
@@ -74,14 +74,16 @@ pub async fn send(deps: &Deps, job: Reminder) -> Result<(), JobError> {
         return Ok(());
     }
 
-    let (name, email, link, unsubscribe) = match booking.client_id {
+    let (name, email, link, unsubscribe, wants_email, sms_to) = match booking.client_id {
         Some(id) => {
             let Some(client) = clients::get(&deps.db, tenant.id, ClientId(id)).await? else {
                 settle().await?;
                 return Ok(());
             };
-            // The client's choice at send time.
-            if !notify::prefs::client(&deps.db, tenant.id, client.id()).await?.email.reminders {
+            // The client's choice at send time, per channel.
+            let prefs = notify::prefs::client(&deps.db, tenant.id, client.id()).await?;
+            let sms_to = crate::sms::recipient(&client, &prefs, Kind::Reminders);
+            if !prefs.email.reminders && sms_to.is_none() {
                 settle().await?;
                 return Ok(());
             }
@@ -98,11 +100,11 @@ pub async fn send(deps: &Deps, job: Reminder) -> Result<(), JobError> {
                 recipient: Recipient::Client(client.id()),
                 kind: Kind::Reminders,
             });
-            (client.name, client.email, link, Some(unsubscribe))
+            (client.name, client.email, link, Some(unsubscribe), prefs.email.reminders, sms_to)
         }
         None => {
             let link = manage_link(deps, &tenant, &booking, now).await?;
-            (booking.guest_name.clone(), booking.guest_email.clone(), link, None)
+            (booking.guest_name.clone(), booking.guest_email.clone(), link, None, true, None)
         }
     };
     let staff_member = match booking.staff_id {
@@ -111,14 +113,37 @@ pub async fn send(deps: &Deps, job: Reminder) -> Result<(), JobError> {
     };
     let mut context =
         crate::booking_notice::details(deps, &tenant, &booking, staff_member.as_ref(), now).await?;
-    context["name"] = json!(name);
-    context["link"] = json!(link);
-    context["unsubscribe"] = json!(unsubscribe);
-    let mut mail = deps.render_business_email("booking_reminder", &email, &tenant, &context)?;
-    if let Some(unsubscribe) = &unsubscribe {
-        crate::notify::one_click(&mut mail, unsubscribe);
+    // Each channel is marked right after it went out: a retry (say, the SMS provider was
+    // down) sends only what is missing.
+    let (booking_id, starts_at) = (booking.id, job.starts_at);
+    if wants_email
+        && !reminders::sent_via(&deps.db, tenant.id, booking_id, starts_at, Via::Email).await?
+    {
+        context["name"] = json!(name);
+        context["link"] = json!(link);
+        context["unsubscribe"] = json!(unsubscribe);
+        let mut mail = deps.render_business_email("booking_reminder", &email, &tenant, &context)?;
+        if let Some(unsubscribe) = &unsubscribe {
+            crate::notify::one_click(&mut mail, unsubscribe);
+        }
+        deps.mailer.send(&mail).await?;
+        reminders::mark_sent_via(&deps.db, tenant.id, booking_id, starts_at, Via::Email, now)
+            .await?;
     }
-    deps.mailer.send(&mail).await?;
+    if let Some(to) = sms_to
+        && !reminders::sent_via(&deps.db, tenant.id, booking_id, starts_at, Via::Sms).await?
+        && let Some(account) = deps.sms_account(&tenant).await?
+    {
+        let text = format!(
+            "Reminder from {}: your {} on {} ({}).",
+            tenant.name,
+            booking.service_name,
+            context["when"].as_str().unwrap_or_default(),
+            tenant.timezone.name(),
+        );
+        crate::sms::send(deps, &account, &to, text).await?;
+        reminders::mark_sent_via(&deps.db, tenant.id, booking_id, starts_at, Via::Sms, now).await?;
+    }
     settle().await?;
     Ok(())
 }

@@ -93,10 +93,30 @@ struct Raw {
     mail: MailSettings,
     google: GoogleSettings,
     payments: PaymentSettings,
+    sms: SmsSettings,
     sessions: SessionSettings,
     accounts: AccountSettings,
     billing: BillingSettings,
     rate_limits: RateLimitSettings,
+}
+
+/// How text messages leave (PRO): written to files (the embedded default) or sent through
+/// Twilio with each business's own account.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsSettings {
+    /// `log` (files under `<data_dir>/sms/`) or `twilio`.
+    pub transport: SmsTransportKind,
+    /// Twilio's REST base, without a trailing slash (a local fake in tests).
+    pub twilio_api_base: String,
+}
+
+/// The SMS transport chosen by `sms.transport`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmsTransportKind {
+    Log,
+    Twilio,
 }
 
 /// Google Calendar sync: the OAuth client and Google's endpoints (the real ones by default,
@@ -260,6 +280,7 @@ pub struct Config {
     pub mail: MailSettings,
     pub google: GoogleSettings,
     pub payments: PaymentSettings,
+    pub sms: SmsSettings,
     pub sessions: SessionSettings,
     pub accounts: AccountSettings,
     pub billing: BillingSettings,
@@ -278,6 +299,11 @@ impl Config {
     /// Directory where outgoing mail is written when no SMTP server is configured.
     pub fn mail_dir(&self) -> PathBuf {
         self.data_dir.join("mail")
+    }
+
+    /// Directory where text messages are written by the `log` SMS transport.
+    pub fn sms_dir(&self) -> PathBuf {
+        self.data_dir.join("sms")
     }
 }
 
@@ -434,6 +460,13 @@ fn resolve(raw: Raw) -> Result<Config, ConfigError> {
     }
     let mut payments = raw.payments;
     payments.stripe_api_base = payments.stripe_api_base.trim_end_matches('/').to_owned();
+    let twilio = Url::parse(&raw.sms.twilio_api_base)
+        .map_err(|e| ConfigError::new("sms.twilio_api_base", e.to_string()))?;
+    if !matches!(twilio.scheme(), "http" | "https") {
+        return Err(ConfigError::new("sms.twilio_api_base", "must be an http:// or https:// URL"));
+    }
+    let mut sms = raw.sms;
+    sms.twilio_api_base = sms.twilio_api_base.trim_end_matches('/').to_owned();
 
     let mut notices = Vec::new();
     if matches!(database, DatabaseTarget::Postgres(_))
@@ -471,6 +504,7 @@ fn resolve(raw: Raw) -> Result<Config, ConfigError> {
         mail: raw.mail,
         google,
         payments,
+        sms,
         sessions: raw.sessions,
         accounts: raw.accounts,
         billing: raw.billing,

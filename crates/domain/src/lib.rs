@@ -11,6 +11,7 @@ pub mod invoice;
 pub mod money;
 pub mod parse;
 pub mod password;
+pub mod phone;
 pub mod plans;
 pub mod policy;
 pub mod recurrence;

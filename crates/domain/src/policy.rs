@@ -47,6 +47,46 @@ pub fn may_change(
     }
 }
 
+/// The cancellation and reschedule rules in words, for the help page. `client` is the reader's
+/// own setting when they are a logged-in client (`Some(can_self_reschedule)`), `None` for
+/// anyone else.
+pub fn in_words(cutoff_hours: u32, client: Option<bool>) -> Vec<String> {
+    let until = match cutoff_hours {
+        0 => "until the booking starts".to_owned(),
+        1 => "until 1 hour before it starts".to_owned(),
+        hours if hours % 24 == 0 && hours >= 48 => {
+            format!("until {} days ({hours} hours) before it starts", hours / 24)
+        }
+        hours => format!("until {hours} hours before it starts"),
+    };
+    let mut words = Vec::new();
+    match client {
+        Some(true) => {
+            words.push(format!("You can cancel or move a booking yourself in the portal {until}."))
+        }
+        Some(false) => words.push(
+            "Changes online are not enabled for your account: to cancel or move a booking, \
+             contact us."
+                .to_owned(),
+        ),
+        None => {
+            words.push(format!(
+                "If you booked as a guest, the link in your confirmation email lets you cancel \
+                 or move the booking {until}."
+            ));
+            words.push(format!(
+                "Clients we have enabled for online changes can cancel or move a booking in the \
+                 portal {until}."
+            ));
+        }
+    }
+    words.push(
+        "After that, or for anything else, contact us: we can always change a booking for you."
+            .to_owned(),
+    );
+    words
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone as _;
@@ -124,5 +164,15 @@ mod past_tests {
         );
         assert_eq!(block_date(day(1), Some(day(1)), day(2)), Ok(()), "a past block keeps its date");
         assert!(block_date(day(1), Some(day(3)), day(2)).is_err(), "but cannot move into the past");
+    }
+
+    #[test]
+    fn the_policy_reads_from_the_rules() {
+        let guest = in_words(24, None).join(" ");
+        assert!(guest.contains("until 24 hours before it starts"), "{guest}");
+        assert!(in_words(48, Some(true))[0].contains("until 2 days (48 hours) before"));
+        assert!(in_words(0, Some(true))[0].contains("until the booking starts"));
+        assert!(in_words(1, None)[0].contains("until 1 hour before"));
+        assert!(in_words(24, Some(false))[0].contains("not enabled for your account"));
     }
 }

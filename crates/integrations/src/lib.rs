@@ -4,3 +4,4 @@
 pub mod google;
 pub mod mail;
 pub mod payments;
+pub mod sms;

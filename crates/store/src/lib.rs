@@ -14,6 +14,8 @@ pub mod catalog;
 pub mod clients;
 pub mod credit;
 pub mod error;
+pub mod faq;
+pub mod favourites;
 pub mod hours;
 pub mod invoices;
 pub mod notify;

@@ -6,6 +6,7 @@ pub mod feeds;
 pub mod overdue;
 pub mod prefs;
 pub mod reminders;
+pub mod sms;
 pub mod unsubscribe;
 
 pub use prefs::{Channel, ClientPrefs, Kind, MemberPrefs, Settings};

@@ -59,7 +59,7 @@ impl Channel {
     }
 }
 
-/// A client's choices, email and SMS. SMS is stored now and used once SMS exists (PRO).
+/// A client's choices, email and SMS (texts go out on PRO when the business turned them on).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientPrefs {
     pub email: Channel,
@@ -200,7 +200,7 @@ pub async fn set_member(
 pub struct Settings {
     /// Reminders are due at start minus this many minutes; `None` = no reminders.
     pub reminder_minutes_before: Option<u32>,
-    /// Stored for when SMS exists; only PRO may turn it on.
+    /// Whether the business texts clients who opted in; only PRO may turn it on.
     pub sms_enabled: bool,
 }
 

@@ -68,16 +68,7 @@ pub async fn settled(
     booking: i64,
     starts_at: i64,
 ) -> anyhow::Result<bool> {
-    let sent: Option<Option<i64>> = sqlx::query_scalar(
-        "select sent_at from reminder_deliveries where tenant_id = $1 and booking_id = $2 \
-         and starts_at = $3",
-    )
-    .bind(tenant.0)
-    .bind(booking)
-    .bind(starts_at)
-    .fetch_optional(db.pool())
-    .await?;
-    Ok(matches!(sent, Some(Some(_))))
+    is_set(db, tenant, booking, starts_at, "sent_at").await
 }
 
 /// Marks the reminder settled: sent, or skipped for good (opted out, cancelled, moved).
@@ -88,10 +79,42 @@ pub async fn settle(
     starts_at: i64,
     now: i64,
 ) -> anyhow::Result<()> {
-    sqlx::query(
-        "update reminder_deliveries set sent_at = $1 where tenant_id = $2 and booking_id = $3 \
-         and starts_at = $4 and sent_at is null",
-    )
+    set_once(db, tenant, booking, starts_at, "sent_at", now).await
+}
+
+/// Whether the time `column` of the reminder's row is set.
+async fn is_set(
+    db: &Db,
+    tenant: TenantId,
+    booking: i64,
+    starts_at: i64,
+    column: &'static str,
+) -> anyhow::Result<bool> {
+    let sent: Option<Option<i64>> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "select {column} from reminder_deliveries where tenant_id = $1 and booking_id = $2 \
+         and starts_at = $3"
+    )))
+    .bind(tenant.0)
+    .bind(booking)
+    .bind(starts_at)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(matches!(sent, Some(Some(_))))
+}
+
+/// Sets the time `column` of the reminder's row to `now`, unless it is set already.
+async fn set_once(
+    db: &Db,
+    tenant: TenantId,
+    booking: i64,
+    starts_at: i64,
+    column: &'static str,
+    now: i64,
+) -> anyhow::Result<()> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "update reminder_deliveries set {column} = $1 where tenant_id = $2 and booking_id = $3 \
+         and starts_at = $4 and {column} is null"
+    )))
     .bind(now)
     .bind(tenant.0)
     .bind(booking)
@@ -99,4 +122,43 @@ pub async fn settle(
     .execute(db.pool())
     .await?;
     Ok(())
+}
+
+/// How a reminder reaches the client; each is marked on its own once it went out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Email,
+    Sms,
+}
+
+impl Via {
+    fn column(self) -> &'static str {
+        match self {
+            Self::Email => "email_sent_at",
+            Self::Sms => "sms_sent_at",
+        }
+    }
+}
+
+/// Whether the reminder already went out `via` this channel (a retried job skips it).
+pub async fn sent_via(
+    db: &Db,
+    tenant: TenantId,
+    booking: i64,
+    starts_at: i64,
+    via: Via,
+) -> anyhow::Result<bool> {
+    is_set(db, tenant, booking, starts_at, via.column()).await
+}
+
+/// Records that the reminder went out `via` this channel, right after it did.
+pub async fn mark_sent_via(
+    db: &Db,
+    tenant: TenantId,
+    booking: i64,
+    starts_at: i64,
+    via: Via,
+    now: i64,
+) -> anyhow::Result<()> {
+    set_once(db, tenant, booking, starts_at, via.column(), now).await
 }

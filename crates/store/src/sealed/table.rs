@@ -19,15 +19,21 @@ pub enum SecretKind {
     GoogleRefreshToken,
     /// The cached short-lived Google access token of a calendar connection.
     GoogleAccessToken,
+    /// A tenant's Twilio Account SID (`AC…`), for SMS.
+    TwilioAccountSid,
+    /// A tenant's Twilio auth token.
+    TwilioAuthToken,
 }
 
 impl SecretKind {
     /// Every kind, e.g. for listings.
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 6] = [
         Self::StripeSecretKey,
         Self::StripeWebhookSecret,
         Self::GoogleRefreshToken,
         Self::GoogleAccessToken,
+        Self::TwilioAccountSid,
+        Self::TwilioAuthToken,
     ];
 
     /// The stored name.
@@ -37,6 +43,8 @@ impl SecretKind {
             Self::StripeWebhookSecret => "stripe_webhook_secret",
             Self::GoogleRefreshToken => "google_refresh_token",
             Self::GoogleAccessToken => "google_access_token",
+            Self::TwilioAccountSid => "twilio_account_sid",
+            Self::TwilioAuthToken => "twilio_auth_token",
         }
     }
 }

@@ -187,6 +187,14 @@ pub(super) const APP_ROUTES: &[(Verb, &str, Id, Who, Form)] = &[
         // No `portal_enabled`: this would also turn the portal off.
         &[("name", "Taken Over"), ("timezone", "UTC"), ("currency", "USD")],
     ),
+    (Get, "/app/{tenant}/settings/help", Id::None, Who::Owner, &[]),
+    (
+        Post,
+        "/app/{tenant}/settings/help",
+        Id::None,
+        Who::Owner,
+        &[("question", "Hacked?"), ("answer", "Yes")],
+    ),
     (Post, "/app/{tenant}/settings/tokens", Id::None, Who::Owner, &[("name", "stolen")]),
     (Post, "/app/{tenant}/settings/tokens/{id}/revoke", Id::ApiToken, Who::Owner, &[]),
     (Get, "/app/{tenant}/notifications", Id::None, Who::Team, &[]),

@@ -121,6 +121,8 @@ pub(super) struct TenantState {
     client_notification_prefs: String,
     member_notification_prefs: String,
     calendar_feeds: String,
+    client_favourites: String,
+    faq_entries: String,
     payments: String,
     payment_allocations: String,
     payment_refunds: String,
@@ -300,6 +302,20 @@ pub(super) async fn state_of(app: &TestApp, tenant: TenantId) -> TenantState {
             t,
             "select id, user_id, client_id, token_hash from calendar_feeds where tenant_id = $1 \
              order by id",
+        )
+        .await,
+        faq_entries: rows::<(i64, String, String)>(
+            app,
+            t,
+            "select position, question, answer from faq_entries where tenant_id = $1 \
+             order by position",
+        )
+        .await,
+        client_favourites: rows::<(i64, String, i64)>(
+            app,
+            t,
+            "select client_id, kind, item_id from client_favourites where tenant_id = $1 \
+             order by client_id, kind, item_id",
         )
         .await,
         payments: rows::<(i64, i64, Opt, i64, String, String, i64, String, i64)>(

@@ -357,7 +357,8 @@ fn add_billing(doc: &mut Value) {
         }
     });
     let client_write = json!({ "name": name_schema(), "email": { "type": ["string", "null"], "format": "email" },
-        "phone": { "type": ["string", "null"], "pattern": r"^\s*[0-9 +\-().]{0,40}\s*$" },
+        "phone": { "type": ["string", "null"], "pattern": r"^\s*(\+[0-9 \-().]{8,40})?\s*$",
+            "description": "E.164 with separators allowed, e.g. +44 7700 900123; empty for none" },
         "address": free_text(500), "notes": free_text(5000), "can_self_reschedule": { "type": ["boolean", "null"] } });
     let text = json!({ "type": "string", "pattern": "\\S" });
     let id = json!({ "type": ["integer", "null"], "format": "int64" });
@@ -683,12 +684,12 @@ fn add_notifications(doc: &mut Value) {
     };
     let schemas = json!({
         "NotificationSettings": { "type": "object", "required": ["reminder_minutes_before", "sms_enabled"], "properties": {
-            "reminder_minutes_before": minutes, "sms_enabled": { "type": "boolean", "description": "Stored; SMS is not sent yet." } } },
+            "reminder_minutes_before": minutes, "sms_enabled": { "type": "boolean", "description": "Texts clients who opted in (PRO; the Twilio account is entered on the notifications page)." } } },
         "NotificationSettingsPatch": { "type": "object", "additionalProperties": false, "properties": {
             "reminder_minutes_before": minutes, "sms_enabled": { "type": ["boolean", "null"] } } },
         "ClientPreferences": { "type": "object", "required": ["email", "sms"], "properties": {
             "email": kinds(true), "sms": kinds(true) },
-            "description": "`changes`: confirmations, moves and cancellations. SMS choices are stored; SMS is not sent yet." },
+            "description": "`changes`: confirmations, moves and cancellations. SMS `changes` and `reminders` are texted when the business is on PRO with SMS on and the client has an E.164 phone number; SMS `invoices` is stored but not texted." },
         "ClientPreferencesPatch": { "type": "object", "additionalProperties": false, "properties": {
             "email": kinds(false), "sms": kinds(false) } }
     });

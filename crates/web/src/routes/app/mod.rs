@@ -5,6 +5,7 @@ mod bookings;
 pub(crate) mod calendar;
 mod clients;
 mod dashboard;
+mod help;
 mod hours;
 pub(crate) mod invoices;
 mod notifications;
@@ -74,6 +75,7 @@ pub fn router() -> Router<AppState> {
             get(online::settings).post(online::update_settings),
         )
         .route("/app/{tenant}/payments/online", get(online::list))
+        .route("/app/{tenant}/settings/help", get(help::show).post(help::update))
         .route("/app/{tenant}/settings/tokens", post(settings::create_token))
         .route("/app/{tenant}/settings/tokens/{id}/revoke", post(settings::revoke_token))
         .route(

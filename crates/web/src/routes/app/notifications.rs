@@ -7,9 +7,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use portico_domain::accounts::Role;
+use portico_domain::phone::E164;
 use portico_domain::plans::{self, Feature};
 use portico_store::notify::feeds::{self, Owner};
 use portico_store::notify::{self, MemberPrefs, Settings};
+use portico_store::sealed::{self, SecretKind, Slot};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{OwnerScope, TenantScope};
@@ -32,6 +34,16 @@ struct NotificationsPage<'a> {
     /// Whether the member has a calendar feed, and its address right after (re)creating it.
     has_feed: bool,
     new_feed: Option<String>,
+    /// The business's Twilio account, for the owner on PRO: whether each secret is set (never
+    /// its value) and the sender number.
+    twilio: Option<TwilioView>,
+}
+
+#[derive(Serialize)]
+struct TwilioView {
+    sid_set: bool,
+    token_set: bool,
+    from: String,
 }
 
 async fn render(
@@ -47,15 +59,27 @@ async fn render(
         None
     };
     let stored = settings.and_then(|s| s.reminder_minutes_before).map(|m| m.to_string());
+    let sms_allowed = plans::allows(scope.plan(state), Feature::SmsNotifications);
+    let twilio = if settings.is_some() && sms_allowed {
+        let set = |kind| sealed::exists(&state.db, scope.id(), Slot::tenant(kind));
+        Some(TwilioView {
+            sid_set: set(SecretKind::TwilioAccountSid).await?,
+            token_set: set(SecretKind::TwilioAuthToken).await?,
+            from: notify::sms::sender(&state.db, scope.id()).await?,
+        })
+    } else {
+        None
+    };
     let page = NotificationsPage {
         chrome: Chrome::app(scope, state).await?,
         prefs: notify::prefs::member(&state.db, scope.id(), scope.user.id()).await?,
         settings,
         reminder_minutes: reminder_typed.or(stored).unwrap_or_default(),
-        sms_allowed: plans::allows(scope.plan(state), Feature::SmsNotifications),
+        sms_allowed,
         errors,
         has_feed: feeds::exists(&state.db, scope.id(), Owner::Member(scope.user.id())).await?,
         new_feed,
+        twilio,
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, state.templates.page("app/notifications.html", &page)).into_response())
@@ -98,6 +122,35 @@ pub struct SettingsForm {
     #[serde(default)]
     reminder_minutes: String,
     sms_enabled: Option<String>,
+    /// Write-only: empty keeps what is stored.
+    #[serde(default)]
+    twilio_account_sid: String,
+    #[serde(default)]
+    twilio_auth_token: String,
+    #[serde(default)]
+    sms_from: String,
+}
+
+/// A Twilio Account SID: `AC` and 32 hex digits.
+fn twilio_sid(input: &str) -> Result<String, String> {
+    let sid = input.trim();
+    let hex = sid.strip_prefix("AC").unwrap_or_default();
+    if hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(sid.to_owned())
+    } else {
+        Err("An Account SID is AC followed by 32 letters and digits (see your Twilio console)."
+            .into())
+    }
+}
+
+/// A Twilio auth token: 32 letters and digits.
+fn twilio_token(input: &str) -> Result<String, String> {
+    let token = input.trim();
+    if (16..=64).contains(&token.len()) && token.chars().all(|c| c.is_ascii_alphanumeric()) {
+        Ok(token.to_owned())
+    } else {
+        Err("An auth token is 32 letters and digits (see your Twilio console).".into())
+    }
 }
 
 /// The business's reminders and SMS switch (owner only).
@@ -129,11 +182,70 @@ pub async fn update_settings(
     if sms_enabled && !plans::allows(scope.plan(&state), Feature::SmsNotifications) {
         errors.insert("sms_enabled".into(), "SMS notifications need the PRO plan.".into());
     }
+    // The Twilio account (write-only secrets; an empty field keeps the stored value).
+    let mut secrets = Vec::new();
+    for (field, kind, typed, parse) in [
+        (
+            "twilio_account_sid",
+            SecretKind::TwilioAccountSid,
+            &form.twilio_account_sid,
+            twilio_sid as fn(&str) -> Result<String, String>,
+        ),
+        ("twilio_auth_token", SecretKind::TwilioAuthToken, &form.twilio_auth_token, twilio_token),
+    ] {
+        if typed.trim().is_empty() {
+            continue;
+        }
+        match parse(typed) {
+            Ok(value) => secrets.push((kind, value)),
+            Err(message) => {
+                errors.insert(field.into(), message);
+            }
+        }
+    }
+    let stored_from = notify::sms::sender(&state.db, scope.id()).await?;
+    let from = match form.sms_from.trim() {
+        "" => None,
+        same if same == stored_from => None,
+        typed => match E164::parse(typed) {
+            Ok(number) => Some(number.to_string()),
+            Err(invalid) => {
+                errors.insert("sms_from".into(), invalid.0.into());
+                None
+            }
+        },
+    };
+    let sms_account_given = !secrets.is_empty() || from.is_some();
+    if sms_account_given && !plans::allows(scope.plan(&state), Feature::SmsNotifications) {
+        errors.insert("sms_enabled".into(), "SMS notifications need the PRO plan.".into());
+    }
     if !errors.is_empty() {
         return render(&state, &scope, Some(typed.to_owned()), &errors, None).await;
     }
+    let now = state.clock.now_ts();
     let settings = Settings { reminder_minutes_before: minutes, sms_enabled };
-    notify::prefs::set_settings(&state.db, scope.id(), &settings, state.clock.now_ts()).await?;
+    notify::prefs::set_settings(&state.db, scope.id(), &settings, now).await?;
+    if sms_account_given {
+        let mut tx = state.db.begin_write().await?;
+        for (kind, value) in &secrets {
+            sealed::put(&mut tx, &state.keyring, scope.id(), Slot::tenant(*kind), value, now)
+                .await?;
+        }
+        if let Some(from) = &from {
+            notify::sms::set_sender(&mut tx, scope.id(), from, now).await?;
+        }
+        tx.commit().await.map_err(anyhow::Error::from)?;
+        let what: Vec<&str> = secrets.iter().map(|(kind, _)| kind.as_str()).collect();
+        state
+            .audit(
+                &scope.viewer,
+                Some(scope.id()),
+                Some(scope.user.id()),
+                "tenant.sms_account_changed",
+                format!("set {} from={}", what.join(","), from.as_deref().unwrap_or("(kept)")),
+            )
+            .await?;
+    }
     let reminders = minutes.map_or("off".to_owned(), |m| format!("{m} min before"));
     state
         .audit(

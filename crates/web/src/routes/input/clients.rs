@@ -1,6 +1,7 @@
 //! A client's record as the owner edits it, on the pages and over the API.
 
 use portico_domain::accounts::{self, Email};
+use portico_domain::phone::parse_client_phone;
 use portico_store::clients::{Client, ClientFields};
 
 use super::Base;
@@ -42,7 +43,12 @@ pub fn prepare_client(
     let mut check = Check::default();
     let name = check.field("name", accounts::parse_name(&name));
     let email = check.field("email", Email::parse(&email));
-    let phone = check.field("phone", accounts::parse_phone(&phone)).unwrap_or_default();
+    // A number is checked when it is sent: a stored one from before E.164 stays until edited.
+    let phone = if draft.phone.is_some() || kept.is_none() {
+        check.field("phone", parse_client_phone(&phone)).unwrap_or_default()
+    } else {
+        phone
+    };
     if address.chars().count() > 500 {
         check.fail("address", "Use at most 500 characters.");
     }

@@ -1,6 +1,8 @@
 //! `/portal` and `/portal/{tenant}/…`: the branded client portal.
 
 mod bookings;
+mod favourites;
+mod help;
 mod home;
 mod invoices;
 mod profile;
@@ -16,6 +18,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/portal", get(home::index))
         .route("/portal/{tenant}", get(home::show))
+        .route("/portal/{tenant}/help", get(help::show))
         .route("/portal/{tenant}/register", get(register::show).post(register::create))
         .route("/portal/{tenant}/join", post(register::join))
         .route("/portal/{tenant}/profile", get(profile::show).post(profile::update))
@@ -23,6 +26,8 @@ pub fn router() -> Router<AppState> {
         .route("/portal/{tenant}/profile/feed", post(profile::regenerate_feed))
         .route("/portal/{tenant}/series", get(series::index).post(series::create))
         .route("/portal/{tenant}/series/{id}/cancel", post(series::cancel))
+        .route("/portal/{tenant}/favourites/services/{code}", post(favourites::service))
+        .route("/portal/{tenant}/favourites/staff/{id}", post(favourites::staff))
         .route("/portal/{tenant}/invoices", get(invoices::index))
         .route("/portal/{tenant}/invoices/{id}", get(invoices::show))
         .route("/portal/{tenant}/invoices/{id}/pdf", get(invoices::download))

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use portico_domain::accounts;
+use portico_domain::phone::parse_client_phone;
 use portico_store::clients;
 use portico_store::notify::feeds::{self, Owner};
 use portico_store::notify::{self, ClientPrefs, Kind};
@@ -37,6 +38,15 @@ struct ProfilePage<'a> {
     /// Whether the client has a calendar feed, and its address right after (re)creating it.
     has_feed: bool,
     new_feed: Option<String>,
+    /// Whether the business sends texts (PRO, SMS on): only then are SMS choices offered.
+    sms_offered: bool,
+}
+
+/// Whether the business sends texts now: PRO and its SMS switch on.
+async fn sms_offered(state: &AppState, scope: &ClientScope) -> Result<bool, Error> {
+    let plan = scope.tenant.effective_plan(state.clock.now());
+    Ok(portico_domain::plans::allows(plan, portico_domain::plans::Feature::SmsNotifications)
+        && notify::prefs::settings(&state.db, scope.tenant.id).await?.sms_enabled)
 }
 
 async fn render(
@@ -55,6 +65,7 @@ async fn render(
         has_feed: feeds::exists(&state.db, scope.tenant.id, Owner::Client(scope.client.id()))
             .await?,
         new_feed,
+        sms_offered: sms_offered(state, scope).await?,
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, state.templates.page("portal/profile.html", &page)).into_response())
@@ -76,7 +87,12 @@ pub async fn update(
 ) -> Result<Response, Error> {
     let mut check = Check::default();
     let name = check.field("name", accounts::parse_name(&form.name));
-    let phone = check.field("phone", accounts::parse_phone(&form.phone)).unwrap_or_default();
+    // E.164, so texts can reach it; a stored number from before that rule stays until edited.
+    let phone = if form.phone.trim() == scope.client.phone {
+        scope.client.phone.clone()
+    } else {
+        check.field("phone", parse_client_phone(&form.phone)).unwrap_or_default()
+    };
     if form.address.chars().count() > 500 {
         check.fail("address", "Use at most 500 characters.");
     }
@@ -113,10 +129,12 @@ pub struct NotificationsForm {
     email_changes: Option<String>,
     email_reminders: Option<String>,
     email_invoices: Option<String>,
+    sms_changes: Option<String>,
+    sms_reminders: Option<String>,
 }
 
-/// Saves which emails the client wants. SMS choices are kept as they are (they are set over
-/// the API until SMS exists).
+/// Saves which emails (and, where the business sends texts, which texts) the client wants.
+/// Where it sends none, the SMS choices are kept as they are.
 pub async fn update_notifications(
     State(state): State<AppState>,
     scope: ClientScope,
@@ -130,6 +148,10 @@ pub async fn update_notifications(
         (Kind::Invoices, &form.email_invoices),
     ] {
         prefs.email.set(kind, box_.is_some());
+    }
+    if sms_offered(&state, &scope).await? {
+        prefs.sms.set(Kind::Changes, form.sms_changes.is_some());
+        prefs.sms.set(Kind::Reminders, form.sms_reminders.is_some());
     }
     notify::prefs::set_client(&state.db, tenant, client, &prefs, state.clock.now_ts()).await?;
     state

@@ -92,6 +92,8 @@ struct ShowPage {
     history: Vec<HistoryView>,
     /// Add-to-calendar links while the booking holds its place.
     calendar: Option<AddToCalendar>,
+    /// "Book again" once the booking is over or cancelled.
+    rebook: Option<String>,
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
@@ -108,8 +110,11 @@ pub async fn show(
         let ics = format!("{}/booking.ics", detail_path(tenant, booking.id));
         AddToCalendar::new(tenant, &booking, &ics)
     });
+    let bookable = super::bookable_codes(&state, tenant).await?;
+    let rebook = super::rebook_link(tenant, &booking, &bookable, state.clock.now_ts());
     let page = ShowPage {
         calendar,
+        rebook,
         chrome: Chrome::client(&scope).await?,
         refusal: refusal(&state, &scope, &booking),
         history: history(&state, tenant, booking.id).await?,
@@ -186,7 +191,7 @@ async fn render_options(
         id: booking.id,
         service: service.name.clone(),
         current: format!("{current} – {until}"),
-        picker: picker(state, tenant, &service, ask, action).await?,
+        picker: picker(state, scope, &service, ask, action).await?,
     };
     let status = if ask.message.is_some() { StatusCode::CONFLICT } else { StatusCode::OK };
     Ok((status, state.templates.page("portal/bookings/reschedule.html", &page)).into_response())

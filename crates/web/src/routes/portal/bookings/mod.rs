@@ -9,6 +9,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use portico_store::bookings::{self, Booking, Status};
 use portico_store::catalog::{self, Service};
+use portico_store::favourites::{self, Kind as FavouriteKind};
 use portico_store::tenants::Tenant;
 use portico_store::{blocks, staff};
 use serde::Serialize;
@@ -47,13 +48,44 @@ pub struct BookingRow {
     when: String,
     until: String,
     status: Status,
+    /// "Book again": the booking form with the same service and person.
+    rebook: Option<String>,
 }
 
 impl BookingRow {
     fn new(tenant: &Tenant, booking: Booking) -> Self {
         let (when, until) = flow::local_range(tenant, booking.starts_at, booking.ends_at);
-        Self { id: booking.id, service: booking.service_name, when, until, status: booking.status }
+        Self {
+            id: booking.id,
+            service: booking.service_name,
+            when,
+            until,
+            status: booking.status,
+            rebook: None,
+        }
     }
+}
+
+/// The "Book again" link of a past or cancelled booking whose service can still be booked:
+/// the date-and-time step of that service, with the same person chosen (when staff choice is
+/// on and they still do the service; otherwise the picker falls back to anyone available).
+fn rebook_link(
+    tenant: &Tenant,
+    booking: &Booking,
+    bookable: &[String],
+    now: i64,
+) -> Option<String> {
+    let over = booking.ends_at <= now || booking.status == Status::Cancelled;
+    if !over || !bookable.contains(&booking.service_code) {
+        return None;
+    }
+    let staff = booking.staff_id.map(|id| format!("?staff={id}")).unwrap_or_default();
+    Some(format!("/portal/{}/bookings/new/{}{staff}", tenant.slug, booking.service_code))
+}
+
+/// The codes of the services clients can book now.
+async fn bookable_codes(state: &AppState, tenant: &Tenant) -> Result<Vec<String>, Error> {
+    Ok(catalog::list(&state.db, tenant.id, true).await?.into_iter().map(|s| s.code).collect())
 }
 
 /// The portal home's lists: upcoming (soonest first) and recent (newest first).
@@ -63,7 +95,15 @@ pub async fn lists(
     client: &portico_store::clients::Client,
 ) -> Result<(Vec<BookingRow>, Vec<BookingRow>), Error> {
     let now = state.clock.now_ts();
-    let rows = |list: Vec<Booking>| list.into_iter().map(|b| BookingRow::new(tenant, b)).collect();
+    let bookable = bookable_codes(state, tenant).await?;
+    let rows = |list: Vec<Booking>| {
+        list.into_iter()
+            .map(|b| {
+                let rebook = rebook_link(tenant, &b, &bookable, now);
+                BookingRow { rebook, ..BookingRow::new(tenant, b) }
+            })
+            .collect()
+    };
     let upcoming =
         bookings::upcoming_for_client(&state.db, tenant, client.id(), now, UPCOMING).await?;
     let recent = bookings::recent_for_client(&state.db, tenant, client.id(), now, RECENT).await?;
@@ -116,7 +156,10 @@ async fn place(
 struct StaffChoice {
     id: i64,
     name: String,
+    bio: String,
     selected: bool,
+    /// One of the client's favourites (listed first).
+    favourite: bool,
 }
 
 /// What a date-and-time step asks for.
@@ -148,26 +191,39 @@ struct Picker {
 
 async fn picker(
     state: &AppState,
-    tenant: &Tenant,
+    scope: &ClientScope,
     service: &Service,
     ask: &Ask<'_>,
     action: String,
 ) -> Result<Picker, Error> {
+    let tenant = &scope.tenant;
+    let favourites =
+        favourites::of_client(&state.db, tenant.id, scope.client.id(), FavouriteKind::Staff)
+            .await?;
     let date = flow::chosen_date(state, tenant, ask.date);
     let today = flow::today(state, tenant);
     let choosable = flow::choosable_staff(state, tenant, service).await?;
     let staff = ask.staff.filter(|id| choosable.iter().any(|s| s.id == *id));
     let options = flow::options(state, tenant, service, date, staff, ask.except_booking).await?;
     let strip = flow::strip(today, date);
+    let mut staff_choices: Vec<StaffChoice> = choosable
+        .iter()
+        .map(|s| StaffChoice {
+            id: s.id,
+            name: s.name.clone(),
+            bio: s.bio.clone(),
+            selected: Some(s.id) == staff,
+            favourite: favourites.contains(&s.id),
+        })
+        .collect();
+    // Favourites first, each group in the business's order.
+    staff_choices.sort_by_key(|s| !s.favourite);
     Ok(Picker {
         date: date.to_string(),
         days: strip.days,
         previous_week: strip.previous_week,
         next_week: strip.next_week,
-        staff: choosable
-            .iter()
-            .map(|s| StaffChoice { id: s.id, name: s.name.clone(), selected: Some(s.id) == staff })
-            .collect(),
+        staff: staff_choices,
         staff_selected: staff,
         options,
         message: ask.message,

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use portico_core::bookings::NewBooking;
 use portico_store::bookings::{Actor, Party};
 use portico_store::catalog::{self, Service};
+use portico_store::favourites::{self, Kind};
 use serde::{Deserialize, Serialize};
 
 use super::{Ask, Picker, ServiceView, active_service, bad_choice, day_of, picker, place};
@@ -24,16 +25,29 @@ const NOTES_MAX: usize = 2000;
 #[derive(Serialize)]
 struct IndexPage {
     chrome: Chrome,
-    services: Vec<ServiceView>,
+    services: Vec<ServiceChoice>,
+}
+
+/// A service on the list, marked when it is one of the client's favourites.
+#[derive(Serialize)]
+struct ServiceChoice {
+    #[serde(flatten)]
+    service: ServiceView,
+    favourite: bool,
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
 pub async fn index(State(state): State<AppState>, scope: ClientScope) -> Result<Response, Error> {
     let services = catalog::list(&state.db, scope.tenant.id, true).await?;
-    let page = IndexPage {
-        chrome: Chrome::client(&scope).await?,
-        services: services.iter().map(ServiceView::from).collect(),
-    };
+    let favourites =
+        favourites::of_client(&state.db, scope.tenant.id, scope.client.id(), Kind::Service).await?;
+    let mut services: Vec<ServiceChoice> = services
+        .iter()
+        .map(|s| ServiceChoice { service: s.into(), favourite: favourites.contains(&s.id) })
+        .collect();
+    // Favourites first, each group in the business's order.
+    services.sort_by_key(|s| !s.favourite);
+    let page = IndexPage { chrome: Chrome::client(&scope).await?, services };
     Ok(state.templates.page("portal/bookings/new.html", &page))
 }
 
@@ -48,6 +62,8 @@ pub struct DateQuery {
 struct ServicePage {
     chrome: Chrome,
     service: ServiceView,
+    /// Whether the service is one of the client's favourites.
+    favourite: bool,
     #[serde(flatten)]
     picker: Picker,
 }
@@ -60,10 +76,13 @@ async fn render_service(
     ask: &Ask<'_>,
 ) -> Result<Response, Error> {
     let action = format!("/portal/{}/bookings/new/{}/hold", scope.tenant.slug, service.code);
+    let favourites =
+        favourites::of_client(&state.db, scope.tenant.id, scope.client.id(), Kind::Service).await?;
     let page = ServicePage {
         chrome: Chrome::client(scope).await?,
         service: ServiceView::from(service),
-        picker: picker(state, &scope.tenant, service, ask, action).await?,
+        favourite: favourites.contains(&service.id),
+        picker: picker(state, scope, service, ask, action).await?,
     };
     let status = if ask.message.is_some() { StatusCode::CONFLICT } else { StatusCode::OK };
     Ok((status, state.templates.page("portal/bookings/service.html", &page)).into_response())
