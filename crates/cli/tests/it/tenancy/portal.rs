@@ -58,6 +58,7 @@ pub(super) const PORTAL_ROUTES: &[(Verb, &str, Portal, Id, Form)] = &[
         &[("from", "2026-12-01")],
     ),
     (Get, "/portal/{tenant}/invoices", Portal::NotFound, Id::None, &[]),
+    (Get, "/portal/{tenant}/payments", Portal::NotFound, Id::None, &[]),
     (Get, "/portal/{tenant}/invoices/{id}", Portal::NotFound, Id::Invoice, &[]),
     (Get, "/portal/{tenant}/invoices/{id}/pdf", Portal::NotFound, Id::Invoice, &[]),
     (

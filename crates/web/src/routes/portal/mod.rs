@@ -3,6 +3,7 @@
 mod bookings;
 mod home;
 mod invoices;
+mod payments;
 mod profile;
 mod register;
 mod series;
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/portal/{tenant}/invoices/{id}", get(invoices::show))
         .route("/portal/{tenant}/invoices/{id}/pdf", get(invoices::download))
         .route("/portal/{tenant}/invoices/{id}/transfer", post(invoices::declare))
+        .route("/portal/{tenant}/payments", get(payments::index))
         .merge(bookings::router())
         // Last, so it wraps every portal route above.
         .route_layer(middleware::from_fn(crate::preview::refuse_writes))

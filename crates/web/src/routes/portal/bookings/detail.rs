@@ -92,6 +92,8 @@ struct ShowPage {
     history: Vec<HistoryView>,
     /// Add-to-calendar links while the booking holds its place.
     calendar: Option<AddToCalendar>,
+    /// How it stands once billed.
+    payment: Option<crate::invoice_view::BookingPayment>,
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
@@ -108,7 +110,9 @@ pub async fn show(
         let ics = format!("{}/booking.ics", detail_path(tenant, booking.id));
         AddToCalendar::new(tenant, &booking, &ics)
     });
+    let payment = crate::invoice_view::booking_payment(&state, tenant, booking.id).await?;
     let page = ShowPage {
+        payment,
         calendar,
         chrome: Chrome::client(&scope).await?,
         refusal: refusal(&state, &scope, &booking),
