@@ -230,14 +230,7 @@ pub async fn refund(
     }
     let balance = credit::balance_in(&mut tx, tenant, payment.client_id, amount.currency).await?;
     let from_credit_max = payment.credit.minor.min(balance.minor).max(0);
-    let on_invoice: i64 = payment
-        .applied
-        .iter()
-        .filter(|(invoice, _)| Some(*invoice) == payment.invoice_id)
-        .map(|(_, minor)| minor)
-        .sum();
-    let unrefunded = payment.amount.minor - payment.refunded.minor;
-    let refundable = unrefunded.min(from_credit_max + on_invoice.max(0));
+    let refundable = refundable(&payment, balance.minor);
     if amount.minor > refundable {
         return Ok(Err(Refusal::RefundTooLarge(refundable)));
     }
@@ -272,6 +265,24 @@ pub async fn refund(
     }
     let detail = format!("payment #{id}: {amount} refunded ({reason})");
     audit_and_commit(tx, tenant, id, "payment.refunded", detail, ctx).await
+}
+
+/// The most of a received `payment` a refund may take now, the client's credit balance (in
+/// its currency) being `credit_balance`: never more than is unrefunded, nor than the credit it
+/// left (as far as the client still has it) plus what is still on its invoice.
+pub fn refundable(payment: &Payment, credit_balance: i64) -> i64 {
+    if payment.status != PaymentStatus::Received {
+        return 0;
+    }
+    let from_credit_max = payment.credit.minor.min(credit_balance).max(0);
+    let on_invoice: i64 = payment
+        .applied
+        .iter()
+        .filter(|(invoice, _)| Some(*invoice) == payment.invoice_id)
+        .map(|(_, minor)| minor)
+        .sum();
+    let unrefunded = payment.amount.minor - payment.refunded.minor;
+    unrefunded.min(from_credit_max + on_invoice.max(0)).max(0)
 }
 
 /// The client declares a bank transfer for one of their own open invoices; it is pending

@@ -237,27 +237,12 @@ async fn load(state: &AppState, scope: &OwnerScope, id: i64) -> Result<Payment, 
     payments::get(&state.db, scope.id(), id).await?.ok_or(Error::NotFound)
 }
 
-/// As `portico_core::payments::refund` counts it: not more than is unrefunded, nor than the
-/// credit it left (as far as the client still has it) plus what is still on its invoice.
+/// The most that can be refunded now, as `portico_core::payments::refund` counts it.
 async fn refundable(state: &AppState, scope: &OwnerScope, payment: &Payment) -> Result<i64, Error> {
-    if payment.status != PaymentStatus::Received {
-        return Ok(0);
-    }
-    let balance: i64 = credit::entries(&state.db, scope.id(), payment.client_id)
-        .await?
-        .iter()
-        .filter(|e| e.amount.currency == payment.amount.currency)
-        .map(|e| e.amount.minor)
-        .sum();
-    let on_invoice: i64 = payment
-        .applied
-        .iter()
-        .filter(|(invoice, _)| Some(*invoice) == payment.invoice_id)
-        .map(|(_, minor)| minor)
-        .sum();
-    let from_credit = payment.credit.minor.min(balance).max(0);
-    let unrefunded = payment.amount.minor - payment.refunded.minor;
-    Ok(unrefunded.min(from_credit + on_invoice.max(0)).max(0))
+    let currency = payment.amount.currency;
+    let entries = credit::entries(&state.db, scope.id(), payment.client_id).await?;
+    let balance = entries.iter().filter(|e| e.amount.currency == currency).map(|e| e.amount.minor);
+    Ok(portico_core::payments::refundable(payment, balance.sum()))
 }
 
 async fn render_show(
