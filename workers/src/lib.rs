@@ -6,6 +6,7 @@
 pub mod account_email;
 pub mod booking_notice;
 pub mod calendar;
+pub mod invoice_issued;
 pub mod link_guest;
 pub mod maintenance;
 pub mod monitor;
@@ -233,4 +234,5 @@ job_kinds! {
     portico_jobs::Reminder => reminders::send,
     portico_jobs::OverdueScan => overdue::scan,
     portico_jobs::OverdueNotice => overdue::send,
+    portico_jobs::InvoiceIssued => invoice_issued::send,
 }

@@ -11,9 +11,7 @@ use portico_domain::TenantId;
 use portico_domain::invoice::overdue_stage;
 use portico_jobs::{OverdueNotice, OverdueScan};
 use portico_store::notify::overdue;
-use portico_store::notify::unsubscribe::{Recipient, Unsubscribe};
-use portico_store::notify::{self, Kind};
-use portico_store::{clients, invoices, tenants};
+use portico_store::{invoices, tenants};
 use serde_json::json;
 
 use crate::{Deps, JobError};
@@ -81,46 +79,31 @@ pub async fn send(deps: &Deps, job: OverdueNotice) -> Result<(), JobError> {
         settle().await?;
         return Ok(());
     };
-    let Some(client) = clients::get(&deps.db, tenant_id, invoice.client_id).await? else {
+    let Some(to) = crate::notify::invoice_recipient(deps, &tenant, &invoice).await? else {
         settle().await?;
         return Ok(());
     };
-    // The client's choice at send time.
-    if client.email.is_empty()
-        || !notify::prefs::client(&deps.db, tenant_id, client.id()).await?.email.invoices
-    {
-        settle().await?;
-        return Ok(());
-    }
     let balance = invoice.balance().map_err(|e| JobError::Permanent(e.into()))?;
-    let portal = tenant.portal_enabled && client.user_id.is_some() && !client.login_disabled();
-    let link =
-        portal.then(|| deps.absolute(&format!("/portal/{}/invoices/{}", tenant.slug, invoice.id)));
-    let unsubscribe = deps.unsubscribe_link(&Unsubscribe {
-        tenant: tenant_id,
-        recipient: Recipient::Client(client.id()),
-        kind: Kind::Invoices,
-    });
     let context = json!({
-        "name": client.name,
+        "name": to.client.name,
         "tenant": tenant.name,
         "number": invoice.number,
         "amount_due": format!("{} {}", balance.currency, balance.amount()),
         "due_date": long_date(invoice.due_date),
         "overdue_since": invoice.overdue_since(today).ok().flatten().map(long_date),
         "stage": job.stage,
-        "link": link,
-        "unsubscribe": unsubscribe,
+        "link": to.link,
+        "unsubscribe": to.unsubscribe,
     });
     let mut mail =
-        deps.render_business_email("invoice_overdue", &client.email, &tenant, &context)?;
-    crate::notify::one_click(&mut mail, &unsubscribe);
+        deps.render_business_email("invoice_overdue", &to.client.email, &tenant, &context)?;
+    crate::notify::one_click(&mut mail, &to.unsubscribe);
     deps.mailer.send(&mail).await?;
     settle().await?;
     Ok(())
 }
 
 /// `Tue 1 Dec 2026`, as the other emails write dates.
-fn long_date(date: NaiveDate) -> String {
+pub(crate) fn long_date(date: NaiveDate) -> String {
     date.format("%a %-d %b %Y").to_string()
 }

@@ -40,10 +40,30 @@ pub async fn update(
 }
 
 /// Issues a draft: the tenant's next number, and it becomes open (read-only).
+/// The client is emailed the invoice ([`notice_issued`]), in the same transaction.
 pub async fn issue(db: &Db, tenant: TenantId, id: i64, ctx: &Context) -> Outcome<TransitionError> {
+    let now = ctx.now.timestamp();
     let mut tx = db.begin_write().await?;
-    let issued = invoices::issue(&mut tx, tenant, id, ctx.now.timestamp()).await?;
+    let issued = invoices::issue(&mut tx, tenant, id, now).await?;
+    if let Ok(invoice) = &issued {
+        notice_issued(&mut tx, tenant, invoice.id, now).await?;
+    }
     finish(tx, tenant, issued, "invoice.issued", ctx).await
+}
+
+/// Claims the invoice's "your invoice" notice and queues its email in the caller's
+/// transaction: once per invoice, whoever issues it.
+pub async fn notice_issued(
+    tx: &mut Tx,
+    tenant: TenantId,
+    invoice: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    if portico_store::notify::issued::claim(tx, tenant, invoice, now).await? {
+        let job = portico_jobs::InvoiceIssued { tenant_id: tenant.0, invoice_id: invoice };
+        portico_jobs::enqueue(tx, &job, now).await?;
+    }
+    Ok(())
 }
 
 /// Voids a draft or open invoice with the reason.

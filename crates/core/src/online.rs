@@ -17,7 +17,7 @@ use portico_store::{Db, StoreError};
 
 use crate::Context;
 use crate::payments::{
-    Outcome, Refusal, apply, audit_and_commit, lock, lock_payment, refund_locked, refundable,
+    Outcome, Refusal, apply, audit_and_commit, lock, lock_payment, refund_locked, refundable_in,
 };
 
 /// Records a checkout session the gateway just created, with its `payment.started` audit
@@ -218,7 +218,7 @@ where
     if amount.currency != found.amount.currency {
         return Ok(Err(Refusal::Currency(found.amount.currency.code()).into()));
     }
-    let (most, _) = refundable(&mut tx, tenant, &found).await?;
+    let (most, _) = refundable_in(&mut tx, tenant, &found).await?;
     drop(tx);
     if amount.minor > most || amount.minor <= 0 {
         return Ok(Err(Refusal::RefundTooLarge(most).into()));

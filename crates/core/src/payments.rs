@@ -222,10 +222,9 @@ pub async fn refund(
     audit_and_commit(tx, tenant, id, "payment.refunded", detail, ctx).await
 }
 
-/// How much of `payment` can be refunded now, read under its locks: never more than was paid
-/// and not refunded, nor more than its invoice and the credit it left (as far as the client
-/// still has it) hold. Also returns the part that may come out of credit.
-pub(crate) async fn refundable(
+/// How much of `payment` can be refunded now, read under its locks (see [`refundable`]), and
+/// the part that may come out of credit.
+pub(crate) async fn refundable_in(
     tx: &mut Tx,
     tenant: TenantId,
     payment: &Payment,
@@ -233,14 +232,7 @@ pub(crate) async fn refundable(
     let balance =
         credit::balance_in(tx, tenant, payment.client_id, payment.amount.currency).await?;
     let from_credit_max = payment.credit.minor.min(balance.minor).max(0);
-    let on_invoice: i64 = payment
-        .applied
-        .iter()
-        .filter(|(invoice, _)| Some(*invoice) == payment.invoice_id)
-        .map(|(_, minor)| minor)
-        .sum();
-    let unrefunded = payment.amount.minor - payment.refunded.minor;
-    Ok((unrefunded.min(from_credit_max + on_invoice.max(0)), from_credit_max))
+    Ok((refundable(payment, balance.minor), from_credit_max))
 }
 
 /// The refund of [`refund`] under the locks [`lock_payment`] took, without the audit row
@@ -262,7 +254,7 @@ pub(crate) async fn refund_locked(
     if amount.currency != payment.amount.currency {
         return Ok(Err(Refusal::Currency(payment.amount.currency.code())));
     }
-    let (refundable, from_credit_max) = refundable(tx, tenant, payment).await?;
+    let (refundable, from_credit_max) = refundable_in(tx, tenant, payment).await?;
     if amount.minor > refundable {
         return Ok(Err(Refusal::RefundTooLarge(refundable)));
     }
@@ -295,6 +287,24 @@ pub(crate) async fn refund_locked(
         }
     }
     Ok(Ok(()))
+}
+
+/// The most of a received `payment` a refund may take now, the client's credit balance (in
+/// its currency) being `credit_balance`: never more than is unrefunded, nor than the credit it
+/// left (as far as the client still has it) plus what is still on its invoice.
+pub fn refundable(payment: &Payment, credit_balance: i64) -> i64 {
+    if payment.status != PaymentStatus::Received {
+        return 0;
+    }
+    let from_credit_max = payment.credit.minor.min(credit_balance).max(0);
+    let on_invoice: i64 = payment
+        .applied
+        .iter()
+        .filter(|(invoice, _)| Some(*invoice) == payment.invoice_id)
+        .map(|(_, minor)| minor)
+        .sum();
+    let unrefunded = payment.amount.minor - payment.refunded.minor;
+    unrefunded.min(from_credit_max + on_invoice.max(0)).max(0)
 }
 
 /// The client declares a bank transfer for one of their own open invoices; it is pending

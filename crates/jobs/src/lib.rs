@@ -14,8 +14,8 @@ use portico_store::outbox::NewJob;
 use portico_store::{Tx, outbox};
 
 pub use payloads::{
-    AccountEmail, BookingNotice, CalendarSync, CalendarWork, LinkGuest, Maintenance, OverdueNotice,
-    OverdueScan, Ping, Reminder, Reminders,
+    AccountEmail, BookingNotice, CalendarSync, CalendarWork, InvoiceIssued, LinkGuest, Maintenance,
+    OverdueNotice, OverdueScan, Ping, Reminder, Reminders,
 };
 pub use queue::Queue;
 pub use relay::Relay;

@@ -166,3 +166,16 @@ pub struct OverdueNotice {
 impl Job for OverdueNotice {
     const QUEUE: &'static str = "overdue_notice";
 }
+
+/// Emails the client an issued invoice (amount, due date, the portal link), once per invoice
+/// (the `invoice_notices` ledger), if it is still open and the client still wants invoice
+/// emails at send time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceIssued {
+    pub tenant_id: i64,
+    pub invoice_id: i64,
+}
+
+impl Job for InvoiceIssued {
+    const QUEUE: &'static str = "invoice_issued";
+}

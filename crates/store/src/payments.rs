@@ -275,3 +275,41 @@ pub async fn invoice_of(
     .await?;
     Ok(row.map(|(c, i)| (ClientId(c), i)))
 }
+
+/// One refund of a payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refund {
+    pub id: i64,
+    pub payment_id: i64,
+    pub amount: Money,
+    pub reason: String,
+    pub created_at: i64,
+}
+
+/// The refunds of the tenant's payments — of one client (`client`) or one payment
+/// (`payment`), or all — oldest first.
+pub async fn refunds(
+    db: &Db,
+    tenant: TenantId,
+    client: Option<ClientId>,
+    payment: Option<i64>,
+) -> Result<Vec<Refund>, StoreError> {
+    let rows: Vec<(i64, i64, i64, String, String, i64)> = sqlx::query_as(
+        "select r.id, r.payment_id, r.amount_minor, p.currency, r.reason, r.created_at \
+         from payment_refunds r join payments p on p.tenant_id = r.tenant_id and p.id = r.payment_id \
+         where r.tenant_id = $1 and ($2 = 0 or p.client_id = $2) and ($3 = 0 or r.payment_id = $3) \
+         order by r.id",
+    )
+    .bind(tenant.0)
+    .bind(client.map_or(0, |c| c.0))
+    .bind(payment.unwrap_or(0))
+    .fetch_all(db.pool())
+    .await?;
+    rows.into_iter()
+        .map(|(id, payment_id, amount, currency, reason, created_at)| {
+            let currency = Currency::parse(&currency)
+                .map_err(|_| StoreError::corrupt("payments.currency", &currency))?;
+            Ok(Refund { id, payment_id, amount: Money::new(amount, currency), reason, created_at })
+        })
+        .collect()
+}

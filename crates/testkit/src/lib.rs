@@ -11,8 +11,8 @@ pub mod google;
 mod seed;
 pub mod sms;
 mod smtp;
-mod webdriver;
 pub mod stripe;
+mod webdriver;
 
 pub use app::{PgDatabase, TestApp, WorkerHandle};
 pub use backend::{Backend, backends, matrix};
@@ -23,8 +23,8 @@ pub use google::FakeGoogle;
 pub use seed::{PASSWORD, SeededTenant};
 pub use sms::FakeTwilio;
 pub use smtp::{ReceivedMail, SmtpListener};
-pub use webdriver::Chrome;
 pub use stripe::FakeStripe;
+pub use webdriver::Chrome;
 
 /// Polls `probe` until it returns `Some`, or panics after `timeout`. For waiting on another
 /// process or task (a real worker, a server starting) — never a fixed sleep.

@@ -431,6 +431,66 @@ pub fn pdf_response(bytes: Vec<u8>, file_name: &str) -> Response {
     response
 }
 
+/// How a billed booking stands: paid with credit, or its invoice's status, with the link to
+/// the client's invoice page.
+#[derive(Debug, Serialize)]
+pub struct BookingPayment {
+    pub shown: Shown,
+    pub word: &'static str,
+    pub icon: &'static str,
+    pub currency: String,
+    /// What credit paid of it.
+    pub credit: i64,
+    pub invoice_id: Option<i64>,
+    pub number: Option<String>,
+    /// The client's page of the invoice, when the portal is open.
+    pub link: Option<String>,
+}
+
+/// The payment status of `booking` once it has been billed; `None` before (or never).
+pub async fn booking_payment(
+    state: &AppState,
+    tenant: &Tenant,
+    booking: i64,
+) -> Result<Option<BookingPayment>, Error> {
+    let mut tx = state.db.begin().await?;
+    let charge = portico_store::billing::charge_of(&mut tx, tenant.id, booking).await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    let Some(charge) = charge else { return Ok(None) };
+    let invoice = match charge.invoice {
+        Some(id) => portico_store::invoices::get(&state.db, tenant.id, id).await?,
+        None => None,
+    };
+    let Some(invoice) = invoice else {
+        // Credit paid for all of it.
+        let shown = Shown::Paid;
+        return Ok(Some(BookingPayment {
+            shown,
+            word: "Paid with credit",
+            icon: shown.icon(),
+            currency: tenant.currency.clone(),
+            credit: charge.credit_minor,
+            invoice_id: None,
+            number: None,
+            link: None,
+        }));
+    };
+    let amounts = Amounts::of(&invoice, today(state, tenant))?;
+    let shown = Shown::of(invoice.status, amounts.overdue);
+    let visible = invoice.status != InvoiceStatus::Draft;
+    Ok(Some(BookingPayment {
+        shown,
+        word: shown.word(),
+        icon: shown.icon(),
+        currency: invoice.currency.code().to_owned(),
+        credit: charge.credit_minor,
+        invoice_id: Some(invoice.id),
+        number: invoice.number.clone(),
+        link: (visible && tenant.portal_enabled)
+            .then(|| format!("/portal/{}/invoices/{}", tenant.slug, invoice.id)),
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -287,6 +287,24 @@ pub fn date_of(tenant: &Tenant, ts: i64) -> Option<NaiveDate> {
     chrono::DateTime::from_timestamp(ts, 0).map(|t| t.with_timezone(&tenant.timezone).date_naive())
 }
 
+/// Refunds `amount` of any payment, the one way every surface does it: an online payment goes
+/// back through the gateway that took it ([`refund`]), a recorded one is refunded in Portico.
+pub async fn refund_payment(
+    state: &AppState,
+    tenant: TenantId,
+    payment: i64,
+    amount: Money,
+    reason: &str,
+    ctx: &Context,
+) -> Result<Result<portico_store::payments::Payment, portico_core::online::OnlineRefusal>, Error> {
+    if portico_store::online::checkout_of_payment(&state.db, tenant, payment).await?.is_some() {
+        return refund(state, tenant, payment, amount, reason, ctx).await;
+    }
+    let refunded =
+        portico_core::payments::refund(&state.db, tenant, payment, amount, reason, ctx).await?;
+    Ok(refunded.map_err(portico_core::online::OnlineRefusal::Refused))
+}
+
 /// Refunds `amount` of an online payment through the gateway that took it (see
 /// `portico_core::online::refund`: the gateway is called outside any transaction, with an
 /// idempotency key, and the refund recorded once per gateway refund id).

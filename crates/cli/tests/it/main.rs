@@ -27,6 +27,7 @@ mod invoice_pdf;
 mod invoices;
 mod linking;
 mod login_limits;
+mod money_pages;
 mod notifications;
 mod operator;
 mod ops;

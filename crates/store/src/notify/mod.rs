@@ -3,6 +3,7 @@
 //! signed unsubscribe links and private calendar feeds.
 
 pub mod feeds;
+pub mod issued;
 pub mod overdue;
 pub mod prefs;
 pub mod reminders;

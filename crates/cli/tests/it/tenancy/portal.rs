@@ -73,6 +73,7 @@ pub(super) const PORTAL_ROUTES: &[(Verb, &str, Portal, Id, Form)] = &[
         &[("favourite", "on")],
     ),
     (Get, "/portal/{tenant}/invoices", Portal::NotFound, Id::None, &[]),
+    (Get, "/portal/{tenant}/payments", Portal::NotFound, Id::None, &[]),
     (Get, "/portal/{tenant}/invoices/{id}", Portal::NotFound, Id::Invoice, &[]),
     (Get, "/portal/{tenant}/invoices/{id}/pdf", Portal::NotFound, Id::Invoice, &[]),
     (Post, "/portal/{tenant}/invoices/{id}/pay", Portal::NotFound, Id::Invoice, &[]),

@@ -232,21 +232,14 @@ pub async fn refund(
     let amount = Money::new(amount, currency(&scope)?);
     let ctx = state.context(Actor::Api, "");
     let tenant = scope.tenant.id;
-    if portico_store::online::checkout_of_payment(&state.db, tenant, id).await?.is_some() {
-        let refunded = crate::online::refund(&state, tenant, id, amount, &reason, &ctx).await?;
-        return match refunded {
-            Ok(payment) => Ok(Json(payment.into())),
-            Err(OnlineRefusal::Refused(refusal)) => Err(refused(refusal)),
-            Err(OnlineRefusal::NotOnline) => Err(Error::NotFound),
-            Err(OnlineRefusal::Gateway(message)) => {
-                Err(Error::Gateway { message: format!("The payment gateway: {message}") })
-            }
-        };
+    match crate::online::refund_payment(&state, tenant, id, amount, &reason, &ctx).await? {
+        Ok(payment) => Ok(Json(payment.into())),
+        Err(OnlineRefusal::Refused(refusal)) => Err(refused(refusal)),
+        Err(OnlineRefusal::NotOnline) => Err(Error::NotFound),
+        Err(OnlineRefusal::Gateway(message)) => {
+            Err(Error::Gateway { message: format!("The payment gateway: {message}") })
+        }
     }
-    let payment = portico_core::payments::refund(&state.db, tenant, id, amount, &reason, &ctx)
-        .await?
-        .map_err(refused)?;
-    Ok(Json(payment.into()))
 }
 
 /// `POST /api/v1/{tenant}/invoices/{id}/pay-link` → `{"url"}`: the invoice's hosted pay link

@@ -11,6 +11,7 @@ use portico_store::invoices::{self, Filter};
 use portico_store::{audit, sessions, users};
 use serde::{Deserialize, Serialize};
 
+use super::credit::{self, CreditView, GrantForm};
 use super::invoices::{Owed, owed};
 use crate::auth::OwnerScope;
 use crate::chrome::{Chrome, flash};
@@ -118,6 +119,8 @@ struct FormPage<'a> {
     chrome: Chrome,
     client: Option<ClientDetail>,
     form: &'a ClientForm,
+    /// The credit grant form as typed.
+    grant: &'a GrantForm,
     errors: &'a FieldErrors,
 }
 
@@ -126,6 +129,7 @@ struct ClientDetail {
     id: i64,
     portal: &'static str,
     billing: Billing,
+    credit: CreditView,
 }
 
 /// The billing tab of a client: what they owe and their invoices, newest first.
@@ -155,15 +159,39 @@ async fn render_form(
     form: &ClientForm,
     errors: &FieldErrors,
 ) -> Result<Response, Error> {
+    render_page(state, scope, client, form, &GrantForm::default(), errors).await
+}
+
+/// The client's page with the credit grant form as typed and its messages.
+pub async fn render_client(
+    state: &AppState,
+    scope: &OwnerScope,
+    client: &Client,
+    grant: &GrantForm,
+    errors: &FieldErrors,
+) -> Result<Response, Error> {
+    let form = ClientForm::from_client(client);
+    render_page(state, scope, Some(client), &form, grant, errors).await
+}
+
+async fn render_page(
+    state: &AppState,
+    scope: &OwnerScope,
+    client: Option<&Client>,
+    form: &ClientForm,
+    grant: &GrantForm,
+    errors: &FieldErrors,
+) -> Result<Response, Error> {
     let client = match client {
         Some(c) => Some(ClientDetail {
             id: c.id,
             portal: portal_status(c),
             billing: billing(state, scope, c).await?,
+            credit: credit::view(state, &scope.tenant, c.id()).await?,
         }),
         None => None,
     };
-    let page = FormPage { chrome: Chrome::app(scope, state).await?, client, form, errors };
+    let page = FormPage { chrome: Chrome::app(scope, state).await?, client, form, grant, errors };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, state.templates.page("app/clients/form.html", &page)).into_response())
 }
@@ -198,7 +226,7 @@ pub async fn create(
     Ok(see_other(&format!("/app/{}/clients/{id}", scope.tenant.slug)))
 }
 
-async fn load(state: &AppState, scope: &OwnerScope, id: i64) -> Result<Client, Error> {
+pub(super) async fn load(state: &AppState, scope: &OwnerScope, id: i64) -> Result<Client, Error> {
     clients::get(&state.db, scope.id(), ClientId(id)).await?.ok_or(Error::NotFound)
 }
 

@@ -4,12 +4,14 @@ mod audit;
 mod bookings;
 pub(crate) mod calendar;
 mod clients;
+mod credit;
 mod dashboard;
 mod help;
 mod hours;
 pub(crate) mod invoices;
 mod notifications;
 mod online;
+pub(crate) mod payments;
 mod preview;
 mod series;
 mod services;
@@ -48,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/app/{tenant}/clients/{id}/disable-login", post(clients::disable_login))
         .route("/app/{tenant}/clients/{id}/enable-login", post(clients::enable_login))
         .route("/app/{tenant}/clients/{id}/remove-login", post(clients::remove_login))
+        .route("/app/{tenant}/clients/{id}/credit", post(credit::grant))
         .route("/app/{tenant}/clients/{id}/series", get(series::index).post(series::create))
         .route("/app/{tenant}/clients/{id}/preview", post(preview::start))
         .route("/app/{tenant}/preview/end", post(preview::end))
@@ -66,6 +69,10 @@ pub fn router() -> Router<AppState> {
         .route("/app/{tenant}/invoices/{id}/void", get(invoices::confirm_void).post(invoices::void))
         .route("/app/{tenant}/invoices/{id}/pdf", get(invoices::download))
         .route("/app/{tenant}/invoices/{id}/payments", post(invoices::payment::record))
+        .route("/app/{tenant}/invoices/{id}/installments", post(invoices::plan::create))
+        .route("/app/{tenant}/payments", get(payments::index))
+        .route("/app/{tenant}/payments/{id}", get(payments::show))
+        .route("/app/{tenant}/payments/{id}/refund", post(payments::refund))
         .route("/app/{tenant}/payments/{id}/confirm", post(invoices::payment::confirm))
         .route("/app/{tenant}/payments/{id}/reject", post(invoices::payment::reject))
         .route("/app/{tenant}/settings", get(settings::show).post(settings::update))

@@ -333,6 +333,8 @@ struct DonePage {
     email: String,
     price_minor: i64,
     currency: String,
+    /// How it stands once billed.
+    payment: Option<crate::invoice_view::BookingPayment>,
 }
 
 /// The booking this visitor just made here (from their session), if any.
@@ -359,7 +361,9 @@ pub async fn done(
     let Some(booking) = booking else { return Ok(see_other(&format!("/book/{slug}"))) };
     let (when, until) = flow::local_range(&tenant, booking.starts_at, booking.ends_at);
     let calendar = AddToCalendar::new(&tenant, &booking, &format!("/book/{slug}/done/booking.ics"));
+    let payment = crate::invoice_view::booking_payment(&state, &tenant, booking.id).await?;
     let page = DonePage {
+        payment,
         chrome: chrome(&viewer, &tenant).await?,
         calendar,
         service: booking.service_name,

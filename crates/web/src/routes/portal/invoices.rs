@@ -29,7 +29,7 @@ use crate::routes::app::invoices::{Owed, owed};
 use crate::{AppState, Error};
 
 /// The client's invoices a client may see: every one but drafts, newest first.
-async fn visible(
+pub(super) async fn visible(
     state: &AppState,
     tenant: &Tenant,
     client: ClientId,

@@ -5,6 +5,7 @@ mod favourites;
 mod help;
 mod home;
 mod invoices;
+mod payments;
 mod profile;
 mod register;
 mod series;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/portal/{tenant}/invoices/{id}/pdf", get(invoices::download))
         .route("/portal/{tenant}/invoices/{id}/transfer", post(invoices::declare))
         .route("/portal/{tenant}/invoices/{id}/pay", post(invoices::pay))
+        .route("/portal/{tenant}/payments", get(payments::index))
         .merge(bookings::router())
         // Last, so it wraps every portal route above.
         .route_layer(middleware::from_fn(crate::preview::refuse_writes))

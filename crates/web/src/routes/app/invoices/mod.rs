@@ -5,6 +5,7 @@
 
 pub mod draft;
 pub mod payment;
+pub mod plan;
 
 use std::collections::BTreeMap;
 
@@ -168,6 +169,8 @@ struct ShowPage<'a> {
     reason: &'a str,
     /// The "Record a payment" form as typed, or its defaults.
     payment: &'a payment::PaymentForm,
+    /// The "Pay in installments" form as typed, or its defaults.
+    plan: &'a plan::PlanForm,
     methods: &'static [payment::Choice],
     errors: &'a FieldErrors,
     /// The hosted pay link to copy and send, when the business takes online payments.
@@ -183,7 +186,16 @@ async fn render_show(
     errors: &FieldErrors,
 ) -> Result<Response, Error> {
     let today = today(state, &scope.tenant);
-    render_page(state, scope, id, template, reason, &payment::PaymentForm::on(today), errors).await
+    let payment = payment::PaymentForm::on(today);
+    let plan = plan::PlanForm::on(today);
+    let forms = Forms { payment: &payment, plan: &plan };
+    render_page(state, scope, id, template, reason, &forms, errors).await
+}
+
+/// The detail page's forms as typed (or their defaults).
+pub struct Forms<'a> {
+    pub payment: &'a payment::PaymentForm,
+    pub plan: &'a plan::PlanForm,
 }
 
 /// The detail page (or its void step) with what was typed into its forms.
@@ -193,7 +205,7 @@ async fn render_page(
     id: i64,
     template: &str,
     reason: &str,
-    payment: &payment::PaymentForm,
+    forms: &Forms<'_>,
     errors: &FieldErrors,
 ) -> Result<Response, Error> {
     let (invoice, client) = load(state, scope, id).await?;
@@ -208,7 +220,8 @@ async fn render_page(
         payments: payment_views(&payments, invoice.id),
         client: ClientView { id: client.id, name: client.name, email: client.email },
         reason,
-        payment,
+        payment: forms.payment,
+        plan: forms.plan,
         methods: &payment::METHODS,
         errors,
     };
@@ -263,7 +276,7 @@ pub async fn issue(
 }
 
 /// A refusal's message as a sentence.
-fn sentence(refusal: &impl ToString) -> String {
+pub(crate) fn sentence(refusal: &impl ToString) -> String {
     let text = refusal.to_string();
     let mut chars = text.chars();
     let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();

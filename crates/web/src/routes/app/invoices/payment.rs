@@ -95,7 +95,9 @@ pub async fn record(
         (amount, method, received_on, reference)
     else {
         let template = "app/invoices/show.html";
-        return render_page(&state, &scope, id, template, "", &form, &errors).await;
+        let plan = super::plan::PlanForm::on(invoice.due_date);
+        let forms = super::Forms { payment: &form, plan: &plan };
+        return render_page(&state, &scope, id, template, "", &forms, &errors).await;
     };
     let new = NewReceived {
         client: ClientId(invoice.client_id.0),
@@ -171,7 +173,9 @@ pub async fn reject(
             let today = crate::invoice_view::today(&state, &scope.tenant);
             let template = "app/invoices/show.html";
             let blank = PaymentForm::on(today);
-            return render_page(&state, &scope, invoice, template, "", &blank, &errors).await;
+            let plan = super::plan::PlanForm::on(today);
+            let forms = super::Forms { payment: &blank, plan: &plan };
+            return render_page(&state, &scope, invoice, template, "", &forms, &errors).await;
         }
     };
     let ctx = state.context(Actor::Owner(scope.user.id()), scope.viewer.ip_string());

@@ -94,6 +94,8 @@ struct ShowPage {
     calendar: Option<AddToCalendar>,
     /// "Book again" once the booking is over or cancelled.
     rebook: Option<String>,
+    /// How it stands once billed.
+    payment: Option<crate::invoice_view::BookingPayment>,
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
@@ -112,7 +114,9 @@ pub async fn show(
     });
     let bookable = super::bookable_codes(&state, tenant).await?;
     let rebook = super::rebook_link(tenant, &booking, &bookable, state.clock.now_ts());
+    let payment = crate::invoice_view::booking_payment(&state, tenant, booking.id).await?;
     let page = ShowPage {
+        payment,
         calendar,
         rebook,
         chrome: Chrome::client(&scope).await?,
