@@ -168,6 +168,8 @@ async fn invoice_for(
         .await?
         .map_err(|refusal| anyhow::anyhow!("billing booking {}: {refusal:?}", booking.id))?;
     invoices::issue(tx, tenant.id, draft.id, now).await?.map_err(anyhow::Error::from)?;
+    // The client hears of it like of any issued invoice (once, preferences checked at send).
+    crate::invoices::notice_issued(tx, tenant.id, draft.id, now).await?;
     Ok(draft.id)
 }
 

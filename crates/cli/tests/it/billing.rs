@@ -198,6 +198,11 @@ async fn a_guests_booking_is_billed_to_a_client_by_email_and_paid_cancellations_
         assert_eq!(app.count(&clients).await, 1);
         let invoices = invoices_of(&app, &token, gus).await;
         assert_eq!(invoices.len(), 2);
+        // Billing issues them as an owner would: the client is emailed about each, once.
+        app.run_pending_jobs().await;
+        app.run_pending_jobs().await;
+        let issued = app.mail.messages().iter().filter(|m| m.subject().starts_with("Invoice ")).count();
+        assert_eq!(issued, 2, "one email per billed invoice");
         let (paid_id, open_id) = (invoices[1]["id"].as_i64().unwrap(), invoices[0]["id"].as_i64().unwrap());
 
         // Paid in full, then cancelled: the payment's money becomes credit, the invoice void.
