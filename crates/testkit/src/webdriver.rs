@@ -171,8 +171,8 @@ impl Chrome {
     /// The first element matching the CSS `selector`, waiting up to five seconds for it.
     pub async fn find(&self, selector: &str) -> Element {
         let query = json!({ "using": "css selector", "value": selector });
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        loop {
+        let what = format!("element {selector} on {}", self.url().await);
+        crate::wait_for(&what, Duration::from_secs(5), || async {
             let answer: Value = self
                 .http
                 .post(format!("{}/element", self.session))
@@ -183,16 +183,9 @@ impl Chrome {
                 .json()
                 .await
                 .expect("WebDriver JSON");
-            if let Some(id) = answer["value"][ELEMENT].as_str() {
-                return Element(id.to_owned());
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "no element {selector} on {}",
-                self.url().await
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            answer["value"][ELEMENT].as_str().map(|id| Element(id.to_owned()))
+        })
+        .await
     }
 
     /// Whether an element matches `selector` now.
@@ -217,21 +210,14 @@ impl Chrome {
     }
 
     async fn wait_for_new_page(&self) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        loop {
+        let what = format!("the page to change from {}", self.url().await);
+        crate::wait_for(&what, Duration::from_secs(10), || async {
             let state = self
                 .run("return window.__porticoOld ? 'old' : document.readyState;", json!([]))
                 .await;
-            if state == "complete" {
-                return;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "the page did not change from {}",
-                self.url().await
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            (state == "complete").then_some(())
+        })
+        .await;
     }
 
     /// Replaces the value of the field matching `selector` with `text`, typed.
