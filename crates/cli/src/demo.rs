@@ -55,7 +55,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<bool> {
     let client_email = Email::parse(CLIENT.0)?;
     let client_user = ensure_user(db, &client_email, "Jo Bloggs", CLIENT.1, true).await?;
 
-    let mut tx = db.begin().await?;
+    let mut tx = portico_store::versions::begin(db, tenant).await?;
     tenants::add_member(&mut tx, tenant, staff, Role::Staff, now).await?;
     let jo = ClientFields {
         name: "Jo Bloggs".into(),
@@ -179,7 +179,7 @@ async fn seed_schedule(db: &Db, tenant: TenantId, jo: ClientId) -> anyhow::Resul
     .await?;
     hours::replace_weekly(db, tenant, Some(sam), &weekdays(9, 17)).await?;
     if let Some(user) = portico_store::users::by_email(db, &Email::parse(STAFF.0)?).await? {
-        let mut tx = db.begin().await?;
+        let mut tx = portico_store::versions::begin(db, tenant).await?;
         staff::link_user(&mut tx, tenant, sam, user.id(), ts).await?;
         tx.commit().await?;
     }

@@ -182,6 +182,7 @@ pub async fn create_tenant(db: &Db, args: &CreateTenant) -> anyhow::Result<Tenan
     let Some(tenant) = tenants::insert(&mut tx, &new, now).await? else {
         bail!("--slug: `{slug}` is taken");
     };
+    let mut tx = portico_store::versions::ScheduleTx::wrap(tx, tenant);
     tenants::add_member(&mut tx, tenant, owner, Role::Owner, now).await?;
     tx.commit().await?;
     operator_audit(

@@ -1,6 +1,6 @@
-//! Booking workflows. Each runs in one write transaction: schedule version bump (so cached
-//! availability is refreshed, [`versions`]) → lock → fresh read → policy and state machine →
-//! write → event row → jobs and audit ([`crate::effects`]) → commit.
+//! Booking workflows. Each runs in one write transaction: lock → fresh read → policy and
+//! state machine → write → event row → jobs and audit ([`crate::effects`]) → schedule version
+//! bump (so cached availability is refreshed, [`versions`]) → commit.
 
 use chrono::{DateTime, Duration, Utc};
 use portico_domain::booking::{self, Action, Actor, Status};
@@ -10,7 +10,7 @@ use portico_store::bookings::write::{self, NewRow, Placement};
 use portico_store::bookings::{Booking, BookingError, Party, Slot};
 use portico_store::catalog::{self, Service};
 use portico_store::tenants::Tenant;
-use portico_store::{Db, Tx, clients, versions};
+use portico_store::{Db, clients, versions};
 
 use crate::Context;
 use crate::effects::{self, BookingEvent, Cause, EventKind};
@@ -128,7 +128,7 @@ async fn create_with(
 
 /// Records the event, writes its jobs and audit row, commits, and returns the booking.
 async fn finish(
-    mut tx: Tx,
+    mut tx: versions::ScheduleTx,
     tenant: &Tenant,
     id: i64,
     event: &NewEvent<'_>,

@@ -307,7 +307,7 @@ pub async fn update(
     .bind(now)
     .bind(id)
     .bind(tenant.0)
-    .execute(&mut *tx)
+    .execute(tx.conn())
     .await?;
     if result.rows_affected() != 1 {
         return Ok(false);
@@ -333,7 +333,7 @@ pub async fn delete(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<Delete
     )
     .bind(id)
     .bind(tenant.0)
-    .fetch_one(&mut *tx)
+    .fetch_one(tx.conn())
     .await?;
     if exists == 0 {
         return Ok(DeleteOutcome::NotFound);
@@ -342,7 +342,7 @@ pub async fn delete(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<Delete
         "select (select count(*) from bookings where block_id = $1) + (select count(*) from holds where block_id = $1)",
     )
     .bind(id)
-    .fetch_one(&mut *tx)
+    .fetch_one(tx.conn())
     .await?;
     if used > 0 {
         return Ok(DeleteOutcome::InUse);
@@ -350,7 +350,7 @@ pub async fn delete(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<Delete
     sqlx::query("delete from timetable_blocks where id = $1 and tenant_id = $2")
         .bind(id)
         .bind(tenant.0)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
     tx.commit().await?;
     Ok(DeleteOutcome::Deleted)
@@ -378,7 +378,7 @@ pub async fn copy_day(
         )
         .bind(tenant.0)
         .bind(date.to_string())
-        .fetch_one(&mut *tx)
+        .fetch_one(tx.conn())
         .await?;
         if existing > 0 {
             skipped.push(date);

@@ -136,14 +136,13 @@ pub async fn for_person(
 /// Creates or revives the person's connection as connected to `account`, clearing the last
 /// error and the disconnect notice. Returns its id.
 pub async fn connect(
-    tx: &mut Tx,
+    tx: &mut crate::versions::ScheduleTx,
     tenant: TenantId,
     user: UserId,
     account: &str,
     calendars: &str,
     now: i64,
 ) -> anyhow::Result<i64> {
-    crate::versions::bump(tx, tenant).await?;
     sqlx::query(
         "insert into calendar_connections (tenant_id, user_id, status, google_account, \
          calendars, created_at, updated_at) values ($1, $2, $3, $4, $6, $5, $5) \
@@ -159,14 +158,14 @@ pub async fn connect(
     .bind(account)
     .bind(now)
     .bind(calendars)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     Ok(sqlx::query_scalar(
         "select id from calendar_connections where tenant_id = $1 and user_id = $2",
     )
     .bind(tenant.0)
     .bind(user.0)
-    .fetch_one(&mut **tx)
+    .fetch_one(tx.conn())
     .await?)
 }
 
@@ -189,7 +188,7 @@ pub async fn set_preferences(
     .bind(now)
     .bind(tenant.0)
     .bind(id)
-    .execute(&mut *tx)
+    .execute(tx.conn())
     .await?;
     tx.commit().await?;
     Ok(done.rows_affected() > 0)
@@ -198,13 +197,12 @@ pub async fn set_preferences(
 /// Marks the connection disconnected with the reason in words. Returns whether it was
 /// connected until now (so exactly one caller tells the person).
 pub async fn disconnect(
-    tx: &mut Tx,
+    tx: &mut crate::versions::ScheduleTx,
     tenant: TenantId,
     id: i64,
     reason: &str,
     now: i64,
 ) -> anyhow::Result<bool> {
-    crate::versions::bump(tx, tenant).await?;
     let done = sqlx::query(
         "update calendar_connections set status = $1, last_error = $2, access_expires_at = 0, \
          updated_at = $3 where tenant_id = $4 and id = $5 and status = $6",
@@ -215,27 +213,30 @@ pub async fn disconnect(
     .bind(tenant.0)
     .bind(id)
     .bind(CONNECTED)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     Ok(done.rows_affected() > 0)
 }
 
 /// Removes the connection (its sync rows and busy times go with it).
-pub async fn delete(tx: &mut Tx, tenant: TenantId, id: i64) -> anyhow::Result<()> {
-    crate::versions::bump(tx, tenant).await?;
+pub async fn delete(
+    tx: &mut crate::versions::ScheduleTx,
+    tenant: TenantId,
+    id: i64,
+) -> anyhow::Result<()> {
     for table in ["calendar_busy", "calendar_event_syncs"] {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "delete from {table} where tenant_id = $1 and connection_id = $2"
         )))
         .bind(tenant.0)
         .bind(id)
-        .execute(&mut **tx)
+        .execute(tx.conn())
         .await?;
     }
     sqlx::query("delete from calendar_connections where tenant_id = $1 and id = $2")
         .bind(tenant.0)
         .bind(id)
-        .execute(&mut **tx)
+        .execute(tx.conn())
         .await?;
     Ok(())
 }

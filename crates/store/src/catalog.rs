@@ -160,7 +160,7 @@ pub async fn insert(
     .bind(i64::from(f.active))
     .bind(f.display_order)
     .bind(now)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(tx.conn())
     .await?;
     tx.commit().await?;
     row.map(Service::try_from).transpose()
@@ -198,7 +198,7 @@ pub async fn update(
     .bind(now)
     .bind(tenant.0)
     .bind(code)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(tx.conn())
     .await
     .conflict_on(SERVICE_CODE)?;
     tx.commit().await?;
@@ -260,7 +260,7 @@ pub async fn delete(
          (select count(*) from holds where service_id = $1)",
     )
     .bind(service.id)
-    .fetch_one(&mut *tx)
+    .fetch_one(tx.conn())
     .await?;
     if booked > 0 {
         sqlx::query(
@@ -269,7 +269,7 @@ pub async fn delete(
         .bind(now)
         .bind(service.id)
         .bind(tenant.0)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
         tx.commit().await?;
         return Ok(Some(false));
@@ -277,7 +277,7 @@ pub async fn delete(
     sqlx::query("delete from services where id = $1 and tenant_id = $2")
         .bind(service.id)
         .bind(tenant.0)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
     tx.commit().await?;
     Ok(Some(true))

@@ -32,7 +32,7 @@ pub async fn replace_weekly(
     sqlx::query("delete from weekly_hours where tenant_id = $1 and coalesce(staff_id, 0) = $2")
         .bind(tenant.0)
         .bind(person(staff))
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
     for r in ranges {
         sqlx::query(
@@ -44,7 +44,7 @@ pub async fn replace_weekly(
         .bind(r.weekday)
         .bind(r.start_minute)
         .bind(r.end_minute)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
     }
     tx.commit().await?;
@@ -125,7 +125,7 @@ pub async fn add_time_off(
     .bind(ends_at)
     .bind(reason)
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(tx.conn())
     .await?;
     tx.commit().await?;
     Ok(TimeOff { id, staff_id: staff, starts_at, ends_at, reason: reason.to_owned() })
@@ -184,7 +184,7 @@ pub async fn delete_time_off(db: &Db, tenant: TenantId, id: i64) -> anyhow::Resu
     let result = sqlx::query("delete from time_off where id = $1 and tenant_id = $2")
         .bind(id)
         .bind(tenant.0)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
     tx.commit().await?;
     Ok(result.rows_affected() == 1)

@@ -161,7 +161,7 @@ pub async fn insert(
     .bind(i64::from(f.active))
     .bind(f.display_order)
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(tx.conn())
     .await?;
     set_services(&mut tx, tenant, id, &f.services).await?;
     tx.commit().await?;
@@ -192,7 +192,7 @@ pub async fn update(
     .bind(now)
     .bind(id)
     .bind(tenant.0)
-    .execute(&mut *tx)
+    .execute(tx.conn())
     .await?;
     if result.rows_affected() != 1 {
         return Ok(false);
@@ -241,7 +241,7 @@ pub async fn delete(db: &Db, tenant: TenantId, id: i64, now: i64) -> anyhow::Res
         "select (select count(*) from bookings where staff_id = $1) + (select count(*) from holds where staff_id = $1)",
     )
     .bind(id)
-    .fetch_one(&mut *tx)
+    .fetch_one(tx.conn())
     .await?;
     if booked > 0 {
         sqlx::query(
@@ -250,7 +250,7 @@ pub async fn delete(db: &Db, tenant: TenantId, id: i64, now: i64) -> anyhow::Res
         .bind(now)
         .bind(id)
         .bind(tenant.0)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
         tx.commit().await?;
         return Ok(Some(false));
@@ -258,7 +258,7 @@ pub async fn delete(db: &Db, tenant: TenantId, id: i64, now: i64) -> anyhow::Res
     sqlx::query("delete from staff_members where id = $1 and tenant_id = $2")
         .bind(id)
         .bind(tenant.0)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
     tx.commit().await?;
     Ok(Some(true))
@@ -266,13 +266,12 @@ pub async fn delete(db: &Db, tenant: TenantId, id: i64, now: i64) -> anyhow::Res
 
 /// Gives the staff member a login (after they accepted an invitation).
 pub async fn link_user(
-    tx: &mut Tx,
+    tx: &mut crate::versions::ScheduleTx,
     tenant: TenantId,
     id: i64,
     user: UserId,
     now: i64,
 ) -> anyhow::Result<bool> {
-    versions::bump(tx, tenant).await?;
     let result = sqlx::query(
         "update staff_members set user_id = $1, updated_at = $2 where id = $3 and tenant_id = $4",
     )
@@ -280,7 +279,7 @@ pub async fn link_user(
     .bind(now)
     .bind(id)
     .bind(tenant.0)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     Ok(result.rows_affected() == 1)
 }
@@ -349,7 +348,7 @@ pub async fn reorder(db: &Db, tenant: TenantId, ids: &[i64], now: i64) -> anyhow
         .bind(now)
         .bind(id)
         .bind(tenant.0)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
     }
     tx.commit().await?;
@@ -360,19 +359,18 @@ pub async fn reorder(db: &Db, tenant: TenantId, ids: &[i64], now: i64) -> anyhow
 /// the same email (the first in display order that has no login yet), unless this login is
 /// already some staff member's there. Returns the staff member linked.
 pub async fn link_user_by_email(
-    tx: &mut Tx,
+    tx: &mut crate::versions::ScheduleTx,
     tenant: TenantId,
     email: &str,
     user: UserId,
     now: i64,
 ) -> anyhow::Result<Option<i64>> {
-    versions::bump(tx, tenant).await?;
     let already: Option<i64> = sqlx::query_scalar(
         "select id from staff_members where tenant_id = $1 and user_id = $2 limit 1",
     )
     .bind(tenant.0)
     .bind(user.0)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(tx.conn())
     .await?;
     if already.is_some() {
         return Ok(None);
@@ -383,7 +381,7 @@ pub async fn link_user_by_email(
     )
     .bind(tenant.0)
     .bind(email.trim().to_lowercase())
-    .fetch_optional(&mut **tx)
+    .fetch_optional(tx.conn())
     .await?;
     let Some(id) = id else { return Ok(None) };
     Ok(link_user(tx, tenant, id, user, now).await?.then_some(id))

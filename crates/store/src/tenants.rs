@@ -158,7 +158,7 @@ pub async fn update_branding(
     .bind(brand_color.map(BrandColor::hex).unwrap_or_default())
     .bind(now)
     .bind(id.0)
-    .execute(&mut *tx)
+    .execute(tx.conn())
     .await?;
     tx.commit().await?;
     Ok(())
@@ -184,7 +184,7 @@ pub async fn update_scheduling(
     .bind(i64::from(s.cancel_cutoff_hours))
     .bind(now)
     .bind(id.0)
-    .execute(&mut *tx)
+    .execute(tx.conn())
     .await?;
     tx.commit().await?;
     Ok(())
@@ -274,7 +274,7 @@ pub async fn set_plan(
         .bind(pro_until.map(|t| t.timestamp()))
         .bind(now)
         .bind(id.0)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
     tx.commit().await?;
     Ok(())
@@ -306,20 +306,19 @@ pub async fn update_settings(
     .bind(i64::from(s.portal_enabled))
     .bind(now)
     .bind(id.0)
-    .execute(&mut *tx)
+    .execute(tx.conn())
     .await?;
     tx.commit().await?;
     Ok(())
 }
 
 pub async fn add_member(
-    tx: &mut Tx,
+    tx: &mut crate::versions::ScheduleTx,
     tenant: TenantId,
     user: UserId,
     role: Role,
     now: i64,
 ) -> anyhow::Result<()> {
-    crate::versions::bump(tx, tenant).await?;
     sqlx::query(
         "insert into memberships (tenant_id, user_id, role, created_at) values ($1, $2, $3, $4) \
          on conflict (tenant_id, user_id) do update set role = excluded.role",
@@ -328,7 +327,7 @@ pub async fn add_member(
     .bind(user.0)
     .bind(role.as_str())
     .bind(now)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     Ok(())
 }

@@ -55,6 +55,7 @@ impl TestApp {
         let mut tx = self.db().begin().await.expect("begin");
         let id =
             tenants::insert(&mut tx, &new, now).await.expect("insert tenant").expect("slug free");
+        let mut tx = portico_store::versions::ScheduleTx::wrap(tx, id);
         tenants::add_member(&mut tx, id, owner, Role::Owner, now).await.expect("owner");
         tx.commit().await.expect("commit");
         SeededTenant {
@@ -66,10 +67,21 @@ impl TestApp {
         }
     }
 
+    /// Links a staff login to the staff member `member`; false when either is taken.
+    pub async fn link_staff_login(&self, tenant: TenantId, member: i64, user: UserId) -> bool {
+        let mut tx = portico_store::versions::begin(self.db(), tenant).await.expect("begin");
+        let now = self.clock.now_ts();
+        let linked = portico_store::staff::link_user(&mut tx, tenant, member, user, now)
+            .await
+            .expect("link staff login");
+        tx.commit().await.expect("commit");
+        linked
+    }
+
     /// Adds a staff login to the tenant.
     pub async fn seed_staff(&self, tenant: &SeededTenant, email: &str) -> UserId {
         let user = self.seed_user(email, "Staff Member").await;
-        let mut tx = self.db().begin().await.expect("begin");
+        let mut tx = portico_store::versions::begin(self.db(), tenant.id).await.expect("begin");
         tenants::add_member(&mut tx, tenant.id, user, Role::Staff, self.clock.now_ts())
             .await
             .expect("staff");

@@ -162,12 +162,12 @@ pub(crate) async fn disconnect_and_notify(
 ) -> Result<(), JobError> {
     let (tenant_id, id) = (connection.tenant(), connection.id);
     let now = deps.clock.now_ts();
-    let mut tx = deps.db.begin_write().await?;
+    let mut tx = portico_store::versions::begin(&deps.db, tenant_id).await?;
     calendar::disconnect(&mut tx, tenant_id, id, reason, now).await?;
     for kind in [SecretKind::GoogleRefreshToken, SecretKind::GoogleAccessToken] {
         sealed::delete(&mut tx, tenant_id, calendar::token_slot(kind, id)).await?;
     }
-    tx.commit().await.map_err(anyhow::Error::from)?;
+    tx.commit().await?;
     tracing::warn!(tenant = %tenant_id, connection = id, reason, "calendar disconnected");
 
     if !calendar::claim_disconnect_notice(&deps.db, tenant_id, id, now).await? {

@@ -558,7 +558,7 @@ async fn a_user_with_several_businesses_gets_the_switcher() {
         let app = TestApp::spawn(backend).await;
         let a = app.seed_tenant("alpha", Plan::Free).await;
         let b = app.seed_tenant("bravo", Plan::Free).await;
-        let mut tx = app.db().begin().await.unwrap();
+        let mut tx = portico_store::versions::begin(app.db(), b.id).await.unwrap();
         portico_store::tenants::add_member(
             &mut tx,
             b.id,

@@ -9,7 +9,7 @@ use portico_domain::plans::Plan;
 use portico_domain::{ClientId, Clock as _};
 use portico_store::bookings::{Actor, Party, Slot};
 use portico_store::catalog::{Mode, Service};
-use portico_store::{staff, tenants};
+use portico_store::tenants;
 use portico_testkit::{PASSWORD, TestApp, location, matrix};
 use reqwest::StatusCode;
 
@@ -242,9 +242,7 @@ async fn a_staff_login_sees_and_works_only_its_own_bookings() {
             book(&app, "paws", &walk, slot(at(2, 9), None, Some(block)), client(jo), Actor::System)
                 .await;
         let login = app.seed_staff(&t, "alex@paws.example").await;
-        let mut tx = app.db().begin().await.unwrap();
-        assert!(staff::link_user(&mut tx, t.id, alex, login, 0).await.unwrap());
-        tx.commit().await.unwrap();
+        assert!(app.link_staff_login(t.id, alex, login).await);
         let other = app.seed_tenant("other", Plan::Pro).await;
         let other_groom = app.seed_service(other.id, "groom", Mode::Slot, 60).await;
         app.seed_hours(other.id, None, 8 * 60, 18 * 60).await;

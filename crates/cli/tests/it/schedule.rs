@@ -9,7 +9,7 @@ use portico_domain::plans::Plan;
 use portico_domain::{ClientId, Clock as _};
 use portico_store::bookings::{Actor, Party, Slot};
 use portico_store::catalog::{Mode, Service};
-use portico_store::{staff, tenants};
+use portico_store::tenants;
 use portico_testkit::{PASSWORD, SeededTenant, TestApp, matrix};
 
 /// 2026-12-`day` at `hour`:00 UTC (London is on UTC in December; the test clock starts on
@@ -213,9 +213,7 @@ async fn a_staff_login_sees_only_its_own_column_and_the_blocks() {
         let app = TestApp::spawn(backend).await;
         let p = paws(&app).await;
         let login = app.seed_staff(&p.t, "alex@paws.example").await;
-        let mut tx = app.db().begin().await.unwrap();
-        assert!(staff::link_user(&mut tx, p.t.id, p.alex, login, 0).await.unwrap());
-        tx.commit().await.unwrap();
+        assert!(app.link_staff_login(p.t.id, p.alex, login).await);
         let browser = app.browser();
         browser.login("alex@paws.example", PASSWORD).await;
 

@@ -384,7 +384,7 @@ pub async fn release_hold(db: &Db, tenant: &Tenant, token: &str, now: i64) -> an
         .bind(now)
         .bind(crate::tokens::hash(token))
         .bind(tenant.id.0)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
     tx.commit().await?;
     Ok(())

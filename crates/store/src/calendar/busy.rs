@@ -18,7 +18,7 @@ pub async fn replace(
     sqlx::query("delete from calendar_busy where tenant_id = $1 and connection_id = $2")
         .bind(tenant.0)
         .bind(connection)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
     for (start, end) in intervals {
         sqlx::query(
@@ -29,7 +29,7 @@ pub async fn replace(
         .bind(connection)
         .bind(start)
         .bind(end)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
     }
     sqlx::query(
@@ -38,7 +38,7 @@ pub async fn replace(
     .bind(now)
     .bind(tenant.0)
     .bind(connection)
-    .execute(&mut *tx)
+    .execute(tx.conn())
     .await?;
     tx.commit().await?;
     Ok(())

@@ -234,7 +234,7 @@ pub async fn set_settings(
     .bind(i64::from(settings.sms_enabled))
     .bind(now)
     .bind(tenant.0)
-    .execute(&mut *tx)
+    .execute(tx.conn())
     .await?;
     tx.commit().await?;
     Ok(())

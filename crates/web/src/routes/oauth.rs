@@ -121,7 +121,7 @@ async fn callback(
         .collect();
     let calendars = serde_json::to_string(&calendars).map_err(anyhow::Error::from)?;
 
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = portico_store::versions::begin(&state.db, tenant.id).await?;
     let id =
         calendar::connect(&mut tx, tenant.id, UserId(user.id), &account, &calendars, now).await?;
     let ring = &state.keyring;
@@ -140,7 +140,7 @@ async fn callback(
         ip: &viewer.ip_string(),
     };
     audit::record_in(&mut tx, &entry, now).await?;
-    tx.commit().await.map_err(anyhow::Error::from)?;
+    tx.commit().await?;
     flash(&viewer.session, "info", format!("Google Calendar connected ({account}).")).await?;
     Ok(see_other(&page))
 }

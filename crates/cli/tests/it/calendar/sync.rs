@@ -9,7 +9,6 @@ use portico_core::{Actor, Context};
 use portico_domain::Clock as _;
 use portico_jobs::CalendarSync;
 use portico_store::bookings::{Party, Slot};
-use portico_store::staff;
 use portico_testkit::google::TEAM_CALENDAR;
 use portico_testkit::{PASSWORD, matrix};
 use reqwest::StatusCode;
@@ -138,9 +137,7 @@ async fn reassigning_the_booking_moves_the_event_between_the_staffs_calendars() 
             let user = app.seed_staff(t, email).await;
             let member = app.seed_staff_member(t.id, name, &[&shop.service]).await;
             app.seed_hours(t.id, Some(member), 8 * 60, 18 * 60).await;
-            let mut tx = app.db().begin().await.unwrap();
-            staff::link_user(&mut tx, t.id, member, user, 0).await.unwrap();
-            tx.commit().await.unwrap();
+            assert!(app.link_staff_login(t.id, member, user).await);
             let browser = app.browser();
             browser.login(email, PASSWORD).await;
             let callback = shop.consent(&browser).await;

@@ -149,6 +149,8 @@ pub async fn accept(
         .await?;
     let tenant_id = TenantId(link.tenant_id.ok_or_else(invalid_link)?);
     let tenant = tenants::by_id(&state.db, tenant_id).await?.ok_or_else(invalid_link)?;
+    // Membership and staff links change who can be booked: a schedule write of this tenant.
+    let mut tx = portico_store::versions::ScheduleTx::wrap(tx, tenant_id);
     let destination = if purpose == Purpose::StaffInvite {
         // A member keeps their role (an owner accepting is not demoted to staff); anyone else
         // joins only while the plan has room. Refusing rolls the whole acceptance back.
@@ -187,7 +189,7 @@ pub async fn accept(
         ip: &ip,
     };
     audit::record_in(&mut tx, &entry, now).await?;
-    tx.commit().await.map_err(anyhow::Error::from)?;
+    tx.commit().await?;
 
     let user = users::by_id(&state.db, user_id).await?.ok_or_else(invalid_link)?;
     auth::log_in(&state, &viewer.session, &user).await?;

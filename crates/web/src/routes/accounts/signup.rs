@@ -151,6 +151,7 @@ pub async fn create(
         check.fail("slug", "That booking address is taken; choose another.");
         return render(&state, &viewer, &form, &check.errors).await;
     };
+    let mut tx = portico_store::versions::ScheduleTx::wrap(tx, tenant_id);
     tenants::add_member(&mut tx, tenant_id, user_id, Role::Owner, now).await?;
     let ip = viewer.ip_string();
     let entry = audit::Entry {
@@ -165,7 +166,7 @@ pub async fn create(
         portico_jobs::enqueue(&mut tx, &AccountEmail::VerifyEmail { user_id: user_id.0 }, now)
             .await?;
     }
-    tx.commit().await.map_err(anyhow::Error::from)?;
+    tx.commit().await?;
 
     let user = users::by_id(&state.db, user_id).await?.ok_or(Error::NotFound)?;
     auth::log_in(&state, &viewer.session, &user).await?;

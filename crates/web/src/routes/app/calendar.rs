@@ -216,12 +216,12 @@ pub async fn disconnect(
         tracing::warn!(error = %error, "could not revoke the Google grant");
         revoked = false;
     }
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = portico_store::versions::begin(&state.db, scope.id()).await?;
     for kind in [SecretKind::GoogleRefreshToken, SecretKind::GoogleAccessToken] {
         sealed::delete(&mut tx, scope.id(), calendar::token_slot(kind, connection.id)).await?;
     }
     calendar::delete(&mut tx, scope.id(), connection.id).await?;
-    tx.commit().await.map_err(anyhow::Error::from)?;
+    tx.commit().await?;
     let (tenant, user) = (Some(scope.id()), Some(scope.user.id()));
     let detail = connection.google_account.clone();
     state.audit(&scope.viewer, tenant, user, "calendar.disconnected", detail).await?;
