@@ -32,14 +32,24 @@ impl Relay {
     pub async fn run_once(&self) -> anyhow::Result<usize> {
         let now = chrono::Utc::now().timestamp();
         let rows = outbox::claim(&self.db, &self.owner, now, now + LEASE_SECS, self.batch).await?;
-        let mut moved = 0;
+        let mut pushed = Vec::with_capacity(rows.len());
+        let mut failure = None;
         for row in rows {
-            // A failed push leaves the row leased; it is retried when the lease passes.
-            self.queue.push_json(&row.queue, &row.payload).await?;
-            outbox::delete(&self.db, row.id).await?;
-            moved += 1;
+            // A failed push leaves the row (and the rest of the batch) leased; they are retried
+            // when the lease passes. What was pushed is deleted below either way.
+            if let Err(error) = self.queue.push_json(&row.queue, &row.payload).await {
+                failure = Some(error);
+                break;
+            }
+            pushed.push(row.id);
         }
-        Ok(moved)
+        // One delete for the batch: on SQLite each write waits its turn at the single writer,
+        // so one statement per row made the relay slower than the bookings that fill it.
+        outbox::delete_many(&self.db, &pushed).await?;
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(pushed.len()),
+        }
     }
 
     /// Runs until `shutdown` is cancelled, draining full batches back to back and otherwise

@@ -255,7 +255,7 @@ pub async fn claim_disconnect_notice(
     .bind(now)
     .bind(tenant.0)
     .bind(id)
-    .execute(db.pool())
+    .execute(db.writes())
     .await?;
     Ok(done.rows_affected() > 0)
 }
@@ -268,7 +268,7 @@ pub async fn release_disconnect_notice(db: &Db, tenant: TenantId, id: i64) -> an
     )
     .bind(tenant.0)
     .bind(id)
-    .execute(db.pool())
+    .execute(db.writes())
     .await?;
     Ok(())
 }
@@ -283,7 +283,7 @@ pub async fn record_success(db: &Db, tenant: TenantId, id: i64, now: i64) -> any
     .bind(tenant.0)
     .bind(id)
     .bind(CONNECTED)
-    .execute(db.pool())
+    .execute(db.writes())
     .await?;
     Ok(())
 }
@@ -294,7 +294,7 @@ pub async fn record_error(db: &Db, tenant: TenantId, id: i64, error: &str) -> an
         .bind(error)
         .bind(tenant.0)
         .bind(id)
-        .execute(db.pool())
+        .execute(db.writes())
         .await?;
     Ok(())
 }
@@ -325,7 +325,7 @@ pub async fn set_reconciled(db: &Db, tenant: TenantId, id: i64, now: i64) -> any
     .bind(now)
     .bind(tenant.0)
     .bind(id)
-    .execute(db.pool())
+    .execute(db.writes())
     .await?;
     Ok(())
 }
@@ -346,7 +346,7 @@ pub async fn set_backfill(
     .bind(total)
     .bind(tenant.0)
     .bind(id)
-    .execute(db.pool())
+    .execute(db.writes())
     .await?;
     Ok(())
 }

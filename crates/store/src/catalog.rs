@@ -307,7 +307,7 @@ pub async fn set_default(
     .bind(code)
     .bind(i64::from(duration_minutes))
     .bind(notes)
-    .execute(db.pool())
+    .execute(db.writes())
     .await?;
     Ok(())
 }

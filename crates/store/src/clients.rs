@@ -90,7 +90,7 @@ pub async fn update(
     .bind(now)
     .bind(id.0)
     .bind(tenant.0)
-    .execute(db.pool())
+    .execute(db.writes())
     .await?;
     Ok(result.rows_affected() == 1)
 }
@@ -115,7 +115,7 @@ pub async fn update_contact(
     .bind(now)
     .bind(id.0)
     .bind(tenant.0)
-    .execute(db.pool())
+    .execute(db.writes())
     .await?;
     Ok(result.rows_affected() == 1)
 }
@@ -208,7 +208,7 @@ pub async fn set_login_disabled(
     .bind(now)
     .bind(id.0)
     .bind(tenant.0)
-    .execute(db.pool())
+    .execute(db.writes())
     .await?;
     Ok(result.rows_affected() == 1)
 }

@@ -123,6 +123,13 @@ impl Db {
         &self.pool
     }
 
+    /// Where a single write statement outside a transaction runs: on SQLite the writer
+    /// connection, so it queues behind write transactions instead of polling for the lock
+    /// (SQLite's busy handler sleeps); on PostgreSQL the pool.
+    pub fn writes(&self) -> &AnyPool {
+        self.writer.as_ref().unwrap_or(&self.pool)
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

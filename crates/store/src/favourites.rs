@@ -52,7 +52,7 @@ pub async fn set(
         .bind(kind.as_str())
         .bind(item)
     };
-    query.execute(db.pool()).await?;
+    query.execute(db.writes()).await?;
     Ok(())
 }
 

@@ -378,7 +378,7 @@ pub async fn expire(db: &Db, tenant: TenantId, id: i64, now: i64) -> Result<bool
     .bind(now)
     .bind(tenant.0)
     .bind(id)
-    .execute(db.pool())
+    .execute(db.writes())
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -420,7 +420,7 @@ pub async fn note_event(
     .bind(event)
     .bind(kind)
     .bind(now)
-    .execute(db.pool())
+    .execute(db.writes())
     .await?;
     Ok(())
 }

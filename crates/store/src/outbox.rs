@@ -48,31 +48,40 @@ pub async fn claim(
 ) -> anyhow::Result<Vec<OutboxRow>> {
     // The repeated `lease_until <= now` is re-checked by PostgreSQL after waiting on a row
     // lock, so a row another relay just leased is skipped rather than taken twice.
-    sqlx::query(
+    let mut rows = sqlx::query_as::<Any, OutboxRow>(
         "update outbox set lease_owner = $1, lease_until = $2 \
          where lease_until <= $3 and id in \
-         (select id from outbox where lease_until <= $3 order by id limit $4)",
+         (select id from outbox where lease_until <= $3 order by id limit $4) \
+         returning id, queue, payload, created_at",
     )
     .bind(owner)
     .bind(lease_until)
     .bind(now)
     .bind(i64::from(limit))
-    .execute(db.pool())
+    .fetch_all(db.writes())
     .await?;
-    let rows = sqlx::query_as::<Any, OutboxRow>(
-        "select id, queue, payload, created_at from outbox \
-         where lease_owner = $1 and lease_until = $2 order by id",
-    )
-    .bind(owner)
-    .bind(lease_until)
-    .fetch_all(db.pool())
-    .await?;
+    rows.sort_by_key(|row| row.id);
     Ok(rows)
 }
 
 /// Removes a row once the queue has accepted it.
 pub async fn delete(db: &Db, id: i64) -> anyhow::Result<()> {
-    sqlx::query("delete from outbox where id = $1").bind(id).execute(db.pool()).await?;
+    sqlx::query("delete from outbox where id = $1").bind(id).execute(db.writes()).await?;
+    Ok(())
+}
+
+/// Deletes handed-over rows, in one statement (one turn of the SQLite writer, not one per row).
+pub async fn delete_many(db: &Db, ids: &[i64]) -> anyhow::Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let marks: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+    let sql = format!("delete from outbox where id in ({})", marks.join(", "));
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for id in ids {
+        query = query.bind(*id);
+    }
+    query.execute(db.writes()).await?;
     Ok(())
 }
 

@@ -10,7 +10,7 @@ pub async fn record(db: &Db, token: &str, now: i64) -> anyhow::Result<()> {
     )
     .bind(token)
     .bind(now)
-    .execute(db.pool())
+    .execute(db.writes())
     .await?;
     Ok(())
 }

@@ -122,7 +122,7 @@ pub async fn record_skip(
     .bind(date.to_string())
     .bind(reason)
     .bind(now)
-    .execute(db.pool())
+    .execute(db.writes())
     .await?;
     Ok(())
 }
@@ -139,7 +139,7 @@ pub async fn set_materialized_until(
         .bind(now)
         .bind(series.id)
         .bind(series.tenant_id)
-        .execute(db.pool())
+        .execute(db.writes())
         .await?;
     Ok(())
 }

@@ -19,7 +19,7 @@ pub async fn create(
     .bind(user_id)
     .bind(data)
     .bind(expires_at)
-    .execute(db.pool())
+    .execute(db.writes())
     .await?;
     Ok(result.rows_affected() == 1)
 }
@@ -40,7 +40,7 @@ pub async fn save(
     .bind(user_id)
     .bind(data)
     .bind(expires_at)
-    .execute(db.pool())
+    .execute(db.writes())
     .await?;
     Ok(())
 }
@@ -55,7 +55,7 @@ pub async fn load(db: &Db, id: &str, now: i64) -> anyhow::Result<Option<(String,
 }
 
 pub async fn delete(db: &Db, id: &str) -> anyhow::Result<()> {
-    sqlx::query("delete from sessions where id = $1").bind(id).execute(db.pool()).await?;
+    sqlx::query("delete from sessions where id = $1").bind(id).execute(db.writes()).await?;
     Ok(())
 }
 
@@ -63,7 +63,7 @@ pub async fn delete(db: &Db, id: &str) -> anyhow::Result<()> {
 pub async fn delete_for_user(db: &Db, user_id: i64) -> anyhow::Result<u64> {
     let result = sqlx::query("delete from sessions where user_id = $1")
         .bind(user_id)
-        .execute(db.pool())
+        .execute(db.writes())
         .await?;
     Ok(result.rows_affected())
 }
@@ -72,7 +72,7 @@ pub async fn delete_for_user(db: &Db, user_id: i64) -> anyhow::Result<u64> {
 pub async fn purge_expired(db: &Db, now: i64) -> anyhow::Result<u64> {
     let result = sqlx::query("delete from sessions where expires_at <= $1")
         .bind(now)
-        .execute(db.pool())
+        .execute(db.writes())
         .await?;
     Ok(result.rows_affected())
 }

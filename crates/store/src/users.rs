@@ -92,7 +92,7 @@ pub async fn set_name(db: &Db, id: UserId, name: &str, now: i64) -> anyhow::Resu
         .bind(name)
         .bind(now)
         .bind(id.0)
-        .execute(db.pool())
+        .execute(db.writes())
         .await?;
     Ok(())
 }

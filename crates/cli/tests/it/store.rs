@@ -91,3 +91,56 @@ async fn an_outbox_row_exists_only_if_its_transaction_commits() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_claimed_batch_comes_back_oldest_first_and_is_deleted_in_one_go() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let mut tx = app.db().begin().await.unwrap();
+        for n in 0..5 {
+            outbox::insert(&mut tx, "ping", &format!("{{\"token\":\"b{n}\"}}"), 0).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        let rows = outbox::claim(app.db(), "relay", 100, 160, 3).await.unwrap();
+        let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+        assert_eq!(ids.len(), 3);
+        assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "oldest first: {ids:?}");
+        assert!(rows[0].payload.contains("b0"));
+
+        outbox::delete_many(app.db(), &ids).await.unwrap();
+        outbox::delete_many(app.db(), &[]).await.unwrap();
+        assert_eq!(outbox::pending_count(app.db()).await.unwrap(), 2, "only the batch went");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_api_token_records_its_use_at_most_once_a_minute() {
+    async fn last_used(db: &Db) -> Option<i64> {
+        sqlx::query_scalar("select last_used_at from api_tokens")
+            .fetch_one(db.pool())
+            .await
+            .unwrap()
+    }
+    async fn use_at(db: &Db, token: &str, now: i64) -> Option<i64> {
+        let tenant = portico_store::tokens::tenant_of_api_token(db, token, now).await.unwrap();
+        tenant.map(|t| t.0)
+    }
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let t = app.seed_tenant("paws", portico_domain::plans::Plan::Free).await;
+        let token = app.api_token(t.id).await;
+        let db = app.db();
+        assert_eq!(last_used(db).await, None);
+        assert_eq!(use_at(db, &token, 1_000).await, Some(t.id.0));
+        assert_eq!(last_used(db).await, Some(1_000));
+        // Busy within the minute: reads only.
+        assert_eq!(use_at(db, &token, 1_030).await, Some(t.id.0));
+        assert_eq!(use_at(db, &token, 1_059).await, Some(t.id.0));
+        assert_eq!(last_used(db).await, Some(1_000));
+        assert_eq!(use_at(db, &token, 1_060).await, Some(t.id.0));
+        assert_eq!(last_used(db).await, Some(1_060));
+        assert_eq!(use_at(db, "not-a-token", 2_000).await, None);
+    })
+    .await;
+}

@@ -114,7 +114,7 @@ pub async fn mark_delivered(
     .bind(channel)
     .bind(recipient)
     .bind(now)
-    .execute(db.pool())
+    .execute(db.writes())
     .await?;
     Ok(())
 }

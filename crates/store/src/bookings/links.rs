@@ -24,7 +24,7 @@ pub async fn create_link(
     .bind(now)
     .bind(booking)
     .bind(tenant.id.0)
-    .execute(db.pool())
+    .execute(db.writes())
     .await?;
     anyhow::ensure!(written.rows_affected() == 1, "booking {booking} is not the tenant's");
     Ok(token)

@@ -372,7 +372,7 @@ pub async fn party_names(
 pub async fn purge_holds(db: &Db, before: i64) -> anyhow::Result<u64> {
     let result = sqlx::query("delete from holds where expires_at <= $1 or consumed_at is not null")
         .bind(before)
-        .execute(db.pool())
+        .execute(db.writes())
         .await?;
     Ok(result.rows_affected())
 }

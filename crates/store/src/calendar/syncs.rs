@@ -82,7 +82,7 @@ pub async fn record(db: &Db, tenant: TenantId, w: &Written<'_>, now: i64) -> any
     .bind(w.starts_at)
     .bind(w.ends_at)
     .bind(now)
-    .execute(db.pool())
+    .execute(db.writes())
     .await?;
     Ok(())
 }

@@ -42,7 +42,7 @@ pub async fn settle(db: &Db, tenant: TenantId, invoice: i64, now: i64) -> anyhow
     .bind(now)
     .bind(tenant.0)
     .bind(invoice)
-    .execute(db.pool())
+    .execute(db.writes())
     .await?;
     Ok(())
 }

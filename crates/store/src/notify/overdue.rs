@@ -92,7 +92,7 @@ pub async fn settle(
     .bind(tenant.0)
     .bind(invoice)
     .bind(i64::from(stage))
-    .execute(db.pool())
+    .execute(db.writes())
     .await?;
     Ok(())
 }

@@ -153,7 +153,7 @@ pub async fn set_client(
     .bind(i64::from(s.reminders))
     .bind(i64::from(s.invoices))
     .bind(now)
-    .execute(db.pool())
+    .execute(db.writes())
     .await?;
     Ok(())
 }
@@ -190,7 +190,7 @@ pub async fn set_member(
     .bind(user.0)
     .bind(i64::from(prefs.email_changes))
     .bind(now)
-    .execute(db.pool())
+    .execute(db.writes())
     .await?;
     Ok(())
 }

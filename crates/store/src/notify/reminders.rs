@@ -119,7 +119,7 @@ async fn set_once(
     .bind(tenant.0)
     .bind(booking)
     .bind(starts_at)
-    .execute(db.pool())
+    .execute(db.writes())
     .await?;
     Ok(())
 }

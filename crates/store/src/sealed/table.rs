@@ -263,7 +263,7 @@ pub async fn rotate(db: &Db, ring: &Keyring, now: i64) -> anyhow::Result<Rotatio
             .bind(id)
             .bind(old_key)
             .bind(old)
-            .execute(db.pool())
+            .execute(db.writes())
             .await?;
             report.resealed += done.rows_affected();
         }
