@@ -122,7 +122,18 @@ impl FakeGoogle {
     /// `rateLimitExceeded`, 503 `backendError`, …) before being looked at.
     pub fn fail_next(&self, times: usize, status: u16) {
         let mut state = lock(&self.shared);
-        state.failures.extend(std::iter::repeat_n(status, times));
+        state.failures.extend(std::iter::repeat_n((status, None), times));
+    }
+
+    /// The next Calendar API call answers `status` with `Retry-After: {secs}`.
+    pub fn fail_next_retry_after(&self, status: u16, secs: u64) {
+        lock(&self.shared).failures.push_back((status, Some(secs)));
+    }
+
+    /// The next event insert is stored, and then never answered: the caller hangs as if
+    /// its process died after Google did the work.
+    pub fn stall_next_insert(&self) {
+        lock(&self.shared).stall_insert = true;
     }
 
     /// The person revoked Portico's access at Google: every refresh and access token stops

@@ -60,7 +60,10 @@ pub(super) struct FakeState {
     pub access: HashMap<String, Access>,
     pub events: BTreeMap<(String, String), FakeEvent>,
     pub busy: HashMap<String, Vec<Busy>>,
-    pub failures: VecDeque<u16>,
+    /// Planned failures: the status, and the `Retry-After` seconds to send with it.
+    pub failures: VecDeque<(u16, Option<u64>)>,
+    /// The next insert is stored but never answered.
+    pub stall_insert: bool,
     pub counter: u64,
 }
 

@@ -1,12 +1,14 @@
 //! Failures: a revoked grant disconnects at once, emails once and stops calling Google; 429
 //! and 503 fail the job as transient (the apalis workers retry those with exponential backoff
-//! and jitter) and a later attempt syncs; a downgrade pauses the sync and an upgrade catches
-//! up.
+//! and jitter) and a later attempt syncs; a `Retry-After` holds every call for the calendar
+//! until it has passed; a downgrade pauses the sync and an upgrade catches up.
+
+use std::time::Duration;
 
 use chrono::{Duration as Span, TimeZone as _, Utc};
 use portico_domain::Clock as _;
 use portico_domain::plans::Plan;
-use portico_jobs::{CalendarSync, CalendarWork};
+use portico_jobs::{CalendarSync, CalendarWork, Job as _};
 use portico_store::{outbox, tenants};
 use portico_testkit::matrix;
 use portico_workers::JobError;
@@ -94,30 +96,111 @@ async fn rate_limits_and_outages_are_retried_until_synced() {
 }
 
 #[tokio::test]
+async fn retry_after_holds_every_call_to_google_until_it_has_passed() {
+    matrix(|backend| async move {
+        let shop = Shop::open(backend).await;
+        let connection = shop.connect_owner().await;
+        let deps = shop.app.deps();
+        let refresh =
+            CalendarWork::Refresh { tenant_id: shop.seeded.id.0, connection_id: connection.id };
+        let refresh = serde_json::to_string(&refresh).unwrap();
+        let next_job = |shop: &Shop| {
+            let (db, now) = (shop.app.db().clone(), shop.app.clock.now_ts());
+            async move {
+                let rows = outbox::claim(&db, "test", now, now + 60, 10).await.unwrap();
+                rows.into_iter().find(|r| r.queue == "calendar_sync").expect("a sync job")
+            }
+        };
+        let waits = |attempt: Result<(), JobError>, secs: u64| match attempt {
+            Err(JobError::RetryAfter(after, _)) => assert_eq!(after, Duration::from_secs(secs)),
+            other => panic!("expected a retry after {secs}s: {other:?}"),
+        };
+
+        // 429 with Retry-After: 120.
+        shop.google.fail_next_retry_after(429, 120);
+        let booking = shop.book(Utc.with_ymd_and_hms(2026, 12, 3, 10, 0, 0).unwrap()).await;
+        let row = next_job(&shop).await;
+        waits(portico_workers::dispatch(&deps, &row.queue, &row.payload).await, 120);
+        assert!(shop.owner.page("/app/paws/calendar").await.contains("slow down"));
+        // Until it has passed nothing calls Google for this calendar: not the job's retry, not
+        // the periodic refresh.
+        let calls = shop.google.calls().len();
+        shop.app.clock.advance(Span::seconds(100));
+        waits(portico_workers::dispatch(&deps, &row.queue, &row.payload).await, 20);
+        waits(portico_workers::dispatch(&deps, CalendarWork::QUEUE, &refresh).await, 20);
+        assert_eq!(shop.google.calls().len(), calls, "held");
+        shop.app.clock.advance(Span::seconds(20));
+        portico_workers::dispatch(&deps, &row.queue, &row.payload).await.unwrap();
+        outbox::delete(shop.app.db(), row.id).await.unwrap();
+        assert_eq!(shop.google.events(PRIMARY).len(), 1);
+
+        // 503 with Retry-After: 30.
+        shop.google.fail_next_retry_after(503, 30);
+        shop.reschedule(booking, Utc.with_ymd_and_hms(2026, 12, 3, 12, 0, 0).unwrap()).await;
+        let row = next_job(&shop).await;
+        waits(portico_workers::dispatch(&deps, &row.queue, &row.payload).await, 30);
+        assert!(shop.owner.page("/app/paws/calendar").await.contains("HTTP 503"));
+        shop.app.clock.advance(Span::seconds(30));
+        portico_workers::dispatch(&deps, &row.queue, &row.payload).await.unwrap();
+        let event = shop.google.event(PRIMARY, &shop.event_id(booking)).unwrap();
+        assert_eq!(event.start["dateTime"], "2026-12-03T12:00:00+00:00");
+        assert!(!shop.owner.page("/app/paws/calendar").await.contains("Last error"));
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_downgrade_pauses_the_sync_and_an_upgrade_catches_up() {
     matrix(|backend| async move {
         let shop = Shop::open(backend).await;
         let connection = shop.connect_owner().await;
-        let booking = shop.book(Utc.with_ymd_and_hms(2026, 12, 3, 10, 0, 0).unwrap()).await;
+        let soon = shop.book(Utc.with_ymd_and_hms(2026, 12, 3, 10, 0, 0).unwrap()).await;
+        // Beyond the 60 days the hourly drift repair reads back.
+        let later = shop.book(Utc.with_ymd_and_hms(2027, 2, 15, 10, 0, 0).unwrap()).await;
         shop.app.run_pending_jobs().await;
-        let now = shop.app.clock.now_ts();
-        tenants::set_plan(shop.app.db(), shop.seeded.id, Plan::Free, None, now).await.unwrap();
-        shop.reschedule(booking, Utc.with_ymd_and_hms(2026, 12, 3, 12, 0, 0).unwrap()).await;
-        shop.app.enqueue(&CalendarSync { tenant_id: shop.seeded.id.0, booking_id: booking }).await;
+        let refresh =
+            CalendarWork::Refresh { tenant_id: shop.seeded.id.0, connection_id: connection.id };
+        shop.app.enqueue(&refresh).await;
+        shop.app.run_pending_jobs().await;
+        assert_eq!(shop.google.events(PRIMARY).len(), 2);
+
+        let (db, id, now) = (shop.app.db(), shop.seeded.id, shop.app.clock.now_ts());
+        tenants::set_plan(db, id, Plan::Free, None, now).await.unwrap();
         let calls = shop.google.calls().len();
+        shop.reschedule(soon, Utc.with_ymd_and_hms(2026, 12, 3, 12, 0, 0).unwrap()).await;
+        shop.cancel(later).await;
+        let new = shop.book(Utc.with_ymd_and_hms(2026, 12, 4, 10, 0, 0).unwrap()).await;
+        shop.app.enqueue(&CalendarSync { tenant_id: id.0, booking_id: soon }).await;
+        shop.app.enqueue(&refresh).await;
         shop.app.run_pending_jobs().await;
         assert_eq!(shop.google.calls().len(), calls, "paused");
-        let event = shop.google.event(PRIMARY, &shop.event_id(booking)).unwrap();
+        let event = shop.google.event(PRIMARY, &shop.event_id(soon)).unwrap();
         assert_eq!(event.start["dateTime"], "2026-12-03T10:00:00+00:00", "nothing deleted");
 
-        tenants::set_plan(shop.app.db(), shop.seeded.id, Plan::Pro, None, now).await.unwrap();
-        shop.app.clock.advance(Span::hours(2));
-        let job =
-            CalendarWork::Refresh { tenant_id: shop.seeded.id.0, connection_id: connection.id };
-        shop.app.enqueue(&job).await;
+        // Back on PRO: the next periodic refresh (minutes later, before the hourly drift
+        // repair is due) syncs every booking changed meanwhile, however far ahead.
+        tenants::set_plan(db, id, Plan::Pro, None, now).await.unwrap();
+        shop.app.clock.advance(Span::seconds(301));
+        shop.app.enqueue(&refresh).await;
         shop.app.run_pending_jobs().await;
-        let event = shop.google.event(PRIMARY, &shop.event_id(booking)).unwrap();
+        let event = shop.google.event(PRIMARY, &shop.event_id(soon)).unwrap();
         assert_eq!(event.start["dateTime"], "2026-12-03T12:00:00+00:00", "caught up");
+        assert_eq!(shop.google.event(PRIMARY, &shop.event_id(later)).unwrap().status, "cancelled");
+        assert!(
+            shop.google
+                .event(PRIMARY, &shop.event_id(new))
+                .is_some_and(|e| e.status == "confirmed")
+        );
+        assert_eq!(shop.app.count("select count(*) from calendar_event_syncs").await, 3);
+
+        // Nothing is behind now: the next refresh writes no event.
+        let writes =
+            |shop: &Shop| shop.google.calls().iter().filter(|c| c.path.contains("/events")).count();
+        let before = writes(&shop);
+        shop.app.clock.advance(Span::seconds(301));
+        shop.app.enqueue(&refresh).await;
+        shop.app.run_pending_jobs().await;
+        assert_eq!(writes(&shop), before);
     })
     .await;
 }
