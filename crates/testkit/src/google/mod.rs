@@ -130,6 +130,19 @@ impl FakeGoogle {
         lock(&self.shared).failures.push_back((status, Some(secs)));
     }
 
+    /// Changes an event at Google behind Portico's back (the person edits or deletes it; a
+    /// deleted event stays, `cancelled`, and deleting it again answers 410).
+    pub fn edit_event(&self, calendar: &str, id: &str, change: impl FnOnce(&mut FakeEvent)) {
+        let mut state = lock(&self.shared);
+        let event = state.events.get_mut(&(calendar.to_owned(), id.to_owned()));
+        change(event.expect("no such event at the fake Google"));
+    }
+
+    /// Forgets an event entirely: reading or deleting it answers 404.
+    pub fn purge_event(&self, calendar: &str, id: &str) {
+        lock(&self.shared).events.remove(&(calendar.to_owned(), id.to_owned()));
+    }
+
     /// The next event insert is stored, and then never answered: the caller hangs as if
     /// its process died after Google did the work.
     pub fn stall_next_insert(&self) {

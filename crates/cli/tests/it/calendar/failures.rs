@@ -1,7 +1,8 @@
 //! Failures: a revoked grant disconnects at once, emails once and stops calling Google; 429
 //! and 503 fail the job as transient (the apalis workers retry those with exponential backoff
 //! and jitter) and a later attempt syncs; a `Retry-After` holds every call for the calendar
-//! until it has passed; a downgrade pauses the sync and an upgrade catches up.
+//! until it has passed; 404 and 410 on a delete mean already gone; the hourly reconcile
+//! repairs events changed at Google; a downgrade pauses the sync and an upgrade catches up.
 
 use std::time::Duration;
 
@@ -201,6 +202,50 @@ async fn a_downgrade_pauses_the_sync_and_an_upgrade_catches_up() {
         shop.app.enqueue(&refresh).await;
         shop.app.run_pending_jobs().await;
         assert_eq!(writes(&shop), before);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn events_gone_at_google_count_as_deleted_and_the_reconcile_repairs_drift() {
+    matrix(|backend| async move {
+        let shop = Shop::open(backend).await;
+        let connection = shop.connect_owner().await;
+        let at = |day, hour| Utc.with_ymd_and_hms(2026, 12, day, hour, 0, 0).unwrap();
+        let (a, b) = (shop.book(at(3, 10)).await, shop.book(at(3, 14)).await);
+        let (c, d) = (shop.book(at(4, 10)).await, shop.book(at(4, 14)).await);
+        shop.app.run_pending_jobs().await;
+        let id = |booking| shop.event_id(booking);
+
+        // At Google: a deleted (kept as cancelled: deleting it again answers 410), b gone
+        // entirely (404), c moved to another time, d deleted.
+        shop.google.edit_event(PRIMARY, &id(a), |e| e.status = "cancelled".into());
+        shop.google.purge_event(PRIMARY, &id(b));
+        let moved = serde_json::json!({ "dateTime": "2026-12-04T16:00:00+00:00" });
+        shop.google.edit_event(PRIMARY, &id(c), |e| e.start = moved);
+        shop.google.edit_event(PRIMARY, &id(d), |e| e.status = "cancelled".into());
+
+        // Cancelling a and b: Google's 410 and 404 mean already gone, which is what was
+        // wanted (the drain panics on a failed job).
+        shop.cancel(a).await;
+        shop.cancel(b).await;
+        shop.app.run_pending_jobs().await;
+        let deleted =
+            shop.app.count("select count(*) from calendar_event_syncs where state = 'deleted'");
+        assert_eq!(deleted.await, 2);
+        assert!(!shop.owner.page("/app/paws/calendar").await.contains("Last error"));
+
+        // The hourly reconcile puts c back at its time and d back in the calendar.
+        shop.app.clock.advance(Span::seconds(3601));
+        let refresh =
+            CalendarWork::Refresh { tenant_id: shop.seeded.id.0, connection_id: connection.id };
+        shop.app.enqueue(&refresh).await;
+        shop.app.run_pending_jobs().await;
+        let c_event = shop.google.event(PRIMARY, &id(c)).unwrap();
+        assert_eq!(c_event.start["dateTime"], "2026-12-04T10:00:00+00:00");
+        assert_eq!(shop.google.event(PRIMARY, &id(d)).unwrap().status, "confirmed");
+        assert_eq!(shop.google.event(PRIMARY, &id(a)).unwrap().status, "cancelled");
+        assert!(shop.google.event(PRIMARY, &id(b)).is_none(), "a cancelled booking stays out");
     })
     .await;
 }
