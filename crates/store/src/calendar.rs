@@ -414,7 +414,8 @@ const HELD_BY_USER: &str = "(b.staff_id in (select s.id from staff_members s \
     or (b.staff_id is null and exists (select 1 from memberships m \
     where m.tenant_id = $1 and m.user_id = $4 and m.role = 'owner')))";
 
-/// Upcoming bookings of the people a connection holds, starting before `until`.
+/// Upcoming live (not cancelled) bookings of the people a connection holds, starting before
+/// `until`.
 pub async fn upcoming_bookings(
     db: &Db,
     connection: &Connection,
@@ -423,7 +424,8 @@ pub async fn upcoming_bookings(
 ) -> anyhow::Result<Vec<i64>> {
     Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "select b.id from bookings b where b.tenant_id = $1 and b.ends_at > $2 \
-         and b.starts_at < $3 and {HELD_BY_USER} order by b.starts_at, b.id"
+         and b.starts_at < $3 and b.status <> 'cancelled' and {HELD_BY_USER} \
+         order by b.starts_at, b.id"
     )))
     .bind(connection.tenant_id)
     .bind(from)

@@ -241,3 +241,25 @@ async fn block_sessions_are_synced_to_the_owners_calendar_like_their_own_booking
     })
     .await;
 }
+
+#[tokio::test]
+async fn connecting_copies_the_upcoming_bookings_with_progress_on_the_page() {
+    matrix(|backend| async move {
+        let shop = Shop::open(backend).await;
+        let at = |day| Utc.with_ymd_and_hms(2026, 12, day, 10, 0, 0).unwrap();
+        let (a, b, c) = (shop.book(at(3)).await, shop.book(at(4)).await, shop.book(at(5)).await);
+        shop.cancel(c).await;
+        shop.app.run_pending_jobs().await;
+        assert_eq!(shop.google.calls_to("/calendar/v3"), 0, "nothing connected yet");
+
+        shop.connect_owner().await;
+        for booking in [a, b] {
+            let event = shop.google.event(PRIMARY, &shop.event_id(booking));
+            assert!(event.is_some_and(|e| e.status == "confirmed"), "booking {booking}");
+        }
+        assert!(shop.google.event(PRIMARY, &shop.event_id(c)).is_none(), "cancelled: not copied");
+        let page = shop.owner.page("/app/paws/calendar").await;
+        assert!(page.contains("Upcoming bookings copied: 2 of 2."), "{page}");
+    })
+    .await;
+}
