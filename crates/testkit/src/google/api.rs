@@ -35,6 +35,7 @@ fn admit(
         method: method.to_string(),
         path: path.to_owned(),
         body: String::from_utf8_lossy(body).into_owned(),
+        at: std::time::Instant::now(),
     });
     if let Some((status, retry_after)) = state.failures.pop_front() {
         let mut answer = match status {

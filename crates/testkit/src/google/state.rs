@@ -12,6 +12,8 @@ pub struct Call {
     pub path: String,
     /// The form or JSON body as text.
     pub body: String,
+    /// When it arrived.
+    pub at: std::time::Instant,
 }
 
 /// An event as stored, with Google's bookkeeping.

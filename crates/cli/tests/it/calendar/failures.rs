@@ -11,7 +11,7 @@ use portico_domain::Clock as _;
 use portico_domain::plans::Plan;
 use portico_jobs::{CalendarSync, CalendarWork, Job as _};
 use portico_store::{outbox, tenants};
-use portico_testkit::matrix;
+use portico_testkit::{matrix, wait_for};
 use portico_workers::JobError;
 
 use super::{PRIMARY, Shop};
@@ -146,6 +146,39 @@ async fn retry_after_holds_every_call_to_google_until_it_has_passed() {
         let event = shop.google.event(PRIMARY, &shop.event_id(booking)).unwrap();
         assert_eq!(event.start["dateTime"], "2026-12-03T12:00:00+00:00");
         assert!(!shop.owner.page("/app/paws/calendar").await.contains("Last error"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_worker_waits_out_retry_after_before_its_retry() {
+    matrix(|backend| async move {
+        let shop = Shop::open(backend).await;
+        shop.connect_owner().await;
+        let api_calls = |shop: &Shop| {
+            let calls = shop.google.calls();
+            calls.into_iter().filter(|c| c.path.starts_with("/calendar/v3")).collect::<Vec<_>>()
+        };
+        let before = api_calls(&shop).len();
+        let worker = shop.app.start_worker();
+        shop.google.fail_next_retry_after(503, 2);
+        let booking = shop.book(Utc.with_ymd_and_hms(2026, 12, 3, 10, 0, 0).unwrap()).await;
+        wait_for("the refused attempt", Duration::from_secs(20), || async {
+            shop.connection().await.and_then(|c| c.hold_until)
+        })
+        .await;
+        // The app's clock is manual: it moves past the hold as real time will.
+        shop.app.clock.advance(Span::seconds(2));
+        let id = shop.event_id(booking);
+        wait_for("the retry to sync", Duration::from_secs(30), || async {
+            shop.google.event(PRIMARY, &id)
+        })
+        .await;
+        worker.stop().await.unwrap();
+        let calls = api_calls(&shop);
+        assert_eq!(calls.len(), before + 2, "refused, then synced");
+        let waited = calls[before + 1].at.duration_since(calls[before].at);
+        assert!(waited >= Duration::from_secs(2), "retried after {waited:?}");
     })
     .await;
 }
