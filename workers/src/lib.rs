@@ -147,6 +147,9 @@ pub enum JobError {
     /// Worth retrying later (network blip, lock timeout, 5xx).
     #[error("transient: {0:#}")]
     Transient(anyhow::Error),
+    /// Worth retrying, but not before this long: the outside service said so (`Retry-After`).
+    #[error("transient, retry after {0:?}: {1:#}")]
+    RetryAfter(std::time::Duration, anyhow::Error),
     /// Retrying cannot help (bad request, revoked grant): stop now and surface it.
     #[error("permanent: {0:#}")]
     Permanent(anyhow::Error),

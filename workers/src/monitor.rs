@@ -28,6 +28,9 @@ pub struct WorkerSettings {
     pub maintenance_interval: Duration,
 }
 
+/// The longest a worker waits out a `Retry-After` before its retry.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
+
 /// How often this process enqueues the reminder scan: reminders are set in whole minutes.
 const REMINDER_SCAN_EVERY: Duration = Duration::from_secs(60);
 
@@ -170,6 +173,13 @@ where
                 }
                 Err(JobError::Transient(error)) => {
                     tracing::warn!(queue = J::QUEUE, error = %format!("{error:#}"), "job failed, will retry");
+                    Err::<(), BoxDynError>(error.into())
+                }
+                // The service said when to come back: wait that long before handing the
+                // failure to the backoff, so the retry is never earlier than asked.
+                Err(JobError::RetryAfter(after, error)) => {
+                    tracing::warn!(queue = J::QUEUE, error = %format!("{error:#}"), ?after, "job failed, will retry after the wait asked for");
+                    tokio::time::sleep(after.min(MAX_RETRY_AFTER)).await;
                     Err::<(), BoxDynError>(error.into())
                 }
             }

@@ -72,7 +72,7 @@ pub fn jobs_for(event: &BookingEvent<'_>) -> anyhow::Result<Vec<NewJob>> {
     };
     // Google Calendar (PRO): the worker makes every connected calendar match the booking. By
     // the stored plan: a lapsed PRO still queues it and the job pauses; after a move back from
-    // FREE the periodic reconcile catches up.
+    // FREE the next periodic refresh syncs every booking changed meanwhile.
     if allows(event.tenant.plan, Feature::GoogleCalendar) {
         let sync = CalendarSync { tenant_id: event.tenant.id.0, booking_id: event.booking.id };
         jobs.push(outgoing(&sync)?);

@@ -35,6 +35,9 @@ pub struct Connection {
     pub reconciled_at: Option<i64>,
     /// JSON array of `{"id","summary"}`.
     pub calendars: String,
+    /// No calls to Google before this (epoch seconds): Google answered 429/503 with
+    /// `Retry-After`.
+    pub hold_until: Option<i64>,
 }
 
 impl Connection {
@@ -60,7 +63,7 @@ pub fn token_slot(kind: SecretKind, connection: i64) -> Slot {
 
 const COLUMNS: &str = "id, tenant_id, user_id, status, google_account, calendar_id, \
     sync_enabled, access_expires_at, last_synced_at, last_error, disconnect_notified_at, \
-    backfill_total, backfill_done, busy_refreshed_at, reconciled_at, calendars";
+    backfill_total, backfill_done, busy_refreshed_at, reconciled_at, calendars, hold_until";
 
 /// The person's connection at the tenant, connected or not.
 pub async fn for_user(
@@ -317,6 +320,59 @@ pub async fn set_access_expiry(
     Ok(())
 }
 
+/// Google asked for no calls before `until` (epoch seconds): a later hold wins.
+pub async fn hold(db: &Db, tenant: TenantId, id: i64, until: i64) -> anyhow::Result<()> {
+    sqlx::query(
+        "update calendar_connections set hold_until = $1 where tenant_id = $2 and id = $3 \
+         and (hold_until is null or hold_until < $1)",
+    )
+    .bind(until)
+    .bind(tenant.0)
+    .bind(id)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Whether the tenant's events carry the client's contact details (the owner opts in).
+pub async fn contact_details(db: &Db, tenant: TenantId) -> anyhow::Result<bool> {
+    let on: Option<i64> =
+        sqlx::query_scalar("select calendar_contact_details from tenants where id = $1")
+            .bind(tenant.0)
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(on.unwrap_or(0) != 0)
+}
+
+/// Turns the contact details in events on or off, and marks every event Portico holds as
+/// behind so the next refresh (or the backfill the caller queues) rewrites it. Returns the
+/// tenant's connections whose events need rewriting.
+pub async fn set_contact_details(
+    tx: &mut Tx,
+    tenant: TenantId,
+    on: bool,
+    now: i64,
+) -> anyhow::Result<Vec<i64>> {
+    sqlx::query("update tenants set calendar_contact_details = $1, updated_at = $2 where id = $3")
+        .bind(i64::from(on))
+        .bind(now)
+        .bind(tenant.0)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("update calendar_event_syncs set version = 0 where tenant_id = $1 and state = $2")
+        .bind(tenant.0)
+        .bind(syncs::PRESENT)
+        .execute(&mut **tx)
+        .await?;
+    Ok(sqlx::query_scalar(
+        "select id from calendar_connections where tenant_id = $1 and status = $2 order by id",
+    )
+    .bind(tenant.0)
+    .bind(CONNECTED)
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
 /// Notes a reconcile pass (drift repair runs at most hourly per connection).
 pub async fn set_reconciled(db: &Db, tenant: TenantId, id: i64, now: i64) -> anyhow::Result<()> {
     sqlx::query(
@@ -351,27 +407,59 @@ pub async fn set_backfill(
     Ok(())
 }
 
-/// Upcoming occupying bookings of the people a connection holds (its user's staff record, or
-/// the owner's bookings for an owner), starting before `until`.
+/// Which bookings a connection holds: its user's staff record's, or for an owner the bookings
+/// of no staff member (the owner's own, timetable block sessions included). `$1` is the tenant,
+/// `$4` the connection's user.
+const HELD_BY_USER: &str = "(b.staff_id in (select s.id from staff_members s \
+    where s.tenant_id = $1 and s.user_id = $4) \
+    or (b.staff_id is null and exists (select 1 from memberships m \
+    where m.tenant_id = $1 and m.user_id = $4 and m.role = 'owner')))";
+
+/// Upcoming live (not cancelled) bookings of the people a connection holds, starting before
+/// `until`.
 pub async fn upcoming_bookings(
     db: &Db,
     connection: &Connection,
     from: i64,
     until: i64,
 ) -> anyhow::Result<Vec<i64>> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "select b.id from bookings b where b.tenant_id = $1 and b.ends_at > $2 \
-         and b.starts_at < $3 and b.block_id is null and ( \
-           b.staff_id in (select s.id from staff_members s where s.tenant_id = $1 \
-             and s.user_id = $4) \
-           or (b.staff_id is null and exists (select 1 from memberships m \
-             where m.tenant_id = $1 and m.user_id = $4 and m.role = 'owner'))) \
-         order by b.starts_at, b.id",
-    )
+         and b.starts_at < $3 and b.status <> 'cancelled' and {HELD_BY_USER} \
+         order by b.starts_at, b.id"
+    )))
     .bind(connection.tenant_id)
     .bind(from)
     .bind(until)
     .bind(connection.user_id)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// Upcoming bookings whose last change this connection has not written yet: the connection's
+/// people's live bookings it holds no record of, and any booking it recorded at an older
+/// version (moved, cancelled or reassigned while the sync was paused, or a job was lost). Read
+/// from Portico's own tables only, so it is cheap to ask on every refresh.
+pub async fn behind(
+    db: &Db,
+    connection: &Connection,
+    from: i64,
+    until: i64,
+) -> anyhow::Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "select b.id from bookings b left join calendar_event_syncs s on s.tenant_id = b.tenant_id \
+         and s.booking_id = b.id and s.connection_id = $5 \
+         where b.tenant_id = $1 and b.ends_at > $2 and b.starts_at < $3 \
+         and ((s.id is null and b.status <> 'cancelled' and {HELD_BY_USER}) \
+           or (s.id is not null and s.version < (select max(e.id) from booking_events e \
+             where e.tenant_id = b.tenant_id and e.booking_id = b.id))) \
+         order by b.starts_at, b.id"
+    )))
+    .bind(connection.tenant_id)
+    .bind(from)
+    .bind(until)
+    .bind(connection.user_id)
+    .bind(connection.id)
     .fetch_all(db.pool())
     .await?)
 }

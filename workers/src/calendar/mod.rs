@@ -8,6 +8,8 @@
 pub mod sync;
 pub mod work;
 
+use std::time::Duration;
+
 use portico_domain::UserId;
 use portico_integrations::google::{Google, GoogleError};
 use portico_store::calendar::{self, Connection};
@@ -19,12 +21,16 @@ use crate::{Deps, JobError};
 
 /// The access token is refreshed this long before Google's expiry.
 const EXPIRY_MARGIN_SECS: i64 = 60;
+/// The longest `Retry-After` honoured (a longer one is read as this).
+const MAX_HOLD_SECS: u64 = 3600;
 
 /// Why a calendar call did not happen.
 #[derive(Debug)]
 pub(crate) enum CallError {
     /// The connection is (now) disconnected: nothing more to do until the person reconnects.
     Disconnected,
+    /// Google asked for no calls for this many more seconds (`Retry-After`): none was made.
+    Held(u64),
     Google(GoogleError),
     Job(JobError),
 }
@@ -47,7 +53,7 @@ pub(crate) fn in_words(error: &GoogleError) -> String {
         GoogleError::RateLimited { .. } => {
             "Google asked us to slow down; the sync will be retried shortly.".to_owned()
         }
-        GoogleError::Unavailable(status) => {
+        GoogleError::Unavailable { status, .. } => {
             format!("Google was unavailable (HTTP {status}); the sync will be retried shortly.")
         }
         GoogleError::Network(_) => {
@@ -127,12 +133,17 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Runs `call` with a valid access token; on 401 refreshes once and tries again.
+    /// Runs `call` with a valid access token; on 401 refreshes once and tries again. While
+    /// Google's `Retry-After` runs, calls nobody.
     pub async fn call<T, F, Fut>(&mut self, call: F) -> Result<T, CallError>
     where
         F: Fn(String) -> Fut,
         Fut: Future<Output = Result<T, GoogleError>>,
     {
+        let now = self.deps.clock.now_ts();
+        if let Some(until) = self.connection.hold_until.filter(|until| *until > now) {
+            return Err(CallError::Held(until.abs_diff(now)));
+        }
         let token = self.access().await?;
         match call(token).await {
             Err(GoogleError::Unauthorized) => {
@@ -201,13 +212,22 @@ pub(crate) async fn settle(
     connection: &Connection,
     error: CallError,
 ) -> Result<(), JobError> {
+    let (tenant, id) = (connection.tenant(), connection.id);
     match error {
         CallError::Disconnected => Ok(()),
         CallError::Job(error) => Err(error),
+        CallError::Held(secs) => Err(JobError::RetryAfter(
+            Duration::from_secs(secs),
+            anyhow::anyhow!("Google asked for no calls for {secs} more seconds"),
+        )),
         CallError::Google(error) => {
-            calendar::record_error(&deps.db, connection.tenant(), connection.id, &in_words(&error))
-                .await?;
-            if error.is_transient() {
+            calendar::record_error(&deps.db, tenant, id, &in_words(&error)).await?;
+            if let Some(wait) = error.retry_after() {
+                let secs = wait.as_secs().clamp(1, MAX_HOLD_SECS);
+                let until = deps.clock.now_ts().saturating_add_unsigned(secs);
+                calendar::hold(&deps.db, tenant, id, until).await?;
+                Err(JobError::RetryAfter(Duration::from_secs(secs), error.into()))
+            } else if error.is_transient() {
                 Err(JobError::Transient(error.into()))
             } else {
                 Err(JobError::Permanent(error.into()))

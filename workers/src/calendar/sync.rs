@@ -51,18 +51,18 @@ pub(crate) async fn sync_booking(
         return Ok(());
     };
     let version = syncs::booking_version(&deps.db, tenant.id, booking.id).await?;
-    // Attendance does not remove an event; only cancellation does. Block sessions occupy no
-    // person, so they are not copied to anyone's calendar.
-    let wanted: Vec<Connection> =
-        if booking.status() == Status::Cancelled || booking.block_id.is_some() {
-            Vec::new()
-        } else {
-            calendar::for_person(&deps.db, tenant.id, booking.staff_id)
-                .await?
-                .into_iter()
-                .filter(Connection::syncs)
-                .collect()
-        };
+    // Attendance does not remove an event; only cancellation does. A booking belongs to its
+    // staff member, or with none (the owner's own, and timetable block sessions, which the
+    // owner runs) to the owners.
+    let wanted: Vec<Connection> = if booking.status() == Status::Cancelled {
+        Vec::new()
+    } else {
+        calendar::for_person(&deps.db, tenant.id, booking.staff_id)
+            .await?
+            .into_iter()
+            .filter(Connection::syncs)
+            .collect()
+    };
     let existing = syncs::for_booking(&deps.db, tenant.id, booking.id).await?;
     let event = new_event(deps, tenant, &booking).await?;
     let mut outcome = Ok(());
@@ -223,14 +223,17 @@ fn same_times(found: &Event, wanted: &NewEvent) -> bool {
 }
 
 /// The event as Portico writes it: service and client in the title, the booking link in the
-/// description, times in the tenant's zone (with the offset of that day, so DST is right).
+/// description (with the client's email and phone only when the owner enabled that on the
+/// calendar page), times in the tenant's zone (with the offset of that day, so DST is right).
 async fn new_event(deps: &Deps, tenant: &Tenant, booking: &Booking) -> anyhow::Result<NewEvent> {
-    let party = match booking.client_id {
+    let (party, email, phone) = match booking.client_id {
         Some(id) => clients::get(&deps.db, tenant.id, ClientId(id))
             .await?
-            .map(|c| c.name)
+            .map(|c| (c.name, c.email, c.phone))
             .unwrap_or_default(),
-        None => booking.guest_name.clone(),
+        None => {
+            (booking.guest_name.clone(), booking.guest_email.clone(), booking.guest_phone.clone())
+        }
     };
     let time = |ts: i64| EventTime {
         date_time: DateTime::from_timestamp(ts, 0)
@@ -240,12 +243,18 @@ async fn new_event(deps: &Deps, tenant: &Tenant, booking: &Booking) -> anyhow::R
         time_zone: Some(tenant.timezone.name().to_owned()),
     };
     let link = deps.absolute(&format!("/app/{}/bookings/{}", tenant.slug, booking.id));
+    let mut description = format!("{} with {} at {}.\n", booking.service_name, party, tenant.name);
+    if calendar::contact_details(&deps.db, tenant.id).await? {
+        for (label, value) in [("Email", email), ("Phone", phone)] {
+            if !value.is_empty() {
+                description.push_str(&format!("{label}: {value}\n"));
+            }
+        }
+    }
+    description.push_str(&format!("\nBooking: {link}"));
     Ok(NewEvent {
         summary: format!("{} · {}", booking.service_name, party),
-        description: format!(
-            "{} with {} at {}.\n\nBooking: {link}",
-            booking.service_name, party, tenant.name
-        ),
+        description,
         start: time(booking.starts_at),
         end: time(booking.ends_at),
     })

@@ -1,5 +1,6 @@
-//! `calendar_work`: backfill after connecting, and the periodic refresh — busy times from
-//! freeBusy (stored, so availability never waits on Google) and drift repair.
+//! `calendar_work`: backfill after connecting, and the periodic refresh — catching up on
+//! bookings changed while the sync was paused, busy times from freeBusy (stored, so
+//! availability never waits on Google) and drift repair.
 
 use chrono::{DateTime, Duration};
 use portico_domain::TenantId;
@@ -45,6 +46,13 @@ pub async fn run(deps: &Deps, job: CalendarWork) -> Result<(), JobError> {
             calendar::set_backfill(&deps.db, tenant.id, connection.id, done, total).await?;
         }
         return refresh_busy(deps, &connection).await;
+    }
+    // Whatever changed while the sync was paused (a downgrade, sync switched off) or whose
+    // job was lost: Portico's own tables say which bookings are behind, so a refresh with
+    // nothing behind calls nobody for this.
+    let until = now + BACKFILL_DAYS * 86_400;
+    for id in calendar::behind(&deps.db, &connection, now, until).await? {
+        sync_booking(deps, &tenant, id, false).await?;
     }
     let due = |at: Option<i64>, every: i64| at.is_none_or(|at| at + every <= now);
     let busy_every = deps.google.as_ref().map_or(300, |g| g.settings().busy_refresh_secs);

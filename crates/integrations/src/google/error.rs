@@ -21,9 +21,9 @@ pub enum GoogleError {
     /// 429 or 403 with a rate-limit reason: slow down and try again.
     #[error("Google asked us to slow down ({status})")]
     RateLimited { status: u16, retry_after: Option<Duration> },
-    /// 5xx: Google's trouble; try again.
-    #[error("Google answered {0}")]
-    Unavailable(u16),
+    /// 5xx: Google's trouble; try again (not before `retry_after`, when Google said).
+    #[error("Google answered {status}")]
+    Unavailable { status: u16, retry_after: Option<Duration> },
     /// Could not reach Google, or no complete answer.
     #[error("could not reach Google: {0}")]
     Network(#[source] reqwest::Error),
@@ -35,7 +35,17 @@ pub enum GoogleError {
 impl GoogleError {
     /// Whether the same call may succeed later.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::RateLimited { .. } | Self::Unavailable(_) | Self::Network(_))
+        matches!(self, Self::RateLimited { .. } | Self::Unavailable { .. } | Self::Network(_))
+    }
+
+    /// How long Google asked us to wait before the next call (`Retry-After` on a 429 or 5xx).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::RateLimited { retry_after, .. } | Self::Unavailable { retry_after, .. } => {
+                *retry_after
+            }
+            _ => None,
+        }
     }
 
     /// Reads a Calendar API error answer: `{"error":{"code","message","errors":[{"reason"}]}}`.
@@ -56,20 +66,24 @@ impl GoogleError {
             404 | 410 => Self::Gone(status),
             429 => Self::RateLimited { status, retry_after },
             403 if rate_limit => Self::RateLimited { status, retry_after },
-            500..=599 => Self::Unavailable(status),
+            500..=599 => Self::Unavailable { status, retry_after },
             _ => Self::Refused { status, message },
         }
     }
 
     /// Reads an OAuth token endpoint error answer: `{"error":"…","error_description":"…"}`.
-    pub(crate) fn from_token_endpoint(status: u16, body: &str) -> Self {
+    pub(crate) fn from_token_endpoint(
+        status: u16,
+        retry_after: Option<Duration>,
+        body: &str,
+    ) -> Self {
         let parsed: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
         let code = parsed["error"].as_str().unwrap_or_default();
         let description = parsed["error_description"].as_str().unwrap_or(code).to_owned();
         match (status, code) {
             (_, "invalid_grant") => Self::InvalidGrant(description),
-            (429, _) => Self::RateLimited { status, retry_after: None },
-            (500..=599, _) => Self::Unavailable(status),
+            (429, _) => Self::RateLimited { status, retry_after },
+            (500..=599, _) => Self::Unavailable { status, retry_after },
             _ => Self::Refused { status, message: format!("{code}: {description}") },
         }
     }
@@ -99,10 +113,15 @@ mod tests {
         assert!(matches!(GoogleError::from_api(410, None, "{}"), GoogleError::Gone(410)));
         assert!(GoogleError::from_api(503, None, "").is_transient());
         assert!(GoogleError::from_api(429, None, "").is_transient());
+        let wait = Some(Duration::from_secs(30));
+        assert_eq!(GoogleError::from_api(429, wait, "").retry_after(), wait);
+        assert_eq!(GoogleError::from_api(503, wait, "").retry_after(), wait);
+        assert_eq!(GoogleError::from_token_endpoint(503, wait, "{}").retry_after(), wait);
+        assert_eq!(GoogleError::from_api(400, wait, "{}").retry_after(), None);
         let grant =
             r#"{"error":"invalid_grant","error_description":"Token has been expired or revoked."}"#;
         assert!(matches!(
-            GoogleError::from_token_endpoint(400, grant),
+            GoogleError::from_token_endpoint(400, None, grant),
             GoogleError::InvalidGrant(d) if d.contains("revoked")
         ));
     }

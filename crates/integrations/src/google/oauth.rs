@@ -8,7 +8,7 @@ use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 use url::Url;
 
-use super::error::GoogleError;
+use super::error::{GoogleError, retry_after};
 use super::{Google, SCOPES};
 
 /// 32 random bytes, base64url: for `state` values (256 bits).
@@ -137,8 +137,9 @@ impl Google {
         if response.status().is_success() {
             return Ok(());
         }
+        let wait = retry_after(&response);
         let body = response.text().await.map_err(GoogleError::Network)?;
-        match GoogleError::from_token_endpoint(status, &body) {
+        match GoogleError::from_token_endpoint(status, wait, &body) {
             GoogleError::InvalidGrant(_) => Ok(()),
             GoogleError::Refused { message, .. } if message.starts_with("invalid_token") => Ok(()),
             other => Err(other),
@@ -154,9 +155,10 @@ impl Google {
             .await
             .map_err(GoogleError::Network)?;
         let status = response.status().as_u16();
+        let wait = retry_after(&response);
         let body = response.text().await.map_err(GoogleError::Network)?;
         if !(200..300).contains(&status) {
-            return Err(GoogleError::from_token_endpoint(status, &body));
+            return Err(GoogleError::from_token_endpoint(status, wait, &body));
         }
         serde_json::from_str(&body).map_err(|e| GoogleError::Refused {
             status,

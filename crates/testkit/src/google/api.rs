@@ -35,14 +35,19 @@ fn admit(
         method: method.to_string(),
         path: path.to_owned(),
         body: String::from_utf8_lossy(body).into_owned(),
+        at: std::time::Instant::now(),
     });
-    if let Some(status) = state.failures.pop_front() {
-        return Err(match status {
+    if let Some((status, retry_after)) = state.failures.pop_front() {
+        let mut answer = match status {
             429 => error(429, "rateLimitExceeded", "Rate Limit Exceeded"),
             403 => error(403, "userRateLimitExceeded", "User Rate Limit Exceeded"),
             500 | 503 => error(status, "backendError", "Backend Error"),
             other => error(other, "unknown", "Planned failure"),
-        });
+        };
+        if let Some(secs) = retry_after {
+            answer.headers_mut().insert(header::RETRY_AFTER, secs.into());
+        }
+        return Err(answer);
     }
     let token = headers
         .get(header::AUTHORIZATION)
@@ -88,22 +93,36 @@ pub(super) async fn insert(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Response {
-    let mut state = lock(&shared);
-    let path = format!("/calendar/v3/calendars/{calendar}/events");
-    if let Err(answer) = admit(&mut state, &Method::POST, &path, &headers, &bytes) {
-        return answer;
+    let (answer, stall) = store_insert(&shared, calendar, &headers, &bytes);
+    if stall {
+        std::future::pending::<()>().await;
     }
-    let body: Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    answer
+}
+
+/// Stores an inserted event; also whether to leave the caller without an answer.
+fn store_insert(
+    shared: &Shared,
+    calendar: String,
+    headers: &HeaderMap,
+    bytes: &[u8],
+) -> (Response, bool) {
+    let mut state = lock(shared);
+    let path = format!("/calendar/v3/calendars/{calendar}/events");
+    if let Err(answer) = admit(&mut state, &Method::POST, &path, headers, bytes) {
+        return (answer, false);
+    }
+    let body: Value = serde_json::from_slice(bytes).unwrap_or_default();
     let id = body["id"].as_str().unwrap_or_default().to_owned();
     if !valid_id(&id) {
-        return error(400, "invalid", "Invalid resource id value.");
+        return (error(400, "invalid", "Invalid resource id value."), false);
     }
     if !valid_times(&body) {
-        return error(400, "required", "Missing end time.");
+        return (error(400, "required", "Missing end time."), false);
     }
     let key = (calendar.clone(), id.clone());
     if state.events.contains_key(&key) {
-        return error(409, "duplicate", "The requested identifier already exists.");
+        return (error(409, "duplicate", "The requested identifier already exists."), false);
     }
     let etag = format!("\"{}\"", state.next(""));
     let event = FakeEvent {
@@ -119,7 +138,7 @@ pub(super) async fn insert(
     };
     let answer = view(&event);
     state.events.insert(key, event);
-    Json(answer).into_response()
+    (Json(answer).into_response(), std::mem::take(&mut state.stall_insert))
 }
 
 pub(super) async fn get(

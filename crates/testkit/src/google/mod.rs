@@ -122,7 +122,31 @@ impl FakeGoogle {
     /// `rateLimitExceeded`, 503 `backendError`, …) before being looked at.
     pub fn fail_next(&self, times: usize, status: u16) {
         let mut state = lock(&self.shared);
-        state.failures.extend(std::iter::repeat_n(status, times));
+        state.failures.extend(std::iter::repeat_n((status, None), times));
+    }
+
+    /// The next Calendar API call answers `status` with `Retry-After: {secs}`.
+    pub fn fail_next_retry_after(&self, status: u16, secs: u64) {
+        lock(&self.shared).failures.push_back((status, Some(secs)));
+    }
+
+    /// Changes an event at Google behind Portico's back (the person edits or deletes it; a
+    /// deleted event stays, `cancelled`, and deleting it again answers 410).
+    pub fn edit_event(&self, calendar: &str, id: &str, change: impl FnOnce(&mut FakeEvent)) {
+        let mut state = lock(&self.shared);
+        let event = state.events.get_mut(&(calendar.to_owned(), id.to_owned()));
+        change(event.expect("no such event at the fake Google"));
+    }
+
+    /// Forgets an event entirely: reading or deleting it answers 404.
+    pub fn purge_event(&self, calendar: &str, id: &str) {
+        lock(&self.shared).events.remove(&(calendar.to_owned(), id.to_owned()));
+    }
+
+    /// The next event insert is stored, and then never answered: the caller hangs as if
+    /// its process died after Google did the work.
+    pub fn stall_next_insert(&self) {
+        lock(&self.shared).stall_insert = true;
     }
 
     /// The person revoked Portico's access at Google: every refresh and access token stops

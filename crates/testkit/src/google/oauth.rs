@@ -21,7 +21,12 @@ fn token_error(status: StatusCode, error: &str, description: &str) -> Response {
 
 fn record(shared: &Shared, method: &str, path: &str, params: &HashMap<String, String>) {
     let body = serde_urlencoded::to_string(params).unwrap_or_default();
-    lock(shared).calls.push(Call { method: method.into(), path: path.into(), body });
+    lock(shared).calls.push(Call {
+        method: method.into(),
+        path: path.into(),
+        body,
+        at: std::time::Instant::now(),
+    });
 }
 
 /// `GET /o/oauth2/v2/auth`: the person consents at once; answers 302 to the redirect URI

@@ -12,6 +12,8 @@ pub struct Call {
     pub path: String,
     /// The form or JSON body as text.
     pub body: String,
+    /// When it arrived.
+    pub at: std::time::Instant,
 }
 
 /// An event as stored, with Google's bookkeeping.
@@ -60,7 +62,10 @@ pub(super) struct FakeState {
     pub access: HashMap<String, Access>,
     pub events: BTreeMap<(String, String), FakeEvent>,
     pub busy: HashMap<String, Vec<Busy>>,
-    pub failures: VecDeque<u16>,
+    /// Planned failures: the status, and the `Retry-After` seconds to send with it.
+    pub failures: VecDeque<(u16, Option<u64>)>,
+    /// The next insert is stored but never answered.
+    pub stall_insert: bool,
     pub counter: u64,
 }
 

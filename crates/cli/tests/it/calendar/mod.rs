@@ -5,6 +5,7 @@
 
 mod busy;
 mod connect;
+mod details;
 mod failures;
 mod sync;
 

@@ -1,16 +1,21 @@
 //! One-way sync: create → one event with the derived id and the right local times (a DST
 //! day included); reschedule → the same event updated; cancel → deleted; duplicates and a
-//! worker dying after the insert still leave one event; staff reassignment moves the event
-//! between calendars; another tenant's member gets 404.
+//! worker killed after the insert still leave one event; staff reassignment moves the event
+//! between calendars; timetable block sessions go to the owner's calendar; another tenant's
+//! member gets 404.
 
-use chrono::{TimeZone as _, Utc};
+use std::time::Duration;
+
+use chrono::{NaiveDate, TimeZone as _, Utc};
 use portico_core::bookings::NewBooking;
 use portico_core::{Actor, Context};
 use portico_domain::Clock as _;
 use portico_jobs::CalendarSync;
 use portico_store::bookings::{Party, Slot};
+use portico_store::catalog::Mode;
+use portico_store::outbox;
 use portico_testkit::google::TEAM_CALENDAR;
-use portico_testkit::{PASSWORD, matrix};
+use portico_testkit::{PASSWORD, matrix, wait_for};
 use reqwest::StatusCode;
 
 use super::{PRIMARY, Shop};
@@ -82,22 +87,44 @@ async fn duplicate_jobs_and_a_worker_dying_after_the_insert_leave_one_event() {
                 .count()
         };
         assert_eq!(inserts(&shop), 1, "duplicates call nobody");
-        let api_calls = shop.google.calls_to("/calendar/v3");
 
-        // The worker inserted the event and died before recording it: the retry meets 409
-        // "duplicate" and patches the same event.
-        sqlx::query("delete from calendar_event_syncs")
-            .execute(shop.app.db().pool())
-            .await
-            .unwrap();
-        shop.app.enqueue(&job).await;
-        shop.app.run_pending_jobs().await;
-        assert_eq!(inserts(&shop), 2);
+        // Another booking's job: Google stores the insert, and the worker dies before the
+        // answer reaches it (so before it records anything).
+        let second = shop.book(Utc.with_ymd_and_hms(2026, 12, 4, 10, 0, 0).unwrap()).await;
+        let now = shop.app.clock.now_ts();
+        let rows = outbox::claim(shop.app.db(), "test", now, now + 60, 10).await.unwrap();
+        let row = rows.into_iter().find(|r| r.queue == "calendar_sync").expect("a sync job");
+        shop.google.stall_next_insert();
+        let worker = {
+            let (deps, queue, payload) = (shop.app.deps(), row.queue.clone(), row.payload.clone());
+            tokio::spawn(async move { portico_workers::dispatch(&deps, &queue, &payload).await })
+        };
+        let id = shop.event_id(second);
+        wait_for("the insert at Google", Duration::from_secs(10), || async {
+            shop.google.event(PRIMARY, &id)
+        })
+        .await;
+        worker.abort();
+        assert!(worker.await.unwrap_err().is_cancelled(), "the worker was killed mid-job");
+        let recorded = shop.app.count("select count(*) from calendar_event_syncs").await;
+        assert_eq!(recorded, 1, "only the first booking's event is recorded");
+
+        // The restarted worker gets the job again: the insert meets 409 and patches.
+        let api_calls = shop.google.calls_to("/calendar/v3");
+        portico_workers::dispatch(&shop.app.deps(), &row.queue, &row.payload).await.unwrap();
+        outbox::delete(shop.app.db(), row.id).await.unwrap();
+        assert_eq!(inserts(&shop), 3);
         assert_eq!(shop.google.calls_to("/calendar/v3"), api_calls + 2, "insert (409), patch");
         let events = shop.google.events(PRIMARY);
-        assert_eq!(events.len(), 1);
-        assert_eq!(events[0].id, shop.event_id(booking));
-        assert_eq!(events[0].sequence, 2);
+        assert_eq!(events.len(), 2, "{events:#?}");
+        let event = shop.google.event(PRIMARY, &id).unwrap();
+        assert_eq!(event.sequence, 2);
+        assert_eq!(event.start["dateTime"], "2026-12-04T10:00:00+00:00");
+        // … and it is recorded now: the next job for it calls nobody.
+        let calls = shop.google.calls().len();
+        shop.app.enqueue(&CalendarSync { tenant_id: shop.seeded.id.0, booking_id: second }).await;
+        shop.app.run_pending_jobs().await;
+        assert_eq!(shop.google.calls().len(), calls);
     })
     .await;
 }
@@ -172,6 +199,65 @@ async fn reassigning_the_booking_moves_the_event_between_the_staffs_calendars() 
         assert_eq!(shop.google.event(TEAM_CALENDAR, &id).unwrap().status, "cancelled");
         assert!(shop.google.event(PRIMARY, &id).is_some_and(|e| e.status == "confirmed"));
         assert_eq!(shop.google.events(TEAM_CALENDAR).len() + shop.google.events(PRIMARY).len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn block_sessions_are_synced_to_the_owners_calendar_like_their_own_bookings() {
+    matrix(|backend| async move {
+        let shop = Shop::open(backend).await;
+        let (app, t) = (&shop.app, &shop.seeded);
+        let class = app.seed_service(t.id, "run", Mode::Block, 60).await;
+        let day = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        let block = app.seed_block(t.id, day, 9 * 60, 12 * 60, &class, 4).await;
+        shop.connect_owner().await;
+        let tenant = shop.tenant().await;
+        let ctx = Context::new(Actor::Owner(t.owner), "", app.clock.now());
+        let start = Utc.with_ymd_and_hms(2026, 12, 5, 9, 0, 0).unwrap();
+        let new = NewBooking {
+            service: &class,
+            slot: Slot { start, staff: None, block: Some(block) },
+            party: Party::Client(shop.jo),
+            notes: String::new(),
+            hold_token: None,
+        };
+        let booking =
+            portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.unwrap().id;
+        app.run_pending_jobs().await;
+        let event = shop.google.event(PRIMARY, &shop.event_id(booking)).expect("synced");
+        assert_eq!(event.status, "confirmed");
+        assert_eq!(event.start["dateTime"], "2026-12-05T09:00:00+00:00");
+        assert!(event.summary.contains("Service run"), "{}", event.summary);
+
+        shop.cancel(booking).await;
+        app.run_pending_jobs().await;
+        assert_eq!(
+            shop.google.event(PRIMARY, &shop.event_id(booking)).unwrap().status,
+            "cancelled"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn connecting_copies_the_upcoming_bookings_with_progress_on_the_page() {
+    matrix(|backend| async move {
+        let shop = Shop::open(backend).await;
+        let at = |day| Utc.with_ymd_and_hms(2026, 12, day, 10, 0, 0).unwrap();
+        let (a, b, c) = (shop.book(at(3)).await, shop.book(at(4)).await, shop.book(at(5)).await);
+        shop.cancel(c).await;
+        shop.app.run_pending_jobs().await;
+        assert_eq!(shop.google.calls_to("/calendar/v3"), 0, "nothing connected yet");
+
+        shop.connect_owner().await;
+        for booking in [a, b] {
+            let event = shop.google.event(PRIMARY, &shop.event_id(booking));
+            assert!(event.is_some_and(|e| e.status == "confirmed"), "booking {booking}");
+        }
+        assert!(shop.google.event(PRIMARY, &shop.event_id(c)).is_none(), "cancelled: not copied");
+        let page = shop.owner.page("/app/paws/calendar").await;
+        assert!(page.contains("Upcoming bookings copied: 2 of 2."), "{page}");
     })
     .await;
 }

@@ -52,6 +52,7 @@ pub(super) const API_ROUTES: &[(Verb, &str, Id, Api, Body)] = &[
     (Get, "/api/v1/{tenant}/clients", Id::None, Api::Token, ""),
     (Get, "/api/v1/{tenant}/clients/{id}", Id::Client, Api::Token, ""),
     (Get, "/api/v1/{tenant}/team", Id::None, Api::Token, ""),
+    (Get, "/api/v1/{tenant}/calendar", Id::None, Api::Token, ""),
     (Get, "/api/v1/{tenant}/availability", Id::None, Api::Public, ""),
     (Get, "/api/v1/{tenant}/hours", Id::None, Api::Token, ""),
     (Put, "/api/v1/{tenant}/hours", Id::None, Api::Token, r#"{"hours": []}"#),

@@ -60,6 +60,7 @@ pub(super) const APP_ROUTES: &[(Verb, &str, Id, Who, Form)] = &[
     ),
     (Get, "/app/{tenant}/calendar/connect", Id::None, Who::Team, &[]),
     (Post, "/app/{tenant}/calendar/disconnect", Id::None, Who::Team, &[]),
+    (Post, "/app/{tenant}/calendar/details", Id::None, Who::Owner, &[("contact_details", "on")]),
     // Clients.
     (Get, "/app/{tenant}/clients", Id::None, Who::Owner, &[]),
     (Get, "/app/{tenant}/clients/new", Id::None, Who::Owner, &[]),

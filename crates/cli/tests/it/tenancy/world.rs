@@ -118,6 +118,7 @@ pub(super) struct TenantState {
     invoice_lines: String,
     invoice_counter: String,
     notification_settings: String,
+    calendar_settings: String,
     client_notification_prefs: String,
     member_notification_prefs: String,
     calendar_feeds: String,
@@ -280,6 +281,12 @@ pub(super) async fn state_of(app: &TestApp, tenant: TenantId) -> TenantState {
             app,
             t,
             "select reminder_minutes_before, sms_enabled from tenants where id = $1",
+        )
+        .await,
+        calendar_settings: rows::<(i64,)>(
+            app,
+            t,
+            "select calendar_contact_details from tenants where id = $1",
         )
         .await,
         client_notification_prefs: rows::<(i64, i64, i64, i64, i64, i64, i64)>(

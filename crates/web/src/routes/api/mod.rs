@@ -6,6 +6,7 @@ mod availability;
 mod billing;
 mod blocks;
 mod bookings;
+mod calendar;
 mod clients;
 mod contract;
 mod credit;
@@ -52,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/{tenant}/payments/{id}/reject", post(payments::reject))
         .route("/api/v1/{tenant}/settings/billing", get(billing::show).patch(billing::update))
         .route("/api/v1/{tenant}/team", get(team::index))
+        .route("/api/v1/{tenant}/calendar", get(calendar::show))
         .route("/api/v1/{tenant}/availability", get(availability::index))
         .route("/api/v1/{tenant}/hours", get(hours::show).put(hours::update))
         .route("/api/v1/{tenant}/staff/{id}/hours", get(hours::staff_show).put(hours::staff_update))

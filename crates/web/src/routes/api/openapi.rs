@@ -303,6 +303,7 @@ pub fn spec() -> Value {
     });
     add_billing(&mut doc);
     add_notifications(&mut doc);
+    add_calendar(&mut doc);
     money::add(&mut doc);
     doc
 }
@@ -400,14 +401,7 @@ fn add_billing(doc: &mut Value) {
     );
     doc["paths"][p("/clients")]["post"] = client_post;
     doc["paths"][p("/clients/{id}")]["patch"] = client_patch;
-    if let (Some(all), Value::Object(more)) = (doc["paths"].as_object_mut(), paths) {
-        all.extend(more);
-    }
-    if let (Some(all), Value::Object(more)) =
-        (doc["components"]["schemas"].as_object_mut(), schemas)
-    {
-        all.extend(more);
-    }
+    merge(doc, paths, schemas);
 }
 
 fn schemas() -> Value {
@@ -655,6 +649,42 @@ fn schedule_schemas() -> Value {
     })
 }
 
+/// Adds `paths` and `schemas` (JSON objects) to the document.
+fn merge(doc: &mut Value, paths: Value, schemas: Value) {
+    if let (Some(all), Value::Object(more)) = (doc["paths"].as_object_mut(), paths) {
+        all.extend(more);
+    }
+    if let (Some(all), Value::Object(more)) =
+        (doc["components"]["schemas"].as_object_mut(), schemas)
+    {
+        all.extend(more);
+    }
+}
+
+/// Google Calendar (PRO): each person's connection, read-only.
+fn add_calendar(doc: &mut Value) {
+    let paths = json!({
+        "/api/v1/{tenant}/calendar": {
+            "parameters": path_params(&["tenant"]),
+            "get": op("Google Calendar connection of each person (PRO)", None, ("200", ok("Connections", "CalendarStatus")), &[PLAN])
+        }
+    });
+    let schemas = json!({
+        "CalendarStatus": { "type": "object", "required": ["configured", "contact_details", "people"], "properties": {
+            "configured": { "type": "boolean", "description": "Whether the operator configured Google" },
+            "contact_details": { "type": "boolean", "description": "Whether events carry the client's email and phone" },
+            "people": { "type": "array", "items": { "type": "object",
+                "required": ["user_id", "name", "email", "status", "sync_enabled", "backfill_done", "backfill_total"],
+                "properties": { "user_id": { "type": "integer" }, "name": { "type": "string" }, "email": { "type": "string" },
+                    "status": { "enum": ["not_connected", "connected", "disconnected"] },
+                    "google_account": { "type": ["string", "null"] }, "calendar_id": { "type": ["string", "null"] },
+                    "sync_enabled": { "type": "boolean" }, "last_synced_at": { "type": ["integer", "null"], "description": "Epoch seconds" },
+                    "last_error": { "type": ["string", "null"] },
+                    "backfill_done": { "type": "integer" }, "backfill_total": { "type": "integer" } } } } } }
+    });
+    merge(doc, paths, schemas);
+}
+
 /// The tenant's notification settings and a client's notification preferences.
 fn add_notifications(doc: &mut Value) {
     let p = |suffix: &str| format!("/api/v1/{{tenant}}{suffix}");
@@ -693,12 +723,5 @@ fn add_notifications(doc: &mut Value) {
         "ClientPreferencesPatch": { "type": "object", "additionalProperties": false, "properties": {
             "email": kinds(false), "sms": kinds(false) } }
     });
-    if let (Some(all), Value::Object(more)) = (doc["paths"].as_object_mut(), paths) {
-        all.extend(more);
-    }
-    if let (Some(all), Value::Object(more)) =
-        (doc["components"]["schemas"].as_object_mut(), schemas)
-    {
-        all.extend(more);
-    }
+    merge(doc, paths, schemas);
 }

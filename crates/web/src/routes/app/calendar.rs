@@ -11,10 +11,10 @@ use portico_integrations::google::{Pkce, random_state};
 use portico_jobs::CalendarWork;
 use portico_store::calendar::{self, Connection};
 use portico_store::sealed::{self, SecretKind};
-use portico_store::tenants;
+use portico_store::{audit, tenants};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{CalendarGate, RequirePlan, TenantScope};
+use crate::auth::{CalendarGate, OwnerScope, RequirePlan, TenantScope};
 use crate::chrome::{Chrome, flash};
 use crate::csrf::session_error;
 use crate::error::field_error;
@@ -56,6 +56,9 @@ struct CalendarPage {
     calendars: Vec<CalendarChoice>,
     /// The owner sees every team member's connection.
     team: Vec<PersonView>,
+    /// The owner's choice: the client's email and phone in event descriptions.
+    contact_details: bool,
+    owner: bool,
 }
 
 #[derive(Deserialize)]
@@ -125,6 +128,8 @@ pub async fn show(
         me: person(scope.user.name.clone(), scope.user.email.clone(), mine),
         calendars,
         team,
+        contact_details: calendar::contact_details(&state.db, scope.id()).await?,
+        owner: scope.role == portico_domain::accounts::Role::Owner,
     };
     Ok(state.templates.page("app/calendar.html", &page))
 }
@@ -192,6 +197,43 @@ pub async fn update(
         let (tenant, user) = (Some(scope.id()), Some(scope.user.id()));
         state.audit(&scope.viewer, tenant, user, "calendar.updated", "sync off").await?;
     }
+    flash(&scope.viewer.session, "info", "Calendar settings saved.").await?;
+    Ok(see_other(&format!("/app/{}/calendar", scope.tenant.slug)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DetailsForm {
+    #[serde(default)]
+    contact_details: Option<String>,
+}
+
+/// `POST /app/{tenant}/calendar/details` (owner): whether events carry the client's email and
+/// phone. Every connected calendar's events are rewritten to match (a backfill each, queued in
+/// the change's transaction).
+pub async fn details(
+    State(state): State<AppState>,
+    scope: OwnerScope,
+    _: RequirePlan<CalendarGate>,
+    Form(form): Form<DetailsForm>,
+) -> Result<Response, Error> {
+    let on = form.contact_details.is_some();
+    let now = state.clock.now_ts();
+    let mut tx = state.db.begin_write().await?;
+    let connections = calendar::set_contact_details(&mut tx, scope.id(), on, now).await?;
+    for connection_id in connections {
+        let job = CalendarWork::Backfill { tenant_id: scope.id().0, connection_id };
+        portico_jobs::enqueue(&mut tx, &job, now).await?;
+    }
+    let detail = if on { "client contact details in events" } else { "no contact details" };
+    let entry = audit::Entry {
+        tenant: Some(scope.id()),
+        actor: Some(scope.user.id()),
+        action: "calendar.details",
+        detail: detail.to_owned(),
+        ip: &scope.viewer.ip_string(),
+    };
+    audit::record_in(&mut tx, &entry, now).await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
     flash(&scope.viewer.session, "info", "Calendar settings saved.").await?;
     Ok(see_other(&format!("/app/{}/calendar", scope.tenant.slug)))
 }

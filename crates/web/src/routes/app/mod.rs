@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/app/{tenant}/calendar", get(calendar::show).post(calendar::update))
         .route("/app/{tenant}/calendar/connect", get(calendar::connect))
         .route("/app/{tenant}/calendar/disconnect", post(calendar::disconnect))
+        .route("/app/{tenant}/calendar/details", post(calendar::details))
         .route("/app/{tenant}/clients", get(clients::index))
         .route("/app/{tenant}/clients/new", get(clients::new).post(clients::create))
         .route("/app/{tenant}/clients/{id}", get(clients::show).post(clients::update))
