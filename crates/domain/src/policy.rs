@@ -47,6 +47,28 @@ pub fn may_change(
     }
 }
 
+/// [`may_change`] for cancelling, with a grace period: a booking made at `booked_at` (a
+/// series occurrence the client just booked; `None` for others) may still be cancelled within
+/// `grace_minutes` of booking it even past the cut-off. Not once it has started, and not by a
+/// client whom the business has not allowed online changes.
+pub fn may_cancel(
+    changer: Changer,
+    now: DateTime<Utc>,
+    start: DateTime<Utc>,
+    cutoff_hours: u32,
+    booked_at: Option<DateTime<Utc>>,
+    grace_minutes: u32,
+) -> Result<(), Refusal> {
+    match may_change(changer, now, start, cutoff_hours) {
+        Err(Refusal::TooLate(_))
+            if booked_at.is_some_and(|at| now < at + Duration::minutes(grace_minutes.into())) =>
+        {
+            Ok(())
+        }
+        decided => decided,
+    }
+}
+
 /// The cancellation and reschedule rules in words, for the help page. `client` is the reader's
 /// own setting when they are a logged-in client (`Some(can_self_reschedule)`), `None` for
 /// anyone else.
@@ -107,6 +129,34 @@ mod tests {
         assert_eq!(may_change(Changer::Provider, start + Duration::hours(1), start, 24), Ok(()));
         let not_allowed = Changer::Client { can_self_reschedule: false };
         assert_eq!(may_change(not_allowed, just_in_time, start, 24), Err(Refusal::NotAllowed));
+    }
+
+    #[test]
+    fn a_series_occurrence_booked_moments_ago_may_be_cancelled_past_the_cut_off() {
+        let start = Utc.with_ymd_and_hms(2026, 12, 2, 10, 0, 0).unwrap();
+        let booked = start - Duration::hours(3);
+        let client = Changer::Client { can_self_reschedule: true };
+        let at = |minutes| booked + Duration::minutes(minutes);
+        assert_eq!(may_cancel(client, at(14), start, 24, Some(booked), 15), Ok(()));
+        assert_eq!(
+            may_cancel(client, at(15), start, 24, Some(booked), 15),
+            Err(Refusal::TooLate(24)),
+            "the grace period is over"
+        );
+        assert_eq!(may_cancel(client, at(1), start, 24, None, 15), Err(Refusal::TooLate(24)));
+        assert_eq!(
+            may_cancel(client, at(1), start, 24, Some(booked), 0),
+            Err(Refusal::TooLate(24))
+        );
+        let not_allowed = Changer::Client { can_self_reschedule: false };
+        assert_eq!(
+            may_cancel(not_allowed, at(1), start, 24, Some(booked), 15),
+            Err(Refusal::NotAllowed)
+        );
+        assert_eq!(
+            may_cancel(client, start, start, 24, Some(start - Duration::minutes(5)), 15),
+            Err(Refusal::Started)
+        );
     }
 }
 

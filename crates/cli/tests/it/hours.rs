@@ -168,6 +168,7 @@ async fn owner_sets_booking_rules_within_their_ranges() {
                     ("max_advance_days", "731"),
                     ("hold_minutes", "0"),
                     ("cancel_cutoff_hours", "lots"),
+                    ("series_cancel_grace_minutes", "1441"),
                 ],
             )
             .await;
@@ -179,6 +180,7 @@ async fn owner_sets_booking_rules_within_their_ranges() {
             "Enter a whole number from 1 to 730.",
             "Enter a whole number from 1 to 60.",
             "Enter a whole number from 0 to 720.",
+            "Enter a whole number from 0 to 1440.",
         ] {
             assert!(html.contains(message), "missing {message:?}");
         }
@@ -193,6 +195,7 @@ async fn owner_sets_booking_rules_within_their_ranges() {
                     ("max_advance_days", "730"),
                     ("hold_minutes", "5"),
                     ("cancel_cutoff_hours", "48"),
+                    ("series_cancel_grace_minutes", "20"),
                 ],
             )
             .await;
@@ -201,6 +204,7 @@ async fn owner_sets_booking_rules_within_their_ranges() {
                    from tenants";
         assert_eq!(app.count(sql).await, 30_730_005);
         assert_eq!(app.count("select cancel_cutoff_hours from tenants").await, 48);
+        assert_eq!(app.count("select series_cancel_grace_minutes from tenants").await, 20);
         assert!(browser.page("/app/paws/hours").await.contains("Booking rules saved."));
     })
     .await;
