@@ -48,6 +48,8 @@ pub struct TenantNav {
     pub name: String,
     pub is_owner: bool,
     pub plan: &'static str,
+    /// A staff login's own hours page, when the owner lets staff edit their own hours.
+    pub own_hours: Option<String>,
 }
 
 /// The business a client-facing page belongs to: how to reach it and its colour.
@@ -162,11 +164,19 @@ impl Chrome {
     /// The frame for the provider dashboard.
     pub async fn app(scope: &TenantScope, state: &AppState) -> Result<Self, Error> {
         let mut chrome = Self::new(&scope.viewer).await?;
+        let is_owner = scope.role == portico_domain::accounts::Role::Owner;
+        let own_hours = match (is_owner, scope.tenant.staff_edit_own_hours) {
+            (false, true) => portico_store::staff::for_user(&state.db, scope.id(), scope.user.id())
+                .await?
+                .map(|s| format!("/app/{}/staff/{}/hours", scope.tenant.slug, s.id)),
+            _ => None,
+        };
         chrome.tenant = Some(TenantNav {
             slug: scope.tenant.slug.clone(),
             name: scope.tenant.name.clone(),
-            is_owner: scope.role == portico_domain::accounts::Role::Owner,
+            is_owner,
             plan: scope.plan(state).as_str(),
+            own_hours,
         });
         Ok(chrome)
     }
@@ -192,6 +202,7 @@ impl Chrome {
             slug: tenant.slug.clone(),
             name: tenant.name.clone(),
             is_owner: false,
+            own_hours: None,
             plan: "",
         });
         chrome.business = Some(BusinessView::of(tenant));
@@ -205,6 +216,7 @@ impl Chrome {
             slug: tenant.slug.clone(),
             name: tenant.name.clone(),
             is_owner: false,
+            own_hours: None,
             plan: "",
         });
         chrome.business = Some(BusinessView::of(tenant));
