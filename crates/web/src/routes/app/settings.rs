@@ -117,7 +117,7 @@ async fn render_with(
         form,
         branding,
         errors,
-        timezones: chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect(),
+        timezones: accounts::timezone_names(),
         currencies: accounts::CURRENCIES,
         tokens,
         new_token,
