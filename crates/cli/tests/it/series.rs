@@ -66,8 +66,13 @@ async fn a_series_blocks_its_slots_and_cancelling_frees_them() {
             "{html}"
         );
 
-        // At 19:00, after closing: it would book nothing, so it is refused with the reason
-        // and not kept.
+        // The times are the real options of the service on the first date, picked, not
+        // typed: 08:00 to 17:00 on the hour, not 19:00 (after closing).
+        let first_step = owner.page(&format!("{page}?service=walk&starts_on=2026-12-02")).await;
+        assert!(first_step.contains("type=\"radio\" name=\"time\" value=\"10:00\""));
+        assert!(first_step.contains("value=\"17:00\"") && !first_step.contains("value=\"19:00\""));
+        assert!(!first_step.contains("id=\"time\""), "no typed time");
+        assert!(first_step.contains("name=\"we\" checked"), "the first date's weekday");
         let nothing = owner
             .post_form(
                 &page,
@@ -84,7 +89,37 @@ async fn a_series_blocks_its_slots_and_cancelling_frees_them() {
             .await;
         assert_eq!(nothing.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let html = nothing.text().await.unwrap();
-        assert!(html.contains("This series would book nothing. 2026-12-02: "), "{html}");
+        assert!(html.contains("Choose one of the times offered on the first date."), "{html}");
+        assert_eq!(app.count("select count(*) from series").await, 0);
+
+        // A time free on the first date, but every date of the series falls on time off: it
+        // would book nothing, so it is refused with the reason and not kept.
+        let r = app
+            .client
+            .post(app.url("/api/v1/paws/time-off"))
+            .bearer_auth(&token)
+            .json(&json!({ "start": "2026-12-03T00:00:00Z", "end": "2026-12-04T00:00:00Z", "reason": "Away" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let nothing = owner
+            .post_form(
+                &page,
+                &[
+                    ("service", "walk"),
+                    ("time", "10:00"),
+                    ("starts_on", "2026-12-02"),
+                    ("interval_weeks", "1"),
+                    ("ends", "count"),
+                    ("count", "1"),
+                    ("th", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(nothing.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = nothing.text().await.unwrap();
+        assert!(html.contains("This series would book nothing. 2026-12-03: "), "{html}");
         assert_eq!(app.count("select count(*) from series").await, 0);
         assert_eq!(app.count("select count(*) from series_skips").await, 0);
 
