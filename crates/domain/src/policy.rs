@@ -71,8 +71,8 @@ pub fn may_cancel(
 
 /// The cancellation and reschedule rules in words, for the help page. `client` is the reader's
 /// own setting when they are a logged-in client (`Some(can_self_reschedule)`), `None` for
-/// anyone else.
-pub fn in_words(cutoff_hours: u32, client: Option<bool>) -> Vec<String> {
+/// anyone else; `grace_minutes` is the series cancel grace period ([`may_cancel`]).
+pub fn in_words(cutoff_hours: u32, grace_minutes: u32, client: Option<bool>) -> Vec<String> {
     let until = match cutoff_hours {
         0 => "until the booking starts".to_owned(),
         1 => "until 1 hour before it starts".to_owned(),
@@ -101,6 +101,13 @@ pub fn in_words(cutoff_hours: u32, client: Option<bool>) -> Vec<String> {
                  portal {until}."
             ));
         }
+    }
+    if grace_minutes > 0 && client != Some(false) {
+        let minutes = if grace_minutes == 1 { "minute" } else { "minutes" };
+        words.push(format!(
+            "A date of a recurring booking can still be cancelled in the portal within \
+             {grace_minutes} {minutes} of booking it, even after that."
+        ));
     }
     words.push(
         "After that, or for anything else, contact us: we can always change a booking for you."
@@ -218,11 +225,15 @@ mod past_tests {
 
     #[test]
     fn the_policy_reads_from_the_rules() {
-        let guest = in_words(24, None).join(" ");
+        let guest = in_words(24, 0, None).join(" ");
         assert!(guest.contains("until 24 hours before it starts"), "{guest}");
-        assert!(in_words(48, Some(true))[0].contains("until 2 days (48 hours) before"));
-        assert!(in_words(0, Some(true))[0].contains("until the booking starts"));
-        assert!(in_words(1, None)[0].contains("until 1 hour before"));
-        assert!(in_words(24, Some(false))[0].contains("not enabled for your account"));
+        assert!(!guest.contains("recurring"), "{guest}");
+        assert!(in_words(48, 0, Some(true))[0].contains("until 2 days (48 hours) before"));
+        assert!(in_words(0, 0, Some(true))[0].contains("until the booking starts"));
+        assert!(in_words(1, 0, None)[0].contains("until 1 hour before"));
+        assert!(in_words(24, 0, Some(false))[0].contains("not enabled for your account"));
+        let grace = in_words(24, 15, Some(true)).join(" ");
+        assert!(grace.contains("within 15 minutes of booking it"), "{grace}");
+        assert!(!in_words(24, 15, Some(false)).join(" ").contains("recurring"));
     }
 }
