@@ -164,9 +164,25 @@ pub fn check(
         Actor::Guest => Changer::Guest,
         _ => Changer::Provider,
     };
-    if matches!(action, Action::Cancel | Action::Reschedule) {
-        let cutoff = tenant.scheduling.cancel_cutoff_hours;
-        policy::may_change(changer, now, booking.start(), cutoff)?;
+    let rules = &tenant.scheduling;
+    match action {
+        Action::Cancel => {
+            // A series occurrence booked moments ago keeps a grace period past the cut-off.
+            let booked_at =
+                booking.series_id.and_then(|_| DateTime::from_timestamp(booking.created_at, 0));
+            policy::may_cancel(
+                changer,
+                now,
+                booking.start(),
+                rules.cancel_cutoff_hours,
+                booked_at,
+                rules.series_cancel_grace_minutes,
+            )?;
+        }
+        Action::Reschedule => {
+            policy::may_change(changer, now, booking.start(), rules.cancel_cutoff_hours)?;
+        }
+        _ => {}
     }
     Ok(to)
 }

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use portico_domain::booking::Action;
+use portico_domain::policy::{Changer, Refusal, may_cancel};
 use portico_domain::recurrence::Rule;
 use portico_domain::schedule::{LocalMinutes, local_instant};
 use portico_domain::{ClientId, TenantId};
@@ -156,6 +157,39 @@ async fn book_occurrence(
         Err(BookingError::Unavailable) => Err("the place was already taken".to_owned()),
         Err(error) => Err(error.to_string()),
     }
+}
+
+/// Whether `changer` may end the series from `from` on, under the rules of single bookings:
+/// the first occurrence it would cancel must be past the cut-off — unless it was booked
+/// within the tenant's grace period — and has not started. Without a booked occurrence from
+/// that date, the date itself at the series' time counts.
+pub async fn may_end_from(
+    db: &Db,
+    tenant: &Tenant,
+    series: &Series,
+    from: NaiveDate,
+    changer: Changer,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Result<(), Refusal>> {
+    let rules = &tenant.scheduling;
+    let (start, booked_at) = match series::first_open_from(db, tenant, series, from).await? {
+        Some((start, booked)) => {
+            (DateTime::from_timestamp(start, 0), DateTime::from_timestamp(booked, 0))
+        }
+        None => {
+            let minute = LocalMinutes::new(u16::try_from(series.local_start_minute)?)?;
+            (Some(local_instant(tenant.timezone, from, minute)), None)
+        }
+    };
+    let start = start.ok_or_else(|| anyhow::anyhow!("series {}: bad start", series.id))?;
+    Ok(may_cancel(
+        changer,
+        now,
+        start,
+        rules.cancel_cutoff_hours,
+        booked_at,
+        rules.series_cancel_grace_minutes,
+    ))
 }
 
 /// Ends the series from `from` on: no more occurrences are booked, and booked ones on or

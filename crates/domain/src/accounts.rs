@@ -130,9 +130,34 @@ pub fn parse_required_phone(input: &str) -> Result<String, Invalid> {
     }
 }
 
-/// An IANA time zone name such as `Europe/London`.
+/// An IANA time zone name such as `Europe/London`, as picked from the searchable list or
+/// typed: any letter case, and a city alone (`paris`, `new york`) when only one zone has it.
 pub fn parse_timezone(input: &str) -> Result<chrono_tz::Tz, Invalid> {
-    input.trim().parse().map_err(|_| Invalid("Choose a time zone from the list."))
+    let wanted = input.trim().replace(' ', "_");
+    let invalid = Invalid("Choose a time zone from the list (type a city to search).");
+    if let Ok(tz) = wanted.parse() {
+        return Ok(tz);
+    }
+    if wanted.is_empty() {
+        return Err(invalid);
+    }
+    let zones = chrono_tz::TZ_VARIANTS.iter();
+    if let Some(tz) = zones.clone().find(|tz| tz.name().eq_ignore_ascii_case(&wanted)) {
+        return Ok(*tz);
+    }
+    let mut cities = zones.filter(|tz| {
+        tz.name().rsplit('/').next().is_some_and(|city| city.eq_ignore_ascii_case(&wanted))
+            && tz.name().contains('/')
+    });
+    match (cities.next(), cities.next()) {
+        (Some(tz), None) => Ok(*tz),
+        _ => Err(invalid),
+    }
+}
+
+/// Every time zone name, for the searchable list.
+pub fn timezone_names() -> Vec<&'static str> {
+    chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect()
 }
 
 /// ISO 4217 codes Portico can bill in.
@@ -205,6 +230,11 @@ mod tests {
         assert!(parse_name(&"x".repeat(101)).is_err());
         assert_eq!(parse_timezone("Europe/London").unwrap(), chrono_tz::Europe::London);
         assert!(parse_timezone("Mars/Olympus").is_err());
+        assert_eq!(parse_timezone(" europe/paris ").unwrap(), chrono_tz::Europe::Paris);
+        assert_eq!(parse_timezone("paris").unwrap(), chrono_tz::Europe::Paris);
+        assert_eq!(parse_timezone("New York").unwrap(), chrono_tz::America::New_York);
+        assert!(parse_timezone("").is_err());
+        assert!(parse_timezone("Olympus").is_err());
         assert_eq!(parse_currency("gbp").unwrap(), "GBP");
         assert_eq!(parse_phone(" +44 (0)7700 900-123 ").unwrap(), "+44 (0)7700 900-123");
         assert_eq!(parse_phone("").unwrap(), "");

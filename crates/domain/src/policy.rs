@@ -47,10 +47,32 @@ pub fn may_change(
     }
 }
 
+/// [`may_change`] for cancelling, with a grace period: a booking made at `booked_at` (a
+/// series occurrence the client just booked; `None` for others) may still be cancelled within
+/// `grace_minutes` of booking it even past the cut-off. Not once it has started, and not by a
+/// client whom the business has not allowed online changes.
+pub fn may_cancel(
+    changer: Changer,
+    now: DateTime<Utc>,
+    start: DateTime<Utc>,
+    cutoff_hours: u32,
+    booked_at: Option<DateTime<Utc>>,
+    grace_minutes: u32,
+) -> Result<(), Refusal> {
+    match may_change(changer, now, start, cutoff_hours) {
+        Err(Refusal::TooLate(_))
+            if booked_at.is_some_and(|at| now < at + Duration::minutes(grace_minutes.into())) =>
+        {
+            Ok(())
+        }
+        decided => decided,
+    }
+}
+
 /// The cancellation and reschedule rules in words, for the help page. `client` is the reader's
 /// own setting when they are a logged-in client (`Some(can_self_reschedule)`), `None` for
-/// anyone else.
-pub fn in_words(cutoff_hours: u32, client: Option<bool>) -> Vec<String> {
+/// anyone else; `grace_minutes` is the series cancel grace period ([`may_cancel`]).
+pub fn in_words(cutoff_hours: u32, grace_minutes: u32, client: Option<bool>) -> Vec<String> {
     let until = match cutoff_hours {
         0 => "until the booking starts".to_owned(),
         1 => "until 1 hour before it starts".to_owned(),
@@ -80,6 +102,13 @@ pub fn in_words(cutoff_hours: u32, client: Option<bool>) -> Vec<String> {
             ));
         }
     }
+    if grace_minutes > 0 && client != Some(false) {
+        let minutes = if grace_minutes == 1 { "minute" } else { "minutes" };
+        words.push(format!(
+            "A date of a recurring booking can still be cancelled in the portal within \
+             {grace_minutes} {minutes} of booking it, even after that."
+        ));
+    }
     words.push(
         "After that, or for anything else, contact us: we can always change a booking for you."
             .to_owned(),
@@ -107,6 +136,34 @@ mod tests {
         assert_eq!(may_change(Changer::Provider, start + Duration::hours(1), start, 24), Ok(()));
         let not_allowed = Changer::Client { can_self_reschedule: false };
         assert_eq!(may_change(not_allowed, just_in_time, start, 24), Err(Refusal::NotAllowed));
+    }
+
+    #[test]
+    fn a_series_occurrence_booked_moments_ago_may_be_cancelled_past_the_cut_off() {
+        let start = Utc.with_ymd_and_hms(2026, 12, 2, 10, 0, 0).unwrap();
+        let booked = start - Duration::hours(3);
+        let client = Changer::Client { can_self_reschedule: true };
+        let at = |minutes| booked + Duration::minutes(minutes);
+        assert_eq!(may_cancel(client, at(14), start, 24, Some(booked), 15), Ok(()));
+        assert_eq!(
+            may_cancel(client, at(15), start, 24, Some(booked), 15),
+            Err(Refusal::TooLate(24)),
+            "the grace period is over"
+        );
+        assert_eq!(may_cancel(client, at(1), start, 24, None, 15), Err(Refusal::TooLate(24)));
+        assert_eq!(
+            may_cancel(client, at(1), start, 24, Some(booked), 0),
+            Err(Refusal::TooLate(24))
+        );
+        let not_allowed = Changer::Client { can_self_reschedule: false };
+        assert_eq!(
+            may_cancel(not_allowed, at(1), start, 24, Some(booked), 15),
+            Err(Refusal::NotAllowed)
+        );
+        assert_eq!(
+            may_cancel(client, start, start, 24, Some(start - Duration::minutes(5)), 15),
+            Err(Refusal::Started)
+        );
     }
 }
 
@@ -168,11 +225,15 @@ mod past_tests {
 
     #[test]
     fn the_policy_reads_from_the_rules() {
-        let guest = in_words(24, None).join(" ");
+        let guest = in_words(24, 0, None).join(" ");
         assert!(guest.contains("until 24 hours before it starts"), "{guest}");
-        assert!(in_words(48, Some(true))[0].contains("until 2 days (48 hours) before"));
-        assert!(in_words(0, Some(true))[0].contains("until the booking starts"));
-        assert!(in_words(1, None)[0].contains("until 1 hour before"));
-        assert!(in_words(24, Some(false))[0].contains("not enabled for your account"));
+        assert!(!guest.contains("recurring"), "{guest}");
+        assert!(in_words(48, 0, Some(true))[0].contains("until 2 days (48 hours) before"));
+        assert!(in_words(0, 0, Some(true))[0].contains("until the booking starts"));
+        assert!(in_words(1, 0, None)[0].contains("until 1 hour before"));
+        assert!(in_words(24, 0, Some(false))[0].contains("not enabled for your account"));
+        let grace = in_words(24, 15, Some(true)).join(" ");
+        assert!(grace.contains("within 15 minutes of booking it"), "{grace}");
+        assert!(!in_words(24, 15, Some(false)).join(" ").contains("recurring"));
     }
 }

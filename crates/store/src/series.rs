@@ -175,6 +175,27 @@ pub async fn end_from(
     .await?)
 }
 
+/// The series' first booked occurrence on or after `from` that still holds a place: its
+/// start and when it was booked (both Unix seconds).
+pub async fn first_open_from(
+    db: &Db,
+    tenant: &Tenant,
+    series: &Series,
+    from: NaiveDate,
+) -> anyhow::Result<Option<(i64, i64)>> {
+    let cutoff = local_instant(tenant.timezone, from, LocalMinutes::MIDNIGHT).timestamp();
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select starts_at, created_at from bookings where tenant_id = $1 and series_id = $2 \
+         and starts_at >= $3 and status in {} order by starts_at limit 1",
+        occupying_sql()
+    )))
+    .bind(tenant.id.0)
+    .bind(series.id)
+    .bind(cutoff)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
 /// Deletes a series none of whose occurrences was booked (with its skip list); a series with
 /// any booking is kept. Returns whether it was deleted.
 pub async fn delete_unbooked(db: &Db, series: &Series) -> anyhow::Result<bool> {

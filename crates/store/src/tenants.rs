@@ -26,6 +26,8 @@ pub struct TenantRow {
     pub max_advance_days: i64,
     pub hold_minutes: i64,
     pub cancel_cutoff_hours: i64,
+    pub series_cancel_grace_minutes: i64,
+    pub staff_edit_own_hours: i64,
     pub contact_email: String,
     pub contact_phone: String,
     pub contact_address: String,
@@ -44,6 +46,8 @@ pub struct Tenant {
     pub plan: Plan,
     pub pro_until: Option<DateTime<Utc>>,
     pub portal_enabled: bool,
+    /// Staff logins may edit their own weekly hours and time off.
+    pub staff_edit_own_hours: bool,
     pub scheduling: Scheduling,
     /// How clients reach the business.
     pub contact: Contact,
@@ -64,6 +68,9 @@ pub struct Scheduling {
     pub hold_minutes: u32,
     /// Clients and guests may cancel or reschedule until this long before the start.
     pub cancel_cutoff_hours: u32,
+    /// A client may cancel a series occurrence booked this many minutes ago or less even
+    /// past the cut-off.
+    pub series_cancel_grace_minutes: u32,
 }
 
 impl Tenant {
@@ -99,6 +106,7 @@ impl TryFrom<TenantRow> for Tenant {
                 .code()
                 .to_owned(),
             portal_enabled: row.portal_enabled != 0,
+            staff_edit_own_hours: row.staff_edit_own_hours != 0,
             scheduling: Scheduling {
                 slot_interval_minutes: count(
                     "tenants.slot_interval_minutes",
@@ -108,6 +116,10 @@ impl TryFrom<TenantRow> for Tenant {
                 max_advance_days: count("tenants.max_advance_days", row.max_advance_days)?,
                 hold_minutes: count("tenants.hold_minutes", row.hold_minutes)?,
                 cancel_cutoff_hours: count("tenants.cancel_cutoff_hours", row.cancel_cutoff_hours)?,
+                series_cancel_grace_minutes: count(
+                    "tenants.series_cancel_grace_minutes",
+                    row.series_cancel_grace_minutes,
+                )?,
             },
             brand_color: match row.brand_color.as_str() {
                 "" => None,
@@ -135,8 +147,9 @@ fn count(column: &'static str, value: i64) -> Result<u32, StoreError> {
 
 const COLUMNS: &str = "id, slug, name, timezone, currency, plan, pro_until, portal_enabled, \
                        created_at, slot_interval_minutes, min_notice_minutes, max_advance_days, \
-                       hold_minutes, cancel_cutoff_hours, contact_email, contact_phone, \
-                       contact_address, contact_website, brand_color";
+                       hold_minutes, cancel_cutoff_hours, series_cancel_grace_minutes, \
+                       staff_edit_own_hours, contact_email, contact_phone, contact_address, \
+                       contact_website, brand_color";
 
 /// Saves the contact details and the brand colour (`None` = Portico's own).
 pub async fn update_branding(
@@ -174,14 +187,15 @@ pub async fn update_scheduling(
     let mut tx = crate::versions::begin(db, id).await?;
     sqlx::query(
         "update tenants set slot_interval_minutes = $1, min_notice_minutes = $2, \
-         max_advance_days = $3, hold_minutes = $4, cancel_cutoff_hours = $5, updated_at = $6 \
-         where id = $7",
+         max_advance_days = $3, hold_minutes = $4, cancel_cutoff_hours = $5, \
+         series_cancel_grace_minutes = $6, updated_at = $7 where id = $8",
     )
     .bind(i64::from(s.slot_interval_minutes))
     .bind(i64::from(s.min_notice_minutes))
     .bind(i64::from(s.max_advance_days))
     .bind(i64::from(s.hold_minutes))
     .bind(i64::from(s.cancel_cutoff_hours))
+    .bind(i64::from(s.series_cancel_grace_minutes))
     .bind(now)
     .bind(id.0)
     .execute(tx.conn())
@@ -287,6 +301,7 @@ pub struct Settings<'a> {
     pub timezone: chrono_tz::Tz,
     pub currency: &'a str,
     pub portal_enabled: bool,
+    pub staff_edit_own_hours: bool,
 }
 
 pub async fn update_settings(
@@ -298,12 +313,13 @@ pub async fn update_settings(
     let mut tx = crate::versions::begin(db, id).await?;
     sqlx::query(
         "update tenants set name = $1, timezone = $2, currency = $3, portal_enabled = $4, \
-         updated_at = $5 where id = $6",
+         staff_edit_own_hours = $5, updated_at = $6 where id = $7",
     )
     .bind(s.name)
     .bind(s.timezone.name())
     .bind(s.currency)
     .bind(i64::from(s.portal_enabled))
+    .bind(i64::from(s.staff_edit_own_hours))
     .bind(now)
     .bind(id.0)
     .execute(tx.conn())

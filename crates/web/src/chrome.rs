@@ -48,6 +48,8 @@ pub struct TenantNav {
     pub name: String,
     pub is_owner: bool,
     pub plan: &'static str,
+    /// A staff login's own hours page, when the owner lets staff edit their own hours.
+    pub own_hours: Option<String>,
 }
 
 /// The business a client-facing page belongs to: how to reach it and its colour.
@@ -162,11 +164,19 @@ impl Chrome {
     /// The frame for the provider dashboard.
     pub async fn app(scope: &TenantScope, state: &AppState) -> Result<Self, Error> {
         let mut chrome = Self::new(&scope.viewer).await?;
+        let is_owner = scope.role == portico_domain::accounts::Role::Owner;
+        let own_hours = match (is_owner, scope.tenant.staff_edit_own_hours) {
+            (false, true) => portico_store::staff::for_user(&state.db, scope.id(), scope.user.id())
+                .await?
+                .map(|s| format!("/app/{}/staff/{}/hours", scope.tenant.slug, s.id)),
+            _ => None,
+        };
         chrome.tenant = Some(TenantNav {
             slug: scope.tenant.slug.clone(),
             name: scope.tenant.name.clone(),
-            is_owner: scope.role == portico_domain::accounts::Role::Owner,
+            is_owner,
             plan: scope.plan(state).as_str(),
+            own_hours,
         });
         Ok(chrome)
     }
@@ -192,6 +202,7 @@ impl Chrome {
             slug: tenant.slug.clone(),
             name: tenant.name.clone(),
             is_owner: false,
+            own_hours: None,
             plan: "",
         });
         chrome.business = Some(BusinessView::of(tenant));
@@ -205,6 +216,7 @@ impl Chrome {
             slug: tenant.slug.clone(),
             name: tenant.name.clone(),
             is_owner: false,
+            own_hours: None,
             plan: "",
         });
         chrome.business = Some(BusinessView::of(tenant));
@@ -212,11 +224,30 @@ impl Chrome {
     }
 }
 
-/// The dashboard frame of an error page, attached to an error response of `/app/{tenant}/…`
-/// when the viewer is a member of that tenant, so the page keeps its navigation and the way
-/// back. The error-rendering layer (outside the sessions) reads it.
+/// The frame of an error page, attached to an error response so the page keeps its
+/// navigation and the way back: the dashboard's under `/app/{tenant}/…` when the viewer is a
+/// member of that tenant; the business's own booking page or portal frame under
+/// `/book/{tenant}/…` and `/portal/{tenant}/…`. The error-rendering layer (outside the
+/// sessions) reads it.
 #[derive(Debug, Clone)]
 pub struct ErrorFrame(pub Chrome);
+
+/// Which part of the site a path belongs to, for [`frame_errors`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Area {
+    App,
+    Book,
+    Portal,
+}
+
+/// The area and tenant slug of `path`, if it is inside a tenant's pages.
+fn area_of(path: &str) -> Option<(Area, String)> {
+    let (area, rest) = [("/app/", Area::App), ("/book/", Area::Book), ("/portal/", Area::Portal)]
+        .into_iter()
+        .find_map(|(prefix, area)| path.strip_prefix(prefix).map(|rest| (area, rest)))?;
+    let slug = rest.split('/').next().filter(|slug| !slug.is_empty())?;
+    Some((area, slug.to_owned()))
+}
 
 /// Middleware inside the session layer: see [`ErrorFrame`]. Pages that succeed cost nothing
 /// more (the viewer it reads is the one the handler's extractor reuses).
@@ -227,14 +258,9 @@ pub async fn frame_errors(
 ) -> axum::response::Response {
     use axum::extract::FromRequestParts as _;
 
-    let slug = request
-        .uri()
-        .path()
-        .strip_prefix("/app/")
-        .and_then(|rest| rest.split('/').next())
-        .filter(|slug| !slug.is_empty())
-        .map(str::to_owned);
-    let Some(slug) = slug else { return next.run(request).await };
+    let Some((area, slug)) = area_of(request.uri().path()) else {
+        return next.run(request).await;
+    };
     let (mut parts, body) = request.into_parts();
     let viewer = Viewer::from_request_parts(&mut parts, &state).await.ok();
     let mut response = next.run(axum::extract::Request::from_parts(parts, body)).await;
@@ -243,8 +269,12 @@ pub async fn frame_errors(
     if !failed || status == axum::http::StatusCode::UNAUTHORIZED {
         return response;
     }
-    let Some(viewer) = viewer.filter(|v| v.user.is_some()) else { return response };
-    match member_frame(&state, viewer, &slug).await {
+    let Some(viewer) = viewer else { return response };
+    let frame = match area {
+        Area::App => member_frame(&state, viewer, &slug).await,
+        Area::Book | Area::Portal => business_frame(&state, &viewer, &slug, area).await,
+    };
+    match frame {
         Ok(Some(chrome)) => {
             response.extensions_mut().insert(ErrorFrame(chrome));
         }
@@ -253,6 +283,23 @@ pub async fn frame_errors(
         Err(error) => tracing::warn!(error = %error, "framing an error page"),
     }
     response
+}
+
+/// The frame of a business's booking page or portal (only while its portal is on).
+async fn business_frame(
+    state: &AppState,
+    viewer: &Viewer,
+    slug: &str,
+    area: Area,
+) -> Result<Option<Chrome>, Error> {
+    let Some(tenant) = portico_store::tenants::by_slug(&state.db, slug).await? else {
+        return Ok(None);
+    };
+    Ok(Some(match area {
+        Area::Portal if tenant.portal_enabled => Chrome::portal_of(viewer, &tenant).await?,
+        Area::Portal => return Ok(None),
+        _ => Chrome::booking(viewer, &tenant).await?,
+    }))
 }
 
 /// The dashboard frame for `viewer` in tenant `slug`, if they are a member of it.

@@ -95,9 +95,9 @@ impl Error {
             Self::Unprocessable { fields } => {
                 ("invalid", "Some fields are invalid.".to_owned(), fields)
             }
-            Self::TooManyRequests { .. } => (
+            Self::TooManyRequests { retry_after } => (
                 "rate_limited",
-                "Too many attempts. Please wait a little and try again.".to_owned(),
+                format!("Too many attempts. Please wait {} and try again.", wait_text(retry_after)),
                 FieldErrors::new(),
             ),
             Self::PlanRequired(feature) => (
@@ -179,6 +179,17 @@ impl From<portico_store::StoreError> for Error {
             // A corrupt stored value is our fault: logged with its column, a 500 for the user.
             corrupt @ StoreError::Corrupt { .. } => Self::Internal(corrupt.into()),
             StoreError::Other(error) => Self::Internal(error),
+        }
+    }
+}
+
+/// "45 seconds", "1 minute", "15 minutes" (rounded up: never promise too short a wait).
+pub fn wait_text(secs: u64) -> String {
+    match secs {
+        0..=59 => format!("{secs} second{}", if secs == 1 { "" } else { "s" }),
+        _ => {
+            let minutes = secs.div_ceil(60);
+            format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
         }
     }
 }

@@ -89,7 +89,7 @@ async fn sign_up_refuses_bad_input_field_by_field_and_changes_nothing() {
         let html = response.text().await.unwrap();
         for message in [
             "This field is required.",
-            "Choose a time zone from the list.",
+            "Choose a time zone from the list (type a city to search).",
             "Choose a currency from the list.",
             "Enter a valid email address.",
             "most common passwords",
@@ -605,6 +605,77 @@ async fn session_cookies_are_http_only_lax_and_host_bound_under_https() {
         }
         assert!(!cookie.contains("Domain="), "__Host- cookies carry no Domain");
         assert!(response.headers().contains_key("strict-transport-security"));
+    })
+    .await;
+}
+
+/// The time zone is searchable (a text field over the list of zones, a city alone is
+/// enough) and defaults to the browser's own zone on a fresh sign-up form (a static script;
+/// no inline script); on the settings page the browser's zone is offered, not forced.
+#[tokio::test]
+async fn the_time_zone_is_searched_and_defaults_to_the_browsers_zone() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let browser = app.browser();
+        let page = browser.page("/signup").await;
+        assert!(page.contains("list=\"timezone-names\""), "{page}");
+        assert!(page.contains("<datalist id=\"timezone-names\">"));
+        assert!(page.contains("<option value=\"Europe/Paris\">"));
+        assert!(page.contains("data-browser-zone=\"fill\""));
+        assert!(page.contains("<script src=\"/static/js/timezone.js\" defer></script>"));
+        assert!(!page.contains("<select id=\"timezone\""));
+        let script = browser.get("/static/js/timezone.js").await;
+        assert_eq!(script.status(), StatusCode::OK);
+        let script = script.text().await.unwrap();
+        assert!(script.contains("resolvedOptions().timeZone") && script.contains("\"fill\""));
+
+        // A city typed instead of picked is understood; nonsense is refused and the form
+        // keeps what was typed (the browser's zone no longer replaces it).
+        let form = |zone: &'static str| {
+            [
+                ("business_name", "Paris Paws"),
+                ("slug", ""),
+                ("timezone", zone),
+                ("currency", "EUR"),
+                ("owner_name", "Alex Morgan"),
+                ("email", "alex@example.com"),
+                ("password", "a long and unusual passphrase"),
+            ]
+        };
+        let response = browser.post_form("/signup", &form("Atlantis")).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = response.text().await.unwrap();
+        assert!(page.contains("Choose a time zone from the list (type a city to search)."));
+        assert!(
+            page.contains("value=\"Atlantis\"") && page.contains("data-browser-zone=\"offer\"")
+        );
+        assert_eq!(count(&app, "select count(*) from tenants").await, 0);
+        let response = browser.post_form("/signup", &form("paris")).await;
+        assert_eq!(location(&response), "/app/paris-paws");
+        let stored: String = sqlx::query_scalar("select timezone from tenants")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+        assert_eq!(stored, "Europe/Paris");
+
+        // Settings: the same search, the browser's zone offered.
+        let page = browser.page("/app/paris-paws/settings").await;
+        assert!(page.contains("value=\"Europe/Paris\" autocomplete=\"off\""), "{page}");
+        assert!(page.contains("data-browser-zone=\"offer\""));
+        assert!(page.contains("<script src=\"/static/js/timezone.js\" defer></script>"));
+        let settings = [
+            ("name", "Paris Paws"),
+            ("timezone", "new york"),
+            ("currency", "EUR"),
+            ("portal_enabled", "on"),
+        ];
+        let response = browser.post_form("/app/paris-paws/settings", &settings).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let stored: String = sqlx::query_scalar("select timezone from tenants")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+        assert_eq!(stored, "America/New_York");
     })
     .await;
 }

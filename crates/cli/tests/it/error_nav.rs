@@ -57,3 +57,75 @@ async fn dashboard_error_pages_keep_the_navigation_and_the_way_back() {
     })
     .await;
 }
+
+/// A conflict (409) or a rate limit (429) keeps the frame of where it happened and the way
+/// back: the dashboard's, the business's portal, its public booking page.
+#[tokio::test]
+async fn conflict_and_rate_limit_pages_keep_the_navigation_and_the_way_back() {
+    use portico_store::catalog::Mode;
+    use serde_json::json;
+
+    matrix(|backend| async move {
+        let app = TestApp::spawn_with(backend, |s| s.set("rate_limits.booking_per_ip", "1")).await;
+        let tenant = app.seed_tenant("paws", Plan::Free).await;
+        app.seed_service(tenant.id, "walk", Mode::Slot, 60).await;
+        app.seed_hours(tenant.id, None, 8 * 60, 18 * 60).await;
+        // Jo has a portal login but may not change bookings online.
+        let (client, _) = app.seed_client(&tenant, "Jo", "jo@example.com", true).await;
+        let token = app.api_token(tenant.id).await;
+        let r = app
+            .client
+            .post(app.url("/api/v1/paws/bookings"))
+            .bearer_auth(&token)
+            .json(&json!({ "service": "walk", "start": "2026-12-03T10:00:00Z", "client_id": client.0 }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let id = r.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
+
+        // The portal: cancelling is not allowed for Jo (409), inside the portal's frame.
+        let jo = app.browser();
+        jo.login("jo@example.com", PASSWORD).await;
+        let response = jo.post_form(&format!("/portal/paws/bookings/{id}/cancel"), &[]).await;
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        let page = response.text().await.unwrap();
+        assert!(page.contains("href=\"/portal/paws/bookings/new\">Book</a>"), "{page}");
+        assert!(page.contains("href=\"/portal/paws\">Back to"), "{page}");
+        assert!(page.contains("action=\"/accounts/logout\""));
+
+        // The dashboard: cancelling twice is a conflict the second time.
+        let owner = app.browser();
+        owner.login(&tenant.owner_email, PASSWORD).await;
+        let cancel = format!("/app/paws/bookings/{id}/cancel");
+        assert_eq!(owner.post_form(&cancel, &[]).await.status(), StatusCode::SEE_OTHER);
+        let response = owner.post_form(&cancel, &[]).await;
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        let page = response.text().await.unwrap();
+        assert!(page.contains("href=\"/app/paws/bookings\">Bookings</a>"), "{page}");
+        assert!(page.contains("href=\"/app/paws\">Back to"), "{page}");
+
+        // The public booking page: a second hold from this address is rate limited (429),
+        // with the wait, the business's own frame (no Portico sign-up) and the way back.
+        let guest = app.browser();
+        let hold = |hour: u32| {
+            let start = format!("2026-12-03T{hour}:00:00Z");
+            let guest = &guest;
+            async move {
+                guest
+                    .post_form("/book/paws/services/walk/hold", &[("start", start.as_str())])
+                    .await
+            }
+        };
+        assert_eq!(hold(11).await.status(), StatusCode::SEE_OTHER);
+        let response = hold(12).await;
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(response.headers().contains_key("retry-after"));
+        let page = response.text().await.unwrap();
+        assert!(page.contains("Please wait 15 minutes and try again."), "{page}");
+        assert!(page.contains("class=\"brand\" href=\"/book/paws\""), "{page}");
+        assert!(page.contains("href=\"/book/paws\">Back to"), "{page}");
+        assert!(!page.contains("href=\"/signup\""), "{page}");
+    })
+    .await;
+}

@@ -57,6 +57,7 @@ async fn the_help_page_shows_the_faq_the_policy_in_words_and_the_contact() {
             "escaped: {page}"
         );
         assert!(page.contains("until 2 days (48 hours) before it starts"), "{page}");
+        assert!(page.contains("within 15 minutes of booking it"), "the series grace period");
         assert!(page.contains("hello@paws.example"), "the support contact");
         // Linked from the public booking page.
         assert!(visitor.page("/book/paws").await.contains("/portal/paws/help"));

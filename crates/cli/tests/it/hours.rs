@@ -168,6 +168,7 @@ async fn owner_sets_booking_rules_within_their_ranges() {
                     ("max_advance_days", "731"),
                     ("hold_minutes", "0"),
                     ("cancel_cutoff_hours", "lots"),
+                    ("series_cancel_grace_minutes", "1441"),
                 ],
             )
             .await;
@@ -179,6 +180,7 @@ async fn owner_sets_booking_rules_within_their_ranges() {
             "Enter a whole number from 1 to 730.",
             "Enter a whole number from 1 to 60.",
             "Enter a whole number from 0 to 720.",
+            "Enter a whole number from 0 to 1440.",
         ] {
             assert!(html.contains(message), "missing {message:?}");
         }
@@ -193,6 +195,7 @@ async fn owner_sets_booking_rules_within_their_ranges() {
                     ("max_advance_days", "730"),
                     ("hold_minutes", "5"),
                     ("cancel_cutoff_hours", "48"),
+                    ("series_cancel_grace_minutes", "20"),
                 ],
             )
             .await;
@@ -201,6 +204,7 @@ async fn owner_sets_booking_rules_within_their_ranges() {
                    from tenants";
         assert_eq!(app.count(sql).await, 30_730_005);
         assert_eq!(app.count("select cancel_cutoff_hours from tenants").await, 48);
+        assert_eq!(app.count("select series_cancel_grace_minutes from tenants").await, 20);
         assert!(browser.page("/app/paws/hours").await.contains("Booking rules saved."));
     })
     .await;
@@ -645,6 +649,141 @@ async fn new_hours_over_bookings_list_them_and_wait_for_a_choice() {
             .count("select count(*) from outbox where payload like '%\"event\":\"cancelled\"%'")
             .await;
         assert_eq!(notices, 1, "the client is told");
+    })
+    .await;
+}
+
+/// A staff login manages its own weekly hours and time off when the owner allows it (off by
+/// default): never another's (404) nor the business's (403), and time off over its bookings
+/// waits for the same keep-or-cancel choice as the owner's.
+#[tokio::test]
+async fn staff_edit_their_own_hours_only_when_the_owner_allows_it() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let w = walkers(&app).await;
+        let alex = w.alex;
+        let kim = app.seed_staff_member(w.tenant.id, "Kim Other", &[&w.groom]).await;
+        let alex_login = app.seed_user("alex@paws.example", "Alex Groomer").await;
+        {
+            use portico_domain::Clock as _;
+            let mut tx = app.db().begin().await.unwrap();
+            portico_store::tenants::add_member(
+                &mut tx,
+                w.tenant.id,
+                alex_login,
+                portico_domain::accounts::Role::Staff,
+                app.clock.now_ts(),
+            )
+            .await
+            .unwrap();
+            portico_store::staff::link_user(&mut tx, w.tenant.id, alex, alex_login, 0)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let alexs = w.book(&app, 10, true, "Di").await;
+        let own = format!("/app/paws/staff/{alex}/hours");
+        let staff = app.browser();
+        staff.login("alex@paws.example", PASSWORD).await;
+        let day_off = |choice: &'static str| {
+            vec![
+                ("start", "2026-12-03T09:00"),
+                ("end", "2026-12-03T16:00"),
+                ("reason", "Course"),
+                ("bookings", choice),
+            ]
+        };
+
+        // Off by default: the page and its forms are refused, and not offered.
+        assert!(!staff.page("/app/paws").await.contains("My hours"));
+        assert_eq!(staff.get(&own).await.status(), StatusCode::FORBIDDEN);
+        let response = staff.post_form(&format!("{own}/time-off"), &day_off("keep")).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert_eq!(app.count("select count(*) from time_off").await, 0);
+
+        let owner = app.browser();
+        owner.login(&w.owner_email, PASSWORD).await;
+        let settings = [
+            ("name", "Paws"),
+            ("timezone", "Europe/London"),
+            ("currency", "GBP"),
+            ("portal_enabled", "on"),
+            ("staff_edit_own_hours", "on"),
+        ];
+        let response = owner.post_form("/app/paws/settings", &settings).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert!(owner.page("/app/paws/settings").await.contains("name=\"staff_edit_own_hours\" checked"));
+
+        // Allowed: the dashboard leads to their own hours.
+        let home = staff.page("/app/paws").await;
+        assert!(home.contains(&format!("href=\"{own}\">My hours</a>")), "{home}");
+        let page = staff.page(&own).await;
+        assert!(page.contains("Your hours"), "{page}");
+        assert!(!page.contains("Booking rules"), "the rules stay the owner's");
+
+        // Time off over their booking lists it and saves nothing until they choose.
+        let response = staff.post_form(&format!("{own}/time-off"), &day_off("")).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = response.text().await.unwrap();
+        assert!(page.contains("1 confirmed booking falls in this time off."), "{page}");
+        assert!(page.contains(&format!("/bookings/{alexs}\"")));
+        assert_eq!(app.count("select count(*) from time_off").await, 0);
+        let response = staff.post_form(&format!("{own}/time-off"), &day_off("cancel")).await;
+        assert_eq!(location(&response), own);
+        assert_eq!(app.count("select count(*) from time_off").await, 1);
+        assert_eq!(status_of(&app, alexs).await, "cancelled");
+        let by_staff = app
+            .count("select count(*) from booking_events where action = 'cancelled' and actor_kind = 'staff'")
+            .await;
+        assert_eq!(by_staff, 1, "the cancellation is the staff member's");
+
+        // Their weekly hours.
+        let response =
+            staff.post_form(&own, &[("start_2_0", "09:00"), ("end_2_0", "12:00")]).await;
+        assert_eq!(location(&response), own);
+        let sql = format!("select count(*) from weekly_hours where staff_id = {alex}");
+        assert_eq!(app.count(&sql).await, 1);
+
+        // Never anyone else's: Kim's hours and time off are not found, the business's are
+        // the owner's, and nothing changes.
+        let response = owner
+            .post_form(&format!("/app/paws/staff/{kim}/hours/time-off"), &day_off("keep"))
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let kims: i64 = sqlx::query_scalar("select id from time_off where staff_id = $1")
+            .bind(kim)
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+        let before = (hours_rows(&app).await, app.count("select count(*) from time_off").await);
+        let kims_page = format!("/app/paws/staff/{kim}/hours");
+        assert_eq!(staff.get(&kims_page).await.status(), StatusCode::NOT_FOUND);
+        for (path, form) in [
+            (kims_page.clone(), vec![("start_2_0", "09:00"), ("end_2_0", "12:00")]),
+            (format!("{kims_page}/time-off"), day_off("keep")),
+            (format!("/app/paws/time-off/{kims}/delete"), vec![]),
+        ] {
+            let response = staff.post_form(&path, &form).await;
+            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        }
+        for path in ["/app/paws/hours", "/app/paws/hours/time-off"] {
+            let response = staff.post_form(path, &day_off("keep")).await;
+            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
+        }
+        let after = (hours_rows(&app).await, app.count("select count(*) from time_off").await);
+        assert_eq!(after, before, "nothing changed");
+
+        // Their own time off they delete themselves.
+        let mine: i64 = sqlx::query_scalar("select id from time_off where staff_id = $1")
+            .bind(alex)
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+        let response = staff
+            .post_form(&format!("/app/paws/time-off/{mine}/delete"), &[("next", own.as_str())])
+            .await;
+        assert_eq!(location(&response), own);
+        assert_eq!(app.count("select count(*) from time_off").await, 1);
     })
     .await;
 }

@@ -66,8 +66,13 @@ async fn a_series_blocks_its_slots_and_cancelling_frees_them() {
             "{html}"
         );
 
-        // At 19:00, after closing: it would book nothing, so it is refused with the reason
-        // and not kept.
+        // The times are the real options of the service on the first date, picked, not
+        // typed: 08:00 to 17:00 on the hour, not 19:00 (after closing).
+        let first_step = owner.page(&format!("{page}?service=walk&starts_on=2026-12-02")).await;
+        assert!(first_step.contains("type=\"radio\" name=\"time\" value=\"10:00\""));
+        assert!(first_step.contains("value=\"17:00\"") && !first_step.contains("value=\"19:00\""));
+        assert!(!first_step.contains("id=\"time\""), "no typed time");
+        assert!(first_step.contains("name=\"we\" checked"), "the first date's weekday");
         let nothing = owner
             .post_form(
                 &page,
@@ -84,7 +89,37 @@ async fn a_series_blocks_its_slots_and_cancelling_frees_them() {
             .await;
         assert_eq!(nothing.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let html = nothing.text().await.unwrap();
-        assert!(html.contains("This series would book nothing. 2026-12-02: "), "{html}");
+        assert!(html.contains("Choose one of the times offered on the first date."), "{html}");
+        assert_eq!(app.count("select count(*) from series").await, 0);
+
+        // A time free on the first date, but every date of the series falls on time off: it
+        // would book nothing, so it is refused with the reason and not kept.
+        let r = app
+            .client
+            .post(app.url("/api/v1/paws/time-off"))
+            .bearer_auth(&token)
+            .json(&json!({ "start": "2026-12-03T00:00:00Z", "end": "2026-12-04T00:00:00Z", "reason": "Away" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let nothing = owner
+            .post_form(
+                &page,
+                &[
+                    ("service", "walk"),
+                    ("time", "10:00"),
+                    ("starts_on", "2026-12-02"),
+                    ("interval_weeks", "1"),
+                    ("ends", "count"),
+                    ("count", "1"),
+                    ("th", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(nothing.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = nothing.text().await.unwrap();
+        assert!(html.contains("This series would book nothing. 2026-12-03: "), "{html}");
         assert_eq!(app.count("select count(*) from series").await, 0);
         assert_eq!(app.count("select count(*) from series_skips").await, 0);
 
@@ -341,6 +376,113 @@ async fn a_client_sets_up_and_stops_a_series_in_the_portal() {
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         assert_eq!(occurrences(&app, "confirmed").await, 1);
         assert_eq!(occurrences(&app, "cancelled").await, 2);
+    })
+    .await;
+}
+
+/// The id of the series' occurrence starting at `start`.
+async fn occurrence_at(app: &TestApp, start: chrono::DateTime<Utc>) -> i64 {
+    sqlx::query_scalar("select id from bookings where series_id is not null and starts_at = $1")
+        .bind(start.timestamp())
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_client_may_cancel_an_occurrence_just_booked_inside_the_cut_off_for_a_grace_period() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.seed_tenant("paws", Plan::Free).await;
+        app.seed_service(tenant.id, "walk", Mode::Slot, 60).await;
+        app.seed_hours(tenant.id, None, 8 * 60, 18 * 60).await;
+        let (client, _) = app.seed_client(&tenant, "Jo", "jo@example.com", true).await;
+        sqlx::query("update clients set can_self_reschedule = 1 where id = $1")
+            .bind(client.0)
+            .execute(app.db().pool())
+            .await
+            .unwrap();
+        let token = app.api_token(tenant.id).await;
+        let settings = |body: Value| {
+            let request = app
+                .client
+                .patch(app.url("/api/v1/paws/settings/booking"))
+                .bearer_auth(&token)
+                .json(&body);
+            async move { request.send().await.unwrap() }
+        };
+        // Changes online until 48 hours before; a series booked moments ago keeps 15 minutes
+        // of grace (the default).
+        let r = settings(json!({ "cancel_cutoff_hours": 48 })).await;
+        let answer: Value = r.json().await.unwrap();
+        assert_eq!(answer["series_cancel_grace_minutes"], 15, "{answer}");
+
+        // Now is Tue 1 Dec 09:00: every Tuesday and Wednesday at 15:00, twice — today and
+        // tomorrow, both inside the cut-off.
+        let jo = app.browser();
+        jo.login("jo@example.com", PASSWORD).await;
+        let r = jo
+            .post_form(
+                "/portal/paws/series",
+                &[
+                    ("service", "walk"),
+                    ("time", "15:00"),
+                    ("starts_on", "2026-12-01"),
+                    ("interval_weeks", "1"),
+                    ("ends", "count"),
+                    ("count", "2"),
+                    ("tu", "on"),
+                    ("we", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(location(&r), "/portal/paws/series");
+        assert_eq!(occurrences(&app, "confirmed").await, 2);
+        let today = occurrence_at(&app, Utc.with_ymd_and_hms(2026, 12, 1, 15, 0, 0).unwrap()).await;
+        let series_id: i64 =
+            sqlx::query_scalar("select id from series").fetch_one(app.db().pool()).await.unwrap();
+
+        // Ten minutes later: today's occurrence can still be cancelled.
+        app.clock.advance(Span::minutes(10));
+        let r = jo.post_form(&format!("/portal/paws/bookings/{today}/cancel"), &[]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(occurrences(&app, "cancelled").await, 1);
+
+        // Sixteen minutes after booking, the cut-off applies again: neither tomorrow's
+        // occurrence nor the series from tomorrow on can be cancelled, and nothing changes.
+        app.clock.advance(Span::minutes(6));
+        let tomorrow =
+            occurrence_at(&app, Utc.with_ymd_and_hms(2026, 12, 2, 15, 0, 0).unwrap()).await;
+        let r = jo.post_form(&format!("/portal/paws/bookings/{tomorrow}/cancel"), &[]).await;
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        let stop = format!("/portal/paws/series/{series_id}/cancel");
+        let r = jo.post_form(&stop, &[("from", "2026-12-02")]).await;
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        assert!(r.text().await.unwrap().contains("until 48 hours before"));
+        assert_eq!(occurrences(&app, "confirmed").await, 1);
+
+        // A longer grace period set by the business applies at once: stopping the series
+        // from tomorrow cancels tomorrow's occurrence.
+        let r = settings(json!({ "series_cancel_grace_minutes": 30 })).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let r = jo.post_form(&stop, &[("from", "2026-12-02")]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(occurrences(&app, "confirmed").await, 0);
+
+        // The grace period is for series occurrences: a one-off booking inside the cut-off
+        // stays refused, even just made.
+        let r = app
+            .client
+            .post(app.url("/api/v1/paws/bookings"))
+            .bearer_auth(&token)
+            .json(&json!({ "service": "walk", "start": "2026-12-02T16:00:00Z", "client_id": client.0 }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let booked: Value = r.json().await.unwrap();
+        let r = jo.post_form(&format!("/portal/paws/bookings/{}/cancel", booked["id"]), &[]).await;
+        assert_eq!(r.status(), StatusCode::CONFLICT);
     })
     .await;
 }

@@ -40,7 +40,7 @@ async fn the_booking_rules_are_read_and_changed_over_the_api() {
         assert_eq!(current["slot_interval_minutes"], before.slot_interval_minutes);
         assert_eq!(current["hold_minutes"], before.hold_minutes);
 
-        // A subset: the rest keep their values; the answer has all five.
+        // A subset: the rest keep their values; the answer has all six.
         let (status, answer) =
             patch(&app, t, r#"{"slot_interval_minutes": 30, "min_notice_minutes": 0}"#).await;
         assert_eq!(status, StatusCode::OK, "{answer}");
@@ -50,15 +50,17 @@ async fn the_booking_rules_are_read_and_changed_over_the_api() {
             "max_advance_days": before.max_advance_days,
             "cancel_cutoff_hours": before.cancel_cutoff_hours,
             "hold_minutes": before.hold_minutes,
+            "series_cancel_grace_minutes": 15,
         });
         assert_eq!(answer, expected);
         assert_eq!(app.api_get(PATH, t).await.1, expected);
         let after = stored().await.scheduling;
         assert_eq!((after.slot_interval_minutes, after.min_notice_minutes), (30, 0));
 
-        // All five at once, at the edges of their ranges.
+        // All six at once, at the edges of their ranges.
         let all = json!({ "slot_interval_minutes": 120, "min_notice_minutes": 10080,
-            "max_advance_days": 730, "cancel_cutoff_hours": 0, "hold_minutes": 60 });
+            "max_advance_days": 730, "cancel_cutoff_hours": 0, "hold_minutes": 60,
+            "series_cancel_grace_minutes": 1440 });
         let (status, answer) = patch(&app, t, &all.to_string()).await;
         assert_eq!((status, &answer), (StatusCode::OK, &all));
 
@@ -77,6 +79,7 @@ async fn the_booking_rules_are_read_and_changed_over_the_api() {
             (r#"{"cancel_cutoff_hours": "12"}"#, vec!["cancel_cutoff_hours"]),
             (r#"{"cancel_cutoff_hours": 1.5}"#, vec!["cancel_cutoff_hours"]),
             (r#"{"slot_interval": 15}"#, vec!["slot_interval"]),
+            (r#"{"series_cancel_grace_minutes": 1441}"#, vec!["series_cancel_grace_minutes"]),
         ] {
             let (status, answer) = patch(&app, t, body).await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");

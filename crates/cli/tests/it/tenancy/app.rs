@@ -209,7 +209,12 @@ pub(super) const APP_ROUTES: &[(Verb, &str, Id, Who, Form)] = &[
         Id::None,
         Who::Owner,
         // No `portal_enabled`: this would also turn the portal off.
-        &[("name", "Taken Over"), ("timezone", "UTC"), ("currency", "USD")],
+        &[
+            ("name", "Taken Over"),
+            ("timezone", "UTC"),
+            ("currency", "USD"),
+            ("staff_edit_own_hours", "on"),
+        ],
     ),
     (Get, "/app/{tenant}/settings/help", Id::None, Who::Owner, &[]),
     (
@@ -329,6 +334,7 @@ pub(super) const APP_ROUTES: &[(Verb, &str, Id, Who, Form)] = &[
             ("max_advance_days", "1"),
             ("hold_minutes", "1"),
             ("cancel_cutoff_hours", "0"),
+            ("series_cancel_grace_minutes", "0"),
         ],
     ),
     (

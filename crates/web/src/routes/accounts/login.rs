@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::{self, Viewer};
 use crate::chrome::Chrome;
+use crate::error::wait_text;
 use crate::forms::{safe_next, see_other};
 use crate::limits::{Limit, ip_subject};
 use crate::{AppState, Error};
@@ -150,17 +151,6 @@ async fn locked(
     *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
     response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
     Ok(response)
-}
-
-/// "45 seconds", "1 minute", "15 minutes" (rounded up: never promise too short a wait).
-fn wait_text(secs: u64) -> String {
-    match secs {
-        0..=59 => format!("{secs} second{}", if secs == 1 { "" } else { "s" }),
-        _ => {
-            let minutes = secs.div_ceil(60);
-            format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
-        }
-    }
 }
 
 /// A login whose only purpose is portals that all disabled it cannot log in.

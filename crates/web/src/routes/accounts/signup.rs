@@ -44,6 +44,9 @@ struct SignupPage<'a> {
     form: &'a SignupForm,
     errors: &'a FieldErrors,
     timezones: Vec<&'static str>,
+    /// `fill`: the browser's zone replaces the default (a fresh form); `offer`: a button
+    /// offers it (the owner's own choice is kept).
+    browser_zone: &'static str,
     currencies: &'static [&'static str],
 }
 
@@ -57,7 +60,8 @@ async fn render(
         chrome: Chrome::new(viewer).await?,
         form,
         errors,
-        timezones: chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect(),
+        timezones: accounts::timezone_names(),
+        browser_zone: if errors.is_empty() { "fill" } else { "offer" },
         currencies: accounts::CURRENCIES,
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };

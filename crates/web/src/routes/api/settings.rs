@@ -1,5 +1,5 @@
 //! `/api/v1/{tenant}/settings/booking`: the tenant's booking rules (slot interval, notice, how
-//! far ahead, cancel cut-off, hold time), the same ones the owner edits on the hours page and
+//! far ahead, cancel cut-off, hold time, series cancel grace period), the same ones the owner edits on the hours page and
 //! with the same ranges (`routes::input::rules`).
 
 use axum::Json;
@@ -17,7 +17,7 @@ use crate::routes::input::branding::{BrandingDraft, validate_branding};
 use crate::routes::input::rules::{RULE_RANGES, rule_value};
 use crate::{AppState, Error};
 
-/// The five rules as the API shows them.
+/// The six rules as the API shows them.
 #[derive(Debug, Serialize)]
 pub struct BookingSettingsJson {
     slot_interval_minutes: u32,
@@ -25,6 +25,7 @@ pub struct BookingSettingsJson {
     max_advance_days: u32,
     cancel_cutoff_hours: u32,
     hold_minutes: u32,
+    series_cancel_grace_minutes: u32,
 }
 
 impl From<Scheduling> for BookingSettingsJson {
@@ -35,6 +36,7 @@ impl From<Scheduling> for BookingSettingsJson {
             max_advance_days: s.max_advance_days,
             cancel_cutoff_hours: s.cancel_cutoff_hours,
             hold_minutes: s.hold_minutes,
+            series_cancel_grace_minutes: s.series_cancel_grace_minutes,
         }
     }
 }
@@ -45,9 +47,9 @@ pub async fn show(scope: ApiScope) -> Json<BookingSettingsJson> {
     Json(scope.tenant.scheduling.into())
 }
 
-/// `PATCH`: any subset of the five rules; left-out ones keep their value. A value out of its
+/// `PATCH`: any subset of the six rules; left-out ones keep their value. A value out of its
 /// range (or not a whole number), or an unknown field, is a 422 naming it and changes nothing.
-/// Answers 200 with all five current values.
+/// Answers 200 with all six current values.
 #[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
 pub async fn update(
     State(state): State<AppState>,
@@ -85,6 +87,7 @@ fn slot<'a>(rules: &'a mut Scheduling, field: &str) -> &'a mut u32 {
         "min_notice_minutes" => &mut rules.min_notice_minutes,
         "max_advance_days" => &mut rules.max_advance_days,
         "hold_minutes" => &mut rules.hold_minutes,
+        "series_cancel_grace_minutes" => &mut rules.series_cancel_grace_minutes,
         _ => &mut rules.cancel_cutoff_hours,
     }
 }

@@ -28,6 +28,9 @@ pub struct SettingsForm {
     currency: String,
     #[serde(default)]
     portal_enabled: Option<String>,
+    /// Staff logins may edit their own weekly hours and time off.
+    #[serde(default)]
+    staff_edit_own_hours: Option<String>,
 }
 
 /// The contact details and brand colour, as typed.
@@ -114,7 +117,7 @@ async fn render_with(
         form,
         branding,
         errors,
-        timezones: chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect(),
+        timezones: accounts::timezone_names(),
         currencies: accounts::CURRENCIES,
         tokens,
         new_token,
@@ -130,6 +133,7 @@ fn current(scope: &OwnerScope) -> SettingsForm {
         timezone: scope.tenant.timezone.name().to_owned(),
         currency: scope.tenant.currency.clone(),
         portal_enabled: scope.tenant.portal_enabled.then(|| "on".to_owned()),
+        staff_edit_own_hours: scope.tenant.staff_edit_own_hours.then(|| "on".to_owned()),
     }
 }
 
@@ -151,13 +155,19 @@ pub async fn update(
     else {
         return render(&state, &scope, &form, &check.errors, None).await;
     };
-    let settings =
-        Settings { name: &name, timezone, currency, portal_enabled: form.portal_enabled.is_some() };
+    let settings = Settings {
+        name: &name,
+        timezone,
+        currency,
+        portal_enabled: form.portal_enabled.is_some(),
+        staff_edit_own_hours: form.staff_edit_own_hours.is_some(),
+    };
     tenants::update_settings(&state.db, scope.id(), &settings, state.clock.now_ts()).await?;
     let detail = format!(
-        "name={name} timezone={} currency={currency} portal={}",
+        "name={name} timezone={} currency={currency} portal={} staff_own_hours={}",
         timezone.name(),
-        settings.portal_enabled
+        settings.portal_enabled,
+        settings.staff_edit_own_hours
     );
     state
         .audit(

@@ -2,12 +2,13 @@
 //! `PATCH /api/v1/{tenant}/settings/booking` accept the same ranges.
 
 /// Each booking rule with its lowest and highest allowed value.
-pub const RULE_RANGES: [(&str, u32, u32); 5] = [
+pub const RULE_RANGES: [(&str, u32, u32); 6] = [
     ("slot_interval_minutes", 5, 120),
     ("min_notice_minutes", 0, 10_080),
     ("max_advance_days", 1, 730),
     ("hold_minutes", 1, 60),
     ("cancel_cutoff_hours", 0, 720),
+    ("series_cancel_grace_minutes", 0, 1440),
 ];
 
 /// `value` for the rule `field` if it is a whole number in the rule's range, else the message
@@ -35,6 +36,8 @@ mod tests {
         assert!(rule_value("hold_minutes", Some(61)).is_err());
         assert!(rule_value("max_advance_days", Some(-1)).is_err());
         assert!(rule_value("cancel_cutoff_hours", None).is_err());
+        assert_eq!(rule_value("series_cancel_grace_minutes", Some(0)), Ok(0));
+        assert!(rule_value("series_cancel_grace_minutes", Some(1441)).is_err());
         assert_eq!(
             rule_value("max_advance_days", Some(0)),
             Err("Enter a whole number from 1 to 730.".to_owned())

@@ -33,7 +33,11 @@ pub async fn show(
     let self_serve = client.map(|c| c.can_self_reschedule != 0);
     let page = HelpPage {
         faq: faq::list(&state.db, tenant.id).await?,
-        policy: policy::in_words(tenant.scheduling.cancel_cutoff_hours, self_serve),
+        policy: policy::in_words(
+            tenant.scheduling.cancel_cutoff_hours,
+            tenant.scheduling.series_cancel_grace_minutes,
+            self_serve,
+        ),
         chrome: Chrome::portal_of(&viewer, &tenant).await?,
     };
     Ok(state.templates.page("portal/help.html", &page))

@@ -5,8 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
-use portico_domain::policy::{Changer, may_change};
-use portico_domain::schedule::{LocalMinutes, local_instant};
+use portico_domain::policy::Changer;
 use portico_store::bookings::Actor;
 use portico_store::{catalog, series};
 use serde::{Deserialize, Serialize};
@@ -102,7 +101,7 @@ pub struct CancelForm {
 
 /// Ends the client's series from a date on, under the same policy as single bookings: the
 /// client needs `can_self_reschedule`, and the first occurrence cancelled must be past the
-/// cut-off.
+/// cut-off (or booked within the grace period).
 pub async fn cancel(
     State(state): State<AppState>,
     scope: ClientScope,
@@ -118,15 +117,17 @@ pub async fn cancel(
         .trim()
         .parse()
         .map_err(|_| crate::error::field_error("from", "Choose a date."))?;
-    let first = local_instant(
-        scope.tenant.timezone,
-        from,
-        LocalMinutes::new(u16::try_from(found.local_start_minute).unwrap_or(0))
-            .unwrap_or(LocalMinutes::MIDNIGHT),
-    );
     let changer = Changer::Client { can_self_reschedule: scope.client.can_self_reschedule != 0 };
-    may_change(changer, state.clock.now(), first, scope.tenant.scheduling.cancel_cutoff_hours)
-        .map_err(|refusal| Error::Conflict { code: "not_allowed", message: refusal.to_string() })?;
+    portico_core::series::may_end_from(
+        &state.db,
+        &scope.tenant,
+        &found,
+        from,
+        changer,
+        state.clock.now(),
+    )
+    .await?
+    .map_err(|refusal| Error::Conflict { code: "not_allowed", message: refusal.to_string() })?;
     let ctx = state.context(Actor::Client(scope.user.id()), scope.viewer.ip_string());
     let n = portico_core::series::cancel_from(&state.db, &scope.tenant, &found, from, &ctx).await?;
     flash(

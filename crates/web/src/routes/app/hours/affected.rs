@@ -1,17 +1,18 @@
 //! Schedule changes over confirmed bookings (new time off, changed weekly hours): the bookings
-//! they would leave out are listed and nothing is saved until the owner chooses to keep them
+//! they would leave out are listed and nothing is saved until the owner (or the staff member
+//! editing their own hours) chooses to keep them
 //! or to cancel them and tell the clients. Both forms share this.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike as _, Timelike as _};
-use portico_store::bookings::{self, Actor, Booking, BookingError, Filter};
+use portico_store::bookings::{self, Booking, BookingError, Filter};
 use portico_store::hours::HourRange;
 use portico_store::tenants::Tenant;
 
 use super::Person;
 use super::page::AffectedBooking;
-use crate::auth::OwnerScope;
+use crate::auth::TenantScope;
 use crate::{AppState, Error};
 
 /// The most bookings one change lists and handles.
@@ -39,7 +40,7 @@ impl Choice {
 /// overlap `[from, to)`.
 pub(super) async fn open_bookings(
     state: &AppState,
-    scope: &OwnerScope,
+    scope: &TenantScope,
     person: &Person,
     from: i64,
     to: i64,
@@ -63,7 +64,7 @@ pub(super) fn count_message(count: usize, rest: &str) -> String {
 /// The bookings as the page lists them, with the client's or guest's name.
 pub(super) async fn listed(
     state: &AppState,
-    scope: &OwnerScope,
+    scope: &TenantScope,
     inside: &[Booking],
 ) -> Result<Vec<AffectedBooking>, Error> {
     let from = inside.iter().map(|b| b.starts_at).min().unwrap_or_default();
@@ -85,7 +86,7 @@ pub(super) async fn listed(
 /// `done` ("Time off added.").
 pub(super) async fn apply(
     state: &AppState,
-    scope: &OwnerScope,
+    scope: &TenantScope,
     choice: Option<Choice>,
     inside: &[Booking],
     done: &str,
@@ -93,7 +94,7 @@ pub(super) async fn apply(
     Ok(match (choice, inside.len()) {
         (_, 0) => done.to_owned(),
         (Some(Choice::Cancel), n) => {
-            let ctx = state.context(Actor::Owner(scope.user.id()), scope.viewer.ip_string());
+            let ctx = state.context(super::actor(scope), scope.viewer.ip_string());
             for booking in inside {
                 // One that changed meanwhile (cancelled by its client) is no longer ours to
                 // cancel; the rest go on.

@@ -1,6 +1,8 @@
 //! Weekly hours and time off of the owner (the business) or of a staff member (PRO), and the
 //! tenant's booking rules, on one page: [`page`] renders it, [`week`], [`rules`] and
 //! [`time_off`] take its forms. The parsing is shared with the API (`routes::input::hours`).
+//! A staff login manages its own hours and time off on the same page when the owner allows
+//! it (`staff_edit_own_hours`), never anyone else's.
 
 mod affected;
 mod page;
@@ -8,9 +10,12 @@ mod rules;
 mod time_off;
 mod week;
 
+use portico_domain::accounts::Role;
+use portico_domain::plans::Feature;
+use portico_store::bookings::Actor;
 use portico_store::staff::{self, StaffMember};
 
-use crate::auth::OwnerScope;
+use crate::auth::TenantScope;
 use crate::{AppState, Error};
 
 pub use page::{show, staff_show};
@@ -36,8 +41,32 @@ impl Person {
     }
 }
 
-/// The tenant's staff member `id`, or 404.
-async fn staff_member(state: &AppState, scope: &OwnerScope, id: i64) -> Result<Person, Error> {
+/// The tenant's staff member `id` (PRO) whose hours `scope` may manage: the owner any of
+/// them; a staff login only its own, and only when the owner allows it (else 403). Another
+/// member's, or one of another tenant, is 404.
+async fn staff_member(state: &AppState, scope: &TenantScope, id: i64) -> Result<Person, Error> {
+    edits_own_hours(scope)?;
+    scope.require(state, Feature::Staff)?;
     let member = staff::get(&state.db, scope.id(), id).await?.ok_or(Error::NotFound)?;
+    if scope.role != Role::Owner && member.user_id != Some(scope.user.id().0) {
+        return Err(Error::NotFound);
+    }
     Ok(Person { staff: Some(member) })
+}
+
+/// The owner always; a staff login only when the owner lets staff edit their own hours.
+fn edits_own_hours(scope: &TenantScope) -> Result<(), Error> {
+    if scope.role == Role::Owner || scope.tenant.staff_edit_own_hours {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
+/// Who changes bookings when the person's choice cancels some.
+fn actor(scope: &TenantScope) -> Actor {
+    match scope.role {
+        Role::Owner => Actor::Owner(scope.user.id()),
+        _ => Actor::Staff(scope.user.id()),
+    }
 }

@@ -13,7 +13,7 @@ use portico_store::staff;
 use serde::Serialize;
 
 use super::{Person, RulesForm, TimeOffForm, staff_member};
-use crate::auth::{OwnerScope, RequirePlan, StaffGate};
+use crate::auth::{OwnerScope, TenantScope};
 use crate::chrome::Chrome;
 use crate::error::FieldErrors;
 use crate::routes::input::hours::MAX_RANGES_PER_DAY;
@@ -136,7 +136,7 @@ fn day_views(rows: &[(String, String, String)], errors: &BTreeMap<String, String
 
 pub(super) async fn render(
     state: &AppState,
-    scope: &OwnerScope,
+    scope: &TenantScope,
     person: &Person,
     pending: Pending,
 ) -> Result<Response, Error> {
@@ -224,10 +224,10 @@ pub async fn show(State(state): State<AppState>, scope: OwnerScope) -> Result<Re
     render(&state, &scope, &Person { staff: None }, Pending::default()).await
 }
 
+/// A staff member's hours: for the owner, or for that staff member (see [`staff_member`]).
 pub async fn staff_show(
     State(state): State<AppState>,
-    scope: OwnerScope,
-    _: RequirePlan<StaffGate>,
+    scope: TenantScope,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Response, Error> {
     let person = staff_member(&state, &scope, id).await?;

@@ -27,6 +27,8 @@ pub struct RulesForm {
     hold_minutes: String,
     #[serde(default)]
     cancel_cutoff_hours: String,
+    #[serde(default)]
+    series_cancel_grace_minutes: String,
 }
 
 impl RulesForm {
@@ -37,6 +39,7 @@ impl RulesForm {
             max_advance_days: s.max_advance_days.to_string(),
             hold_minutes: s.hold_minutes.to_string(),
             cancel_cutoff_hours: s.cancel_cutoff_hours.to_string(),
+            series_cancel_grace_minutes: s.series_cancel_grace_minutes.to_string(),
         }
     }
 
@@ -51,14 +54,18 @@ impl RulesForm {
         let advance = number("max_advance_days", &self.max_advance_days);
         let hold = number("hold_minutes", &self.hold_minutes);
         let cutoff = number("cancel_cutoff_hours", &self.cancel_cutoff_hours);
-        match (slot, notice, advance, hold, cutoff) {
-            (Some(slot), Some(notice), Some(advance), Some(hold), Some(cutoff)) => Ok(Scheduling {
-                slot_interval_minutes: slot,
-                min_notice_minutes: notice,
-                max_advance_days: advance,
-                hold_minutes: hold,
-                cancel_cutoff_hours: cutoff,
-            }),
+        let grace = number("series_cancel_grace_minutes", &self.series_cancel_grace_minutes);
+        match (slot, notice, advance, hold, cutoff, grace) {
+            (Some(slot), Some(notice), Some(advance), Some(hold), Some(cutoff), Some(grace)) => {
+                Ok(Scheduling {
+                    slot_interval_minutes: slot,
+                    min_notice_minutes: notice,
+                    max_advance_days: advance,
+                    hold_minutes: hold,
+                    cancel_cutoff_hours: cutoff,
+                    series_cancel_grace_minutes: grace,
+                })
+            }
             _ => Err(check.errors),
         }
     }
@@ -78,12 +85,13 @@ pub async fn update_rules(
     };
     tenants::update_scheduling(&state.db, scope.id(), &rules, state.clock.now_ts()).await?;
     let detail = format!(
-        "interval={} notice={} advance={} hold={} cutoff={}",
+        "interval={} notice={} advance={} hold={} cutoff={} grace={}",
         rules.slot_interval_minutes,
         rules.min_notice_minutes,
         rules.max_advance_days,
         rules.hold_minutes,
-        rules.cancel_cutoff_hours
+        rules.cancel_cutoff_hours,
+        rules.series_cancel_grace_minutes
     );
     state
         .audit(&scope.viewer, Some(scope.id()), Some(scope.user.id()), "scheduling.updated", detail)

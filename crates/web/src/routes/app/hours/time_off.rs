@@ -1,8 +1,10 @@
-//! Time off: added for the business or a staff member, deleted from the owner's list.
+//! Time off: added for the business or a staff member, deleted from the owner's list (or
+//! by a staff member allowed to edit their own hours, from theirs).
 
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
+use portico_domain::accounts::Role;
 use portico_domain::parse::{parse_local, parse_reason};
 use portico_domain::policy::time_off_span;
 use portico_store::hours;
@@ -11,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::affected::{self, Choice};
 use super::page::{Pending, render};
 use super::{Person, staff_member};
-use crate::auth::{OwnerScope, RequirePlan, StaffGate};
+use crate::auth::{OwnerScope, TenantScope};
 use crate::chrome::flash;
 use crate::forms::{Check, safe_next, see_other};
 use crate::{AppState, Error};
@@ -32,7 +34,7 @@ pub struct TimeOffForm {
 
 async fn save_time_off(
     state: &AppState,
-    scope: &OwnerScope,
+    scope: &TenantScope,
     person: &Person,
     form: TimeOffForm,
 ) -> Result<Response, Error> {
@@ -96,8 +98,7 @@ pub async fn add_time_off(
 
 pub async fn staff_add_time_off(
     State(state): State<AppState>,
-    scope: OwnerScope,
-    _: RequirePlan<StaffGate>,
+    scope: TenantScope,
     Path((_, id)): Path<(String, i64)>,
     Form(form): Form<TimeOffForm>,
 ) -> Result<Response, Error> {
@@ -111,13 +112,20 @@ pub struct DeleteForm {
     next: Option<String>,
 }
 
-/// Deletes any time off of the tenant (the owner's page lists everyone's).
+/// Deletes time off: the owner any of the tenant's (their page lists everyone's); a staff
+/// login allowed to edit its own hours only its own (anyone else's is 404).
 pub async fn delete_time_off(
     State(state): State<AppState>,
-    scope: OwnerScope,
+    scope: TenantScope,
     Path((_, id)): Path<(String, i64)>,
     Form(form): Form<DeleteForm>,
 ) -> Result<Response, Error> {
+    super::edits_own_hours(&scope)?;
+    let entry = hours::get_time_off(&state.db, scope.id(), id).await?.ok_or(Error::NotFound)?;
+    if scope.role != Role::Owner {
+        // Only time off of the staff member's own: the business's or another's is 404.
+        staff_member(&state, &scope, entry.staff_id.ok_or(Error::NotFound)?).await?;
+    }
     if !hours::delete_time_off(&state.db, scope.id(), id).await? {
         return Err(Error::NotFound);
     }

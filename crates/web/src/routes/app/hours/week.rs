@@ -13,7 +13,7 @@ use portico_store::hours;
 use super::affected::{self, Choice, within_hours};
 use super::page::{Pending, render};
 use super::{Person, staff_member};
-use crate::auth::{OwnerScope, RequirePlan, StaffGate};
+use crate::auth::{OwnerScope, TenantScope};
 use crate::chrome::flash;
 use crate::forms::see_other;
 use crate::routes::input::hours::{MAX_RANGES_PER_DAY, RangeText, parse_week};
@@ -45,7 +45,7 @@ fn week_rows(fields: &[(String, String)]) -> Vec<(String, String, String, String
 
 async fn save_week(
     state: &AppState,
-    scope: &OwnerScope,
+    scope: &TenantScope,
     person: &Person,
     fields: &[(String, String)],
 ) -> Result<Response, Error> {
@@ -137,8 +137,7 @@ pub async fn update(
 
 pub async fn staff_update(
     State(state): State<AppState>,
-    scope: OwnerScope,
-    _: RequirePlan<StaffGate>,
+    scope: TenantScope,
     Path((_, id)): Path<(String, i64)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, Error> {
