@@ -15,6 +15,7 @@ pub mod linking;
 pub mod online;
 pub mod payments;
 pub mod series;
+pub mod subscriptions;
 
 use chrono::{DateTime, Utc};
 

@@ -32,19 +32,19 @@ pub fn router() -> Router<AppState> {
 const GATEWAY: &str = "stripe";
 
 #[derive(Deserialize)]
-struct Event {
-    id: String,
+pub(super) struct Event {
+    pub id: String,
     #[serde(rename = "type")]
-    kind: String,
-    data: EventData,
+    pub kind: String,
+    pub data: EventData,
 }
 
 #[derive(Deserialize)]
-struct EventData {
-    object: Value,
+pub(super) struct EventData {
+    pub object: Value,
 }
 
-fn refused(message: &str) -> Response {
+pub(super) fn refused(message: &str) -> Response {
     let body = json!({ "error": { "code": "bad_signature", "message": message } });
     (StatusCode::BAD_REQUEST, Json(body)).into_response()
 }
