@@ -9,6 +9,7 @@ pub mod billing;
 pub mod bookings;
 pub mod credit;
 pub mod effects;
+pub mod gateway_refunds;
 pub mod ics;
 pub mod invoices;
 pub mod linking;

@@ -9,7 +9,7 @@ use sqlx::FromRow;
 use crate::{Db, StoreError};
 
 /// A refund the gateway made that no payment took.
-#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, FromRow, serde::Serialize)]
 pub struct UnappliedRefund {
     pub id: i64,
     pub gateway: String,
