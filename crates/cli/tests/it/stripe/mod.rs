@@ -78,6 +78,17 @@ impl Shop {
         portico_core::invoices::issue(db, self.tenant.id, draft, &ctx).await.unwrap().unwrap()
     }
 
+    /// An invoice of `total` paid online (checkout, completed, webhook delivered): the invoice
+    /// and the payment intent.
+    pub async fn paid_online(&self, total: i64) -> (Invoice, String) {
+        let invoice = self.invoice(total).await;
+        let session = self.checkout(&invoice).await;
+        let completed = self.stripe.complete(&session);
+        let intent = completed["payment_intent"].as_str().unwrap().to_owned();
+        assert_eq!(self.deliver(&self.event("checkout.session.completed", &completed)).await, 200);
+        (invoice, intent)
+    }
+
     pub async fn reload(&self, invoice: i64) -> Invoice {
         invoices::get(self.app.db(), self.tenant.id, invoice).await.unwrap().unwrap()
     }

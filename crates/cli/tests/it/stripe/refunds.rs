@@ -16,11 +16,7 @@ use super::Shop;
 async fn an_online_payment_is_refunded_through_stripe_and_each_refund_is_reflected_once() {
     matrix(|backend| async move {
         let shop = Shop::open(backend).await;
-        let invoice = shop.invoice(8000).await;
-        let session = shop.checkout(&invoice).await;
-        let completed = shop.stripe.complete(&session);
-        let intent = completed["payment_intent"].as_str().unwrap().to_owned();
-        assert_eq!(shop.deliver(&shop.event("checkout.session.completed", &completed)).await, 200);
+        let (invoice, intent) = shop.paid_online(8000).await;
         let payment: i64 = shop.count("select id from payments").await;
 
         // The owner refunds 30.00 over the API: Stripe is asked, with an idempotency key.
@@ -80,11 +76,7 @@ async fn an_online_payment_is_refunded_through_stripe_and_each_refund_is_reflect
 async fn charge_refunded_without_its_refunds_lists_them_at_stripe() {
     matrix(|backend| async move {
         let shop = Shop::open(backend).await;
-        let invoice = shop.invoice(8000).await;
-        let session = shop.checkout(&invoice).await;
-        let completed = shop.stripe.complete(&session);
-        let intent = completed["payment_intent"].as_str().unwrap().to_owned();
-        assert_eq!(shop.deliver(&shop.event("checkout.session.completed", &completed)).await, 200);
+        let (invoice, intent) = shop.paid_online(8000).await;
 
         // As Stripe sends it since 2022-11-15: no `refunds` on the charge.
         let charge = shop.stripe.refund_in_dashboard(&intent, 2500);
@@ -109,11 +101,7 @@ async fn charge_refunded_without_its_refunds_lists_them_at_stripe() {
 async fn refund_events_are_reflected_once_and_unapplicable_ones_are_flagged_not_retried() {
     matrix(|backend| async move {
         let shop = Shop::open(backend).await;
-        let invoice = shop.invoice(8000).await;
-        let session = shop.checkout(&invoice).await;
-        let completed = shop.stripe.complete(&session);
-        let intent = completed["payment_intent"].as_str().unwrap().to_owned();
-        assert_eq!(shop.deliver(&shop.event("checkout.session.completed", &completed)).await, 200);
+        let (invoice, intent) = shop.paid_online(8000).await;
         let payment: i64 = shop.count("select id from payments").await;
 
         // A refund Portico made itself, then Stripe's refund.created for it: counted once.
