@@ -171,6 +171,21 @@ pub struct BillingSettings {
     /// Days after an invoice fell overdue when the client is reminded again, ascending (the
     /// first notice goes when it falls overdue).
     pub overdue_notice_days: Vec<u32>,
+    /// The platform's own Stripe account, for businesses paying for PRO themselves: its
+    /// secret key (empty: the upgrade page says how the operator upgrades a business).
+    pub stripe_secret_key: String,
+    /// The signing secret of the platform webhook endpoint (`/webhooks/stripe/platform`).
+    pub stripe_webhook_secret: String,
+    /// The recurring Stripe price of PRO (`price_…`).
+    pub pro_price_id: String,
+}
+
+impl BillingSettings {
+    /// Whether businesses can subscribe to PRO themselves: the platform's secret key and PRO
+    /// price are configured.
+    pub fn self_serve(&self) -> bool {
+        !self.stripe_secret_key.is_empty() && !self.pro_price_id.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -428,6 +443,16 @@ fn resolve(raw: Raw) -> Result<Config, ConfigError> {
             "use ascending whole days after the due date, each at least 1",
         ));
     }
+    for (key, value, prefixes) in [
+        ("billing.stripe_secret_key", &raw.billing.stripe_secret_key, &["sk_", "rk_"][..]),
+        ("billing.stripe_webhook_secret", &raw.billing.stripe_webhook_secret, &["whsec_"][..]),
+        ("billing.pro_price_id", &raw.billing.pro_price_id, &["price_"][..]),
+    ] {
+        if !value.is_empty() && !prefixes.iter().any(|p| value.starts_with(p)) {
+            let message = format!("must start with {}", prefixes.join(" or "));
+            return Err(ConfigError::new(key, message));
+        }
+    }
     if raw.queue.namespace.is_empty()
         || !raw.queue.namespace.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c))
     {
@@ -606,6 +631,21 @@ mod tests {
         assert_eq!(load(&fake).unwrap().payments.stripe_api_base, "http://127.0.0.1:9");
         let bad = sources(dir.path()).set("payments.stripe_api_base", "ftp://x");
         assert_eq!(load(&bad).unwrap_err().key, "payments.stripe_api_base");
+    }
+
+    #[test]
+    fn self_serve_pro_needs_the_platform_key_and_price_and_checks_their_shape() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!load(&sources(dir.path())).unwrap().billing.self_serve());
+        let set = sources(dir.path())
+            .set("billing.stripe_secret_key", "sk_test_platform")
+            .set("billing.stripe_webhook_secret", "whsec_platform")
+            .set("billing.pro_price_id", "price_pro");
+        assert!(load(&set).unwrap().billing.self_serve());
+        let bad = sources(dir.path()).set("billing.stripe_secret_key", "pk_live_oops");
+        assert_eq!(load(&bad).unwrap_err().key, "billing.stripe_secret_key");
+        let bad = sources(dir.path()).set("billing.pro_price_id", "prod_x");
+        assert_eq!(load(&bad).unwrap_err().key, "billing.pro_price_id");
     }
 
     #[test]

@@ -9,12 +9,14 @@ pub mod billing;
 pub mod bookings;
 pub mod credit;
 pub mod effects;
+pub mod gateway_refunds;
 pub mod ics;
 pub mod invoices;
 pub mod linking;
 pub mod online;
 pub mod payments;
 pub mod series;
+pub mod subscriptions;
 
 use chrono::{DateTime, Utc};
 

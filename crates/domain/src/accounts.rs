@@ -52,7 +52,7 @@ pub struct Slug(String);
 /// Path segments that would be confusing or clash with our own pages.
 const RESERVED_SLUGS: &[&str] = &[
     "admin", "api", "app", "accounts", "book", "help", "login", "logout", "new", "portal",
-    "portico", "settings", "signup", "staff", "static", "support", "www",
+    "platform", "portico", "settings", "signup", "staff", "static", "support", "www",
 ];
 
 impl Slug {

@@ -24,6 +24,7 @@ pub mod outbox;
 pub mod overview;
 pub mod payments;
 pub mod pings;
+pub mod platform;
 pub mod schedule_cache;
 pub mod schema;
 pub mod sealed;
@@ -32,6 +33,7 @@ pub mod sessions;
 pub mod staff;
 pub mod tenants;
 pub mod tokens;
+pub mod unapplied;
 pub mod users;
 pub mod versions;
 

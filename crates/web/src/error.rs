@@ -27,6 +27,9 @@ pub enum Error {
     BadRequest { code: &'static str, message: String },
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// A link that worked once and no longer does (e.g. an expired pay link).
+    #[error("{message}")]
+    Gone { message: String },
     #[error("some fields are invalid")]
     Unprocessable { fields: FieldErrors },
     #[error("too many requests")]
@@ -58,6 +61,7 @@ impl Error {
             Self::Forbidden | Self::PreviewReadOnly => StatusCode::FORBIDDEN,
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Gone { .. } => StatusCode::GONE,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PlanRequired(_) => StatusCode::PAYMENT_REQUIRED,
@@ -92,6 +96,7 @@ impl Error {
                 (code, message, FieldErrors::new())
             }
             Self::Gateway { message } => ("gateway_error", message, FieldErrors::new()),
+            Self::Gone { message } => ("link_expired", message, FieldErrors::new()),
             Self::Unprocessable { fields } => {
                 ("invalid", "Some fields are invalid.".to_owned(), fields)
             }

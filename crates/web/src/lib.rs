@@ -6,6 +6,7 @@ pub mod chrome;
 pub mod csrf;
 pub mod error;
 pub mod forms;
+pub mod gateway_refunds;
 pub mod invoice_view;
 pub mod json;
 pub mod layers;

@@ -97,23 +97,57 @@ fn pay_mac(key: &[u8], payload: &str) -> Hmac<Sha256> {
     mac
 }
 
-/// The signed token of an invoice's hosted pay link: `{tenant}.{invoice}.{signature}`.
+/// How long a pay link works: at least this long from when it was made (it runs to the end of
+/// that UTC day, so every link made on one day is the same — a checkout retried with the
+/// same idempotency key sends the same cancel URL).
+pub const PAY_LINK_DAYS: i64 = 30;
+
+const DAY: i64 = 86_400;
+
+/// Why a pay link does not work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayLinkError {
+    /// Not one we signed (changed, forged, or of the old unexpiring form).
+    Invalid,
+    /// Ours, but past its expiry: the business sends a new one.
+    Expired,
+}
+
+/// When a pay link made at `now` stops working (epoch seconds).
+pub fn pay_link_expiry(now: i64) -> i64 {
+    (now.div_euclid(DAY) + 1 + PAY_LINK_DAYS) * DAY
+}
+
+/// The signed token of an invoice's hosted pay link, made now:
+/// `{tenant}.{invoice}.{expires}.{signature}`.
 pub fn pay_token(state: &AppState, tenant: TenantId, invoice: i64) -> String {
-    let payload = format!("{}.{invoice}", tenant.0);
+    let expires = pay_link_expiry(state.clock.now_ts());
+    let payload = format!("{}.{invoice}.{expires}", tenant.0);
     let signature = pay_mac(&state.config.keys.session, &payload).finalize().into_bytes();
     format!("{payload}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
-/// What a pay-link token names, if we signed it.
-pub fn verify_pay_token(state: &AppState, token: &str) -> Option<(TenantId, i64)> {
-    let (payload, signature) = token.rsplit_once('.')?;
-    let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
-    pay_mac(&state.config.keys.session, payload).verify_slice(&signature).ok()?;
-    let (tenant, invoice) = payload.split_once('.')?;
-    Some((TenantId(tenant.parse().ok()?), invoice.parse().ok()?))
+/// What a pay-link token names, if we signed it and it has not expired.
+pub fn verify_pay_token(state: &AppState, token: &str) -> Result<(TenantId, i64), PayLinkError> {
+    let (payload, signature) = token.rsplit_once('.').ok_or(PayLinkError::Invalid)?;
+    let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| PayLinkError::Invalid)?;
+    pay_mac(&state.config.keys.session, payload)
+        .verify_slice(&signature)
+        .map_err(|_| PayLinkError::Invalid)?;
+    let mut parts = payload.split('.').map(str::parse::<i64>);
+    let (Some(Ok(tenant)), Some(Ok(invoice)), Some(Ok(expires)), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(PayLinkError::Invalid);
+    };
+    if state.clock.now_ts() >= expires {
+        return Err(PayLinkError::Expired);
+    }
+    Ok((TenantId(tenant), invoice))
 }
 
-/// The hosted pay link (absolute, under the public URL): no login needed.
+/// The hosted pay link (absolute, under the public URL): no login needed, works for
+/// [`PAY_LINK_DAYS`] days.
 pub fn pay_link(state: &AppState, tenant: TenantId, invoice: i64) -> String {
     public(state, &format!("/pay/{}", pay_token(state, tenant, invoice)))
 }

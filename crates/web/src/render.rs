@@ -50,6 +50,8 @@ struct ErrorPage<'a> {
     message: &'a str,
     request_id: Option<&'a str>,
     upgrade: Option<Upgrade>,
+    /// Businesses can subscribe to PRO themselves (the platform's Stripe is configured).
+    self_serve: bool,
     /// The dashboard frame (navigation, the way back) for a member of the tenant.
     chrome: Option<crate::chrome::Chrome>,
 }
@@ -110,6 +112,7 @@ pub async fn render_errors(
         message: &info.message,
         request_id: request_id.as_deref(),
         upgrade: info.upgrade.map(|f| Upgrade { feature: f.title(), pitch: f.pitch() }),
+        self_serve: state.config.billing.self_serve(),
         chrome,
     };
     let html = state.templates.render("errors/error.html", &page).unwrap_or_else(|error| {

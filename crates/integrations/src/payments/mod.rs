@@ -11,12 +11,14 @@
 //! check that accepts *any* of several `v1` values. A new gateway (Razorpay, PayPal) is a new
 //! file implementing [`Gateway`].
 
+mod platform;
 mod signature;
 mod stripe;
 mod test_gateway;
 
 use std::collections::BTreeMap;
 
+pub use platform::{PortalSession, SubscriptionCheckout, subscription_form};
 pub use signature::{SignatureError, TOLERANCE_SECS, sign, verify};
 pub use stripe::Stripe;
 pub use test_gateway::TestGateway;
@@ -177,6 +179,22 @@ pub trait Gateway: Send + Sync + std::fmt::Debug {
         request: &RefundRequest,
         idempotency_key: &str,
     ) -> Result<Refund, GatewayError>;
+
+    /// Every refund of a payment intent (made through [`Self::create_refund`] or in the
+    /// gateway's own dashboard), newest first.
+    async fn list_refunds(
+        &self,
+        secret: &str,
+        payment_intent: &str,
+    ) -> Result<Vec<Refund>, GatewayError>;
+}
+
+/// A page of a Stripe list (`{"object":"list","data":[…],"has_more":…}`).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct List<T> {
+    pub data: Vec<T>,
+    #[serde(default)]
+    pub has_more: bool,
 }
 
 /// The gateways this process can use: Stripe always, the test gateway unless in production.
@@ -206,6 +224,11 @@ impl Gateways {
             GatewayKind::Test => self.test.as_deref().map(|g| g as &dyn Gateway),
             GatewayKind::Stripe => Some(&*self.stripe),
         }
+    }
+
+    /// The Stripe client (also the platform's, for self-serve PRO).
+    pub fn stripe(&self) -> &Stripe {
+        &self.stripe
     }
 
     /// The simulated checkout, when available (not in production).

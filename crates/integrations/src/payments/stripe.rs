@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
-use super::{CheckoutRequest, Gateway, GatewayError, GatewayKind, Refund, RefundRequest, Session};
+use super::{
+    CheckoutRequest, Gateway, GatewayError, GatewayKind, List, Refund, RefundRequest, Session,
+};
 
 /// The Stripe client: one connection pool, the API base from configuration.
 #[derive(Debug, Clone)]
@@ -28,7 +30,7 @@ impl Stripe {
         Ok(Self { http, base: base.trim_end_matches('/').to_owned() })
     }
 
-    async fn send<T: DeserializeOwned>(
+    pub(super) async fn send<T: DeserializeOwned>(
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<T, GatewayError> {
@@ -53,7 +55,13 @@ impl Stripe {
         Err(GatewayError::Refused { status, code, message: text("message") })
     }
 
-    fn post(&self, path: &str, secret: &str, form: String, key: &str) -> reqwest::RequestBuilder {
+    pub(super) fn post(
+        &self,
+        path: &str,
+        secret: &str,
+        form: String,
+        key: &str,
+    ) -> reqwest::RequestBuilder {
         self.http
             .post(format!("{}{path}", self.base))
             .bearer_auth(secret)
@@ -131,5 +139,17 @@ impl Gateway for Stripe {
     ) -> Result<Refund, GatewayError> {
         let form = refund_form(request);
         self.send(self.post("/v1/refunds", secret, form, idempotency_key)).await
+    }
+
+    async fn list_refunds(
+        &self,
+        secret: &str,
+        payment_intent: &str,
+    ) -> Result<Vec<Refund>, GatewayError> {
+        let url = format!("{}/v1/refunds", self.base);
+        let query = [("payment_intent", payment_intent), ("limit", "100")];
+        let list: List<Refund> =
+            self.send(self.http.get(url).query(&query).bearer_auth(secret)).await?;
+        Ok(list.data)
     }
 }

@@ -134,4 +134,14 @@ impl Gateway for TestGateway {
         memory.refunds.insert(idempotency_key.to_owned(), refund.clone());
         Ok(refund)
     }
+
+    async fn list_refunds(
+        &self,
+        _secret: &str,
+        payment_intent: &str,
+    ) -> Result<Vec<Refund>, GatewayError> {
+        let memory = self.memory();
+        let of_intent = |r: &&Refund| r.payment_intent.as_deref() == Some(payment_intent);
+        Ok(memory.refunds.values().filter(of_intent).cloned().collect())
+    }
 }

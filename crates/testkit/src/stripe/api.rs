@@ -11,7 +11,7 @@ use super::state::{Call, FakeState, Remembered, StoredSession};
 use super::{Shared, bracketed, lock};
 
 /// Stripe's error body.
-fn error(status: u16, kind: &str, code: &str, message: &str) -> (u16, Value) {
+pub(super) fn error(status: u16, kind: &str, code: &str, message: &str) -> (u16, Value) {
     let mut error = json!({ "type": kind, "message": message });
     if !code.is_empty() {
         error["code"] = json!(code);
@@ -19,7 +19,7 @@ fn error(status: u16, kind: &str, code: &str, message: &str) -> (u16, Value) {
     (status, json!({ "error": error }))
 }
 
-fn respond((status, body): (u16, Value)) -> Response {
+pub(super) fn respond((status, body): (u16, Value)) -> Response {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (code, Json(body)).into_response()
 }
@@ -51,13 +51,13 @@ fn account(state: &FakeState, headers: &HeaderMap) -> Result<String, (u16, Value
     }
 }
 
-enum Admitted {
+pub(super) enum Admitted {
     Go(String),
     Answer(Response),
 }
 
 /// Records the call; applies a planned failure, the key check and the idempotency replay.
-fn admit(
+pub(super) fn admit(
     state: &mut FakeState,
     method: &str,
     path: &str,
@@ -96,7 +96,7 @@ fn admit(
 }
 
 /// Remembers the answer under the idempotency key, then answers (or cuts off).
-fn finish(
+pub(super) fn finish(
     state: &mut FakeState,
     account: &str,
     path: &str,
@@ -120,16 +120,16 @@ fn finish(
     respond(answer)
 }
 
-fn form(bytes: &[u8]) -> Result<Vec<(String, String)>, (u16, Value)> {
+pub(super) fn form(bytes: &[u8]) -> Result<Vec<(String, String)>, (u16, Value)> {
     serde_urlencoded::from_bytes(bytes)
         .map_err(|_| error(400, "invalid_request_error", "", "Invalid request body"))
 }
 
-fn value<'a>(form: &'a [(String, String)], key: &str) -> Option<&'a str> {
+pub(super) fn value<'a>(form: &'a [(String, String)], key: &str) -> Option<&'a str> {
     form.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
-fn missing(param: &str) -> (u16, Value) {
+pub(super) fn missing(param: &str) -> (u16, Value) {
     error(
         400,
         "invalid_request_error",
@@ -138,7 +138,14 @@ fn missing(param: &str) -> (u16, Value) {
     )
 }
 
-fn new_session(state: &mut FakeState, form: &[(String, String)]) -> Result<Value, (u16, Value)> {
+fn new_session(
+    state: &mut FakeState,
+    account: &str,
+    form: &[(String, String)],
+) -> Result<Value, (u16, Value)> {
+    if value(form, "mode") == Some("subscription") {
+        return super::billing::new_subscription_session(state, account, form);
+    }
     if value(form, "mode") != Some("payment") {
         return Err(missing("mode"));
     }
@@ -191,10 +198,17 @@ pub(super) async fn create_session(
         Admitted::Go(account) => account,
         Admitted::Answer(answer) => return answer,
     };
-    let answer = match form(&bytes).and_then(|form| new_session(&mut state, &form)) {
+    let parsed = form(&bytes);
+    let answer = match parsed.clone().and_then(|form| new_session(&mut state, &account, &form)) {
         Ok(session) => {
             let id = session["id"].as_str().unwrap_or_default().to_owned();
-            let stored = StoredSession { account: account.clone(), json: session.clone() };
+            let subscription_metadata =
+                bracketed(&parsed.unwrap_or_default(), "subscription_data[metadata]");
+            let stored = StoredSession {
+                account: account.clone(),
+                json: session.clone(),
+                subscription_metadata,
+            };
             state.sessions.insert(id, stored);
             (200, session)
         }
@@ -240,10 +254,7 @@ pub(super) async fn create_refund(
     };
     let answer = form(&bytes).and_then(|form| {
         let intent = value(&form, "payment_intent").ok_or_else(|| missing("payment_intent"))?;
-        let owned = state
-            .sessions
-            .values()
-            .any(|s| s.account == account && s.json["payment_intent"].as_str() == Some(intent));
+        let owned = state.intent_accounts.get(intent) == Some(&account);
         if !owned {
             let message = format!("No such payment_intent: '{intent}'");
             return Err(error(400, "invalid_request_error", "resource_missing", &message));

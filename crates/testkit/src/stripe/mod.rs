@@ -1,17 +1,20 @@
 //! A fake Stripe on `127.0.0.1:0` speaking the real wire format of the calls Portico makes:
 //! `POST /v1/checkout/sessions` and `POST /v1/refunds` with form-encoded bodies and bracketed
 //! keys (`line_items[0][price_data][unit_amount]`, `metadata[portico_tenant]`), `GET
-//! /v1/checkout/sessions/{id}`, Bearer secret-key authentication (each key is its own
+//! /v1/checkout/sessions/{id}`, `GET /v1/refunds?payment_intent=…`, subscription checkouts
+//! (`mode=subscription` with `line_items[0][price]`) and `POST /v1/billing_portal/sessions`
+//! (see `billing`), Bearer secret-key authentication (each key is its own
 //! account: a session is not found with another account's key), `Idempotency-Key` semantics
 //! (same key and body → the first answer again; same key, other body → 400
 //! `idempotency_error`), and Stripe's error shape `{"error":{"type","code","message"}}`.
 //!
 //! Tests complete or expire sessions as a payer would, make the next call fail (500) or be
 //! cut off after Stripe did the work (as a timeout looks to the caller), refund from "the
-//! dashboard", and deliver signed webhooks (`Stripe-Signature: t=…,v1=…`, several `v1`
+//! dashboard", subscribe, renew and cancel subscriptions, and deliver signed webhooks (`Stripe-Signature: t=…,v1=…`, several `v1`
 //! values allowed) to the app. Every call is recorded.
 
 mod api;
+mod billing;
 mod state;
 
 use std::collections::BTreeMap;
@@ -23,6 +26,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
+pub use billing::{PERIOD_SECS, Subscribed};
 pub use state::Call;
 use state::FakeState;
 
@@ -61,7 +65,8 @@ impl FakeStripe {
         let router = Router::new()
             .route("/v1/checkout/sessions", post(api::create_session))
             .route("/v1/checkout/sessions/{id}", get(api::retrieve_session))
-            .route("/v1/refunds", post(api::create_refund))
+            .route("/v1/refunds", post(api::create_refund).get(billing::list_refunds))
+            .route("/v1/billing_portal/sessions", post(billing::create_portal_session))
             .with_state(shared.clone());
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
@@ -131,7 +136,7 @@ impl FakeStripe {
     }
 
     /// A refund made in Stripe's dashboard: returns the charge as `charge.refunded` carries
-    /// it (with every refund of the payment intent in `refunds.data`).
+    /// it (without its refunds, as since API version 2022-11-15).
     pub fn refund_in_dashboard(&self, payment_intent: &str, amount: i64) -> Value {
         let mut state = lock(&self.shared);
         state.refund(payment_intent, amount).expect("refundable");
@@ -141,6 +146,43 @@ impl FakeStripe {
     /// The charge of a payment intent, as `charge.refunded` carries it.
     pub fn charge(&self, payment_intent: &str) -> Value {
         lock(&self.shared).charge(payment_intent)
+    }
+
+    /// A refund made in Stripe's dashboard: the refund, as `refund.created` carries it.
+    pub fn dashboard_refund(&self, payment_intent: &str, amount: i64) -> Value {
+        lock(&self.shared).refund(payment_intent, amount).expect("refundable")
+    }
+
+    /// A payment the account `secret_key` took outside Portico (e.g. in Stripe's dashboard):
+    /// its payment intent, refundable in the dashboard.
+    pub fn outside_payment(&self, secret_key: &str, amount: i64, currency: &str) -> String {
+        let mut state = lock(&self.shared);
+        let intent = state.next("pi_");
+        state.charges.insert(intent.clone(), (amount, currency.to_owned()));
+        state.intent_accounts.insert(intent.clone(), secret_key.to_owned());
+        intent
+    }
+
+    /// A recurring (monthly) price of `amount` in `currency` for subscription checkouts.
+    pub fn add_price(&self, id: &str, amount: i64, currency: &str) {
+        lock(&self.shared).prices.insert(id.to_owned(), (amount, currency.to_owned()));
+    }
+
+    /// The payer completes a subscription checkout at `now`: the session, the new active
+    /// subscription and its paid first invoice, as the events carry them.
+    pub fn subscribe(&self, session: &str, now: i64) -> Subscribed {
+        lock(&self.shared).subscribe(session, now)
+    }
+
+    /// The subscription's next period is paid: `(subscription, invoice)` as
+    /// `customer.subscription.updated` and `invoice.paid` carry them.
+    pub fn renew(&self, subscription: &str) -> (Value, Value) {
+        lock(&self.shared).renew(subscription)
+    }
+
+    /// The subscription is canceled now: as `customer.subscription.deleted` carries it.
+    pub fn cancel_subscription(&self, subscription: &str, now: i64) -> Value {
+        lock(&self.shared).cancel(subscription, now)
     }
 
     /// Refunds made so far (API or dashboard).

@@ -19,6 +19,14 @@ pub(super) struct StoredSession {
     /// The secret key of the account it belongs to.
     pub account: String,
     pub json: Value,
+    /// `subscription_data[metadata]` of a subscription checkout (not shown on the session).
+    pub subscription_metadata: BTreeMap<String, String>,
+}
+
+/// A subscription of the fake (`mode=subscription` checkouts).
+#[derive(Debug, Clone)]
+pub(super) struct StoredSubscription {
+    pub json: Value,
 }
 
 /// The first answer to an idempotency key, replayed for the same request.
@@ -40,6 +48,13 @@ pub(super) struct FakeState {
     pub refunds: Vec<Value>,
     /// Payment intent → (amount, currency) charged.
     pub charges: HashMap<String, (i64, String)>,
+    /// Payment intent → the account (secret key) that took it.
+    pub intent_accounts: HashMap<String, String>,
+    /// Price id → (unit amount, currency) of the recurring prices (monthly).
+    pub prices: HashMap<String, (i64, String)>,
+    /// Customer id → account.
+    pub customers: HashMap<String, String>,
+    pub subscriptions: BTreeMap<String, StoredSubscription>,
     pub fail_next: usize,
     pub cut_off_next: usize,
     pub counter: u64,
@@ -66,9 +81,11 @@ impl FakeState {
         json["payment_status"] = json!("paid");
         json["url"] = Value::Null;
         let json = json.clone();
+        let account = session.account.clone();
         let intent = json["payment_intent"].as_str().unwrap_or_default().to_owned();
         let amount = json["amount_total"].as_i64().unwrap_or_default();
         let currency = json["currency"].as_str().unwrap_or_default().to_owned();
+        self.intent_accounts.insert(intent.clone(), account);
         self.charges.insert(intent, (amount, currency));
         json
     }
@@ -87,12 +104,19 @@ impl FakeState {
             ));
         }
         let id = self.next("re_");
+        self.counter += 1;
         let refund = json!({
             "id": id,
             "object": "refund",
             "amount": amount,
+            "balance_transaction": format!("txn_{}", id.trim_start_matches("re_")),
+            "charge": format!("ch_{}", intent.trim_start_matches("pi_")),
+            "created": 1_700_000_000 + self.counter,
             "currency": self.charges[intent].1,
+            "metadata": {},
             "payment_intent": intent,
+            "reason": null,
+            "receipt_number": null,
             "status": "succeeded",
         });
         self.refunds.push(refund.clone());
@@ -107,10 +131,10 @@ impl FakeState {
             .sum()
     }
 
+    /// The charge as events carry it since API version 2022-11-15: `refunds` is no longer
+    /// included (it must be listed: `GET /v1/refunds?payment_intent=…`).
     pub fn charge(&self, intent: &str) -> Value {
         let (amount, currency) = self.charges.get(intent).cloned().unwrap_or_default();
-        let refunds: Vec<Value> =
-            self.refunds.iter().filter(|r| r["payment_intent"] == intent).cloned().collect();
         let refunded = self.refunded(intent);
         json!({
             "id": format!("ch_{}", intent.trim_start_matches("pi_")),
@@ -120,7 +144,6 @@ impl FakeState {
             "currency": currency,
             "payment_intent": intent,
             "refunded": refunded == amount,
-            "refunds": { "object": "list", "data": refunds, "has_more": false },
         })
     }
 }

@@ -11,6 +11,7 @@ mod home;
 mod input;
 pub(crate) mod oauth;
 mod pay;
+pub(crate) mod platform_billing;
 mod portal;
 mod unsubscribe;
 mod webhooks;
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .merge(feeds::router())
         .merge(pay::router())
         .merge(webhooks::router())
+        .merge(platform_billing::router())
 }
 
 /// Every unknown path.

@@ -1,7 +1,7 @@
 //! `/pay/…`: paying an invoice online without a login, and coming back.
 //!
-//! - `/pay/{token}`: the hosted pay link (a signed token naming one tenant's invoice; a
-//!   changed or forged token is a 404): the invoice's amounts and "Pay now", which starts a
+//! - `/pay/{token}`: the hosted pay link (a signed token naming one tenant's invoice and its
+//!   expiry, 30 days on; a changed or forged token is a 404, an expired one 410): the invoice's amounts and "Pay now", which starts a
 //!   checkout session and sends the payer to the gateway.
 //! - `/pay/return?session_id=…`: where the gateway sends the payer back. The session is
 //!   retrieved from the gateway (never trusted from the URL) and fulfilled once — the webhook
@@ -25,7 +25,9 @@ use crate::auth::Viewer;
 use crate::chrome::{Chrome, flash};
 use crate::forms::see_other;
 use crate::invoice_view::{Amounts, today};
-use crate::online::{Reflected, amount_due, gateway_for, gateway_of, verify_pay_token};
+use crate::online::{
+    PayLinkError, Reflected, amount_due, gateway_for, gateway_of, verify_pay_token,
+};
 use crate::{AppState, Error};
 
 pub fn router() -> Router<AppState> {
@@ -38,7 +40,13 @@ pub fn router() -> Router<AppState> {
 
 /// The tenant and invoice a pay link names: an issued invoice (not a draft) that still exists.
 async fn resolve(state: &AppState, token: &str) -> Result<(Tenant, Invoice), Error> {
-    let (tenant, invoice) = verify_pay_token(state, token).ok_or(Error::NotFound)?;
+    let (tenant, invoice) = verify_pay_token(state, token).map_err(|why| match why {
+        PayLinkError::Invalid => Error::NotFound,
+        PayLinkError::Expired => Error::Gone {
+            message: "This payment link has expired. Please ask the business for a new one."
+                .to_owned(),
+        },
+    })?;
     let tenant = tenants::by_id(&state.db, tenant).await?.ok_or(Error::NotFound)?;
     let invoice = invoices::get(&state.db, tenant.id, invoice)
         .await?

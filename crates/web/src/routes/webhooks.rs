@@ -3,9 +3,10 @@
 //! before anything is parsed (any of several `v1` values, timestamp within 300 s of the app
 //! clock): a bad or missing signature is 400 and changes nothing. Events are noted by id so a
 //! replay is a no-op; unknown types answer 200 and are ignored. Handled:
-//! `checkout.session.completed` (fulfils once, or flags a mismatch), `checkout.session.expired`
-//! and `charge.refunded` (each refund reflected once, by its id). A failure to handle answers
-//! 500 and Stripe delivers again.
+//! `checkout.session.completed` (fulfils once, or flags a mismatch), `checkout.session.expired`,
+//! and `charge.refunded`, `refund.created` and `refund.updated` (each refund reflected once, by
+//! its id, or kept as unapplied for the owner: [`crate::gateway_refunds`]). A failure to handle
+//! answers 500 and Stripe delivers again.
 
 use axum::Json;
 use axum::Router;
@@ -14,7 +15,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use portico_domain::Money;
 use portico_domain::booking::Actor;
 use portico_integrations::payments::{self, Session};
 use portico_store::online;
@@ -32,19 +32,19 @@ pub fn router() -> Router<AppState> {
 const GATEWAY: &str = "stripe";
 
 #[derive(Deserialize)]
-struct Event {
-    id: String,
+pub(super) struct Event {
+    pub id: String,
     #[serde(rename = "type")]
-    kind: String,
-    data: EventData,
+    pub kind: String,
+    pub data: EventData,
 }
 
 #[derive(Deserialize)]
-struct EventData {
-    object: Value,
+pub(super) struct EventData {
+    pub object: Value,
 }
 
-fn refused(message: &str) -> Response {
+pub(super) fn refused(message: &str) -> Response {
     let body = json!({ "error": { "code": "bad_signature", "message": message } });
     (StatusCode::BAD_REQUEST, Json(body)).into_response()
 }
@@ -78,7 +78,12 @@ pub async fn stripe(
         "checkout.session.completed"
         | "checkout.session.async_payment_succeeded"
         | "checkout.session.expired" => session_event(&state, &tenant, &event.data.object).await?,
-        "charge.refunded" => charge_refunded(&state, &tenant, &event.data.object).await?,
+        "charge.refunded" => {
+            crate::gateway_refunds::charge_refunded(&state, &tenant, &event.data.object).await?
+        }
+        "refund.created" | "refund.updated" => {
+            crate::gateway_refunds::refund_event(&state, &tenant, &event.data.object).await?
+        }
         _ => false,
     };
     let now = state.clock.now_ts();
@@ -96,47 +101,5 @@ async fn session_event(state: &AppState, tenant: &Tenant, object: &Value) -> Res
     };
     let ctx = state.context(Actor::System, "stripe-webhook");
     crate::online::reflect(state, tenant, &checkout, &session, &ctx).await?;
-    Ok(true)
-}
-
-#[derive(Deserialize)]
-struct Charge {
-    #[serde(default)]
-    payment_intent: Option<String>,
-    #[serde(default)]
-    refunds: Option<RefundList>,
-}
-
-#[derive(Deserialize)]
-struct RefundList {
-    #[serde(default)]
-    data: Vec<payments::Refund>,
-}
-
-/// Refunds of one of this business's online payments, made here or in Stripe's dashboard:
-/// each reflected once (by its refund id) through the refund workflow.
-async fn charge_refunded(state: &AppState, tenant: &Tenant, object: &Value) -> Result<bool, Error> {
-    let Ok(charge) = serde_json::from_value::<Charge>(object.clone()) else { return Ok(false) };
-    let Some(intent) = charge.payment_intent else { return Ok(false) };
-    let Some(checkout) = online::checkout_of_intent(&state.db, tenant.id, GATEWAY, &intent).await?
-    else {
-        return Ok(false);
-    };
-    let ctx = state.context(Actor::System, "stripe-webhook");
-    let refunds = charge.refunds.map(|list| list.data).unwrap_or_default();
-    for refund in refunds.iter().filter(|r| matches!(r.status.as_str(), "succeeded" | "pending")) {
-        let amount = Money::new(refund.amount, checkout.amount.currency);
-        let reason = "refunded in Stripe";
-        let recorded = portico_core::online::record_refund(
-            &state.db, tenant.id, &checkout, &refund.id, amount, reason, &ctx,
-        )
-        .await?;
-        if let Err(refusal) = recorded {
-            // Money went back that Portico cannot take off the invoice or credit (e.g. the
-            // credit was spent): say so loudly, and let Stripe deliver again.
-            tracing::error!(refund = %refund.id, %refusal, "a Stripe refund could not be reflected");
-            return Err(Error::Internal(anyhow::anyhow!("refund {}: {refusal}", refund.id)));
-        }
-    }
     Ok(true)
 }

@@ -2,6 +2,7 @@
 //! the return racing the webhook; a timeout on creation; mismatches; the test gateway.
 
 use futures::future::join_all;
+use portico_domain::Clock as _;
 use portico_domain::invoice::InvoiceStatus;
 use portico_integrations::payments::{CheckoutRequest, Gateway as _, GatewayError, Stripe};
 use portico_testkit::stripe::SECRET_KEY;
@@ -289,6 +290,47 @@ async fn the_pay_link_works_without_login_and_a_forged_one_is_not_found() {
         let other_invoice =
             path.replace(&format!(".{}.", invoice.id), &format!(".{}.", invoice.id + 1));
         assert_eq!(visitor.get(&other_invoice).await.status(), StatusCode::NOT_FOUND);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_pay_link_expires_after_30_days_and_a_new_one_works() {
+    matrix(|backend| async move {
+        let shop = Shop::open(backend).await;
+        let invoice = shop.invoice(2500).await;
+        let token = shop.app.api_token(shop.tenant.id).await;
+        let api = format!("/api/v1/paws/invoices/{}/pay-link", invoice.id);
+        let (_, body) = crate::payments::post(&shop.app, &token, &api, Value::Null).await;
+        let now = shop.app.clock.now_ts();
+        let expires = body["expires_at"].as_i64().unwrap();
+        assert!(expires >= now + 30 * 86_400 && expires <= now + 31 * 86_400, "{body}");
+        let url = body["url"].as_str().unwrap();
+        let path = url.strip_prefix(shop.app.url("").trim_end_matches('/')).unwrap().to_owned();
+        // A longer expiry written into the link breaks its signature.
+        let stretched = path.replace(&format!(".{expires}."), &format!(".{}.", expires + 86_400));
+        let visitor = shop.app.browser();
+        assert_eq!(visitor.get(&stretched).await.status(), StatusCode::NOT_FOUND);
+
+        shop.app.clock.advance(chrono::Duration::seconds(expires - now - 1));
+        assert!(visitor.page(&path).await.contains("Pay now"));
+        shop.app.clock.advance(chrono::Duration::seconds(1));
+        let visitor = shop.app.browser();
+        let page = visitor.get(&path).await;
+        assert_eq!(page.status(), StatusCode::GONE);
+        assert!(page.text().await.unwrap().contains("This payment link has expired"));
+        let paying = visitor.post_form(&path, &[]).await;
+        assert_eq!(paying.status(), StatusCode::GONE);
+        assert!(shop.stripe.sessions().is_empty(), "no checkout from an expired link");
+
+        // A fresh link works again.
+        let (_, body) = crate::payments::post(&shop.app, &token, &api, Value::Null).await;
+        let url = body["url"].as_str().unwrap();
+        let fresh = url.strip_prefix(shop.app.url("").trim_end_matches('/')).unwrap().to_owned();
+        assert_ne!(fresh, path);
+        let response = visitor.post_form(&fresh, &[]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(shop.stripe.sessions().len(), 1);
     })
     .await;
 }

@@ -5,6 +5,7 @@
 //! keys sealed; the test gateway.
 
 mod checkout;
+mod pro;
 mod refunds;
 mod settings;
 mod webhooks;
@@ -75,6 +76,17 @@ impl Shop {
         tx.commit().await.unwrap();
         let ctx = portico_core::Context::system(self.app.clock.now());
         portico_core::invoices::issue(db, self.tenant.id, draft, &ctx).await.unwrap().unwrap()
+    }
+
+    /// An invoice of `total` paid online (checkout, completed, webhook delivered): the invoice
+    /// and the payment intent.
+    pub async fn paid_online(&self, total: i64) -> (Invoice, String) {
+        let invoice = self.invoice(total).await;
+        let session = self.checkout(&invoice).await;
+        let completed = self.stripe.complete(&session);
+        let intent = completed["payment_intent"].as_str().unwrap().to_owned();
+        assert_eq!(self.deliver(&self.event("checkout.session.completed", &completed)).await, 200);
+        (invoice, intent)
     }
 
     pub async fn reload(&self, invoice: i64) -> Invoice {

@@ -116,6 +116,10 @@ pub(super) const APP_ROUTES: &[(Verb, &str, Id, Who, Form)] = &[
         ],
     ),
     (Get, "/app/{tenant}/payments/online", Id::None, Who::Owner, &[]),
+    // The plan, self-serve PRO and the billing portal.
+    (Get, "/app/{tenant}/plan", Id::None, Who::Owner, &[]),
+    (Post, "/app/{tenant}/plan/upgrade", Id::None, Who::Owner, &[]),
+    (Post, "/app/{tenant}/plan/billing", Id::None, Who::Owner, &[]),
     (Get, "/app/{tenant}/invoices", Id::None, Who::Owner, &[]),
     (Get, "/app/{tenant}/invoices/new", Id::None, Who::Owner, &[]),
     (

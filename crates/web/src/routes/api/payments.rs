@@ -242,8 +242,8 @@ pub async fn refund(
     }
 }
 
-/// `POST /api/v1/{tenant}/invoices/{id}/pay-link` → `{"url"}`: the invoice's hosted pay link
-/// (signed, no login). 409 `not_payable` for a draft or void invoice.
+/// `POST /api/v1/{tenant}/invoices/{id}/pay-link` → `{"url", "expires_at"}`: the invoice's
+/// hosted pay link (signed, no login, working for 30 days; `expires_at` in epoch seconds). 409 `not_payable` for a draft or void invoice.
 #[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
 pub async fn pay_link(
     State(state): State<AppState>,
@@ -258,7 +258,8 @@ pub async fn pay_link(
         return Err(refused(refusal));
     }
     let url = crate::online::pay_link(&state, scope.tenant.id, invoice.id);
-    Ok(Json(serde_json::json!({ "url": url })))
+    let expires_at = crate::online::pay_link_expiry(state.clock.now_ts());
+    Ok(Json(serde_json::json!({ "url": url, "expires_at": expires_at })))
 }
 
 /// `POST …/confirm`: a pending declared transfer is received and applied.

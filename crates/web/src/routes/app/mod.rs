@@ -12,6 +12,7 @@ pub(crate) mod invoices;
 mod notifications;
 mod online;
 pub(crate) mod payments;
+mod plan;
 mod preview;
 mod series;
 mod services;
@@ -83,6 +84,9 @@ pub fn router() -> Router<AppState> {
             get(online::settings).post(online::update_settings),
         )
         .route("/app/{tenant}/payments/online", get(online::list))
+        .route("/app/{tenant}/plan", get(plan::show))
+        .route("/app/{tenant}/plan/upgrade", post(plan::upgrade))
+        .route("/app/{tenant}/plan/billing", post(plan::billing))
         .route("/app/{tenant}/settings/help", get(help::show).post(help::update))
         .route("/app/{tenant}/settings/tokens", post(settings::create_token))
         .route("/app/{tenant}/settings/tokens/{id}/revoke", post(settings::revoke_token))

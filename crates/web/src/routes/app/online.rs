@@ -175,11 +175,14 @@ struct ListPage {
     chrome: Chrome,
     checkouts: Vec<CheckoutRow>,
     mismatches: usize,
+    /// Refunds made in the gateway's dashboard that no payment here could take.
+    unapplied: Vec<portico_store::unapplied::UnappliedRefund>,
     tz: String,
 }
 
 /// `GET /app/{tenant}/payments/online`: every checkout started online, newest first, with
-/// mismatches (paid, but not what was asked for: not applied) flagged.
+/// mismatches (paid, but not what was asked for: not applied) flagged, and the refunds made in
+/// the gateway's dashboard that Portico could not apply.
 #[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
 pub async fn list(State(state): State<AppState>, scope: OwnerScope) -> Result<Response, Error> {
     let mut rows = Vec::new();
@@ -207,6 +210,7 @@ pub async fn list(State(state): State<AppState>, scope: OwnerScope) -> Result<Re
         chrome: Chrome::app(&scope, &state).await?,
         mismatches: rows.iter().filter(|r| r.mismatch).count(),
         checkouts: rows,
+        unapplied: portico_store::unapplied::list(&state.db, scope.id()).await?,
         tz: scope.tenant.timezone.name().to_owned(),
     };
     Ok(state.templates.page("app/online_payments.html", &page))

@@ -25,9 +25,10 @@ pub(super) fn add(doc: &mut Value) {
         { "name": "client_id", "in": "query", "schema": { "type": "integer", "format": "int64" } }
     ]);
     let payment = ("200", ok("The payment", "Payment"));
-    let link = json!({ "description": "The signed link (no login needed)",
-        "content": { "application/json": { "schema": { "type": "object", "required": ["url"],
-            "properties": { "url": { "type": "string", "format": "uri" } } } } } });
+    let link = json!({ "description": "The signed link (no login needed) and when it stops working",
+        "content": { "application/json": { "schema": { "type": "object", "required": ["url", "expires_at"],
+            "properties": { "url": { "type": "string", "format": "uri" },
+                "expires_at": { "type": "integer", "format": "int64", "description": "Epoch seconds; at least 30 days after the link was made" } } } } } });
     let paths = json!({
         p("/invoices/{id}/pay-link"): {
             "parameters": path_params(&["tenant", "id"]),
