@@ -666,7 +666,7 @@ async fn staff_edit_their_own_hours_only_when_the_owner_allows_it() {
         let alex_login = app.seed_user("alex@paws.example", "Alex Groomer").await;
         {
             use portico_domain::Clock as _;
-            let mut tx = app.db().begin().await.unwrap();
+            let mut tx = portico_store::versions::begin(app.db(), w.tenant.id).await.unwrap();
             portico_store::tenants::add_member(
                 &mut tx,
                 w.tenant.id,
