@@ -161,6 +161,7 @@ async fn reassigning_the_booking_moves_the_event_between_the_staffs_calendars() 
             party: Party::Client(shop.jo),
             notes: String::new(),
             hold_token: None,
+            address: String::new(),
         };
         let booking =
             portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.unwrap().id;

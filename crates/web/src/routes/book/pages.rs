@@ -13,6 +13,7 @@ use portico_store::tenants::Tenant;
 use serde::{Deserialize, Serialize};
 
 use super::flow::{self, ChoiceForm, Day, OptionView, PendingHold, ServiceView};
+use crate::place::PlaceView;
 use crate::auth::Viewer;
 use crate::calendar_links::AddToCalendar;
 use crate::chrome::{Chrome, flash};
@@ -195,6 +196,8 @@ pub struct DetailsForm {
     phone: String,
     #[serde(default)]
     notes: String,
+    #[serde(default)]
+    address: String,
 }
 
 #[derive(Serialize)]
@@ -289,16 +292,18 @@ pub async fn confirm(
     if form.notes.chars().count() > 2000 {
         check.fail("notes", "Use at most 2,000 characters.");
     }
+    let service = active_service(&tenant, &hold.service).await?;
+    let address = flow::booking_address(&mut check, &service, &form.address, true);
     let (Some(name), Some(email), true) = (name, email, check.is_ok()) else {
         return render_details(&state, &viewer, &tenant, &hold, &form, &check.errors).await;
     };
-    let service = active_service(&tenant, &hold.service).await?;
     let new = NewBooking {
         service: &service,
         slot: hold.slot(),
         party: Party::Guest { name, email: email.to_string(), phone: phone.to_owned() },
         notes: form.notes.trim().to_owned(),
         hold_token: Some(&hold.token),
+        address,
     };
     let ctx = state.context(Actor::Guest, viewer.ip_string());
     let result = portico_core::bookings::create(&state.db, &tenant, &new, &ctx).await;
@@ -335,6 +340,7 @@ struct DonePage {
     currency: String,
     /// How it stands once billed.
     payment: Option<crate::invoice_view::BookingPayment>,
+    place: PlaceView,
 }
 
 /// The booking this visitor just made here (from their session), if any.
@@ -364,6 +370,7 @@ pub async fn done(
     let payment = crate::invoice_view::booking_payment(&state, &tenant, booking.id).await?;
     let page = DonePage {
         payment,
+        place: PlaceView::of(&booking, &tenant),
         chrome: chrome(&viewer, &tenant).await?,
         calendar,
         service: booking.service_name,

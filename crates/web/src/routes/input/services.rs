@@ -3,9 +3,10 @@
 use std::ops::RangeInclusive;
 
 use portico_domain::accounts;
+use portico_domain::contact::parse_website;
 use portico_domain::parse::{parse_code, parse_text};
 use portico_store::Db;
-use portico_store::catalog::{self, Mode, Service, ServiceFields};
+use portico_store::catalog::{self, LocationKind, Mode, Service, ServiceFields};
 use portico_store::tenants::Tenant;
 
 use super::{Base, DISPLAY_ORDER, JsonInput, Refusal, in_range, minutes, next_order};
@@ -32,6 +33,9 @@ pub struct ServiceDraft {
     pub mode: Option<String>,
     pub active: Option<bool>,
     pub display_order: Option<i64>,
+    /// `business`, `client` or `online`.
+    pub location_kind: Option<String>,
+    pub meeting_url: Option<String>,
     /// Values that could not be read at all (text where a number belongs, …).
     pub errors: FieldErrors,
 }
@@ -51,6 +55,8 @@ impl ServiceDraft {
             mode: input.text("mode"),
             active: input.flag("active"),
             display_order: input.whole("display_order"),
+            location_kind: input.text("location_kind"),
+            meeting_url: input.text("meeting_url"),
             errors: FieldErrors::new(),
         };
         draft.errors = input.finish(&[]);
@@ -156,6 +162,17 @@ pub fn validate_service(
         None => Some(kept.map_or(defaults.display_order, |s| s.display_order)),
     };
     let active = draft.active.or(kept.map(|s| s.active)).unwrap_or(true);
+    let location_kind = match draft.location_kind.as_deref().map(|k| k.trim().to_lowercase()) {
+        Some(kind) if !kind.is_empty() => check.field(
+            "location_kind",
+            LocationKind::parse(&kind).ok_or("Choose business, client or online."),
+        ),
+        _ => Some(kept.map_or(LocationKind::Business, |s| s.location_kind)),
+    };
+    let meeting_url = match &draft.meeting_url {
+        Some(url) => check.field("meeting_url", parse_website(url)),
+        None => Some(kept.map_or_else(String::new, |s| s.meeting_url.clone())),
+    };
     match (
         code,
         name,
@@ -167,6 +184,8 @@ pub fn validate_service(
         currency,
         mode,
         display_order,
+        location_kind,
+        meeting_url,
     ) {
         (
             Some(code),
@@ -179,6 +198,8 @@ pub fn validate_service(
             Some(currency),
             Some(mode),
             Some(display_order),
+            Some(location_kind),
+            Some(meeting_url),
         ) if check.is_ok() => Ok(ServiceFields {
             code,
             name,
@@ -191,6 +212,8 @@ pub fn validate_service(
             mode,
             active,
             display_order,
+            location_kind,
+            meeting_url,
         }),
         _ => Err(check.errors),
     }
