@@ -229,7 +229,14 @@ async fn seed_schedule(db: &Db, tenant: TenantId, jo: ClientId) -> anyhow::Resul
 
     // Jo has a walk tomorrow morning and a solo walk the day after; a guest booked day care.
     let book = async |service: &Service, slot: Slot, party: Party| {
-        let new = NewBooking { service, slot, party, notes: String::new(), hold_token: None, address: String::new() };
+        let new = NewBooking {
+            service,
+            slot,
+            party,
+            notes: String::new(),
+            hold_token: None,
+            address: String::new(),
+        };
         portico_core::bookings::create(db, &tenant_row, &new, &portico_core::Context::system(now))
             .await
     };

@@ -240,10 +240,14 @@ async fn new_event(deps: &Deps, tenant: &Tenant, booking: &Booking) -> anyhow::R
         time_zone: Some(tenant.timezone.name().to_owned()),
     };
     let link = deps.absolute(&format!("/app/{}/bookings/{}", tenant.slug, booking.id));
+    let place = booking
+        .place(tenant)
+        .map(|place| format!("\n\n{}: {place}", booking.location_kind.label()))
+        .unwrap_or_default();
     Ok(NewEvent {
         summary: format!("{} · {}", booking.service_name, party),
         description: format!(
-            "{} with {} at {}.\n\nBooking: {link}",
+            "{} with {} at {}.{place}\n\nBooking: {link}",
             booking.service_name, party, tenant.name
         ),
         start: time(booking.starts_at),

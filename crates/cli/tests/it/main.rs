@@ -26,6 +26,7 @@ mod invoice_pages;
 mod invoice_pdf;
 mod invoices;
 mod linking;
+mod locations;
 mod login_limits;
 mod money_pages;
 mod notifications;

@@ -130,10 +130,11 @@ impl<'r> FromRow<'r, AnyRow> for Booking {
             source: Box::new(e),
         })?;
         let kind: String = row.try_get("location_kind")?;
-        let location_kind = LocationKind::parse(&kind).ok_or_else(|| sqlx::Error::ColumnDecode {
-            index: "bookings.location_kind".to_owned(),
-            source: format!("unknown location kind {kind:?}").into(),
-        })?;
+        let location_kind =
+            LocationKind::parse(&kind).ok_or_else(|| sqlx::Error::ColumnDecode {
+                index: "bookings.location_kind".to_owned(),
+                source: format!("unknown location kind {kind:?}").into(),
+            })?;
         Ok(Self {
             id: row.try_get("id")?,
             tenant_id: row.try_get("tenant_id")?,

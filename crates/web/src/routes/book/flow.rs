@@ -3,11 +3,11 @@
 //! a URL.
 
 use chrono::{DateTime, Datelike as _, Duration, NaiveDate, Utc};
+use portico_domain::contact::parse_address;
 use portico_domain::plans::{Feature, allows};
 use portico_domain::schedule::BookingOption;
 use portico_store::availability::{self, Query};
 use portico_store::bookings::{BookingError, Slot};
-use portico_domain::contact::parse_address;
 use portico_store::catalog::{LocationKind, Service};
 use portico_store::schedule_cache::Schedule;
 use portico_store::staff::{self, StaffMember};

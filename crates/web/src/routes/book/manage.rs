@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use super::flow::{self, ChoiceForm, Day, OptionView};
 use super::pages::{chrome, tenant};
-use crate::place::PlaceView;
 use crate::auth::Viewer;
 use crate::chrome::{Chrome, flash};
 use crate::forms::see_other;
+use crate::place::PlaceView;
 use crate::{AppState, Error};
 
 async fn booking(state: &AppState, tenant: &Tenant, token: &str) -> Result<Booking, Error> {

@@ -13,13 +13,13 @@ use portico_store::tenants::Tenant;
 use serde::{Deserialize, Serialize};
 
 use super::flow::{self, ChoiceForm, Day, OptionView, PendingHold, ServiceView};
-use crate::place::PlaceView;
 use crate::auth::Viewer;
 use crate::calendar_links::AddToCalendar;
 use crate::chrome::{Chrome, flash};
 use crate::error::FieldErrors;
 use crate::forms::{Check, see_other};
 use crate::limits::{Limit, ip_subject};
+use crate::place::PlaceView;
 use crate::{AppState, Error};
 
 const BOOKED_KEY: &str = "booked";

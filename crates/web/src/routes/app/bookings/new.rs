@@ -212,8 +212,7 @@ async fn render(
             currency: s.currency,
         })
         .collect();
-    let address_field =
-        service.as_ref().is_some_and(|s| s.location_kind == LocationKind::Client);
+    let address_field = service.as_ref().is_some_and(|s| s.location_kind == LocationKind::Client);
     let page = NewPage {
         chrome: Chrome::app(scope, state).await?,
         q: query.q.clone(),
