@@ -19,3 +19,6 @@ create table tenant_images (
     updated_at bigint not null,
     primary key (tenant_id, kind, item_id)
 );
+-- When the logo / the staff member's photo was stored (0 = none): links carry it as `?v=`.
+alter table tenants add column logo_version bigint not null default 0;
+alter table staff_members add column photo_version bigint not null default 0;

@@ -31,6 +31,7 @@ pub struct TenantRow {
     pub contact_address: String,
     pub contact_website: String,
     pub brand_color: String,
+    pub logo_version: i64,
 }
 
 /// A tenant with typed fields.
@@ -49,6 +50,8 @@ pub struct Tenant {
     pub contact: Contact,
     /// The brand colour of its pages and emails; `None` = Portico's own.
     pub brand_color: Option<BrandColor>,
+    /// When its logo was uploaded (links carry it as `?v=`); `None` = no logo.
+    pub logo_version: Option<i64>,
 }
 
 /// A tenant's booking rules.
@@ -122,6 +125,7 @@ impl TryFrom<TenantRow> for Tenant {
                 address: row.contact_address,
                 website: row.contact_website,
             },
+            logo_version: (row.logo_version > 0).then_some(row.logo_version),
             slug: row.slug,
             name: row.name,
         })
@@ -136,7 +140,7 @@ fn count(column: &'static str, value: i64) -> Result<u32, StoreError> {
 const COLUMNS: &str = "id, slug, name, timezone, currency, plan, pro_until, portal_enabled, \
                        created_at, slot_interval_minutes, min_notice_minutes, max_advance_days, \
                        hold_minutes, cancel_cutoff_hours, contact_email, contact_phone, \
-                       contact_address, contact_website, brand_color";
+                       contact_address, contact_website, brand_color, logo_version";
 
 /// Saves the contact details and the brand colour (`None` = Portico's own).
 pub async fn update_branding(

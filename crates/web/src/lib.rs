@@ -12,6 +12,7 @@ pub mod layers;
 pub mod limits;
 pub mod online;
 pub mod passwords;
+pub mod pictures;
 pub mod place;
 pub mod preview;
 pub mod render;

@@ -19,6 +19,7 @@ use crate::chrome::{Chrome, flash};
 use crate::error::FieldErrors;
 use crate::forms::{Check, see_other};
 use crate::limits::{Limit, ip_subject};
+use crate::pictures::staff_photo_path;
 use crate::place::PlaceView;
 use crate::{AppState, Error};
 
@@ -66,6 +67,9 @@ pub struct DateQuery {
 struct StaffChoice {
     id: i64,
     name: String,
+    bio: String,
+    /// The path of their photo, if they have one.
+    photo: Option<String>,
     selected: bool,
 }
 
@@ -110,7 +114,13 @@ pub async fn render_service(
         next_week: strip.next_week,
         staff: choosable
             .iter()
-            .map(|s| StaffChoice { id: s.id, name: s.name.clone(), selected: Some(s.id) == staff })
+            .map(|s| StaffChoice {
+                id: s.id,
+                name: s.name.clone(),
+                bio: s.bio.clone(),
+                photo: staff_photo_path(&tenant.slug, s.id, s.photo_version),
+                selected: Some(s.id) == staff,
+            })
             .collect(),
         staff_selected: staff,
         options,
