@@ -7,6 +7,7 @@
 use std::io::Cursor;
 
 use axum::extract::Multipart;
+use axum::extract::multipart::MultipartRejection;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use image::codecs::jpeg::JpegEncoder;
@@ -97,13 +98,19 @@ async fn read_file(mut form: Multipart) -> Result<Vec<u8>, Error> {
 
 /// Reads, checks, re-encodes and stores the uploaded picture; `Ok(Err(message))` when the
 /// file is refused (nothing is stored then); not found for another tenant's staff member.
+/// Handlers take the form as the last thing they read (`Result`, so that what the path
+/// names is looked up — and another tenant's is not found — before a malformed body counts).
 pub async fn upload(
     state: &AppState,
     tenant: TenantId,
     picture: Picture,
-    form: Multipart,
+    form: Result<Multipart, MultipartRejection>,
     fit: u32,
 ) -> Result<Result<(), &'static str>, Error> {
+    let form = form.map_err(|rejection| Error::BadRequest {
+        code: "bad_body",
+        message: format!("Send the picture as a file upload ({rejection})."),
+    })?;
     let bytes = read_file(form).await?;
     let prepared = match prepare(&bytes, fit) {
         Ok(prepared) => prepared,

@@ -35,6 +35,7 @@ mod ops;
 mod overdue;
 mod past_schedule;
 mod payments;
+mod pictures;
 mod plans;
 mod portal_booking;
 mod portal_favourites;

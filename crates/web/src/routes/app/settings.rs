@@ -2,6 +2,7 @@
 //! branding (colour, logo), and API tokens.
 
 use axum::Form;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -225,7 +226,7 @@ const LOGO_FIT: u32 = 512;
 pub async fn upload_logo(
     State(state): State<AppState>,
     scope: OwnerScope,
-    form: Multipart,
+    form: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, Error> {
     let picture = Picture::Logo;
     if let Err(message) = pictures::upload(&state, scope.id(), picture, form, LOGO_FIT).await? {

@@ -1,6 +1,7 @@
 //! A staff member's photo (PRO), shown next to their name and bio where clients choose who
 //! they book with: uploaded through the same picture pipeline as the logo.
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -22,7 +23,7 @@ pub async fn upload(
     scope: OwnerScope,
     _: RequirePlan<StaffGate>,
     Path((_, id)): Path<(String, String)>,
-    form: Multipart,
+    form: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, Error> {
     let member = load(&state, &scope, &id).await?;
     let picture = Picture::Staff(member.id);
