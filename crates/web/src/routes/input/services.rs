@@ -370,6 +370,8 @@ mod tests {
                 mode: Mode::Block,
                 active: false,
                 display_order: 7,
+                location_kind: LocationKind::Online,
+                meeting_url: "https://meet.example/room".into(),
             })
             .unwrap();
         let patch = ServiceDraft { name: Some("Long walk".into()), ..Default::default() };
@@ -378,6 +380,24 @@ mod tests {
         assert_eq!((fields.code.as_str(), fields.duration_minutes), ("walk", 30));
         assert_eq!((fields.buffer_before_minutes, fields.price_minor), (10, 1500));
         assert_eq!((fields.currency.as_str(), fields.mode), ("EUR", Mode::Block));
+        assert_eq!(
+            (fields.location_kind, fields.meeting_url.as_str()),
+            (LocationKind::Online, "https://meet.example/room")
+        );
+        let moved = ServiceDraft {
+            location_kind: Some(" Client ".into()),
+            meeting_url: Some(String::new()),
+            ..Default::default()
+        };
+        let fields = validate_service(&moved, Some(&current), &defaults()).unwrap();
+        assert_eq!((fields.location_kind, fields.meeting_url.as_str()), (LocationKind::Client, ""));
+        let bad = ServiceDraft {
+            location_kind: Some("moon".into()),
+            meeting_url: Some("javascript:alert(1)".into()),
+            ..Default::default()
+        };
+        let errors = validate_service(&bad, Some(&current), &defaults()).unwrap_err();
+        assert!(errors.contains_key("location_kind") && errors.contains_key("meeting_url"));
         assert_eq!((fields.active, fields.display_order), (false, 7));
     }
 }
