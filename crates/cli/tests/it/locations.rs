@@ -71,7 +71,7 @@ async fn a_service_at_the_clients_address_asks_for_it_and_shows_it_wherever_the_
         let app = TestApp::spawn(backend).await;
         let tenant = app.seed_tenant("paws", Plan::Free).await;
         let walk = app.seed_service(tenant.id, "walk", Mode::Block, 60).await;
-        let block = app.seed_block(tenant.id, tomorrow(), 9 * 60, 12 * 60, &walk, 3).await;
+        let block = app.seed_block(tenant.id, tomorrow(), 9 * 60, 12 * 60, &walk, 5).await;
         let token = app.api_token(tenant.id).await;
         let (status, body) = call(&app, &token, Method::PATCH, "/api/v1/paws/services/walk", json!({ "location_kind": "client" })).await;
         assert_eq!(status, StatusCode::OK, "{body}");
@@ -154,6 +154,41 @@ async fn a_service_at_the_clients_address_asks_for_it_and_shows_it_wherever_the_
         let (status, body) = call(&app, &token, Method::POST, "/api/v1/paws/bookings", json!({ "service": "walk", "start": start, "block_id": block, "client_id": bo.0 })).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         assert_eq!((body["location_kind"].as_str(), body["location"].as_str()), (Some("client"), Some("7 Cat Road")));
+
+        // The owner books for a client: the form offers the client's stored address.
+        let (cy, _) = app.seed_client(&tenant, "Cy Client", "cy@example.com", false).await;
+        sqlx::query("update clients set address = '2 Cy Street' where id = $1")
+            .bind(cy.0)
+            .execute(app.db().pool())
+            .await
+            .unwrap();
+        let new = format!("/app/paws/bookings/new?client={}&service=walk&date=2026-12-02", cy.0);
+        let page = owner.page(&new).await;
+        assert!(page.contains(">2 Cy Street</textarea>"), "{page}");
+        let option = hidden(&page, "option");
+        let cy_id = cy.0.to_string();
+        let fields = |address: &'static str| {
+            vec![("client", cy_id.clone()), ("service", "walk".to_owned()), ("option", option.clone()), ("address", address.to_owned())]
+        };
+        let post = |fields: Vec<(&'static str, String)>| {
+            let owner = &owner;
+            async move {
+                let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                owner.post_form("/app/paws/bookings/new", &fields).await
+            }
+        };
+        let r = post(fields(" ")).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("Enter the address where the appointment takes place."), "{page}");
+        let r = post(fields("5 Owner Way")).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let stored: String = sqlx::query_scalar("select location from bookings where client_id = $1")
+            .bind(cy.0)
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+        assert_eq!(stored, "5 Owner Way");
     })
     .await;
 }

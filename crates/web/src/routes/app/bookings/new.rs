@@ -293,12 +293,15 @@ pub async fn create(
         staff: asked_staff,
         time: None,
     };
+    // A refused form shows the day of the time chosen, with its fields and their messages.
+    if let Some(slot) = slot {
+        query.date = Some(local_date(tenant, slot.start).to_string());
+    }
     let Some(slot) = slot.filter(|_| check.is_ok()) else {
         let outcome =
             Outcome { message: None, notes, address: Some(form.address), errors: check.errors };
         return render(&state, &scope, &query, outcome).await;
     };
-    query.date = Some(local_date(tenant, slot.start).to_string());
     let new = NewBooking {
         service: &service,
         slot: reach.restrict(&service, slot)?,
