@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use chrono::{NaiveDate, TimeZone as _, Utc};
+use portico_domain::ClientId;
 use portico_domain::plans::Plan;
 use portico_store::catalog::Mode;
 use portico_testkit::{Browser, PASSWORD, TestApp, location, matrix};
@@ -32,6 +33,16 @@ async fn call(
         .unwrap();
     let status = response.status();
     (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Stores the client's address, as the owner's client form would.
+async fn set_address(app: &TestApp, client: ClientId, address: &str) {
+    sqlx::query("update clients set address = $1 where id = $2")
+        .bind(address)
+        .bind(client.0)
+        .execute(app.db().pool())
+        .await
+        .unwrap();
 }
 
 /// The value of the first hidden `name` field in `html`.
@@ -113,11 +124,7 @@ async fn a_service_at_the_clients_address_asks_for_it_and_shows_it_wherever_the_
 
         // A portal client confirms their stored address, or types another one.
         let (client, _) = app.seed_client(&tenant, "Ann Client", "ann@example.com", true).await;
-        sqlx::query("update clients set address = '7 Cat Road' where id = $1")
-            .bind(client.0)
-            .execute(app.db().pool())
-            .await
-            .unwrap();
+        set_address(&app, client, "7 Cat Road").await;
         let ann = app.browser();
         ann.login("ann@example.com", PASSWORD).await;
         let page = ann.page("/portal/paws/bookings/new/walk?date=2026-12-02").await;
@@ -146,22 +153,14 @@ async fn a_service_at_the_clients_address_asks_for_it_and_shows_it_wherever_the_
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert!(body["error"]["fields"]["address"].is_string(), "{body}");
         let (bo, _) = app.seed_client(&tenant, "Bo Client", "bo@example.com", false).await;
-        sqlx::query("update clients set address = '7 Cat Road' where id = $1")
-            .bind(bo.0)
-            .execute(app.db().pool())
-            .await
-            .unwrap();
+        set_address(&app, bo, "7 Cat Road").await;
         let (status, body) = call(&app, &token, Method::POST, "/api/v1/paws/bookings", json!({ "service": "walk", "start": start, "block_id": block, "client_id": bo.0 })).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         assert_eq!((body["location_kind"].as_str(), body["location"].as_str()), (Some("client"), Some("7 Cat Road")));
 
         // The owner books for a client: the form offers the client's stored address.
         let (cy, _) = app.seed_client(&tenant, "Cy Client", "cy@example.com", false).await;
-        sqlx::query("update clients set address = '2 Cy Street' where id = $1")
-            .bind(cy.0)
-            .execute(app.db().pool())
-            .await
-            .unwrap();
+        set_address(&app, cy, "2 Cy Street").await;
         let new = format!("/app/paws/bookings/new?client={}&service=walk&date=2026-12-02", cy.0);
         let page = owner.page(&new).await;
         assert!(page.contains(">2 Cy Street</textarea>"), "{page}");
