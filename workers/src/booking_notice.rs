@@ -179,7 +179,7 @@ async fn wants_notices(deps: &Deps, tenant: &tenants::Tenant, user: i64) -> Resu
 }
 
 /// What every email about a booking shows: service, times in the tenant's zone, price,
-/// the block's label and the staff member.
+/// the block's label, the staff member and where it takes place.
 pub(crate) async fn details(
     deps: &Deps,
     tenant: &tenants::Tenant,
@@ -200,6 +200,8 @@ pub(crate) async fn details(
         }
         None => None,
     };
+    let place = booking.place(tenant);
+    let place_lines: Vec<&str> = place.as_deref().map(|p| p.lines().collect()).unwrap_or_default();
     Ok(json!({
         "tenant": tenant.name,
         "service": booking.service_name,
@@ -209,6 +211,10 @@ pub(crate) async fn details(
         "timezone": tenant.timezone.name(),
         "price": price(booking.price_minor, &booking.currency),
         "staff": staff_member.map(|s| s.name.clone()),
+        "place_label": booking.location_kind.label(),
+        "place": place,
+        "place_lines": place_lines,
+        "meeting_link": booking.meeting_link(),
     }))
 }
 

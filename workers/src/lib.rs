@@ -131,6 +131,10 @@ impl Deps {
             "phone": contact.phone,
             "address": contact.address.lines().collect::<Vec<_>>(),
             "website": contact.website,
+            // Mail clients fetch it from Portico: an absolute link.
+            "logo": tenant
+                .logo_version
+                .map(|v| self.absolute(&format!("/book/{}/logo?v={v}", tenant.slug))),
         });
         let email = self.render_email(name, to, &context)?;
         Ok(Email {

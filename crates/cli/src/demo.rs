@@ -107,6 +107,8 @@ fn service(
         mode,
         active: true,
         display_order: order,
+        location_kind: portico_store::catalog::LocationKind::Business,
+        meeting_url: String::new(),
     }
 }
 
@@ -227,7 +229,14 @@ async fn seed_schedule(db: &Db, tenant: TenantId, jo: ClientId) -> anyhow::Resul
 
     // Jo has a walk tomorrow morning and a solo walk the day after; a guest booked day care.
     let book = async |service: &Service, slot: Slot, party: Party| {
-        let new = NewBooking { service, slot, party, notes: String::new(), hold_token: None };
+        let new = NewBooking {
+            service,
+            slot,
+            party,
+            notes: String::new(),
+            hold_token: None,
+            address: String::new(),
+        };
         portico_core::bookings::create(db, &tenant_row, &new, &portico_core::Context::system(now))
             .await
     };

@@ -8,9 +8,9 @@ use portico_domain::policy::{self, Changer};
 use portico_store::bookings::events::{self, NewEvent};
 use portico_store::bookings::write::{self, NewRow, Placement};
 use portico_store::bookings::{Booking, BookingError, Party, Slot};
-use portico_store::catalog::{self, Service};
+use portico_store::catalog::{self, LocationKind, Service};
 use portico_store::tenants::Tenant;
-use portico_store::{Db, clients, versions};
+use portico_store::{Db, Tx, clients, versions};
 
 use crate::Context;
 use crate::effects::{self, BookingEvent, Cause, EventKind};
@@ -68,6 +68,41 @@ pub struct NewBooking<'a> {
     pub notes: String,
     /// The checkout's hold, consumed by the booking (which lands exactly where it was).
     pub hold_token: Option<&'a str>,
+    /// Where the appointment takes place when the service comes to the client; empty = the
+    /// client's stored address. Ignored for other services.
+    pub address: String,
+}
+
+/// The public meeting service whose rooms exist as soon as someone opens their link, used
+/// for an online service without the owner's own meeting room.
+pub const MEETING_BASE: &str = "https://meet.jit.si/";
+
+/// Where a new booking takes place (see `Booking::location`): the client's address, given
+/// or stored; the owner's meeting room or a new, unguessable one; nothing at the business.
+async fn location(
+    tx: &mut Tx,
+    tenant: &Tenant,
+    service: &Service,
+    new: &NewBooking<'_>,
+) -> Result<String> {
+    Ok(match service.location_kind {
+        LocationKind::Business => String::new(),
+        LocationKind::Client => {
+            let mut address = new.address.trim().to_owned();
+            if let (true, Party::Client(id)) = (address.is_empty(), &new.party) {
+                address = clients::address_in(tx, tenant.id, *id).await?.trim().to_owned();
+            }
+            if address.is_empty() {
+                return Err(BookingError::AddressRequired);
+            }
+            address
+        }
+        LocationKind::Online if !service.meeting_url.is_empty() => service.meeting_url.clone(),
+        LocationKind::Online => {
+            let room: String = portico_store::tokens::generate().chars().take(24).collect();
+            format!("{MEETING_BASE}Portico-{room}")
+        }
+    })
 }
 
 /// Creates a confirmed booking (from the public page, the portal, the dashboard, the API, or
@@ -112,8 +147,15 @@ async fn create_with(
     let provider = ctx.actor.is_provider();
     let placement = write::place(&mut tx, tenant, new.service, &slot, now, provider, None).await?;
     write::check_overlap(&mut tx, tenant, new.service, &placement, &new.party, None).await?;
-    let row =
-        NewRow { service: new.service, placement, party: &new.party, notes: &new.notes, series };
+    let location = location(&mut tx, tenant, new.service, new).await?;
+    let row = NewRow {
+        service: new.service,
+        placement,
+        party: &new.party,
+        notes: &new.notes,
+        series,
+        location: &location,
+    };
     let id = write::insert(&mut tx, tenant, &row, now.timestamp()).await?;
     let event = NewEvent {
         action: EventKind::Created.action(),

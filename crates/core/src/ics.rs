@@ -60,6 +60,9 @@ fn event(
         .starts(start)
         .ends(end)
         .status(status);
+    if let Some(place) = booking.place(tenant) {
+        event.location(&place);
+    }
     if !link.is_empty() {
         event.url(link).description(link);
     }

@@ -151,6 +151,7 @@ async fn book_occurrence(
         party: Party::Client(ClientId(series.client_id)),
         notes: String::new(),
         hold_token: None,
+        address: String::new(),
     };
     match bookings::create_occurrence(db, tenant, &new, series.id, ctx).await {
         Ok(_) => Ok(()),

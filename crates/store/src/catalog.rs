@@ -34,6 +34,44 @@ impl Mode {
     }
 }
 
+/// Where a service takes place.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LocationKind {
+    /// At the business: the tenant's address.
+    #[default]
+    Business,
+    /// At the client's address, which the client enters when booking.
+    Client,
+    /// Online: a meeting link per booking.
+    Online,
+}
+
+impl LocationKind {
+    pub const ALL: [Self; 3] = [Self::Business, Self::Client, Self::Online];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Business => "business",
+            Self::Client => "client",
+            Self::Online => "online",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == value)
+    }
+
+    /// How pages name the kind.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Business => "At the business",
+            Self::Client => "At the client's address",
+            Self::Online => "Online",
+        }
+    }
+}
+
 #[derive(Debug, Clone, FromRow)]
 struct ServiceRow {
     id: i64,
@@ -48,6 +86,8 @@ struct ServiceRow {
     mode: String,
     active: i64,
     display_order: i64,
+    location_kind: String,
+    meeting_url: String,
 }
 
 /// A service as stored.
@@ -65,6 +105,9 @@ pub struct Service {
     pub mode: Mode,
     pub active: bool,
     pub display_order: i64,
+    pub location_kind: LocationKind,
+    /// The owner's meeting room for an online service; empty = a new room per booking.
+    pub meeting_url: String,
 }
 
 impl Service {
@@ -102,6 +145,9 @@ impl TryFrom<ServiceRow> for Service {
             buffer_after_minutes: minutes("services.buffer_after_minutes", r.buffer_after_minutes)?,
             mode: Mode::parse(&r.mode)
                 .ok_or_else(|| StoreError::corrupt("services.mode", &r.mode))?,
+            location_kind: LocationKind::parse(&r.location_kind)
+                .ok_or_else(|| StoreError::corrupt("services.location_kind", &r.location_kind))?,
+            meeting_url: r.meeting_url,
             code: r.code,
             name: r.name,
             description: r.description,
@@ -127,10 +173,13 @@ pub struct ServiceFields {
     pub mode: Mode,
     pub active: bool,
     pub display_order: i64,
+    pub location_kind: LocationKind,
+    pub meeting_url: String,
 }
 
 const COLUMNS: &str = "id, code, name, description, duration_minutes, buffer_before_minutes, \
-    buffer_after_minutes, price_minor, currency, mode, active, display_order";
+    buffer_after_minutes, price_minor, currency, mode, active, display_order, location_kind, \
+    meeting_url";
 
 /// Inserts a service; `None` if the code is taken at this tenant.
 pub async fn insert(
@@ -143,8 +192,8 @@ pub async fn insert(
     let row = sqlx::query_as::<Any, ServiceRow>(sqlx::AssertSqlSafe(format!(
         "insert into services (tenant_id, code, name, description, duration_minutes, \
          buffer_before_minutes, buffer_after_minutes, price_minor, currency, mode, active, \
-         display_order, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) \
+         display_order, location_kind, meeting_url, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $15, $13, $13) \
          on conflict (tenant_id, code) do nothing returning {COLUMNS}"
     )))
     .bind(tenant.0)
@@ -160,6 +209,8 @@ pub async fn insert(
     .bind(i64::from(f.active))
     .bind(f.display_order)
     .bind(now)
+    .bind(f.location_kind.as_str())
+    .bind(&f.meeting_url)
     .fetch_optional(tx.conn())
     .await?;
     tx.commit().await?;
@@ -181,8 +232,8 @@ pub async fn update(
     let row = sqlx::query_as::<Any, ServiceRow>(sqlx::AssertSqlSafe(format!(
         "update services set code = $1, name = $2, description = $3, duration_minutes = $4, \
          buffer_before_minutes = $5, buffer_after_minutes = $6, price_minor = $7, currency = $8, \
-         mode = $9, active = $10, display_order = $11, updated_at = $12 \
-         where tenant_id = $13 and code = $14 returning {COLUMNS}"
+         mode = $9, active = $10, display_order = $11, updated_at = $12, location_kind = $15, \
+         meeting_url = $16 where tenant_id = $13 and code = $14 returning {COLUMNS}"
     )))
     .bind(&f.code)
     .bind(&f.name)
@@ -198,6 +249,8 @@ pub async fn update(
     .bind(now)
     .bind(tenant.0)
     .bind(code)
+    .bind(f.location_kind.as_str())
+    .bind(&f.meeting_url)
     .fetch_optional(tx.conn())
     .await
     .conflict_on(SERVICE_CODE)?;

@@ -386,3 +386,14 @@ pub async fn adopt_unlinked(
     };
     Ok(Some(Adopted { record: ClientId(older), bookings }))
 }
+
+/// The client's stored address (empty if none, or no such client), inside a transaction.
+pub async fn address_in(tx: &mut Tx, tenant: TenantId, id: ClientId) -> anyhow::Result<String> {
+    let address: Option<String> =
+        sqlx::query_scalar("select address from clients where tenant_id = $1 and id = $2")
+            .bind(tenant.0)
+            .bind(id.0)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(address.unwrap_or_default())
+}

@@ -17,6 +17,7 @@ pub mod error;
 pub mod faq;
 pub mod favourites;
 pub mod hours;
+pub mod images;
 pub mod invoices;
 pub mod notify;
 pub mod online;

@@ -17,6 +17,7 @@ struct StaffRow {
     user_id: Option<i64>,
     active: i64,
     display_order: i64,
+    photo_version: i64,
 }
 
 /// A staff member with the codes of the services they provide.
@@ -31,6 +32,8 @@ pub struct StaffMember {
     pub active: bool,
     pub display_order: i64,
     pub services: Vec<String>,
+    /// When their photo was uploaded (links carry it as `?v=`); `None` = no photo.
+    pub photo_version: Option<i64>,
 }
 
 /// Validated fields; `services` are service ids of the same tenant.
@@ -45,7 +48,7 @@ pub struct StaffFields {
     pub services: Vec<i64>,
 }
 
-const COLUMNS: &str = "id, name, email, phone, bio, user_id, active, display_order";
+const COLUMNS: &str = "id, name, email, phone, bio, user_id, active, display_order, photo_version";
 
 async fn with_services(
     db: &Db,
@@ -74,6 +77,7 @@ async fn with_services(
             bio: r.bio,
             user_id: r.user_id,
             active: r.active != 0,
+            photo_version: (r.photo_version > 0).then_some(r.photo_version),
             display_order: r.display_order,
         })
         .collect())
@@ -260,6 +264,14 @@ pub async fn delete(db: &Db, tenant: TenantId, id: i64, now: i64) -> anyhow::Res
         .bind(tenant.0)
         .execute(tx.conn())
         .await?;
+    // Their photo goes with them.
+    sqlx::query(
+        "delete from tenant_images where tenant_id = $1 and kind = 'staff' and item_id = $2",
+    )
+    .bind(tenant.0)
+    .bind(id)
+    .execute(tx.conn())
+    .await?;
     tx.commit().await?;
     Ok(Some(true))
 }

@@ -33,6 +33,7 @@ pub struct TenantRow {
     pub contact_address: String,
     pub contact_website: String,
     pub brand_color: String,
+    pub logo_version: i64,
 }
 
 /// A tenant with typed fields.
@@ -53,6 +54,8 @@ pub struct Tenant {
     pub contact: Contact,
     /// The brand colour of its pages and emails; `None` = Portico's own.
     pub brand_color: Option<BrandColor>,
+    /// When its logo was uploaded (links carry it as `?v=`); `None` = no logo.
+    pub logo_version: Option<i64>,
 }
 
 /// A tenant's booking rules.
@@ -134,6 +137,7 @@ impl TryFrom<TenantRow> for Tenant {
                 address: row.contact_address,
                 website: row.contact_website,
             },
+            logo_version: (row.logo_version > 0).then_some(row.logo_version),
             slug: row.slug,
             name: row.name,
         })
@@ -149,7 +153,7 @@ const COLUMNS: &str = "id, slug, name, timezone, currency, plan, pro_until, port
                        created_at, slot_interval_minutes, min_notice_minutes, max_advance_days, \
                        hold_minutes, cancel_cutoff_hours, series_cancel_grace_minutes, \
                        staff_edit_own_hours, contact_email, contact_phone, contact_address, \
-                       contact_website, brand_color";
+                       contact_website, brand_color, logo_version";
 
 /// Saves the contact details and the brand colour (`None` = Portico's own).
 pub async fn update_branding(

@@ -72,6 +72,35 @@ impl Browser {
         self.client.post(self.url(path)).form(&form).send().await.expect("POST")
     }
 
+    /// Posts a file upload (`multipart/form-data`, as a browser sends it) with the CSRF token
+    /// first, then the file in `field`.
+    pub async fn post_file(
+        &self,
+        path: &str,
+        field: &str,
+        filename: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Response {
+        let token = self.csrf().await;
+        let boundary = "----PorticoTestBoundary7MA4YWxkTrZu0gW";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; \
+             filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.client
+            .post(self.url(path))
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
     /// Posts a form exactly as given (no CSRF token added).
     pub async fn post_form_raw(&self, path: &str, fields: &[(&str, &str)]) -> Response {
         self.client.post(self.url(path)).form(fields).send().await.expect("POST")

@@ -30,6 +30,8 @@ impl TestApp {
             mode,
             active: true,
             display_order: 0,
+            location_kind: portico_store::catalog::LocationKind::Business,
+            meeting_url: String::new(),
         };
         catalog::insert(self.db(), tenant, &fields, 0)
             .await

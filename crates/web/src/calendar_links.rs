@@ -30,10 +30,12 @@ impl AddToCalendar {
         let (start, end) = (at(booking.starts_at), at(booking.ends_at));
         let compact = |t: chrono::DateTime<chrono::Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
         let iso = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let place = booking.place(tenant).unwrap_or_default();
         let google = Serializer::new(String::new())
             .append_pair("action", "TEMPLATE")
             .append_pair("text", &title)
             .append_pair("dates", &format!("{}/{}", compact(start), compact(end)))
+            .append_pair("location", &place)
             .finish();
         let outlook = Serializer::new(String::new())
             .append_pair("path", "/calendar/action/compose")
@@ -41,6 +43,7 @@ impl AddToCalendar {
             .append_pair("subject", &title)
             .append_pair("startdt", &iso(start))
             .append_pair("enddt", &iso(end))
+            .append_pair("location", &place)
             .finish();
         Self {
             google: format!("https://calendar.google.com/calendar/render?{google}"),

@@ -66,6 +66,8 @@ pub struct BusinessView {
     pub brand: Option<String>,
     /// Whether its client portal is on (clients can register and log in).
     pub portal: bool,
+    /// The path of its logo, if it uploaded one.
+    pub logo: Option<String>,
 }
 
 impl BusinessView {
@@ -80,6 +82,7 @@ impl BusinessView {
             website: contact.website.clone(),
             brand: tenant.brand_color.map(|c| c.hex().trim_start_matches('#').to_owned()),
             portal: tenant.portal_enabled,
+            logo: crate::pictures::logo_path(&tenant.slug, tenant.logo_version),
         }
     }
 }

@@ -114,12 +114,14 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
     }
 
     // Form posts: read the body, find `_csrf`, and hand the body on untouched.
-    let is_form = request
+    let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or_default()
+        .to_owned();
+    let multipart = content_type.starts_with("multipart/form-data");
+    if !content_type.starts_with("application/x-www-form-urlencoded") && !multipart {
         return refuse("no token");
     }
     let (parts, body) = request.into_parts();
@@ -131,15 +133,35 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
         }
         .into_response();
     };
-    let sent = url::form_urlencoded::parse(&bytes)
-        .find(|(key, _)| key == FIELD)
-        .map(|(_, value)| value.into_owned());
+    let sent = if multipart {
+        multipart_token(&content_type, bytes.clone()).await
+    } else {
+        url::form_urlencoded::parse(&bytes)
+            .find(|(key, _)| key == FIELD)
+            .map(|(_, value)| value.into_owned())
+    };
     match sent {
         Some(sent) if constant_time_eq(sent.as_bytes(), expected.as_bytes()) => {
             next.run(Request::from_parts(parts, Body::from(bytes))).await
         }
         _ => refuse("bad form token"),
     }
+}
+
+/// The `_csrf` field of a multipart form (an upload), read from a copy of the body.
+async fn multipart_token(content_type: &str, bytes: axum::body::Bytes) -> Option<String> {
+    use axum::extract::{FromRequest as _, Multipart};
+    let request = Request::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(bytes))
+        .ok()?;
+    let mut form = Multipart::from_request(request, &()).await.ok()?;
+    while let Some(field) = form.next_field().await.ok()? {
+        if field.name() == Some(FIELD) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 /// A first visit gets a session only if the page needs one. Every page's frame asks for the

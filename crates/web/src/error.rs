@@ -158,6 +158,9 @@ impl From<BookingError> for Error {
                 code: "already_booked",
                 message: "You already have a place in this session.".into(),
             },
+            BookingError::AddressRequired => {
+                field_error("address", "Enter the address where the appointment takes place.")
+            }
             BookingError::Other(error) => Self::Internal(error),
         }
     }

@@ -13,6 +13,8 @@ pub mod layers;
 pub mod limits;
 pub mod online;
 pub mod passwords;
+pub mod pictures;
+pub mod place;
 pub mod preview;
 pub mod render;
 pub mod routes;

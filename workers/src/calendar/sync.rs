@@ -243,7 +243,12 @@ async fn new_event(deps: &Deps, tenant: &Tenant, booking: &Booking) -> anyhow::R
         time_zone: Some(tenant.timezone.name().to_owned()),
     };
     let link = deps.absolute(&format!("/app/{}/bookings/{}", tenant.slug, booking.id));
-    let mut description = format!("{} with {} at {}.\n", booking.service_name, party, tenant.name);
+    let place = booking
+        .place(tenant)
+        .map(|place| format!("\n{}: {place}\n", booking.location_kind.label()))
+        .unwrap_or_default();
+    let mut description =
+        format!("{} with {} at {}.\n{place}", booking.service_name, party, tenant.name);
     if calendar::contact_details(&deps.db, tenant.id).await? {
         for (label, value) in [("Email", email), ("Phone", phone)] {
             if !value.is_empty() {

@@ -28,7 +28,14 @@ async fn book(
     actor: Actor,
 ) -> i64 {
     let tenant = tenants::by_slug(app.db(), slug).await.unwrap().unwrap();
-    let new = NewBooking { service, slot, party, notes: "Gate code 1234".into(), hold_token: None };
+    let new = NewBooking {
+        service,
+        slot,
+        party,
+        notes: "Gate code 1234".into(),
+        hold_token: None,
+        address: String::new(),
+    };
     let ctx = portico_core::Context::new(actor, "", app.clock.now());
     portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.expect("booked").id
 }

@@ -24,7 +24,14 @@ async fn book(app: &TestApp, slug: &str, service: &Service, slot: Slot, name: &s
         email: format!("{}@example.com", name.to_lowercase().replace(' ', ".")),
         phone: String::new(),
     };
-    let new = NewBooking { service, slot, party, notes: String::new(), hold_token: None };
+    let new = NewBooking {
+        service,
+        slot,
+        party,
+        notes: String::new(),
+        hold_token: None,
+        address: String::new(),
+    };
     let ctx = portico_core::Context::new(Actor::System, "", app.clock.now());
     portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.expect("booked").id
 }

@@ -62,7 +62,14 @@ impl Walkers {
         };
         let start = Utc.with_ymd_and_hms(2026, 12, 3, hour, 0, 0).unwrap();
         let slot = Slot { start, staff, block: None };
-        let new = NewBooking { service, slot, party, notes: String::new(), hold_token: None };
+        let new = NewBooking {
+            service,
+            slot,
+            party,
+            notes: String::new(),
+            hold_token: None,
+            address: String::new(),
+        };
         let ctx = portico_core::Context::new(Actor::System, "", app.clock.now());
         portico_core::bookings::create(app.db(), &self.tenant, &new, &ctx).await.unwrap().id
     }

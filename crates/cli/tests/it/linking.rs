@@ -36,7 +36,14 @@ fn nine() -> DateTime<Utc> {
 async fn book(app: &TestApp, slug: &str, walk: &Service, block: i64, party: Party) -> i64 {
     let tenant = tenants::by_slug(app.db(), slug).await.unwrap().unwrap();
     let slot = Slot { start: nine(), staff: None, block: Some(block) };
-    let new = NewBooking { service: walk, slot, party, notes: String::new(), hold_token: None };
+    let new = NewBooking {
+        service: walk,
+        slot,
+        party,
+        notes: String::new(),
+        hold_token: None,
+        address: String::new(),
+    };
     let ctx = portico_core::Context::new(Actor::System, "", app.clock.now());
     portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.expect("booked").id
 }

@@ -29,7 +29,14 @@ fn at(day: u32, hour: u32) -> DateTime<Utc> {
 async fn book(app: &TestApp, service: &Service, start: DateTime<Utc>, party: Party) -> i64 {
     let tenant = tenants::by_slug(app.db(), "paws").await.unwrap().unwrap();
     let slot = Slot { start, staff: None, block: None };
-    let new = NewBooking { service, slot, party, notes: String::new(), hold_token: None };
+    let new = NewBooking {
+        service,
+        slot,
+        party,
+        notes: String::new(),
+        hold_token: None,
+        address: String::new(),
+    };
     let ctx = portico_core::Context::new(Actor::Api, "", app.clock.now());
     portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.expect("booked").id
 }

@@ -107,6 +107,7 @@ async fn favourites_come_first_for_their_own_client_and_book_again_preselects() 
             party: Party::Client(ann_id),
             notes: String::new(),
             hold_token: None,
+            address: String::new(),
         };
         let ctx = portico_core::Context::new(Actor::Api, "", app.clock.now());
         let id = portico_core::bookings::create(app.db(), &paws, &new, &ctx).await.unwrap().id;

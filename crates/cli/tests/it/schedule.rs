@@ -26,6 +26,7 @@ async fn book(app: &TestApp, service: &Service, slot: Slot, client: ClientId) ->
         party: Party::Client(client),
         notes: String::new(),
         hold_token: None,
+        address: String::new(),
     };
     let ctx = portico_core::Context::new(Actor::System, "", app.clock.now());
     portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.expect("booked").id

@@ -84,6 +84,8 @@ pub(crate) async fn seed_service(app: &TestApp, tenant: &SeededTenant, code: &st
         mode: Mode::Slot,
         active: true,
         display_order: 0,
+        location_kind: portico_store::catalog::LocationKind::Business,
+        meeting_url: String::new(),
     };
     catalog::insert(app.db(), tenant.id, &fields, 0).await.unwrap().expect("code free")
 }

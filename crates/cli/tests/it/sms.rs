@@ -96,6 +96,7 @@ async fn book(
         party: Party::Client(who),
         notes: String::new(),
         hold_token: None,
+        address: String::new(),
     };
     let ctx = portico_core::Context::new(Actor::Api, "", app.clock.now());
     portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.expect("booked").id

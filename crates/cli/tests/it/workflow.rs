@@ -52,6 +52,7 @@ async fn book(app: &TestApp, shop: &Shop, start: DateTime<Utc>, actor: Actor) ->
         party: Party::Client(shop.jo),
         notes: String::new(),
         hold_token: None,
+        address: String::new(),
     };
     let ctx = Context::new(actor, "", app.clock.now());
     portico_core::bookings::create(app.db(), &shop.tenant, &new, &ctx).await.expect("booked").id

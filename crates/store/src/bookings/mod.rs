@@ -26,6 +26,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, FromRow, Row as _};
 
 use crate::Db;
+use crate::catalog::LocationKind;
 use crate::tenants::Tenant;
 
 pub use events::{HistoryLine, history};
@@ -52,6 +53,9 @@ pub enum BookingError {
     /// The client already has a place in this block, and the block does not allow several.
     #[error("you already have a place in this session")]
     AlreadyBooked,
+    /// The service takes place at the client's address, and none was given.
+    #[error("enter the address where the appointment takes place")]
+    AddressRequired,
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
@@ -111,6 +115,11 @@ pub struct Booking {
     pub created_at: i64,
     /// The recurring series this booking is an occurrence of.
     pub series_id: Option<i64>,
+    /// Where it takes place, as booked.
+    pub location_kind: LocationKind,
+    /// The client's address (kind `client`) or the meeting link (kind `online`); empty for
+    /// `business`, where [`Booking::place`] gives the tenant's address.
+    pub location: String,
 }
 
 impl<'r> FromRow<'r, AnyRow> for Booking {
@@ -120,6 +129,12 @@ impl<'r> FromRow<'r, AnyRow> for Booking {
             index: "bookings.status".to_owned(),
             source: Box::new(e),
         })?;
+        let kind: String = row.try_get("location_kind")?;
+        let location_kind =
+            LocationKind::parse(&kind).ok_or_else(|| sqlx::Error::ColumnDecode {
+                index: "bookings.location_kind".to_owned(),
+                source: format!("unknown location kind {kind:?}").into(),
+            })?;
         Ok(Self {
             id: row.try_get("id")?,
             tenant_id: row.try_get("tenant_id")?,
@@ -140,6 +155,8 @@ impl<'r> FromRow<'r, AnyRow> for Booking {
             currency: row.try_get("currency")?,
             created_at: row.try_get("created_at")?,
             series_id: row.try_get("series_id")?,
+            location_kind,
+            location: row.try_get("location")?,
         })
     }
 }
@@ -153,6 +170,23 @@ impl Booking {
         DateTime::from_timestamp(self.starts_at, 0).unwrap_or_default()
     }
 
+    /// Where the booking takes place, in words for the client and the business: the
+    /// business's address, the client's address or the meeting link; `None` when the
+    /// business has not given its address.
+    pub fn place(&self, tenant: &Tenant) -> Option<String> {
+        let place = match self.location_kind {
+            LocationKind::Business => tenant.contact.address.trim(),
+            LocationKind::Client | LocationKind::Online => self.location.trim(),
+        };
+        (!place.is_empty()).then(|| place.to_owned())
+    }
+
+    /// The meeting link of an online booking.
+    pub fn meeting_link(&self) -> Option<&str> {
+        (self.location_kind == LocationKind::Online && !self.location.is_empty())
+            .then_some(self.location.as_str())
+    }
+
     /// Whether the booking has started at `now`.
     pub fn started(&self, now: DateTime<Utc>) -> bool {
         self.starts_at <= now.timestamp()
@@ -162,7 +196,7 @@ impl Booking {
 pub(crate) const SELECT: &str = "select b.id, b.tenant_id, b.service_id, s.code as service_code, \
     s.name as service_name, b.staff_id, b.block_id, b.client_id, b.guest_name, b.guest_email, \
     b.guest_phone, b.starts_at, b.ends_at, b.status, b.notes, b.price_minor, b.currency, \
-    b.created_at, b.series_id from bookings b join services s on s.id = b.service_id";
+    b.created_at, b.series_id, b.location_kind, b.location from bookings b join services s on s.id = b.service_id";
 
 /// One booking of the tenant, on the given connection (inside a workflow's transaction).
 pub async fn get_in(

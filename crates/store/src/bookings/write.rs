@@ -232,6 +232,8 @@ pub struct NewRow<'a> {
     pub party: &'a Party,
     pub notes: &'a str,
     pub series: Option<i64>,
+    /// The client's address or the meeting link (see [`crate::bookings::Booking::location`]).
+    pub location: &'a str,
 }
 
 /// Inserts a confirmed booking; returns its id.
@@ -246,8 +248,9 @@ pub async fn insert(tx: &mut Tx, tenant: &Tenant, row: &NewRow<'_>, now: i64) ->
     let id: i64 = sqlx::query_scalar(
         "insert into bookings (tenant_id, service_id, staff_id, block_id, client_id, guest_name, \
          guest_email, guest_phone, starts_at, ends_at, busy_from, busy_until, status, notes, \
-         price_minor, currency, created_at, updated_at, series_id) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18) \
+         price_minor, currency, created_at, updated_at, series_id, location_kind, location) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, \
+         $19, $20) \
          returning id",
     )
     .bind(tenant.id.0)
@@ -268,6 +271,8 @@ pub async fn insert(tx: &mut Tx, tenant: &Tenant, row: &NewRow<'_>, now: i64) ->
     .bind(&row.service.currency)
     .bind(now)
     .bind(row.series)
+    .bind(row.service.location_kind.as_str())
+    .bind(row.location)
     .fetch_one(&mut **tx)
     .await?;
     Ok(id)

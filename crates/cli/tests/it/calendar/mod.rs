@@ -95,6 +95,7 @@ impl Shop {
             party: Party::Client(self.jo),
             notes: String::new(),
             hold_token: None,
+            address: String::new(),
         };
         let ctx = self.ctx();
         portico_core::bookings::create(self.app.db(), &self.tenant().await, &new, &ctx)

@@ -185,6 +185,7 @@ async fn reassigning_the_booking_moves_the_event_between_the_staffs_calendars() 
             party: Party::Client(shop.jo),
             notes: String::new(),
             hold_token: None,
+            address: String::new(),
         };
         let booking =
             portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.unwrap().id;
@@ -221,6 +222,7 @@ async fn block_sessions_are_synced_to_the_owners_calendar_like_their_own_booking
             party: Party::Client(shop.jo),
             notes: String::new(),
             hold_token: None,
+            address: String::new(),
         };
         let booking =
             portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.unwrap().id;

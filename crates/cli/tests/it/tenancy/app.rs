@@ -200,6 +200,8 @@ pub(super) const APP_ROUTES: &[(Verb, &str, Id, Who, Form)] = &[
     (Post, "/app/{tenant}/preview/end", Id::None, Who::Owner, &[]),
     // Settings, audit, team.
     (Get, "/app/{tenant}/settings", Id::None, Who::Owner, &[]),
+    (Post, "/app/{tenant}/settings/logo", Id::None, Who::Owner, &[("picture", "x")]),
+    (Post, "/app/{tenant}/settings/logo/delete", Id::None, Who::Owner, &[]),
     (
         Post,
         "/app/{tenant}/settings/branding",
@@ -318,6 +320,9 @@ pub(super) const APP_ROUTES: &[(Verb, &str, Id, Who, Form)] = &[
     (Post, "/app/{tenant}/staff/{id}/delete", Id::Staff, Who::Owner, &[]),
     (Post, "/app/{tenant}/staff/{id}/move", Id::Staff, Who::Owner, &[("direction", "down")]),
     (Post, "/app/{tenant}/staff/{id}/invite", Id::Staff, Who::Owner, &[]),
+    // A urlencoded post: refused before the file would be read.
+    (Post, "/app/{tenant}/staff/{id}/photo", Id::Staff, Who::Owner, &[("picture", "x")]),
+    (Post, "/app/{tenant}/staff/{id}/photo/delete", Id::Staff, Who::Owner, &[]),
     // Hours and time off.
     (Get, "/app/{tenant}/hours", Id::None, Who::Owner, &[]),
     (

@@ -25,6 +25,14 @@ pub(super) enum Book {
 pub(super) const BOOK_ROUTES: &[(Verb, &str, Book, Id, Form)] = &[
     (Get, "/book/{tenant}", Book::Public("the business's list of services"), Id::None, &[]),
     (Get, "/book/{tenant}/brand.css", Book::Public("the business's colours"), Id::None, &[]),
+    (Get, "/book/{tenant}/logo", Book::Public("the business's logo"), Id::None, &[]),
+    (
+        Get,
+        "/book/{tenant}/staff/{id}/photo",
+        Book::Public("a staff member's photo, shown where clients choose who to book"),
+        Id::Staff,
+        &[],
+    ),
     (
         Get,
         "/book/{tenant}/services/{code}",
@@ -105,11 +113,11 @@ async fn public_booking_pages_answer_only_from_the_tenant_in_the_path() {
             let response = send(guest, verb, &path, &fields).await;
             let status = response.status();
             match (access, id) {
-                // B's manage token or service code under A's slug: not found.
+                // B's manage token, service code or staff member under A's slug: not found.
                 (Book::Webhook, _) => {
                     assert_eq!(status, StatusCode::BAD_REQUEST, "{verb:?} {path}");
                 }
-                (Book::Manage, _) | (Book::Public(_), Id::Service) => {
+                (Book::Manage, _) | (Book::Public(_), Id::Service | Id::Staff) => {
                     assert_eq!(status, StatusCode::NOT_FOUND, "{verb:?} {path}");
                 }
                 (Book::Public(why), _) => {

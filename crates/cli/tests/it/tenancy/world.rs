@@ -11,6 +11,7 @@ use portico_domain::recurrence::{End, Rule};
 use portico_domain::schedule::LocalMinutes;
 use portico_domain::{ApiTokenId, ClientId, Currency, Money, TenantId, UserId};
 use portico_store::catalog::Mode;
+use portico_store::images::{self, Picture};
 use portico_store::{audit, bookings, clients, hours, invoices, tenants, tokens};
 use portico_testkit::{Browser, SeededTenant, TestApp, location};
 use reqwest::StatusCode;
@@ -124,6 +125,7 @@ pub(super) struct TenantState {
     calendar_feeds: String,
     client_favourites: String,
     faq_entries: String,
+    images: String,
     payments: String,
     payment_allocations: String,
     payment_refunds: String,
@@ -182,11 +184,11 @@ pub(super) async fn state_of(app: &TestApp, tenant: TenantId) -> TenantState {
              order by code",
         )
         .await,
-        staff_members: rows::<(i64, String, String, String, String, Opt, i64, i64, i64)>(
+        staff_members: rows::<(i64, String, String, String, String, Opt, i64, i64, i64, i64)>(
             app,
             t,
-            "select id, name, email, phone, bio, user_id, active, display_order, updated_at \
-             from staff_members where tenant_id = $1 order by id",
+            "select id, name, email, phone, bio, user_id, active, display_order, updated_at, \
+             photo_version from staff_members where tenant_id = $1 order by id",
         )
         .await,
         staff_services: rows::<(i64, i64)>(
@@ -318,6 +320,13 @@ pub(super) async fn state_of(app: &TestApp, tenant: TenantId) -> TenantState {
              order by position",
         )
         .await,
+        images: rows::<(String, i64, String, i64)>(
+            app,
+            t,
+            "select kind, item_id, content_type, updated_at from tenant_images \
+             where tenant_id = $1 order by kind, item_id",
+        )
+        .await,
         client_favourites: rows::<(i64, String, i64)>(
             app,
             t,
@@ -432,6 +441,10 @@ async fn seed_ids(app: &TestApp, t: &SeededTenant, client: ClientId) -> (Ids, St
     app.seed_hours(t.id, None, 8 * 60, 18 * 60).await;
     let staff = app.seed_staff_member(t.id, &format!("Staff of {}", t.slug), &[&walk]).await;
     app.seed_hours(t.id, Some(staff), 8 * 60, 18 * 60).await;
+    // A logo and a staff photo, which another tenant can neither replace nor remove.
+    for picture in [Picture::Logo, Picture::Staff(staff)] {
+        images::put(db, t.id, picture, "image/png", b"stored", now).await.unwrap();
+    }
     let block = app.seed_block(t.id, day(8), 9 * 60, 12 * 60, &class, 5).await;
     let at = |d, h| Utc.with_ymd_and_hms(2026, 12, d, h, 0, 0).unwrap().timestamp();
     let time_off = hours::add_time_off(db, t.id, Some(staff), at(21, 0), at(22, 0), "Course", now)

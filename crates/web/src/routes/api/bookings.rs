@@ -12,8 +12,9 @@ use chrono::{DateTime, Utc};
 use portico_core::bookings::NewBooking;
 use portico_domain::ClientId;
 use portico_domain::accounts::{self, Email};
+use portico_domain::contact::parse_address;
 use portico_store::bookings::{self, Actor, Booking, Filter, Party, Slot, Status};
-use portico_store::catalog::{self, Service};
+use portico_store::catalog::{self, LocationKind, Service};
 use portico_store::clients;
 use portico_store::tenants::{self, Tenant};
 use serde::{Deserialize, Serialize};
@@ -67,6 +68,9 @@ pub struct BookingJson {
     notes: String,
     price_minor: i64,
     currency: String,
+    location_kind: LocationKind,
+    /// The client's address or the meeting link; empty at the business.
+    location: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -103,6 +107,8 @@ impl From<Booking> for BookingJson {
             notes: b.notes,
             price_minor: b.price_minor,
             currency: b.currency,
+            location_kind: b.location_kind,
+            location: b.location,
         }
     }
 }
@@ -204,6 +210,9 @@ pub struct BookingRequest {
     guest: Option<GuestJson>,
     #[serde(default)]
     notes: String,
+    /// Where the appointment takes place, for a service at the client's address.
+    #[serde(default)]
+    address: String,
 }
 
 /// Checks a guest's name, email and phone.
@@ -228,6 +237,7 @@ pub async fn create(
     if body.notes.chars().count() > 2000 {
         check.fail("notes", "Use at most 2,000 characters.");
     }
+    let address = check.field("address", parse_address(&body.address));
     let party = match (body.client_id, &body.guest) {
         (Some(_), _) if !caller.provider => {
             check.fail("client_id", "Only the provider may book for a client.");
@@ -246,7 +256,8 @@ pub async fn create(
             None
         }
     };
-    let (Some(start), Some(service), Some(party), true) = (start, service, party, check.is_ok())
+    let (Some(start), Some(service), Some(party), Some(address), true) =
+        (start, service, party, address, check.is_ok())
     else {
         return Err(Error::Unprocessable { fields: check.errors });
     };
@@ -256,6 +267,7 @@ pub async fn create(
         party,
         notes: body.notes.trim().to_owned(),
         hold_token: body.hold_token.as_deref(),
+        address,
     };
     let actor = if caller.provider { Actor::Api } else { Actor::Guest };
     let ctx = state.context(actor, viewer.ip_string());

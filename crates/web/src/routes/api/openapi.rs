@@ -433,7 +433,7 @@ fn settings_schemas() -> Value {
         "contact_email": { "type": ["string", "null"], "anyOf": [{ "format": "email" }, { "pattern": r"^\s*$" }] },
         "contact_phone": { "type": ["string", "null"], "pattern": r"^\s*[0-9 +\-().]{0,40}\s*$" },
         "address": free_text(300),
-        "website": { "type": ["string", "null"], "pattern": r"^\s*((https?://)?[A-Za-z0-9-]{1,30}(\.[A-Za-z0-9-]{1,30}){1,3}(/[A-Za-z0-9._~-]{0,40})?)?\s*$" }
+        "website": web_address()
     });
     json!({
         "BookingSettings": { "type": "object", "required": names, "properties": properties },
@@ -459,6 +459,11 @@ fn name_schema() -> Value {
 }
 
 /// Free text, trimmed, of at most `max` characters.
+/// A web address (a bare host gets `https://`), or blank.
+fn web_address() -> Value {
+    json!({ "type": ["string", "null"], "pattern": r"^\s*((https?://)?[A-Za-z0-9-]{1,30}(\.[A-Za-z0-9-]{1,30}){1,3}(/[A-Za-z0-9._~-]{0,40})?)?\s*$" })
+}
+
 fn free_text(max: usize) -> Value {
     json!({ "type": ["string", "null"], "pattern": format!(r"^\s*[^{CONTROL_BUT_LINES}]{{0,{max}}}\s*$") })
 }
@@ -497,7 +502,9 @@ fn service_input() -> Value {
         "currency": words_schema(portico_domain::accounts::CURRENCIES, true),
         "mode": words_schema(&["slot", "block"], true),
         "active": { "type": ["boolean", "null"] },
-        "display_order": int_or_null(-1_000_000, 1_000_000)
+        "display_order": int_or_null(-1_000_000, 1_000_000),
+        "location_kind": words_schema(&["business", "client", "online"], true),
+        "meeting_url": web_address()
     })
 }
 
@@ -542,7 +549,9 @@ fn catalog_schemas() -> Value {
                 "buffer_before_minutes": { "type": "integer", "minimum": 0, "maximum": 240 },
                 "buffer_after_minutes": { "type": "integer", "minimum": 0, "maximum": 240 },
                 "price_minor": { "type": "integer", "minimum": 0 }, "currency": { "type": "string" },
-                "mode": { "enum": ["slot", "block"] }, "active": { "type": "boolean" }, "display_order": { "type": "integer" }
+                "mode": { "enum": ["slot", "block"] }, "active": { "type": "boolean" }, "display_order": { "type": "integer" },
+                "location_kind": { "enum": ["business", "client", "online"], "description": "At the business's address, at the client's address (entered when booking, `address` on a new booking), or online (a meeting link per booking)" },
+                "meeting_url": { "type": "string", "description": "The owner's meeting room for an online service; empty = a new Jitsi Meet room per booking" }
             }
         },
         "NewService": { "type": "object", "additionalProperties": false, "required": ["code", "name", "duration_minutes"], "properties": service_input() },
@@ -629,7 +638,8 @@ fn schedule_schemas() -> Value {
             "type": "object", "required": ["service", "start"],
             "properties": { "service": { "type": "string" }, "start": instant, "staff_id": id, "block_id": id,
                 "hold_token": { "type": ["string", "null"] }, "client_id": { "type": ["integer", "null"], "description": "Provider token only" },
-                "guest": { "$ref": "#/components/schemas/Guest" }, "notes": { "type": "string" } }
+                "guest": { "$ref": "#/components/schemas/Guest" }, "notes": { "type": "string" },
+                "address": { "type": "string", "description": "Where the appointment takes place, for a service at the client's address (`location_kind` `client`); a client's booking without one uses the client's stored address" } }
         },
         "RescheduleRequest": { "type": "object", "required": ["start"], "properties": { "start": instant, "staff_id": id, "block_id": id } },
         "Booking": {
@@ -637,7 +647,9 @@ fn schedule_schemas() -> Value {
             "properties": { "id": { "type": "integer" }, "status": { "enum": ["pending", "confirmed", "cancelled", "completed", "no_show"] },
                 "service": { "type": "string" }, "start": instant, "end": instant, "staff_id": id, "block_id": id, "client_id": id,
                 "guest": { "anyOf": [{ "$ref": "#/components/schemas/Guest" }, { "type": "null" }], "description": "Null for a client's booking" }, "notes": { "type": "string" },
-                "price_minor": { "type": "integer" }, "currency": { "type": "string" } }
+                "price_minor": { "type": "integer" }, "currency": { "type": "string" },
+                "location_kind": { "enum": ["business", "client", "online"] },
+                "location": { "type": "string", "description": "The client's address (`client`) or the meeting link (`online`); empty at the business (its address is in the branding settings)" } }
         },
         "BookingList": { "type": "object", "properties": { "bookings": { "type": "array", "items": { "$ref": "#/components/schemas/Booking" } } } },
         "Client": { "type": "object", "properties": { "id": { "type": "integer" }, "name": { "type": "string" }, "email": { "type": "string" },

@@ -6,7 +6,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use portico_store::catalog::{self, Mode, Service};
+use portico_store::catalog::{self, LocationKind, Mode, Service};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -28,6 +28,8 @@ pub struct ServiceJson {
     mode: Mode,
     active: bool,
     display_order: i64,
+    location_kind: LocationKind,
+    meeting_url: String,
 }
 
 impl From<Service> for ServiceJson {
@@ -44,6 +46,8 @@ impl From<Service> for ServiceJson {
             mode: s.mode,
             active: s.active,
             display_order: s.display_order,
+            location_kind: s.location_kind,
+            meeting_url: s.meeting_url,
         }
     }
 }

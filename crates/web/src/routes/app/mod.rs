@@ -18,6 +18,7 @@ mod series;
 mod services;
 mod settings;
 mod staff;
+mod staff_photo;
 mod team;
 mod timetable;
 
@@ -79,6 +80,8 @@ pub fn router() -> Router<AppState> {
         .route("/app/{tenant}/payments/{id}/reject", post(invoices::payment::reject))
         .route("/app/{tenant}/settings", get(settings::show).post(settings::update))
         .route("/app/{tenant}/settings/branding", post(settings::update_branding))
+        .route("/app/{tenant}/settings/logo", post(settings::upload_logo))
+        .route("/app/{tenant}/settings/logo/delete", post(settings::remove_logo))
         .route(
             "/app/{tenant}/settings/payments",
             get(online::settings).post(online::update_settings),
@@ -109,6 +112,8 @@ pub fn router() -> Router<AppState> {
         .route("/app/{tenant}/staff/{id}/delete", post(staff::delete))
         .route("/app/{tenant}/staff/{id}/move", post(staff::reorder))
         .route("/app/{tenant}/staff/{id}/invite", post(staff::invite))
+        .route("/app/{tenant}/staff/{id}/photo", post(staff_photo::upload))
+        .route("/app/{tenant}/staff/{id}/photo/delete", post(staff_photo::remove))
         .route("/app/{tenant}/team/invite", post(team::invite))
         .route("/app/{tenant}/hours", get(hours::show).post(hours::update))
         .route("/app/{tenant}/hours/rules", post(hours::update_rules))

@@ -119,6 +119,10 @@ pub struct ServiceForm {
     display_order: String,
     #[serde(default)]
     active: Option<String>,
+    #[serde(default)]
+    location_kind: String,
+    #[serde(default)]
+    meeting_url: String,
 }
 
 impl ServiceForm {
@@ -135,6 +139,8 @@ impl ServiceForm {
             mode: s.mode.as_str().to_owned(),
             display_order: s.display_order.to_string(),
             active: s.active.then(|| "on".to_owned()),
+            location_kind: s.location_kind.as_str().to_owned(),
+            meeting_url: s.meeting_url.clone(),
         }
     }
 
@@ -164,6 +170,8 @@ impl ServiceForm {
             mode: Some(self.mode.clone()),
             active: Some(self.active.is_some()),
             display_order: whole_from_text(&mut check, "display_order", &self.display_order),
+            location_kind: Some(self.location_kind.clone()),
+            meeting_url: Some(self.meeting_url.clone()),
             errors: FieldErrors::new(),
         };
         draft.errors = check.errors;

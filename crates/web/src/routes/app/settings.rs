@@ -1,12 +1,15 @@
-//! Business settings (name, time zone, currency, client portal on/off) and API tokens.
+//! Business settings (name, time zone, currency, client portal on/off), contact details and
+//! branding (colour, logo), and API tokens.
 
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use portico_domain::ApiTokenId;
 use portico_domain::accounts;
 use portico_domain::contact::BrandColor;
+use portico_store::images::{self, Picture};
 use portico_store::tenants::{self, Settings};
 use portico_store::tokens;
 use serde::{Deserialize, Serialize};
@@ -16,7 +19,7 @@ use crate::chrome::{Chrome, flash};
 use crate::error::FieldErrors;
 use crate::forms::{Check, see_other};
 use crate::routes::input::branding::{BrandingDraft, validate_branding};
-use crate::{AppState, Error};
+use crate::{AppState, Error, pictures};
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct SettingsForm {
@@ -82,6 +85,8 @@ struct SettingsPage<'a> {
     /// A token just created, shown this once.
     new_token: Option<String>,
     tz: String,
+    /// The path of the uploaded logo, if any.
+    logo: Option<String>,
 }
 
 async fn render(
@@ -122,6 +127,7 @@ async fn render_with(
         tokens,
         new_token,
         tz: scope.tenant.timezone.name().to_owned(),
+        logo: crate::pictures::logo_path(&scope.tenant.slug, scope.tenant.logo_version),
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, state.templates.page("app/settings.html", &page)).into_response())
@@ -220,6 +226,42 @@ pub async fn update_branding(
         .await?;
     flash(&scope.viewer.session, "info", "Contact details saved.").await?;
     Ok(see_other(&format!("/app/{}/settings#contact", scope.tenant.slug)))
+}
+
+/// The widest and tallest a logo is kept (larger ones are shrunk to fit).
+const LOGO_FIT: u32 = 512;
+
+/// Uploads the business's logo (PNG, JPEG or WebP; checked and re-encoded).
+#[tracing::instrument(skip_all, fields(tenant = %scope.id()))]
+pub async fn upload_logo(
+    State(state): State<AppState>,
+    scope: OwnerScope,
+    form: Result<Multipart, MultipartRejection>,
+) -> Result<Response, Error> {
+    let picture = Picture::Logo;
+    if let Err(message) = pictures::upload(&state, scope.id(), picture, form, LOGO_FIT).await? {
+        let errors = FieldErrors::from([("logo".to_owned(), message.to_owned())]);
+        return render(&state, &scope, &current(&scope), &errors, None).await;
+    }
+    state
+        .audit(&scope.viewer, Some(scope.id()), Some(scope.user.id()), "tenant.logo_changed", "")
+        .await?;
+    flash(&scope.viewer.session, "info", "Logo saved.").await?;
+    Ok(see_other(&format!("/app/{}/settings#logo", scope.tenant.slug)))
+}
+
+/// Removes the business's logo.
+#[tracing::instrument(skip_all, fields(tenant = %scope.id()))]
+pub async fn remove_logo(
+    State(state): State<AppState>,
+    scope: OwnerScope,
+) -> Result<Response, Error> {
+    if images::delete(&state.db, scope.id(), Picture::Logo).await? {
+        let actor = Some(scope.user.id());
+        state.audit(&scope.viewer, Some(scope.id()), actor, "tenant.logo_removed", "").await?;
+        flash(&scope.viewer.session, "info", "Logo removed.").await?;
+    }
+    Ok(see_other(&format!("/app/{}/settings#logo", scope.tenant.slug)))
 }
 
 #[derive(Debug, Deserialize)]

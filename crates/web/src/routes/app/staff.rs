@@ -103,7 +103,7 @@ impl StaffForm {
         form
     }
 
-    fn from_member(m: &StaffMember) -> Self {
+    pub(super) fn from_member(m: &StaffMember) -> Self {
         Self {
             name: m.name.clone(),
             email: m.email.clone(),
@@ -144,6 +144,8 @@ struct MemberDetail {
     id: i64,
     has_login: bool,
     can_invite: bool,
+    /// The path of their photo, if they have one.
+    photo: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -155,7 +157,7 @@ struct FormPage<'a> {
     errors: &'a FieldErrors,
 }
 
-async fn render_form(
+pub(super) async fn render_form(
     state: &AppState,
     scope: &OwnerScope,
     member: Option<&StaffMember>,
@@ -179,6 +181,7 @@ async fn render_form(
             id: m.id,
             has_login: m.user_id.is_some(),
             can_invite: m.user_id.is_none() && m.active && !m.email.is_empty(),
+            photo: crate::pictures::staff_photo_path(&scope.tenant.slug, m.id, m.photo_version),
         }),
         form,
         services,
@@ -249,7 +252,11 @@ pub async fn create(
 }
 
 /// The staff member `id` of this tenant; anything else (another tenant's, not a number) is 404.
-async fn load(state: &AppState, scope: &OwnerScope, id: &str) -> Result<StaffMember, Error> {
+pub(super) async fn load(
+    state: &AppState,
+    scope: &OwnerScope,
+    id: &str,
+) -> Result<StaffMember, Error> {
     let id: i64 = id.parse().map_err(|_| Error::NotFound)?;
     staff::get(&state.db, scope.id(), id).await?.ok_or(Error::NotFound)
 }

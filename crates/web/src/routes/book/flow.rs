@@ -3,11 +3,12 @@
 //! a URL.
 
 use chrono::{DateTime, Datelike as _, Duration, NaiveDate, Utc};
+use portico_domain::contact::parse_address;
 use portico_domain::plans::{Feature, allows};
 use portico_domain::schedule::BookingOption;
 use portico_store::availability::{self, Query};
 use portico_store::bookings::{BookingError, Slot};
-use portico_store::catalog::Service;
+use portico_store::catalog::{LocationKind, Service};
 use portico_store::schedule_cache::Schedule;
 use portico_store::staff::{self, StaffMember};
 use portico_store::tenants::Tenant;
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use crate::csrf::session_error;
+use crate::forms::Check;
 use crate::{AppState, Error};
 
 /// A service as booking pages show it.
@@ -26,6 +28,9 @@ pub struct ServiceView {
     pub duration_minutes: u32,
     pub price_minor: i64,
     pub currency: String,
+    /// `business`, `client` (the form asks for an address) or `online`.
+    pub location_kind: LocationKind,
+    pub location_label: &'static str,
 }
 
 impl From<&Service> for ServiceView {
@@ -37,6 +42,8 @@ impl From<&Service> for ServiceView {
             duration_minutes: s.duration_minutes,
             price_minor: s.price_minor,
             currency: s.currency.clone(),
+            location_kind: s.location_kind,
+            location_label: s.location_kind.label(),
         }
     }
 }
@@ -294,4 +301,18 @@ pub fn local_range(tenant: &Tenant, starts_at: i64, ends_at: i64) -> (String, St
     };
     let end = fmt(ends_at);
     (fmt(starts_at), end.rsplit(", ").next().unwrap_or_default().to_owned())
+}
+
+/// The address typed for a booking (field `address`), checked; when the service comes to the
+/// client and `required`, an empty one is a field error (otherwise the workflow falls back to
+/// the client's stored address). Other services ignore it.
+pub fn booking_address(check: &mut Check, service: &Service, text: &str, required: bool) -> String {
+    if service.location_kind != LocationKind::Client {
+        return String::new();
+    }
+    let address = check.field("address", parse_address(text)).unwrap_or_default();
+    if required && address.is_empty() {
+        check.fail("address", "Enter the address where the appointment takes place.");
+    }
+    address
 }

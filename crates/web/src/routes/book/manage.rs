@@ -17,6 +17,7 @@ use super::pages::{chrome, tenant};
 use crate::auth::Viewer;
 use crate::chrome::{Chrome, flash};
 use crate::forms::see_other;
+use crate::place::PlaceView;
 use crate::{AppState, Error};
 
 async fn booking(state: &AppState, tenant: &Tenant, token: &str) -> Result<Booking, Error> {
@@ -49,6 +50,7 @@ struct ManagePage {
     status: Status,
     name: String,
     refusal: Option<String>,
+    place: PlaceView,
 }
 
 pub async fn show(
@@ -61,6 +63,7 @@ pub async fn show(
     let (when, until) = flow::local_range(&tenant, booking.starts_at, booking.ends_at);
     let name = party_name(&state, &tenant, &booking).await?;
     let page = ManagePage {
+        place: PlaceView::of(&booking, &tenant),
         chrome: chrome(&viewer, &tenant).await?,
         refusal: refusal(&state, &tenant, &booking),
         token,

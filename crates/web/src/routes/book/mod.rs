@@ -3,6 +3,7 @@
 pub mod flow;
 mod manage;
 mod pages;
+mod pictures;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -13,6 +14,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/book/{tenant}", get(pages::index))
         .route("/book/{tenant}/brand.css", get(pages::brand_css))
+        .route("/book/{tenant}/logo", get(pictures::logo))
+        .route("/book/{tenant}/staff/{id}/photo", get(pictures::staff_photo))
         .route("/book/{tenant}/services/{code}", get(pages::service))
         .route("/book/{tenant}/services/{code}/hold", post(pages::hold))
         .route("/book/{tenant}/details", get(pages::details).post(pages::confirm))

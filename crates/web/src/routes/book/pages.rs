@@ -19,6 +19,8 @@ use crate::chrome::{Chrome, flash};
 use crate::error::FieldErrors;
 use crate::forms::{Check, see_other};
 use crate::limits::{Limit, ip_subject};
+use crate::pictures::staff_photo_path;
+use crate::place::PlaceView;
 use crate::{AppState, Error};
 
 const BOOKED_KEY: &str = "booked";
@@ -65,6 +67,9 @@ pub struct DateQuery {
 struct StaffChoice {
     id: i64,
     name: String,
+    bio: String,
+    /// The path of their photo, if they have one.
+    photo: Option<String>,
     selected: bool,
 }
 
@@ -109,7 +114,13 @@ pub async fn render_service(
         next_week: strip.next_week,
         staff: choosable
             .iter()
-            .map(|s| StaffChoice { id: s.id, name: s.name.clone(), selected: Some(s.id) == staff })
+            .map(|s| StaffChoice {
+                id: s.id,
+                name: s.name.clone(),
+                bio: s.bio.clone(),
+                photo: staff_photo_path(&tenant.slug, s.id, s.photo_version),
+                selected: Some(s.id) == staff,
+            })
             .collect(),
         staff_selected: staff,
         options,
@@ -195,6 +206,8 @@ pub struct DetailsForm {
     phone: String,
     #[serde(default)]
     notes: String,
+    #[serde(default)]
+    address: String,
 }
 
 #[derive(Serialize)]
@@ -289,16 +302,18 @@ pub async fn confirm(
     if form.notes.chars().count() > 2000 {
         check.fail("notes", "Use at most 2,000 characters.");
     }
+    let service = active_service(&tenant, &hold.service).await?;
+    let address = flow::booking_address(&mut check, &service, &form.address, true);
     let (Some(name), Some(email), true) = (name, email, check.is_ok()) else {
         return render_details(&state, &viewer, &tenant, &hold, &form, &check.errors).await;
     };
-    let service = active_service(&tenant, &hold.service).await?;
     let new = NewBooking {
         service: &service,
         slot: hold.slot(),
         party: Party::Guest { name, email: email.to_string(), phone: phone.to_owned() },
         notes: form.notes.trim().to_owned(),
         hold_token: Some(&hold.token),
+        address,
     };
     let ctx = state.context(Actor::Guest, viewer.ip_string());
     let result = portico_core::bookings::create(&state.db, &tenant, &new, &ctx).await;
@@ -335,6 +350,7 @@ struct DonePage {
     currency: String,
     /// How it stands once billed.
     payment: Option<crate::invoice_view::BookingPayment>,
+    place: PlaceView,
 }
 
 /// The booking this visitor just made here (from their session), if any.
@@ -364,6 +380,7 @@ pub async fn done(
     let payment = crate::invoice_view::booking_payment(&state, &tenant, booking.id).await?;
     let page = DonePage {
         payment,
+        place: PlaceView::of(&booking, &tenant),
         chrome: chrome(&viewer, &tenant).await?,
         calendar,
         service: booking.service_name,

@@ -3,9 +3,10 @@
 use std::ops::RangeInclusive;
 
 use portico_domain::accounts;
+use portico_domain::contact::parse_website;
 use portico_domain::parse::{parse_code, parse_text};
 use portico_store::Db;
-use portico_store::catalog::{self, Mode, Service, ServiceFields};
+use portico_store::catalog::{self, LocationKind, Mode, Service, ServiceFields};
 use portico_store::tenants::Tenant;
 
 use super::{Base, DISPLAY_ORDER, JsonInput, Refusal, in_range, minutes, next_order};
@@ -32,6 +33,9 @@ pub struct ServiceDraft {
     pub mode: Option<String>,
     pub active: Option<bool>,
     pub display_order: Option<i64>,
+    /// `business`, `client` or `online`.
+    pub location_kind: Option<String>,
+    pub meeting_url: Option<String>,
     /// Values that could not be read at all (text where a number belongs, …).
     pub errors: FieldErrors,
 }
@@ -51,6 +55,8 @@ impl ServiceDraft {
             mode: input.text("mode"),
             active: input.flag("active"),
             display_order: input.whole("display_order"),
+            location_kind: input.text("location_kind"),
+            meeting_url: input.text("meeting_url"),
             errors: FieldErrors::new(),
         };
         draft.errors = input.finish(&[]);
@@ -156,6 +162,17 @@ pub fn validate_service(
         None => Some(kept.map_or(defaults.display_order, |s| s.display_order)),
     };
     let active = draft.active.or(kept.map(|s| s.active)).unwrap_or(true);
+    let location_kind = match draft.location_kind.as_deref().map(|k| k.trim().to_lowercase()) {
+        Some(kind) if !kind.is_empty() => check.field(
+            "location_kind",
+            LocationKind::parse(&kind).ok_or("Choose business, client or online."),
+        ),
+        _ => Some(kept.map_or(LocationKind::Business, |s| s.location_kind)),
+    };
+    let meeting_url = match &draft.meeting_url {
+        Some(url) => check.field("meeting_url", parse_website(url)),
+        None => Some(kept.map_or_else(String::new, |s| s.meeting_url.clone())),
+    };
     match (
         code,
         name,
@@ -167,6 +184,8 @@ pub fn validate_service(
         currency,
         mode,
         display_order,
+        location_kind,
+        meeting_url,
     ) {
         (
             Some(code),
@@ -179,6 +198,8 @@ pub fn validate_service(
             Some(currency),
             Some(mode),
             Some(display_order),
+            Some(location_kind),
+            Some(meeting_url),
         ) if check.is_ok() => Ok(ServiceFields {
             code,
             name,
@@ -191,6 +212,8 @@ pub fn validate_service(
             mode,
             active,
             display_order,
+            location_kind,
+            meeting_url,
         }),
         _ => Err(check.errors),
     }
@@ -347,6 +370,8 @@ mod tests {
                 mode: Mode::Block,
                 active: false,
                 display_order: 7,
+                location_kind: LocationKind::Online,
+                meeting_url: "https://meet.example/room".into(),
             })
             .unwrap();
         let patch = ServiceDraft { name: Some("Long walk".into()), ..Default::default() };
@@ -355,6 +380,24 @@ mod tests {
         assert_eq!((fields.code.as_str(), fields.duration_minutes), ("walk", 30));
         assert_eq!((fields.buffer_before_minutes, fields.price_minor), (10, 1500));
         assert_eq!((fields.currency.as_str(), fields.mode), ("EUR", Mode::Block));
+        assert_eq!(
+            (fields.location_kind, fields.meeting_url.as_str()),
+            (LocationKind::Online, "https://meet.example/room")
+        );
+        let moved = ServiceDraft {
+            location_kind: Some(" Client ".into()),
+            meeting_url: Some(String::new()),
+            ..Default::default()
+        };
+        let fields = validate_service(&moved, Some(&current), &defaults()).unwrap();
+        assert_eq!((fields.location_kind, fields.meeting_url.as_str()), (LocationKind::Client, ""));
+        let bad = ServiceDraft {
+            location_kind: Some("moon".into()),
+            meeting_url: Some("javascript:alert(1)".into()),
+            ..Default::default()
+        };
+        let errors = validate_service(&bad, Some(&current), &defaults()).unwrap_err();
+        assert!(errors.contains_key("location_kind") && errors.contains_key("meeting_url"));
         assert_eq!((fields.active, fields.display_order), (false, 7));
     }
 }

@@ -157,6 +157,8 @@ mod tests {
             mode: Mode::Slot,
             active: true,
             display_order: 0,
+            location_kind: portico_store::catalog::LocationKind::Business,
+            meeting_url: String::new(),
         };
         let draft = StaffDraft {
             name: Some("Sam".into()),

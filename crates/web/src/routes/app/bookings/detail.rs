@@ -17,6 +17,7 @@ use super::{Reach, StaffChoice, Team, actor, options_for, staff_choices, status_
 use crate::auth::TenantScope;
 use crate::chrome::{Chrome, flash};
 use crate::forms::see_other;
+use crate::place::PlaceView;
 use crate::routes::book::flow::{self, ChoiceForm, Day, OptionView};
 use crate::{AppState, Error};
 
@@ -50,6 +51,7 @@ struct DetailPage {
     date: String,
     person: Option<String>,
     block: Option<String>,
+    place: PlaceView,
     contact: Contact,
     notes: String,
     status: &'static str,
@@ -165,6 +167,7 @@ pub async fn show(
     let status = booking.status();
     let started = booking.starts_at <= now;
     let page = DetailPage {
+        place: PlaceView::of(&booking, &scope.tenant),
         chrome: Chrome::app(&scope, &state).await?,
         id: booking.id,
         service: booking.service_name.clone(),

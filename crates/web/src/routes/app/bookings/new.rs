@@ -12,7 +12,7 @@ use portico_core::bookings::NewBooking;
 use portico_domain::ClientId;
 use portico_store::availability::local_date;
 use portico_store::bookings::{Party, Slot};
-use portico_store::catalog::{self, Mode, Service};
+use portico_store::catalog::{self, LocationKind, Mode, Service};
 use portico_store::clients::{self, Client};
 use serde::{Deserialize, Serialize};
 
@@ -84,6 +84,10 @@ struct NewPage {
     slots_closed: bool,
     message: Option<&'static str>,
     notes: String,
+    /// The chosen service comes to the client: the form asks where (their stored address
+    /// first).
+    address_field: bool,
+    address: String,
     errors: FieldErrors,
     timezone: String,
     /// The date, time and person asked for, kept in the links of the client and service steps.
@@ -106,6 +110,8 @@ pub struct NewForm {
     option: String,
     #[serde(default)]
     notes: String,
+    #[serde(default)]
+    address: String,
     staff: Option<String>,
 }
 
@@ -139,6 +145,8 @@ async fn service_of(state: &AppState, scope: &TenantScope, code: &str) -> Result
 struct Outcome {
     message: Option<&'static str>,
     notes: String,
+    /// The address as posted; `None` before a post (the client's stored one is shown).
+    address: Option<String>,
     errors: FieldErrors,
 }
 
@@ -204,6 +212,7 @@ async fn render(
             currency: s.currency,
         })
         .collect();
+    let address_field = service.as_ref().is_some_and(|s| s.location_kind == LocationKind::Client);
     let page = NewPage {
         chrome: Chrome::app(scope, state).await?,
         q: query.q.clone(),
@@ -222,6 +231,10 @@ async fn render(
         options,
         message: outcome.message,
         notes: outcome.notes,
+        address_field,
+        address: outcome
+            .address
+            .unwrap_or_else(|| client.as_ref().map(|c| c.address.clone()).unwrap_or_default()),
         errors: outcome.errors,
         timezone: tenant.timezone.name().to_owned(),
         carry,
@@ -270,6 +283,7 @@ pub async fn create(
     if notes.chars().count() > MAX_NOTES {
         check.fail("notes", "Use at most 2,000 characters.");
     }
+    let address = flow::booking_address(&mut check, &service, &form.address, true);
     let asked_staff = form.staff.as_deref().and_then(|s| s.parse().ok());
     let mut query = NewQuery {
         client: Some(client.id),
@@ -279,17 +293,22 @@ pub async fn create(
         staff: asked_staff,
         time: None,
     };
+    // A refused form shows the day of the time chosen, with its fields and their messages.
+    if let Some(slot) = slot {
+        query.date = Some(local_date(tenant, slot.start).to_string());
+    }
     let Some(slot) = slot.filter(|_| check.is_ok()) else {
-        let outcome = Outcome { message: None, notes, errors: check.errors };
+        let outcome =
+            Outcome { message: None, notes, address: Some(form.address), errors: check.errors };
         return render(&state, &scope, &query, outcome).await;
     };
-    query.date = Some(local_date(tenant, slot.start).to_string());
     let new = NewBooking {
         service: &service,
         slot: reach.restrict(&service, slot)?,
         party: Party::Client(client.id()),
         notes: notes.clone(),
         hold_token: None,
+        address: address.clone(),
     };
     let ctx = state.context(actor(&scope), scope.viewer.ip_string());
     match portico_core::bookings::create(&state.db, tenant, &new, &ctx).await {
@@ -301,7 +320,12 @@ pub async fn create(
         }
         Err(error) => match flow::taken_message(&error) {
             Some(message) => {
-                let outcome = Outcome { message: Some(message), notes, errors: FieldErrors::new() };
+                let outcome = Outcome {
+                    message: Some(message),
+                    notes,
+                    address: Some(address),
+                    errors: FieldErrors::new(),
+                };
                 render(&state, &scope, &query, outcome).await
             }
             None => Err(error.into()),

@@ -2,6 +2,7 @@
 //! client and the cut-off has not passed — cancel and reschedule.
 
 use crate::calendar_links::AddToCalendar;
+use crate::place::PlaceView;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -84,6 +85,7 @@ struct ShowPage {
     until: String,
     label: Option<String>,
     staff_name: Option<String>,
+    place: PlaceView,
     status: Status,
     notes: String,
     price_minor: i64,
@@ -116,6 +118,7 @@ pub async fn show(
     let rebook = super::rebook_link(tenant, &booking, &bookable, state.clock.now_ts());
     let payment = crate::invoice_view::booking_payment(&state, tenant, booking.id).await?;
     let page = ShowPage {
+        place: PlaceView::of(&booking, &scope.tenant),
         payment,
         calendar,
         rebook,

@@ -157,6 +157,8 @@ struct StaffChoice {
     id: i64,
     name: String,
     bio: String,
+    /// The path of their photo, if they have one.
+    photo: Option<String>,
     selected: bool,
     /// One of the client's favourites (listed first).
     favourite: bool,
@@ -212,6 +214,7 @@ async fn picker(
             id: s.id,
             name: s.name.clone(),
             bio: s.bio.clone(),
+            photo: crate::pictures::staff_photo_path(&tenant.slug, s.id, s.photo_version),
             selected: Some(s.id) == staff,
             favourite: favourites.contains(&s.id),
         })

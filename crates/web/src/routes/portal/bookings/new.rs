@@ -15,7 +15,7 @@ use super::{Ask, Picker, ServiceView, active_service, bad_choice, day_of, picker
 use crate::auth::ClientScope;
 use crate::chrome::{Chrome, flash};
 use crate::error::FieldErrors;
-use crate::forms::see_other;
+use crate::forms::{Check, see_other};
 use crate::limits::Limit;
 use crate::routes::book::flow::{self, ChoiceForm, PendingHold};
 use crate::{AppState, Error};
@@ -141,6 +141,9 @@ pub async fn hold(
 pub struct ConfirmForm {
     #[serde(default)]
     notes: String,
+    /// For a service at the client's address; starts as their stored address.
+    #[serde(default)]
+    address: String,
 }
 
 #[derive(Serialize)]
@@ -226,7 +229,7 @@ pub async fn confirm(State(state): State<AppState>, scope: ClientScope) -> Resul
         let slug = &scope.tenant.slug;
         return Ok(see_other(&format!("/portal/{slug}/bookings/new/{}?date={date}", service.code)));
     }
-    let form = ConfirmForm::default();
+    let form = ConfirmForm { address: scope.client.address.clone(), ..ConfirmForm::default() };
     render_confirm(&state, &scope, &service, &hold, &form, &FieldErrors::new()).await
 }
 
@@ -240,10 +243,13 @@ pub async fn create(
         Held::Ready(hold, service) => (hold, service),
         Held::StartOver(redirect) => return Ok(redirect),
     };
+    let mut check = Check::default();
     if form.notes.chars().count() > NOTES_MAX {
-        let errors =
-            FieldErrors::from([("notes".to_owned(), "Use at most 2,000 characters.".to_owned())]);
-        return render_confirm(&state, &scope, &service, &hold, &form, &errors).await;
+        check.fail("notes", "Use at most 2,000 characters.");
+    }
+    let address = flow::booking_address(&mut check, &service, &form.address, true);
+    if !check.is_ok() {
+        return render_confirm(&state, &scope, &service, &hold, &form, &check.errors).await;
     }
     let tenant = &scope.tenant;
     let new = NewBooking {
@@ -252,6 +258,7 @@ pub async fn create(
         party: Party::Client(scope.client.id()),
         notes: form.notes.trim().to_owned(),
         hold_token: Some(&hold.token),
+        address,
     };
     let ctx = state.context(Actor::Client(scope.user.id()), scope.viewer.ip_string());
     let result = portico_core::bookings::create(&state.db, tenant, &new, &ctx).await;
