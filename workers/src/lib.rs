@@ -7,6 +7,7 @@ pub mod account_email;
 pub mod booking_notice;
 pub mod calendar;
 pub mod invoice_issued;
+pub mod prepay_refunded;
 pub mod link_guest;
 pub mod maintenance;
 pub mod monitor;
@@ -235,4 +236,5 @@ job_kinds! {
     portico_jobs::OverdueScan => overdue::scan,
     portico_jobs::OverdueNotice => overdue::send,
     portico_jobs::InvoiceIssued => invoice_issued::send,
+    portico_jobs::PrepayRefunded => prepay_refunded::send,
 }

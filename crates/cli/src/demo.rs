@@ -107,6 +107,8 @@ fn service(
         mode,
         active: true,
         display_order: order,
+        // Grooming is paid when booking (the demo takes payments through the test gateway).
+        prepay: code == "groom",
     }
 }
 

@@ -14,6 +14,7 @@ pub mod invoices;
 pub mod linking;
 pub mod online;
 pub mod payments;
+pub mod prepay;
 pub mod series;
 
 use chrono::{DateTime, Utc};

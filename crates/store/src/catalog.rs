@@ -48,6 +48,7 @@ struct ServiceRow {
     mode: String,
     active: i64,
     display_order: i64,
+    prepay: i64,
 }
 
 /// A service as stored.
@@ -65,6 +66,8 @@ pub struct Service {
     pub mode: Mode,
     pub active: bool,
     pub display_order: i64,
+    /// Payment is required to book it: the booking is made once the payment comes in.
+    pub prepay: bool,
 }
 
 impl Service {
@@ -109,6 +112,7 @@ impl TryFrom<ServiceRow> for Service {
             currency: r.currency,
             active: r.active != 0,
             display_order: r.display_order,
+            prepay: r.prepay != 0,
         })
     }
 }
@@ -127,10 +131,11 @@ pub struct ServiceFields {
     pub mode: Mode,
     pub active: bool,
     pub display_order: i64,
+    pub prepay: bool,
 }
 
 const COLUMNS: &str = "id, code, name, description, duration_minutes, buffer_before_minutes, \
-    buffer_after_minutes, price_minor, currency, mode, active, display_order";
+    buffer_after_minutes, price_minor, currency, mode, active, display_order, prepay";
 
 /// Inserts a service; `None` if the code is taken at this tenant.
 pub async fn insert(
@@ -143,8 +148,8 @@ pub async fn insert(
     let row = sqlx::query_as::<Any, ServiceRow>(sqlx::AssertSqlSafe(format!(
         "insert into services (tenant_id, code, name, description, duration_minutes, \
          buffer_before_minutes, buffer_after_minutes, price_minor, currency, mode, active, \
-         display_order, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) \
+         display_order, prepay, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $13, $13) \
          on conflict (tenant_id, code) do nothing returning {COLUMNS}"
     )))
     .bind(tenant.0)
@@ -160,6 +165,7 @@ pub async fn insert(
     .bind(i64::from(f.active))
     .bind(f.display_order)
     .bind(now)
+    .bind(i64::from(f.prepay))
     .fetch_optional(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -181,7 +187,7 @@ pub async fn update(
     let row = sqlx::query_as::<Any, ServiceRow>(sqlx::AssertSqlSafe(format!(
         "update services set code = $1, name = $2, description = $3, duration_minutes = $4, \
          buffer_before_minutes = $5, buffer_after_minutes = $6, price_minor = $7, currency = $8, \
-         mode = $9, active = $10, display_order = $11, updated_at = $12 \
+         mode = $9, active = $10, display_order = $11, updated_at = $12, prepay = $15 \
          where tenant_id = $13 and code = $14 returning {COLUMNS}"
     )))
     .bind(&f.code)
@@ -198,6 +204,7 @@ pub async fn update(
     .bind(now)
     .bind(tenant.0)
     .bind(code)
+    .bind(i64::from(f.prepay))
     .fetch_optional(&mut *tx)
     .await
     .conflict_on(SERVICE_CODE)?;

@@ -30,6 +30,7 @@ impl TestApp {
             mode,
             active: true,
             display_order: 0,
+            prepay: false,
         };
         catalog::insert(self.db(), tenant, &fields, 0)
             .await

@@ -12,6 +12,7 @@ pub mod layers;
 pub mod limits;
 pub mod online;
 pub mod passwords;
+pub mod prepay;
 pub mod preview;
 pub mod render;
 pub mod routes;

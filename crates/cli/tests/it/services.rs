@@ -84,6 +84,7 @@ pub(crate) async fn seed_service(app: &TestApp, tenant: &SeededTenant, code: &st
         mode: Mode::Slot,
         active: true,
         display_order: 0,
+        prepay: false,
     };
     catalog::insert(app.db(), tenant.id, &fields, 0).await.unwrap().expect("code free")
 }

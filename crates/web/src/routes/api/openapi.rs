@@ -503,7 +503,8 @@ fn service_input() -> Value {
         "currency": words_schema(portico_domain::accounts::CURRENCIES, true),
         "mode": words_schema(&["slot", "block"], true),
         "active": { "type": ["boolean", "null"] },
-        "display_order": int_or_null(-1_000_000, 1_000_000)
+        "display_order": int_or_null(-1_000_000, 1_000_000),
+        "prepay": { "type": ["boolean", "null"], "description": "Payment required to book (needs a price above 0)" }
     })
 }
 
@@ -548,7 +549,8 @@ fn catalog_schemas() -> Value {
                 "buffer_before_minutes": { "type": "integer", "minimum": 0, "maximum": 240 },
                 "buffer_after_minutes": { "type": "integer", "minimum": 0, "maximum": 240 },
                 "price_minor": { "type": "integer", "minimum": 0 }, "currency": { "type": "string" },
-                "mode": { "enum": ["slot", "block"] }, "active": { "type": "boolean" }, "display_order": { "type": "integer" }
+                "mode": { "enum": ["slot", "block"] }, "active": { "type": "boolean" }, "display_order": { "type": "integer" },
+                "prepay": { "type": "boolean", "description": "Payment required to book: the booking is made when the online payment comes in" }
             }
         },
         "NewService": { "type": "object", "additionalProperties": false, "required": ["code", "name", "duration_minutes"], "properties": service_input() },

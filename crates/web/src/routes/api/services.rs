@@ -28,6 +28,8 @@ pub struct ServiceJson {
     mode: Mode,
     active: bool,
     display_order: i64,
+    /// Payment required to book.
+    prepay: bool,
 }
 
 impl From<Service> for ServiceJson {
@@ -44,6 +46,7 @@ impl From<Service> for ServiceJson {
             mode: s.mode,
             active: s.active,
             display_order: s.display_order,
+            prepay: s.prepay,
         }
     }
 }

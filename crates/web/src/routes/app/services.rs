@@ -119,6 +119,8 @@ pub struct ServiceForm {
     display_order: String,
     #[serde(default)]
     active: Option<String>,
+    #[serde(default)]
+    prepay: Option<String>,
 }
 
 impl ServiceForm {
@@ -135,6 +137,7 @@ impl ServiceForm {
             mode: s.mode.as_str().to_owned(),
             display_order: s.display_order.to_string(),
             active: s.active.then(|| "on".to_owned()),
+            prepay: s.prepay.then(|| "on".to_owned()),
         }
     }
 
@@ -164,6 +167,7 @@ impl ServiceForm {
             mode: Some(self.mode.clone()),
             active: Some(self.active.is_some()),
             display_order: whole_from_text(&mut check, "display_order", &self.display_order),
+            prepay: Some(self.prepay.is_some()),
             errors: FieldErrors::new(),
         };
         draft.errors = check.errors;

@@ -32,6 +32,8 @@ pub struct ServiceDraft {
     pub mode: Option<String>,
     pub active: Option<bool>,
     pub display_order: Option<i64>,
+    /// Payment required to book.
+    pub prepay: Option<bool>,
     /// Values that could not be read at all (text where a number belongs, …).
     pub errors: FieldErrors,
 }
@@ -51,6 +53,7 @@ impl ServiceDraft {
             mode: input.text("mode"),
             active: input.flag("active"),
             display_order: input.whole("display_order"),
+            prepay: input.flag("prepay"),
             errors: FieldErrors::new(),
         };
         draft.errors = input.finish(&[]);
@@ -156,6 +159,10 @@ pub fn validate_service(
         None => Some(kept.map_or(defaults.display_order, |s| s.display_order)),
     };
     let active = draft.active.or(kept.map(|s| s.active)).unwrap_or(true);
+    let prepay = draft.prepay.or(kept.map(|s| s.prepay)).unwrap_or(false);
+    if prepay && price_minor == Some(0) {
+        check.fail("prepay", "Set a price to take payment when booking.");
+    }
     match (
         code,
         name,
@@ -191,6 +198,7 @@ pub fn validate_service(
             mode,
             active,
             display_order,
+            prepay,
         }),
         _ => Err(check.errors),
     }
@@ -347,6 +355,7 @@ mod tests {
                 mode: Mode::Block,
                 active: false,
                 display_order: 7,
+                prepay: false,
             })
             .unwrap();
         let patch = ServiceDraft { name: Some("Long walk".into()), ..Default::default() };
