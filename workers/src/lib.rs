@@ -7,13 +7,13 @@ pub mod account_email;
 pub mod booking_notice;
 pub mod calendar;
 pub mod invoice_issued;
-pub mod prepay_refunded;
 pub mod link_guest;
 pub mod maintenance;
 pub mod monitor;
 pub mod notify;
 pub mod overdue;
 pub mod ping;
+pub mod prepay_refunded;
 pub mod reminders;
 pub mod sms;
 

@@ -118,9 +118,7 @@ pub async fn fulfil(
         return Ok(Fulfilment::Mismatch);
     }
     // The locks every money workflow takes, in the same order: invoice, then client.
-    let invoice = match lock(&mut tx, tenant.id, checkout.client_id, checkout.invoice_id)
-        .await?
-    {
+    let invoice = match lock(&mut tx, tenant.id, checkout.client_id, checkout.invoice_id).await? {
         Ok(invoice) => invoice,
         Err(refusal) => {
             return Err(StoreError::Other(anyhow::anyhow!("checkout {}: {refusal}", checkout.id)));

@@ -120,8 +120,16 @@ pub(crate) async fn finalize(
     let as_party = Context { actor: request.actor(), ..ctx.clone() };
     let mut tx = versions::begin(db, tenant.id).await?;
     // The exactly-once guard: only one report moves the checkout from open (or expired).
-    if !online::settle(&mut tx, tenant.id, checkout.id, CheckoutStatus::Paid, &paid.payment_intent, asked, now)
-        .await?
+    if !online::settle(
+        &mut tx,
+        tenant.id,
+        checkout.id,
+        CheckoutStatus::Paid,
+        &paid.payment_intent,
+        asked,
+        now,
+    )
+    .await?
     {
         return Ok(Fulfilment::AlreadyDone);
     }
@@ -195,8 +203,16 @@ async fn taken(
     let mut tx = db.begin_write().await?;
     let intent = &paid.payment_intent;
     let asked = checkout.amount;
-    if !online::settle(&mut tx, tenant.id, checkout.id, CheckoutStatus::Refunded, intent, asked, now)
-        .await?
+    if !online::settle(
+        &mut tx,
+        tenant.id,
+        checkout.id,
+        CheckoutStatus::Refunded,
+        intent,
+        asked,
+        now,
+    )
+    .await?
     {
         return Ok(Fulfilment::AlreadyDone);
     }

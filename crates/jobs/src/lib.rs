@@ -15,8 +15,7 @@ use portico_store::{Tx, outbox};
 
 pub use payloads::{
     AccountEmail, BookingNotice, CalendarSync, CalendarWork, InvoiceIssued, LinkGuest, Maintenance,
-    PrepayRefunded,
-    OverdueNotice, OverdueScan, Ping, Reminder, Reminders,
+    OverdueNotice, OverdueScan, Ping, PrepayRefunded, Reminder, Reminders,
 };
 pub use queue::Queue;
 pub use relay::Relay;

@@ -512,7 +512,12 @@ pub async fn set_booking(
 }
 
 /// A pre-paid checkout's open or expired hold was released (once, by the expiry).
-pub async fn expire_in(tx: &mut Tx, tenant: TenantId, id: i64, now: i64) -> Result<bool, StoreError> {
+pub async fn expire_in(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: i64,
+    now: i64,
+) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "update online_checkouts set status = 'expired', updated_at = $1 \
          where tenant_id = $2 and id = $3 and status = 'open'",
@@ -526,7 +531,11 @@ pub async fn expire_in(tx: &mut Tx, tenant: TenantId, id: i64, now: i64) -> Resu
 }
 
 /// Whether the gateway gave back (some of) the checkout's money.
-pub async fn refunded_at_gateway(db: &Db, tenant: TenantId, checkout: i64) -> Result<bool, StoreError> {
+pub async fn refunded_at_gateway(
+    db: &Db,
+    tenant: TenantId,
+    checkout: i64,
+) -> Result<bool, StoreError> {
     let count: i64 = sqlx::query_scalar(
         "select count(*) from gateway_refunds where tenant_id = $1 and checkout_id = $2",
     )

@@ -497,7 +497,8 @@ async fn prepaid(
     tenant: &Tenant,
     booking: i64,
 ) -> Result<Option<BookingPayment>, Error> {
-    let checkout = portico_store::online::checkout_of_booking(&state.db, tenant.id, booking).await?;
+    let checkout =
+        portico_store::online::checkout_of_booking(&state.db, tenant.id, booking).await?;
     let paid = checkout
         .filter(|c| c.status == portico_store::online::CheckoutStatus::Paid)
         .map(|c| c.amount.currency.code().to_owned());

@@ -79,7 +79,9 @@ pub async fn start(
         if found.status == CheckoutStatus::Open {
             return Ok(Ok((found.url, found.session_id)));
         }
-        return Ok(Err(NotStarted::Gateway("this reservation was already paid or has expired".into())));
+        return Ok(Err(NotStarted::Gateway(
+            "this reservation was already paid or has expired".into(),
+        )));
     }
     let price = service.price();
     let now = ctx.now;

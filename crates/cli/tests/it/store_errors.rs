@@ -92,6 +92,7 @@ async fn a_rename_that_loses_the_race_after_the_check_is_a_named_conflict() {
             mode: walk.mode,
             active: true,
             display_order: 0,
+            prepay: false,
         };
         let error = catalog::update(app.db(), tenant.id, "walk", &fields, 1).await.unwrap_err();
         assert!(

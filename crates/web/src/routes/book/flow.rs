@@ -26,6 +26,8 @@ pub struct ServiceView {
     pub duration_minutes: u32,
     pub price_minor: i64,
     pub currency: String,
+    /// Payment is required to book.
+    pub prepay: bool,
 }
 
 impl From<&Service> for ServiceView {
@@ -37,6 +39,7 @@ impl From<&Service> for ServiceView {
             duration_minutes: s.duration_minutes,
             price_minor: s.price_minor,
             currency: s.currency.clone(),
+            prepay: s.prepay,
         }
     }
 }
