@@ -4,12 +4,11 @@
 -- JSON) and, once fulfilled, the booking it made (booking_id). A payment that came too late
 -- for a place already taken is refunded at the gateway: status 'refunded'.
 --
--- SQLite cannot drop a NOT NULL, so online_checkouts is rebuilt (its only child,
--- gateway_refunds, points at it by name; the foreign keys are checked at commit).
+-- SQLite cannot drop a NOT NULL, so online_checkouts is rebuilt, and with it its only child,
+-- gateway_refunds (made to point at the new table, so that neither drop leaves a row without
+-- its parent; renaming the new checkouts table renames the reference too).
 
 alter table services add column prepay bigint not null default 0;
-
-pragma defer_foreign_keys = on;
 
 create table online_checkouts_v23 (
     id integer primary key autoincrement,
@@ -48,7 +47,24 @@ select id, tenant_id, gateway, session_id, idempotency_key, invoice_id, client_i
     created_at, updated_at
 from online_checkouts;
 
+create table gateway_refunds_v23 (
+    id integer primary key autoincrement,
+    tenant_id bigint not null references tenants (id) on delete cascade,
+    checkout_id bigint not null,
+    refund_id text not null,
+    amount_minor bigint not null check (amount_minor > 0),
+    created_at bigint not null,
+    unique (tenant_id, id),
+    unique (tenant_id, refund_id),
+    foreign key (tenant_id, checkout_id) references online_checkouts_v23 (tenant_id, id)
+);
+
+insert into gateway_refunds_v23 (id, tenant_id, checkout_id, refund_id, amount_minor, created_at)
+select id, tenant_id, checkout_id, refund_id, amount_minor, created_at from gateway_refunds;
+
+drop table gateway_refunds;
 drop table online_checkouts;
 alter table online_checkouts_v23 rename to online_checkouts;
+alter table gateway_refunds_v23 rename to gateway_refunds;
 create index online_checkouts_invoice on online_checkouts (tenant_id, invoice_id);
 create index online_checkouts_booking on online_checkouts (tenant_id, booking_id);
