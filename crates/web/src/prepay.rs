@@ -59,18 +59,25 @@ fn key_of(tenant: &Tenant, hold: &PendingHold) -> String {
     format!("portico-{}-prepay-{hex}", tenant.id.0)
 }
 
-/// Starts (or offers again) the checkout of `hold` for `service`'s price; returns the URL to
-/// send the payer to and the session's id.
+/// What the payer asks to book: the held place, for whom, their notes, where they pay from.
+#[derive(Debug, Clone)]
+pub struct Ask<'a> {
+    pub hold: &'a PendingHold,
+    pub party: RequestParty,
+    pub notes: String,
+    pub surface: Surface,
+}
+
+/// Starts (or offers again) the checkout of the held place for `service`'s price; returns
+/// the URL to send the payer to and the session's id.
 pub async fn start(
     state: &AppState,
     tenant: &Tenant,
     service: &Service,
-    hold: &PendingHold,
-    party: RequestParty,
-    notes: String,
-    surface: Surface,
+    ask: Ask<'_>,
     ctx: &Context,
 ) -> Result<Result<(String, String), NotStarted>, Error> {
+    let Ask { hold, party, notes, surface } = ask;
     let Some(tg) = gateway_of(state, tenant.id).await? else {
         return Ok(Err(NotStarted::Unavailable));
     };

@@ -15,7 +15,7 @@ use portico_store::billing::{BillWhen, CancelPaid, Settings};
 use portico_store::bookings::{Party, Slot};
 use portico_store::catalog::{self, Mode, Service, ServiceFields};
 use portico_testkit::{Backend, Browser, location, matrix};
-use portico_web::prepay::Surface;
+use portico_web::prepay::{Ask, Surface};
 use portico_web::routes::book::flow::PendingHold;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -109,20 +109,11 @@ async fn checkout(shop: &Shop, service: &Service, block: i64, email: &str) -> St
         phone: "+44 7700 900123".into(),
     };
     let ctx = portico_core::Context::new(Actor::Guest, "", now);
-    let state = &shop.app.state;
-    let started = portico_web::prepay::start(
-        state,
-        &shop.tenant,
-        service,
-        &pending,
-        party,
-        String::new(),
-        Surface::Public,
-        &ctx,
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let ask = Ask { hold: &pending, party, notes: String::new(), surface: Surface::Public };
+    let started = portico_web::prepay::start(&shop.app.state, &shop.tenant, service, ask, &ctx)
+        .await
+        .unwrap()
+        .unwrap();
     started.1
 }
 

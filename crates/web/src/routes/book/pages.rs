@@ -359,9 +359,13 @@ async fn pay_first(
     form: &DetailsForm,
 ) -> Result<Response, Error> {
     let ctx = state.context(Actor::Guest, viewer.ip_string());
-    let notes = form.notes.trim().to_owned();
-    let surface = crate::prepay::Surface::Public;
-    match crate::prepay::start(state, tenant, service, hold, party, notes, surface, &ctx).await? {
+    let ask = crate::prepay::Ask {
+        hold,
+        party,
+        notes: form.notes.trim().to_owned(),
+        surface: crate::prepay::Surface::Public,
+    };
+    match crate::prepay::start(state, tenant, service, ask, &ctx).await? {
         Ok((url, session)) => {
             viewer.session.insert(&prepay_key(tenant), session).await.map_err(session_error)?;
             Ok(see_other(&url))

@@ -157,6 +157,7 @@ mod tests {
             mode: Mode::Slot,
             active: true,
             display_order: 0,
+            prepay: false,
         };
         let draft = StaffDraft {
             name: Some("Sam".into()),

@@ -294,10 +294,13 @@ async fn pay_first(
 ) -> Result<Response, Error> {
     let ctx = state.context(Actor::Client(scope.user.id()), scope.viewer.ip_string());
     let party = RequestParty::Client { client_id: scope.client.id().0, user_id: scope.user.id().0 };
-    let notes = form.notes.trim().to_owned();
-    let surface = crate::prepay::Surface::Portal;
-    let tenant = &scope.tenant;
-    match crate::prepay::start(state, tenant, service, hold, party, notes, surface, &ctx).await? {
+    let ask = crate::prepay::Ask {
+        hold,
+        party,
+        notes: form.notes.trim().to_owned(),
+        surface: crate::prepay::Surface::Portal,
+    };
+    match crate::prepay::start(state, &scope.tenant, service, ask, &ctx).await? {
         Ok((url, _)) => Ok(see_other(&url)),
         Err(why) => {
             let text = match why {
