@@ -637,3 +637,39 @@ async fn prepay_is_a_service_setting_on_the_page_and_the_api() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_timeout_starting_the_prepayment_then_a_retry_creates_one_session() {
+    matrix(|backend| async move {
+        let (shop, _, _) = open(backend, 3).await;
+        let guest = shop.app.browser();
+        let page = guest.page("/book/paws/services/walk?date=2026-12-02").await;
+        let start = first_option(&page).unwrap();
+        let block = hidden(&page, "block_id");
+        let form = [("start", start.as_str()), ("staff_id", ""), ("block_id", block.as_str())];
+        guest.post_form("/book/paws/services/walk/hold", &form).await;
+        let details =
+            [("name", "Jo"), ("email", "jo@example.com"), ("phone", "1234"), ("notes", "")];
+        // Stripe made the session but the answer never arrived: nothing stored, try again.
+        shop.stripe.cut_off_next();
+        let r = guest.post_form("/book/paws/details", &details).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("Nothing was charged; please try again"));
+        assert_eq!(shop.count("select count(*) from online_checkouts").await, 0);
+        let r = guest.post_form("/book/paws/details", &details).await;
+        let made = shop.stripe.sessions();
+        assert_eq!(made.len(), 1, "one session");
+        assert_eq!(location(&r), made[0]["url"].as_str().unwrap());
+        let keys: Vec<_> = shop
+            .stripe
+            .calls()
+            .into_iter()
+            .filter(|c| c.path == "/v1/checkout/sessions")
+            .map(|c| c.idempotency_key.unwrap())
+            .collect();
+        assert_eq!(keys.len(), 2);
+        assert_eq!(keys[0], keys[1]);
+        assert_eq!(shop.count("select count(*) from online_checkouts").await, 1);
+    })
+    .await;
+}
