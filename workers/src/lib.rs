@@ -13,6 +13,7 @@ pub mod monitor;
 pub mod notify;
 pub mod overdue;
 pub mod ping;
+pub mod prepay_refunded;
 pub mod reminders;
 pub mod sms;
 
@@ -242,4 +243,5 @@ job_kinds! {
     portico_jobs::OverdueScan => overdue::scan,
     portico_jobs::OverdueNotice => overdue::send,
     portico_jobs::InvoiceIssued => invoice_issued::send,
+    portico_jobs::PrepayRefunded => prepay_refunded::send,
 }

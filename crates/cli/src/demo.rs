@@ -109,6 +109,8 @@ fn service(
         display_order: order,
         location_kind: portico_store::catalog::LocationKind::Business,
         meeting_url: String::new(),
+        // Grooming is paid when booking (the demo takes payments through the test gateway).
+        prepay: code == "groom",
     }
 }
 

@@ -134,20 +134,34 @@ async fn create_with(
     series: Option<i64>,
     ctx: &Context,
 ) -> Result<Booking> {
-    let now = ctx.now;
     let mut tx = versions::begin(db, tenant.id).await?;
-    write::lock(&mut tx, tenant, new.service, &new.slot, now).await?;
+    let booking = create_in(&mut tx, tenant, new, series, ctx).await?;
+    tx.commit().await?;
+    Ok(booking)
+}
+
+/// [`create`] inside the caller's transaction (begun with [`versions::begin`]): lock, hold,
+/// placement, overlap, row, event, jobs and audit; the caller commits. A refusal writes
+/// nothing (the caller may try again in the same transaction, or drop it).
+pub(crate) async fn create_in(
+    tx: &mut Tx,
+    tenant: &Tenant,
+    new: &NewBooking<'_>,
+    series: Option<i64>,
+    ctx: &Context,
+) -> Result<Booking> {
+    let now = ctx.now;
+    write::lock(tx, tenant, new.service, &new.slot, now).await?;
     let slot = match new.hold_token {
         Some(token) => {
-            write::consume_hold(&mut tx, tenant, new.service, &new.slot, token, now.timestamp())
-                .await?
+            write::consume_hold(tx, tenant, new.service, &new.slot, token, now.timestamp()).await?
         }
         None => new.slot,
     };
     let provider = ctx.actor.is_provider();
-    let placement = write::place(&mut tx, tenant, new.service, &slot, now, provider, None).await?;
-    write::check_overlap(&mut tx, tenant, new.service, &placement, &new.party, None).await?;
-    let location = location(&mut tx, tenant, new.service, new).await?;
+    let placement = write::place(tx, tenant, new.service, &slot, now, provider, None).await?;
+    write::check_overlap(tx, tenant, new.service, &placement, &new.party, None).await?;
+    let location = location(tx, tenant, new.service, new).await?;
     let row = NewRow {
         service: new.service,
         placement,
@@ -156,7 +170,7 @@ async fn create_with(
         series,
         location: &location,
     };
-    let id = write::insert(&mut tx, tenant, &row, now.timestamp()).await?;
+    let id = write::insert(tx, tenant, &row, now.timestamp()).await?;
     let event = NewEvent {
         action: EventKind::Created.action(),
         actor: ctx.actor,
@@ -165,7 +179,7 @@ async fn create_with(
         detail: "",
     };
     let cause = if series.is_some() { Cause::Series } else { Cause::Direct };
-    finish(tx, tenant, id, &event, EventKind::Created, cause, ctx).await
+    record(tx, tenant, id, &event, EventKind::Created, cause, ctx).await
 }
 
 /// Records the event, writes its jobs and audit row, commits, and returns the booking.
@@ -178,14 +192,27 @@ async fn finish(
     cause: Cause,
     ctx: &Context,
 ) -> Result<Booking> {
-    let event_id = events::record(&mut tx, tenant, id, event, ctx.now.timestamp()).await?;
-    let booking = portico_store::bookings::get_in(&mut tx, tenant, id)
-        .await?
-        .ok_or(BookingError::NotFound)?;
+    let booking = record(&mut tx, tenant, id, event, kind, cause, ctx).await?;
+    tx.commit().await?;
+    Ok(booking)
+}
+
+/// Records the event and writes its jobs and audit row; returns the booking.
+async fn record(
+    tx: &mut Tx,
+    tenant: &Tenant,
+    id: i64,
+    event: &NewEvent<'_>,
+    kind: EventKind,
+    cause: Cause,
+    ctx: &Context,
+) -> Result<Booking> {
+    let event_id = events::record(tx, tenant, id, event, ctx.now.timestamp()).await?;
+    let booking =
+        portico_store::bookings::get_in(tx, tenant, id).await?.ok_or(BookingError::NotFound)?;
     let recorded =
         BookingEvent { id: event_id, tenant, booking: &booking, kind, cause, actor: ctx.actor };
-    effects::apply(&mut tx, &recorded, ctx).await?;
-    tx.commit().await?;
+    effects::apply(tx, &recorded, ctx).await?;
     Ok(booking)
 }
 

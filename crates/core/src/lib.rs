@@ -15,6 +15,7 @@ pub mod invoices;
 pub mod linking;
 pub mod online;
 pub mod payments;
+pub mod prepay;
 pub mod series;
 pub mod subscriptions;
 

@@ -30,9 +30,13 @@ pub async fn started(
 ) -> Result<(), StoreError> {
     let mut tx = db.begin_write().await?;
     if online::insert(&mut tx, tenant, new, ctx.now.timestamp()).await? {
+        let what = match new.invoice_id {
+            Some(id) => format!("invoice #{id}"),
+            None => "a pre-paid booking".to_owned(),
+        };
         let detail = format!(
-            "{} checkout {} of {} for invoice #{} (client #{})",
-            new.gateway, new.session_id, new.amount, new.invoice_id, new.client_id.0
+            "{} checkout {} of {} for {what} (client #{})",
+            new.gateway, new.session_id, new.amount, new.client_id.0
         );
         crate::audit_in(&mut tx, tenant, "payment.started", detail, ctx).await?;
     }
@@ -59,6 +63,10 @@ pub enum Fulfilment {
     AlreadyDone,
     /// The amount or currency is not what Portico asked for: not fulfilled, flagged.
     Mismatch,
+    /// A pre-paid booking's place was taken before its late payment: no booking, the
+    /// checkout is marked refunded and the money must go back
+    /// ([`crate::prepay::refund_taken`]).
+    Taken,
 }
 
 /// Fulfils `checkout` with what the gateway reported paid, once. A mismatch is flagged (audit
@@ -75,6 +83,9 @@ pub async fn fulfil(
     let asked = checkout.amount;
     let matches =
         paid.amount == asked.minor && paid.currency.eq_ignore_ascii_case(asked.currency.code());
+    if matches && checkout.booking_request.is_some() {
+        return crate::prepay::finalize(db, tenant, checkout, paid, ctx).await;
+    }
     let mut tx = db.begin_write().await?;
     if !matches {
         // What was paid is stored as reported; an unknown currency is noted by its code alone.
@@ -95,10 +106,10 @@ pub async fn fulfil(
             return Ok(Fulfilment::AlreadyDone);
         }
         let detail = format!(
-            "{} checkout {} for invoice #{}: asked {asked}, paid {} {} — not recorded",
+            "{} checkout {} for {}: asked {asked}, paid {} {} — not recorded",
             checkout.gateway,
             checkout.session_id,
-            checkout.invoice_id,
+            purpose(checkout),
             paid.amount,
             paid.currency.to_uppercase()
         );
@@ -107,9 +118,7 @@ pub async fn fulfil(
         return Ok(Fulfilment::Mismatch);
     }
     // The locks every money workflow takes, in the same order: invoice, then client.
-    let invoice = match lock(&mut tx, tenant.id, checkout.client_id, Some(checkout.invoice_id))
-        .await?
-    {
+    let invoice = match lock(&mut tx, tenant.id, checkout.client_id, checkout.invoice_id).await? {
         Ok(invoice) => invoice,
         Err(refusal) => {
             return Err(StoreError::Other(anyhow::anyhow!("checkout {}: {refusal}", checkout.id)));
@@ -142,12 +151,22 @@ pub async fn fulfil(
     online::set_payment(&mut tx, tenant.id, checkout.id, id).await?;
     apply(&mut tx, tenant.id, id, checkout.client_id, invoice.as_ref(), asked, now).await?;
     let detail = format!(
-        "payment #{id} of {asked} online ({} checkout {}) for invoice #{}",
-        checkout.gateway, checkout.session_id, checkout.invoice_id
+        "payment #{id} of {asked} online ({} checkout {}) for {}",
+        checkout.gateway,
+        checkout.session_id,
+        purpose(checkout)
     );
     match audit_and_commit(tx, tenant.id, id, "payment.succeeded", detail, ctx).await? {
         Ok(payment) => Ok(Fulfilment::Recorded(Box::new(payment))),
         Err(refusal) => Err(StoreError::Other(anyhow::anyhow!("payment #{id}: {refusal}"))),
+    }
+}
+
+/// What a checkout pays, for audit rows.
+fn purpose(checkout: &Checkout) -> String {
+    match checkout.invoice_id {
+        Some(id) => format!("invoice #{id}"),
+        None => "a pre-paid booking".to_owned(),
     }
 }
 

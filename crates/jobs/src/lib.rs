@@ -15,7 +15,7 @@ use portico_store::{Tx, outbox};
 
 pub use payloads::{
     AccountEmail, BookingNotice, CalendarSync, CalendarWork, InvoiceIssued, LinkGuest, Maintenance,
-    OverdueNotice, OverdueScan, Ping, Reminder, Reminders,
+    OverdueNotice, OverdueScan, Ping, PrepayRefunded, Reminder, Reminders,
 };
 pub use queue::Queue;
 pub use relay::Relay;

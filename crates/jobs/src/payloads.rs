@@ -179,3 +179,15 @@ pub struct InvoiceIssued {
 impl Job for InvoiceIssued {
     const QUEUE: &'static str = "invoice_issued";
 }
+
+/// A pre-paid booking's payment came after its place was taken and was refunded at the
+/// gateway: tell the client (queued in the transaction that notes the refund, once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrepayRefunded {
+    pub tenant_id: i64,
+    pub checkout_id: i64,
+}
+
+impl Job for PrepayRefunded {
+    const QUEUE: &'static str = "prepay_refunded";
+}

@@ -88,6 +88,7 @@ struct ServiceRow {
     display_order: i64,
     location_kind: String,
     meeting_url: String,
+    prepay: i64,
 }
 
 /// A service as stored.
@@ -108,6 +109,8 @@ pub struct Service {
     pub location_kind: LocationKind,
     /// The owner's meeting room for an online service; empty = a new room per booking.
     pub meeting_url: String,
+    /// Payment is required to book it: the booking is made once the payment comes in.
+    pub prepay: bool,
 }
 
 impl Service {
@@ -155,6 +158,7 @@ impl TryFrom<ServiceRow> for Service {
             currency: r.currency,
             active: r.active != 0,
             display_order: r.display_order,
+            prepay: r.prepay != 0,
         })
     }
 }
@@ -175,11 +179,12 @@ pub struct ServiceFields {
     pub display_order: i64,
     pub location_kind: LocationKind,
     pub meeting_url: String,
+    pub prepay: bool,
 }
 
 const COLUMNS: &str = "id, code, name, description, duration_minutes, buffer_before_minutes, \
     buffer_after_minutes, price_minor, currency, mode, active, display_order, location_kind, \
-    meeting_url";
+    meeting_url, prepay";
 
 /// Inserts a service; `None` if the code is taken at this tenant.
 pub async fn insert(
@@ -192,8 +197,8 @@ pub async fn insert(
     let row = sqlx::query_as::<Any, ServiceRow>(sqlx::AssertSqlSafe(format!(
         "insert into services (tenant_id, code, name, description, duration_minutes, \
          buffer_before_minutes, buffer_after_minutes, price_minor, currency, mode, active, \
-         display_order, location_kind, meeting_url, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $15, $13, $13) \
+         display_order, location_kind, meeting_url, prepay, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $15, $16, $13, $13) \
          on conflict (tenant_id, code) do nothing returning {COLUMNS}"
     )))
     .bind(tenant.0)
@@ -211,6 +216,7 @@ pub async fn insert(
     .bind(now)
     .bind(f.location_kind.as_str())
     .bind(&f.meeting_url)
+    .bind(i64::from(f.prepay))
     .fetch_optional(tx.conn())
     .await?;
     tx.commit().await?;
@@ -233,7 +239,7 @@ pub async fn update(
         "update services set code = $1, name = $2, description = $3, duration_minutes = $4, \
          buffer_before_minutes = $5, buffer_after_minutes = $6, price_minor = $7, currency = $8, \
          mode = $9, active = $10, display_order = $11, updated_at = $12, location_kind = $15, \
-         meeting_url = $16 where tenant_id = $13 and code = $14 returning {COLUMNS}"
+         meeting_url = $16, prepay = $17 where tenant_id = $13 and code = $14 returning {COLUMNS}"
     )))
     .bind(&f.code)
     .bind(&f.name)
@@ -251,6 +257,7 @@ pub async fn update(
     .bind(code)
     .bind(f.location_kind.as_str())
     .bind(&f.meeting_url)
+    .bind(i64::from(f.prepay))
     .fetch_optional(tx.conn())
     .await
     .conflict_on(SERVICE_CODE)?;

@@ -44,10 +44,14 @@ pub enum CheckoutStatus {
     Expired,
     /// Paid, but not the amount or currency asked for: not fulfilled, shown to the owner.
     Mismatch,
+    /// A pre-paid booking's payment came after its place was taken: given back at the
+    /// gateway, no booking made.
+    Refunded,
 }
 
 impl CheckoutStatus {
-    pub const ALL: [Self; 4] = [Self::Open, Self::Paid, Self::Expired, Self::Mismatch];
+    pub const ALL: [Self; 5] =
+        [Self::Open, Self::Paid, Self::Expired, Self::Mismatch, Self::Refunded];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -55,6 +59,7 @@ impl CheckoutStatus {
             Self::Paid => "paid",
             Self::Expired => "expired",
             Self::Mismatch => "mismatch",
+            Self::Refunded => "refunded",
         }
     }
 
@@ -63,7 +68,7 @@ impl CheckoutStatus {
     }
 }
 
-/// A checkout session started for an invoice.
+/// A checkout session started for an invoice, or for a hold of a pre-paid booking.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkout {
     pub id: i64,
@@ -71,7 +76,8 @@ pub struct Checkout {
     pub gateway: String,
     pub session_id: String,
     pub idempotency_key: String,
-    pub invoice_id: i64,
+    /// The invoice it pays (`None` for a pre-paid booking).
+    pub invoice_id: Option<i64>,
     pub client_id: ClientId,
     /// What Portico asked for.
     pub amount: Money,
@@ -84,6 +90,10 @@ pub struct Checkout {
     pub paid_currency: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// For a pre-paid booking: what to book (JSON, see `portico_core::prepay`).
+    pub booking_request: Option<String>,
+    /// The booking a pre-paid checkout made.
+    pub booking_id: Option<i64>,
 }
 
 #[derive(FromRow)]
@@ -93,7 +103,7 @@ struct Row {
     gateway: String,
     session_id: String,
     idempotency_key: String,
-    invoice_id: i64,
+    invoice_id: Option<i64>,
     client_id: i64,
     amount_minor: i64,
     currency: String,
@@ -105,11 +115,13 @@ struct Row {
     paid_currency: String,
     created_at: i64,
     updated_at: i64,
+    booking_request: Option<String>,
+    booking_id: Option<i64>,
 }
 
 const COLUMNS: &str = "id, tenant_id, gateway, session_id, idempotency_key, invoice_id, \
     client_id, amount_minor, currency, url, status, payment_intent, payment_id, paid_minor, \
-    paid_currency, created_at, updated_at";
+    paid_currency, created_at, updated_at, booking_request, booking_id";
 
 impl Row {
     fn decode(self) -> Result<Checkout, StoreError> {
@@ -133,6 +145,8 @@ impl Row {
             paid_currency: self.paid_currency,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            booking_request: self.booking_request,
+            booking_id: self.booking_id,
         })
     }
 }
@@ -159,10 +173,12 @@ pub struct NewCheckout<'a> {
     pub gateway: &'a str,
     pub session_id: &'a str,
     pub idempotency_key: &'a str,
-    pub invoice_id: i64,
+    /// The invoice it pays, or `None` with a `booking_request`.
+    pub invoice_id: Option<i64>,
     pub client_id: ClientId,
     pub amount: Money,
     pub url: &'a str,
+    pub booking_request: Option<&'a str>,
 }
 
 /// Stores a session; the same session stored again (a retried request that the gateway
@@ -175,8 +191,9 @@ pub async fn insert(
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "insert into online_checkouts (tenant_id, gateway, session_id, idempotency_key, \
-         invoice_id, client_id, amount_minor, currency, url, status, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $10) \
+         invoice_id, client_id, amount_minor, currency, url, status, created_at, updated_at, \
+         booking_request) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $10, $11) \
          on conflict (gateway, session_id) do nothing",
     )
     .bind(tenant.0)
@@ -189,6 +206,7 @@ pub async fn insert(
     .bind(new.amount.currency.code())
     .bind(new.url)
     .bind(now)
+    .bind(new.booking_request)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -446,4 +464,96 @@ pub async fn note_refund(
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// The newest checkout started with this idempotency key (a pre-paid booking's hold), if any.
+pub async fn by_key(db: &Db, tenant: TenantId, key: &str) -> Result<Option<Checkout>, StoreError> {
+    let row = sqlx::query_as::<Any, Row>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from online_checkouts where tenant_id = $1 and idempotency_key = $2 \
+         order by id desc limit 1"
+    )))
+    .bind(tenant.0)
+    .bind(key)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(Row::decode).transpose()
+}
+
+/// The paid checkout that made booking `booking` (a pre-paid booking).
+pub async fn checkout_of_booking(
+    db: &Db,
+    tenant: TenantId,
+    booking: i64,
+) -> Result<Option<Checkout>, StoreError> {
+    let row = sqlx::query_as::<Any, Row>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from online_checkouts where tenant_id = $1 and booking_id = $2"
+    )))
+    .bind(tenant.0)
+    .bind(booking)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(Row::decode).transpose()
+}
+
+/// Names the booking a pre-paid checkout made.
+pub async fn set_booking(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: i64,
+    booking: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("update online_checkouts set booking_id = $1 where tenant_id = $2 and id = $3")
+        .bind(booking)
+        .bind(tenant.0)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// A pre-paid checkout's open or expired hold was released (once, by the expiry).
+pub async fn expire_in(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: i64,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "update online_checkouts set status = 'expired', updated_at = $1 \
+         where tenant_id = $2 and id = $3 and status = 'open'",
+    )
+    .bind(now)
+    .bind(tenant.0)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Whether the gateway gave back (some of) the checkout's money.
+pub async fn refunded_at_gateway(
+    db: &Db,
+    tenant: TenantId,
+    checkout: i64,
+) -> Result<bool, StoreError> {
+    let count: i64 = sqlx::query_scalar(
+        "select count(*) from gateway_refunds where tenant_id = $1 and checkout_id = $2",
+    )
+    .bind(tenant.0)
+    .bind(checkout)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(count > 0)
+}
+
+/// The tenant's checkout with this id.
+pub async fn checkout(db: &Db, tenant: TenantId, id: i64) -> Result<Option<Checkout>, StoreError> {
+    let row = sqlx::query_as::<Any, Row>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from online_checkouts where tenant_id = $1 and id = $2"
+    )))
+    .bind(tenant.0)
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(Row::decode).transpose()
 }

@@ -32,6 +32,7 @@ impl TestApp {
             display_order: 0,
             location_kind: portico_store::catalog::LocationKind::Business,
             meeting_url: String::new(),
+            prepay: false,
         };
         catalog::insert(self.db(), tenant, &fields, 0)
             .await

@@ -456,7 +456,7 @@ pub async fn booking_payment(
     let mut tx = state.db.begin().await?;
     let charge = portico_store::billing::charge_of(&mut tx, tenant.id, booking).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
-    let Some(charge) = charge else { return Ok(None) };
+    let Some(charge) = charge else { return prepaid(state, tenant, booking).await };
     let invoice = match charge.invoice {
         Some(id) => portico_store::invoices::get(&state.db, tenant.id, id).await?,
         None => None,
@@ -488,6 +488,29 @@ pub async fn booking_payment(
         number: invoice.number.clone(),
         link: (visible && tenant.portal_enabled)
             .then(|| format!("/portal/{}/invoices/{}", tenant.slug, invoice.id)),
+    }))
+}
+
+/// A pre-paid booking not billed (yet): paid online when it was booked.
+async fn prepaid(
+    state: &AppState,
+    tenant: &Tenant,
+    booking: i64,
+) -> Result<Option<BookingPayment>, Error> {
+    let checkout =
+        portico_store::online::checkout_of_booking(&state.db, tenant.id, booking).await?;
+    let paid = checkout
+        .filter(|c| c.status == portico_store::online::CheckoutStatus::Paid)
+        .map(|c| c.amount.currency.code().to_owned());
+    Ok(paid.map(|currency| BookingPayment {
+        shown: Shown::Paid,
+        word: "Paid online",
+        icon: Shown::Paid.icon(),
+        currency,
+        credit: 0,
+        invoice_id: None,
+        number: None,
+        link: None,
     }))
 }
 

@@ -15,6 +15,7 @@ pub mod online;
 pub mod passwords;
 pub mod pictures;
 pub mod place;
+pub mod prepay;
 pub mod preview;
 pub mod render;
 pub mod routes;

@@ -152,7 +152,7 @@ pub fn pay_link(state: &AppState, tenant: TenantId, invoice: i64) -> String {
     public(state, &format!("/pay/{}", pay_token(state, tenant, invoice)))
 }
 
-fn public(state: &AppState, path: &str) -> String {
+pub(crate) fn public(state: &AppState, path: &str) -> String {
     format!("{}{path}", state.config.public_url.as_str().trim_end_matches('/'))
 }
 
@@ -243,10 +243,11 @@ pub async fn start(
         gateway: kind,
         session_id: &session.id,
         idempotency_key: &key,
-        invoice_id: invoice.id,
+        invoice_id: Some(invoice.id),
         client_id: invoice.client_id,
         amount,
         url: &url,
+        booking_request: None,
     };
     portico_core::online::started(&state.db, tenant.id, &new, ctx).await?;
     Ok(Ok(url))
@@ -258,6 +259,8 @@ pub enum Reflected {
     Paid,
     Mismatch,
     Expired,
+    /// A pre-paid booking's late payment whose place was taken: given back, no booking.
+    Refunded,
     /// Not paid yet (still open).
     Pending,
 }
@@ -287,12 +290,24 @@ pub async fn reflect(
             match portico_core::online::fulfil(&state.db, tenant, checkout, &paid, ctx).await? {
                 Fulfilment::Recorded(_) => Reflected::Paid,
                 Fulfilment::Mismatch => Reflected::Mismatch,
-                Fulfilment::AlreadyDone => current(state, tenant.id, checkout).await?,
+                Fulfilment::Taken => {
+                    crate::prepay::refund_taken(state, tenant, checkout, ctx).await?;
+                    Reflected::Refunded
+                }
+                Fulfilment::AlreadyDone => {
+                    // A refund that the gateway did not answer before is asked for again.
+                    crate::prepay::refund_taken(state, tenant, checkout, ctx).await?;
+                    current(state, tenant.id, checkout).await?
+                }
             },
         );
     }
     if session.status == "expired" {
-        portico_core::online::expired(&state.db, tenant.id, checkout, ctx).await?;
+        if checkout.booking_request.is_some() {
+            portico_core::prepay::expired(&state.db, tenant, checkout, ctx).await?;
+        } else {
+            portico_core::online::expired(&state.db, tenant.id, checkout, ctx).await?;
+        }
         return current(state, tenant.id, checkout).await;
     }
     Ok(Reflected::Pending)
@@ -312,6 +327,7 @@ async fn current(
         Some(S::Paid) => Reflected::Paid,
         Some(S::Mismatch) => Reflected::Mismatch,
         Some(S::Expired) => Reflected::Expired,
+        Some(S::Refunded) => Reflected::Refunded,
         _ => Reflected::Pending,
     })
 }

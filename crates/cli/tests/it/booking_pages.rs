@@ -13,13 +13,13 @@ fn tomorrow() -> NaiveDate {
 }
 
 /// The value of the first hidden `start` field in a page of options.
-fn first_option(html: &str) -> Option<String> {
+pub(crate) fn first_option(html: &str) -> Option<String> {
     let marker = "name=\"start\" value=\"";
     let start = html.find(marker)? + marker.len();
     Some(html[start..start + html[start..].find('"')?].to_owned())
 }
 
-fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     html.find(&marker)
         .map(|i| {

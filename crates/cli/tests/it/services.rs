@@ -86,6 +86,7 @@ pub(crate) async fn seed_service(app: &TestApp, tenant: &SeededTenant, code: &st
         display_order: 0,
         location_kind: portico_store::catalog::LocationKind::Business,
         meeting_url: String::new(),
+        prepay: false,
     };
     catalog::insert(app.db(), tenant.id, &fields, 0).await.unwrap().expect("code free")
 }

@@ -94,6 +94,7 @@ async fn a_rename_that_loses_the_race_after_the_check_is_a_named_conflict() {
             display_order: 0,
             location_kind: portico_store::catalog::LocationKind::Business,
             meeting_url: String::new(),
+            prepay: false,
         };
         let error = catalog::update(app.db(), tenant.id, "walk", &fields, 1).await.unwrap_err();
         assert!(

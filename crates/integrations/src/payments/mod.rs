@@ -23,6 +23,9 @@ pub use signature::{SignatureError, TOLERANCE_SECS, sign, verify};
 pub use stripe::Stripe;
 pub use test_gateway::TestGateway;
 
+/// The shortest life a Checkout Session may be given (`expires_at`, Stripe: 30 minutes).
+pub const MIN_CHECKOUT_SECS: i64 = 30 * 60;
+
 /// How a Stripe secret (or restricted) key starts.
 pub const SECRET_KEY_PREFIXES: &[&str] = &["sk_", "rk_"];
 /// How a Stripe webhook signing secret starts.

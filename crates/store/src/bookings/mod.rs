@@ -414,12 +414,23 @@ pub async fn purge_holds(db: &Db, before: i64) -> anyhow::Result<u64> {
 /// Gives a hold's place back at once (its checkout was abandoned for another choice).
 pub async fn release_hold(db: &Db, tenant: &Tenant, token: &str, now: i64) -> anyhow::Result<()> {
     let mut tx = crate::versions::begin(db, tenant.id).await?;
+    release_hold_in(&mut tx, tenant, token, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`release_hold`] in the caller's transaction (begun with `versions::begin`).
+pub async fn release_hold_in(
+    tx: &mut crate::Tx,
+    tenant: &Tenant,
+    token: &str,
+    now: i64,
+) -> anyhow::Result<()> {
     sqlx::query("update holds set expires_at = $1 where token_hash = $2 and tenant_id = $3 and consumed_at is null and expires_at > $1")
         .bind(now)
         .bind(crate::tokens::hash(token))
         .bind(tenant.id.0)
-        .execute(tx.conn())
+        .execute(&mut **tx)
         .await?;
-    tx.commit().await?;
     Ok(())
 }

@@ -151,6 +151,8 @@ pub async fn back(
         }
     }
     let (kind, checkout) = found.ok_or(Error::NotFound)?;
+    // A pre-paid booking's payer comes back to the booking pages, not here.
+    let invoice = checkout.invoice_id.ok_or(Error::NotFound)?;
     let tenant = tenants::by_id(&state.db, checkout.tenant_id).await?.ok_or(Error::NotFound)?;
     let ctx = state.context(Actor::System, viewer.ip_string());
     let mut outcome = Reflected::Pending;
@@ -171,10 +173,10 @@ pub async fn back(
             Reflected::Paid => "paid",
             Reflected::Mismatch => "mismatch",
             Reflected::Expired => "expired",
-            Reflected::Pending => "pending",
+            Reflected::Pending | Reflected::Refunded => "pending",
         },
-        again: crate::online::pay_link(&state, tenant.id, checkout.invoice_id),
-        portal: format!("/portal/{}/invoices/{}", tenant.slug, checkout.invoice_id),
+        again: crate::online::pay_link(&state, tenant.id, invoice),
+        portal: format!("/portal/{}/invoices/{invoice}", tenant.slug),
     };
     Ok(state.templates.page("pay/done.html", &page))
 }

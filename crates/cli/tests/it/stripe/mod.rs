@@ -5,6 +5,7 @@
 //! keys sealed; the test gateway.
 
 mod checkout;
+mod prepay;
 mod pro;
 mod refunds;
 mod settings;

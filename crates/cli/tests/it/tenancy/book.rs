@@ -20,6 +20,9 @@ pub(super) enum Book {
     /// A payment gateway's webhook: only a signature by the tenant's own signing secret is
     /// accepted (400 otherwise, before anything is read).
     Webhook,
+    /// A payer's return from the gateway: the session is looked up at the tenant of the path
+    /// only (another tenant's, or none, is not found).
+    Return,
 }
 
 pub(super) const BOOK_ROUTES: &[(Verb, &str, Book, Id, Form)] = &[
@@ -61,6 +64,7 @@ pub(super) const BOOK_ROUTES: &[(Verb, &str, Book, Id, Form)] = &[
         Id::None,
         &[("name", "Mallory"), ("email", "m@evil.example"), ("phone", "123"), ("notes", "")],
     ),
+    (Get, "/book/{tenant}/paid", Book::Return, Id::None, &[]),
     (
         Get,
         "/book/{tenant}/done",
@@ -117,7 +121,7 @@ async fn public_booking_pages_answer_only_from_the_tenant_in_the_path() {
                 (Book::Webhook, _) => {
                     assert_eq!(status, StatusCode::BAD_REQUEST, "{verb:?} {path}");
                 }
-                (Book::Manage, _) | (Book::Public(_), Id::Service | Id::Staff) => {
+                (Book::Manage | Book::Return, _) | (Book::Public(_), Id::Service | Id::Staff) => {
                     assert_eq!(status, StatusCode::NOT_FOUND, "{verb:?} {path}");
                 }
                 (Book::Public(why), _) => {

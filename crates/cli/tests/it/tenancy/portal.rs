@@ -101,6 +101,7 @@ pub(super) const PORTAL_ROUTES: &[(Verb, &str, Portal, Id, Form)] = &[
         Id::None,
         &[("notes", "Mallory")],
     ),
+    (Get, "/portal/{tenant}/bookings/paid", Portal::NotFound, Id::None, &[]),
     (Get, "/portal/{tenant}/bookings/{id}", Portal::NotFound, Id::Booking, &[]),
     (Post, "/portal/{tenant}/bookings/{id}/cancel", Portal::NotFound, Id::Booking, &[]),
     (Get, "/portal/{tenant}/bookings/{id}/booking.ics", Portal::NotFound, Id::Booking, &[]),

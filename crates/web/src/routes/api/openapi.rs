@@ -504,7 +504,8 @@ fn service_input() -> Value {
         "active": { "type": ["boolean", "null"] },
         "display_order": int_or_null(-1_000_000, 1_000_000),
         "location_kind": words_schema(&["business", "client", "online"], true),
-        "meeting_url": web_address()
+        "meeting_url": web_address(),
+        "prepay": { "type": ["boolean", "null"], "description": "Payment required to book (needs a price above 0)" }
     })
 }
 
@@ -551,7 +552,8 @@ fn catalog_schemas() -> Value {
                 "price_minor": { "type": "integer", "minimum": 0 }, "currency": { "type": "string" },
                 "mode": { "enum": ["slot", "block"] }, "active": { "type": "boolean" }, "display_order": { "type": "integer" },
                 "location_kind": { "enum": ["business", "client", "online"], "description": "At the business's address, at the client's address (entered when booking, `address` on a new booking), or online (a meeting link per booking)" },
-                "meeting_url": { "type": "string", "description": "The owner's meeting room for an online service; empty = a new Jitsi Meet room per booking" }
+                "meeting_url": { "type": "string", "description": "The owner's meeting room for an online service; empty = a new Jitsi Meet room per booking" },
+                "prepay": { "type": "boolean", "description": "Payment required to book: the booking is made when the online payment comes in" }
             }
         },
         "NewService": { "type": "object", "additionalProperties": false, "required": ["code", "name", "duration_minutes"], "properties": service_input() },

@@ -30,6 +30,8 @@ pub struct ServiceJson {
     display_order: i64,
     location_kind: LocationKind,
     meeting_url: String,
+    /// Payment required to book.
+    prepay: bool,
 }
 
 impl From<Service> for ServiceJson {
@@ -48,6 +50,7 @@ impl From<Service> for ServiceJson {
             display_order: s.display_order,
             location_kind: s.location_kind,
             meeting_url: s.meeting_url,
+            prepay: s.prepay,
         }
     }
 }

@@ -158,8 +158,11 @@ struct CheckoutRow {
     id: i64,
     created_at: i64,
     gateway: String,
-    invoice_id: i64,
+    invoice_id: Option<i64>,
     invoice_number: String,
+    /// A pre-paid booking's checkout: the booking it made, once made.
+    prepaid: bool,
+    booking_id: Option<i64>,
     amount: i64,
     currency: &'static str,
     status: &'static str,
@@ -187,16 +190,19 @@ struct ListPage {
 pub async fn list(State(state): State<AppState>, scope: OwnerScope) -> Result<Response, Error> {
     let mut rows = Vec::new();
     for c in online::list(&state.db, scope.id()).await? {
-        let number = invoices::get(&state.db, scope.id(), c.invoice_id)
-            .await?
-            .and_then(|i| i.number)
-            .unwrap_or_default();
+        let number = match c.invoice_id {
+            Some(id) => invoices::get(&state.db, scope.id(), id).await?.and_then(|i| i.number),
+            None => None,
+        }
+        .unwrap_or_default();
         rows.push(CheckoutRow {
             id: c.id,
             created_at: c.created_at,
             gateway: c.gateway,
             invoice_id: c.invoice_id,
             invoice_number: number,
+            prepaid: c.booking_request.is_some(),
+            booking_id: c.booking_id,
             amount: c.amount.minor,
             currency: c.amount.currency.code(),
             status: c.status.as_str(),

@@ -123,6 +123,8 @@ pub struct ServiceForm {
     location_kind: String,
     #[serde(default)]
     meeting_url: String,
+    #[serde(default)]
+    prepay: Option<String>,
 }
 
 impl ServiceForm {
@@ -141,6 +143,7 @@ impl ServiceForm {
             active: s.active.then(|| "on".to_owned()),
             location_kind: s.location_kind.as_str().to_owned(),
             meeting_url: s.meeting_url.clone(),
+            prepay: s.prepay.then(|| "on".to_owned()),
         }
     }
 
@@ -172,6 +175,7 @@ impl ServiceForm {
             display_order: whole_from_text(&mut check, "display_order", &self.display_order),
             location_kind: Some(self.location_kind.clone()),
             meeting_url: Some(self.meeting_url.clone()),
+            prepay: Some(self.prepay.is_some()),
             errors: FieldErrors::new(),
         };
         draft.errors = check.errors;

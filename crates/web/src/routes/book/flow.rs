@@ -31,6 +31,8 @@ pub struct ServiceView {
     /// `business`, `client` (the form asks for an address) or `online`.
     pub location_kind: LocationKind,
     pub location_label: &'static str,
+    /// Payment is required to book.
+    pub prepay: bool,
 }
 
 impl From<&Service> for ServiceView {
@@ -44,6 +46,7 @@ impl From<&Service> for ServiceView {
             currency: s.currency.clone(),
             location_kind: s.location_kind,
             location_label: s.location_kind.label(),
+            prepay: s.prepay,
         }
     }
 }

@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
         .route("/book/{tenant}/services/{code}", get(pages::service))
         .route("/book/{tenant}/services/{code}/hold", post(pages::hold))
         .route("/book/{tenant}/details", get(pages::details).post(pages::confirm))
+        .route("/book/{tenant}/paid", get(pages::paid))
         .route("/book/{tenant}/done", get(pages::done))
         .route("/book/{tenant}/done/booking.ics", get(pages::calendar_file))
         .route("/book/{tenant}/manage/{token}", get(manage::show))

@@ -16,14 +16,23 @@ use super::flow::{self, ChoiceForm, Day, OptionView, PendingHold, ServiceView};
 use crate::auth::Viewer;
 use crate::calendar_links::AddToCalendar;
 use crate::chrome::{Chrome, flash};
+use crate::csrf::session_error;
 use crate::error::FieldErrors;
 use crate::forms::{Check, see_other};
 use crate::limits::{Limit, ip_subject};
+use crate::online::NotStarted;
 use crate::pictures::staff_photo_path;
 use crate::place::PlaceView;
 use crate::{AppState, Error};
+use portico_core::prepay::RequestParty;
 
 const BOOKED_KEY: &str = "booked";
+
+/// The checkout session this visitor started for a pre-paid booking (to show them their
+/// booking when they come back paid).
+fn prepay_key(tenant: &Tenant) -> String {
+    format!("prepay:{}", tenant.slug)
+}
 
 /// The tenant of a public page with its schedule in memory (one version check).
 pub async fn tenant(state: &AppState, slug: &str) -> Result<Schedule, Error> {
@@ -221,6 +230,10 @@ struct DetailsPage<'a> {
     held_until: String,
     form: &'a DetailsForm,
     errors: &'a FieldErrors,
+    /// Payment is required to book: "Continue to payment".
+    prepay: bool,
+    /// Why it cannot be paid now (the business takes no online payments).
+    prepay_unavailable: Option<&'static str>,
 }
 
 async fn render_details(
@@ -260,6 +273,9 @@ async fn render_details(
         held_until: hold.expires_at.with_timezone(&tenant.timezone).format("%H:%M").to_string(),
         form,
         errors,
+        prepay: service.prepay,
+        prepay_unavailable: (service.prepay && !crate::prepay::available(state, tenant).await?)
+            .then_some(crate::prepay::UNAVAILABLE),
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, state.templates.page("book/details.html", &page)).into_response())
@@ -307,6 +323,14 @@ pub async fn confirm(
     let (Some(name), Some(email), true) = (name, email, check.is_ok()) else {
         return render_details(&state, &viewer, &tenant, &hold, &form, &check.errors).await;
     };
+    if service.prepay {
+        let party = RequestParty::Guest {
+            name: name.to_string(),
+            email: email.to_string(),
+            phone: phone.to_owned(),
+        };
+        return pay_first(&state, &viewer, &tenant, &service, &hold, party, &form, address).await;
+    }
     let new = NewBooking {
         service: &service,
         slot: hold.slot(),
@@ -336,6 +360,77 @@ pub async fn confirm(
             None => Err(error.into()),
         },
     }
+}
+
+/// A pre-paid service: to the gateway's checkout for the held place (the hold stays in the
+/// session, so coming back without paying can try again).
+async fn pay_first(
+    state: &AppState,
+    viewer: &Viewer,
+    tenant: &Schedule,
+    service: &Service,
+    hold: &PendingHold,
+    party: RequestParty,
+    form: &DetailsForm,
+    address: String,
+) -> Result<Response, Error> {
+    let ctx = state.context(Actor::Guest, viewer.ip_string());
+    let ask = crate::prepay::Ask {
+        hold,
+        party,
+        notes: form.notes.trim().to_owned(),
+        address,
+        surface: crate::prepay::Surface::Public,
+    };
+    match crate::prepay::start(state, tenant, service, ask, &ctx).await? {
+        Ok((url, session)) => {
+            viewer.session.insert(&prepay_key(tenant), session).await.map_err(session_error)?;
+            Ok(see_other(&url))
+        }
+        Err(NotStarted::Unavailable) => {
+            let mut errors = FieldErrors::new();
+            errors.insert("payment".to_owned(), crate::prepay::UNAVAILABLE.to_owned());
+            render_details(state, viewer, tenant, hold, form, &errors).await
+        }
+        Err(why) => {
+            let mut errors = FieldErrors::new();
+            errors.insert("payment".to_owned(), why.words());
+            render_details(state, viewer, tenant, hold, form, &errors).await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PaidQuery {
+    #[serde(default)]
+    session_id: String,
+}
+
+/// `GET /book/{tenant}/paid?session_id=…`: back from the gateway. The session is retrieved
+/// from the gateway and reflected (the booking is made once, here or by the webhook); the
+/// visitor who started it sees their booking, marked paid.
+pub async fn paid(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    Query(query): Query<PaidQuery>,
+) -> Result<Response, Error> {
+    let tenant = tenant(&state, &slug).await?;
+    let ctx = state.context(Actor::Guest, viewer.ip_string());
+    let (outcome, checkout) =
+        crate::prepay::come_back(&state, &tenant, &query.session_id, &ctx).await?;
+    let started: Option<String> =
+        viewer.session.get(&prepay_key(&tenant)).await.map_err(session_error)?;
+    let mine = started.as_deref() == Some(checkout.session_id.as_str());
+    if let (Some(booking), true) = (checkout.booking_id, mine) {
+        flow::clear_hold(&viewer.session, &tenant).await?;
+        viewer.session.remove_value(&prepay_key(&tenant)).await.map_err(session_error)?;
+        viewer.session.insert(BOOKED_KEY, booking).await.map_err(session_error)?;
+        return Ok(see_other(&format!("/book/{slug}/done")));
+    }
+    let (kind, text) = crate::prepay::outcome_words(outcome, checkout.booking_id.is_some());
+    flash(&viewer.session, kind, text).await?;
+    Ok(see_other(&format!("/book/{slug}")))
 }
 
 #[derive(Serialize)]

@@ -36,6 +36,8 @@ pub struct ServiceDraft {
     /// `business`, `client` or `online`.
     pub location_kind: Option<String>,
     pub meeting_url: Option<String>,
+    /// Payment required to book.
+    pub prepay: Option<bool>,
     /// Values that could not be read at all (text where a number belongs, …).
     pub errors: FieldErrors,
 }
@@ -57,6 +59,7 @@ impl ServiceDraft {
             display_order: input.whole("display_order"),
             location_kind: input.text("location_kind"),
             meeting_url: input.text("meeting_url"),
+            prepay: input.flag("prepay"),
             errors: FieldErrors::new(),
         };
         draft.errors = input.finish(&[]);
@@ -173,6 +176,10 @@ pub fn validate_service(
         Some(url) => check.field("meeting_url", parse_website(url)),
         None => Some(kept.map_or_else(String::new, |s| s.meeting_url.clone())),
     };
+    let prepay = draft.prepay.or(kept.map(|s| s.prepay)).unwrap_or(false);
+    if prepay && price_minor == Some(0) {
+        check.fail("prepay", "Set a price to take payment when booking.");
+    }
     match (
         code,
         name,
@@ -214,6 +221,7 @@ pub fn validate_service(
             display_order,
             location_kind,
             meeting_url,
+            prepay,
         }),
         _ => Err(check.errors),
     }
@@ -372,6 +380,7 @@ mod tests {
                 display_order: 7,
                 location_kind: LocationKind::Online,
                 meeting_url: "https://meet.example/room".into(),
+                prepay: false,
             })
             .unwrap();
         let patch = ServiceDraft { name: Some("Long walk".into()), ..Default::default() };

@@ -159,6 +159,7 @@ mod tests {
             display_order: 0,
             location_kind: portico_store::catalog::LocationKind::Business,
             meeting_url: String::new(),
+            prepay: false,
         };
         let draft = StaffDraft {
             name: Some("Sam".into()),

@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/portal/{tenant}/bookings/new/{code}", get(new::service))
         .route("/portal/{tenant}/bookings/new/{code}/hold", post(new::hold))
         .route("/portal/{tenant}/bookings/confirm", get(new::confirm).post(new::create))
+        .route("/portal/{tenant}/bookings/paid", get(new::paid))
         .route("/portal/{tenant}/bookings/{id}", get(detail::show))
         .route("/portal/{tenant}/bookings/{id}/cancel", post(detail::cancel))
         .route("/portal/{tenant}/bookings/{id}/booking.ics", get(detail::calendar_file))

@@ -17,8 +17,10 @@ use crate::chrome::{Chrome, flash};
 use crate::error::FieldErrors;
 use crate::forms::{Check, see_other};
 use crate::limits::Limit;
+use crate::online::NotStarted;
 use crate::routes::book::flow::{self, ChoiceForm, PendingHold};
 use crate::{AppState, Error};
+use portico_core::prepay::RequestParty;
 
 const NOTES_MAX: usize = 2000;
 
@@ -159,6 +161,8 @@ struct ConfirmPage<'a> {
     email: String,
     form: &'a ConfirmForm,
     errors: &'a FieldErrors,
+    /// Why a pre-paid service cannot be paid now (the business takes no online payments).
+    prepay_unavailable: Option<&'static str>,
 }
 
 async fn render_confirm(
@@ -186,6 +190,8 @@ async fn render_confirm(
         email: scope.client.email.clone(),
         form,
         errors,
+        prepay_unavailable: (service.prepay && !crate::prepay::available(state, tenant).await?)
+            .then_some(crate::prepay::UNAVAILABLE),
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, state.templates.page("portal/bookings/confirm.html", &page)).into_response())
@@ -252,6 +258,9 @@ pub async fn create(
         return render_confirm(&state, &scope, &service, &hold, &form, &check.errors).await;
     }
     let tenant = &scope.tenant;
+    if service.prepay {
+        return pay_first(&state, &scope, &service, &hold, &form, address).await;
+    }
     let new = NewBooking {
         service: &service,
         slot: hold.slot(),
@@ -278,5 +287,71 @@ pub async fn create(
             }
             None => Err(error.into()),
         },
+    }
+}
+
+/// A pre-paid service: to the gateway's checkout for the held place (the hold stays in the
+/// session, so coming back without paying can try again).
+async fn pay_first(
+    state: &AppState,
+    scope: &ClientScope,
+    service: &Service,
+    hold: &PendingHold,
+    form: &ConfirmForm,
+    address: String,
+) -> Result<Response, Error> {
+    let ctx = state.context(Actor::Client(scope.user.id()), scope.viewer.ip_string());
+    let party = RequestParty::Client { client_id: scope.client.id().0, user_id: scope.user.id().0 };
+    let ask = crate::prepay::Ask {
+        hold,
+        party,
+        notes: form.notes.trim().to_owned(),
+        address,
+        surface: crate::prepay::Surface::Portal,
+    };
+    match crate::prepay::start(state, &scope.tenant, service, ask, &ctx).await? {
+        Ok((url, _)) => Ok(see_other(&url)),
+        Err(why) => {
+            let text = match why {
+                NotStarted::Unavailable => crate::prepay::UNAVAILABLE.to_owned(),
+                other => other.words(),
+            };
+            let errors = FieldErrors::from([("payment".to_owned(), text)]);
+            render_confirm(state, scope, service, hold, form, &errors).await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PaidQuery {
+    #[serde(default)]
+    session_id: String,
+}
+
+/// `GET /portal/{tenant}/bookings/paid?session_id=…`: back from the gateway. The session is
+/// retrieved and reflected (the booking is made once, here or by the webhook); the client
+/// sees their booking, marked paid.
+#[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
+pub async fn paid(
+    State(state): State<AppState>,
+    scope: ClientScope,
+    Query(query): Query<PaidQuery>,
+) -> Result<Response, Error> {
+    let tenant = &scope.tenant;
+    let ctx = state.context(Actor::Client(scope.user.id()), scope.viewer.ip_string());
+    let (outcome, checkout) =
+        crate::prepay::come_back(&state, tenant, &query.session_id, &ctx).await?;
+    // Another client's session is not found.
+    if checkout.client_id != scope.client.id() {
+        return Err(Error::NotFound);
+    }
+    let (kind, text) = crate::prepay::outcome_words(outcome, checkout.booking_id.is_some());
+    flash(&scope.viewer.session, kind, text).await?;
+    match checkout.booking_id {
+        Some(booking) => {
+            flow::clear_hold(&scope.viewer.session, tenant).await?;
+            Ok(see_other(&format!("/portal/{}/bookings/{booking}", tenant.slug)))
+        }
+        None => Ok(see_other(&format!("/portal/{}/bookings/new", tenant.slug))),
     }
 }
