@@ -307,7 +307,7 @@ pub async fn expired(
         return Ok(false);
     }
     portico_store::bookings::release_hold_in(&mut tx, tenant, &request.hold_token, now).await?;
-    tx.commit().await.map_err(anyhow::Error::from)?;
+    tx.commit().await?;
     Ok(true)
 }
 

@@ -329,7 +329,14 @@ pub async fn confirm(
             email: email.to_string(),
             phone: phone.to_owned(),
         };
-        return pay_first(&state, &viewer, &tenant, &service, &hold, party, &form, address).await;
+        let ask = crate::prepay::Ask {
+            hold: &hold,
+            party,
+            notes: form.notes.trim().to_owned(),
+            address,
+            surface: crate::prepay::Surface::Public,
+        };
+        return pay_first(&state, &viewer, &tenant, &service, &hold, ask, &form).await;
     }
     let new = NewBooking {
         service: &service,
@@ -370,18 +377,10 @@ async fn pay_first(
     tenant: &Schedule,
     service: &Service,
     hold: &PendingHold,
-    party: RequestParty,
+    ask: crate::prepay::Ask<'_>,
     form: &DetailsForm,
-    address: String,
 ) -> Result<Response, Error> {
     let ctx = state.context(Actor::Guest, viewer.ip_string());
-    let ask = crate::prepay::Ask {
-        hold,
-        party,
-        notes: form.notes.trim().to_owned(),
-        address,
-        surface: crate::prepay::Surface::Public,
-    };
     match crate::prepay::start(state, tenant, service, ask, &ctx).await? {
         Ok((url, session)) => {
             viewer.session.insert(&prepay_key(tenant), session).await.map_err(session_error)?;
