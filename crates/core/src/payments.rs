@@ -35,6 +35,10 @@ pub enum Refusal {
     NotReceived(&'static str),
     #[error("only a pending declaration can be confirmed or rejected; this one is {0}")]
     NotPending(&'static str),
+    /// The refund was asked for against an older state of the payment (a form submitted
+    /// twice, or after another refund): nothing was refunded.
+    #[error("this payment was refunded meanwhile; nothing more was refunded")]
+    RefundedMeanwhile,
 }
 
 /// A workflow's answer: the value, or why nothing changed (the store error aside).
@@ -201,19 +205,25 @@ pub(crate) async fn lock_payment(
 
 /// Pays back `amount` of a received payment: first out of the credit it left (as far as the
 /// client still has it), then off its invoice (a paid invoice opens again). Never more than
-/// was paid, nor more than is still held.
+/// was paid, nor more than is still held. `seen_refunded`: what the asker saw refunded (minor
+/// units); checked under the payment's lock, so a form submitted twice — even at the same
+/// instant — refunds once.
 pub async fn refund(
     db: &Db,
     tenant: TenantId,
     id: i64,
     amount: Money,
     reason: &str,
+    seen_refunded: Option<i64>,
     ctx: &Context,
 ) -> Outcome<Payment> {
     let (mut tx, payment, invoice) = match lock_payment(db, tenant, id).await? {
         Ok(locked) => locked,
         Err(refusal) => return Ok(Err(refusal)),
     };
+    if seen_refunded.is_some_and(|seen| seen != payment.refunded.minor) {
+        return Ok(Err(Refusal::RefundedMeanwhile));
+    }
     let refunded = refund_locked(&mut tx, tenant, &payment, invoice.as_ref(), amount, reason, ctx);
     if let Err(refusal) = refunded.await? {
         return Ok(Err(refusal));

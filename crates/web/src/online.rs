@@ -345,13 +345,24 @@ pub async fn refund_payment(
     payment: i64,
     amount: Money,
     reason: &str,
+    seen_refunded: Option<i64>,
     ctx: &Context,
 ) -> Result<Result<portico_store::payments::Payment, portico_core::online::OnlineRefusal>, Error> {
+    // Online: the gateway's idempotency key includes what was refunded so far, and a refund
+    // is recorded once per gateway refund id, so a repeated ask collapses there.
     if portico_store::online::checkout_of_payment(&state.db, tenant, payment).await?.is_some() {
         return refund(state, tenant, payment, amount, reason, ctx).await;
     }
-    let refunded =
-        portico_core::payments::refund(&state.db, tenant, payment, amount, reason, ctx).await?;
+    let refunded = portico_core::payments::refund(
+        &state.db,
+        tenant,
+        payment,
+        amount,
+        reason,
+        seen_refunded,
+        ctx,
+    )
+    .await?;
     Ok(refunded.map_err(portico_core::online::OnlineRefusal::Refused))
 }
 

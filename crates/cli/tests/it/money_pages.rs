@@ -224,12 +224,34 @@ async fn the_payments_list_filters_and_pages_and_a_payment_is_refunded_once() {
         assert!(response.text().await.unwrap().contains("At most GBP 40.00 of this payment can be refunded now."));
         assert_eq!(app.count("select count(*) from payment_refunds").await, 0);
 
-        // A partial refund; the same form submitted again refunds nothing more.
+        // A partial refund; the same form submitted five times at once, then again, refunds
+        // once (checked under the payment's lock, not just before it).
         let form = [("amount", "10.00"), ("reason", "Walk cut short"), ("refunded_before", "0")];
+        let submits = (0..5).map(|_| owner.post_form(&refund, &form));
+        for response in futures::future::join_all(submits).await {
+            assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        }
         let response = owner.post_form(&refund, &form).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
-        let response = owner.post_form(&refund, &form).await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        // The workflow itself refuses a refund asked against an older state.
+        let tenant = portico_store::tenants::by_slug(app.db(), "paws").await.unwrap().unwrap();
+        let ctx = portico_core::Context::system(portico_domain::Clock::now(&*app.clock));
+        let gbp = portico_domain::money::Currency::parse(&tenant.currency).unwrap();
+        let ten = portico_domain::Money::new(1000, gbp);
+        let stale = portico_web::online::refund_payment(
+            &app.state, tenant.id, payment, ten, "Again", Some(0), &ctx,
+        )
+        .await
+        .unwrap();
+        assert!(
+            matches!(
+                stale,
+                Err(portico_core::online::OnlineRefusal::Refused(
+                    portico_core::payments::Refusal::RefundedMeanwhile
+                ))
+            ),
+            "{stale:?}"
+        );
         let page = owner.page(&detail).await;
         assert!(page.contains("was refunded meanwhile"), "{page}");
         let refunded: i64 = app.count(&format!("select refunded_minor from payments where id = {payment}")).await;

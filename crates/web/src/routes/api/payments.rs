@@ -93,6 +93,7 @@ fn refused(refusal: Refusal) -> Error {
         Refusal::NotReceived(_) | Refusal::NotPending(_) => {
             Error::Conflict { code: "invalid_transition", message }
         }
+        Refusal::RefundedMeanwhile => Error::Conflict { code: "refunded_meanwhile", message },
     }
 }
 
@@ -232,7 +233,7 @@ pub async fn refund(
     let amount = Money::new(amount, currency(&scope)?);
     let ctx = state.context(Actor::Api, "");
     let tenant = scope.tenant.id;
-    match crate::online::refund_payment(&state, tenant, id, amount, &reason, &ctx).await? {
+    match crate::online::refund_payment(&state, tenant, id, amount, &reason, None, &ctx).await? {
         Ok(payment) => Ok(Json(payment.into())),
         Err(OnlineRefusal::Refused(refusal)) => Err(refused(refusal)),
         Err(OnlineRefusal::NotOnline) => Err(Error::NotFound),

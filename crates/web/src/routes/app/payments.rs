@@ -32,6 +32,10 @@ use crate::{AppState, Error};
 
 /// Payments per page of the list.
 const PER_PAGE: usize = 50;
+/// Why a refund form did nothing: it was shown before another refund (or submitted twice).
+const REFUNDED_MEANWHILE: &str = "This payment was refunded meanwhile; nothing more was \
+                                  refunded. Check the refunds below before refunding again.";
+
 /// The longest refund reason, in characters (as over the API).
 const MAX_REASON: usize = 500;
 
@@ -304,9 +308,7 @@ pub async fn refund(
     let payment = load(&state, &scope, id).await?;
     // The form was shown before another refund (or is submitted twice): look again first.
     if form.refunded_before.trim() != payment.refunded.minor.to_string() {
-        let text = "This payment was refunded meanwhile; nothing more was refunded. Check the \
-                    refunds below before refunding again.";
-        flash(&scope.viewer.session, "error", text).await?;
+        flash(&scope.viewer.session, "error", REFUNDED_MEANWHILE).await?;
         return Ok(see_other(&detail(&scope, id)));
     }
     let currency = payment.amount.currency;
@@ -331,7 +333,9 @@ pub async fn refund(
         return render_show(&state, &scope, &payment, &form, &errors).await;
     };
     let ctx = state.context(Actor::Owner(scope.user.id()), scope.viewer.ip_string());
-    let refunded = crate::online::refund_payment(&state, scope.id(), id, amount, &reason, &ctx);
+    let seen = form.refunded_before.trim().parse().ok();
+    let refunded =
+        crate::online::refund_payment(&state, scope.id(), id, amount, &reason, seen, &ctx);
     match refunded.await? {
         Ok(_) => {
             let text = format!("Refunded {currency} {}.", amount.amount());
@@ -353,6 +357,9 @@ pub async fn refund(
             );
             let errors = FieldErrors::from([("amount".to_owned(), message)]);
             return render_show(&state, &scope, &payment, &form, &errors).await;
+        }
+        Err(OnlineRefusal::Refused(Refusal::RefundedMeanwhile)) => {
+            flash(&scope.viewer.session, "error", REFUNDED_MEANWHILE).await?;
         }
         Err(OnlineRefusal::Refused(refusal)) => {
             let errors =
