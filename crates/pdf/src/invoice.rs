@@ -4,7 +4,7 @@
 //! DRAFT mark behind its content.
 
 use crate::fonts::{Font, wrap};
-use crate::writer::{PAGE_HEIGHT, PAGE_WIDTH, Page, write};
+use crate::writer::{Image, PAGE_HEIGHT, PAGE_WIDTH, Page, write};
 
 /// A business or a person with the lines under their name (email, phone, address…).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -61,6 +61,8 @@ pub struct InvoiceDocument {
     pub tables: Vec<Table>,
     /// Titled paragraphs at the end ("Notes", "Void").
     pub remarks: Vec<(String, String)>,
+    /// The business's logo, above its name.
+    pub logo: Option<Image>,
 }
 
 impl InvoiceDocument {
@@ -163,7 +165,7 @@ pub fn render(doc: &InvoiceDocument) -> Vec<u8> {
         page.text_right(RIGHT, 36.0, Font::Regular, 8.0, MUTED, &numbering);
     }
     let title = format!("Invoice {} — {}", doc.label(), doc.seller.name);
-    write(&layout.pages, &title)
+    write(&layout.pages, &title, doc.logo.as_ref())
 }
 
 /// The business on the left; the word INVOICE, the number and the status on the right.
@@ -171,6 +173,13 @@ fn header(layout: &mut Layout, doc: &InvoiceDocument) {
     let top = layout.y;
     let page = layout.page();
     let mut left_y = top - 16.0;
+    if let Some(logo) = &doc.logo {
+        // At most 160 × 48 points, keeping its proportions.
+        let (w, h) = (logo.width.max(1) as f32, logo.height.max(1) as f32);
+        let scale = (160.0 / w).min(48.0 / h);
+        page.image(LEFT, top - h * scale, w * scale, h * scale);
+        left_y -= h * scale + 8.0;
+    }
     for (i, line) in wrap(&doc.seller.name, Font::Bold, 16.0, 280.0).iter().enumerate() {
         page.text(LEFT, left_y - i as f32 * 19.0, Font::Bold, 16.0, INK, line);
     }
@@ -393,6 +402,7 @@ mod tests {
                 rows: vec![vec!["2026-12-02 bank transfer".into(), "EUR 10.00".into()]],
             }],
             remarks: vec![("Notes".into(), "Thank you — see you soon.".into())],
+            logo: None,
         }
     }
 
@@ -421,6 +431,32 @@ mod tests {
             assert!(text.contains(expected), "{expected:?} missing from {text}");
         }
         assert!(!text.contains("DRAFT"));
+    }
+
+    #[test]
+    fn the_logo_is_embedded_once_and_drawn_on_the_first_page() {
+        let mut doc = sample(60, Some("INV-0008"));
+        // The bytes are passed through untouched (DCTDecode); they need not decode here.
+        let jpeg = b"\xff\xd8\xff\xe0 not really a picture \xff\xd9".to_vec();
+        doc.logo = Some(Image { jpeg: jpeg.clone(), width: 200, height: 100 });
+        let bytes = render(&doc);
+        let pdf = lopdf::Document::load_mem(&bytes).unwrap();
+        let images: Vec<_> = pdf
+            .objects
+            .values()
+            .filter_map(|o| o.as_stream().ok())
+            .filter(|s| s.dict.get(b"Subtype").and_then(|v| v.as_name()).ok() == Some(b"Image"))
+            .collect();
+        assert_eq!(images.len(), 1, "one image object however many pages");
+        assert_eq!(images[0].content, jpeg);
+        assert_eq!(images[0].dict.get(b"Width").unwrap().as_i64().unwrap(), 200);
+        let first = *pdf.get_pages().values().next().unwrap();
+        let content = String::from_utf8_lossy(&pdf.get_page_content(first)).into_owned();
+        // 96 × 48 points (the height is the limit) at the left margin.
+        assert!(content.contains("q 96 0 0 48 "), "{content}");
+        assert!(content.contains("/Im1 Do"));
+        let (_, text) = text_of(&bytes);
+        assert!(text.contains("Happy Paws Dog Walking") && text.contains("INV-0008"));
     }
 
     #[test]

@@ -12,3 +12,4 @@ pub mod invoice;
 mod writer;
 
 pub use invoice::{InvoiceDocument, InvoiceLine, Party, Table, Total, render};
+pub use writer::Image;

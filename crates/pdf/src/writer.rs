@@ -10,6 +10,15 @@ use crate::fonts::{Font, literal};
 pub const PAGE_WIDTH: f32 = 595.0;
 pub const PAGE_HEIGHT: f32 = 842.0;
 
+/// A picture to place on pages (the business's logo): a baseline JPEG in RGB, embedded as is
+/// (`DCTDecode`), so no image code is needed here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    pub jpeg: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
 /// The drawing operations of one page. Coordinates are in points from the bottom left.
 #[derive(Debug, Default, Clone)]
 pub struct Page {
@@ -64,6 +73,12 @@ impl Page {
         );
     }
 
+    /// The document's image, scaled to `width` × `height` points, bottom left at (`x`, `y`).
+    pub fn image(&mut self, x: f32, y: f32, width: f32, height: f32) {
+        let _ =
+            writeln!(self.ops, "q {} 0 0 {} {} {} cm /Im1 Do Q", n(width), n(height), n(x), n(y));
+    }
+
     /// A filled rectangle with its bottom left corner at (`x`, `y`).
     pub fn rect(&mut self, x: f32, y: f32, width: f32, height: f32, gray: f32) {
         let _ =
@@ -96,32 +111,52 @@ fn text_string(text: &str) -> String {
     out
 }
 
-/// The whole file: a catalog, the page tree, the two fonts, the document information and
-/// each page with its content stream.
-pub fn write(pages: &[Page], title: &str) -> Vec<u8> {
-    let mut objects: Vec<String> = Vec::new();
-    // 1 catalog, 2 page tree, 3 and 4 fonts, 5 information; then page and content pairs.
-    let first_page = 6;
+/// The whole file: a catalog, the page tree, the two fonts, the document information, the
+/// image if any, and each page with its content stream.
+pub fn write(pages: &[Page], title: &str, image: Option<&Image>) -> Vec<u8> {
+    let mut objects: Vec<Vec<u8>> = Vec::new();
+    // 1 catalog, 2 page tree, 3 and 4 fonts, 5 information, [6 image]; then page and content
+    // pairs.
+    let first_page = if image.is_some() { 7 } else { 6 };
     let kids: Vec<String> =
         (0..pages.len()).map(|i| format!("{} 0 R", first_page + 2 * i)).collect();
-    objects.push("<< /Type /Catalog /Pages 2 0 R >>".to_owned());
-    objects.push(format!("<< /Type /Pages /Kids [{}] /Count {} >>", kids.join(" "), pages.len()));
+    objects.push(b"<< /Type /Catalog /Pages 2 0 R >>".to_vec());
+    let tree = format!("<< /Type /Pages /Kids [{}] /Count {} >>", kids.join(" "), pages.len());
+    objects.push(tree.into_bytes());
     for font in [Font::Regular, Font::Bold] {
-        objects.push(format!(
+        let font = format!(
             "<< /Type /Font /Subtype /Type1 /BaseFont /{} /Encoding /WinAnsiEncoding >>",
             font.base_font()
-        ));
+        );
+        objects.push(font.into_bytes());
     }
-    objects.push(format!("<< /Title {} /Producer (Portico) >>", text_string(title)));
+    objects.push(format!("<< /Title {} /Producer (Portico) >>", text_string(title)).into_bytes());
+    let mut xobjects = String::new();
+    if let Some(image) = image {
+        let mut object = format!(
+            "<< /Type /XObject /Subtype /Image /Width {} /Height {} /ColorSpace /DeviceRGB \
+             /BitsPerComponent 8 /Filter /DCTDecode /Length {} >>\nstream\n",
+            image.width,
+            image.height,
+            image.jpeg.len()
+        )
+        .into_bytes();
+        object.extend_from_slice(&image.jpeg);
+        object.extend_from_slice(b"\nendstream");
+        objects.push(object);
+        xobjects = " /XObject << /Im1 6 0 R >>".to_owned();
+    }
     for (i, page) in pages.iter().enumerate() {
         let content = first_page + 2 * i + 1;
-        objects.push(format!(
+        let page_object = format!(
             "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {} {}] \
-             /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents {content} 0 R >>",
+             /Resources << /Font << /F1 3 0 R /F2 4 0 R >>{xobjects} >> /Contents {content} 0 R >>",
             n(PAGE_WIDTH),
             n(PAGE_HEIGHT)
-        ));
-        objects.push(format!("<< /Length {} >>\nstream\n{}endstream", page.ops.len(), page.ops));
+        );
+        objects.push(page_object.into_bytes());
+        let stream = format!("<< /Length {} >>\nstream\n{}endstream", page.ops.len(), page.ops);
+        objects.push(stream.into_bytes());
     }
 
     // The binary comment marks the file as binary for transfer tools, as the spec advises.
@@ -129,7 +164,9 @@ pub fn write(pages: &[Page], title: &str) -> Vec<u8> {
     let mut offsets = Vec::with_capacity(objects.len());
     for (i, object) in objects.iter().enumerate() {
         offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(object);
+        out.extend_from_slice(b"\nendobj\n");
     }
     let xref = out.len();
     let mut table = format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
@@ -167,7 +204,7 @@ mod tests {
     fn the_cross_reference_table_points_at_every_object() {
         let mut page = Page::default();
         page.text(10.0, 10.0, Font::Bold, 12.0, 0.0, "Hello (world)");
-        let bytes = write(&[page.clone(), page], "Test");
+        let bytes = write(&[page.clone(), page], "Test", None);
         let find = |needle: &[u8]| bytes.windows(needle.len()).rposition(|w| w == needle).unwrap();
         let after = find(b"startxref\n") + b"startxref\n".len();
         let digits: Vec<u8> =

@@ -285,13 +285,25 @@ impl InvoiceView {
     }
 }
 
-/// The invoice as a PDF: the business, the client, the lines and every amount.
+/// The business's contact details as the invoice prints them.
+fn seller_details(tenant: &Tenant) -> Vec<String> {
+    let contact = &tenant.contact;
+    [&contact.address, &contact.phone, &contact.email, &contact.website]
+        .into_iter()
+        .filter(|d| !d.trim().is_empty())
+        .cloned()
+        .collect()
+}
+
+/// The invoice as a PDF: the business (logo and contact details), the client, the lines and
+/// every amount.
 pub fn pdf(
     tenant: &Tenant,
     client: &Client,
     invoice: &Invoice,
     payments: &[Payment],
     today: NaiveDate,
+    logo: Option<portico_pdf::Image>,
 ) -> Result<Vec<u8>, Error> {
     let amounts = Amounts::of(invoice, today)?;
     let shown = Shown::of(invoice.status, amounts.overdue);
@@ -334,7 +346,7 @@ pub fn pdf(
     let doc = InvoiceDocument {
         number: invoice.number.clone(),
         status: shown.word().to_owned(),
-        seller: Party { name: tenant.name.clone(), details: Vec::new() },
+        seller: Party { name: tenant.name.clone(), details: seller_details(tenant) },
         bill_to: Party { name: client.name.clone(), details },
         facts,
         currency: invoice.currency.code().to_owned(),
@@ -348,6 +360,7 @@ pub fn pdf(
         ],
         tables: tables(invoice, payments, today),
         remarks,
+        logo,
     };
     Ok(portico_pdf::render(&doc))
 }

@@ -145,6 +145,38 @@ pub async fn serve(
 }
 
 /// The path of the business's logo, if it has one (`?v=` changes with each upload).
+/// The tenant's logo for a printed document: decoded, laid on white (a PDF `DCTDecode` image
+/// has no transparency) and encoded as a baseline JPEG. `None` without a logo, or if the
+/// stored one cannot be read (the document prints without it rather than failing).
+pub async fn logo_for_pdf(
+    state: &AppState,
+    tenant: TenantId,
+) -> Result<Option<portico_pdf::Image>, Error> {
+    let Some(stored) = images::get(&state.db, tenant, Picture::Logo).await? else {
+        return Ok(None);
+    };
+    let Ok(decoded) = image::load_from_memory(&stored.data) else {
+        tracing::warn!(tenant = %tenant, "the stored logo could not be decoded");
+        return Ok(None);
+    };
+    let rgba = decoded.to_rgba8();
+    let (width, height) = rgba.dimensions();
+    let mut rgb = image::RgbImage::new(width, height);
+    for (x, y, pixel) in rgba.enumerate_pixels() {
+        let [r, g, b, a] = pixel.0;
+        let over_white = |c: u8| {
+            let (c, a) = (u32::from(c), u32::from(a));
+            ((c * a + 255 * (255 - a)) / 255) as u8
+        };
+        rgb.put_pixel(x, y, image::Rgb([over_white(r), over_white(g), over_white(b)]));
+    }
+    let mut jpeg = Vec::new();
+    if JpegEncoder::new_with_quality(&mut jpeg, 90).encode_image(&rgb).is_err() {
+        return Ok(None);
+    }
+    Ok(Some(portico_pdf::Image { jpeg, width, height }))
+}
+
 pub fn logo_path(slug: &str, version: Option<i64>) -> Option<String> {
     version.map(|v| format!("/book/{slug}/logo?v={v}"))
 }

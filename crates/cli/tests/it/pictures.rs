@@ -245,3 +245,83 @@ async fn staff_photos_use_the_same_pipeline_and_show_with_the_bio_where_clients_
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_invoice_pdf_carries_the_logo_and_the_business_contact_details() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let t = app.seed_tenant("paws", Plan::Free).await;
+        let token = app.api_token(t.id).await;
+        let api = |method: reqwest::Method, path: &str, body: serde_json::Value| {
+            let request = app.client.request(method, app.url(path)).bearer_auth(&token);
+            async move {
+                let response = request.json(&body).send().await.unwrap();
+                assert!(response.status().is_success(), "{}", response.status());
+                response.json::<serde_json::Value>().await.unwrap()
+            }
+        };
+        let contact = serde_json::json!({ "contact_phone": "+44 20 7946 0000",
+            "address": "2 Mews Yard, Bath", "contact_email": "hello@paws.example" });
+        api(reqwest::Method::PATCH, "/api/v1/paws/settings/branding", contact).await;
+        let client = api(
+            reqwest::Method::POST,
+            "/api/v1/paws/clients",
+            serde_json::json!({ "name": "Ann Walker", "email": "ann@example.com" }),
+        )
+        .await;
+        let invoice = api(
+            reqwest::Method::POST,
+            "/api/v1/paws/invoices",
+            serde_json::json!({
+            "client_id": client["id"], "due_date": "2026-12-15",
+            "lines": [{ "description": "Walk", "unit_price_minor": 1500 }] }),
+        )
+        .await;
+        let path = format!("/api/v1/paws/invoices/{}/pdf", invoice["id"]);
+        let download = || async {
+            let response = app.client.get(app.url(&path)).bearer_auth(&token).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            response.bytes().await.unwrap().to_vec()
+        };
+        let images_of = |bytes: &[u8]| {
+            let pdf = lopdf::Document::load_mem(bytes).unwrap();
+            pdf.objects
+                .values()
+                .filter_map(|o| o.as_stream().ok().cloned())
+                .filter(|s| s.dict.get(b"Subtype").and_then(|v| v.as_name()).ok() == Some(b"Image"))
+                .collect::<Vec<_>>()
+        };
+        // Without a logo: no picture, the contact details all the same.
+        let bytes = download().await;
+        assert!(images_of(&bytes).is_empty());
+        let text = crate::invoice_pdf::pdf_text(&bytes);
+        for expected in ["2 Mews Yard, Bath", "+44 20 7946 0000", "hello@paws.example"] {
+            assert!(text.contains(expected), "{expected} missing from {text}");
+        }
+
+        // A transparent PNG logo: embedded once as a JPEG of its size, laid on white.
+        let mut rgba = RgbaImage::from_pixel(120, 60, image::Rgba([0, 0, 0, 0]));
+        for x in 0..60 {
+            for y in 0..60 {
+                rgba.put_pixel(x, y, image::Rgba([200, 30, 30, 255]));
+            }
+        }
+        let png = encode(&DynamicImage::ImageRgba8(rgba), ImageFormat::Png);
+        let browser = owner(&app, &t).await;
+        let response =
+            upload(&browser, "/app/paws/settings/logo", "logo.png", "image/png", &png).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let images = images_of(&download().await);
+        assert_eq!(images.len(), 1);
+        assert_eq!(images[0].dict.get(b"Filter").unwrap().as_name().unwrap(), b"DCTDecode");
+        let jpeg = image::load_from_memory_with_format(&images[0].content, ImageFormat::Jpeg)
+            .expect("a real JPEG")
+            .to_rgb8();
+        assert_eq!(jpeg.dimensions(), (120, 60));
+        let [r, g, b] = jpeg.get_pixel(100, 30).0;
+        assert!(r > 240 && g > 240 && b > 240, "transparent became white: {r} {g} {b}");
+        let [r, _, b] = jpeg.get_pixel(20, 30).0;
+        assert!(r > 150 && b < 80, "the red square kept: {r} {b}");
+    })
+    .await;
+}

@@ -21,6 +21,7 @@ pub async fn show(
         .await?
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("invoice {id} has no client")))?;
     let payments = history(&state, tenant, &invoice).await?;
-    let bytes = pdf(tenant, &client, &invoice, &payments, today(&state, tenant))?;
+    let logo = crate::pictures::logo_for_pdf(&state, tenant.id).await?;
+    let bytes = pdf(tenant, &client, &invoice, &payments, today(&state, tenant), logo)?;
     Ok(pdf_response(bytes, &file_name(&invoice)))
 }

@@ -248,7 +248,8 @@ pub async fn download(
     let invoice = load(&state, &scope, id).await?;
     let payments = history(&state, &scope.tenant, &invoice).await?;
     let today = today(&state, &scope.tenant);
-    let bytes = pdf(&scope.tenant, &scope.client, &invoice, &payments, today)?;
+    let logo = crate::pictures::logo_for_pdf(&state, scope.tenant.id).await?;
+    let bytes = pdf(&scope.tenant, &scope.client, &invoice, &payments, today, logo)?;
     let number = invoice.number.as_deref().unwrap_or_default();
     state
         .audit(

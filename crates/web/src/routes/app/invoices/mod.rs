@@ -248,7 +248,8 @@ pub async fn download(
     let (invoice, client) = load(&state, &scope, id).await?;
     let payments = history(&state, &scope.tenant, &invoice).await?;
     let today = today(&state, &scope.tenant);
-    let bytes = pdf(&scope.tenant, &client, &invoice, &payments, today)?;
+    let logo = crate::pictures::logo_for_pdf(&state, scope.id()).await?;
+    let bytes = pdf(&scope.tenant, &client, &invoice, &payments, today, logo)?;
     Ok(pdf_response(bytes, &file_name(&invoice)))
 }
 
