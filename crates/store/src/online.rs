@@ -167,6 +167,23 @@ async fn one(
     row.map(Row::decode).transpose()
 }
 
+/// The tenant's checkout whose `column` (an id column of `online_checkouts`) is `value`.
+async fn by_column(
+    db: &Db,
+    tenant: TenantId,
+    column: &'static str,
+    value: i64,
+) -> Result<Option<Checkout>, StoreError> {
+    let row = sqlx::query_as::<Any, Row>(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from online_checkouts where tenant_id = $1 and {column} = $2"
+    )))
+    .bind(tenant.0)
+    .bind(value)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(Row::decode).transpose()
+}
+
 /// A session just created at the gateway.
 #[derive(Debug, Clone)]
 pub struct NewCheckout<'a> {
@@ -242,14 +259,7 @@ pub async fn checkout_of_payment(
     tenant: TenantId,
     payment: i64,
 ) -> Result<Option<Checkout>, StoreError> {
-    let row = sqlx::query_as::<Any, Row>(sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from online_checkouts where tenant_id = $1 and payment_id = $2"
-    )))
-    .bind(tenant.0)
-    .bind(payment)
-    .fetch_optional(db.pool())
-    .await?;
-    row.map(Row::decode).transpose()
+    by_column(db, tenant, "payment_id", payment).await
 }
 
 /// The tenant's paid checkout of a gateway payment intent.
@@ -485,14 +495,7 @@ pub async fn checkout_of_booking(
     tenant: TenantId,
     booking: i64,
 ) -> Result<Option<Checkout>, StoreError> {
-    let row = sqlx::query_as::<Any, Row>(sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from online_checkouts where tenant_id = $1 and booking_id = $2"
-    )))
-    .bind(tenant.0)
-    .bind(booking)
-    .fetch_optional(db.pool())
-    .await?;
-    row.map(Row::decode).transpose()
+    by_column(db, tenant, "booking_id", booking).await
 }
 
 /// Names the booking a pre-paid checkout made.
@@ -548,12 +551,5 @@ pub async fn refunded_at_gateway(
 
 /// The tenant's checkout with this id.
 pub async fn checkout(db: &Db, tenant: TenantId, id: i64) -> Result<Option<Checkout>, StoreError> {
-    let row = sqlx::query_as::<Any, Row>(sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from online_checkouts where tenant_id = $1 and id = $2"
-    )))
-    .bind(tenant.0)
-    .bind(id)
-    .fetch_optional(db.pool())
-    .await?;
-    row.map(Row::decode).transpose()
+    by_column(db, tenant, "id", id).await
 }
