@@ -5,7 +5,7 @@ use chrono::{Duration as Span, TimeZone as _, Utc};
 use portico_domain::plans::Plan;
 use portico_jobs::Maintenance;
 use portico_store::catalog::Mode;
-use portico_testkit::{PASSWORD, TestApp, location, matrix};
+use portico_testkit::{PASSWORD, SeededTenant, TestApp, location, matrix};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -30,14 +30,55 @@ async fn book(app: &TestApp, token: &str, start: &str) -> (StatusCode, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// "paws" (FREE) with a one-hour "walk" the owner offers from 08:00 to 18:00 every day, and
+/// its client Jo (with a portal login if `login`).
+async fn paws_with_jo(app: &TestApp, login: bool) -> (SeededTenant, portico_domain::ClientId) {
+    let tenant = app.seed_tenant("paws", Plan::Free).await;
+    app.seed_service(tenant.id, "walk", Mode::Slot, 60).await;
+    app.seed_hours(tenant.id, None, 8 * 60, 18 * 60).await;
+    let (client, _) = app.seed_client(&tenant, "Jo", "jo@example.com", login).await;
+    (tenant, client)
+}
+
+/// The owner is away all of `day` (UTC), set over the API.
+async fn day_off(app: &TestApp, token: &str, day: &str) {
+    let start: chrono::NaiveDate = day.parse().unwrap();
+    let end = start.succ_opt().unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/paws/time-off"))
+        .bearer_auth(token)
+        .json(&json!({ "start": format!("{start}T00:00:00Z"), "end": format!("{end}T00:00:00Z"), "reason": "Away" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+}
+
+/// A new series of "walk": weekly, `count` times, at `time` from `starts_on` on `days`.
+fn series_form<'a>(
+    time: &'a str,
+    starts_on: &'a str,
+    count: &'a str,
+    days: &[&'a str],
+) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("service", "walk"),
+        ("time", time),
+        ("starts_on", starts_on),
+        ("interval_weeks", "1"),
+        ("ends", "count"),
+        ("count", count),
+    ];
+    form.extend(days.iter().map(|day| (*day, "on")));
+    form
+}
+
 #[tokio::test]
 async fn a_series_blocks_its_slots_and_cancelling_frees_them() {
     matrix(|backend| async move {
         let app = TestApp::spawn(backend).await;
-        let tenant = app.seed_tenant("paws", Plan::Free).await;
-        app.seed_service(tenant.id, "walk", Mode::Slot, 60).await;
-        app.seed_hours(tenant.id, None, 8 * 60, 18 * 60).await;
-        let (client, _) = app.seed_client(&tenant, "Jo", "jo@example.com", false).await;
+        let (tenant, client) = paws_with_jo(&app, false).await;
         let token = app.api_token(tenant.id).await;
         let owner = app.browser();
         owner.login(&tenant.owner_email, PASSWORD).await;
@@ -94,15 +135,7 @@ async fn a_series_blocks_its_slots_and_cancelling_frees_them() {
 
         // A time free on the first date, but every date of the series falls on time off: it
         // would book nothing, so it is refused with the reason and not kept.
-        let r = app
-            .client
-            .post(app.url("/api/v1/paws/time-off"))
-            .bearer_auth(&token)
-            .json(&json!({ "start": "2026-12-03T00:00:00Z", "end": "2026-12-04T00:00:00Z", "reason": "Away" }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::CREATED);
+        day_off(&app, &token, "2026-12-03").await;
         let nothing = owner
             .post_form(
                 &page,
@@ -185,10 +218,7 @@ async fn a_series_blocks_its_slots_and_cancelling_frees_them() {
 async fn a_long_series_is_booked_over_a_rolling_horizon_and_skips_taken_dates() {
     matrix(|backend| async move {
         let app = TestApp::spawn(backend).await;
-        let tenant = app.seed_tenant("paws", Plan::Free).await;
-        app.seed_service(tenant.id, "walk", Mode::Slot, 60).await;
-        app.seed_hours(tenant.id, None, 8 * 60, 18 * 60).await;
-        let (client, _) = app.seed_client(&tenant, "Jo", "jo@example.com", false).await;
+        let (tenant, client) = paws_with_jo(&app, false).await;
         let token = app.api_token(tenant.id).await;
         // Someone already has Wednesday 2026-12-09 at 10:00.
         let taken = Utc.with_ymd_and_hms(2026, 12, 9, 10, 0, 0).unwrap().to_rfc3339();
@@ -306,10 +336,7 @@ async fn series_routes_refuse_another_tenant_with_404() {
 async fn a_client_sets_up_and_stops_a_series_in_the_portal() {
     matrix(|backend| async move {
         let app = TestApp::spawn(backend).await;
-        let tenant = app.seed_tenant("paws", Plan::Free).await;
-        app.seed_service(tenant.id, "walk", Mode::Slot, 60).await;
-        app.seed_hours(tenant.id, None, 8 * 60, 18 * 60).await;
-        let (client, _) = app.seed_client(&tenant, "Jo", "jo@example.com", true).await;
+        let (tenant, client) = paws_with_jo(&app, true).await;
         let (other, _) = app.seed_client(&tenant, "Priya", "priya@example.com", true).await;
         let jo = app.browser();
         jo.login("jo@example.com", PASSWORD).await;
@@ -393,10 +420,7 @@ async fn occurrence_at(app: &TestApp, start: chrono::DateTime<Utc>) -> i64 {
 async fn a_client_may_cancel_an_occurrence_just_booked_inside_the_cut_off_for_a_grace_period() {
     matrix(|backend| async move {
         let app = TestApp::spawn(backend).await;
-        let tenant = app.seed_tenant("paws", Plan::Free).await;
-        app.seed_service(tenant.id, "walk", Mode::Slot, 60).await;
-        app.seed_hours(tenant.id, None, 8 * 60, 18 * 60).await;
-        let (client, _) = app.seed_client(&tenant, "Jo", "jo@example.com", true).await;
+        let (tenant, client) = paws_with_jo(&app, true).await;
         sqlx::query("update clients set can_self_reschedule = 1 where id = $1")
             .bind(client.0)
             .execute(app.db().pool())
@@ -483,6 +507,129 @@ async fn a_client_may_cancel_an_occurrence_just_booked_inside_the_cut_off_for_a_
         let booked: Value = r.json().await.unwrap();
         let r = jo.post_form(&format!("/portal/paws/bookings/{}/cancel", booked["id"]), &[]).await;
         assert_eq!(r.status(), StatusCode::CONFLICT);
+    })
+    .await;
+}
+
+/// In the portal, like on the dashboard, the series' time is picked from the times the first
+/// date really offers the client (taken places and the notice rule hold), never typed; a time
+/// not offered is refused and changes nothing, and a series that would book nothing is refused
+/// with the reason.
+#[tokio::test]
+async fn a_client_picks_the_series_time_from_the_times_offered_in_the_portal() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let (tenant, client) = paws_with_jo(&app, true).await;
+        let token = app.api_token(tenant.id).await;
+        // Thursday 3 Dec at 10:00 is taken.
+        assert_eq!(book(&app, &token, "2026-12-03T10:00:00Z").await.0, StatusCode::CREATED);
+        let jo = app.browser();
+        jo.login("jo@example.com", PASSWORD).await;
+
+        let page = jo.page("/portal/paws/series").await;
+        assert!(!page.contains("id=\"time\""), "no typed time: {page}");
+        assert!(page.contains("name=\"starts_on\" value=\"2026-12-02\""), "tomorrow first");
+        let thursday = jo.page("/portal/paws/series?service=walk&starts_on=2026-12-03").await;
+        assert!(thursday.contains("type=\"radio\" name=\"time\" value=\"11:00\""), "{thursday}");
+        assert!(thursday.contains("value=\"08:00\"") && thursday.contains("value=\"17:00\""));
+        assert!(!thursday.contains("value=\"10:00\""), "taken");
+        assert!(!thursday.contains("value=\"19:00\""), "after closing");
+        assert!(thursday.contains("name=\"th\" checked"), "the first date's weekday");
+        // Today (Tue 1 Dec, 09:00 now) the client's notice of an hour holds.
+        let today = jo.page("/portal/paws/series?service=walk&starts_on=2026-12-01").await;
+        assert!(!today.contains("value=\"09:00\"") && today.contains("value=\"10:00\""), "{today}");
+
+        let post = |time: &'static str, starts_on: &'static str| {
+            let jo = &jo;
+            async move {
+                jo.post_form("/portal/paws/series", &series_form(time, starts_on, "3", &["th"]))
+                    .await
+            }
+        };
+        let series = "select count(*) from series";
+        let mine = format!("select count(*) from bookings where client_id = {}", client.0);
+        for (time, starts_on) in [
+            ("19:00", "2026-12-03"),
+            ("10:00", "2026-12-03"),
+            ("09:00", "2026-12-01"),
+            ("", "2026-12-03"),
+        ] {
+            let r = post(time, starts_on).await;
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{time}");
+            let html = r.text().await.unwrap();
+            assert!(html.contains("Choose one of the times offered on the first date."), "{html}");
+            assert!(html.contains("type=\"radio\" name=\"time\" value=\"11:00\""), "times again");
+        }
+        assert_eq!(app.count(series).await, 0);
+        assert_eq!(app.count(&mine).await, 0);
+
+        // 11:00 is free on the first date, but the only day chosen, Friday 4 Dec, is time off:
+        // the series would book nothing and is refused with the reason.
+        day_off(&app, &token, "2026-12-04").await;
+        let r = jo
+            .post_form("/portal/paws/series", &series_form("11:00", "2026-12-03", "1", &["fr"]))
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("This series would book nothing. 2026-12-04: "), "{html}");
+        assert_eq!(app.count(series).await, 0);
+        assert_eq!(app.count(&mine).await, 0);
+
+        // An offered time creates the series.
+        let r = post("11:00", "2026-12-03").await;
+        assert_eq!(location(&r), "/portal/paws/series");
+        assert_eq!(app.count(series).await, 1);
+        assert_eq!(app.count(&mine).await, 3);
+        assert!(jo.page("/portal/paws/series").await.contains("Every week on Thu at 11:00"));
+    })
+    .await;
+}
+
+/// With staff selection (PRO), the client chooses who the series is with: the times are that
+/// person's, a time only someone else offers is refused, and someone the client may not
+/// choose is refused.
+#[tokio::test]
+async fn a_client_sets_up_a_series_with_a_chosen_person_in_the_portal() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.seed_tenant("paws", Plan::Pro).await;
+        let walk = app.seed_service(tenant.id, "walk", Mode::Slot, 60).await;
+        let kim = app.seed_staff_member(tenant.id, "Kim", &[&walk]).await;
+        let lee = app.seed_staff_member(tenant.id, "Lee", &[&walk]).await;
+        app.seed_hours(tenant.id, Some(kim), 8 * 60, 12 * 60).await;
+        app.seed_hours(tenant.id, Some(lee), 13 * 60, 18 * 60).await;
+        app.seed_client(&tenant, "Jo", "jo@example.com", true).await;
+        let jo = app.browser();
+        jo.login("jo@example.com", PASSWORD).await;
+
+        let first = "/portal/paws/series?service=walk&starts_on=2026-12-03";
+        let with_kim = jo.page(&format!("{first}&staff_id={kim}")).await;
+        assert!(with_kim.contains(&format!("<option value=\"{lee}\">Lee</option>")), "{with_kim}");
+        assert!(with_kim.contains(&format!("<option value=\"{kim}\" selected>Kim</option>")));
+        assert!(with_kim.contains("value=\"09:00\"") && !with_kim.contains("value=\"14:00\""));
+        let with_lee = jo.page(&format!("{first}&staff_id={lee}")).await;
+        assert!(with_lee.contains("value=\"14:00\"") && !with_lee.contains("value=\"09:00\""));
+
+        let post = |staff: String, time: &'static str| {
+            let jo = &jo;
+            async move {
+                let mut form = series_form(time, "2026-12-03", "2", &["th"]);
+                form.push(("staff_id", staff.as_str()));
+                jo.post_form("/portal/paws/series", &form).await
+            }
+        };
+        let r = post(kim.to_string(), "14:00").await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("Choose one of the times offered"));
+        let r = post("999999".into(), "14:00").await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("Choose someone from the list."));
+        assert_eq!(app.count("select count(*) from series").await, 0);
+
+        let r = post(lee.to_string(), "14:00").await;
+        assert_eq!(location(&r), "/portal/paws/series");
+        let lees = format!("select count(*) from bookings where staff_id = {lee}");
+        assert_eq!(app.count(&lees).await, 2);
     })
     .await;
 }

@@ -1,7 +1,7 @@
 //! `/app/{tenant}/…`: the provider dashboard. Every handler takes a verified scope.
 
 mod audit;
-mod bookings;
+pub(crate) mod bookings;
 pub(crate) mod calendar;
 mod clients;
 mod credit;

@@ -6,7 +6,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{Datelike as _, NaiveDate, Weekday};
+use chrono::NaiveDate;
 use portico_domain::ClientId;
 use portico_store::bookings::Actor;
 use portico_store::clients::{self, Client};
@@ -18,26 +18,10 @@ use crate::chrome::{Chrome, flash};
 use crate::error::FieldErrors;
 use crate::forms::{Check, see_other};
 use crate::routes::book::flow::{self, ServiceView};
-use crate::routes::input::series::{self as series_input, SeriesForm, SeriesView};
+use crate::routes::input::series::{
+    self as series_input, Booker, FirstStep, SeriesForm, SeriesView, StaffChoice, TimeChoice,
+};
 use crate::{AppState, Error};
-
-#[derive(Serialize)]
-struct StaffChoice {
-    id: i64,
-    /// The id as text, to compare with the posted form.
-    key: String,
-    name: String,
-}
-
-/// A start time offered on the first date.
-#[derive(Serialize)]
-struct TimeChoice {
-    /// Local "HH:MM", posted as `time`.
-    time: String,
-    /// "09:00–10:00", with the block's label in block mode.
-    label: String,
-    checked: bool,
-}
 
 #[derive(Serialize)]
 struct SeriesPage<'a> {
@@ -54,48 +38,13 @@ struct SeriesPage<'a> {
     /// service and a first date are chosen.
     times: Option<Vec<TimeChoice>>,
     action: String,
+    submit: &'static str,
     cancel_action: String,
     today: String,
 }
 
 async fn client(state: &AppState, scope: &OwnerScope, id: i64) -> Result<Client, Error> {
     clients::get(&state.db, scope.id(), ClientId(id)).await?.ok_or(Error::NotFound)
-}
-
-/// The distinct local start times of `service` (with `staff`, or anyone) on `date`, as a
-/// provider may book them.
-async fn offered(
-    state: &AppState,
-    scope: &OwnerScope,
-    service: &catalog::Service,
-    staff: Option<i64>,
-    date: NaiveDate,
-) -> Result<Vec<(String, String)>, Error> {
-    let options =
-        super::bookings::provider_options(state, &scope.tenant, service, date, staff, None).await?;
-    let mut times: Vec<(String, String)> = Vec::new();
-    for o in options {
-        if times.iter().all(|(time, _)| *time != o.time) {
-            let label = match &o.label {
-                Some(label) => format!("{}–{} {label}", o.time, o.until),
-                None => format!("{}–{}", o.time, o.until),
-            };
-            times.push((o.time, label));
-        }
-    }
-    Ok(times)
-}
-
-/// The service and first date the form names, if both are valid.
-async fn chosen(
-    state: &AppState,
-    scope: &OwnerScope,
-    form: &SeriesForm,
-) -> Result<Option<(catalog::Service, NaiveDate)>, Error> {
-    let service =
-        catalog::by_code(&state.db, scope.id(), form.service.trim()).await?.filter(|s| s.active);
-    let date = form.starts_on.trim().parse::<NaiveDate>().ok();
-    Ok(service.zip(date.filter(|d| *d >= flow::today(state, &scope.tenant))))
 }
 
 /// The staff member the form names (`None` = any available, or not one of the tenant's).
@@ -112,16 +61,8 @@ async fn render(
 ) -> Result<Response, Error> {
     let services = catalog::list(&state.db, scope.id(), true).await?;
     let staff = portico_store::staff::list(&state.db, scope.id()).await?;
-    let times = match chosen(state, scope, form).await? {
-        Some((service, date)) => Some(
-            offered(state, scope, &service, staff_of(form), date)
-                .await?
-                .into_iter()
-                .map(|(time, label)| TimeChoice { checked: time == form.time.trim(), time, label })
-                .collect(),
-        ),
-        None => None,
-    };
+    let times =
+        series_input::times(state, &scope.tenant, Booker::Provider, form, staff_of(form)).await?;
     let page = SeriesPage {
         chrome: Chrome::app(scope, state).await?,
         client_id: client.id,
@@ -131,29 +72,19 @@ async fn render(
         staff: staff
             .into_iter()
             .filter(|s| s.active)
-            .map(|s| StaffChoice { id: s.id, key: s.id.to_string(), name: s.name })
+            .map(|s| StaffChoice::new(s.id, s.name))
             .collect(),
         weekdays: form.weekday_boxes(),
         form,
         errors,
         times,
         action: format!("/app/{}/clients/{}/series", scope.tenant.slug, client.id),
+        submit: "Create the series",
         cancel_action: format!("/app/{}/series", scope.tenant.slug),
         today: flow::today(state, &scope.tenant).to_string(),
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, state.templates.page("app/series.html", &page)).into_response())
-}
-
-/// What the first step of the page chose: the service, the person and the first date.
-#[derive(Debug, Default, Deserialize)]
-pub struct FirstStep {
-    #[serde(default)]
-    service: String,
-    #[serde(default)]
-    staff_id: String,
-    #[serde(default)]
-    starts_on: String,
 }
 
 pub async fn index(
@@ -163,41 +94,7 @@ pub async fn index(
     Query(step): Query<FirstStep>,
 ) -> Result<Response, Error> {
     let client = client(&state, &scope, id).await?;
-    let tomorrow = flow::today(&state, &scope.tenant).succ_opt().map(|d| d.to_string());
-    let service = match step.service.trim() {
-        "" => catalog::list(&state.db, scope.id(), true)
-            .await?
-            .into_iter()
-            .next()
-            .map(|s| s.code)
-            .unwrap_or_default(),
-        code => code.to_owned(),
-    };
-    let mut form = SeriesForm {
-        service,
-        staff_id: step.staff_id,
-        interval_weeks: "1".into(),
-        ends: "count".into(),
-        count: "8".into(),
-        starts_on: match step.starts_on.trim() {
-            "" => tomorrow.unwrap_or_default(),
-            date => date.to_owned(),
-        },
-        ..SeriesForm::default()
-    };
-    // The first date's weekday, to begin with.
-    if let Ok(date) = form.starts_on.parse::<NaiveDate>() {
-        let on = Some("on".to_owned());
-        match date.weekday() {
-            Weekday::Mon => form.mo = on,
-            Weekday::Tue => form.tu = on,
-            Weekday::Wed => form.we = on,
-            Weekday::Thu => form.th = on,
-            Weekday::Fri => form.fr = on,
-            Weekday::Sat => form.sa = on,
-            Weekday::Sun => form.su = on,
-        }
-    }
+    let form = step.form(&state, &scope.tenant).await?;
     render(&state, &scope, &client, &form, &FieldErrors::new()).await
 }
 
@@ -222,12 +119,8 @@ pub async fn create(
         },
     };
     // The time must be one the first date offers for this service and person.
-    if let Some((service, date)) = chosen(&state, &scope, &form).await? {
-        let times = offered(&state, &scope, &service, staff, date).await?;
-        if !times.iter().any(|(time, _)| *time == form.time.trim()) {
-            check.fail("time", "Choose one of the times offered on the first date.");
-        }
-    }
+    series_input::check_time(&state, &scope.tenant, Booker::Provider, &form, staff, &mut check)
+        .await?;
     let created = series_input::create(
         &state,
         &scope.viewer,

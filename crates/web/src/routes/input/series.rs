@@ -1,11 +1,183 @@
-//! The recurring-series form shared by the provider dashboard and the client portal.
+//! The recurring-series form shared by the provider dashboard and the client portal: a first
+//! step chooses the service, the person and the first date; the second shows the start times
+//! actually bookable on that date (never a typed time) and the repetition; a posted time the
+//! first date does not offer is refused.
 
-use chrono::{NaiveDate, Weekday};
+use chrono::{Datelike as _, NaiveDate, Weekday};
 use portico_domain::recurrence::{End, Rule};
 use portico_domain::schedule::LocalMinutes;
+use portico_store::catalog::{self, Service};
+use portico_store::tenants::Tenant;
 use serde::{Deserialize, Serialize};
 
 use crate::forms::Check;
+use crate::routes::book::flow;
+use crate::{AppState, Error};
+
+/// Who sets the series up, and so which options its first date offers: a provider books past
+/// the notice and advance rules guests have, a client within them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Booker {
+    Provider,
+    Client,
+}
+
+/// What the first step of the page chose: the service, the person and the first date.
+#[derive(Debug, Default, Deserialize)]
+pub struct FirstStep {
+    #[serde(default)]
+    service: String,
+    #[serde(default)]
+    staff_id: String,
+    #[serde(default)]
+    starts_on: String,
+}
+
+impl FirstStep {
+    /// The form the page starts with: weekly, eight times, from the chosen first date
+    /// (tomorrow if none) on its weekday, with the chosen service (the first active one if none).
+    pub async fn form(self, state: &AppState, tenant: &Tenant) -> Result<SeriesForm, Error> {
+        let service = match self.service.trim() {
+            "" => catalog::list(&state.db, tenant.id, true)
+                .await?
+                .into_iter()
+                .next()
+                .map(|s| s.code)
+                .unwrap_or_default(),
+            code => code.to_owned(),
+        };
+        let tomorrow = flow::today(state, tenant).succ_opt().map(|d| d.to_string());
+        let mut form = SeriesForm {
+            service,
+            staff_id: self.staff_id,
+            interval_weeks: "1".into(),
+            ends: "count".into(),
+            count: "8".into(),
+            starts_on: match self.starts_on.trim() {
+                "" => tomorrow.unwrap_or_default(),
+                date => date.to_owned(),
+            },
+            ..SeriesForm::default()
+        };
+        if let Ok(date) = form.starts_on.parse::<NaiveDate>() {
+            let on = Some("on".to_owned());
+            match date.weekday() {
+                Weekday::Mon => form.mo = on,
+                Weekday::Tue => form.tu = on,
+                Weekday::Wed => form.we = on,
+                Weekday::Thu => form.th = on,
+                Weekday::Fri => form.fr = on,
+                Weekday::Sat => form.sa = on,
+                Weekday::Sun => form.su = on,
+            }
+        }
+        Ok(form)
+    }
+}
+
+/// A person to book the series with.
+#[derive(Debug, Serialize)]
+pub struct StaffChoice {
+    pub id: i64,
+    /// The id as text, to compare with the posted form.
+    pub key: String,
+    pub name: String,
+}
+
+impl StaffChoice {
+    pub fn new(id: i64, name: String) -> Self {
+        Self { id, key: id.to_string(), name }
+    }
+}
+
+/// A start time offered on the first date.
+#[derive(Debug, Serialize)]
+pub struct TimeChoice {
+    /// Local "HH:MM", posted as `time`.
+    pub time: String,
+    /// "09:00–10:00", with the block's label in block mode.
+    pub label: String,
+    pub checked: bool,
+}
+
+/// The service and first date the form names, if both are valid.
+async fn chosen(
+    state: &AppState,
+    tenant: &Tenant,
+    form: &SeriesForm,
+) -> Result<Option<(Service, NaiveDate)>, Error> {
+    let service =
+        catalog::by_code(&state.db, tenant.id, form.service.trim()).await?.filter(|s| s.active);
+    let date = form.starts_on.trim().parse::<NaiveDate>().ok();
+    Ok(service.zip(date.filter(|d| *d >= flow::today(state, tenant))))
+}
+
+/// The distinct local start times of `service` (with `staff`, or anyone) on `date`, as
+/// `booker` may book them.
+async fn offered(
+    state: &AppState,
+    tenant: &Tenant,
+    booker: Booker,
+    service: &Service,
+    staff: Option<i64>,
+    date: NaiveDate,
+) -> Result<Vec<TimeChoice>, Error> {
+    let options = match booker {
+        Booker::Provider => {
+            crate::routes::app::bookings::provider_options(
+                state, tenant, service, date, staff, None,
+            )
+            .await?
+        }
+        Booker::Client => flow::options(state, tenant, service, date, staff, None).await?,
+    };
+    let mut times: Vec<TimeChoice> = Vec::new();
+    for o in options {
+        if times.iter().all(|t| t.time != o.time) {
+            let label = match &o.label {
+                Some(label) => format!("{}–{} {label}", o.time, o.until),
+                None => format!("{}–{}", o.time, o.until),
+            };
+            times.push(TimeChoice { time: o.time, label, checked: false });
+        }
+    }
+    Ok(times)
+}
+
+/// The start times the page offers for the form's service, person and first date (the posted
+/// one checked); `None` until a service and a first date are chosen.
+pub async fn times(
+    state: &AppState,
+    tenant: &Tenant,
+    booker: Booker,
+    form: &SeriesForm,
+    staff: Option<i64>,
+) -> Result<Option<Vec<TimeChoice>>, Error> {
+    let Some((service, date)) = chosen(state, tenant, form).await? else { return Ok(None) };
+    let mut times = offered(state, tenant, booker, &service, staff, date).await?;
+    for t in &mut times {
+        t.checked = t.time == form.time.trim();
+    }
+    Ok(Some(times))
+}
+
+/// Refuses (in `check`) a posted time the first date does not offer for this service and
+/// person.
+pub async fn check_time(
+    state: &AppState,
+    tenant: &Tenant,
+    booker: Booker,
+    form: &SeriesForm,
+    staff: Option<i64>,
+    check: &mut Check,
+) -> Result<(), Error> {
+    if let Some(times) = times(state, tenant, booker, form, staff).await?
+        && !times.iter().any(|t| t.checked)
+    {
+        check.fail("time", "Choose one of the times offered on the first date.");
+    }
+    Ok(())
+}
 
 /// As posted. Weekdays come as checkboxes `mo`, `tu`, … .
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

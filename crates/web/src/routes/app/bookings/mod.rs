@@ -124,7 +124,7 @@ impl Team {
 
 /// Bookable options for a provider: capacity and hours hold, but not the notice and advance
 /// rules guests have (the booking transaction relaxes them the same way for providers).
-pub(in crate::routes::app) async fn provider_options(
+pub(crate) async fn provider_options(
     state: &AppState,
     tenant: &Tenant,
     service: &Service,
