@@ -201,6 +201,8 @@ pub struct RateLimitSettings {
     pub availability_per_ip: u32,
     /// Provider API calls per bearer token per window (instead of the per-IP guest limits).
     pub api_per_token: u32,
+    /// Invitations a business's dashboard emails to other people (clients, staff) per window.
+    pub invitations_per_tenant: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -184,6 +184,16 @@ impl AppState {
         self.rate_limit(limit, &portico_store::tokens::hash(token)).await
     }
 
+    /// Counts one invitation emailed from `tenant`'s dashboard to someone else against the
+    /// business's limit, `rate_limits.invitations_per_tenant`: a hijacked or careless
+    /// dashboard cannot turn the platform's mail into a spam cannon. Call it once the request
+    /// is otherwise valid, before anything is queued.
+    pub async fn limit_invitations(&self, tenant: portico_domain::TenantId) -> Result<(), Error> {
+        let limit =
+            Limit { name: "tenant-invites", max: self.config.rate_limits.invitations_per_tenant };
+        self.rate_limit(limit, &tenant.0.to_string()).await
+    }
+
     /// Whether `subject` already used up `limit` in this window, without counting anything:
     /// `Some(seconds to wait)` if so. For limits that count only failures.
     pub async fn rate_limited(&self, limit: Limit, subject: &str) -> Result<Option<u64>, Error> {

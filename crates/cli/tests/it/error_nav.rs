@@ -129,3 +129,70 @@ async fn conflict_and_rate_limit_pages_keep_the_navigation_and_the_way_back() {
     })
     .await;
 }
+
+/// Invitations a business emails to other people (client portal invitations and their
+/// resending, staff and team invitations) are limited per business: past the limit the
+/// dashboard answers 429 inside its frame, with the wait and `Retry-After`, and nothing is
+/// queued or sent. Another business keeps its own allowance.
+#[tokio::test]
+async fn invitations_past_the_business_limit_get_429_inside_the_dashboard_and_send_nothing() {
+    matrix(|backend| async move {
+        let app =
+            TestApp::spawn_with(backend, |s| s.set("rate_limits.invitations_per_tenant", "2"))
+                .await;
+        let paws = app.seed_tenant("paws", Plan::Pro).await;
+        let other = app.seed_tenant("other", Plan::Pro).await;
+        let (jo, _) = app.seed_client(&paws, "Jo", "jo@example.com", false).await;
+        let (kit, _) = app.seed_client(&other, "Kit", "kit@example.com", false).await;
+        let kim = app.seed_staff_member(paws.id, "Kim", &[]).await;
+        sqlx::query("update staff_members set email = 'kim@example.com' where id = $1")
+            .bind(kim)
+            .execute(app.db().pool())
+            .await
+            .unwrap();
+        let owner = app.browser();
+        owner.login(&paws.owner_email, PASSWORD).await;
+
+        // An invitation and its resending use up the allowance of two.
+        let invite_jo = format!("/app/paws/clients/{jo}/invite");
+        for _ in 0..2 {
+            assert_eq!(owner.post_form(&invite_jo, &[]).await.status(), StatusCode::SEE_OTHER);
+        }
+        // The third of any kind is refused inside the dashboard, with the wait.
+        let team = ("/app/paws/team/invite", vec![("email", "sam@example.com")]);
+        let staff = (format!("/app/paws/staff/{kim}/invite"), vec![]);
+        for (path, form) in [(invite_jo.as_str(), vec![]), (team.0, team.1), (&staff.0, staff.1)] {
+            let response = owner.post_form(path, &form).await;
+            assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS, "{path}");
+            let wait: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+            assert!((1..=900).contains(&wait), "{wait}");
+            let page = response.text().await.unwrap();
+            assert!(page.contains("Please wait 15 minutes and try again."), "{path}: {page}");
+            assert!(page.contains("href=\"/app/paws/bookings\">Bookings</a>"), "{path}: {page}");
+            assert!(page.contains("href=\"/app/paws\">Back to"), "{path}");
+        }
+        let invited =
+            "select count(*) from audit_log where action in ('client.invited', 'staff.invited')";
+        assert_eq!(app.count(invited).await, 2, "nothing recorded past the limit");
+
+        // Another business is unaffected.
+        let other_owner = app.browser();
+        other_owner.login(&other.owner_email, PASSWORD).await;
+        let r = other_owner.post_form(&format!("/app/other/clients/{kit}/invite"), &[]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+        app.run_pending_jobs().await;
+        let wait = std::time::Duration::from_secs(10);
+        app.mail.wait_for_message_to("jo@example.com", wait).await;
+        app.mail.wait_for_message_to("jo@example.com", wait).await;
+        app.mail.wait_for_message_to("kit@example.com", wait).await;
+        let to = |address: &str| {
+            app.mail.messages().iter().filter(|m| m.rcpt_to.iter().any(|r| r == address)).count()
+        };
+        assert_eq!(to("jo@example.com"), 2);
+        assert_eq!(to("kit@example.com"), 1);
+        assert_eq!(to("sam@example.com"), 0);
+        assert_eq!(to("kim@example.com"), 0);
+    })
+    .await;
+}

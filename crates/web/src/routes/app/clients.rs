@@ -284,6 +284,7 @@ pub async fn invite(
             message: "Turn the client portal on in Settings first.".into(),
         });
     }
+    state.limit_invitations(scope.id()).await?;
     let job = AccountEmail::ClientInvite {
         tenant_id: scope.id().0,
         client_id: client.id,

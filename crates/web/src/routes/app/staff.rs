@@ -395,6 +395,7 @@ pub async fn invite(
     }
     // Staff logins count against the plan like team invitations do (409 `staff_limit`).
     crate::auth::require_staff_room(&state, &scope.tenant).await?;
+    state.limit_invitations(scope.id()).await?;
     let job = AccountEmail::StaffInvite {
         tenant_id: scope.id().0,
         email: member.email.clone(),

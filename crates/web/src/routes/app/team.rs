@@ -61,6 +61,7 @@ pub async fn invite(
 ) -> Result<Response, Error> {
     let email = Email::parse(&form.email).map_err(|e| field_error("email", e.to_string()))?;
     require_staff_room(&state, &scope.tenant).await?;
+    state.limit_invitations(scope.id()).await?;
     let job = AccountEmail::StaffInvite {
         tenant_id: scope.id().0,
         email: email.to_string(),
