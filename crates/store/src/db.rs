@@ -8,6 +8,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, Executor as _};
 
+use crate::bookings::events::Ledger;
 use crate::schedule_cache::ScheduleCache;
 
 /// A transaction on either backend.
@@ -61,6 +62,8 @@ pub struct Db {
     writer: Option<AnyPool>,
     backend: Backend,
     schedules: Arc<ScheduleCache>,
+    /// Delivery ledger rows queued to be written together ([`crate::bookings::events`]).
+    ledger: Arc<Ledger>,
 }
 
 static DRIVERS: Once = Once::new();
@@ -116,7 +119,7 @@ impl Db {
             ),
             Backend::Postgres => None,
         };
-        Ok(Self { pool, writer, backend, schedules: Arc::default() })
+        Ok(Self { pool, writer, backend, schedules: Arc::default(), ledger: Arc::default() })
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -137,6 +140,11 @@ impl Db {
     /// The schedule copies availability is served from ([`crate::schedule_cache`]).
     pub fn schedules(&self) -> &ScheduleCache {
         &self.schedules
+    }
+
+    /// The delivery ledger's queue of rows to write ([`crate::bookings::events::mark_delivered`]).
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 
     /// Applies pending migrations from `migrations/<backend>/`, recorded in our own table so
