@@ -8,8 +8,9 @@
 # day), the public booking page, the service page with every person's times, guest bookings
 # (each a different free slot, book.lua); then a 16-client race for one slot (race.py).
 # Prints req/s, p50/p99, Portico CPU ms per request (utime+stime from /proc/<pid>/stat) and
-# RSS, and how fast the notification backlog drains after the booking burst. Everything is
-# removed afterwards.
+# RSS, how fast the notification backlog drains after the booking burst, and the SQL
+# statements per request of each scenario (statements.py, on a restarted server that logs
+# them). Everything is removed afterwards.
 set -euo pipefail
 
 BACKEND=${1:-sqlite}
@@ -173,3 +174,14 @@ RACE_START=$(curl -s "$BASE/api/v1/$SLUG/availability?service=walk&date=$(date -
     python3 -c 'import json, sys; print(json.load(sys.stdin)["options"][0]["start"])')
 python3 "$HERE/race.py" "$BASE" $SLUG "$COOKIE" "$CSRF" "$RACE_START" "$S1"
 echo "RSS at the end: $(rss_mb) MB; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# Statements per request: the same server restarted with sqlx's statement log on (JSON, to a
+# file), each scenario sent one request at a time (statements.py). A separate run, so the
+# logging costs nothing in the measurements above.
+kill "$SERVER" && wait "$SERVER" 2>/dev/null || true
+RUST_LOG=warn,portico_web=info,sqlx::query=debug PORTICO_LOG_FORMAT=json \
+    "$BIN" --data-dir "$WORK" serve --bind "127.0.0.1:$PORT" 2>"$WORK/statements.log" >/dev/null &
+SERVER=$!
+for _ in $(seq 100); do curl -sf "$BASE/readyz" >/dev/null && break; sleep 0.1; done
+python3 "$HERE/statements.py" "$WORK/statements.log" "$BASE" $SLUG "$COOKIE" "$CSRF" "$DAY" "$S1" \
+    "$WORK/slots" "$WORK/mail" "${BENCH_STATEMENTS_N:-100}"

@@ -207,9 +207,9 @@ async fn record(
     cause: Cause,
     ctx: &Context,
 ) -> Result<Booking> {
-    let event_id = events::record(tx, tenant, id, event, ctx.now.timestamp()).await?;
-    let booking =
-        portico_store::bookings::get_in(tx, tenant, id).await?.ok_or(BookingError::NotFound)?;
+    let (event_id, booking) =
+        events::record_and_get(tx, tenant, id, event, ctx.now.timestamp()).await?;
+    let booking = booking.ok_or(BookingError::NotFound)?;
     let recorded =
         BookingEvent { id: event_id, tenant, booking: &booking, kind, cause, actor: ctx.actor };
     effects::apply(tx, &recorded, ctx).await?;

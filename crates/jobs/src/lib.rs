@@ -42,8 +42,5 @@ pub fn outgoing<J: Job>(job: &J) -> anyhow::Result<NewJob> {
 
 /// Writes several jobs to the outbox inside the caller's transaction.
 pub async fn enqueue_all(tx: &mut Tx, jobs: &[NewJob], now: i64) -> anyhow::Result<()> {
-    for job in jobs {
-        outbox::insert(tx, job.queue, &job.payload, now).await?;
-    }
-    Ok(())
+    outbox::insert_many(tx, jobs, now).await
 }

@@ -46,7 +46,10 @@ impl Queue {
                 let options = SqliteConnectOptions::from_str("sqlite://")?
                     .filename(path)
                     .create_if_missing(true)
-                    .busy_timeout(std::time::Duration::from_secs(10));
+                    .busy_timeout(std::time::Duration::from_secs(10))
+                    // A small page cache per connection (SQLite's default is 2 MiB each): the
+                    // queue's rows are read once and the OS caches the file anyway.
+                    .pragma("cache_size", "-512");
                 let pool = SqlitePoolOptions::new()
                     .max_connections(4)
                     .connect_with(options)

@@ -14,7 +14,7 @@ use sqlx::AnyConnection;
 
 use crate::blocks::Block;
 use crate::tenants::Tenant;
-use crate::{Db, blocks, hours, staff};
+use crate::{Db, blocks, staff};
 
 /// What to look for.
 #[derive(Debug, Clone, Copy)]
@@ -191,6 +191,9 @@ pub(crate) struct RawResource {
 }
 
 impl RawResource {
+    /// Loads the person's weekly hours, time off, busy times and (when the plan includes the
+    /// calendar) external busy times in one statement: one round trip, as the booking
+    /// transaction's re-check and every cache refresh need.
     pub(crate) async fn load(
         conn: &mut AnyConnection,
         tenant: &Tenant,
@@ -200,52 +203,35 @@ impl RawResource {
         now: DateTime<Utc>,
         except_booking: Option<i64>,
     ) -> anyhow::Result<Self> {
-        let weekly = hours::weekly_in(conn, tenant.id, person)
-            .await?
-            .into_iter()
-            .filter_map(|r| {
-                WeeklyRange::new(
-                    weekday(r.weekday)?,
-                    LocalMinutes::new(u16::try_from(r.start_minute).ok()?).ok()?,
-                    LocalMinutes::new(u16::try_from(r.end_minute).ok()?).ok()?,
-                )
-                .ok()
-            })
-            .collect();
-        let time_off =
-            hours::time_off_in(conn, tenant.id, person, from.timestamp(), to.timestamp())
-                .await?
-                .into_iter()
-                .map(|t| Interval { start: instant(t.starts_at), end: instant(t.ends_at) })
-                .collect();
-        let busy = busy(
-            conn,
-            tenant,
-            person,
-            from.timestamp(),
-            to.timestamp(),
-            now.timestamp(),
-            except_booking,
-        )
-        .await?;
-        // Busy times from the person's Google Calendar, as last fetched (never fetched here);
-        // paused with the rest of the calendar sync when the plan no longer includes it.
-        let external = if calendar_applies(tenant, now) {
-            crate::calendar::busy::for_person_in(
-                conn,
-                tenant.id,
-                person,
-                from.timestamp(),
-                to.timestamp(),
-            )
-            .await?
-            .into_iter()
-            .map(|(s, e)| Interval { start: instant(s), end: instant(e) })
-            .collect()
-        } else {
-            Vec::new()
-        };
-        Ok(Self { weekly, time_off, busy, external })
+        let external = calendar_applies(tenant, now);
+        let rows: Vec<(i64, i64, i64, i64)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(load_sql(person.is_some(), external)))
+                .bind(tenant.id.0)
+                .bind(from.timestamp())
+                .bind(to.timestamp())
+                .bind(except_booking.unwrap_or(0))
+                .bind(now.timestamp())
+                .bind(person.unwrap_or(0))
+                .fetch_all(conn)
+                .await?;
+        let mut raw = Self::default();
+        for (kind, a, b, c) in rows {
+            match kind {
+                WEEKLY => raw.weekly.extend(
+                    weekday(a)
+                        .zip(minutes(b))
+                        .zip(minutes(c))
+                        .and_then(|((day, start), end)| WeeklyRange::new(day, start, end).ok()),
+                ),
+                TIME_OFF => raw.time_off.push(Interval { start: instant(a), end: instant(b) }),
+                BUSY => raw
+                    .busy
+                    .push((Interval { start: instant(a), end: instant(b) }, (c >= 0).then_some(c))),
+                EXTERNAL => raw.external.push(Interval { start: instant(a), end: instant(b) }),
+                _ => {}
+            }
+        }
+        Ok(raw)
     }
 
     /// The engine's resource at `now`: expired holds and a lapsed plan's calendar dropped.
@@ -273,53 +259,64 @@ fn calendar_applies(tenant: &Tenant, now: DateTime<Utc>) -> bool {
     portico_domain::plans::allows(tenant.effective_plan(now), Feature::GoogleCalendar)
 }
 
-/// Occupied intervals of a person in [from, to): occupying bookings and holds unexpired at
-/// `now`, each with the hold's expiry (`None` for bookings).
-async fn busy(
-    conn: &mut AnyConnection,
-    tenant: &Tenant,
-    person: Option<i64>,
-    from: i64,
-    to: i64,
-    now: i64,
-    except_booking: Option<i64>,
-) -> anyhow::Result<Vec<(Interval, Option<i64>)>> {
-    // Block-mode bookings do not occupy a person. The predicates follow the indexes
-    // `bookings_person_until` / `holds_person_until` (tenant, person, end): an equality on the
-    // person (`is null` for the owner — a `coalesce` would hide the column from the index) and
-    // a lower bound on the end, so what ended before the window, i.e. the history, is never
-    // read; what is left is the person's current and future time (bounded by the booking
-    // horizon), checked against the start bound row by row. The unary `+` keeps SQLite from
-    // choosing `bookings_tenant_time` (tenant, busy_from) / `holds_tenant_time` for the owner's
-    // `is null` branch, which would read all history; PostgreSQL reads it as the same number.
-    // Bookings carry -1 as their "expiry".
-    let person_sql = if person.is_some() { "staff_id = $6" } else { "staff_id is null" };
-    let sql = format!(
-        "select busy_from, busy_until, -1 from bookings where tenant_id = $1 and {person_sql} \
+/// Row kinds of [`load_sql`].
+const WEEKLY: i64 = 1;
+const TIME_OFF: i64 = 2;
+const BUSY: i64 = 3;
+const EXTERNAL: i64 = 4;
+
+fn minutes(m: i64) -> Option<LocalMinutes> {
+    LocalMinutes::new(u16::try_from(m).ok()?).ok()
+}
+
+/// The statement behind [`RawResource::load`]: rows `(kind, a, b, c)`, ordered by kind, then
+/// `a`, `b`. Parameters: $1 tenant, $2/$3 the window [from, to), $4 a booking to ignore (0 =
+/// none), $5 now, $6 the staff member (0 = the owner).
+///
+/// - [`WEEKLY`]: weekday, start minute, end minute;
+/// - [`TIME_OFF`]: start, end, 0 — what overlaps the window;
+/// - [`BUSY`]: busy from, busy until, the hold's expiry or -1 for a booking — occupying
+///   bookings and holds unexpired at `now` that overlap the window;
+/// - [`EXTERNAL`] (only with `external`): start, end, 0 — the busy times of the person's
+///   connected Google Calendar, as last fetched.
+fn load_sql(staff: bool, external: bool) -> String {
+    // Block-mode bookings do not occupy a person. The busy predicates follow the indexes
+    // `bookings_person_until` / `holds_person_until` (tenant, person, end): an equality on
+    // the person (`is null` for the owner — a `coalesce` would hide the column from the index)
+    // and a lower bound on the end, so what ended before the window, i.e. the history, is
+    // never read; what is left is the person's current and future time (bounded by the
+    // booking horizon), checked against the start bound row by row. The unary `+` keeps
+    // SQLite from choosing `bookings_tenant_time` (tenant, busy_from) / `holds_tenant_time`
+    // for the owner's `is null` branch, which would read all history; PostgreSQL reads it as
+    // the same number.
+    let person = if staff { "staff_id = $6" } else { "staff_id is null" };
+    let mut sql = format!(
+        "select cast({WEEKLY} as bigint) as kind, weekday as a, start_minute as b, end_minute as c \
+         from weekly_hours where tenant_id = $1 and coalesce(staff_id, 0) = $6 \
+         union all \
+         select {TIME_OFF}, starts_at, ends_at, 0 from time_off where tenant_id = $1 \
+         and coalesce(staff_id, 0) = $6 and ends_at > $2 and starts_at < $3 \
+         union all \
+         select {BUSY}, busy_from, busy_until, -1 from bookings where tenant_id = $1 and {person} \
          and busy_until > $2 and +busy_from < $3 and block_id is null and status in {occupying} \
          and id <> $4 \
          union all \
-         select busy_from, busy_until, expires_at from holds where tenant_id = $1 \
-         and {person_sql} and busy_until > $2 and +busy_from < $3 and block_id is null \
+         select {BUSY}, busy_from, busy_until, expires_at from holds where tenant_id = $1 \
+         and {person} and busy_until > $2 and +busy_from < $3 and block_id is null \
          and consumed_at is null and +expires_at > $5",
         occupying = occupying_sql()
     );
-    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(tenant.id.0)
-        .bind(from)
-        .bind(to)
-        .bind(except_booking.unwrap_or(0))
-        .bind(now);
-    if let Some(person) = person {
-        query = query.bind(person);
+    if external {
+        sql.push_str(&format!(
+            " union all select {EXTERNAL}, b.starts_at, b.ends_at, 0 from calendar_busy b \
+             join calendar_connections c on c.tenant_id = b.tenant_id and c.id = b.connection_id \
+             where b.tenant_id = $1 and b.ends_at > $2 and b.starts_at < $3 \
+             and c.status = 'connected' and c.sync_enabled = 1 and {}",
+            crate::calendar::busy::who_sql(staff, "$6")
+        ));
     }
-    let rows: Vec<(i64, i64, i64)> = query.fetch_all(conn).await?;
-    Ok(rows
-        .into_iter()
-        .map(|(s, e, expires)| {
-            (Interval { start: instant(s), end: instant(e) }, (expires >= 0).then_some(expires))
-        })
-        .collect())
+    sql.push_str(" order by 1, 2, 3");
+    sql
 }
 
 /// When a block ends, as an instant.

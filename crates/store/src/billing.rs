@@ -67,18 +67,17 @@ pub const DEFAULT_PREFIX: &str = "INV-";
 
 /// The settings, read on `tx` (defaults when never saved).
 pub async fn settings_in(tx: &mut Tx, tenant: TenantId) -> Result<Settings, StoreError> {
-    let row: Option<(String, i64, String)> = sqlx::query_as(
-        "select bill_when, payment_terms_days, cancel_paid from billing_settings \
-         where tenant_id = $1",
+    type Row = (Option<String>, Option<i64>, Option<String>, Option<String>);
+    // One round trip: the settings (absent until first saved) and the invoice prefix.
+    let (bill_when, terms, cancel_paid, prefix): Row = sqlx::query_as(
+        "select b.bill_when, b.payment_terms_days, b.cancel_paid, \
+         (select prefix from invoice_counters where tenant_id = $1) \
+         from (select 1 as one) x left join billing_settings b on b.tenant_id = $1",
     )
     .bind(tenant.0)
-    .fetch_optional(&mut **tx)
+    .fetch_one(&mut **tx)
     .await?;
-    let prefix: Option<String> =
-        sqlx::query_scalar("select prefix from invoice_counters where tenant_id = $1")
-            .bind(tenant.0)
-            .fetch_optional(&mut **tx)
-            .await?;
+    let row = bill_when.zip(terms).zip(cancel_paid).map(|((b, t), c)| (b, t, c));
     let (bill_when, terms, cancel_paid) =
         row.unwrap_or_else(|| ("none".into(), 14, "credit".into()));
     Ok(Settings {

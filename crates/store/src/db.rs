@@ -8,6 +8,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, Executor as _};
 
+use crate::bookings::events::Ledger;
 use crate::schedule_cache::ScheduleCache;
 
 /// A transaction on either backend.
@@ -61,6 +62,8 @@ pub struct Db {
     writer: Option<AnyPool>,
     backend: Backend,
     schedules: Arc<ScheduleCache>,
+    /// Delivery ledger rows queued to be written together ([`crate::bookings::events`]).
+    ledger: Arc<Ledger>,
 }
 
 static DRIVERS: Once = Once::new();
@@ -71,19 +74,37 @@ const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
 /// How long a SQLite write transaction may queue for the writer connection.
 const WRITER_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Page cache of each SQLite reader connection, in KiB. SQLite's default (2 MiB) is per
+/// connection and fills as pages are read, so a pool of readers held most of the database
+/// several times over in the process's memory; availability comes from the schedule cache,
+/// and what readers read again is in the operating system's file cache anyway. The writer
+/// keeps the default: the booking transactions' re-checks run on it.
+const SQLITE_READER_CACHE_KIB: u32 = 512;
+
 /// Pool options; SQLite connections get WAL, `synchronous = normal` (a commit survives a
 /// crash of the process; a power loss may lose the last commits, never corrupts), a busy
-/// timeout and foreign keys.
-fn pool_options(backend: Backend, max: u32, acquire_timeout: Duration) -> AnyPoolOptions {
+/// timeout and foreign keys; readers (`reader`) a smaller page cache.
+fn pool_options(
+    backend: Backend,
+    max: u32,
+    acquire_timeout: Duration,
+    reader: bool,
+) -> AnyPoolOptions {
     let pool = AnyPoolOptions::new().max_connections(max).acquire_timeout(acquire_timeout);
     if backend != Backend::Sqlite {
         return pool;
     }
-    pool.after_connect(|conn, _meta| {
+    let cache = if reader {
+        format!(" pragma cache_size = -{SQLITE_READER_CACHE_KIB};")
+    } else {
+        String::new()
+    };
+    pool.after_connect(move |conn, _meta| {
+        let cache = cache.clone();
         Box::pin(async move {
             conn.execute(sqlx::AssertSqlSafe(format!(
                 "pragma journal_mode = wal; pragma busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
-                 pragma foreign_keys = on; pragma synchronous = normal;"
+                 pragma foreign_keys = on; pragma synchronous = normal;{cache}"
             )))
             .await?;
             Ok(())
@@ -99,7 +120,7 @@ impl Db {
         DRIVERS.call_once(sqlx::any::install_default_drivers);
         let backend = Backend::from_url(url)?;
         let options: AnyConnectOptions = url.parse().context("parsing the database URL")?;
-        let pool = pool_options(backend, settings.max_connections, settings.acquire_timeout)
+        let pool = pool_options(backend, settings.max_connections, settings.acquire_timeout, true)
             .connect_with(options.clone())
             .await
             .with_context(|| format!("connecting to the {} database", backend.name()))?;
@@ -109,14 +130,19 @@ impl Db {
         // as a pool acquire may take, plus the busy timeout for writes made outside it.
         let writer = match backend {
             Backend::Sqlite => Some(
-                pool_options(backend, 1, settings.acquire_timeout.max(WRITER_ACQUIRE_TIMEOUT))
-                    .connect_with(options)
-                    .await
-                    .context("connecting the SQLite writer")?,
+                pool_options(
+                    backend,
+                    1,
+                    settings.acquire_timeout.max(WRITER_ACQUIRE_TIMEOUT),
+                    false,
+                )
+                .connect_with(options)
+                .await
+                .context("connecting the SQLite writer")?,
             ),
             Backend::Postgres => None,
         };
-        Ok(Self { pool, writer, backend, schedules: Arc::default() })
+        Ok(Self { pool, writer, backend, schedules: Arc::default(), ledger: Arc::default() })
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -137,6 +163,11 @@ impl Db {
     /// The schedule copies availability is served from ([`crate::schedule_cache`]).
     pub fn schedules(&self) -> &ScheduleCache {
         &self.schedules
+    }
+
+    /// The delivery ledger's queue of rows to write ([`crate::bookings::events::mark_delivered`]).
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 
     /// Applies pending migrations from `migrations/<backend>/`, recorded in our own table so

@@ -332,19 +332,24 @@ pub async fn bookable_for_in(
     service_id: i64,
     limit: usize,
 ) -> anyhow::Result<Vec<i64>> {
-    let active: Vec<i64> = sqlx::query_scalar(
-        "select id from staff_members where tenant_id = $1 and active = 1 order by display_order, name, id",
+    // One statement: every active member in order (the plan's limit counts them all), each
+    // with whether they provide the service.
+    let active: Vec<(i64, i64)> = sqlx::query_as(
+        "select s.id, cast(case when exists (select 1 from staff_services p \
+         where p.service_id = $2 and p.staff_id = s.id) then 1 else 0 end as bigint) \
+         from staff_members s where s.tenant_id = $1 and s.active = 1 \
+         order by s.display_order, s.name, s.id",
     )
     .bind(tenant.0)
+    .bind(service_id)
     .fetch_all(&mut *conn)
     .await?;
-    let within_limit: Vec<i64> = active.into_iter().take(limit).collect();
-    let providing: Vec<i64> =
-        sqlx::query_scalar("select staff_id from staff_services where service_id = $1")
-            .bind(service_id)
-            .fetch_all(&mut *conn)
-            .await?;
-    Ok(within_limit.into_iter().filter(|id| providing.contains(id)).collect())
+    Ok(active
+        .into_iter()
+        .take(limit)
+        .filter(|&(_, provides)| provides != 0)
+        .map(|(id, _)| id)
+        .collect())
 }
 
 /// Renumbers the display order: the staff members in `ids` get 0, 1, 2, … in that order.

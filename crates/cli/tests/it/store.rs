@@ -144,3 +144,22 @@ async fn an_api_token_records_its_use_at_most_once_a_minute() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn sqlite_readers_keep_a_small_page_cache_and_the_writer_the_default() {
+    matrix(|backend| async move {
+        if backend != Backend::Sqlite {
+            return; // PostgreSQL caches in its own server.
+        }
+        let app = TestApp::spawn(backend).await;
+        let cache = |pool| async move {
+            let size: i64 = sqlx::query_scalar("pragma cache_size").fetch_one(pool).await.unwrap();
+            size
+        };
+        // Negative: KiB. A reader 512 KiB, not SQLite's 2 MiB per connection; the writer,
+        // which runs the booking transactions, keeps the 2 MiB.
+        assert_eq!(cache(app.db().pool()).await, -512);
+        assert_eq!(cache(app.db().writes()).await, -2000);
+    })
+    .await;
+}

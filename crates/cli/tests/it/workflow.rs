@@ -463,6 +463,55 @@ async fn a_notice_job_that_dies_after_the_first_email_sends_each_recipient_once(
     .await;
 }
 
+#[tokio::test]
+async fn deliveries_recorded_at_once_are_written_together_and_each_once() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let t = app.seed_tenant("paws", Plan::Pro).await;
+        let groom = app.seed_service(t.id, "groom", Mode::Slot, 60).await;
+        app.seed_hours(t.id, None, 8 * 60, 18 * 60).await;
+        let tenant = tenants::by_slug(app.db(), "paws").await.unwrap().unwrap();
+        let ctx = Context::new(Actor::Api, "", app.clock.now());
+        let slot = Slot { start: at(10, 9, 0), staff: None, block: None };
+        let party = Party::Guest { name: "G".into(), email: "g@x.example".into(), phone: String::new() };
+        let new = NewBooking { service: &groom, slot, party, notes: String::new(), hold_token: None, address: String::new() };
+        portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.unwrap();
+        let event: i64 = sqlx::query_scalar("select max(id) from booking_events")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+
+        // Twenty jobs record a delivery at the same moment: the first writes its row, the
+        // others queue behind it and go in the next statement — not one statement each.
+        let before = app.db().ledger().statements();
+        let now = app.clock.now_ts();
+        let recipients: Vec<String> = (0..20).map(|n| format!("party:r{n}@x.example")).collect();
+        let marks = recipients.iter().map(|to| {
+            portico_store::bookings::events::mark_delivered(app.db(), &tenant, event, "email", to, now)
+        });
+        for done in futures::future::join_all(marks).await {
+            done.unwrap();
+        }
+        let statements = app.db().ledger().statements() - before;
+        assert!(statements <= 3, "{statements} statements for 20 deliveries");
+        let stored = "select count(*) from notice_deliveries where channel = 'email' and recipient like 'party:r%'";
+        assert_eq!(app.count(stored).await, 20);
+        for to in &recipients {
+            let sent = portico_store::bookings::events::delivered(app.db(), &tenant, event, "email", to);
+            assert!(sent.await.unwrap(), "{to}");
+        }
+        // Recorded again (a retried job): still once each.
+        let again = recipients.iter().take(5).map(|to| {
+            portico_store::bookings::events::mark_delivered(app.db(), &tenant, event, "email", to, now)
+        });
+        for done in futures::future::join_all(again).await {
+            done.unwrap();
+        }
+        assert_eq!(app.count(stored).await, 20);
+    })
+    .await;
+}
+
 /// Every outbox write goes through `portico_jobs::enqueue*`, whose first argument is the
 /// caller's transaction; the store's raw insert is called from nowhere else.
 #[test]

@@ -2,7 +2,14 @@
 
 use portico_domain::booking::Actor;
 use serde::Serialize;
-use sqlx::{Any, FromRow};
+use sqlx::{Any, FromRow, Row as _};
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use tokio::sync::oneshot;
+
+use super::Booking;
 
 use crate::tenants::Tenant;
 use crate::{Db, Tx};
@@ -20,6 +27,33 @@ pub struct NewEvent<'a> {
     pub detail: &'a str,
 }
 
+const INSERT: &str = "insert into booking_events (tenant_id, booking_id, action, actor_kind, \
+    actor_user_id, from_starts_at, to_starts_at, from_staff_id, to_staff_id, detail, created_at) \
+    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id";
+
+/// The event's statement with its parameters: $1 tenant, $2 booking, then the event.
+fn insert_query<'q>(
+    sql: impl sqlx::SqlSafeStr,
+    tenant: &Tenant,
+    booking: i64,
+    e: &NewEvent<'q>,
+    now: i64,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
+    let (kind, user) = e.actor.parts();
+    sqlx::query(sql)
+        .bind(tenant.id.0)
+        .bind(booking)
+        .bind(e.action)
+        .bind(kind)
+        .bind(user.map(|u| u.0))
+        .bind(e.from.map(|f| f.0))
+        .bind(e.to.map(|t| t.0))
+        .bind(e.from.and_then(|f| f.1))
+        .bind(e.to.and_then(|t| t.1))
+        .bind(e.detail)
+        .bind(now)
+}
+
 /// Writes the event in the caller's transaction; returns its id.
 pub async fn record(
     tx: &mut Tx,
@@ -28,25 +62,36 @@ pub async fn record(
     e: &NewEvent<'_>,
     now: i64,
 ) -> anyhow::Result<i64> {
-    let (kind, user) = e.actor.parts();
-    Ok(sqlx::query_scalar(
-        "insert into booking_events (tenant_id, booking_id, action, actor_kind, actor_user_id, \
-         from_starts_at, to_starts_at, from_staff_id, to_staff_id, detail, created_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id",
-    )
-    .bind(tenant.id.0)
-    .bind(booking)
-    .bind(e.action)
-    .bind(kind)
-    .bind(user.map(|u| u.0))
-    .bind(e.from.map(|f| f.0))
-    .bind(e.to.map(|t| t.0))
-    .bind(e.from.and_then(|f| f.1))
-    .bind(e.to.and_then(|t| t.1))
-    .bind(e.detail)
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await?)
+    Ok(insert_query(INSERT, tenant, booking, e, now).fetch_one(&mut **tx).await?.try_get(0)?)
+}
+
+/// Writes the event in the caller's transaction and reads the booking as it is now; returns
+/// the event's id and the booking (`None`: not the tenant's). On PostgreSQL one round trip
+/// (the insert in a `WITH`); SQLite, which has no data-modifying `WITH`, runs the two.
+pub async fn record_and_get(
+    tx: &mut Tx,
+    tenant: &Tenant,
+    booking: i64,
+    e: &NewEvent<'_>,
+    now: i64,
+) -> anyhow::Result<(i64, Option<Booking>)> {
+    if tx.backend_name() != <sqlx::Postgres as sqlx::Database>::NAME {
+        let id = record(tx, tenant, booking, e, now).await?;
+        return Ok((id, super::get_in(tx, tenant, booking).await?));
+    }
+    let sql = format!(
+        "with e as ({INSERT}) {} cross join e where b.tenant_id = $1 and b.id = $2",
+        super::SELECT.replacen("select ", "select e.id as event_id, ", 1)
+    );
+    let row = insert_query(sqlx::AssertSqlSafe(sql), tenant, booking, e, now)
+        .fetch_optional(&mut **tx)
+        .await?;
+    match row {
+        Some(row) => Ok((row.try_get("event_id")?, Some(Booking::from_row(&row)?))),
+        // The insert ran (every `WITH` part does) but the booking is not there: the caller
+        // refuses, and its transaction rolls back.
+        None => Ok((0, None)),
+    }
 }
 
 /// One line of a booking's history.
@@ -96,7 +141,16 @@ pub async fn delivered(
     Ok(found.is_some())
 }
 
-/// Records that the message of `channel` for `event` went to `recipient` (idempotent).
+/// Records that the message of `channel` for `event` went to `recipient` (idempotent); returns
+/// once the row is committed.
+///
+/// Deliveries recorded at the same time are written together (group commit): the worker runs
+/// many jobs at once, and on SQLite every write queues for the one writer connection that the
+/// bookings need too. Each caller queues its row, then takes its turn to write: whoever's
+/// turn comes writes every row queued so far in one statement and tells their callers. So a
+/// caller still returns only once its own row is stored, as with a statement of its own — a
+/// job that dies after sending and before this returns sends that message again on retry,
+/// no more than before.
 pub async fn mark_delivered(
     db: &Db,
     tenant: &Tenant,
@@ -105,16 +159,101 @@ pub async fn mark_delivered(
     recipient: &str,
     now: i64,
 ) -> anyhow::Result<()> {
-    sqlx::query(
-        "insert into notice_deliveries (tenant_id, event_id, channel, recipient, sent_at) \
-         values ($1, $2, $3, $4, $5) on conflict do nothing",
-    )
-    .bind(tenant.id.0)
-    .bind(event)
-    .bind(channel)
-    .bind(recipient)
-    .bind(now)
-    .execute(db.writes())
-    .await?;
-    Ok(())
+    let delivery = Delivery {
+        tenant: tenant.id.0,
+        event,
+        channel: channel.to_owned(),
+        recipient: recipient.to_owned(),
+        sent_at: now,
+    };
+    db.ledger().record(db, delivery).await
+}
+
+/// One row of `notice_deliveries`.
+#[derive(Debug)]
+struct Delivery {
+    tenant: i64,
+    event: i64,
+    channel: String,
+    recipient: String,
+    sent_at: i64,
+}
+
+type Outcome = Result<(), String>;
+type Waiting = (Delivery, oneshot::Sender<Outcome>);
+
+/// The delivery ledger's rows waiting to be written, shared by a [`Db`]'s clones.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    queued: Mutex<Vec<Waiting>>,
+    /// Held by whoever is writing a batch.
+    turn: tokio::sync::Mutex<()>,
+    /// Statements written so far.
+    statements: AtomicU64,
+}
+
+/// Rows per statement at most: 5 parameters each, well under both backends' limit.
+const LEDGER_BATCH: usize = 500;
+
+impl Ledger {
+    /// How many statements the ledger has written (each records one or more deliveries).
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    async fn record(&self, db: &Db, delivery: Delivery) -> anyhow::Result<()> {
+        let (done, outcome) = oneshot::channel();
+        self.queue().push((delivery, done));
+        {
+            let _turn = self.turn.lock().await;
+            // Empty when the writer before us took our row too (and has told us already).
+            let mut batch = std::mem::take(&mut *self.queue());
+            while !batch.is_empty() {
+                let rest = batch.split_off(batch.len().min(LEDGER_BATCH));
+                let (rows, waiting): (Vec<Delivery>, Vec<_>) = batch.into_iter().unzip();
+                let written = self.write(db, &rows).await.map_err(|e| format!("{e:#}"));
+                for done in waiting {
+                    // A caller that went away has nothing to hear.
+                    let _ = done.send(written.clone());
+                }
+                batch = rest;
+            }
+        }
+        match outcome.await {
+            Ok(result) => result.map_err(anyhow::Error::msg),
+            // The writer holding our row was dropped mid-write: stored or not, unknown, so
+            // the caller fails (and a retried job looks at the ledger again).
+            Err(_) => anyhow::bail!("the delivery ledger's write was abandoned"),
+        }
+    }
+
+    fn queue(&self) -> MutexGuard<'_, Vec<Waiting>> {
+        self.queued.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    async fn write(&self, db: &Db, rows: &[Delivery]) -> anyhow::Result<()> {
+        let values: Vec<String> = (0..rows.len())
+            .map(|i| {
+                let n = 5 * i;
+                format!("(${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5)
+            })
+            .collect();
+        let sql = format!(
+            "insert into notice_deliveries (tenant_id, event_id, channel, recipient, sent_at) \
+             values {} on conflict do nothing",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for row in rows {
+            query = query
+                .bind(row.tenant)
+                .bind(row.event)
+                .bind(&row.channel)
+                .bind(&row.recipient)
+                .bind(row.sent_at);
+        }
+        self.statements.fetch_add(1, Ordering::Relaxed);
+        query.execute(db.writes()).await?;
+        Ok(())
+    }
 }

@@ -1,7 +1,6 @@
 //! Busy times fetched from Google, stored so availability never waits on Google.
 
 use portico_domain::TenantId;
-use sqlx::AnyConnection;
 
 use crate::Db;
 
@@ -44,37 +43,18 @@ pub async fn replace(
     Ok(())
 }
 
-/// External busy intervals of a person in `[from, to)`: from the connected calendar of the
-/// staff member's login, or for the owner (`None`) of the owners' logins. Paused connections
-/// (sync off, disconnected) do not block anything.
-pub async fn for_person_in(
-    conn: &mut AnyConnection,
-    tenant: TenantId,
-    person: Option<i64>,
-    from: i64,
-    to: i64,
-) -> anyhow::Result<Vec<(i64, i64)>> {
-    let who = match person {
-        Some(_) => {
-            "c.user_id = (select s.user_id from staff_members s where s.tenant_id = $1 \
-             and s.id = $4)"
-        }
-        None => {
-            "$4 = 0 and exists (select 1 from memberships m where m.tenant_id = c.tenant_id \
+/// Whose calendars count for a person: for a staff member (`staff`) the connections of their
+/// login, `param` being their id; for the owner (`param` = 0) the owners' logins. A condition
+/// on `c` (calendar_connections) with `$1` the tenant.
+pub(crate) fn who_sql(staff: bool, param: &str) -> String {
+    if staff {
+        format!(
+            "c.user_id = (select s.user_id from staff_members s where s.tenant_id = $1 and s.id = {param})"
+        )
+    } else {
+        format!(
+            "{param} = 0 and exists (select 1 from memberships m where m.tenant_id = c.tenant_id \
              and m.user_id = c.user_id and m.role = 'owner')"
-        }
-    };
-    let sql = format!(
-        "select b.starts_at, b.ends_at from calendar_busy b join calendar_connections c \
-         on c.tenant_id = b.tenant_id and c.id = b.connection_id where b.tenant_id = $1 \
-         and b.ends_at > $2 and b.starts_at < $3 and c.status = 'connected' \
-         and c.sync_enabled = 1 and {who}"
-    );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(tenant.0)
-        .bind(from)
-        .bind(to)
-        .bind(person.unwrap_or(0))
-        .fetch_all(conn)
-        .await?)
+        )
+    }
 }
