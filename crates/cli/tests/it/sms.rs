@@ -8,7 +8,7 @@ use portico_domain::plans::Plan;
 use portico_domain::{ClientId, Clock as _};
 use portico_jobs::{BookingNotice, Reminder, Reminders};
 use portico_store::bookings::{Actor, Party, Slot};
-use portico_store::catalog::{Mode, Service};
+use portico_store::catalog::{self, Mode, Service};
 use portico_store::notify::{self, reminders};
 use portico_store::sealed::{self, SecretKind, Slot as SecretSlot};
 use portico_store::tenants;
@@ -346,6 +346,54 @@ async fn client_phone_numbers_must_be_e164_on_the_pages_and_the_api() {
         assert_eq!(saved.status(), StatusCode::SEE_OTHER);
         let prefs = notify::prefs::client(app.db(), pro.id, ann).await.unwrap();
         assert!(prefs.sms.reminders && !prefs.sms.changes && !prefs.email.reminders);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn texts_say_where_the_booking_takes_place_on_one_line() {
+    matrix(|backend| async move {
+        let twilio = FakeTwilio::start().await;
+        let app = spawn(backend, &twilio).await;
+        let (pro, _) = business(&app, "paws", Plan::Pro).await;
+        sms_on_in_store(&app, &pro).await;
+        sqlx::query("update services set location_kind = 'client'")
+            .execute(app.db().pool())
+            .await
+            .unwrap();
+        let walk = catalog::by_code(app.db(), pro.id, "walk").await.unwrap().unwrap();
+        let dee = client(&app, &pro, "Dee", "+44 7700 900004", true, true).await;
+        sqlx::query("update clients set address = $1 where id = $2")
+            .bind("7 Cat Road\nLeeds")
+            .bind(dee.0)
+            .execute(app.db().pool())
+            .await
+            .unwrap();
+
+        let id = book(&app, "paws", &walk, at(3, 10), dee).await;
+        app.run_pending_jobs().await;
+        let tenant = tenants::by_slug(app.db(), "paws").await.unwrap().unwrap();
+        let ctx = portico_core::Context::new(Actor::Api, "", app.clock.now());
+        let slot = Slot { start: at(3, 12), staff: None, block: None };
+        portico_core::bookings::reschedule(app.db(), &tenant, id, &slot, &ctx).await.unwrap();
+        app.run_pending_jobs().await;
+        app.clock.set(at(2, 14));
+        scan(&app).await;
+        portico_core::bookings::cancel(app.db(), &tenant, id, &ctx).await.unwrap();
+        app.run_pending_jobs().await;
+
+        let texts = texts_to(&twilio, "+447700900004");
+        assert_eq!(texts.len(), 4, "{texts:?}");
+        let place = "At your address: 7 Cat Road, Leeds";
+        assert!(texts[0].ends_with(&format!("10:00 is confirmed. {place}")), "{}", texts[0]);
+        assert!(texts[1].contains(&format!("12:00 is the new time. {place}")), "{}", texts[1]);
+        assert!(texts[2].starts_with("Reminder from") && texts[2].ends_with(place), "{}", texts[2]);
+        assert!(
+            texts[3].contains("was cancelled") && !texts[3].contains("Cat Road"),
+            "{}",
+            texts[3]
+        );
+        assert!(texts.iter().all(|t| !t.contains('\n')), "one line each: {texts:?}");
     })
     .await;
 }
