@@ -371,3 +371,24 @@ async fn every_list_of_bookings_says_where_in_one_line() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_configured_meeting_base_makes_the_rooms() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn_with(backend, |s| s.set("meetings.base_url", "https://meet.example.org/rooms/")).await;
+        let tenant = app.seed_tenant("paws", Plan::Free).await;
+        let walk = app.seed_service(tenant.id, "walk", Mode::Block, 60).await;
+        let block = app.seed_block(tenant.id, tomorrow(), 9 * 60, 12 * 60, &walk, 5).await;
+        let token = app.api_token(tenant.id).await;
+        let (status, _) = call(&app, &token, Method::PATCH, "/api/v1/paws/services/walk", json!({ "location_kind": "online" })).await;
+        assert_eq!(status, StatusCode::OK);
+        let start = Utc.with_ymd_and_hms(2026, 12, 2, 9, 0, 0).unwrap().to_rfc3339();
+        let body = json!({ "service": "walk", "start": start, "block_id": block, "guest": { "name": "Guest", "email": "g@example.com", "phone": "+44 7700 900124" } });
+        let (status, body) = call(&app, &token, Method::POST, "/api/v1/paws/bookings", body).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let room = body["location"].as_str().unwrap();
+        assert!(room.starts_with("https://meet.example.org/rooms/Portico-") && room.len() > 50, "{room}");
+        assert!(!room.contains("meet.jit.si"));
+    })
+    .await;
+}
