@@ -6,7 +6,7 @@ use chrono::{DateTime, TimeZone as _, Utc};
 use portico_core::bookings::NewBooking;
 use portico_domain::plans::Plan;
 use portico_domain::{ClientId, Clock as _};
-use portico_jobs::{BookingNotice, Reminder, Reminders};
+use portico_jobs::{BookingNotice, InvoiceIssued, Reminder, Reminders};
 use portico_store::bookings::{Actor, Party, Slot};
 use portico_store::catalog::{self, Mode, Service};
 use portico_store::notify::{self, reminders};
@@ -340,12 +340,13 @@ async fn client_phone_numbers_must_be_e164_on_the_pages_and_the_api() {
         let saved = portal
             .post_form(
                 "/portal/paws/profile/notifications",
-                &[("email_changes", "on"), ("sms_reminders", "on")],
+                &[("email_changes", "on"), ("sms_reminders", "on"), ("sms_invoices", "on")],
             )
             .await;
         assert_eq!(saved.status(), StatusCode::SEE_OTHER);
         let prefs = notify::prefs::client(app.db(), pro.id, ann).await.unwrap();
         assert!(prefs.sms.reminders && !prefs.sms.changes && !prefs.email.reminders);
+        assert!(prefs.sms.invoices, "invoices by text");
     })
     .await;
 }
@@ -394,6 +395,54 @@ async fn texts_say_where_the_booking_takes_place_on_one_line() {
             texts[3]
         );
         assert!(texts.iter().all(|t| !t.contains('\n')), "one line each: {texts:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_issued_invoice_is_texted_once_to_a_client_who_wants_invoices_by_text() {
+    matrix(|backend| async move {
+        let twilio = FakeTwilio::start().await;
+        let app = spawn(backend, &twilio).await;
+        let (pro, _) = business(&app, "paws", Plan::Pro).await;
+        sms_on_in_store(&app, &pro).await;
+        // Dee wants invoices by text; Bob wants every other text but not invoices.
+        let dee = client(&app, &pro, "Dee", "+44 7700 900004", false, false).await;
+        let mut prefs = notify::prefs::client(app.db(), pro.id, dee).await.unwrap();
+        prefs.sms.invoices = true;
+        notify::prefs::set_client(app.db(), pro.id, dee, &prefs, 0).await.unwrap();
+        let bob = client(&app, &pro, "Bob", "+44 7700 900002", true, true).await;
+        let token = app.api_token(pro.id).await;
+        let emails = |app: &TestApp, to: &str| {
+            app.mail
+                .messages()
+                .iter()
+                .filter(|m| {
+                    m.rcpt_to.iter().any(|r| r == to) && m.subject().starts_with("Invoice ")
+                })
+                .count()
+        };
+
+        // Twilio is down for the first try: the email goes, the job fails, the retry only texts.
+        let id = crate::money_pages::issued(&app, &token, dee.0, 2500, "2026-12-15").await;
+        let job = InvoiceIssued { tenant_id: pro.id.0, invoice_id: id };
+        let deps = app.deps();
+        twilio.fail_next(1);
+        assert!(portico_workers::invoice_issued::send(&deps, job.clone()).await.is_err());
+        assert_eq!((emails(&app, "dee@example.com"), twilio.messages().len()), (1, 0));
+        portico_workers::invoice_issued::send(&deps, job.clone()).await.unwrap();
+        portico_workers::invoice_issued::send(&deps, job).await.unwrap();
+        app.run_pending_jobs().await;
+        assert_eq!(emails(&app, "dee@example.com"), 1, "never emailed twice");
+        let texts = texts_to(&twilio, "+447700900004");
+        assert_eq!(texts.len(), 1, "{texts:?}");
+        assert!(texts[0].starts_with("Business paws: invoice "), "{}", texts[0]);
+        assert!(texts[0].contains("for GBP 25.00, due Tue 15 Dec 2026."), "{}", texts[0]);
+
+        crate::money_pages::issued(&app, &token, bob.0, 900, "2026-12-20").await;
+        app.run_pending_jobs().await;
+        assert_eq!(emails(&app, "bob@example.com"), 1);
+        assert!(texts_to(&twilio, "+447700900002").is_empty(), "Bob wants no invoice texts");
     })
     .await;
 }
