@@ -108,8 +108,8 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
             format!("{} · {}", booking.guest_email, booking.guest_phone),
         )
     };
-    let sms_text = format!(
-        "{}: your {} on {} {}.{}",
+    let sms_sentence = format!(
+        "{}: your {} on {} {}",
         tenant.name,
         booking.service_name,
         base["when"].as_str().unwrap_or_default(),
@@ -118,15 +118,12 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
             "rescheduled" => "is the new time",
             _ => "is confirmed",
         },
-        if portal {
-            format!(
-                " {}",
-                deps.absolute(&format!("/portal/{}/bookings/{}", tenant.slug, booking.id))
-            )
-        } else {
-            String::new()
-        },
     );
+    // Where it takes place, except for a cancellation (nobody goes there any more).
+    let sms_place = (event != "cancelled").then(|| booking.place_line(&tenant, true)).flatten();
+    let sms_link =
+        portal.then(|| deps.absolute(&format!("/portal/{}/bookings/{}", tenant.slug, booking.id)));
+    let sms_text = crate::sms::one_line(&sms_sentence, sms_place, sms_link);
     let mut context = base;
     context["who"] = json!(who);
     context["contact"] = json!(contact);

@@ -50,6 +50,9 @@ pub struct Deps {
     pub keyring: Arc<Keyring>,
     /// When overdue notices follow the first one (`billing.overdue_notice_days`).
     pub billing: BillingSettings,
+    /// Where Portico's own bookings (series occurrences) make new meeting rooms
+    /// (`meetings.base_url`).
+    pub meeting_base: String,
 }
 
 impl Deps {
@@ -82,6 +85,7 @@ impl Deps {
                 &config.keys.old_token_keys,
             )),
             billing: config.billing.clone(),
+            meeting_base: config.meetings.base_url.clone(),
         })
     }
 

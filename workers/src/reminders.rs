@@ -134,13 +134,14 @@ pub async fn send(deps: &Deps, job: Reminder) -> Result<(), JobError> {
         && !reminders::sent_via(&deps.db, tenant.id, booking_id, starts_at, Via::Sms).await?
         && let Some(account) = deps.sms_account(&tenant).await?
     {
-        let text = format!(
-            "Reminder from {}: your {} on {} ({}).",
+        let sentence = format!(
+            "Reminder from {}: your {} on {} ({})",
             tenant.name,
             booking.service_name,
             context["when"].as_str().unwrap_or_default(),
             tenant.timezone.name(),
         );
+        let text = crate::sms::one_line(&sentence, booking.place_line(&tenant, true), None);
         crate::sms::send(deps, &account, &to, text).await?;
         reminders::mark_sent_via(&deps.db, tenant.id, booking_id, starts_at, Via::Sms, now).await?;
     }

@@ -55,6 +55,17 @@ pub fn recipient(client: &clients::Client, prefs: &ClientPrefs, kind: Kind) -> O
     E164::parse(&client.phone).ok()
 }
 
+/// A text on one line: `sentence`, then where the booking takes place and a link, when
+/// there are, separated by " · " (no punctuation glued to a link).
+pub fn one_line(sentence: &str, place: Option<String>, link: Option<String>) -> String {
+    let rest: Vec<String> = [place, link].into_iter().flatten().collect();
+    if rest.is_empty() {
+        format!("{sentence}.")
+    } else {
+        format!("{sentence}. {}", rest.join(" · "))
+    }
+}
+
 /// Sends one text; the caller records it in its ledger right after.
 pub async fn send(
     deps: &Deps,

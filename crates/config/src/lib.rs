@@ -94,6 +94,7 @@ struct Raw {
     google: GoogleSettings,
     payments: PaymentSettings,
     sms: SmsSettings,
+    meetings: MeetingSettings,
     sessions: SessionSettings,
     accounts: AccountSettings,
     billing: BillingSettings,
@@ -109,6 +110,17 @@ pub struct SmsSettings {
     pub transport: SmsTransportKind,
     /// Twilio's REST base, without a trailing slash (a local fake in tests).
     pub twilio_api_base: String,
+}
+
+/// Online bookings: where a new meeting room is made for a booking whose service has no room
+/// of its own.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingSettings {
+    /// The meeting service's base URL, without a trailing slash; each booking's room is
+    /// `{base_url}/Portico-<random>` (Jitsi Meet and its self-hosted servers make a room when
+    /// its link is first opened).
+    pub base_url: String,
 }
 
 /// The SMS transport chosen by `sms.transport`.
@@ -298,6 +310,7 @@ pub struct Config {
     pub google: GoogleSettings,
     pub payments: PaymentSettings,
     pub sms: SmsSettings,
+    pub meetings: MeetingSettings,
     pub sessions: SessionSettings,
     pub accounts: AccountSettings,
     pub billing: BillingSettings,
@@ -494,6 +507,14 @@ fn resolve(raw: Raw) -> Result<Config, ConfigError> {
     }
     let mut sms = raw.sms;
     sms.twilio_api_base = sms.twilio_api_base.trim_end_matches('/').to_owned();
+    let key = "meetings.base_url";
+    let meeting =
+        Url::parse(&raw.meetings.base_url).map_err(|e| ConfigError::new(key, e.to_string()))?;
+    if !matches!(meeting.scheme(), "http" | "https") || meeting.host().is_none() {
+        return Err(ConfigError::new(key, "must be an http:// or https:// URL"));
+    }
+    let mut meetings = raw.meetings;
+    meetings.base_url = meetings.base_url.trim_end_matches('/').to_owned();
 
     let mut notices = Vec::new();
     if matches!(database, DatabaseTarget::Postgres(_))
@@ -532,6 +553,7 @@ fn resolve(raw: Raw) -> Result<Config, ConfigError> {
         google,
         payments,
         sms,
+        meetings,
         sessions: raw.sessions,
         accounts: raw.accounts,
         billing: raw.billing,
@@ -633,6 +655,18 @@ mod tests {
         assert_eq!(load(&fake).unwrap().payments.stripe_api_base, "http://127.0.0.1:9");
         let bad = sources(dir.path()).set("payments.stripe_api_base", "ftp://x");
         assert_eq!(load(&bad).unwrap_err().key, "payments.stripe_api_base");
+    }
+
+    #[test]
+    fn meeting_rooms_default_to_jitsi_meet_and_another_base_can_be_set() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(load(&sources(dir.path())).unwrap().meetings.base_url, "https://meet.jit.si");
+        let own = sources(dir.path()).set("meetings.base_url", "https://meet.example.org/rooms/");
+        assert_eq!(load(&own).unwrap().meetings.base_url, "https://meet.example.org/rooms");
+        for bad in ["javascript:alert(1)", "meet.example.org", "ftp://meet.example.org"] {
+            let err = load(&sources(dir.path()).set("meetings.base_url", bad)).unwrap_err();
+            assert_eq!(err.key, "meetings.base_url", "{bad}");
+        }
     }
 
     #[test]

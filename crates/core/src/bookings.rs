@@ -73,17 +73,15 @@ pub struct NewBooking<'a> {
     pub address: String,
 }
 
-/// The public meeting service whose rooms exist as soon as someone opens their link, used
-/// for an online service without the owner's own meeting room.
-pub const MEETING_BASE: &str = "https://meet.jit.si/";
-
 /// Where a new booking takes place (see `Booking::location`): the client's address, given
-/// or stored; the owner's meeting room or a new, unguessable one; nothing at the business.
+/// or stored; the owner's meeting room or a new, unguessable one under `meeting_base`;
+/// nothing at the business.
 async fn location(
     tx: &mut Tx,
     tenant: &Tenant,
     service: &Service,
     new: &NewBooking<'_>,
+    meeting_base: &str,
 ) -> Result<String> {
     Ok(match service.location_kind {
         LocationKind::Business => String::new(),
@@ -100,7 +98,7 @@ async fn location(
         LocationKind::Online if !service.meeting_url.is_empty() => service.meeting_url.clone(),
         LocationKind::Online => {
             let room: String = portico_store::tokens::generate().chars().take(24).collect();
-            format!("{MEETING_BASE}Portico-{room}")
+            format!("{meeting_base}/Portico-{room}")
         }
     })
 }
@@ -161,7 +159,7 @@ pub(crate) async fn create_in(
     let provider = ctx.actor.is_provider();
     let placement = write::place(tx, tenant, new.service, &slot, now, provider, None).await?;
     write::check_overlap(tx, tenant, new.service, &placement, &new.party, None).await?;
-    let location = location(tx, tenant, new.service, new).await?;
+    let location = location(tx, tenant, new.service, new, &ctx.meeting_base).await?;
     let row = NewRow {
         service: new.service,
         placement,

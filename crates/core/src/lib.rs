@@ -19,6 +19,8 @@ pub mod prepay;
 pub mod series;
 pub mod subscriptions;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 pub use portico_domain::booking::Actor;
@@ -43,22 +45,42 @@ pub(crate) async fn audit_in(
     Ok(())
 }
 
-/// Who acts, from where, and when.
+/// The public meeting service whose rooms exist as soon as someone opens their link: where
+/// an online booking's room is made when its service has no room of its own, unless the
+/// operator configured another (`[meetings] base_url`).
+pub const DEFAULT_MEETING_BASE: &str = "https://meet.jit.si";
+
+/// Who acts, from where, and when; and where new meeting rooms are made.
 #[derive(Debug, Clone)]
 pub struct Context {
     pub actor: Actor,
     /// The caller's address, for the audit log (empty for Portico's own work).
     pub ip: String,
     pub now: DateTime<Utc>,
+    /// The base URL of a new online booking's meeting room, without a trailing slash.
+    pub meeting_base: Arc<str>,
 }
 
 impl Context {
     pub fn new(actor: Actor, ip: impl Into<String>, now: DateTime<Utc>) -> Self {
-        Self { actor, ip: ip.into(), now }
+        Self { actor, ip: ip.into(), now, meeting_base: Arc::from(DEFAULT_MEETING_BASE) }
     }
 
     /// Portico itself (series materialization, expiry), at `now`.
     pub fn system(now: DateTime<Utc>) -> Self {
-        Self { actor: Actor::System, ip: String::new(), now }
+        Self::new(Actor::System, String::new(), now)
+    }
+
+    /// The same context with new meeting rooms made under `base` (the configured one).
+    #[must_use]
+    pub fn with_meeting_base(mut self, base: &str) -> Self {
+        self.meeting_base = Arc::from(base.trim_end_matches('/'));
+        self
+    }
+
+    /// Portico itself acting in the wake of this context (same clock and meeting base).
+    #[must_use]
+    pub fn as_system(&self) -> Self {
+        Self { actor: Actor::System, ip: String::new(), ..self.clone() }
     }
 }

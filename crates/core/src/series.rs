@@ -75,7 +75,7 @@ pub async fn create(
     };
     portico_store::audit::record_in(&mut tx, &entry, now).await?;
     tx.commit().await?;
-    let outcome = materialize(db, tenant, &series, ctx.now).await?;
+    let outcome = materialize(db, tenant, &series, ctx).await?;
     if outcome.refused() {
         series::delete_unbooked(db, &series).await?;
     }
@@ -84,12 +84,14 @@ pub async fn create(
 
 /// Books the occurrences not yet booked, from today up to the horizon. Idempotent: dates up
 /// to `materialized_until` are never booked twice (a cancelled occurrence stays cancelled).
+/// Portico books them, at `ctx`'s now.
 pub async fn materialize(
     db: &Db,
     tenant: &Tenant,
     series: &Series,
-    now: DateTime<Utc>,
+    ctx: &Context,
 ) -> anyhow::Result<Outcome> {
+    let now = ctx.now;
     let rule = series.rule()?;
     let today = availability::local_date(tenant, now);
     let mut through = series::horizon(tenant, today);
@@ -106,7 +108,7 @@ pub async fn materialize(
         .await?
         .ok_or_else(|| anyhow::anyhow!("series {} has no service", series.id))?;
     let minute = LocalMinutes::new(u16::try_from(series.local_start_minute)?)?;
-    let ctx = Context::system(now);
+    let ctx = ctx.as_system();
     for date in rule.dates_between(from, through) {
         match book_occurrence(db, tenant, series, &service, date, minute, &ctx).await {
             Ok(()) => outcome.booked.push(date),
@@ -235,8 +237,9 @@ pub async fn cancel_from(
     Ok(ids.len())
 }
 
-/// Materializes every active series of every tenant (the periodic job).
-pub async fn materialize_all(db: &Db, now: DateTime<Utc>) -> anyhow::Result<usize> {
+/// Materializes every active series of every tenant (the periodic job, with Portico's
+/// context).
+pub async fn materialize_all(db: &Db, ctx: &Context) -> anyhow::Result<usize> {
     let mut booked = 0;
     let mut current: Option<Tenant> = None;
     for (tenant_id, id) in series::all_ids(db).await? {
@@ -245,7 +248,7 @@ pub async fn materialize_all(db: &Db, now: DateTime<Utc>) -> anyhow::Result<usiz
         }
         let Some(tenant) = &current else { continue };
         let Some(series) = series::get(db, tenant.id, id).await? else { continue };
-        booked += materialize(db, tenant, &series, now).await?.booked.len();
+        booked += materialize(db, tenant, &series, ctx).await?.booked.len();
     }
     Ok(booked)
 }

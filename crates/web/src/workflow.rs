@@ -9,9 +9,10 @@ use portico_store::tenants::Tenant;
 use crate::AppState;
 
 impl AppState {
-    /// Who acts, from which address, at the app clock's now.
+    /// Who acts, from which address, at the app clock's now; new meeting rooms under the
+    /// configured `[meetings] base_url`.
     pub fn context(&self, actor: Actor, ip: impl Into<String>) -> Context {
-        Context::new(actor, ip, self.clock.now())
+        Context::new(actor, ip, self.clock.now()).with_meeting_base(&self.config.meetings.base_url)
     }
 }
 

@@ -224,7 +224,8 @@ fn same_times(found: &Event, wanted: &NewEvent) -> bool {
 
 /// The event as Portico writes it: service and client in the title, the booking link in the
 /// description (with the client's email and phone only when the owner enabled that on the
-/// calendar page), times in the tenant's zone (with the offset of that day, so DST is right).
+/// calendar page), the place (address or meeting link) as the event's location, times in the
+/// tenant's zone (with the offset of that day, so DST is right).
 async fn new_event(deps: &Deps, tenant: &Tenant, booking: &Booking) -> anyhow::Result<NewEvent> {
     let (party, email, phone) = match booking.client_id {
         Some(id) => clients::get(&deps.db, tenant.id, ClientId(id))
@@ -260,6 +261,9 @@ async fn new_event(deps: &Deps, tenant: &Tenant, booking: &Booking) -> anyhow::R
     Ok(NewEvent {
         summary: format!("{} · {}", booking.service_name, party),
         description,
+        // The address (the business's or the client's) or the meeting link, which Google
+        // shows as a map or a link.
+        location: booking.place_parts(tenant, false).1.unwrap_or_default(),
         start: time(booking.starts_at),
         end: time(booking.ends_at),
     })

@@ -5,9 +5,12 @@
 use std::time::Duration;
 
 use chrono::{NaiveDate, TimeZone as _, Utc};
-use portico_domain::ClientId;
+use portico_core::bookings::NewBooking;
 use portico_domain::plans::Plan;
-use portico_store::catalog::Mode;
+use portico_domain::{ClientId, Clock as _};
+use portico_store::bookings::{self, Actor, Party, Slot};
+use portico_store::catalog::{self, Mode};
+use portico_store::tenants;
 use portico_testkit::{Browser, PASSWORD, TestApp, location, matrix};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -249,6 +252,143 @@ async fn an_online_service_gets_a_meeting_link_per_booking_and_the_business_its_
         assert_eq!(book("d@example.com").await["location"], "https://zoom.example/j/123");
         let form = owner.page("/app/paws/services/walk").await;
         assert!(form.contains("value=\"online\" checked") && form.contains("https://zoom.example/j/123"), "{form}");
+    })
+    .await;
+}
+
+/// Books `service` at `hour`:00 on 2 Dec through the workflow, as the API would.
+async fn book_at(
+    app: &TestApp,
+    service: &str,
+    hour: u32,
+    staff: Option<i64>,
+    party: Party,
+    address: &str,
+) -> portico_store::bookings::Booking {
+    let tenant = tenants::by_slug(app.db(), "paws").await.unwrap().unwrap();
+    let service = catalog::by_code(app.db(), tenant.id, service).await.unwrap().unwrap();
+    let start = Utc.with_ymd_and_hms(2026, 12, 2, hour, 0, 0).unwrap();
+    let new = NewBooking {
+        service: &service,
+        slot: Slot { start, staff, block: None },
+        party,
+        notes: String::new(),
+        hold_token: None,
+        address: address.to_owned(),
+    };
+    let ctx = portico_core::Context::new(Actor::Api, "", app.clock.now());
+    portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.expect("booked")
+}
+
+#[tokio::test]
+async fn every_list_of_bookings_says_where_in_one_line() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.seed_tenant("paws", Plan::Pro).await;
+        let walk = app.seed_service(tenant.id, "walk", Mode::Slot, 60).await;
+        let call_service = app.seed_service(tenant.id, "call", Mode::Slot, 30).await;
+        app.seed_service(tenant.id, "trim", Mode::Slot, 30).await;
+        let rex = app.seed_staff_member(tenant.id, "Rex", &[&walk, &call_service]).await;
+        app.seed_hours(tenant.id, None, 8 * 60, 18 * 60).await;
+        app.seed_hours(tenant.id, Some(rex), 8 * 60, 18 * 60).await;
+        let token = app.api_token(tenant.id).await;
+        for (path, body) in [
+            ("/api/v1/paws/services/walk", json!({ "location_kind": "client" })),
+            ("/api/v1/paws/services/call", json!({ "location_kind": "online" })),
+            ("/api/v1/paws/settings/branding", json!({ "address": "3 High Street\nLeeds" })),
+        ] {
+            let (status, body) = call(&app, &token, Method::PATCH, path, body).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+        let (ann, _) = app.seed_client(&tenant, "Ann Client", "ann@example.com", true).await;
+        sqlx::query("update clients set can_self_reschedule = 1 where id = $1")
+            .bind(ann.0)
+            .execute(app.db().pool())
+            .await
+            .unwrap();
+        let walk_id =
+            book_at(&app, "walk", 10, Some(rex), Party::Client(ann), "7 Cat Road\nLeeds").await.id;
+        let online = book_at(&app, "call", 14, None, Party::Client(ann), "").await;
+        let link = online.meeting_link().unwrap().to_owned();
+        let gone = book_at(&app, "walk", 16, None, Party::Client(ann), "8 Old Road").await;
+        let t = tenants::by_slug(app.db(), "paws").await.unwrap().unwrap();
+        let ctx = portico_core::Context::new(Actor::Api, "", app.clock.now());
+        portico_core::bookings::cancel(app.db(), &t, gone.id, &ctx).await.unwrap();
+        let guest = Party::Guest {
+            name: "Jo".into(),
+            email: "jo@example.com".into(),
+            phone: String::new(),
+        };
+        let guest_walk = book_at(&app, "walk", 12, None, guest.clone(), "1 Dog Lane").await;
+        book_at(&app, "trim", 9, None, guest, "").await;
+
+        // The client's portal: upcoming and recent, in the client's words, the link clickable.
+        let client = app.browser();
+        client.login("ann@example.com", PASSWORD).await;
+        let home = client.page("/portal/paws").await;
+        assert!(home.contains("At your address: 7 Cat Road, Leeds"), "{home}");
+        assert!(home.contains(&format!("Online: <a href=\"{link}\"")), "{home}");
+        let recent = &home[home.find("id=\"recent\"").expect("recent list")..];
+        assert!(recent.contains("At your address: 8 Old Road"), "{recent}");
+        let moving = client.page(&format!("/portal/paws/bookings/{walk_id}/reschedule")).await;
+        assert!(moving.contains("At your address: 7 Cat Road, Leeds"), "{moving}");
+
+        // The business: agenda (day and week), home, calendar (day and week), reschedule.
+        let owner = app.browser();
+        owner.login(&tenant.owner_email, PASSWORD).await;
+        let theirs = "At the client&#39;s address: 7 Cat Road, Leeds";
+        for path in [
+            "/app/paws/bookings?date=2026-12-02&view=day",
+            "/app/paws/bookings?date=2026-12-02&view=week",
+            "/app/paws",
+            "/app/paws/schedule?view=day&date=2026-12-02",
+            "/app/paws/schedule?view=week&date=2026-12-02",
+        ] {
+            let page = owner.page(path).await;
+            assert!(page.contains(theirs), "{path}: {page}");
+            assert!(page.contains("3 High Street, Leeds"), "the business's address at {path}");
+            assert!(page.contains(&link), "{path}");
+        }
+        let agenda = owner.page("/app/paws/bookings?date=2026-12-02&view=day").await;
+        assert!(agenda.contains(&format!("Online: <a href=\"{link}\"")), "{agenda}");
+        let moving = owner.page(&format!("/app/paws/bookings/{walk_id}/reschedule")).await;
+        assert!(moving.contains(theirs), "{moving}");
+
+        // A staff member's own day on their home page.
+        let user = app.seed_staff(&tenant, "rex@example.com").await;
+        assert!(app.link_staff_login(tenant.id, rex, user).await);
+        let staff = app.browser();
+        staff.login("rex@example.com", PASSWORD).await;
+        let home = staff.page("/app/paws").await;
+        assert!(home.contains(theirs), "{home}");
+
+        // A guest's manage link.
+        let now = app.clock.now().timestamp();
+        let token =
+            bookings::create_link(app.db(), &t, guest_walk.id, now + 86_400, now).await.unwrap();
+        let moving = app.browser().page(&format!("/book/paws/manage/{token}/reschedule")).await;
+        assert!(moving.contains("At your address: 1 Dog Lane"), "{moving}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_configured_meeting_base_makes_the_rooms() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn_with(backend, |s| s.set("meetings.base_url", "https://meet.example.org/rooms/")).await;
+        let tenant = app.seed_tenant("paws", Plan::Free).await;
+        let walk = app.seed_service(tenant.id, "walk", Mode::Block, 60).await;
+        let block = app.seed_block(tenant.id, tomorrow(), 9 * 60, 12 * 60, &walk, 5).await;
+        let token = app.api_token(tenant.id).await;
+        let (status, _) = call(&app, &token, Method::PATCH, "/api/v1/paws/services/walk", json!({ "location_kind": "online" })).await;
+        assert_eq!(status, StatusCode::OK);
+        let start = Utc.with_ymd_and_hms(2026, 12, 2, 9, 0, 0).unwrap().to_rfc3339();
+        let body = json!({ "service": "walk", "start": start, "block_id": block, "guest": { "name": "Guest", "email": "g@example.com", "phone": "+44 7700 900124" } });
+        let (status, body) = call(&app, &token, Method::POST, "/api/v1/paws/bookings", body).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let room = body["location"].as_str().unwrap();
+        assert!(room.starts_with("https://meet.example.org/rooms/Portico-") && room.len() > 50, "{room}");
+        assert!(!room.contains("meet.jit.si"));
     })
     .await;
 }

@@ -6,9 +6,9 @@ use chrono::{DateTime, TimeZone as _, Utc};
 use portico_core::bookings::NewBooking;
 use portico_domain::plans::Plan;
 use portico_domain::{ClientId, Clock as _};
-use portico_jobs::{BookingNotice, Reminder, Reminders};
+use portico_jobs::{BookingNotice, InvoiceIssued, Reminder, Reminders};
 use portico_store::bookings::{Actor, Party, Slot};
-use portico_store::catalog::{Mode, Service};
+use portico_store::catalog::{self, Mode, Service};
 use portico_store::notify::{self, reminders};
 use portico_store::sealed::{self, SecretKind, Slot as SecretSlot};
 use portico_store::tenants;
@@ -340,12 +340,109 @@ async fn client_phone_numbers_must_be_e164_on_the_pages_and_the_api() {
         let saved = portal
             .post_form(
                 "/portal/paws/profile/notifications",
-                &[("email_changes", "on"), ("sms_reminders", "on")],
+                &[("email_changes", "on"), ("sms_reminders", "on"), ("sms_invoices", "on")],
             )
             .await;
         assert_eq!(saved.status(), StatusCode::SEE_OTHER);
         let prefs = notify::prefs::client(app.db(), pro.id, ann).await.unwrap();
         assert!(prefs.sms.reminders && !prefs.sms.changes && !prefs.email.reminders);
+        assert!(prefs.sms.invoices, "invoices by text");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn texts_say_where_the_booking_takes_place_on_one_line() {
+    matrix(|backend| async move {
+        let twilio = FakeTwilio::start().await;
+        let app = spawn(backend, &twilio).await;
+        let (pro, _) = business(&app, "paws", Plan::Pro).await;
+        sms_on_in_store(&app, &pro).await;
+        sqlx::query("update services set location_kind = 'client'")
+            .execute(app.db().pool())
+            .await
+            .unwrap();
+        let walk = catalog::by_code(app.db(), pro.id, "walk").await.unwrap().unwrap();
+        let dee = client(&app, &pro, "Dee", "+44 7700 900004", true, true).await;
+        sqlx::query("update clients set address = $1 where id = $2")
+            .bind("7 Cat Road\nLeeds")
+            .bind(dee.0)
+            .execute(app.db().pool())
+            .await
+            .unwrap();
+
+        let id = book(&app, "paws", &walk, at(3, 10), dee).await;
+        app.run_pending_jobs().await;
+        let tenant = tenants::by_slug(app.db(), "paws").await.unwrap().unwrap();
+        let ctx = portico_core::Context::new(Actor::Api, "", app.clock.now());
+        let slot = Slot { start: at(3, 12), staff: None, block: None };
+        portico_core::bookings::reschedule(app.db(), &tenant, id, &slot, &ctx).await.unwrap();
+        app.run_pending_jobs().await;
+        app.clock.set(at(2, 14));
+        scan(&app).await;
+        portico_core::bookings::cancel(app.db(), &tenant, id, &ctx).await.unwrap();
+        app.run_pending_jobs().await;
+
+        let texts = texts_to(&twilio, "+447700900004");
+        assert_eq!(texts.len(), 4, "{texts:?}");
+        let place = "At your address: 7 Cat Road, Leeds";
+        assert!(texts[0].ends_with(&format!("10:00 is confirmed. {place}")), "{}", texts[0]);
+        assert!(texts[1].contains(&format!("12:00 is the new time. {place}")), "{}", texts[1]);
+        assert!(texts[2].starts_with("Reminder from") && texts[2].ends_with(place), "{}", texts[2]);
+        assert!(
+            texts[3].contains("was cancelled") && !texts[3].contains("Cat Road"),
+            "{}",
+            texts[3]
+        );
+        assert!(texts.iter().all(|t| !t.contains('\n')), "one line each: {texts:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_issued_invoice_is_texted_once_to_a_client_who_wants_invoices_by_text() {
+    matrix(|backend| async move {
+        let twilio = FakeTwilio::start().await;
+        let app = spawn(backend, &twilio).await;
+        let (pro, _) = business(&app, "paws", Plan::Pro).await;
+        sms_on_in_store(&app, &pro).await;
+        // Dee wants invoices by text; Bob wants every other text but not invoices.
+        let dee = client(&app, &pro, "Dee", "+44 7700 900004", false, false).await;
+        let mut prefs = notify::prefs::client(app.db(), pro.id, dee).await.unwrap();
+        prefs.sms.invoices = true;
+        notify::prefs::set_client(app.db(), pro.id, dee, &prefs, 0).await.unwrap();
+        let bob = client(&app, &pro, "Bob", "+44 7700 900002", true, true).await;
+        let token = app.api_token(pro.id).await;
+        let emails = |app: &TestApp, to: &str| {
+            app.mail
+                .messages()
+                .iter()
+                .filter(|m| {
+                    m.rcpt_to.iter().any(|r| r == to) && m.subject().starts_with("Invoice ")
+                })
+                .count()
+        };
+
+        // Twilio is down for the first try: the email goes, the job fails, the retry only texts.
+        let id = crate::money_pages::issued(&app, &token, dee.0, 2500, "2026-12-15").await;
+        let job = InvoiceIssued { tenant_id: pro.id.0, invoice_id: id };
+        let deps = app.deps();
+        twilio.fail_next(1);
+        assert!(portico_workers::invoice_issued::send(&deps, job.clone()).await.is_err());
+        assert_eq!((emails(&app, "dee@example.com"), twilio.messages().len()), (1, 0));
+        portico_workers::invoice_issued::send(&deps, job.clone()).await.unwrap();
+        portico_workers::invoice_issued::send(&deps, job).await.unwrap();
+        app.run_pending_jobs().await;
+        assert_eq!(emails(&app, "dee@example.com"), 1, "never emailed twice");
+        let texts = texts_to(&twilio, "+447700900004");
+        assert_eq!(texts.len(), 1, "{texts:?}");
+        assert!(texts[0].starts_with("Business paws: invoice "), "{}", texts[0]);
+        assert!(texts[0].contains("for GBP 25.00, due Tue 15 Dec 2026."), "{}", texts[0]);
+
+        crate::money_pages::issued(&app, &token, bob.0, 900, "2026-12-20").await;
+        app.run_pending_jobs().await;
+        assert_eq!(emails(&app, "bob@example.com"), 1);
+        assert!(texts_to(&twilio, "+447700900002").is_empty(), "Bob wants no invoice texts");
     })
     .await;
 }

@@ -23,6 +23,8 @@ pub struct EventTime {
 pub struct NewEvent {
     pub summary: String,
     pub description: String,
+    /// Where it takes place, on one line: an address or the meeting link ("" clears it).
+    pub location: String,
     pub start: EventTime,
     pub end: EventTime,
 }

@@ -181,6 +181,38 @@ impl Booking {
         (!place.is_empty()).then(|| place.to_owned())
     }
 
+    /// Where the booking takes place in one short line, for lists, the calendar and texts:
+    /// the business's address, "At your address: …" (to the client) or "At the client's
+    /// address: …", "Online: <link>"; `None` at a business that has given no address.
+    pub fn place_line(&self, tenant: &Tenant, to_client: bool) -> Option<String> {
+        let (label, text) = self.place_parts(tenant, to_client);
+        match (label, text) {
+            (Some(label), Some(text)) => Some(format!("{label}: {text}")),
+            (Some(label), None) => Some(label.to_owned()),
+            (None, text) => text,
+        }
+    }
+
+    /// [`Self::place_line`] in parts: the words before the place (none at the business) and
+    /// the place itself on one line (the meeting link of an online booking).
+    pub fn place_parts(
+        &self,
+        tenant: &Tenant,
+        to_client: bool,
+    ) -> (Option<&'static str>, Option<String>) {
+        let one_line = |text: String| {
+            text.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(", ")
+        };
+        let text = self.place(tenant).map(one_line);
+        let label = match self.location_kind {
+            LocationKind::Business => None,
+            LocationKind::Client if to_client => Some("At your address"),
+            LocationKind::Client => Some("At the client's address"),
+            LocationKind::Online => Some("Online"),
+        };
+        (label, text)
+    }
+
     /// The meeting link of an online booking.
     pub fn meeting_link(&self) -> Option<&str> {
         (self.location_kind == LocationKind::Online && !self.location.is_empty())

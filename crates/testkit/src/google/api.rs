@@ -68,6 +68,7 @@ fn view(event: &FakeEvent) -> Value {
         "status": event.status,
         "summary": event.summary,
         "description": event.description,
+        "location": event.location,
         "start": event.start,
         "end": event.end,
         "sequence": event.sequence,
@@ -132,6 +133,7 @@ fn store_insert(
         status: "confirmed".into(),
         summary: body["summary"].as_str().unwrap_or_default().into(),
         description: body["description"].as_str().unwrap_or_default().into(),
+        location: body["location"].as_str().unwrap_or_default().into(),
         start: body["start"].clone(),
         end: body["end"].clone(),
         sequence: 1,
@@ -178,6 +180,9 @@ pub(super) async fn patch(
     }
     if let Some(description) = body["description"].as_str() {
         event.description = description.into();
+    }
+    if let Some(location) = body["location"].as_str() {
+        event.location = location.into();
     }
     if body["start"].is_object() {
         event.start = body["start"].clone();

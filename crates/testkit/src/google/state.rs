@@ -26,6 +26,7 @@ pub struct FakeEvent {
     pub status: String,
     pub summary: String,
     pub description: String,
+    pub location: String,
     pub start: Value,
     pub end: Value,
     /// How many times it was written (insert = 1).

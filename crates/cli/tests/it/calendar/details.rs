@@ -4,8 +4,12 @@
 //! on FREE.
 
 use chrono::{TimeZone as _, Utc};
+use portico_core::bookings::NewBooking;
+use portico_core::{Actor, Context};
 use portico_domain::Clock as _;
 use portico_domain::plans::Plan;
+use portico_store::bookings::{Party, Slot};
+use portico_store::catalog;
 use portico_testkit::google::ACCOUNT;
 use portico_testkit::matrix;
 use reqwest::StatusCode;
@@ -99,6 +103,83 @@ async fn the_api_lists_each_persons_connection_and_free_gets_402() {
         assert_eq!(r.status(), StatusCode::PAYMENT_REQUIRED);
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["error"]["code"], "plan_required", "{body}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn events_carry_the_place_as_their_location() {
+    matrix(|backend| async move {
+        let shop = Shop::open(backend).await;
+        let db = shop.app.db().pool();
+        sqlx::query("update tenants set contact_address = '3 High Street\nLeeds' where id = $1")
+            .bind(shop.seeded.id.0)
+            .execute(db)
+            .await
+            .unwrap();
+        sqlx::query("update clients set address = '7 Cat Road\nLeeds' where id = $1")
+            .bind(shop.jo.0)
+            .execute(db)
+            .await
+            .unwrap();
+        shop.connect_owner().await;
+        let book = |kind: &'static str, meeting: &'static str, hour: u32| {
+            let shop = &shop;
+            async move {
+                sqlx::query("update services set location_kind = $1, meeting_url = $2")
+                    .bind(kind)
+                    .bind(meeting)
+                    .execute(shop.app.db().pool())
+                    .await
+                    .unwrap();
+                let tenant = shop.tenant().await;
+                let service =
+                    catalog::by_code(shop.app.db(), tenant.id, "walk").await.unwrap().unwrap();
+                let new = NewBooking {
+                    service: &service,
+                    slot: Slot {
+                        start: Utc.with_ymd_and_hms(2026, 12, 3, hour, 0, 0).unwrap(),
+                        staff: None,
+                        block: None,
+                    },
+                    party: Party::Client(shop.jo),
+                    notes: String::new(),
+                    hold_token: None,
+                    address: String::new(),
+                };
+                let ctx = Context::new(Actor::Owner(shop.seeded.owner), "", shop.app.clock.now());
+                let id = portico_core::bookings::create(shop.app.db(), &tenant, &new, &ctx)
+                    .await
+                    .unwrap()
+                    .id;
+                shop.app.run_pending_jobs().await;
+                shop.google.event(PRIMARY, &shop.event_id(id)).expect("event")
+            }
+        };
+        let at_business = book("business", "", 9).await;
+        assert_eq!(at_business.location, "3 High Street, Leeds");
+        let at_client = book("client", "", 11).await;
+        assert_eq!(at_client.location, "7 Cat Road, Leeds");
+        assert!(
+            at_client.description.contains("At the client's address: 7 Cat Road"),
+            "{}",
+            at_client.description
+        );
+        let online = book("online", "https://zoom.example/j/123", 13).await;
+        assert_eq!(online.location, "https://zoom.example/j/123");
+        let body = shop
+            .google
+            .calls()
+            .into_iter()
+            .rev()
+            .find(|c| c.method == "POST" && c.path.ends_with("/events"))
+            .unwrap()
+            .body;
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            body["location"], "https://zoom.example/j/123",
+            "the field Google's events resource reads"
+        );
     })
     .await;
 }

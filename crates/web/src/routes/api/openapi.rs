@@ -733,7 +733,7 @@ fn add_notifications(doc: &mut Value) {
             "reminder_minutes_before": minutes, "sms_enabled": { "type": ["boolean", "null"] } } },
         "ClientPreferences": { "type": "object", "required": ["email", "sms"], "properties": {
             "email": kinds(true), "sms": kinds(true) },
-            "description": "`changes`: confirmations, moves and cancellations. SMS `changes` and `reminders` are texted when the business is on PRO with SMS on and the client has an E.164 phone number; SMS `invoices` is stored but not texted." },
+            "description": "`changes`: confirmations, moves and cancellations. SMS `changes`, `reminders` and `invoices` (a text when an invoice is issued) are texted when the business is on PRO with SMS on and the client has an E.164 phone number." },
         "ClientPreferencesPatch": { "type": "object", "additionalProperties": false, "properties": {
             "email": kinds(false), "sms": kinds(false) } }
     });

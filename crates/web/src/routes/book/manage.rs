@@ -100,6 +100,8 @@ struct ReschedulePage {
     chrome: Chrome,
     service: String,
     current: String,
+    /// Where it takes place, on one line.
+    place: Option<PlaceView>,
     date: String,
     days: Vec<Day>,
     options: Vec<OptionView>,
@@ -127,6 +129,7 @@ async fn render_options(
         chrome: chrome(viewer, tenant).await?,
         service: service.name,
         current,
+        place: PlaceView::line(booking, tenant, true),
         date: date.to_string(),
         days: flow::week(date, date),
         options,

@@ -131,6 +131,7 @@ pub struct NotificationsForm {
     email_invoices: Option<String>,
     sms_changes: Option<String>,
     sms_reminders: Option<String>,
+    sms_invoices: Option<String>,
 }
 
 /// Saves which emails (and, where the business sends texts, which texts) the client wants.
@@ -152,6 +153,7 @@ pub async fn update_notifications(
     if sms_offered(&state, &scope).await? {
         prefs.sms.set(Kind::Changes, form.sms_changes.is_some());
         prefs.sms.set(Kind::Reminders, form.sms_reminders.is_some());
+        prefs.sms.set(Kind::Invoices, form.sms_invoices.is_some());
     }
     notify::prefs::set_client(&state.db, tenant, client, &prefs, state.clock.now_ts()).await?;
     state

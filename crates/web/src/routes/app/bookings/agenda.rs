@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::{Reach, Team, day_start, local_time, parse_date, status_label};
 use crate::auth::TenantScope;
 use crate::chrome::Chrome;
+use crate::place::PlaceView;
 use crate::routes::book::flow;
 use crate::{AppState, Error};
 
@@ -79,6 +80,8 @@ struct Entry {
     /// The person or the block it is with.
     with: String,
     status: &'static str,
+    /// Where it takes place, on one line.
+    place: Option<PlaceView>,
     cancelled: bool,
     /// Started and still open: it can be marked completed or a no-show.
     to_mark: bool,
@@ -209,6 +212,7 @@ impl Range {
             party: self.names.get(&booking.id).cloned().unwrap_or_default(),
             with,
             status: status_label(booking.status),
+            place: PlaceView::line(booking, tenant, false),
             cancelled: booking.status == Status::Cancelled,
             to_mark: booking.status.occupies() && booking.starts_at <= self.now,
         }

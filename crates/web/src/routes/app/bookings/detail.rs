@@ -280,6 +280,8 @@ struct ReschedulePage {
     id: i64,
     service: String,
     current: String,
+    /// Where it takes place, on one line.
+    place: Option<PlaceView>,
     date: String,
     days: Vec<Day>,
     staff: Vec<StaffChoice>,
@@ -315,6 +317,7 @@ async fn render_options(
         id: booking.id,
         service: service.name,
         current,
+        place: PlaceView::line(booking, tenant, false),
         date: date.to_string(),
         days: flow::week(date, date),
         staff_selected: person.filter(|_| !staff.is_empty()),

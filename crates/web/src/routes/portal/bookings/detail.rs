@@ -178,6 +178,8 @@ struct ReschedulePage {
     id: i64,
     service: String,
     current: String,
+    /// Where it takes place, on one line.
+    place: Option<PlaceView>,
     #[serde(flatten)]
     picker: Picker,
 }
@@ -198,6 +200,7 @@ async fn render_options(
         id: booking.id,
         service: service.name.clone(),
         current: format!("{current} – {until}"),
+        place: PlaceView::line(booking, tenant, true),
         picker: picker(state, scope, &service, ask, action).await?,
     };
     let status = if ask.message.is_some() { StatusCode::CONFLICT } else { StatusCode::OK };

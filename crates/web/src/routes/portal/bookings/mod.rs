@@ -15,6 +15,7 @@ use portico_store::{blocks, staff};
 use serde::Serialize;
 
 use crate::auth::ClientScope;
+use crate::place::PlaceView;
 use crate::routes::book::flow::{self, Day, OptionView};
 use crate::{AppState, Error};
 
@@ -49,6 +50,8 @@ pub struct BookingRow {
     when: String,
     until: String,
     status: Status,
+    /// Where it takes place, on one line.
+    place: Option<PlaceView>,
     /// "Book again": the booking form with the same service and person.
     rebook: Option<String>,
 }
@@ -57,6 +60,7 @@ impl BookingRow {
     fn new(tenant: &Tenant, booking: Booking) -> Self {
         let (when, until) = flow::local_range(tenant, booking.starts_at, booking.ends_at);
         Self {
+            place: PlaceView::line(&booking, tenant, true),
             id: booking.id,
             service: booking.service_name,
             when,

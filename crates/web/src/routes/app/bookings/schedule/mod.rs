@@ -79,6 +79,8 @@ struct Item {
     title: String,
     /// The service (and, in the week, the person), or a block's places per service.
     detail: String,
+    /// Where a booking takes place, on one line ("" for a block or an unknown place).
+    place: String,
     status: &'static str,
     /// A block's places booked of its capacity, "3/5".
     fill: String,
@@ -202,6 +204,7 @@ impl Grid<'_> {
             } else {
                 booking.service_name.clone()
             },
+            place: booking.place_line(self.tenant, false).unwrap_or_default(),
             status: status_label(booking.status),
             fill: String::new(),
             full: false,
@@ -238,6 +241,7 @@ impl Grid<'_> {
             end: hhmm(end),
             title: block.label.clone(),
             detail,
+            place: String::new(),
             status: "",
             fill: format!("{booked}/{capacity}"),
             full: block.capacities.iter().all(|c| c.remaining() == 0),
