@@ -3,7 +3,6 @@
 //! invoice must still be open and the client must still want invoice emails; a retried job
 //! sends nothing twice (the `invoice_notices` ledger).
 
-use portico_domain::TenantId;
 use portico_domain::invoice::InvoiceStatus;
 use portico_jobs::InvoiceIssued;
 use portico_store::notify::issued;
@@ -14,13 +13,13 @@ use crate::{Deps, JobError};
 
 #[tracing::instrument(skip_all, fields(invoice = job.invoice_id))]
 pub async fn send(deps: &Deps, job: InvoiceIssued) -> Result<(), JobError> {
-    let tenant_id = TenantId(job.tenant_id);
+    let Some(tenant) = tenants::by_id(&deps.db, job.tenant_id).await? else { return Ok(()) };
+    let tenant_id = tenant.id;
     if issued::settled(&deps.db, tenant_id, job.invoice_id).await? {
         return Ok(());
     }
     let now = deps.clock.now();
     let settle = || issued::settle(&deps.db, tenant_id, job.invoice_id, now.timestamp());
-    let Some(tenant) = tenants::by_id(&deps.db, tenant_id).await? else { return Ok(()) };
     // Voided (or paid) before the email went out: nothing to ask for.
     let invoice = invoices::get(&deps.db, tenant_id, job.invoice_id).await?;
     let Some(invoice) = invoice.filter(|i| i.status == InvoiceStatus::Open) else {

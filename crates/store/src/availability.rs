@@ -2,6 +2,7 @@
 //! serves booking pages, the API and the re-check inside the booking transaction.
 
 use chrono::{DateTime, Datelike as _, Duration, NaiveDate, Utc, Weekday};
+use portico_domain::BookingId;
 use portico_domain::booking::occupying_sql;
 use portico_domain::plans::Feature;
 use portico_domain::schedule::{
@@ -25,7 +26,7 @@ pub struct Query {
     pub staff: Option<i64>,
     pub now: DateTime<Utc>,
     /// Ignore this booking's own occupation (when rescheduling it).
-    pub except_booking: Option<i64>,
+    pub except_booking: Option<BookingId>,
 }
 
 /// The tenant's booking rules as the engine's policy.
@@ -198,7 +199,7 @@ impl RawResource {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         now: DateTime<Utc>,
-        except_booking: Option<i64>,
+        except_booking: Option<BookingId>,
     ) -> anyhow::Result<Self> {
         let weekly = hours::weekly_in(conn, tenant.id, person)
             .await?
@@ -282,7 +283,7 @@ async fn busy(
     from: i64,
     to: i64,
     now: i64,
-    except_booking: Option<i64>,
+    except_booking: Option<BookingId>,
 ) -> anyhow::Result<Vec<(Interval, Option<i64>)>> {
     // Block-mode bookings do not occupy a person. The predicates follow the indexes
     // `bookings_person_until` / `holds_person_until` (tenant, person, end): an equality on the
@@ -305,10 +306,10 @@ async fn busy(
         occupying = occupying_sql()
     );
     let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(tenant.id.0)
+        .bind(tenant.id.get())
         .bind(from)
         .bind(to)
-        .bind(except_booking.unwrap_or(0))
+        .bind(except_booking.map_or(0, BookingId::get))
         .bind(now);
     if let Some(person) = person {
         query = query.bind(person);

@@ -333,7 +333,7 @@ async fn a_client_sets_up_and_stops_a_series_in_the_portal() {
         let mine: i64 = sqlx::query_scalar(
             "select count(*) from bookings where client_id = $1 and series_id is not null",
         )
-        .bind(client.0)
+        .bind(client.get())
         .fetch_one(app.db().pool())
         .await
         .unwrap();
@@ -351,7 +351,7 @@ async fn a_client_sets_up_and_stops_a_series_in_the_portal() {
         assert_eq!(r.status(), StatusCode::CONFLICT);
         assert_eq!(occurrences(&app, "confirmed").await, 3);
         sqlx::query("update clients set can_self_reschedule = 1 where id = $1")
-            .bind(client.0)
+            .bind(client.get())
             .execute(app.db().pool())
             .await
             .unwrap();
@@ -398,7 +398,7 @@ async fn a_client_may_cancel_an_occurrence_just_booked_inside_the_cut_off_for_a_
         app.seed_hours(tenant.id, None, 8 * 60, 18 * 60).await;
         let (client, _) = app.seed_client(&tenant, "Jo", "jo@example.com", true).await;
         sqlx::query("update clients set can_self_reschedule = 1 where id = $1")
-            .bind(client.0)
+            .bind(client.get())
             .execute(app.db().pool())
             .await
             .unwrap();
@@ -475,7 +475,7 @@ async fn a_client_may_cancel_an_occurrence_just_booked_inside_the_cut_off_for_a_
             .client
             .post(app.url("/api/v1/paws/bookings"))
             .bearer_auth(&token)
-            .json(&json!({ "service": "walk", "start": "2026-12-02T16:00:00Z", "client_id": client.0 }))
+            .json(&json!({ "service": "walk", "start": "2026-12-02T16:00:00Z", "client_id": client.get() }))
             .send()
             .await
             .unwrap();

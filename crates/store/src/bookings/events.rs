@@ -1,5 +1,6 @@
 //! A booking's history (`booking_events`) and the ledger of messages sent for each event.
 
+use portico_domain::BookingId;
 use portico_domain::booking::Actor;
 use serde::Serialize;
 use sqlx::{Any, FromRow};
@@ -24,7 +25,7 @@ pub struct NewEvent<'a> {
 pub async fn record(
     tx: &mut Tx,
     tenant: &Tenant,
-    booking: i64,
+    booking: BookingId,
     e: &NewEvent<'_>,
     now: i64,
 ) -> anyhow::Result<i64> {
@@ -34,11 +35,11 @@ pub async fn record(
          from_starts_at, to_starts_at, from_staff_id, to_staff_id, detail, created_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id",
     )
-    .bind(tenant.id.0)
-    .bind(booking)
+    .bind(tenant.id.get())
+    .bind(booking.get())
     .bind(e.action)
     .bind(kind)
-    .bind(user.map(|u| u.0))
+    .bind(user.map(|u| u.get()))
     .bind(e.from.map(|f| f.0))
     .bind(e.to.map(|t| t.0))
     .bind(e.from.and_then(|f| f.1))
@@ -62,15 +63,19 @@ pub struct HistoryLine {
     pub created_at: i64,
 }
 
-pub async fn history(db: &Db, tenant: &Tenant, booking: i64) -> anyhow::Result<Vec<HistoryLine>> {
+pub async fn history(
+    db: &Db,
+    tenant: &Tenant,
+    booking: BookingId,
+) -> anyhow::Result<Vec<HistoryLine>> {
     Ok(sqlx::query_as::<Any, HistoryLine>(
         "select e.action, e.actor_kind, u.email as actor_email, e.from_starts_at, e.to_starts_at, \
          e.from_staff_id, e.to_staff_id, e.created_at from booking_events e \
          left join users u on u.id = e.actor_user_id \
          where e.tenant_id = $1 and e.booking_id = $2 order by e.id",
     )
-    .bind(tenant.id.0)
-    .bind(booking)
+    .bind(tenant.id.get())
+    .bind(booking.get())
     .fetch_all(db.pool())
     .await?)
 }
@@ -87,7 +92,7 @@ pub async fn delivered(
         "select 1 from notice_deliveries where tenant_id = $1 and event_id = $2 and channel = $3 \
          and recipient = $4",
     )
-    .bind(tenant.id.0)
+    .bind(tenant.id.get())
     .bind(event)
     .bind(channel)
     .bind(recipient)
@@ -109,7 +114,7 @@ pub async fn mark_delivered(
         "insert into notice_deliveries (tenant_id, event_id, channel, recipient, sent_at) \
          values ($1, $2, $3, $4, $5) on conflict do nothing",
     )
-    .bind(tenant.id.0)
+    .bind(tenant.id.get())
     .bind(event)
     .bind(channel)
     .bind(recipient)

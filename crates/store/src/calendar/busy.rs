@@ -16,7 +16,7 @@ pub async fn replace(
 ) -> anyhow::Result<()> {
     let mut tx = crate::versions::begin(db, tenant).await?;
     sqlx::query("delete from calendar_busy where tenant_id = $1 and connection_id = $2")
-        .bind(tenant.0)
+        .bind(tenant.get())
         .bind(connection)
         .execute(tx.conn())
         .await?;
@@ -25,7 +25,7 @@ pub async fn replace(
             "insert into calendar_busy (tenant_id, connection_id, starts_at, ends_at) \
              values ($1, $2, $3, $4)",
         )
-        .bind(tenant.0)
+        .bind(tenant.get())
         .bind(connection)
         .bind(start)
         .bind(end)
@@ -36,7 +36,7 @@ pub async fn replace(
         "update calendar_connections set busy_refreshed_at = $1 where tenant_id = $2 and id = $3",
     )
     .bind(now)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(connection)
     .execute(tx.conn())
     .await?;
@@ -71,7 +71,7 @@ pub async fn for_person_in(
          and c.sync_enabled = 1 and {who}"
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(tenant.0)
+        .bind(tenant.get())
         .bind(from)
         .bind(to)
         .bind(person.unwrap_or(0))

@@ -13,7 +13,7 @@ pub async fn claim(tx: &mut Tx, tenant: TenantId, invoice: i64, now: i64) -> any
         "insert into invoice_notices (tenant_id, invoice_id, queued_at) values ($1, $2, $3) \
          on conflict do nothing",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(invoice)
     .bind(now)
     .execute(&mut **tx)
@@ -26,7 +26,7 @@ pub async fn settled(db: &Db, tenant: TenantId, invoice: i64) -> anyhow::Result<
     let sent: Option<Option<i64>> = sqlx::query_scalar(
         "select sent_at from invoice_notices where tenant_id = $1 and invoice_id = $2",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(invoice)
     .fetch_optional(db.pool())
     .await?;
@@ -40,7 +40,7 @@ pub async fn settle(db: &Db, tenant: TenantId, invoice: i64, now: i64) -> anyhow
          and sent_at is null",
     )
     .bind(now)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(invoice)
     .execute(db.writes())
     .await?;

@@ -396,7 +396,7 @@ pub async fn invite(
     // Staff logins count against the plan like team invitations do (409 `staff_limit`).
     crate::auth::require_staff_room(&state, &scope.tenant).await?;
     let job = AccountEmail::StaffInvite {
-        tenant_id: scope.id().0,
+        tenant_id: scope.id().get(),
         email: member.email.clone(),
         invited_by: scope.user.id,
     };

@@ -62,7 +62,7 @@ pub async fn invite(
     let email = Email::parse(&form.email).map_err(|e| field_error("email", e.to_string()))?;
     require_staff_room(&state, &scope.tenant).await?;
     let job = AccountEmail::StaffInvite {
-        tenant_id: scope.id().0,
+        tenant_id: scope.id().get(),
         email: email.to_string(),
         invited_by: scope.user.id,
     };
