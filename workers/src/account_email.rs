@@ -2,7 +2,6 @@
 //! created here, at send time, so its plain token exists only in the email.
 
 use chrono::Duration;
-use portico_domain::{ClientId, TenantId, UserId};
 use portico_jobs::AccountEmail;
 use portico_store::tokens::{self, NewLink, Purpose};
 use portico_store::{clients, tenants, users};
@@ -20,7 +19,7 @@ pub async fn run(deps: &Deps, job: AccountEmail) -> Result<(), JobError> {
     let mut business = None;
     let (template, to, mut context, link_path) = match job {
         AccountEmail::PasswordReset { user_id } => {
-            let Some(user) = users::by_id(&deps.db, UserId(user_id)).await? else { return Ok(()) };
+            let Some(user) = users::by_id(&deps.db, user_id).await? else { return Ok(()) };
             let link = NewLink {
                 purpose: Purpose::PasswordReset,
                 email: &user.email,
@@ -34,7 +33,7 @@ pub async fn run(deps: &Deps, job: AccountEmail) -> Result<(), JobError> {
             ("password_reset", user.email, context, format!("/accounts/password/reset/{token}"))
         }
         AccountEmail::VerifyEmail { user_id } => {
-            let Some(user) = users::by_id(&deps.db, UserId(user_id)).await? else { return Ok(()) };
+            let Some(user) = users::by_id(&deps.db, user_id).await? else { return Ok(()) };
             if user.email_verified_at.is_some() {
                 return Ok(());
             }
@@ -51,10 +50,10 @@ pub async fn run(deps: &Deps, job: AccountEmail) -> Result<(), JobError> {
             ("verify_email", user.email, context, format!("/accounts/verify/{token}"))
         }
         AccountEmail::StaffInvite { tenant_id, email, invited_by } => {
-            let Some(tenant) = tenants::by_id(&deps.db, TenantId(tenant_id)).await? else {
+            let Some(tenant) = tenants::by_id(&deps.db, tenant_id).await? else {
                 return Ok(());
             };
-            let inviter = users::by_id(&deps.db, UserId(invited_by)).await?;
+            let inviter = users::by_id(&deps.db, invited_by).await?;
             let link = NewLink {
                 purpose: Purpose::StaffInvite,
                 email: &email,
@@ -72,9 +71,8 @@ pub async fn run(deps: &Deps, job: AccountEmail) -> Result<(), JobError> {
             ("staff_invite", email, context, format!("/accounts/invite/{token}"))
         }
         AccountEmail::ClientInvite { tenant_id, client_id, email } => {
-            let tenant_id = TenantId(tenant_id);
             let Some(tenant) = tenants::by_id(&deps.db, tenant_id).await? else { return Ok(()) };
-            let Some(client) = clients::get(&deps.db, tenant_id, ClientId(client_id)).await? else {
+            let Some(client) = clients::get(&deps.db, tenant.id, client_id).await? else {
                 return Ok(());
             };
             let link = NewLink {
@@ -91,10 +89,10 @@ pub async fn run(deps: &Deps, job: AccountEmail) -> Result<(), JobError> {
             ("client_invite", email, context, format!("/accounts/invite/{token}"))
         }
         AccountEmail::AlreadyRegistered { tenant_id, user_id } => {
-            let Some(tenant) = tenants::by_id(&deps.db, TenantId(tenant_id)).await? else {
+            let Some(tenant) = tenants::by_id(&deps.db, tenant_id).await? else {
                 return Ok(());
             };
-            let Some(user) = users::by_id(&deps.db, UserId(user_id)).await? else { return Ok(()) };
+            let Some(user) = users::by_id(&deps.db, user_id).await? else { return Ok(()) };
             let reset_link = deps.absolute("/accounts/password/reset");
             let context =
                 json!({ "name": user.name, "tenant": tenant.name, "reset_link": reset_link });

@@ -10,7 +10,7 @@
 
 use chrono::DateTime;
 use portico_core::ics::{self, Method};
-use portico_domain::{ClientId, TenantId, UserId};
+use portico_domain::UserId;
 use portico_integrations::mail::Attachment;
 use portico_jobs::BookingNotice;
 use portico_store::notify::Kind;
@@ -22,7 +22,7 @@ use crate::{Deps, JobError};
 
 #[tracing::instrument(skip_all, fields(booking = job.booking_id, event = %job.event))]
 pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
-    let Some(tenant) = tenants::by_id(&deps.db, TenantId(job.tenant_id)).await? else {
+    let Some(tenant) = tenants::by_id(&deps.db, job.tenant_id).await? else {
         return Ok(());
     };
     let Some(booking) = bookings::get(&deps.db, &tenant, job.booking_id).await? else {
@@ -56,7 +56,7 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
     // link minted here, so nobody is sent to a login they do not have.
     let (name, email, portal, wants, unsubscribe, sms_to) = match booking.client_id {
         Some(id) => {
-            let client = clients::get(&deps.db, tenant.id, ClientId(id)).await?;
+            let client = clients::get(&deps.db, tenant.id, id.get()).await?;
             let Some(client) = client else { return Ok(()) };
             let portal = tenant.portal_enabled
                 && client.user_id.is_some()
@@ -81,7 +81,7 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
     } else if ledger.sent("party", &email).await? {
         String::new()
     } else {
-        let expires = booking.ends_at.max(now + 3600);
+        let expires = booking.ends_at.unix().max(now + 3600);
         let token = bookings::create_link(&deps.db, &tenant, booking.id, expires, now).await?;
         deps.absolute(&format!("/book/{}/manage/{token}", tenant.slug))
     };
@@ -133,12 +133,12 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
     // choose, so its address keeps getting the notices.
     let mut recipients: Vec<String> = Vec::new();
     for member in tenants::members(&deps.db, tenant.id).await? {
-        if member.role == "owner" && wants_notices(deps, &tenant, member.user_id).await? {
+        if member.role == "owner" && wants_notices(deps, &tenant, member.user()).await? {
             recipients.push(member.email);
         }
     }
     if let Some(member) = staff_member.filter(|s| !s.email.is_empty()) {
-        let wants = match member.user_id {
+        let wants = match member.user() {
             Some(user) => wants_notices(deps, &tenant, user).await?,
             None => true,
         };
@@ -171,8 +171,12 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
 }
 
 /// Whether the team member `user` wants booking notices (checked at send time).
-async fn wants_notices(deps: &Deps, tenant: &tenants::Tenant, user: i64) -> Result<bool, JobError> {
-    Ok(notify::prefs::member(&deps.db, tenant.id, UserId(user)).await?.email_changes)
+async fn wants_notices(
+    deps: &Deps,
+    tenant: &tenants::Tenant,
+    user: UserId,
+) -> Result<bool, JobError> {
+    Ok(notify::prefs::member(&deps.db, tenant.id, user).await?.email_changes)
 }
 
 /// What every email about a booking shows: service, times in the tenant's zone, price,
@@ -203,8 +207,8 @@ pub(crate) async fn details(
         "tenant": tenant.name,
         "service": booking.service_name,
         "label": label,
-        "when": local(booking.starts_at),
-        "until": local(booking.ends_at).rsplit(", ").next().unwrap_or_default(),
+        "when": local(booking.starts_at.unix()),
+        "until": local(booking.ends_at.unix()).rsplit(", ").next().unwrap_or_default(),
         "timezone": tenant.timezone.name(),
         "price": price(booking.price_minor, &booking.currency),
         "staff": staff_member.map(|s| s.name.clone()),

@@ -5,7 +5,6 @@
 //! twice: the `invoice_notices` ledger records the email, then settles the notice after the
 //! text.
 
-use portico_domain::TenantId;
 use portico_domain::invoice::InvoiceStatus;
 use portico_jobs::InvoiceIssued;
 use portico_store::notify::{self, Kind, issued};
@@ -16,13 +15,13 @@ use crate::{Deps, JobError};
 
 #[tracing::instrument(skip_all, fields(invoice = job.invoice_id))]
 pub async fn send(deps: &Deps, job: InvoiceIssued) -> Result<(), JobError> {
-    let tenant_id = TenantId(job.tenant_id);
+    let Some(tenant) = tenants::by_id(&deps.db, job.tenant_id).await? else { return Ok(()) };
+    let tenant_id = tenant.id;
     if issued::settled(&deps.db, tenant_id, job.invoice_id).await? {
         return Ok(());
     }
     let now = deps.clock.now();
     let settle = || issued::settle(&deps.db, tenant_id, job.invoice_id, now.timestamp());
-    let Some(tenant) = tenants::by_id(&deps.db, tenant_id).await? else { return Ok(()) };
     // Voided (or paid) before the email went out: nothing to ask for.
     let invoice = invoices::get(&deps.db, tenant_id, job.invoice_id).await?;
     let Some(invoice) = invoice.filter(|i| i.status == InvoiceStatus::Open) else {
@@ -55,7 +54,7 @@ pub async fn send(deps: &Deps, job: InvoiceIssued) -> Result<(), JobError> {
 
     // A text (PRO, SMS on) to a client who wants invoices by text, after the email: a
     // provider refusing it fails the job, and the retry sends only the text.
-    if let Some(client) = clients::get(&deps.db, tenant_id, invoice.client_id).await? {
+    if let Some(client) = clients::get(&deps.db, tenant_id, invoice.client_id.get()).await? {
         let prefs = notify::prefs::client(&deps.db, tenant_id, client.id()).await?;
         if let Some(phone) = crate::sms::recipient(&client, &prefs, Kind::Invoices)
             && let Some(account) = deps.sms_account(&tenant).await?

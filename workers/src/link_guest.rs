@@ -15,7 +15,6 @@
 //! to link, so it changes and sends nothing.
 
 use chrono::DateTime;
-use portico_domain::{TenantId, UserId};
 use portico_jobs::LinkGuest;
 use portico_store::bookings;
 use portico_store::{clients, tenants, users};
@@ -26,15 +25,14 @@ use crate::{Deps, JobError};
 #[tracing::instrument(skip_all)]
 pub async fn run(deps: &Deps, job: LinkGuest) -> Result<(), JobError> {
     match job {
-        LinkGuest::Link { user_id } => link(deps, UserId(user_id)).await,
+        LinkGuest::Link { user_id } => link(deps, user_id).await,
         LinkGuest::Notify { tenant_id, user_id, booking_ids, record_linked } => {
-            let (tenant, user) = (TenantId(tenant_id), UserId(user_id));
-            notify(deps, tenant, user, &booking_ids, record_linked).await
+            notify(deps, tenant_id, user_id, &booking_ids, record_linked).await
         }
     }
 }
 
-async fn link(deps: &Deps, user: UserId) -> Result<(), JobError> {
+async fn link(deps: &Deps, user: i64) -> Result<(), JobError> {
     portico_core::linking::link_verified(&deps.db, user, deps.clock.now_ts()).await?;
     Ok(())
 }
@@ -44,8 +42,8 @@ async fn link(deps: &Deps, user: UserId) -> Result<(), JobError> {
 /// tell, no email).
 async fn notify(
     deps: &Deps,
-    tenant: TenantId,
-    user: UserId,
+    tenant: i64,
+    user: i64,
     booking_ids: &[i64],
     record_linked: bool,
 ) -> Result<(), JobError> {
@@ -64,10 +62,10 @@ async fn notify(
     let mut lines = Vec::new();
     for &id in booking_ids {
         let Some(booking) = bookings::get(&deps.db, &tenant, id).await? else { continue };
-        if booking.client_id == Some(client.id) {
+        if booking.client_id == Some(client.id()) {
             lines.push(json!({
                 "service": booking.service_name,
-                "when": local(booking.starts_at),
+                "when": local(booking.starts_at.unix()),
                 "status": booking.status.label(),
             }));
         }

@@ -40,7 +40,7 @@ pub async fn invoice_recipient(
     tenant: &Tenant,
     invoice: &Invoice,
 ) -> Result<Option<InvoiceRecipient>, JobError> {
-    let Some(client) = clients::get(&deps.db, tenant.id, invoice.client_id).await? else {
+    let Some(client) = clients::get(&deps.db, tenant.id, invoice.client_id.get()).await? else {
         return Ok(None);
     };
     if client.email.is_empty()

@@ -7,7 +7,6 @@
 //! client must still want invoice emails.
 
 use chrono::{Duration, NaiveDate};
-use portico_domain::TenantId;
 use portico_domain::invoice::overdue_stage;
 use portico_jobs::{OverdueNotice, OverdueScan};
 use portico_store::notify::overdue;
@@ -32,8 +31,8 @@ pub async fn scan(deps: &Deps, _job: OverdueScan) -> Result<(), JobError> {
         let batch = overdue::candidates(&deps.db, latest_today, last_stage, after, BATCH).await?;
         for candidate in &batch {
             after = candidate.id;
-            let tenant_id = TenantId(candidate.tenant_id);
-            let Some(tenant) = tenants::by_id(&deps.db, tenant_id).await? else { continue };
+            let tenant_id = candidate.tenant();
+            let Some(tenant) = tenants::by_id(&deps.db, tenant_id.get()).await? else { continue };
             let Some(invoice) = invoices::get(&deps.db, tenant_id, candidate.id).await? else {
                 continue;
             };
@@ -46,7 +45,8 @@ pub async fn scan(deps: &Deps, _job: OverdueScan) -> Result<(), JobError> {
             };
             let mut tx = deps.db.begin().await?;
             if overdue::claim(&mut tx, tenant_id, invoice.id, stage, now.timestamp()).await? {
-                let job = OverdueNotice { tenant_id: tenant_id.0, invoice_id: invoice.id, stage };
+                let job =
+                    OverdueNotice { tenant_id: tenant_id.get(), invoice_id: invoice.id, stage };
                 portico_jobs::enqueue(&mut tx, &job, now.timestamp()).await?;
                 queued += 1;
             }
@@ -64,14 +64,14 @@ pub async fn scan(deps: &Deps, _job: OverdueScan) -> Result<(), JobError> {
 
 #[tracing::instrument(skip_all, fields(invoice = job.invoice_id, stage = job.stage))]
 pub async fn send(deps: &Deps, job: OverdueNotice) -> Result<(), JobError> {
-    let tenant_id = TenantId(job.tenant_id);
+    let Some(tenant) = tenants::by_id(&deps.db, job.tenant_id).await? else { return Ok(()) };
+    let tenant_id = tenant.id;
     if overdue::settled(&deps.db, tenant_id, job.invoice_id, job.stage).await? {
         return Ok(());
     }
     let now = deps.clock.now();
     let settle =
         || overdue::settle(&deps.db, tenant_id, job.invoice_id, job.stage, now.timestamp());
-    let Some(tenant) = tenants::by_id(&deps.db, tenant_id).await? else { return Ok(()) };
     let today = now.with_timezone(&tenant.timezone).date_naive();
     // Paid, voided or given a later plan since the scan: nothing to say.
     let invoice = invoices::get(&deps.db, tenant_id, job.invoice_id).await?;

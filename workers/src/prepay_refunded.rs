@@ -3,7 +3,6 @@
 //! gateway. Queued once, in the transaction that noted the gateway's refund.
 
 use portico_core::prepay::{BookingRequest, RequestParty};
-use portico_domain::{ClientId, TenantId};
 use portico_jobs::PrepayRefunded;
 use portico_store::{catalog, clients, online, tenants};
 use serde_json::json;
@@ -12,8 +11,8 @@ use crate::{Deps, JobError};
 
 #[tracing::instrument(skip_all, fields(checkout = job.checkout_id))]
 pub async fn send(deps: &Deps, job: PrepayRefunded) -> Result<(), JobError> {
-    let tenant_id = TenantId(job.tenant_id);
-    let Some(tenant) = tenants::by_id(&deps.db, tenant_id).await? else { return Ok(()) };
+    let Some(tenant) = tenants::by_id(&deps.db, job.tenant_id).await? else { return Ok(()) };
+    let tenant_id = tenant.id;
     let Some(checkout) = online::checkout(&deps.db, tenant_id, job.checkout_id).await? else {
         return Ok(());
     };
@@ -21,7 +20,7 @@ pub async fn send(deps: &Deps, job: PrepayRefunded) -> Result<(), JobError> {
     let (name, email) = match &request.party {
         RequestParty::Guest { name, email, .. } => (name.clone(), email.clone()),
         RequestParty::Client { client_id, .. } => {
-            let client = clients::get(&deps.db, tenant_id, ClientId(*client_id)).await?;
+            let client = clients::get(&deps.db, tenant_id, *client_id).await?;
             let Some(client) = client else { return Ok(()) };
             (client.name, client.email)
         }

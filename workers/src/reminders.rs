@@ -6,7 +6,6 @@
 //! time and not have started; the client must still want reminders.
 
 use portico_domain::booking::Status;
-use portico_domain::{ClientId, TenantId};
 use portico_jobs::{Reminder, Reminders};
 use portico_store::notify::Kind;
 use portico_store::notify::reminders::{self, Via};
@@ -27,10 +26,8 @@ pub async fn scan(deps: &Deps, _job: Reminders) -> Result<(), JobError> {
         let due = reminders::due(&deps.db, now, BATCH).await?;
         for reminder in &due {
             let mut tx = deps.db.begin().await?;
-            let tenant = TenantId(reminder.tenant_id);
-            if reminders::claim(&mut tx, tenant, reminder.booking_id, reminder.starts_at, now)
-                .await?
-            {
+            let (tenant, booking) = (reminder.tenant(), reminder.booking());
+            if reminders::claim(&mut tx, tenant, booking, reminder.starts_at, now).await? {
                 let job = Reminder {
                     tenant_id: reminder.tenant_id,
                     booking_id: reminder.booking_id,
@@ -53,18 +50,19 @@ pub async fn scan(deps: &Deps, _job: Reminders) -> Result<(), JobError> {
 
 #[tracing::instrument(skip_all, fields(booking = job.booking_id))]
 pub async fn send(deps: &Deps, job: Reminder) -> Result<(), JobError> {
-    let tenant_id = TenantId(job.tenant_id);
-    if reminders::settled(&deps.db, tenant_id, job.booking_id, job.starts_at).await? {
+    let Some(tenant) = tenants::by_id(&deps.db, job.tenant_id).await? else { return Ok(()) };
+    if reminders::settled(&deps.db, tenant.id, job.booking_id, job.starts_at).await? {
         return Ok(());
     }
-    let Some(tenant) = tenants::by_id(&deps.db, tenant_id).await? else { return Ok(()) };
     let now = deps.clock.now_ts();
     let settle = || reminders::settle(&deps.db, tenant.id, job.booking_id, job.starts_at, now);
     let booking = bookings::get(&deps.db, &tenant, job.booking_id).await?;
     let reminders_on = notify::prefs::settings(&deps.db, tenant.id).await?.reminder_minutes_before;
     // Cancelled, moved (the new start has its own reminder) or already begun: nothing to say.
     let Some(booking) = booking.filter(|b| {
-        b.status == Status::Confirmed && b.starts_at == job.starts_at && b.starts_at > now
+        b.status == Status::Confirmed
+            && b.starts_at.unix() == job.starts_at
+            && b.starts_at.unix() > now
     }) else {
         settle().await?;
         return Ok(());
@@ -76,7 +74,7 @@ pub async fn send(deps: &Deps, job: Reminder) -> Result<(), JobError> {
 
     let (name, email, link, unsubscribe, wants_email, sms_to) = match booking.client_id {
         Some(id) => {
-            let Some(client) = clients::get(&deps.db, tenant.id, ClientId(id)).await? else {
+            let Some(client) = clients::get(&deps.db, tenant.id, id.get()).await? else {
                 settle().await?;
                 return Ok(());
             };
@@ -117,7 +115,8 @@ pub async fn send(deps: &Deps, job: Reminder) -> Result<(), JobError> {
     // down) sends only what is missing.
     let (booking_id, starts_at) = (booking.id, job.starts_at);
     if wants_email
-        && !reminders::sent_via(&deps.db, tenant.id, booking_id, starts_at, Via::Email).await?
+        && !reminders::sent_via(&deps.db, tenant.id, booking_id.get(), starts_at, Via::Email)
+            .await?
     {
         context["name"] = json!(name);
         context["link"] = json!(link);
@@ -127,11 +126,11 @@ pub async fn send(deps: &Deps, job: Reminder) -> Result<(), JobError> {
             crate::notify::one_click(&mut mail, unsubscribe);
         }
         deps.mailer.send(&mail).await?;
-        reminders::mark_sent_via(&deps.db, tenant.id, booking_id, starts_at, Via::Email, now)
+        reminders::mark_sent_via(&deps.db, tenant.id, booking_id.get(), starts_at, Via::Email, now)
             .await?;
     }
     if let Some(to) = sms_to
-        && !reminders::sent_via(&deps.db, tenant.id, booking_id, starts_at, Via::Sms).await?
+        && !reminders::sent_via(&deps.db, tenant.id, booking_id.get(), starts_at, Via::Sms).await?
         && let Some(account) = deps.sms_account(&tenant).await?
     {
         let sentence = format!(
@@ -143,7 +142,8 @@ pub async fn send(deps: &Deps, job: Reminder) -> Result<(), JobError> {
         );
         let text = crate::sms::one_line(&sentence, booking.place_line(&tenant, true), None);
         crate::sms::send(deps, &account, &to, text).await?;
-        reminders::mark_sent_via(&deps.db, tenant.id, booking_id, starts_at, Via::Sms, now).await?;
+        reminders::mark_sent_via(&deps.db, tenant.id, booking_id.get(), starts_at, Via::Sms, now)
+            .await?;
     }
     settle().await?;
     Ok(())
@@ -156,7 +156,7 @@ async fn manage_link(
     booking: &bookings::Booking,
     now: i64,
 ) -> Result<String, JobError> {
-    let expires = booking.ends_at.max(now + 3600);
+    let expires = booking.ends_at.unix().max(now + 3600);
     let token = bookings::create_link(&deps.db, tenant, booking.id, expires, now).await?;
     Ok(deps.absolute(&format!("/book/{}/manage/{token}", tenant.slug)))
 }

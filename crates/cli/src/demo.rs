@@ -189,8 +189,9 @@ async fn seed_schedule(db: &Db, tenant: TenantId, jo: ClientId) -> anyhow::Resul
     }
 
     // A week of blocks: a morning run and an afternoon run with walk places, day care all day.
-    let tenant_row =
-        tenants::by_id(db, tenant).await?.ok_or_else(|| anyhow::anyhow!("tenant vanished"))?;
+    let tenant_row = tenants::by_id(db, tenant.get())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("tenant vanished"))?;
     let today = now.with_timezone(&tenant_row.timezone).date_naive();
     let block =
         |date, start: u16, end: u16, label: &str, capacities: Vec<CapacityFields>| BlockFields {

@@ -23,8 +23,9 @@ fn done<T, R: Debug>(outcome: Result<Result<T, R>, StoreError>) -> anyhow::Resul
 
 /// Seeds Jo's and Priya's invoices, payments and credit.
 pub async fn seed(db: &Db, tenant: TenantId, jo: ClientId, priya: ClientId) -> anyhow::Result<()> {
-    let tenant_row =
-        tenants::by_id(db, tenant).await?.ok_or_else(|| anyhow::anyhow!("tenant vanished"))?;
+    let tenant_row = tenants::by_id(db, tenant.get())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("tenant vanished"))?;
     let gbp = Currency::parse(&tenant_row.currency)?;
     let ctx = Context::system(Utc::now());
     let today = ctx.now.with_timezone(&tenant_row.timezone).date_naive();
@@ -63,15 +64,16 @@ pub async fn seed(db: &Db, tenant: TenantId, jo: ClientId, priya: ClientId) -> a
 
     // Paid: last month's walks, settled by bank transfer.
     let walks = vec![line("Group walk", 8, 1500)];
-    let paid = issued(jo, day(-20)?, "November walks", walks).await?;
-    pay(jo, &paid, 12_000, Method::BankTransfer, day(-22)?, "JO BLOGGS NOV").await?;
+    let paid = issued(jo.get(), day(-20)?, "November walks", walks).await?;
+    pay(jo.get(), &paid, 12_000, Method::BankTransfer, day(-22)?, "JO BLOGGS NOV").await?;
 
     // Void: entered twice by mistake.
-    let twice = issued(jo, day(7)?, "", vec![line("Grooming", 1, 4500)]).await?;
+    let twice = issued(jo.get(), day(7)?, "", vec![line("Grooming", 1, 4500)]).await?;
     done(portico_core::invoices::void(db, tenant, twice.id, "Entered twice", &ctx).await)?;
 
     // Open, with a bank transfer Jo declared in the portal waiting for the owner.
-    let groom = issued(jo, day(14)?, "Biscuit and Pickle", vec![line("Grooming", 2, 4500)]).await?;
+    let groom =
+        issued(jo.get(), day(14)?, "Biscuit and Pickle", vec![line("Grooming", 2, 4500)]).await?;
     let amount = Money::new(9_000, gbp);
     let declared = portico_core::payments::declare_transfer(
         db,
@@ -85,19 +87,19 @@ pub async fn seed(db: &Db, tenant: TenantId, jo: ClientId, priya: ClientId) -> a
     done(declared.await)?;
 
     // An installment plan for the day-care block booking, the first of three parts paid.
-    let care =
-        issued(jo, day(25)?, "Ten days of day care", vec![line("Day care", 10, 3500)]).await?;
+    let care = issued(jo.get(), day(25)?, "Ten days of day care", vec![line("Day care", 10, 3500)])
+        .await?;
     let parts = vec![(day(-5)?, 11_667), (day(25)?, 11_667), (day(55)?, 11_666)];
     done(
         portico_core::invoices::plan(db, tenant, care.id, &PlanRequest::Parts(parts), &ctx).await,
     )?;
-    pay(jo, &care, 11_667, Method::CardTerminal, day(-6)?, "").await?;
+    pay(jo.get(), &care, 11_667, Method::CardTerminal, day(-6)?, "").await?;
 
     // A draft the owner is still writing.
-    draft(jo, day(30)?, "December walks so far", vec![line("Group walk", 3, 1500)]).await?;
+    draft(jo.get(), day(30)?, "December walks so far", vec![line("Group walk", 3, 1500)]).await?;
 
     // Overdue: Priya's solo walks, due ten days ago and unpaid.
-    issued(priya, day(-10)?, "", vec![line("Solo walk", 4, 2200)]).await?;
+    issued(priya.get(), day(-10)?, "", vec![line("Solo walk", 4, 2200)]).await?;
     // And credit: a walk cut short by a storm.
     let credit = Money::new(1_500, gbp);
     let granted =

@@ -75,7 +75,7 @@ async fn bill(
     let currency = Currency::parse(&booking.currency)?;
     let price = Money::new(booking.price_minor, currency);
     let client = match booking.client_id {
-        Some(id) => ClientId(id),
+        Some(id) => id,
         None => {
             store::client_for_guest(
                 tx,
@@ -89,7 +89,7 @@ async fn bill(
         }
     };
     if !credit::lock_client(tx, tenant.id, client).await? {
-        anyhow::bail!("client {} of booking {} is gone", client.0, booking.id);
+        anyhow::bail!("client {} of booking {} is gone", client.get(), booking.id);
     }
     let balance = credit::balance_in(tx, tenant.id, client, currency).await?;
     let split = billing::credit_first(price, balance)?;
@@ -123,7 +123,7 @@ async fn bill(
     let detail = format!(
         "booking {} billed to client #{}: {} from credit, invoice {}",
         booking.id,
-        client.0,
+        client.get(),
         split.from_credit,
         invoice.map_or("none".to_owned(), |id| format!("#{id}"))
     );
@@ -155,10 +155,10 @@ async fn invoice_for(
         quantity: 1,
         unit_price: split.to_invoice,
         tax_rate_bp: None,
-        booking_id: Some(booking.id),
+        booking_id: Some(booking.id.get()),
     };
     let new = NewInvoice {
-        client,
+        client: client.get(),
         currency: split.to_invoice.currency,
         due_date: due,
         notes: String::new(),

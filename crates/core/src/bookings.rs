@@ -5,6 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use portico_domain::booking::{self, Action, Actor, Status};
 use portico_domain::policy::{self, Changer};
+use portico_domain::{BookingId, ClientId};
 use portico_store::bookings::events::{self, NewEvent};
 use portico_store::bookings::write::{self, NewRow, Placement};
 use portico_store::bookings::{Booking, BookingError, Party, Slot};
@@ -184,7 +185,7 @@ pub(crate) async fn create_in(
 async fn finish(
     mut tx: versions::ScheduleTx,
     tenant: &Tenant,
-    id: i64,
+    id: BookingId,
     event: &NewEvent<'_>,
     kind: EventKind,
     cause: Cause,
@@ -199,7 +200,7 @@ async fn finish(
 async fn record(
     tx: &mut Tx,
     tenant: &Tenant,
-    id: i64,
+    id: BookingId,
     event: &NewEvent<'_>,
     kind: EventKind,
     cause: Cause,
@@ -235,8 +236,9 @@ pub fn check(
     match action {
         Action::Cancel => {
             // A series occurrence booked moments ago keeps a grace period past the cut-off.
-            let booked_at =
-                booking.series_id.and_then(|_| DateTime::from_timestamp(booking.created_at, 0));
+            let booked_at = booking
+                .series_id
+                .and_then(|_| DateTime::from_timestamp(booking.created_at.unix(), 0));
             policy::may_cancel(
                 changer,
                 now,
@@ -258,14 +260,14 @@ pub fn check(
 /// (none = no booking of theirs exists there) and whether they may change bookings themselves.
 #[derive(Debug, Clone, Copy)]
 struct Asker {
-    client: Option<(i64, bool)>,
+    client: Option<(ClientId, bool)>,
 }
 
 impl Asker {
     async fn of(db: &Db, tenant: &Tenant, actor: Actor) -> Result<Self> {
         let Actor::Client(user) = actor else { return Ok(Self { client: None }) };
         let client = clients::for_user(db, tenant.id, user).await?.ok_or(BookingError::NotFound)?;
-        Ok(Self { client: Some((client.id().0, client.can_self_reschedule != 0)) })
+        Ok(Self { client: Some((client.id(), client.can_self_reschedule != 0)) })
     }
 
     /// A client may only touch their own bookings (another's is not found); returns whether
@@ -311,15 +313,15 @@ pub(crate) async fn set_final(
         .ok_or(BookingError::NotFound)?;
     let self_serve = asker.self_serve(&before)?;
     let to = check(tenant, &before, action, ctx.actor, self_serve, ctx.now)?;
-    write::set_status(&mut tx, tenant, id, before.status(), to, ctx.now.timestamp()).await?;
+    write::set_status(&mut tx, tenant, before.id, before.status(), to, ctx.now.timestamp()).await?;
     let event = NewEvent {
         action: kind.action(),
         actor: ctx.actor,
-        from: Some((before.starts_at, before.staff_id)),
+        from: Some((before.starts_at.unix(), before.staff_id)),
         to: None,
         detail: "",
     };
-    finish(tx, tenant, id, &event, kind, cause, ctx).await
+    finish(tx, tenant, before.id, &event, kind, cause, ctx).await
 }
 
 /// Moves a booking to `slot` under the same rules as a new booking (its own place does not
@@ -347,23 +349,23 @@ pub async fn reschedule(
     check(tenant, &before, Action::Reschedule, ctx.actor, self_serve, ctx.now)?;
     let provider = ctx.actor.is_provider();
     let placement: Placement =
-        write::place(&mut tx, tenant, &service, slot, ctx.now, provider, Some(id)).await?;
+        write::place(&mut tx, tenant, &service, slot, ctx.now, provider, Some(before.id)).await?;
     let party = match before.client_id {
-        Some(client) => Party::Client(portico_domain::ClientId(client)),
+        Some(client) => Party::Client(client),
         None => Party::Guest {
             name: before.guest_name.clone(),
             email: before.guest_email.clone(),
             phone: before.guest_phone.clone(),
         },
     };
-    write::check_overlap(&mut tx, tenant, &service, &placement, &party, Some(id)).await?;
-    write::move_to(&mut tx, tenant, id, &placement, ctx.now.timestamp()).await?;
+    write::check_overlap(&mut tx, tenant, &service, &placement, &party, Some(before.id)).await?;
+    write::move_to(&mut tx, tenant, before.id, &placement, ctx.now.timestamp()).await?;
     let event = NewEvent {
         action: EventKind::Rescheduled.action(),
         actor: ctx.actor,
-        from: Some((before.starts_at, before.staff_id)),
+        from: Some((before.starts_at.unix(), before.staff_id)),
         to: Some((placement.start, placement.staff)),
         detail: "",
     };
-    finish(tx, tenant, id, &event, EventKind::Rescheduled, Cause::Direct, ctx).await
+    finish(tx, tenant, before.id, &event, EventKind::Rescheduled, Cause::Direct, ctx).await
 }

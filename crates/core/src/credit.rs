@@ -37,7 +37,7 @@ pub async fn grant(
         tenant: Some(tenant),
         actor: ctx.actor.parts().1,
         action: "credit.granted",
-        detail: format!("client #{}: {amount} credit ({reason})", client.0),
+        detail: format!("client #{}: {amount} credit ({reason})", client.get()),
         ip: &ctx.ip,
     };
     audit::record_in(&mut tx, &entry, now).await?;

@@ -74,13 +74,14 @@ pub fn jobs_for(event: &BookingEvent<'_>) -> anyhow::Result<Vec<NewJob>> {
     // the stored plan: a lapsed PRO still queues it and the job pauses; after a move back from
     // FREE the next periodic refresh syncs every booking changed meanwhile.
     if allows(event.tenant.plan, Feature::GoogleCalendar) {
-        let sync = CalendarSync { tenant_id: event.tenant.id.0, booking_id: event.booking.id };
+        let sync =
+            CalendarSync { tenant_id: event.tenant.id.get(), booking_id: event.booking.id.get() };
         jobs.push(outgoing(&sync)?);
     }
     if let Some(notice) = notice {
         jobs.push(outgoing(&BookingNotice {
-            tenant_id: event.tenant.id.0,
-            booking_id: event.booking.id,
+            tenant_id: event.tenant.id.get(),
+            booking_id: event.booking.id.get(),
             event: notice.to_owned(),
             event_id: Some(event.id),
         })?);

@@ -44,8 +44,8 @@ fn event(
     now: DateTime<Utc>,
     link: &str,
 ) -> Event {
-    let start = DateTime::from_timestamp(booking.starts_at, 0).unwrap_or_default();
-    let end = DateTime::from_timestamp(booking.ends_at, 0).unwrap_or_default();
+    let start = DateTime::from_timestamp(booking.starts_at.unix(), 0).unwrap_or_default();
+    let end = DateTime::from_timestamp(booking.ends_at.unix(), 0).unwrap_or_default();
     let status = match booking.status {
         Status::Cancelled => EventStatus::Cancelled,
         Status::Pending => EventStatus::Tentative,

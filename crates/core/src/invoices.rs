@@ -60,7 +60,7 @@ pub async fn notice_issued(
     now: i64,
 ) -> Result<(), StoreError> {
     if portico_store::notify::issued::claim(tx, tenant, invoice, now).await? {
-        let job = portico_jobs::InvoiceIssued { tenant_id: tenant.0, invoice_id: invoice };
+        let job = portico_jobs::InvoiceIssued { tenant_id: tenant.get(), invoice_id: invoice };
         portico_jobs::enqueue(tx, &job, now).await?;
     }
     Ok(())

@@ -4,14 +4,14 @@
 //! (`client.linked`) and the client's email job in one transaction per tenant. Never before
 //! verification, never another login's record; a second run finds nothing and does nothing.
 
-use portico_domain::{TenantId, UserId};
+use portico_domain::TenantId;
 use portico_jobs::LinkGuest;
 use portico_store::bookings::linking;
 use portico_store::{Db, audit, clients, users};
 
 /// Links what the verified login `user` may take over; returns the tenants where something
 /// was linked.
-pub async fn link_verified(db: &Db, user: UserId, now: i64) -> anyhow::Result<Vec<TenantId>> {
+pub async fn link_verified(db: &Db, user: i64, now: i64) -> anyhow::Result<Vec<TenantId>> {
     let mut changed = Vec::new();
     let Some(user) = users::by_id(db, user).await? else { return Ok(changed) };
     // Never before verification: the address must be proven at the time this runs.
@@ -19,7 +19,7 @@ pub async fn link_verified(db: &Db, user: UserId, now: i64) -> anyhow::Result<Ve
         return Ok(changed);
     }
     for record in clients::records_of_user(db, user.id()).await? {
-        let tenant = TenantId(record.tenant_id);
+        let tenant = record.tenant();
         let mut tx = db.begin_write().await?;
         let (id, email) = (user.id(), user.email.as_str());
         let adopted = clients::adopt_unlinked(&mut tx, tenant, record.id(), id, email, now).await?;
@@ -44,11 +44,15 @@ pub async fn link_verified(db: &Db, user: UserId, now: i64) -> anyhow::Result<Ve
         let record_linked = adopted.is_some();
         let mut booking_ids = adopted.map(|a| a.bookings).unwrap_or_default();
         booking_ids.extend(linked);
-        let notice =
-            LinkGuest::Notify { tenant_id: tenant.0, user_id: id.0, booking_ids, record_linked };
+        let notice = LinkGuest::Notify {
+            tenant_id: tenant.get(),
+            user_id: id.get(),
+            booking_ids,
+            record_linked,
+        };
         portico_jobs::enqueue(&mut tx, &notice, now).await?;
         tx.commit().await?;
-        tracing::info!(tenant = tenant.0, client = target.0, "linked to the login");
+        tracing::info!(tenant = tenant.get(), client = target.get(), "linked to the login");
         changed.push(tenant);
     }
     Ok(changed)

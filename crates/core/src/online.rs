@@ -36,7 +36,10 @@ pub async fn started(
         };
         let detail = format!(
             "{} checkout {} of {} for {what} (client #{})",
-            new.gateway, new.session_id, new.amount, new.client_id.0
+            new.gateway,
+            new.session_id,
+            new.amount,
+            new.client_id.get()
         );
         crate::audit_in(&mut tx, tenant, "payment.started", detail, ctx).await?;
     }
@@ -247,7 +250,9 @@ where
         amount,
         idempotency_key: format!(
             "portico-refund-{}-{payment}-{}-{}",
-            tenant.0, found.refunded.minor, amount.minor
+            tenant.get(),
+            found.refunded.minor,
+            amount.minor
         ),
         checkout: checkout.clone(),
     };

@@ -10,7 +10,7 @@ use portico_domain::{ClientId, Money, MoneyError, TenantId};
 use portico_store::invoices::{self, AllocationKind, Invoice};
 use portico_store::payments::{self, NewPayment, Payment};
 use portico_store::tenants::Tenant;
-use portico_store::{Db, StoreError, Tx, credit};
+use portico_store::{Db, StoreError, Tx, clients, credit};
 
 use crate::Context;
 
@@ -51,7 +51,9 @@ fn money(error: MoneyError) -> StoreError {
 /// A payment the provider received.
 #[derive(Debug, Clone)]
 pub struct NewReceived {
-    pub client: ClientId,
+    /// The client's number as given (a form or a request body); [`record`] refuses one the
+    /// tenant does not have.
+    pub client: i64,
     /// The invoice it pays; `None` makes it all credit.
     pub invoice: Option<i64>,
     pub amount: Money,
@@ -160,8 +162,13 @@ pub async fn record(
     ctx: &Context,
 ) -> Outcome<Payment> {
     let now = ctx.now.timestamp();
+    // The number becomes the tenant's client here (or the payment is refused); `lock` then
+    // takes the invoice's and the client's row locks in the usual order.
+    let Some(client) = clients::get(db, tenant, new.client).await?.map(|c| c.id()) else {
+        return Ok(Err(Refusal::UnknownClient));
+    };
     let mut tx = db.begin_write().await?;
-    let invoice = match lock(&mut tx, tenant, new.client, new.invoice).await? {
+    let invoice = match lock(&mut tx, tenant, client, new.invoice).await? {
         Ok(invoice) => invoice,
         Err(refusal) => return Ok(Err(refusal)),
     };
@@ -171,7 +178,7 @@ pub async fn record(
         return Ok(Err(refusal));
     }
     let row = NewPayment {
-        client: new.client,
+        client,
         invoice: new.invoice,
         amount: new.amount,
         method: new.method,
@@ -180,8 +187,8 @@ pub async fn record(
         status: PaymentStatus::Received,
     };
     let id = payments::insert(&mut tx, tenant, &row, now).await?;
-    apply(&mut tx, tenant, id, new.client, invoice.as_ref(), new.amount, now).await?;
-    let detail = format!("payment #{id} of {} from client #{}", new.amount, new.client.0);
+    apply(&mut tx, tenant, id, client, invoice.as_ref(), new.amount, now).await?;
+    let detail = format!("payment #{id} of {} from client #{client}", new.amount);
     audit_and_commit(tx, tenant, id, "payment.recorded", detail, ctx).await
 }
 
@@ -352,7 +359,7 @@ pub async fn declare_transfer(
     };
     let id = payments::insert(&mut tx, tenant.id, &row, now).await?;
     let detail =
-        format!("payment #{id}: client #{} declared {amount} for invoice #{invoice}", client.0);
+        format!("payment #{id}: client #{} declared {amount} for invoice #{invoice}", client.get());
     audit_and_commit(tx, tenant.id, id, "payment.declared", detail, ctx).await
 }
 

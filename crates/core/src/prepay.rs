@@ -14,14 +14,14 @@
 //! the client.
 
 use chrono::DateTime;
+use portico_domain::Money;
 use portico_domain::billing::{Method, PaymentStatus};
 use portico_domain::booking::Actor;
-use portico_domain::{ClientId, Money, UserId};
 use portico_store::bookings::{BookingError, Party, Slot};
 use portico_store::online::{self, Checkout, CheckoutStatus};
 use portico_store::payments::{self as store_payments, NewPayment};
 use portico_store::tenants::Tenant;
-use portico_store::{Db, StoreError, catalog, versions};
+use portico_store::{Db, StoreError, catalog, clients, versions};
 use serde::{Deserialize, Serialize};
 
 use crate::Context;
@@ -67,20 +67,23 @@ impl BookingRequest {
             .map_err(|_| StoreError::corrupt("online_checkouts.booking_request", text))
     }
 
-    fn party(&self) -> Party {
-        match &self.party {
-            RequestParty::Client { client_id, .. } => Party::Client(ClientId(*client_id)),
-            RequestParty::Guest { name, email, phone } => {
-                Party::Guest { name: name.clone(), email: email.clone(), phone: phone.clone() }
+    /// Who books and who acts: a client request books for the checkout's client (the store's
+    /// record, checked against the tenant when the checkout was started), as their login.
+    async fn party(&self, db: &Db, checkout: &Checkout) -> Result<(Party, Actor), StoreError> {
+        Ok(match &self.party {
+            RequestParty::Client { .. } => {
+                let client = clients::get(db, checkout.tenant_id, checkout.client_id.get())
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let actor = client.user().map_or(Actor::Guest, Actor::Client);
+                (Party::Client(client.id()), actor)
             }
-        }
-    }
-
-    fn actor(&self) -> Actor {
-        match &self.party {
-            RequestParty::Client { user_id, .. } => Actor::Client(UserId(*user_id)),
-            RequestParty::Guest { .. } => Actor::Guest,
-        }
+            RequestParty::Guest { name, email, phone } => {
+                let party =
+                    Party::Guest { name: name.clone(), email: email.clone(), phone: phone.clone() };
+                (party, Actor::Guest)
+            }
+        })
     }
 
     /// The email the client is told at.
@@ -115,12 +118,12 @@ pub(crate) async fn finalize(
     let start = DateTime::from_timestamp(request.start, 0)
         .ok_or_else(|| StoreError::corrupt("online_checkouts.booking_request", "start"))?;
     let slot = Slot { start, staff: request.staff_id, block: request.block_id };
-    let party = request.party();
+    let (party, actor) = request.party(db, checkout).await?;
     let now = ctx.now.timestamp();
     let asked = checkout.amount;
     // The booking event is the party's (their notices, their history); the audit rows say
     // the gateway's report made it.
-    let as_party = Context { actor: request.actor(), ..ctx.clone() };
+    let as_party = Context { actor, ..ctx.clone() };
     let mut tx = versions::begin(db, tenant.id).await?;
     // The exactly-once guard: only one report moves the checkout from open (or expired).
     if !online::settle(
@@ -269,7 +272,7 @@ where
     let call = TakenRefund {
         payment_intent: current.payment_intent.clone(),
         amount: current.amount,
-        idempotency_key: format!("portico-{}-prepay-refund-{}", tenant.id.0, current.id),
+        idempotency_key: format!("portico-{}-prepay-refund-{}", tenant.id.get(), current.id),
     };
     let refund_id = match gateway(call).await {
         Ok(id) => id,
@@ -286,7 +289,7 @@ where
         current.gateway, current.session_id, current.amount
     );
     crate::audit_in(&mut tx, tenant.id, "payment.refunded", detail, ctx).await?;
-    let job = portico_jobs::PrepayRefunded { tenant_id: tenant.id.0, checkout_id: current.id };
+    let job = portico_jobs::PrepayRefunded { tenant_id: tenant.id.get(), checkout_id: current.id };
     portico_jobs::enqueue(&mut tx, &job, now).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(Ok(true))
@@ -332,10 +335,18 @@ pub async fn started(
     ctx: &Context,
 ) -> Result<(), StoreError> {
     let now = ctx.now.timestamp();
+    // A client's id comes from the portal's session; it is checked against the tenant here.
+    let payer = match &new.request.party {
+        RequestParty::Client { client_id, .. } => {
+            Some(clients::get(db, tenant.id, *client_id).await?.ok_or(StoreError::NotFound)?.id())
+        }
+        RequestParty::Guest { .. } => None,
+    };
     let mut tx = db.begin_write().await?;
-    let client = match &new.request.party {
-        RequestParty::Client { client_id, .. } => ClientId(*client_id),
-        RequestParty::Guest { name, email, phone } => {
+    let client = match (&new.request.party, payer) {
+        (_, Some(client)) => client,
+        (RequestParty::Client { .. }, None) => return Err(StoreError::NotFound),
+        (RequestParty::Guest { name, email, phone }, None) => {
             portico_store::billing::client_for_guest(&mut tx, tenant.id, name, email, phone, now)
                 .await?
         }
@@ -354,7 +365,10 @@ pub async fn started(
     if online::insert(&mut tx, tenant.id, &row, now).await? {
         let detail = format!(
             "{} checkout {} of {} for a pre-paid booking (client #{})",
-            new.gateway, new.session_id, new.amount, client.0
+            new.gateway,
+            new.session_id,
+            new.amount,
+            client.get()
         );
         crate::audit_in(&mut tx, tenant.id, "payment.started", detail, ctx).await?;
     }

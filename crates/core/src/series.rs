@@ -3,11 +3,11 @@
 //! the booking workflows, so every one has its event, jobs and audit row like any booking.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use portico_domain::ClientId;
 use portico_domain::booking::Action;
 use portico_domain::policy::{Changer, Refusal, may_cancel};
 use portico_domain::recurrence::Rule;
 use portico_domain::schedule::{LocalMinutes, local_instant};
-use portico_domain::{ClientId, TenantId};
 use portico_store::bookings::{BookingError, Party, Slot};
 use portico_store::catalog::{self, Mode, Service};
 use portico_store::series::{self, Series};
@@ -150,7 +150,7 @@ async fn book_occurrence(
     let new = NewBooking {
         service,
         slot: Slot { start, staff: series.staff_id, block },
-        party: Party::Client(ClientId(series.client_id)),
+        party: Party::Client(series.client()),
         notes: String::new(),
         hold_token: None,
         address: String::new(),
@@ -244,7 +244,7 @@ pub async fn materialize_all(db: &Db, ctx: &Context) -> anyhow::Result<usize> {
     let mut current: Option<Tenant> = None;
     for (tenant_id, id) in series::all_ids(db).await? {
         if current.as_ref().map(|t| t.id) != Some(tenant_id) {
-            current = tenants::by_id(db, TenantId(tenant_id.0)).await?;
+            current = tenants::by_id(db, tenant_id.get()).await?;
         }
         let Some(tenant) = &current else { continue };
         let Some(series) = series::get(db, tenant.id, id).await? else { continue };

@@ -209,10 +209,10 @@ mod tests {
     use super::*;
 
     const ACTORS: [Actor; 6] = [
-        Actor::Client(UserId(1)),
+        Actor::Client(UserId::from_store(1)),
         Actor::Guest,
-        Actor::Owner(UserId(2)),
-        Actor::Staff(UserId(3)),
+        Actor::Owner(UserId::from_store(2)),
+        Actor::Staff(UserId::from_store(3)),
         Actor::Api,
         Actor::System,
     ];

@@ -7,6 +7,7 @@ pub mod booking;
 pub mod clock;
 pub mod contact;
 pub mod ids;
+pub mod instant;
 pub mod invoice;
 pub mod money;
 pub mod parse;
@@ -18,5 +19,6 @@ pub mod recurrence;
 pub mod schedule;
 
 pub use clock::{Clock, SystemClock};
-pub use ids::{ApiTokenId, ClientId, TenantId, UserId};
+pub use ids::{ApiTokenId, BookingId, ClientId, TenantId, UserId};
+pub use instant::Instant;
 pub use money::{Currency, Money, MoneyError};

@@ -27,8 +27,8 @@ pub async fn record_in(tx: &mut Tx, entry: &Entry<'_>, now: i64) -> anyhow::Resu
         "insert into audit_log (tenant_id, actor_user_id, action, detail, ip, created_at) \
          values ($1, $2, $3, $4, $5, $6)",
     )
-    .bind(entry.tenant.map(|t| t.0))
-    .bind(entry.actor.map(|u| u.0))
+    .bind(entry.tenant.map(|t| t.get()))
+    .bind(entry.actor.map(|u| u.get()))
     .bind(entry.action)
     .bind(&entry.detail)
     .bind(entry.ip)
@@ -55,7 +55,7 @@ pub async fn for_tenant(db: &Db, tenant: TenantId, limit: i64) -> anyhow::Result
          from audit_log a left join users u on u.id = a.actor_user_id \
          where a.tenant_id = $1 order by a.id desc limit $2",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(limit)
     .fetch_all(db.pool())
     .await?)
@@ -68,7 +68,7 @@ pub async fn for_actor(db: &Db, user: UserId, limit: i64) -> anyhow::Result<Vec<
          from audit_log a left join users u on u.id = a.actor_user_id \
          where a.actor_user_id = $1 order by a.id desc limit $2",
     )
-    .bind(user.0)
+    .bind(user.get())
     .bind(limit)
     .fetch_all(db.pool())
     .await?)

@@ -2,6 +2,7 @@
 //! serves booking pages, the API and the re-check inside the booking transaction.
 
 use chrono::{DateTime, Datelike as _, Duration, NaiveDate, Utc, Weekday};
+use portico_domain::BookingId;
 use portico_domain::booking::occupying_sql;
 use portico_domain::plans::Feature;
 use portico_domain::schedule::{
@@ -25,7 +26,7 @@ pub struct Query {
     pub staff: Option<i64>,
     pub now: DateTime<Utc>,
     /// Ignore this booking's own occupation (when rescheduling it).
-    pub except_booking: Option<i64>,
+    pub except_booking: Option<BookingId>,
 }
 
 /// The tenant's booking rules as the engine's policy.
@@ -201,15 +202,15 @@ impl RawResource {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         now: DateTime<Utc>,
-        except_booking: Option<i64>,
+        except_booking: Option<BookingId>,
     ) -> anyhow::Result<Self> {
         let external = calendar_applies(tenant, now);
         let rows: Vec<(i64, i64, i64, i64)> =
             sqlx::query_as(sqlx::AssertSqlSafe(load_sql(person.is_some(), external)))
-                .bind(tenant.id.0)
+                .bind(tenant.id.get())
                 .bind(from.timestamp())
                 .bind(to.timestamp())
-                .bind(except_booking.unwrap_or(0))
+                .bind(except_booking.map_or(0, BookingId::get))
                 .bind(now.timestamp())
                 .bind(person.unwrap_or(0))
                 .fetch_all(conn)

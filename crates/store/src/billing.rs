@@ -1,7 +1,7 @@
 //! A tenant's billing settings, the record of each booking billed (at most once: the unique
 //! key on the booking), and the client a guest's booking is billed to.
 
-use portico_domain::{ClientId, TenantId};
+use portico_domain::{BookingId, ClientId, TenantId};
 
 use crate::{Db, StoreError, Tx};
 
@@ -74,7 +74,7 @@ pub async fn settings_in(tx: &mut Tx, tenant: TenantId) -> Result<Settings, Stor
          (select prefix from invoice_counters where tenant_id = $1) \
          from (select 1 as one) x left join billing_settings b on b.tenant_id = $1",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .fetch_one(&mut **tx)
     .await?;
     let row = bill_when.zip(terms).zip(cancel_paid).map(|((b, t), c)| (b, t, c));
@@ -107,7 +107,7 @@ pub async fn save(tx: &mut Tx, tenant: TenantId, s: &Settings, now: i64) -> Resu
          bill_when = excluded.bill_when, payment_terms_days = excluded.payment_terms_days, \
          cancel_paid = excluded.cancel_paid, updated_at = excluded.updated_at",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(s.bill_when.as_str())
     .bind(i64::from(s.payment_terms_days))
     .bind(s.cancel_paid.as_str())
@@ -118,7 +118,7 @@ pub async fn save(tx: &mut Tx, tenant: TenantId, s: &Settings, now: i64) -> Resu
         "insert into invoice_counters (tenant_id, prefix) values ($1, $2) \
          on conflict (tenant_id) do update set prefix = excluded.prefix",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(&s.invoice_prefix)
     .execute(&mut **tx)
     .await?;
@@ -141,7 +141,7 @@ pub struct Charge {
 pub async fn record_charge(
     tx: &mut Tx,
     tenant: TenantId,
-    booking: i64,
+    booking: BookingId,
     charge: &Charge,
     now: i64,
 ) -> Result<bool, StoreError> {
@@ -150,9 +150,9 @@ pub async fn record_charge(
          credit_minor, invoice_id, created_at) values ($1, $2, $3, $4, $5, $6, $7) \
          on conflict (tenant_id, booking_id) do nothing",
     )
-    .bind(tenant.0)
-    .bind(booking)
-    .bind(charge.client.0)
+    .bind(tenant.get())
+    .bind(booking.get())
+    .bind(charge.client.get())
     .bind(charge.amount_minor)
     .bind(charge.credit_minor)
     .bind(charge.invoice)
@@ -169,18 +169,18 @@ type ChargeRow = (i64, i64, i64, Option<i64>, Option<i64>);
 pub async fn charge_of(
     tx: &mut Tx,
     tenant: TenantId,
-    booking: i64,
+    booking: BookingId,
 ) -> Result<Option<Charge>, StoreError> {
     let row: Option<ChargeRow> = sqlx::query_as(
         "select client_id, amount_minor, credit_minor, invoice_id, cancelled_at \
          from booking_charges where tenant_id = $1 and booking_id = $2",
     )
-    .bind(tenant.0)
-    .bind(booking)
+    .bind(tenant.get())
+    .bind(booking.get())
     .fetch_optional(&mut **tx)
     .await?;
     Ok(row.map(|(client, amount_minor, credit_minor, invoice, cancelled)| Charge {
-        client: ClientId(client),
+        client: ClientId::from_store(client),
         amount_minor,
         credit_minor,
         invoice,
@@ -192,7 +192,7 @@ pub async fn charge_of(
 pub async fn cancel_charge(
     tx: &mut Tx,
     tenant: TenantId,
-    booking: i64,
+    booking: BookingId,
     now: i64,
 ) -> Result<bool, StoreError> {
     let updated = sqlx::query(
@@ -200,8 +200,8 @@ pub async fn cancel_charge(
          and cancelled_at is null",
     )
     .bind(now)
-    .bind(tenant.0)
-    .bind(booking)
+    .bind(tenant.get())
+    .bind(booking.get())
     .execute(&mut **tx)
     .await?;
     Ok(updated.rows_affected() == 1)
@@ -221,12 +221,12 @@ pub async fn client_for_guest(
     let found: Option<i64> = sqlx::query_scalar(
         "select id from clients where tenant_id = $1 and lower(email) = $2 order by id limit 1",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(&email)
     .fetch_optional(&mut **tx)
     .await?;
     if let Some(id) = found {
-        return Ok(ClientId(id));
+        return Ok(ClientId::from_store(id));
     }
     let fields = crate::clients::ClientFields {
         name: name.to_owned(),

@@ -144,7 +144,7 @@ pub async fn between_raw_in(
          where tenant_id = $1 and local_date >= $2 and local_date <= $3 \
          order by local_date, start_minute, id",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(from.to_string())
     .bind(to.to_string())
     .fetch_all(&mut *conn)
@@ -159,7 +159,7 @@ pub async fn between_raw_in(
          where b.tenant_id = $1 and b.local_date >= $2 and b.local_date <= $3 \
          order by s.display_order, s.code",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(from.to_string())
     .bind(to.to_string())
     .fetch_all(&mut *conn)
@@ -171,7 +171,7 @@ pub async fn between_raw_in(
          and k.status in {occupying} group by k.block_id, k.service_id",
         occupying = occupying_sql()
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(from.to_string())
     .bind(to.to_string())
     .fetch_all(&mut *conn)
@@ -182,7 +182,7 @@ pub async fn between_raw_in(
          where b.tenant_id = $1 and b.local_date >= $2 and b.local_date <= $3 \
          and h.consumed_at is null and h.expires_at > $4",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(from.to_string())
     .bind(to.to_string())
     .bind(now)
@@ -224,7 +224,7 @@ pub async fn get(db: &Db, tenant: TenantId, id: i64, now: i64) -> anyhow::Result
         "select local_date from timetable_blocks where id = $1 and tenant_id = $2",
     )
     .bind(id)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .fetch_optional(db.pool())
     .await?;
     let Some(date) = date else { return Ok(None) };
@@ -251,7 +251,7 @@ async fn write_capacities(
         .bind(i64::from(c.capacity))
         .bind(i64::from(c.allow_overlap))
         .bind(c.service_id)
-        .bind(tenant.0)
+        .bind(tenant.get())
         .execute(&mut **tx)
         .await?;
     }
@@ -275,7 +275,7 @@ async fn insert_in(
         "insert into timetable_blocks (tenant_id, local_date, start_minute, end_minute, label, \
          created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $6) returning id",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(f.date.to_string())
     .bind(i64::from(f.start_minute))
     .bind(i64::from(f.end_minute))
@@ -306,7 +306,7 @@ pub async fn update(
     .bind(&f.label)
     .bind(now)
     .bind(id)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .execute(tx.conn())
     .await?;
     if result.rows_affected() != 1 {
@@ -332,7 +332,7 @@ pub async fn delete(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<Delete
         "select count(*) from timetable_blocks where id = $1 and tenant_id = $2",
     )
     .bind(id)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .fetch_one(tx.conn())
     .await?;
     if exists == 0 {
@@ -349,7 +349,7 @@ pub async fn delete(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<Delete
     }
     sqlx::query("delete from timetable_blocks where id = $1 and tenant_id = $2")
         .bind(id)
-        .bind(tenant.0)
+        .bind(tenant.get())
         .execute(tx.conn())
         .await?;
     tx.commit().await?;
@@ -376,7 +376,7 @@ pub async fn copy_day(
         let existing: i64 = sqlx::query_scalar(
             "select count(*) from timetable_blocks where tenant_id = $1 and local_date = $2",
         )
-        .bind(tenant.0)
+        .bind(tenant.get())
         .bind(date.to_string())
         .fetch_one(tx.conn())
         .await?;
@@ -416,7 +416,7 @@ pub async fn in_use(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<bool> 
          (select count(*) from holds where block_id = $1 and tenant_id = $2)",
     )
     .bind(id)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .fetch_one(db.pool())
     .await?;
     Ok(used > 0)

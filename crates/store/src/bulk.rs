@@ -46,7 +46,7 @@ pub async fn past_bookings(tx: &mut Tx, rows: &[PastBooking<'_>]) -> anyhow::Res
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for row in chunk {
             query = query
-                .bind(row.tenant.0)
+                .bind(row.tenant.get())
                 .bind(row.service)
                 .bind(row.staff)
                 .bind(row.starts_at)
@@ -87,7 +87,7 @@ pub async fn walk_services(
         }
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for tenant in chunk {
-            query = query.bind(tenant.0).bind(currency.to_owned()).bind(now);
+            query = query.bind(tenant.get()).bind(currency.to_owned()).bind(now);
         }
         query.execute(&mut **tx).await?;
     }

@@ -51,7 +51,7 @@ impl Connection {
     }
 
     pub fn tenant(&self) -> TenantId {
-        TenantId(self.tenant_id)
+        TenantId::from_store(self.tenant_id)
     }
 }
 
@@ -74,8 +74,8 @@ pub async fn for_user(
     Ok(sqlx::query_as::<Any, Connection>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from calendar_connections where tenant_id = $1 and user_id = $2"
     )))
-    .bind(tenant.0)
-    .bind(user.0)
+    .bind(tenant.get())
+    .bind(user.get())
     .fetch_optional(db.pool())
     .await?)
 }
@@ -84,7 +84,7 @@ pub async fn get(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<Option<Co
     Ok(sqlx::query_as::<Any, Connection>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from calendar_connections where tenant_id = $1 and id = $2"
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .fetch_optional(db.pool())
     .await?)
@@ -95,7 +95,7 @@ pub async fn list(db: &Db, tenant: TenantId) -> anyhow::Result<Vec<Connection>> 
     Ok(sqlx::query_as::<Any, Connection>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from calendar_connections where tenant_id = $1 order by id"
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .fetch_all(db.pool())
     .await?)
 }
@@ -130,7 +130,7 @@ pub async fn for_person(
         ),
     };
     Ok(sqlx::query_as::<Any, Connection>(sqlx::AssertSqlSafe(sql))
-        .bind(tenant.0)
+        .bind(tenant.get())
         .bind(person.unwrap_or(0))
         .fetch_all(db.pool())
         .await?)
@@ -155,8 +155,8 @@ pub async fn connect(
          disconnect_notified_at = null, access_expires_at = 0, backfill_total = 0, \
          backfill_done = 0, updated_at = excluded.updated_at",
     )
-    .bind(tenant.0)
-    .bind(user.0)
+    .bind(tenant.get())
+    .bind(user.get())
     .bind(CONNECTED)
     .bind(account)
     .bind(now)
@@ -166,8 +166,8 @@ pub async fn connect(
     Ok(sqlx::query_scalar(
         "select id from calendar_connections where tenant_id = $1 and user_id = $2",
     )
-    .bind(tenant.0)
-    .bind(user.0)
+    .bind(tenant.get())
+    .bind(user.get())
     .fetch_one(tx.conn())
     .await?)
 }
@@ -189,7 +189,7 @@ pub async fn set_preferences(
     .bind(calendar_id)
     .bind(i64::from(sync_enabled))
     .bind(now)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .execute(tx.conn())
     .await?;
@@ -213,7 +213,7 @@ pub async fn disconnect(
     .bind(DISCONNECTED)
     .bind(reason)
     .bind(now)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .bind(CONNECTED)
     .execute(tx.conn())
@@ -231,13 +231,13 @@ pub async fn delete(
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "delete from {table} where tenant_id = $1 and connection_id = $2"
         )))
-        .bind(tenant.0)
+        .bind(tenant.get())
         .bind(id)
         .execute(tx.conn())
         .await?;
     }
     sqlx::query("delete from calendar_connections where tenant_id = $1 and id = $2")
-        .bind(tenant.0)
+        .bind(tenant.get())
         .bind(id)
         .execute(tx.conn())
         .await?;
@@ -256,7 +256,7 @@ pub async fn claim_disconnect_notice(
          where tenant_id = $2 and id = $3 and disconnect_notified_at is null",
     )
     .bind(now)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .execute(db.writes())
     .await?;
@@ -269,7 +269,7 @@ pub async fn release_disconnect_notice(db: &Db, tenant: TenantId, id: i64) -> an
         "update calendar_connections set disconnect_notified_at = null \
          where tenant_id = $1 and id = $2",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .execute(db.writes())
     .await?;
@@ -283,7 +283,7 @@ pub async fn record_success(db: &Db, tenant: TenantId, id: i64, now: i64) -> any
          where tenant_id = $2 and id = $3 and status = $4",
     )
     .bind(now)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .bind(CONNECTED)
     .execute(db.writes())
@@ -295,7 +295,7 @@ pub async fn record_success(db: &Db, tenant: TenantId, id: i64, now: i64) -> any
 pub async fn record_error(db: &Db, tenant: TenantId, id: i64, error: &str) -> anyhow::Result<()> {
     sqlx::query("update calendar_connections set last_error = $1 where tenant_id = $2 and id = $3")
         .bind(error)
-        .bind(tenant.0)
+        .bind(tenant.get())
         .bind(id)
         .execute(db.writes())
         .await?;
@@ -313,7 +313,7 @@ pub async fn set_access_expiry(
         "update calendar_connections set access_expires_at = $1 where tenant_id = $2 and id = $3",
     )
     .bind(expires_at)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .execute(&mut **tx)
     .await?;
@@ -327,7 +327,7 @@ pub async fn hold(db: &Db, tenant: TenantId, id: i64, until: i64) -> anyhow::Res
          and (hold_until is null or hold_until < $1)",
     )
     .bind(until)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .execute(db.pool())
     .await?;
@@ -338,7 +338,7 @@ pub async fn hold(db: &Db, tenant: TenantId, id: i64, until: i64) -> anyhow::Res
 pub async fn contact_details(db: &Db, tenant: TenantId) -> anyhow::Result<bool> {
     let on: Option<i64> =
         sqlx::query_scalar("select calendar_contact_details from tenants where id = $1")
-            .bind(tenant.0)
+            .bind(tenant.get())
             .fetch_optional(db.pool())
             .await?;
     Ok(on.unwrap_or(0) != 0)
@@ -356,18 +356,18 @@ pub async fn set_contact_details(
     sqlx::query("update tenants set calendar_contact_details = $1, updated_at = $2 where id = $3")
         .bind(i64::from(on))
         .bind(now)
-        .bind(tenant.0)
+        .bind(tenant.get())
         .execute(&mut **tx)
         .await?;
     sqlx::query("update calendar_event_syncs set version = 0 where tenant_id = $1 and state = $2")
-        .bind(tenant.0)
+        .bind(tenant.get())
         .bind(syncs::PRESENT)
         .execute(&mut **tx)
         .await?;
     Ok(sqlx::query_scalar(
         "select id from calendar_connections where tenant_id = $1 and status = $2 order by id",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(CONNECTED)
     .fetch_all(&mut **tx)
     .await?)
@@ -379,7 +379,7 @@ pub async fn set_reconciled(db: &Db, tenant: TenantId, id: i64, now: i64) -> any
         "update calendar_connections set reconciled_at = $1 where tenant_id = $2 and id = $3",
     )
     .bind(now)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .execute(db.writes())
     .await?;
@@ -400,7 +400,7 @@ pub async fn set_backfill(
     )
     .bind(done)
     .bind(total)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .execute(db.writes())
     .await?;

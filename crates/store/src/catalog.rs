@@ -201,7 +201,7 @@ pub async fn insert(
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $15, $16, $13, $13) \
          on conflict (tenant_id, code) do nothing returning {COLUMNS}"
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(&f.code)
     .bind(&f.name)
     .bind(&f.description)
@@ -253,7 +253,7 @@ pub async fn update(
     .bind(i64::from(f.active))
     .bind(f.display_order)
     .bind(now)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(code)
     .bind(f.location_kind.as_str())
     .bind(&f.meeting_url)
@@ -269,7 +269,7 @@ pub async fn by_code(db: &Db, tenant: TenantId, code: &str) -> Result<Option<Ser
     let row = sqlx::query_as::<Any, ServiceRow>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from services where tenant_id = $1 and code = $2"
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(code)
     .fetch_optional(db.pool())
     .await?;
@@ -280,7 +280,7 @@ pub async fn by_id(db: &Db, tenant: TenantId, id: i64) -> Result<Option<Service>
     let row = sqlx::query_as::<Any, ServiceRow>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from services where tenant_id = $1 and id = $2"
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .fetch_optional(db.pool())
     .await?;
@@ -297,7 +297,7 @@ pub async fn list(
         "select {COLUMNS} from services where tenant_id = $1 and (active = 1 or $2 = 0) \
          order by display_order, name, id"
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(i64::from(active_only))
     .fetch_all(db.pool())
     .await?;
@@ -328,7 +328,7 @@ pub async fn delete(
         )
         .bind(now)
         .bind(service.id)
-        .bind(tenant.0)
+        .bind(tenant.get())
         .execute(tx.conn())
         .await?;
         tx.commit().await?;
@@ -336,7 +336,7 @@ pub async fn delete(
     }
     sqlx::query("delete from services where id = $1 and tenant_id = $2")
         .bind(service.id)
-        .bind(tenant.0)
+        .bind(tenant.get())
         .execute(tx.conn())
         .await?;
     tx.commit().await?;
@@ -363,7 +363,7 @@ pub async fn set_default(
          on conflict (tenant_id, code) do update set duration_minutes = excluded.duration_minutes, \
          notes = excluded.notes",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(code)
     .bind(i64::from(duration_minutes))
     .bind(notes)
@@ -380,7 +380,7 @@ pub async fn default_duration(
     let minutes: Option<i64> = sqlx::query_scalar(
         "select duration_minutes from service_defaults where tenant_id = $1 and code = $2",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(code)
     .fetch_optional(db.pool())
     .await?;
@@ -391,7 +391,7 @@ pub async fn defaults(db: &Db, tenant: TenantId) -> anyhow::Result<Vec<ServiceDe
     Ok(sqlx::query_as::<Any, ServiceDefault>(
         "select code, duration_minutes, notes from service_defaults where tenant_id = $1 order by code",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .fetch_all(db.pool())
     .await?)
 }

@@ -22,7 +22,17 @@ pub struct Client {
 
 impl Client {
     pub fn id(&self) -> ClientId {
-        ClientId(self.id)
+        ClientId::from_store(self.id)
+    }
+
+    /// The business the record belongs to.
+    pub fn tenant(&self) -> TenantId {
+        TenantId::from_store(self.tenant_id)
+    }
+
+    /// The portal login linked to the record, if any.
+    pub fn user(&self) -> Option<UserId> {
+        self.user_id.map(UserId::from_store)
     }
 
     pub fn login_disabled(&self) -> bool {
@@ -56,8 +66,8 @@ pub async fn insert(
          can_self_reschedule, created_at, updated_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) returning id",
     )
-    .bind(tenant.0)
-    .bind(user.map(|u| u.0))
+    .bind(tenant.get())
+    .bind(user.map(|u| u.get()))
     .bind(&fields.name)
     .bind(&fields.email)
     .bind(&fields.phone)
@@ -67,7 +77,7 @@ pub async fn insert(
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;
-    Ok(ClientId(id))
+    Ok(ClientId::from_store(id))
 }
 
 pub async fn update(
@@ -88,8 +98,8 @@ pub async fn update(
     .bind(&fields.notes)
     .bind(i64::from(fields.can_self_reschedule))
     .bind(now)
-    .bind(id.0)
-    .bind(tenant.0)
+    .bind(id.get())
+    .bind(tenant.get())
     .execute(db.writes())
     .await?;
     Ok(result.rows_affected() == 1)
@@ -113,19 +123,21 @@ pub async fn update_contact(
     .bind(phone)
     .bind(address)
     .bind(now)
-    .bind(id.0)
-    .bind(tenant.0)
+    .bind(id.get())
+    .bind(tenant.get())
     .execute(db.writes())
     .await?;
     Ok(result.rows_affected() == 1)
 }
 
-pub async fn get(db: &Db, tenant: TenantId, id: ClientId) -> anyhow::Result<Option<Client>> {
+/// The tenant's client with the number `id` (from a path, a form or a stored request): the
+/// way an untrusted number becomes a [`ClientId`].
+pub async fn get(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<Option<Client>> {
     Ok(sqlx::query_as::<Any, Client>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from clients where id = $1 and tenant_id = $2"
     )))
-    .bind(id.0)
-    .bind(tenant.0)
+    .bind(id)
+    .bind(tenant.get())
     .fetch_optional(db.pool())
     .await?)
 }
@@ -135,8 +147,8 @@ pub async fn for_user(db: &Db, tenant: TenantId, user: UserId) -> anyhow::Result
     Ok(sqlx::query_as::<Any, Client>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from clients where tenant_id = $1 and user_id = $2"
     )))
-    .bind(tenant.0)
-    .bind(user.0)
+    .bind(tenant.get())
+    .bind(user.get())
     .fetch_optional(db.pool())
     .await?)
 }
@@ -154,7 +166,7 @@ pub async fn search(
          (lower(name) like $2 or lower(email) like $2 or phone like $2) \
          order by lower(name), id limit $3"
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(pattern)
     .bind(limit)
     .fetch_all(db.pool())
@@ -173,9 +185,9 @@ pub async fn link_user(
     let other: i64 = sqlx::query_scalar(
         "select count(*) from clients where tenant_id = $1 and user_id = $2 and id <> $3",
     )
-    .bind(tenant.0)
-    .bind(user.0)
-    .bind(id.0)
+    .bind(tenant.get())
+    .bind(user.get())
+    .bind(id.get())
     .fetch_one(&mut **tx)
     .await?;
     if other > 0 {
@@ -185,10 +197,10 @@ pub async fn link_user(
         "update clients set user_id = $1, portal_login_disabled = 0, updated_at = $2 \
          where id = $3 and tenant_id = $4",
     )
-    .bind(user.0)
+    .bind(user.get())
     .bind(now)
-    .bind(id.0)
-    .bind(tenant.0)
+    .bind(id.get())
+    .bind(tenant.get())
     .execute(&mut **tx)
     .await?;
     Ok(result.rows_affected() == 1)
@@ -206,8 +218,8 @@ pub async fn set_login_disabled(
     )
     .bind(i64::from(disabled))
     .bind(now)
-    .bind(id.0)
-    .bind(tenant.0)
+    .bind(id.get())
+    .bind(tenant.get())
     .execute(db.writes())
     .await?;
     Ok(result.rows_affected() == 1)
@@ -222,8 +234,8 @@ pub async fn unlink_user(
 ) -> anyhow::Result<Option<UserId>> {
     let user: Option<Option<i64>> =
         sqlx::query_scalar("select user_id from clients where id = $1 and tenant_id = $2")
-            .bind(id.0)
-            .bind(tenant.0)
+            .bind(id.get())
+            .bind(tenant.get())
             .fetch_optional(&mut **tx)
             .await?;
     let Some(Some(user)) = user else { return Ok(None) };
@@ -232,11 +244,11 @@ pub async fn unlink_user(
          where id = $2 and tenant_id = $3",
     )
     .bind(now)
-    .bind(id.0)
-    .bind(tenant.0)
+    .bind(id.get())
+    .bind(tenant.get())
     .execute(&mut **tx)
     .await?;
-    Ok(Some(UserId(user)))
+    Ok(Some(UserId::from_store(user)))
 }
 
 /// A provider the user is a client of, for `/portal`.
@@ -252,7 +264,7 @@ pub async fn providers_of(db: &Db, user: UserId) -> anyhow::Result<Vec<Provider>
          where c.user_id = $1 and c.portal_login_disabled = 0 and t.portal_enabled = 1 \
          order by t.name",
     )
-    .bind(user.0)
+    .bind(user.get())
     .fetch_all(db.pool())
     .await?)
 }
@@ -262,7 +274,7 @@ pub async fn records_of_user(db: &Db, user: UserId) -> anyhow::Result<Vec<Client
     Ok(sqlx::query_as::<Any, Client>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from clients where user_id = $1"
     )))
-    .bind(user.0)
+    .bind(user.get())
     .fetch_all(db.pool())
     .await?)
 }
@@ -277,17 +289,17 @@ pub async fn unlinked_with_email(
         "select id from clients where tenant_id = $1 and lower(email) = lower($2) and user_id is null \
          order by id limit 1",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(email)
     .fetch_optional(db.pool())
     .await?;
-    Ok(id.map(ClientId))
+    Ok(id.map(ClientId::from_store))
 }
 
 /// How many clients the tenant has.
 pub async fn count(db: &Db, tenant: TenantId) -> anyhow::Result<i64> {
     Ok(sqlx::query_scalar("select count(*) from clients where tenant_id = $1")
-        .bind(tenant.0)
+        .bind(tenant.get())
         .fetch_one(db.pool())
         .await?)
 }
@@ -321,9 +333,9 @@ pub async fn adopt_unlinked(
         "select id from clients where tenant_id = $1 and user_id is null and lower(email) = $2 \
          and id < $3 order by id limit 1",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(&email)
-    .bind(own.0)
+    .bind(own.get())
     .fetch_optional(&mut **tx)
     .await?;
     let Some(older) = older else { return Ok(None) };
@@ -332,9 +344,9 @@ pub async fn adopt_unlinked(
          where id = $2 and tenant_id = $3 and user_id = $4 returning phone",
     )
     .bind(now)
-    .bind(own.0)
-    .bind(tenant.0)
-    .bind(user.0)
+    .bind(own.get())
+    .bind(tenant.get())
+    .bind(user.get())
     .fetch_optional(&mut **tx)
     .await?;
     let Some(phone) = phone else { return Ok(None) };
@@ -342,17 +354,17 @@ pub async fn adopt_unlinked(
         "update clients set user_id = $1, phone = case when phone = '' then $2 else phone end, \
          updated_at = $3 where id = $4 and tenant_id = $5",
     )
-    .bind(user.0)
+    .bind(user.get())
     .bind(&phone)
     .bind(now)
     .bind(older)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .execute(&mut **tx)
     .await?;
     let bookings: Vec<i64> = sqlx::query_scalar(
         "select id from bookings where tenant_id = $1 and client_id = $2 order by id",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(older)
     .fetch_all(&mut **tx)
     .await?;
@@ -363,8 +375,8 @@ pub async fn adopt_unlinked(
         )))
         .bind(older)
         .bind(now)
-        .bind(tenant.0)
-        .bind(own.0)
+        .bind(tenant.get())
+        .bind(own.get())
         .execute(&mut **tx)
         .await?;
     }
@@ -372,27 +384,27 @@ pub async fn adopt_unlinked(
     // a refused delete (a foreign key) from aborting the whole transaction.
     sqlx::query("savepoint adopt_unlinked").execute(&mut **tx).await?;
     let deleted = sqlx::query("delete from clients where id = $1 and tenant_id = $2")
-        .bind(own.0)
-        .bind(tenant.0)
+        .bind(own.get())
+        .bind(tenant.get())
         .execute(&mut **tx)
         .await;
     match deleted {
         Ok(_) => sqlx::query("release savepoint adopt_unlinked").execute(&mut **tx).await?,
         Err(error) => {
-            tracing::info!(client = own.0, %error, "kept the emptied client record");
+            tracing::info!(client = own.get(), %error, "kept the emptied client record");
             sqlx::query("rollback to savepoint adopt_unlinked").execute(&mut **tx).await?;
             sqlx::query("release savepoint adopt_unlinked").execute(&mut **tx).await?
         }
     };
-    Ok(Some(Adopted { record: ClientId(older), bookings }))
+    Ok(Some(Adopted { record: ClientId::from_store(older), bookings }))
 }
 
 /// The client's stored address (empty if none, or no such client), inside a transaction.
 pub async fn address_in(tx: &mut Tx, tenant: TenantId, id: ClientId) -> anyhow::Result<String> {
     let address: Option<String> =
         sqlx::query_scalar("select address from clients where tenant_id = $1 and id = $2")
-            .bind(tenant.0)
-            .bind(id.0)
+            .bind(tenant.get())
+            .bind(id.get())
             .fetch_optional(&mut **tx)
             .await?;
     Ok(address.unwrap_or_default())

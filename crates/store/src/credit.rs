@@ -4,7 +4,7 @@
 //! credit (PostgreSQL's row lock; SQLite's write lock from `begin_write`).
 
 use portico_domain::billing::CreditKind;
-use portico_domain::{ClientId, Currency, Money, TenantId};
+use portico_domain::{BookingId, ClientId, Currency, Money, TenantId};
 use sqlx::{Any, FromRow};
 
 use crate::{Db, StoreError, Tx};
@@ -62,7 +62,7 @@ pub struct NewEntry<'a> {
     pub kind: CreditKind,
     pub payment: Option<i64>,
     pub invoice: Option<i64>,
-    pub booking: Option<i64>,
+    pub booking: Option<BookingId>,
     pub reason: &'a str,
 }
 
@@ -75,8 +75,8 @@ pub async fn lock_client(
 ) -> Result<bool, StoreError> {
     let locked =
         sqlx::query("update clients set updated_at = updated_at where tenant_id = $1 and id = $2")
-            .bind(tenant.0)
-            .bind(client.0)
+            .bind(tenant.get())
+            .bind(client.get())
             .execute(&mut **tx)
             .await?;
     Ok(locked.rows_affected() == 1)
@@ -93,8 +93,8 @@ pub async fn balance_in(
         "select cast(coalesce(sum(amount_minor), 0) as bigint) from credit_entries \
          where tenant_id = $1 and client_id = $2 and currency = $3",
     )
-    .bind(tenant.0)
-    .bind(client.0)
+    .bind(tenant.get())
+    .bind(client.get())
     .bind(currency.code())
     .fetch_one(&mut **tx)
     .await?;
@@ -115,7 +115,7 @@ pub async fn add(
         if balance.minor + new.amount.minor < 0 {
             return Err(anyhow::anyhow!(
                 "credit of client {} would go negative ({} {})",
-                new.client.0,
+                new.client.get(),
                 balance.minor,
                 new.amount.minor
             )
@@ -127,14 +127,14 @@ pub async fn add(
          payment_id, invoice_id, booking_id, reason, created_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id",
     )
-    .bind(tenant.0)
-    .bind(new.client.0)
+    .bind(tenant.get())
+    .bind(new.client.get())
     .bind(new.amount.minor)
     .bind(new.amount.currency.code())
     .bind(new.kind.as_str())
     .bind(new.payment)
     .bind(new.invoice)
-    .bind(new.booking)
+    .bind(new.booking.map(BookingId::get))
     .bind(new.reason)
     .bind(now)
     .fetch_one(&mut **tx)
@@ -152,8 +152,8 @@ pub async fn entries(
         "select id, amount_minor, currency, kind, payment_id, invoice_id, booking_id, reason, \
          created_at from credit_entries where tenant_id = $1 and client_id = $2 order by id",
     )
-    .bind(tenant.0)
-    .bind(client.0)
+    .bind(tenant.get())
+    .bind(client.get())
     .fetch_all(db.pool())
     .await?
     .into_iter()
@@ -167,7 +167,7 @@ pub async fn of_payment(tx: &mut Tx, tenant: TenantId, payment: i64) -> Result<i
         "select cast(coalesce(sum(amount_minor), 0) as bigint) from credit_entries \
          where tenant_id = $1 and payment_id = $2",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(payment)
     .fetch_one(&mut **tx)
     .await?)

@@ -20,7 +20,7 @@ pub async fn list(db: &Db, tenant: TenantId) -> anyhow::Result<Vec<Entry>> {
     Ok(sqlx::query_as(
         "select question, answer from faq_entries where tenant_id = $1 order by position, id",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .fetch_all(db.pool())
     .await?)
 }
@@ -29,7 +29,7 @@ pub async fn list(db: &Db, tenant: TenantId) -> anyhow::Result<Vec<Entry>> {
 pub async fn replace(db: &Db, tenant: TenantId, entries: &[Entry], now: i64) -> anyhow::Result<()> {
     let mut tx = db.begin_write().await?;
     sqlx::query("delete from faq_entries where tenant_id = $1")
-        .bind(tenant.0)
+        .bind(tenant.get())
         .execute(&mut *tx)
         .await?;
     for (position, entry) in (0_i64..).zip(entries) {
@@ -37,7 +37,7 @@ pub async fn replace(db: &Db, tenant: TenantId, entries: &[Entry], now: i64) -> 
             "insert into faq_entries (tenant_id, position, question, answer, created_at) \
              values ($1, $2, $3, $4, $5)",
         )
-        .bind(tenant.0)
+        .bind(tenant.get())
         .bind(position)
         .bind(&entry.question)
         .bind(&entry.answer)

@@ -37,8 +37,8 @@ pub async fn set(
             "insert into client_favourites (tenant_id, client_id, kind, item_id, created_at) \
              values ($1, $2, $3, $4, $5) on conflict do nothing",
         )
-        .bind(tenant.0)
-        .bind(client.0)
+        .bind(tenant.get())
+        .bind(client.get())
         .bind(kind.as_str())
         .bind(item)
         .bind(now)
@@ -47,8 +47,8 @@ pub async fn set(
             "delete from client_favourites where tenant_id = $1 and client_id = $2 \
              and kind = $3 and item_id = $4",
         )
-        .bind(tenant.0)
-        .bind(client.0)
+        .bind(tenant.get())
+        .bind(client.get())
         .bind(kind.as_str())
         .bind(item)
     };
@@ -67,8 +67,8 @@ pub async fn of_client(
         "select item_id from client_favourites where tenant_id = $1 and client_id = $2 \
          and kind = $3 order by item_id",
     )
-    .bind(tenant.0)
-    .bind(client.0)
+    .bind(tenant.get())
+    .bind(client.get())
     .bind(kind.as_str())
     .fetch_all(db.pool())
     .await?)

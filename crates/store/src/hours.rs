@@ -30,7 +30,7 @@ pub async fn replace_weekly(
 ) -> anyhow::Result<()> {
     let mut tx = versions::begin(db, tenant).await?;
     sqlx::query("delete from weekly_hours where tenant_id = $1 and coalesce(staff_id, 0) = $2")
-        .bind(tenant.0)
+        .bind(tenant.get())
         .bind(person(staff))
         .execute(tx.conn())
         .await?;
@@ -39,7 +39,7 @@ pub async fn replace_weekly(
             "insert into weekly_hours (tenant_id, staff_id, weekday, start_minute, end_minute) \
              values ($1, $2, $3, $4, $5)",
         )
-        .bind(tenant.0)
+        .bind(tenant.get())
         .bind(staff)
         .bind(r.weekday)
         .bind(r.start_minute)
@@ -69,7 +69,7 @@ pub async fn weekly_in(
         "select weekday, start_minute, end_minute from weekly_hours \
          where tenant_id = $1 and coalesce(staff_id, 0) = $2 order by weekday, start_minute",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(person(staff))
     .fetch_all(conn)
     .await?)
@@ -85,7 +85,7 @@ pub async fn weekly_of_tenant(
         "select staff_id, weekday, start_minute, end_minute from weekly_hours \
          where tenant_id = $1 order by weekday, start_minute",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .fetch_all(db.pool())
     .await?;
     Ok(rows
@@ -119,7 +119,7 @@ pub async fn add_time_off(
         "insert into time_off (tenant_id, staff_id, starts_at, ends_at, reason, created_at) \
          values ($1, $2, $3, $4, $5, $6) returning id",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(staff)
     .bind(starts_at)
     .bind(ends_at)
@@ -155,7 +155,7 @@ pub async fn time_off_in(
          where tenant_id = $1 and coalesce(staff_id, 0) = $2 and ends_at > $3 and starts_at < $4 \
          order by starts_at",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(person(staff))
     .bind(from)
     .bind(to)
@@ -173,7 +173,7 @@ pub async fn upcoming_time_off(
         "select id, staff_id, starts_at, ends_at, reason from time_off \
          where tenant_id = $1 and ends_at > $2 order by starts_at",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(from)
     .fetch_all(db.pool())
     .await?)
@@ -183,7 +183,7 @@ pub async fn delete_time_off(db: &Db, tenant: TenantId, id: i64) -> anyhow::Resu
     let mut tx = versions::begin(db, tenant).await?;
     let result = sqlx::query("delete from time_off where id = $1 and tenant_id = $2")
         .bind(id)
-        .bind(tenant.0)
+        .bind(tenant.get())
         .execute(tx.conn())
         .await?;
     tx.commit().await?;
@@ -197,7 +197,7 @@ pub async fn get_time_off(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<
          where id = $1 and tenant_id = $2",
     )
     .bind(id)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .fetch_optional(db.pool())
     .await?)
 }

@@ -39,7 +39,7 @@ async fn mark(tx: &mut Tx, tenant: TenantId, picture: Picture, at: i64) -> anyho
         Picture::Logo => {
             sqlx::query("update tenants set logo_version = $1 where id = $2")
                 .bind(at)
-                .bind(tenant.0)
+                .bind(tenant.get())
                 .execute(&mut **tx)
                 .await?
         }
@@ -49,7 +49,7 @@ async fn mark(tx: &mut Tx, tenant: TenantId, picture: Picture, at: i64) -> anyho
             )
             .bind(at)
             .bind(id)
-            .bind(tenant.0)
+            .bind(tenant.get())
             .execute(&mut **tx)
             .await?
         }
@@ -77,7 +77,7 @@ pub async fn put(
          values ($1, $2, $3, $4, $5, $6) on conflict (tenant_id, kind, item_id) do update set \
          content_type = excluded.content_type, data = excluded.data, updated_at = excluded.updated_at",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(kind)
     .bind(item)
     .bind(content_type)
@@ -95,7 +95,7 @@ pub async fn get(db: &Db, tenant: TenantId, picture: Picture) -> anyhow::Result<
         "select content_type, data, updated_at from tenant_images \
          where tenant_id = $1 and kind = $2 and item_id = $3",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(kind)
     .bind(item)
     .fetch_optional(db.pool())
@@ -111,7 +111,7 @@ pub async fn delete(db: &Db, tenant: TenantId, picture: Picture) -> anyhow::Resu
     let done = sqlx::query(
         "delete from tenant_images where tenant_id = $1 and kind = $2 and item_id = $3",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(kind)
     .bind(item)
     .execute(tx.conn())

@@ -105,7 +105,9 @@ impl Invoice {
 /// A new draft.
 #[derive(Debug, Clone)]
 pub struct NewInvoice {
-    pub client: ClientId,
+    /// The client's number as given (a form or a request body): refused
+    /// ([`CreateRefusal::UnknownClient`]) unless it is the tenant's.
+    pub client: i64,
     pub currency: Currency,
     pub due_date: NaiveDate,
     pub notes: String,
@@ -208,7 +210,7 @@ impl InvoiceRow {
             .collect::<Result<_, StoreError>>()?;
         Ok(Invoice {
             id: self.id,
-            client_id: ClientId(self.client_id),
+            client_id: ClientId::from_store(self.client_id),
             status: InvoiceStatus::parse(&self.status)
                 .ok_or_else(|| StoreError::corrupt("invoices.status", &self.status))?,
             currency,
@@ -243,8 +245,8 @@ pub async fn create(
         "insert into invoices (tenant_id, client_id, status, currency, due_date, notes, \
          created_at, updated_at) values ($1, $2, 'draft', $3, $4, $5, $6, $6) returning id",
     )
-    .bind(tenant.0)
-    .bind(new.client.0)
+    .bind(tenant.get())
+    .bind(new.client)
     .bind(new.currency.code())
     .bind(new.due_date.format(DATE).to_string())
     .bind(&new.notes)
@@ -264,8 +266,8 @@ async fn check_references(
 ) -> Result<Option<CreateRefusal>, StoreError> {
     let client: Option<i64> =
         sqlx::query_scalar("select id from clients where tenant_id = $1 and id = $2")
-            .bind(tenant.0)
-            .bind(new.client.0)
+            .bind(tenant.get())
+            .bind(new.client)
             .fetch_optional(&mut **tx)
             .await?;
     if client.is_none() {
@@ -275,7 +277,7 @@ async fn check_references(
         let Some(booking) = line.booking_id else { continue };
         let found: Option<i64> =
             sqlx::query_scalar("select id from bookings where tenant_id = $1 and id = $2")
-                .bind(tenant.0)
+                .bind(tenant.get())
                 .bind(booking)
                 .fetch_optional(&mut **tx)
                 .await?;
@@ -292,7 +294,7 @@ async fn insert_lines(tx: &mut Tx, tenant: TenantId, id: i64, lines: &[Line]) ->
             "insert into invoice_lines (tenant_id, invoice_id, position, description, quantity, \
              unit_price_minor, tax_rate_bp, booking_id) values ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
-        .bind(tenant.0)
+        .bind(tenant.get())
         .bind(id)
         .bind(position)
         .bind(&line.description)
@@ -311,7 +313,7 @@ pub async fn get_in(tx: &mut Tx, tenant: TenantId, id: i64) -> Result<Option<Inv
     let row = sqlx::query_as::<Any, InvoiceRow>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from invoices where tenant_id = $1 and id = $2"
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .fetch_optional(&mut **tx)
     .await?;
@@ -335,7 +337,7 @@ async fn parts(
          from invoice_lines where tenant_id = $1 and invoice_id in ({ids}) \
          order by invoice_id, position"
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(arg)
     .bind(text)
     .fetch_all(&mut **tx)
@@ -344,7 +346,7 @@ async fn parts(
         "select invoice_id, cast(sum(amount_minor) as bigint) from payment_allocations \
          where tenant_id = $1 and invoice_id in ({ids}) group by invoice_id"
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(arg)
     .bind(text)
     .fetch_all(&mut **tx)
@@ -353,7 +355,7 @@ async fn parts(
         "select invoice_id, due_date, amount_minor, paid_before_minor from installments \
          where tenant_id = $1 and invoice_id in ({ids}) order by invoice_id, position"
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(arg)
     .bind(text)
     .fetch_all(&mut **tx)
@@ -379,7 +381,7 @@ pub async fn get(db: &Db, tenant: TenantId, id: i64) -> Result<Option<Invoice>, 
 /// Which invoices [`list`] returns.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Filter {
-    pub client: Option<ClientId>,
+    pub client: Option<i64>,
     pub status: Option<StatusFilter>,
 }
 
@@ -403,13 +405,13 @@ pub async fn list(db: &Db, tenant: TenantId, filter: &Filter) -> Result<Vec<Invo
         Some(StatusFilter::Is(status)) => status.as_str().to_owned(),
         Some(StatusFilter::Overdue { .. }) => "open".to_owned(),
     };
-    let client = filter.client.map_or(0, |c| c.0);
+    let client = filter.client.unwrap_or(0);
     let condition = "($2 = 0 or client_id = $2) and ($3 = '' or status = $3)";
     let mut tx = db.begin().await?;
     let rows = sqlx::query_as::<Any, InvoiceRow>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from invoices where tenant_id = $1 and {condition} order by id desc"
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(client)
     .bind(&status)
     .fetch_all(&mut *tx)
@@ -437,7 +439,7 @@ async fn state(
 ) -> Result<(InvoiceStatus, usize), StoreError> {
     let status: Option<String> =
         sqlx::query_scalar("select status from invoices where tenant_id = $1 and id = $2")
-            .bind(tenant.0)
+            .bind(tenant.get())
             .bind(id)
             .fetch_optional(&mut **tx)
             .await?;
@@ -447,7 +449,7 @@ async fn state(
     let lines: i64 = sqlx::query_scalar(
         "select count(*) from invoice_lines where tenant_id = $1 and invoice_id = $2",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .fetch_one(&mut **tx)
     .await?;
@@ -488,7 +490,7 @@ pub async fn issue(
     sqlx::query(
         "insert into invoice_counters (tenant_id) values ($1) on conflict (tenant_id) do nothing",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .execute(&mut **tx)
     .await?;
     // The row lock taken here is held until commit: the next issuer of the tenant waits.
@@ -496,7 +498,7 @@ pub async fn issue(
         "update invoice_counters set next_number = next_number + 1 where tenant_id = $1 \
          returning prefix, next_number - 1",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .fetch_one(&mut **tx)
     .await?;
     // Still a draft? A concurrent issue of the same invoice (which we waited for on
@@ -508,7 +510,7 @@ pub async fn issue(
     .bind(to.as_str())
     .bind(invoice::number(&prefix, n))
     .bind(now)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .execute(&mut **tx)
     .await?;
@@ -538,7 +540,7 @@ pub async fn void(
         "select cast(coalesce(sum(amount_minor), 0) as bigint) from payment_allocations \
          where tenant_id = $1 and invoice_id = $2",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .fetch_one(&mut **tx)
     .await?;
@@ -553,7 +555,7 @@ pub async fn void(
     .bind(to.as_str())
     .bind(now)
     .bind(reason)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .bind(status.as_str())
     .execute(&mut **tx)
@@ -591,11 +593,11 @@ pub async fn update_draft(
         "update invoices set client_id = $1, due_date = $2, notes = $3, updated_at = $4 \
          where tenant_id = $5 and id = $6 and status = 'draft'",
     )
-    .bind(new.client.0)
+    .bind(new.client)
     .bind(new.due_date.format(DATE).to_string())
     .bind(&new.notes)
     .bind(now)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .execute(&mut **tx)
     .await?;
@@ -604,7 +606,7 @@ pub async fn update_draft(
         return Ok(Err(EditRefusal::NotDraft(status.as_str())));
     }
     sqlx::query("delete from invoice_lines where tenant_id = $1 and invoice_id = $2")
-        .bind(tenant.0)
+        .bind(tenant.get())
         .bind(id)
         .execute(&mut **tx)
         .await?;
@@ -629,7 +631,7 @@ pub struct Unbilled {
 pub async fn unbilled_bookings(
     db: &Db,
     tenant: TenantId,
-    client: ClientId,
+    client: i64,
 ) -> Result<Vec<Unbilled>, StoreError> {
     let rows = sqlx::query_as::<Any, Unbilled>(
         "select b.id, b.starts_at, b.status, s.name as service, b.price_minor, b.currency \
@@ -640,8 +642,8 @@ pub async fn unbilled_bookings(
              where l.tenant_id = b.tenant_id and l.booking_id = b.id and i.status <> 'void') \
          order by b.starts_at, b.id",
     )
-    .bind(tenant.0)
-    .bind(client.0)
+    .bind(tenant.get())
+    .bind(client)
     .fetch_all(db.pool())
     .await?;
     Ok(rows)
@@ -653,7 +655,7 @@ pub async fn unbilled_bookings(
 pub async fn lock(tx: &mut Tx, tenant: TenantId, id: i64) -> Result<bool, StoreError> {
     let locked =
         sqlx::query("update invoices set updated_at = updated_at where tenant_id = $1 and id = $2")
-            .bind(tenant.0)
+            .bind(tenant.get())
             .bind(id)
             .execute(&mut **tx)
             .await?;
@@ -680,7 +682,7 @@ pub async fn set_status(
     )
     .bind(to.as_str())
     .bind(now)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .bind(from.as_str())
     .execute(&mut **tx)
@@ -724,7 +726,7 @@ pub async fn allocate(
         "insert into payment_allocations (tenant_id, payment_id, invoice_id, amount_minor, kind, \
          created_at) values ($1, $2, $3, $4, $5, $6)",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(payment)
     .bind(invoice)
     .bind(amount.minor)
@@ -745,7 +747,7 @@ pub async fn allocations_of(
         "select payment_id, cast(sum(amount_minor) as bigint) from payment_allocations \
          where tenant_id = $1 and invoice_id = $2 group by payment_id order by payment_id",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(invoice)
     .fetch_all(&mut **tx)
     .await?)
@@ -762,7 +764,7 @@ pub async fn replace_installments(
     now: i64,
 ) -> Result<(), StoreError> {
     sqlx::query("delete from installments where tenant_id = $1 and invoice_id = $2")
-        .bind(tenant.0)
+        .bind(tenant.get())
         .bind(id)
         .execute(&mut **tx)
         .await?;
@@ -771,7 +773,7 @@ pub async fn replace_installments(
             "insert into installments (tenant_id, invoice_id, position, due_date, amount_minor, \
              paid_before_minor, created_at) values ($1, $2, $3, $4, $5, $6, $7)",
         )
-        .bind(tenant.0)
+        .bind(tenant.get())
         .bind(id)
         .bind(position)
         .bind(due.format(DATE).to_string())

@@ -4,7 +4,7 @@
 //! Every query is scoped by the tenant id, except [`checkout_by_session`], which finds the
 //! tenant of a gateway's session for the payer's return.
 
-use portico_domain::{ClientId, Currency, Money, TenantId};
+use portico_domain::{BookingId, ClientId, Currency, Money, TenantId};
 use sqlx::{Any, FromRow};
 
 use crate::{Db, StoreError, Tx};
@@ -12,7 +12,7 @@ use crate::{Db, StoreError, Tx};
 /// The gateway's name (`offline`, `test`, `stripe`); `None` when never set (offline).
 pub async fn gateway(db: &Db, tenant: TenantId) -> Result<Option<String>, StoreError> {
     Ok(sqlx::query_scalar("select gateway from payment_gateways where tenant_id = $1")
-        .bind(tenant.0)
+        .bind(tenant.get())
         .fetch_optional(db.pool())
         .await?)
 }
@@ -28,7 +28,7 @@ pub async fn set_gateway(
          on conflict (tenant_id) do update set gateway = excluded.gateway, \
          updated_at = excluded.updated_at",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(gateway)
     .bind(now)
     .execute(&mut **tx)
@@ -129,12 +129,12 @@ impl Row {
             .map_err(|_| StoreError::corrupt("online_checkouts.currency", &self.currency))?;
         Ok(Checkout {
             id: self.id,
-            tenant_id: TenantId(self.tenant_id),
+            tenant_id: TenantId::from_store(self.tenant_id),
             gateway: self.gateway,
             session_id: self.session_id,
             idempotency_key: self.idempotency_key,
             invoice_id: self.invoice_id,
-            client_id: ClientId(self.client_id),
+            client_id: ClientId::from_store(self.client_id),
             amount: Money::new(self.amount_minor, currency),
             url: self.url,
             status: CheckoutStatus::parse(&self.status)
@@ -177,7 +177,7 @@ async fn by_column(
     let row = sqlx::query_as::<Any, Row>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from online_checkouts where tenant_id = $1 and {column} = $2"
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(value)
     .fetch_optional(db.pool())
     .await?;
@@ -213,12 +213,12 @@ pub async fn insert(
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $10, $11) \
          on conflict (gateway, session_id) do nothing",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(new.gateway)
     .bind(new.session_id)
     .bind(new.idempotency_key)
     .bind(new.invoice_id)
-    .bind(new.client_id.0)
+    .bind(new.client_id.get())
     .bind(new.amount.minor)
     .bind(new.amount.currency.code())
     .bind(new.url)
@@ -248,7 +248,7 @@ pub async fn checkout_of_tenant(
     one(
         db.pool(),
         "gateway = $1 and session_id = $2 and tenant_id = $3",
-        (gateway, session, tenant.0),
+        (gateway, session, tenant.get()),
     )
     .await
 }
@@ -272,7 +272,7 @@ pub async fn checkout_of_intent(
     one(
         db.pool(),
         "gateway = $1 and payment_intent = $2 and tenant_id = $3 and payment_id is not null",
-        (gateway, intent, tenant.0),
+        (gateway, intent, tenant.get()),
     )
     .await
 }
@@ -291,7 +291,7 @@ pub async fn open_for(
          and invoice_id = $3 and amount_minor = $4 and currency = $5 and status = 'open' \
          and created_at > $6 order by id desc limit 1"
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(gateway)
     .bind(invoice)
     .bind(amount.minor)
@@ -313,7 +313,7 @@ pub async fn attempts(
         "select count(*) from online_checkouts where tenant_id = $1 and invoice_id = $2 \
          and amount_minor = $3 and currency = $4",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(invoice)
     .bind(amount.minor)
     .bind(amount.currency.code())
@@ -326,7 +326,7 @@ pub async fn list(db: &Db, tenant: TenantId) -> Result<Vec<Checkout>, StoreError
     let rows = sqlx::query_as::<Any, Row>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from online_checkouts where tenant_id = $1 order by id desc"
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .fetch_all(db.pool())
     .await?;
     rows.into_iter().map(Row::decode).collect()
@@ -340,7 +340,7 @@ pub async fn status_in(
 ) -> Result<Option<CheckoutStatus>, StoreError> {
     let status: Option<String> =
         sqlx::query_scalar("select status from online_checkouts where tenant_id = $1 and id = $2")
-            .bind(tenant.0)
+            .bind(tenant.get())
             .bind(id)
             .fetch_optional(&mut **tx)
             .await?;
@@ -374,7 +374,7 @@ pub async fn settle(
     .bind(paid.minor)
     .bind(paid.currency.code())
     .bind(now)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .execute(&mut **tx)
     .await?;
@@ -390,7 +390,7 @@ pub async fn set_payment(
 ) -> Result<(), StoreError> {
     sqlx::query("update online_checkouts set payment_id = $1 where tenant_id = $2 and id = $3")
         .bind(payment)
-        .bind(tenant.0)
+        .bind(tenant.get())
         .bind(id)
         .execute(&mut **tx)
         .await?;
@@ -404,7 +404,7 @@ pub async fn expire(db: &Db, tenant: TenantId, id: i64, now: i64) -> Result<bool
          where tenant_id = $2 and id = $3 and status = 'open'",
     )
     .bind(now)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .execute(db.writes())
     .await?;
@@ -422,7 +422,7 @@ pub async fn event_seen(
         "select count(*) from gateway_events where tenant_id = $1 and gateway = $2 \
          and event_id = $3",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(gateway)
     .bind(event)
     .fetch_one(db.pool())
@@ -443,7 +443,7 @@ pub async fn note_event(
         "insert into gateway_events (tenant_id, gateway, event_id, event_type, created_at) \
          values ($1, $2, $3, $4, $5) on conflict (tenant_id, gateway, event_id) do nothing",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(gateway)
     .bind(event)
     .bind(kind)
@@ -466,7 +466,7 @@ pub async fn note_refund(
         "insert into gateway_refunds (tenant_id, checkout_id, refund_id, amount_minor, \
          created_at) values ($1, $2, $3, $4, $5) on conflict (tenant_id, refund_id) do nothing",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(checkout)
     .bind(refund)
     .bind(amount)
@@ -482,7 +482,7 @@ pub async fn by_key(db: &Db, tenant: TenantId, key: &str) -> Result<Option<Check
         "select {COLUMNS} from online_checkouts where tenant_id = $1 and idempotency_key = $2 \
          order by id desc limit 1"
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(key)
     .fetch_optional(db.pool())
     .await?;
@@ -493,9 +493,9 @@ pub async fn by_key(db: &Db, tenant: TenantId, key: &str) -> Result<Option<Check
 pub async fn checkout_of_booking(
     db: &Db,
     tenant: TenantId,
-    booking: i64,
+    booking: BookingId,
 ) -> Result<Option<Checkout>, StoreError> {
-    by_column(db, tenant, "booking_id", booking).await
+    by_column(db, tenant, "booking_id", booking.get()).await
 }
 
 /// Names the booking a pre-paid checkout made.
@@ -503,11 +503,11 @@ pub async fn set_booking(
     tx: &mut Tx,
     tenant: TenantId,
     id: i64,
-    booking: i64,
+    booking: BookingId,
 ) -> Result<(), StoreError> {
     sqlx::query("update online_checkouts set booking_id = $1 where tenant_id = $2 and id = $3")
-        .bind(booking)
-        .bind(tenant.0)
+        .bind(booking.get())
+        .bind(tenant.get())
         .bind(id)
         .execute(&mut **tx)
         .await?;
@@ -526,7 +526,7 @@ pub async fn expire_in(
          where tenant_id = $2 and id = $3 and status = 'open'",
     )
     .bind(now)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .execute(&mut **tx)
     .await?;
@@ -542,7 +542,7 @@ pub async fn refunded_at_gateway(
     let count: i64 = sqlx::query_scalar(
         "select count(*) from gateway_refunds where tenant_id = $1 and checkout_id = $2",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(checkout)
     .fetch_one(db.pool())
     .await?;

@@ -29,7 +29,7 @@ pub async fn setup(db: &Db, tenant: TenantId) -> Result<Setup, StoreError> {
         (select count(*) from (select 1 from timetable_blocks where tenant_id = $1 limit 1) c), \
         (select count(*) from (select 1 from bookings where tenant_id = $1 limit 1) d), \
         (select count(*) from (select 1 from clients where tenant_id = $1 limit 1) e)";
-    let row = sqlx::query(SQL).bind(tenant.0).fetch_one(db.pool()).await?;
+    let row = sqlx::query(SQL).bind(tenant.get()).fetch_one(db.pool()).await?;
     let has = |i: usize| row.try_get::<i64, _>(i).map(|n| n > 0);
     Ok(Setup { service: has(0)?, schedule: has(1)? || has(2)?, booked: has(3)?, client: has(4)? })
 }
@@ -65,7 +65,7 @@ pub async fn status_counts(
            and starts_at >= $2 and starts_at < $3 \
          group by status",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(from)
     .bind(to)
     // Through the (tenant, busy_from) index: busy time starts at most the longest buffer

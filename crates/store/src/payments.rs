@@ -68,7 +68,7 @@ impl PaymentRow {
             .map_err(|_| StoreError::corrupt("payments.currency", &self.currency))?;
         Ok(Payment {
             id: self.id,
-            client_id: ClientId(self.client_id),
+            client_id: ClientId::from_store(self.client_id),
             invoice_id: self.invoice_id,
             amount: Money::new(self.amount_minor, currency),
             method: Method::from_stored(&self.method)
@@ -99,8 +99,8 @@ pub async fn insert(
          received_on, reference, status, created_at, updated_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) returning id",
     )
-    .bind(tenant.0)
-    .bind(new.client.0)
+    .bind(tenant.get())
+    .bind(new.client.get())
     .bind(new.invoice)
     .bind(new.amount.minor)
     .bind(new.amount.currency.code())
@@ -118,7 +118,7 @@ pub async fn get_in(tx: &mut Tx, tenant: TenantId, id: i64) -> Result<Option<Pay
     let row = sqlx::query_as::<Any, PaymentRow>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from payments where tenant_id = $1 and id = $2"
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .fetch_optional(&mut **tx)
     .await?;
@@ -148,7 +148,7 @@ async fn applied(
          where tenant_id = $1 and {condition} group by payment_id, invoice_id \
          order by payment_id, invoice_id"
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(arg)
     .fetch_all(&mut **tx)
     .await?;
@@ -159,15 +159,15 @@ async fn applied(
 pub async fn list(
     db: &Db,
     tenant: TenantId,
-    client: Option<ClientId>,
+    client: Option<i64>,
 ) -> Result<Vec<Payment>, StoreError> {
-    let client = client.map_or(0, |c| c.0);
+    let client = client.unwrap_or(0);
     let mut tx = db.begin().await?;
     let rows = sqlx::query_as::<Any, PaymentRow>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from payments where tenant_id = $1 and ($2 = 0 or client_id = $2) \
          order by id desc"
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(client)
     .fetch_all(&mut *tx)
     .await?;
@@ -182,7 +182,7 @@ pub async fn list(
         "select payment_id, cast(sum(amount_minor) as bigint) from credit_entries where tenant_id = $1 \
          and payment_id is not null and ($2 = 0 or client_id = $2) group by payment_id",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(client)
     .fetch_all(&mut *tx)
     .await?;
@@ -214,7 +214,7 @@ pub async fn add_refund(
     )
     .bind(amount.minor)
     .bind(now)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .execute(&mut **tx)
     .await?;
@@ -225,7 +225,7 @@ pub async fn add_refund(
         "insert into payment_refunds (tenant_id, payment_id, amount_minor, reason, created_at) \
          values ($1, $2, $3, $4, $5)",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .bind(amount.minor)
     .bind(reason)
@@ -252,7 +252,7 @@ pub async fn decide(
     .bind(to.as_str())
     .bind(reason)
     .bind(now)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .execute(&mut **tx)
     .await?;
@@ -269,11 +269,11 @@ pub async fn invoice_of(
     let row: Option<(i64, Option<i64>)> = sqlx::query_as(
         "select client_id, invoice_id from payments where tenant_id = $1 and id = $2",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.map(|(c, i)| (ClientId(c), i)))
+    Ok(row.map(|(c, i)| (ClientId::from_store(c), i)))
 }
 
 /// One refund of a payment.
@@ -300,8 +300,8 @@ pub async fn refunds(
          where r.tenant_id = $1 and ($2 = 0 or p.client_id = $2) and ($3 = 0 or r.payment_id = $3) \
          order by r.id",
     )
-    .bind(tenant.0)
-    .bind(client.map_or(0, |c| c.0))
+    .bind(tenant.get())
+    .bind(client.map_or(0, |c| c.get()))
     .bind(payment.unwrap_or(0))
     .fetch_all(db.pool())
     .await?;

@@ -35,7 +35,10 @@ const COLUMNS: &str = "customer_id, subscription_id, status, period_end";
 /// The business's subscription, if it ever started one.
 pub async fn subscription(db: &Db, tenant: TenantId) -> Result<Option<Subscription>, StoreError> {
     let sql = format!("select {COLUMNS} from platform_subscriptions where tenant_id = $1");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0).fetch_optional(db.pool()).await?)
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(tenant.get())
+        .fetch_optional(db.pool())
+        .await?)
 }
 
 /// The same, read on `tx`.
@@ -44,7 +47,10 @@ pub async fn subscription_in(
     tenant: TenantId,
 ) -> Result<Option<Subscription>, StoreError> {
     let sql = format!("select {COLUMNS} from platform_subscriptions where tenant_id = $1");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0).fetch_optional(&mut **tx).await?)
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(tenant.get())
+        .fetch_optional(&mut **tx)
+        .await?)
 }
 
 /// The business whose subscription or customer this is.
@@ -61,7 +67,7 @@ pub async fn tenant_of(
     .bind(customer)
     .fetch_optional(db.pool())
     .await?;
-    Ok(id.map(TenantId))
+    Ok(id.map(TenantId::from_store))
 }
 
 /// Stores what Stripe reported of the business's subscription.
@@ -78,7 +84,7 @@ pub async fn save_in(
          subscription_id = excluded.subscription_id, status = excluded.status, \
          period_end = excluded.period_end, updated_at = excluded.updated_at",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(&subscription.customer_id)
     .bind(&subscription.subscription_id)
     .bind(&subscription.status)
@@ -103,7 +109,7 @@ pub async fn extend_pro_in(
     )
     .bind(until.timestamp())
     .bind(now)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -91,7 +91,7 @@ pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Schedule>, StoreError
     if let Some(entry) = cached.filter(|e| e.version == version) {
         return Ok(Some(Schedule { db: db.clone(), entry }));
     }
-    let Some(tenant) = tenants::by_id(db, id).await? else { return Ok(None) };
+    let Some(tenant) = tenants::by_id(db, id.get()).await? else { return Ok(None) };
     let entry = Arc::new(Entry { version, tenant, data: Mutex::new(Data::default()) });
     let mut map = lock(&db.schedules().tenants);
     // A slower request that read an older version must not replace a newer copy.

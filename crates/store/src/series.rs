@@ -34,6 +34,11 @@ pub struct Series {
 }
 
 impl Series {
+    /// The client the series books for.
+    pub fn client(&self) -> ClientId {
+        ClientId::from_store(self.client_id)
+    }
+
     pub fn rule(&self) -> anyhow::Result<Rule> {
         Ok(Rule::parse(&self.rrule, self.starts_on.parse()?)?)
     }
@@ -63,8 +68,8 @@ pub async fn insert(
          local_start_minute, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
          returning {COLUMNS}"
     )))
-    .bind(tenant.id.0)
-    .bind(client.0)
+    .bind(tenant.id.get())
+    .bind(client.get())
     .bind(service.id)
     .bind(staff)
     .bind(rule.to_string())
@@ -79,7 +84,7 @@ pub async fn get(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<Option<Se
     Ok(sqlx::query_as::<Any, Series>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from series where tenant_id = $1 and id = $2"
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .fetch_optional(db.pool())
     .await?)
@@ -93,8 +98,8 @@ pub async fn for_client(
     Ok(sqlx::query_as::<Any, Series>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from series where tenant_id = $1 and client_id = $2 order by id"
     )))
-    .bind(tenant.0)
-    .bind(client.0)
+    .bind(tenant.get())
+    .bind(client.get())
     .fetch_all(db.pool())
     .await?)
 }
@@ -159,7 +164,7 @@ pub async fn end_from(
     .bind(from.to_string())
     .bind(now)
     .bind(series.id)
-    .bind(tenant.id.0)
+    .bind(tenant.id.get())
     .execute(&mut **tx)
     .await?;
     let cutoff = local_instant(tenant.timezone, from, LocalMinutes::MIDNIGHT).timestamp();
@@ -168,7 +173,7 @@ pub async fn end_from(
          and status in {} order by starts_at",
         occupying_sql()
     )))
-    .bind(tenant.id.0)
+    .bind(tenant.id.get())
     .bind(series.id)
     .bind(cutoff)
     .fetch_all(&mut **tx)
@@ -189,7 +194,7 @@ pub async fn first_open_from(
          and starts_at >= $3 and status in {} order by starts_at limit 1",
         occupying_sql()
     )))
-    .bind(tenant.id.0)
+    .bind(tenant.id.get())
     .bind(series.id)
     .bind(cutoff)
     .fetch_optional(db.pool())
@@ -229,7 +234,7 @@ pub async fn all_ids(db: &Db) -> anyhow::Result<Vec<(TenantId, i64)>> {
         sqlx::query_as("select tenant_id, id from series order by tenant_id, id")
             .fetch_all(db.pool())
             .await?;
-    Ok(rows.into_iter().map(|(t, id)| (TenantId(t), id)).collect())
+    Ok(rows.into_iter().map(|(t, id)| (TenantId::from_store(t), id)).collect())
 }
 
 /// Dates of the tenant's series that could not be booked.
@@ -243,7 +248,7 @@ pub async fn skips(
          where k.series_id = $1 and s.tenant_id = $2 order by k.local_date",
     )
     .bind(series)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .fetch_all(db.pool())
     .await?)
 }

@@ -36,6 +36,13 @@ pub struct StaffMember {
     pub photo_version: Option<i64>,
 }
 
+impl StaffMember {
+    /// The member's login, if they have one.
+    pub fn user(&self) -> Option<UserId> {
+        self.user_id.map(UserId::from_store)
+    }
+}
+
 /// Validated fields; `services` are service ids of the same tenant.
 #[derive(Debug, Clone, Default)]
 pub struct StaffFields {
@@ -59,7 +66,7 @@ async fn with_services(
         "select ss.staff_id, s.code from staff_services ss join services s on s.id = ss.service_id \
          where s.tenant_id = $1 order by s.display_order, s.code",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .fetch_all(db.pool())
     .await?;
     Ok(rows
@@ -87,7 +94,7 @@ pub async fn list(db: &Db, tenant: TenantId) -> anyhow::Result<Vec<StaffMember>>
     let rows = sqlx::query_as::<Any, StaffRow>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from staff_members where tenant_id = $1 order by display_order, name, id"
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .fetch_all(db.pool())
     .await?;
     with_services(db, tenant, rows).await
@@ -97,7 +104,7 @@ pub async fn get(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<Option<St
     let row = sqlx::query_as::<Any, StaffRow>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from staff_members where tenant_id = $1 and id = $2"
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .fetch_optional(db.pool())
     .await?;
@@ -108,7 +115,7 @@ pub async fn count_active(db: &Db, tenant: TenantId) -> anyhow::Result<usize> {
     let n: i64 = sqlx::query_scalar(
         "select count(*) from staff_members where tenant_id = $1 and active = 1",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .fetch_one(db.pool())
     .await?;
     Ok(usize::try_from(n).unwrap_or(0))
@@ -133,7 +140,7 @@ async fn set_services(
         )
         .bind(staff)
         .bind(service)
-        .bind(tenant.0)
+        .bind(tenant.get())
         .execute(&mut **tx)
         .await
         // A service deleted meanwhile (PostgreSQL; SQLite writes one at a time).
@@ -157,7 +164,7 @@ pub async fn insert(
         "insert into staff_members (tenant_id, name, email, phone, bio, active, display_order, \
          created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $8) returning id",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(&f.name)
     .bind(&f.email)
     .bind(&f.phone)
@@ -195,7 +202,7 @@ pub async fn update(
     .bind(f.display_order)
     .bind(now)
     .bind(id)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .execute(tx.conn())
     .await?;
     if result.rows_affected() != 1 {
@@ -215,7 +222,7 @@ async fn check_limit(
     limit: usize,
 ) -> Result<(), StoreError> {
     sqlx::query("update tenants set updated_at = updated_at where id = $1")
-        .bind(tenant.0)
+        .bind(tenant.get())
         .execute(&mut **tx)
         .await?;
     if !active {
@@ -224,7 +231,7 @@ async fn check_limit(
     let others: i64 = sqlx::query_scalar(
         "select count(*) from staff_members where tenant_id = $1 and active = 1 and id <> $2",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(except.unwrap_or(0))
     .fetch_one(&mut **tx)
     .await?;
@@ -253,7 +260,7 @@ pub async fn delete(db: &Db, tenant: TenantId, id: i64, now: i64) -> anyhow::Res
         )
         .bind(now)
         .bind(id)
-        .bind(tenant.0)
+        .bind(tenant.get())
         .execute(tx.conn())
         .await?;
         tx.commit().await?;
@@ -261,14 +268,14 @@ pub async fn delete(db: &Db, tenant: TenantId, id: i64, now: i64) -> anyhow::Res
     }
     sqlx::query("delete from staff_members where id = $1 and tenant_id = $2")
         .bind(id)
-        .bind(tenant.0)
+        .bind(tenant.get())
         .execute(tx.conn())
         .await?;
     // Their photo goes with them.
     sqlx::query(
         "delete from tenant_images where tenant_id = $1 and kind = 'staff' and item_id = $2",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(id)
     .execute(tx.conn())
     .await?;
@@ -287,10 +294,10 @@ pub async fn link_user(
     let result = sqlx::query(
         "update staff_members set user_id = $1, updated_at = $2 where id = $3 and tenant_id = $4",
     )
-    .bind(user.0)
+    .bind(user.get())
     .bind(now)
     .bind(id)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .execute(tx.conn())
     .await?;
     Ok(result.rows_affected() == 1)
@@ -304,8 +311,8 @@ pub async fn for_user(
 ) -> anyhow::Result<Option<StaffMember>> {
     let id: Option<i64> =
         sqlx::query_scalar("select id from staff_members where tenant_id = $1 and user_id = $2")
-            .bind(tenant.0)
-            .bind(user.0)
+            .bind(tenant.get())
+            .bind(user.get())
             .fetch_optional(db.pool())
             .await?;
     match id {
@@ -340,7 +347,7 @@ pub async fn bookable_for_in(
          from staff_members s where s.tenant_id = $1 and s.active = 1 \
          order by s.display_order, s.name, s.id",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(service_id)
     .fetch_all(&mut *conn)
     .await?;
@@ -364,7 +371,7 @@ pub async fn reorder(db: &Db, tenant: TenantId, ids: &[i64], now: i64) -> anyhow
         .bind(i64::try_from(position)?)
         .bind(now)
         .bind(id)
-        .bind(tenant.0)
+        .bind(tenant.get())
         .execute(tx.conn())
         .await?;
     }
@@ -385,8 +392,8 @@ pub async fn link_user_by_email(
     let already: Option<i64> = sqlx::query_scalar(
         "select id from staff_members where tenant_id = $1 and user_id = $2 limit 1",
     )
-    .bind(tenant.0)
-    .bind(user.0)
+    .bind(tenant.get())
+    .bind(user.get())
     .fetch_optional(tx.conn())
     .await?;
     if already.is_some() {
@@ -396,7 +403,7 @@ pub async fn link_user_by_email(
         "select id from staff_members where tenant_id = $1 and user_id is null \
          and lower(email) = $2 order by display_order, id limit 1",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(email.trim().to_lowercase())
     .fetch_optional(tx.conn())
     .await?;

@@ -90,7 +90,7 @@ impl TryFrom<TenantRow> for Tenant {
     /// default (a corrupt plan must not quietly become FREE, or PRO).
     fn try_from(row: TenantRow) -> Result<Self, StoreError> {
         Ok(Self {
-            id: TenantId(row.id),
+            id: TenantId::from_store(row.id),
             timezone: row
                 .timezone
                 .parse()
@@ -174,7 +174,7 @@ pub async fn update_branding(
     .bind(&contact.website)
     .bind(brand_color.map(BrandColor::hex).unwrap_or_default())
     .bind(now)
-    .bind(id.0)
+    .bind(id.get())
     .execute(tx.conn())
     .await?;
     tx.commit().await?;
@@ -201,7 +201,7 @@ pub async fn update_scheduling(
     .bind(i64::from(s.cancel_cutoff_hours))
     .bind(i64::from(s.series_cancel_grace_minutes))
     .bind(now)
-    .bind(id.0)
+    .bind(id.get())
     .execute(tx.conn())
     .await?;
     tx.commit().await?;
@@ -239,7 +239,7 @@ pub async fn insert(
     .bind(now)
     .fetch_optional(&mut **tx)
     .await?;
-    Ok(id.map(TenantId))
+    Ok(id.map(TenantId::from_store))
 }
 
 pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Tenant>, StoreError> {
@@ -252,11 +252,13 @@ pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Tenant>, StoreError> 
     row.map(Tenant::try_from).transpose()
 }
 
-pub async fn by_id(db: &Db, id: TenantId) -> Result<Option<Tenant>, StoreError> {
+/// By number (from a session, a link or a job): the way an untrusted number becomes a
+/// typed id.
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<Tenant>, StoreError> {
     let row = sqlx::query_as::<Any, TenantRow>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from tenants where id = $1"
     )))
-    .bind(id.0)
+    .bind(id)
     .fetch_optional(db.pool())
     .await?;
     row.map(Tenant::try_from).transpose()
@@ -291,7 +293,7 @@ pub async fn set_plan(
         .bind(plan.as_str())
         .bind(pro_until.map(|t| t.timestamp()))
         .bind(now)
-        .bind(id.0)
+        .bind(id.get())
         .execute(tx.conn())
         .await?;
     tx.commit().await?;
@@ -325,7 +327,7 @@ pub async fn update_settings(
     .bind(i64::from(s.portal_enabled))
     .bind(i64::from(s.staff_edit_own_hours))
     .bind(now)
-    .bind(id.0)
+    .bind(id.get())
     .execute(tx.conn())
     .await?;
     tx.commit().await?;
@@ -343,8 +345,8 @@ pub async fn add_member(
         "insert into memberships (tenant_id, user_id, role, created_at) values ($1, $2, $3, $4) \
          on conflict (tenant_id, user_id) do update set role = excluded.role",
     )
-    .bind(tenant.0)
-    .bind(user.0)
+    .bind(tenant.get())
+    .bind(user.get())
     .bind(role.as_str())
     .bind(now)
     .execute(tx.conn())
@@ -356,8 +358,8 @@ pub async fn add_member(
 pub async fn role_of(db: &Db, tenant: TenantId, user: UserId) -> Result<Option<Role>, StoreError> {
     let role: Option<String> =
         sqlx::query_scalar("select role from memberships where tenant_id = $1 and user_id = $2")
-            .bind(tenant.0)
-            .bind(user.0)
+            .bind(tenant.get())
+            .bind(user.get())
             .fetch_optional(db.pool())
             .await?;
     role.map(|role| Role::parse(&role).ok_or_else(|| StoreError::corrupt("memberships.role", role)))
@@ -377,7 +379,7 @@ pub async fn workplaces(db: &Db, user: UserId) -> anyhow::Result<Vec<Workplace>>
         "select t.slug, t.name, m.role from memberships m join tenants t on t.id = m.tenant_id \
          where m.user_id = $1 order by t.name",
     )
-    .bind(user.0)
+    .bind(user.get())
     .fetch_all(db.pool())
     .await?)
 }
@@ -391,12 +393,18 @@ pub struct Member {
     pub role: String,
 }
 
+impl Member {
+    pub fn user(&self) -> UserId {
+        UserId::from_store(self.user_id)
+    }
+}
+
 pub async fn members(db: &Db, tenant: TenantId) -> anyhow::Result<Vec<Member>> {
     Ok(sqlx::query_as::<Any, Member>(
         "select u.id as user_id, u.name, u.email, m.role from memberships m \
          join users u on u.id = m.user_id where m.tenant_id = $1 order by m.role desc, u.name",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .fetch_all(db.pool())
     .await?)
 }

@@ -66,9 +66,9 @@ pub async fn create_link(db: &Db, link: &NewLink<'_>, now: i64) -> anyhow::Resul
     .bind(hash(&token))
     .bind(link.purpose.as_str())
     .bind(link.email)
-    .bind(link.user.map(|u| u.0))
-    .bind(link.tenant.map(|t| t.0))
-    .bind(link.client.map(|c| c.0))
+    .bind(link.user.map(|u| u.get()))
+    .bind(link.tenant.map(|t| t.get()))
+    .bind(link.client.map(|c| c.get()))
     .bind(link.expires_at)
     .bind(now)
     .execute(db.writes())
@@ -84,6 +84,23 @@ pub struct Link {
     pub user_id: Option<i64>,
     pub tenant_id: Option<i64>,
     pub client_id: Option<i64>,
+}
+
+impl Link {
+    /// The login the link is for.
+    pub fn user(&self) -> Option<UserId> {
+        self.user_id.map(UserId::from_store)
+    }
+
+    /// The business the link belongs to.
+    pub fn tenant(&self) -> Option<TenantId> {
+        self.tenant_id.map(TenantId::from_store)
+    }
+
+    /// The client record the link is for.
+    pub fn client(&self) -> Option<ClientId> {
+        self.client_id.map(ClientId::from_store)
+    }
 }
 
 /// Finds a valid link for `purpose` without using it (to show its form).
@@ -146,13 +163,13 @@ pub async fn create_api_token(
         "insert into api_tokens (tenant_id, name, token_hash, created_at) values ($1, $2, $3, $4) \
          returning id",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(name)
     .bind(hash(&token))
     .bind(now)
     .fetch_one(db.writes())
     .await?;
-    Ok((ApiTokenId(id), token))
+    Ok((ApiTokenId::from_store(id), token))
 }
 
 pub async fn list_api_tokens(db: &Db, tenant: TenantId) -> anyhow::Result<Vec<ApiToken>> {
@@ -160,7 +177,7 @@ pub async fn list_api_tokens(db: &Db, tenant: TenantId) -> anyhow::Result<Vec<Ap
         "select id, name, created_at, last_used_at from api_tokens \
          where tenant_id = $1 and revoked_at is null order by id",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .fetch_all(db.pool())
     .await?)
 }
@@ -168,15 +185,15 @@ pub async fn list_api_tokens(db: &Db, tenant: TenantId) -> anyhow::Result<Vec<Ap
 pub async fn revoke_api_token(
     db: &Db,
     tenant: TenantId,
-    id: ApiTokenId,
+    id: i64,
     now: i64,
 ) -> anyhow::Result<bool> {
     let result = sqlx::query(
         "update api_tokens set revoked_at = $1 where id = $2 and tenant_id = $3 and revoked_at is null",
     )
     .bind(now)
-    .bind(id.0)
-    .bind(tenant.0)
+    .bind(id)
+    .bind(tenant.get())
     .execute(db.writes())
     .await?;
     Ok(result.rows_affected() == 1)
@@ -211,5 +228,5 @@ pub async fn tenant_of_api_token(
         .execute(db.writes())
         .await?;
     }
-    Ok(Some(TenantId(tenant)))
+    Ok(Some(TenantId::from_store(tenant)))
 }

@@ -46,7 +46,7 @@ pub async fn insert(
          amount_minor, currency, reason, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8) \
          on conflict (tenant_id, refund_id) do nothing",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(new.gateway)
     .bind(new.refund_id)
     .bind(new.payment_intent)
@@ -65,7 +65,7 @@ pub async fn list(db: &Db, tenant: TenantId) -> Result<Vec<UnappliedRefund>, Sto
         "select id, gateway, refund_id, payment_intent, amount_minor, currency, reason, \
          created_at from unapplied_refunds where tenant_id = $1 order by id desc",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .fetch_all(db.pool())
     .await?)
 }

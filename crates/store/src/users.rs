@@ -18,7 +18,7 @@ pub struct User {
 
 impl User {
     pub fn id(&self) -> UserId {
-        UserId(self.id)
+        UserId::from_store(self.id)
     }
 }
 
@@ -44,7 +44,7 @@ pub async fn insert(
     .bind(now)
     .fetch_optional(&mut **tx)
     .await?;
-    Ok(id.map(UserId))
+    Ok(id.map(UserId::from_store))
 }
 
 pub async fn by_email(db: &Db, email: &Email) -> anyhow::Result<Option<User>> {
@@ -56,11 +56,13 @@ pub async fn by_email(db: &Db, email: &Email) -> anyhow::Result<Option<User>> {
     .await?)
 }
 
-pub async fn by_id(db: &Db, id: UserId) -> anyhow::Result<Option<User>> {
+/// By number (from a session, a link or a job): the way an untrusted number becomes a
+/// typed id.
+pub async fn by_id(db: &Db, id: i64) -> anyhow::Result<Option<User>> {
     Ok(sqlx::query_as::<Any, User>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from users where id = $1"
     )))
-    .bind(id.0)
+    .bind(id)
     .fetch_optional(db.pool())
     .await?)
 }
@@ -69,7 +71,7 @@ pub async fn set_password(tx: &mut Tx, id: UserId, hash: &str, now: i64) -> anyh
     sqlx::query("update users set password_hash = $1, updated_at = $2 where id = $3")
         .bind(hash)
         .bind(now)
-        .bind(id.0)
+        .bind(id.get())
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -81,7 +83,7 @@ pub async fn mark_verified(tx: &mut Tx, id: UserId, now: i64) -> anyhow::Result<
          where id = $2",
     )
     .bind(now)
-    .bind(id.0)
+    .bind(id.get())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -91,7 +93,7 @@ pub async fn set_name(db: &Db, id: UserId, name: &str, now: i64) -> anyhow::Resu
     sqlx::query("update users set name = $1, updated_at = $2 where id = $3")
         .bind(name)
         .bind(now)
-        .bind(id.0)
+        .bind(id.get())
         .execute(db.writes())
         .await?;
     Ok(())
@@ -105,7 +107,7 @@ pub async fn delete_if_unlinked(tx: &mut Tx, id: UserId) -> anyhow::Result<bool>
          and not exists (select 1 from memberships where user_id = $1) \
          and not exists (select 1 from clients where user_id = $1)",
     )
-    .bind(id.0)
+    .bind(id.get())
     .execute(&mut **tx)
     .await?;
     Ok(result.rows_affected() == 1)

@@ -27,7 +27,7 @@ pub async fn bump(conn: &mut AnyConnection, tenant: TenantId) -> anyhow::Result<
         "insert into schedule_versions (tenant_id, version) values ($1, 1) \
          on conflict (tenant_id) do update set version = schedule_versions.version + 1",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .execute(conn)
     .await?;
     Ok(())
@@ -95,14 +95,14 @@ pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<(TenantId, i64)>, Sto
     .bind(slug)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.map(|(id, version)| (TenantId(id), version)))
+    Ok(row.map(|(id, version)| (TenantId::from_store(id), version)))
 }
 
 /// The tenant's current schedule version.
 pub async fn current(db: &Db, tenant: TenantId) -> anyhow::Result<i64> {
     let version: Option<i64> =
         sqlx::query_scalar("select version from schedule_versions where tenant_id = $1")
-            .bind(tenant.0)
+            .bind(tenant.get())
             .fetch_optional(db.pool())
             .await?;
     Ok(version.unwrap_or(0))

@@ -2,6 +2,8 @@
 
 use reqwest::StatusCode;
 
+use portico_domain::{BookingId, ClientId, TenantId, UserId};
+
 use crate::TestApp;
 
 impl TestApp {
@@ -28,5 +30,34 @@ impl TestApp {
             .fetch_one(self.db().pool())
             .await
             .unwrap_or_else(|error| panic!("{sql}: {error}"))
+    }
+
+    /// The typed id of the tenant's client numbered `id` (as an API answer or a page gave it),
+    /// read through the store like any caller must.
+    pub async fn client_id(&self, tenant: TenantId, id: i64) -> ClientId {
+        portico_store::clients::get(self.db(), tenant, id)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no client {id} at tenant {tenant}"))
+            .id()
+    }
+
+    /// The typed id of the login numbered `id`, read through the store.
+    pub async fn user_id(&self, id: i64) -> UserId {
+        portico_store::users::by_id(self.db(), id)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no user {id}"))
+            .id()
+    }
+
+    /// The typed id of the tenant's booking numbered `id`, read through the store.
+    pub async fn booking_id(&self, tenant: TenantId, id: i64) -> BookingId {
+        let tenant = portico_store::tenants::by_id(self.db(), tenant.get()).await.unwrap().unwrap();
+        portico_store::bookings::get(self.db(), &tenant, id)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no booking {id} at tenant {}", tenant.id))
+            .id
     }
 }

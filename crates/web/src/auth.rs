@@ -79,7 +79,7 @@ async fn session_user(state: &AppState, session: &Session) -> Result<Option<User
         session.flush().await.map_err(session_error)?;
         return Ok(None);
     }
-    let Some(user) = users::by_id(&state.db, UserId(user_id)).await? else {
+    let Some(user) = users::by_id(&state.db, user_id).await? else {
         session.flush().await.map_err(session_error)?;
         return Ok(None);
     };
@@ -121,7 +121,7 @@ pub async fn log_out(session: &Session) -> Result<(), Error> {
 
 /// Ends every session of the user, on every device.
 pub async fn log_out_everywhere(state: &AppState, user: UserId) -> Result<u64, Error> {
-    Ok(sessions::delete_for_user(&state.db, user.0).await?)
+    Ok(sessions::delete_for_user(&state.db, user.get()).await?)
 }
 
 /// The `{tenant}` path parameter.
@@ -298,12 +298,12 @@ async fn previewed_client(
     let Some(preview) = crate::preview::current(&viewer.session).await? else {
         return Ok(None);
     };
-    if preview.tenant_id != tenant.id.0
+    if preview.tenant_id != tenant.id.get()
         || tenants::role_of(&state.db, tenant.id, user.id()).await? != Some(Role::Owner)
     {
         return Ok(None);
     }
-    Ok(clients::get(&state.db, tenant.id, portico_domain::ClientId(preview.client_id)).await?)
+    Ok(clients::get(&state.db, tenant.id, preview.client_id).await?)
 }
 
 /// A provider API call authenticated with `Authorization: Bearer <token>` for the tenant in

@@ -27,7 +27,7 @@ impl AddToCalendar {
     pub fn new(tenant: &Tenant, booking: &Booking, ics_path: &str) -> Self {
         let title = portico_core::ics::title(tenant, booking);
         let at = |ts: i64| DateTime::from_timestamp(ts, 0).unwrap_or_default();
-        let (start, end) = (at(booking.starts_at), at(booking.ends_at));
+        let (start, end) = (at(booking.starts_at.unix()), at(booking.ends_at.unix()));
         let compact = |t: chrono::DateTime<chrono::Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
         let iso = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
         let place = booking.place(tenant).unwrap_or_default();

@@ -5,9 +5,9 @@
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate};
-use portico_domain::Money;
 use portico_domain::billing::{self, Method, PaymentStatus};
 use portico_domain::invoice::{InvoiceStatus, Totals};
+use portico_domain::{BookingId, Money};
 use portico_pdf::{InvoiceDocument, InvoiceLine, Party, Table, Total};
 use portico_store::clients::Client;
 use portico_store::invoices::Invoice;
@@ -179,7 +179,7 @@ pub async fn history(
     tenant: &Tenant,
     invoice: &Invoice,
 ) -> Result<Vec<Payment>, Error> {
-    let mut list = payments::list(&state.db, tenant.id, Some(invoice.client_id)).await?;
+    let mut list = payments::list(&state.db, tenant.id, Some(invoice.client_id.get())).await?;
     list.retain(|p| {
         p.invoice_id == Some(invoice.id) || p.applied.iter().any(|a| a.0 == invoice.id)
     });
@@ -267,7 +267,7 @@ impl InvoiceView {
             shown,
             word: shown.word(),
             icon: shown.icon(),
-            client_id: invoice.client_id.0,
+            client_id: invoice.client_id.get(),
             currency: invoice.currency.code(),
             due_date: invoice.due_date,
             issued_on: invoice.issued_at.and_then(|ts| local_date(tenant, ts)),
@@ -464,7 +464,7 @@ pub struct BookingPayment {
 pub async fn booking_payment(
     state: &AppState,
     tenant: &Tenant,
-    booking: i64,
+    booking: BookingId,
 ) -> Result<Option<BookingPayment>, Error> {
     let mut tx = state.db.begin().await?;
     let charge = portico_store::billing::charge_of(&mut tx, tenant.id, booking).await?;
@@ -508,7 +508,7 @@ pub async fn booking_payment(
 async fn prepaid(
     state: &AppState,
     tenant: &Tenant,
-    booking: i64,
+    booking: BookingId,
 ) -> Result<Option<BookingPayment>, Error> {
     let checkout =
         portico_store::online::checkout_of_booking(&state.db, tenant.id, booking).await?;

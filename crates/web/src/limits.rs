@@ -191,7 +191,7 @@ impl AppState {
     pub async fn limit_invitations(&self, tenant: portico_domain::TenantId) -> Result<(), Error> {
         let limit =
             Limit { name: "tenant-invites", max: self.config.rate_limits.invitations_per_tenant };
-        self.rate_limit(limit, &tenant.0.to_string()).await
+        self.rate_limit(limit, &tenant.get().to_string()).await
     }
 
     /// Whether `subject` already used up `limit` in this window, without counting anything:

@@ -122,13 +122,13 @@ pub fn pay_link_expiry(now: i64) -> i64 {
 /// `{tenant}.{invoice}.{expires}.{signature}`.
 pub fn pay_token(state: &AppState, tenant: TenantId, invoice: i64) -> String {
     let expires = pay_link_expiry(state.clock.now_ts());
-    let payload = format!("{}.{invoice}.{expires}", tenant.0);
+    let payload = format!("{}.{invoice}.{expires}", tenant.get());
     let signature = pay_mac(&state.config.keys.session, &payload).finalize().into_bytes();
     format!("{payload}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
 /// What a pay-link token names, if we signed it and it has not expired.
-pub fn verify_pay_token(state: &AppState, token: &str) -> Result<(TenantId, i64), PayLinkError> {
+pub fn verify_pay_token(state: &AppState, token: &str) -> Result<(i64, i64), PayLinkError> {
     let (payload, signature) = token.rsplit_once('.').ok_or(PayLinkError::Invalid)?;
     let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| PayLinkError::Invalid)?;
     pay_mac(&state.config.keys.session, payload)
@@ -143,7 +143,7 @@ pub fn verify_pay_token(state: &AppState, token: &str) -> Result<(TenantId, i64)
     if state.clock.now_ts() >= expires {
         return Err(PayLinkError::Expired);
     }
-    Ok((TenantId(tenant), invoice))
+    Ok((tenant, invoice))
 }
 
 /// The hosted pay link (absolute, under the public URL): no login needed, works for
@@ -204,7 +204,7 @@ pub async fn start(
     let attempt = online::attempts(&state.db, tenant.id, invoice.id, amount).await?;
     let key = format!(
         "portico-{}-invoice-{}-{}{}-{attempt}",
-        tenant.id.0,
+        tenant.id.get(),
         invoice.id,
         amount.minor,
         amount.currency.code()
@@ -227,7 +227,7 @@ pub async fn start(
     let session = match tg.gateway.create_checkout(&tg.secret, &request, &key).await {
         Ok(session) => session,
         Err(error) => {
-            tracing::warn!(tenant = tenant.id.0, invoice = invoice.id, %error, "checkout not started");
+            tracing::warn!(tenant = tenant.id.get(), invoice = invoice.id, %error, "checkout not started");
             let why = if error.is_transient() {
                 "the payment service did not answer"
             } else {
@@ -387,7 +387,7 @@ pub async fn refund(
             payment_intent: call.payment_intent.clone(),
             amount: call.amount.minor,
             metadata: [
-                ("portico_tenant_id".to_owned(), tenant.0.to_string()),
+                ("portico_tenant_id".to_owned(), tenant.get().to_string()),
                 ("portico_payment".to_owned(), payment.to_string()),
             ]
             .into(),
@@ -395,7 +395,7 @@ pub async fn refund(
         match tg.gateway.create_refund(&tg.secret, &request, &call.idempotency_key).await {
             Ok(refund) => Ok(refund.id),
             Err(error) => {
-                tracing::warn!(tenant = tenant.0, payment, %error, "refund refused by the gateway");
+                tracing::warn!(tenant = tenant.get(), payment, %error, "refund refused by the gateway");
                 Err(error.to_string())
             }
         }

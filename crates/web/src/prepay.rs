@@ -56,7 +56,7 @@ impl Surface {
 fn key_of(tenant: &Tenant, hold: &PendingHold) -> String {
     let digest = Sha256::digest(hold.token.as_bytes());
     let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("portico-{}-prepay-{hex}", tenant.id.0)
+    format!("portico-{}-prepay-{hex}", tenant.id.get())
 }
 
 /// What the payer asks to book: the held place, for whom, their notes, where they pay from.
@@ -128,7 +128,7 @@ pub async fn start(
     let session = match tg.gateway.create_checkout(&tg.secret, &checkout, &key).await {
         Ok(session) => session,
         Err(error) => {
-            tracing::warn!(tenant = tenant.id.0, %error, "pre-paid checkout not started");
+            tracing::warn!(tenant = tenant.id.get(), %error, "pre-paid checkout not started");
             let why = if error.is_transient() {
                 "the payment service did not answer"
             } else {
@@ -171,7 +171,7 @@ pub async fn refund_taken(
             payment_intent: call.payment_intent,
             amount: call.amount.minor,
             metadata: [
-                ("portico_tenant_id".to_owned(), tenant.id.0.to_string()),
+                ("portico_tenant_id".to_owned(), tenant.id.get().to_string()),
                 ("portico_checkout".to_owned(), checkout.id.to_string()),
             ]
             .into(),

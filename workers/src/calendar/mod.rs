@@ -10,7 +10,6 @@ pub mod work;
 
 use std::time::Duration;
 
-use portico_domain::UserId;
 use portico_integrations::google::{Google, GoogleError};
 use portico_store::calendar::{self, Connection};
 use portico_store::sealed::{self, SecretKind};
@@ -185,8 +184,8 @@ pub(crate) async fn disconnect_and_notify(
         return Ok(());
     }
     let sent = async {
-        let tenant = tenants::by_id(&deps.db, tenant_id).await?;
-        let user = users::by_id(&deps.db, UserId(connection.user_id)).await?;
+        let tenant = tenants::by_id(&deps.db, tenant_id.get()).await?;
+        let user = users::by_id(&deps.db, connection.user_id).await?;
         let (Some(tenant), Some(user)) = (tenant, user) else { return Ok(()) };
         let context = json!({
             "name": user.name,

@@ -8,7 +8,6 @@
 
 use chrono::{DateTime, SecondsFormat};
 use portico_domain::plans::{Feature, allows};
-use portico_domain::{ClientId, TenantId};
 use portico_integrations::google::{Event, EventTime, GoogleError, NewEvent, event_id};
 use portico_jobs::CalendarSync;
 use portico_store::bookings::{Booking, Status};
@@ -22,7 +21,7 @@ use crate::{Deps, JobError};
 
 #[tracing::instrument(skip_all, fields(tenant = job.tenant_id, booking = job.booking_id))]
 pub async fn run(deps: &Deps, job: CalendarSync) -> Result<(), JobError> {
-    let Some(tenant) = tenants::by_id(&deps.db, TenantId(job.tenant_id)).await? else {
+    let Some(tenant) = tenants::by_id(&deps.db, job.tenant_id).await? else {
         return Ok(());
     };
     sync_booking(deps, &tenant, job.booking_id, false).await
@@ -125,7 +124,7 @@ async fn put(
     verify_only: bool,
 ) -> Result<(), CallError> {
     let google = session.google;
-    let id = event_id(tenant.id.0, booking.id);
+    let id = event_id(tenant.id.get(), booking.id.get());
     let calendar_id = session.connection.calendar_id.clone();
     if verify_only {
         let read = session.call(|t| {
@@ -168,15 +167,15 @@ async fn put(
         Err(error) => return Err(error),
     };
     let w = Written {
-        booking: booking.id,
+        booking: booking.id.get(),
         connection: session.connection.id,
         calendar_id: &calendar_id,
         event_id: &id,
         etag: &written.etag,
         state: PRESENT,
         version,
-        starts_at: booking.starts_at,
-        ends_at: booking.ends_at,
+        starts_at: booking.starts_at.unix(),
+        ends_at: booking.ends_at.unix(),
     };
     syncs::record(&session.deps.db, tenant.id, &w, session.deps.clock.now_ts()).await?;
     Ok(())
@@ -228,7 +227,7 @@ fn same_times(found: &Event, wanted: &NewEvent) -> bool {
 /// tenant's zone (with the offset of that day, so DST is right).
 async fn new_event(deps: &Deps, tenant: &Tenant, booking: &Booking) -> anyhow::Result<NewEvent> {
     let (party, email, phone) = match booking.client_id {
-        Some(id) => clients::get(&deps.db, tenant.id, ClientId(id))
+        Some(id) => clients::get(&deps.db, tenant.id, id.get())
             .await?
             .map(|c| (c.name, c.email, c.phone))
             .unwrap_or_default(),
@@ -264,7 +263,7 @@ async fn new_event(deps: &Deps, tenant: &Tenant, booking: &Booking) -> anyhow::R
         // The address (the business's or the client's) or the meeting link, which Google
         // shows as a map or a link.
         location: booking.place_parts(tenant, false).1.unwrap_or_default(),
-        start: time(booking.starts_at),
-        end: time(booking.ends_at),
+        start: time(booking.starts_at.unix()),
+        end: time(booking.ends_at.unix()),
     })
 }

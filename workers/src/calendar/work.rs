@@ -3,7 +3,6 @@
 //! availability never waits on Google) and drift repair.
 
 use chrono::{DateTime, Duration};
-use portico_domain::TenantId;
 use portico_jobs::CalendarWork;
 use portico_store::calendar::{self, Connection, busy, syncs};
 use portico_store::tenants::{self, Tenant};
@@ -26,7 +25,7 @@ pub async fn run(deps: &Deps, job: CalendarWork) -> Result<(), JobError> {
         CalendarWork::Backfill { tenant_id, connection_id } => (tenant_id, connection_id, true),
         CalendarWork::Refresh { tenant_id, connection_id } => (tenant_id, connection_id, false),
     };
-    let Some(tenant) = tenants::by_id(&deps.db, TenantId(tenant_id)).await? else {
+    let Some(tenant) = tenants::by_id(&deps.db, tenant_id).await? else {
         return Ok(());
     };
     let Some(connection) = calendar::get(&deps.db, tenant.id, connection_id).await? else {

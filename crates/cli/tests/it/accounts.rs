@@ -108,7 +108,7 @@ async fn passwords_are_argon2id_with_the_required_parameters() {
         let app = TestApp::spawn(backend).await;
         let tenant = app.seed_tenant("paws", Plan::Free).await;
         let hash: String = sqlx::query_scalar("select password_hash from users where id = $1")
-            .bind(tenant.owner.0)
+            .bind(tenant.owner.get())
             .fetch_one(app.db().pool())
             .await
             .unwrap();
@@ -517,7 +517,7 @@ async fn a_client_invitation_creates_a_verified_login_linked_to_the_client() {
         assert!(jo.page("/portal/paws").await.contains("Welcome, Jo Bloggs"));
         assert_eq!(jo.get(&link).await.status(), StatusCode::NOT_FOUND, "used");
         let linked: Option<i64> = sqlx::query_scalar("select user_id from clients where id = $1")
-            .bind(client.0)
+            .bind(client.get())
             .fetch_one(app.db().pool())
             .await
             .unwrap();

@@ -37,7 +37,7 @@ async fn book(
         address: String::new(),
     };
     let ctx = portico_core::Context::new(actor, "", app.clock.now());
-    portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.expect("booked").id
+    (portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.expect("booked").id).get()
 }
 
 fn slot(start: DateTime<Utc>, staff: Option<i64>, block: Option<i64>) -> Slot {
@@ -376,7 +376,7 @@ async fn the_booking_detail_shows_everything_and_the_history() {
                 && page.contains("confirmed")
         );
         assert!(
-            page.contains(&format!("href=\"/app/paws/clients/{}\">Jo Client</a>", jo.0)),
+            page.contains(&format!("href=\"/app/paws/clients/{}\">Jo Client</a>", jo.get())),
             "links the client"
         );
         assert!(page.contains("Gate code 1234"), "notes");
@@ -417,33 +417,39 @@ async fn the_owner_books_for_a_client_and_a_taken_time_shows_fresh_options() {
         let owner = app.browser();
         owner.login("owner@paws.example", PASSWORD).await;
 
-        let client_page = owner.page(&format!("/app/paws/clients/{}", jo.0)).await;
+        let client_page = owner.page(&format!("/app/paws/clients/{}", jo.get())).await;
         assert!(
-            client_page.contains(&format!("/app/paws/bookings/new?client={}\"", jo.0)),
+            client_page.contains(&format!("/app/paws/bookings/new?client={}\"", jo.get())),
             "Book for this client"
         );
         let search = owner.page("/app/paws/bookings/new?q=kim").await;
         assert!(
-            search.contains(&format!("?client={}\"", kim.0))
-                && !search.contains(&format!("?client={}\"", jo.0))
+            search.contains(&format!("?client={}\"", kim.get()))
+                && !search.contains(&format!("?client={}\"", jo.get()))
         );
-        let services = owner.page(&format!("/app/paws/bookings/new?client={}", jo.0)).await;
+        let services = owner.page(&format!("/app/paws/bookings/new?client={}", jo.get())).await;
         assert!(services.contains("Jo Client") && services.contains("service=groom"));
 
         // Providers may book inside the notice period guests have (60 minutes).
         let today = owner
-            .page(&format!("/app/paws/bookings/new?client={}&service=groom&date=2026-12-01", jo.0))
+            .page(&format!(
+                "/app/paws/bookings/new?client={}&service=groom&date=2026-12-01",
+                jo.get()
+            ))
             .await;
         assert!(option(&today, "2026-12-01T09:15:00+00:00").is_some(), "{today}");
         let page = owner
-            .page(&format!("/app/paws/bookings/new?client={}&service=groom&date=2026-12-02", jo.0))
+            .page(&format!(
+                "/app/paws/bookings/new?client={}&service=groom&date=2026-12-02",
+                jo.get()
+            ))
             .await;
         let ten = option(&page, "2026-12-02T10:00:00+00:00").expect("10:00 is free");
 
         let r = owner
             .post_form(
                 "/app/paws/bookings/new",
-                &[("client", &jo.0.to_string()), ("service", "groom"), ("option", "")],
+                &[("client", &jo.get().to_string()), ("service", "groom"), ("option", "")],
             )
             .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -453,7 +459,7 @@ async fn the_owner_books_for_a_client_and_a_taken_time_shows_fresh_options() {
             .post_form(
                 "/app/paws/bookings/new",
                 &[
-                    ("client", &jo.0.to_string()),
+                    ("client", &jo.get().to_string()),
                     ("service", "groom"),
                     ("option", &ten),
                     ("notes", "Bring the blue lead"),
@@ -470,7 +476,7 @@ async fn the_owner_books_for_a_client_and_a_taken_time_shows_fresh_options() {
                 .unwrap();
         assert_eq!(
             (client_id, notes.as_str(), starts_at),
-            (Some(jo.0), "Bring the blue lead", at(2, 10).timestamp())
+            (Some(jo.get()), "Bring the blue lead", at(2, 10).timestamp())
         );
         assert_eq!(events(&app, id).await, vec![("created".to_owned(), "owner".to_owned())]);
         assert!(
@@ -488,7 +494,7 @@ async fn the_owner_books_for_a_client_and_a_taken_time_shows_fresh_options() {
             .post_form(
                 "/app/paws/bookings/new",
                 &[
-                    ("client", &kim.0.to_string()),
+                    ("client", &kim.get().to_string()),
                     ("service", "groom"),
                     ("option", &ten),
                     ("notes", "A note for Kim"),
@@ -631,7 +637,7 @@ async fn every_booking_route_refuses_another_tenant_with_404_and_changes_nothing
             format!("/app/other/bookings/{theirs}/reschedule"),
             format!("/app/paws/bookings/{theirs}"),
             format!("/app/paws/bookings/{theirs}/reschedule"),
-            format!("/app/paws/bookings/new?client={}", kim.0),
+            format!("/app/paws/bookings/new?client={}", kim.get()),
             format!("/app/paws/bookings?staff={b_staff}"),
         ];
         for path in &gets {
@@ -656,7 +662,7 @@ async fn every_booking_route_refuses_another_tenant_with_404_and_changes_nothing
             ("/app/other/bookings/new", jo),
         ] {
             let form = [
-                ("client", client.0.to_string()),
+                ("client", client.get().to_string()),
                 ("service", "groom".to_owned()),
                 ("option", option.clone()),
             ];

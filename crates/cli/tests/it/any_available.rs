@@ -159,7 +159,7 @@ async fn the_owner_books_whoever_is_free_for_a_client() {
         let owner = paws.owner().await;
         let path = format!(
             "/app/paws/bookings/new?client={}&service=groom&date={TOMORROW}&staff=",
-            client.0
+            client.get()
         );
         let page = picker(&owner, &path).await;
         assert!(page.contains(">Anyone<"), "{page}");
@@ -168,7 +168,7 @@ async fn the_owner_books_whoever_is_free_for_a_client() {
         assert!(!page.contains(&format!("{NINE}|{}|", paws.sam)), "Sam is busy");
 
         let form = [
-            ("client", client.0.to_string()),
+            ("client", client.get().to_string()),
             ("service", "groom".to_owned()),
             ("option", option),
             ("notes", String::new()),
@@ -188,7 +188,7 @@ async fn rescheduling_by_the_owner_or_in_the_portal_moves_to_whoever_is_free() {
         let paws = paws(TestApp::spawn(backend).await).await;
         let (jo, client) = paws.client("jo@example.com").await;
         sqlx::query("update clients set can_self_reschedule = 1 where id = $1")
-            .bind(client.0)
+            .bind(client.get())
             .execute(paws.app.db().pool())
             .await
             .unwrap();
@@ -214,7 +214,7 @@ async fn rescheduling_by_the_owner_or_in_the_portal_moves_to_whoever_is_free() {
         let guest =
             json!({ "name": "Max", "email": "max@example.com", "phone": "+44 7700 900111" });
         paws.api_book(json!({ "start": HALF_NINE, "staff_id": paws.sam, "guest": guest })).await;
-        let jos = json!({ "start": HALF_TEN, "staff_id": paws.sam, "client_id": client.0 });
+        let jos = json!({ "start": HALF_TEN, "staff_id": paws.sam, "client_id": client.get() });
         let detail = format!("/portal/paws/bookings/{}", paws.api_book(jos).await);
         let page = picker(&jo, &format!("{detail}/reschedule?date={TOMORROW}&staff=")).await;
         assert!(page.contains("Any available"), "{page}");

@@ -34,7 +34,7 @@ pub(crate) async fn insert_booking(
          ends_at, busy_from, busy_until, status, currency, created_at, updated_at) \
          values ($1, $2, $3, $4, 'Guest', $5, $6, $7, $8, $9, 'GBP', 0, 0) returning id",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(service)
     .bind(staff)
     .bind(block)
@@ -71,7 +71,7 @@ pub(crate) async fn insert_hold(
          ends_at, busy_from, busy_until, expires_at, created_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $6, $7, $8, $9) returning id",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(format!("hold-{start}-{now}-{}", rand::random::<u64>()))
     .bind(service)
     .bind(staff)
@@ -273,7 +273,7 @@ async fn availability_refuses_bad_queries_and_gates_staff_selection() {
         let inactive = "insert into services (tenant_id, code, name, duration_minutes, currency, \
                         mode, active, created_at, updated_at) \
                         values ($1, 'old', 'Old', 60, 'GBP', 'slot', 0, 0, 0)";
-        sqlx::query(inactive).bind(free.id.0).execute(app.db().pool()).await.unwrap();
+        sqlx::query(inactive).bind(free.id.get()).execute(app.db().pool()).await.unwrap();
 
         for (query, status, field) in [
             ("free/availability?date=2026-12-02", 422, Some("service")),

@@ -36,7 +36,7 @@ async fn bench_seed_adds_tenants_and_a_finished_history_in_bulk() {
         let services = "select count(*) from services s join tenants t on t.id = s.tenant_id \
                         where t.slug like 'seed-%' and s.code = 'walk' and s.mode = 'slot'";
         assert_eq!(app.count(services).await, 3);
-        let paws = tenant.id.0;
+        let paws = tenant.id.get();
         let history = format!(
             "select count(*) from bookings where tenant_id = {paws} and status = 'completed' \
              and staff_id in ({sam}, {kim}) and service_id = {} and ends_at <= {now} \

@@ -98,7 +98,7 @@ async fn credit_pays_first_and_only_the_rest_is_invoiced() {
             json!({ "name": "Ann", "email": "ann@example.com" }),
         )
         .await;
-        let ann = ClientId(ann["id"].as_i64().unwrap());
+        let ann = app.client_id(tenant, ann["id"].as_i64().unwrap()).await;
         let (status, _) = post(
             &app,
             &token,
@@ -109,7 +109,7 @@ async fn credit_pays_first_and_only_the_rest_is_invoiced() {
         assert_eq!(status, StatusCode::CREATED);
 
         // Credit 30.00, a 25.00 booking: no invoice, 5.00 left, a `use` naming the booking.
-        let first = book(&app, &token, 10, json!({ "client_id": ann.0 })).await;
+        let first = book(&app, &token, 10, json!({ "client_id": ann.get() })).await;
         assert_eq!(invoices_of(&app, &token, ann).await, Vec::<Value>::new());
         assert_eq!(balance(&app, &token, ann).await, 500);
         let (_, credit) = get(&app, &token, &format!("/api/v1/paws/clients/{ann}/credit")).await;
@@ -120,7 +120,7 @@ async fn credit_pays_first_and_only_the_rest_is_invoiced() {
         assert_eq!(credit["entries"][1]["amount_minor"], -2500);
 
         // Another: 5.00 from credit, an issued invoice of 20.00 due in 7 days; credit 0.
-        let second = book(&app, &token, 12, json!({ "client_id": ann.0 })).await;
+        let second = book(&app, &token, 12, json!({ "client_id": ann.get() })).await;
         assert_eq!(balance(&app, &token, ann).await, 0);
         let invoices = invoices_of(&app, &token, ann).await;
         assert_eq!(invoices.len(), 1);
@@ -151,7 +151,17 @@ async fn credit_pays_first_and_only_the_rest_is_invoiced() {
             cancelled: false,
         };
         let mut tx = app.db().begin_write().await.unwrap();
-        assert!(!billing::record_charge(&mut tx, tenant, second, &again, 0).await.unwrap());
+        assert!(
+            !billing::record_charge(
+                &mut tx,
+                tenant,
+                app.booking_id(tenant, second).await,
+                &again,
+                0
+            )
+            .await
+            .unwrap()
+        );
         drop(tx);
 
         // Cancelling: the unpaid invoice is void; the credit each used comes back.
@@ -192,7 +202,8 @@ async fn a_guests_booking_is_billed_to_a_client_by_email_and_paid_cancellations_
         let booking = book(&app, &token, 10, guest.clone()).await;
         let clients = format!("select count(*) from clients where tenant_id = {tenant} and email = 'gus@example.com' and user_id is null");
         assert_eq!(app.count(&clients).await, 1, "a client without a login");
-        let gus = ClientId(app.count(&format!("select id from clients where tenant_id = {tenant}")).await);
+        let gus = app.count(&format!("select id from clients where tenant_id = {tenant}")).await;
+        let gus = app.client_id(tenant, gus).await;
         // The same guest again is the same client.
         let other = book(&app, &token, 12, guest).await;
         assert_eq!(app.count(&clients).await, 1);
@@ -206,7 +217,7 @@ async fn a_guests_booking_is_billed_to_a_client_by_email_and_paid_cancellations_
         let (paid_id, open_id) = (invoices[1]["id"].as_i64().unwrap(), invoices[0]["id"].as_i64().unwrap());
 
         // Paid in full, then cancelled: the payment's money becomes credit, the invoice void.
-        let pay = json!({ "client_id": gus.0, "invoice_id": paid_id, "amount_minor": 2500, "currency": "GBP", "method": "cash", "received_on": "2026-12-01" });
+        let pay = json!({ "client_id": gus.get(), "invoice_id": paid_id, "amount_minor": 2500, "currency": "GBP", "method": "cash", "received_on": "2026-12-01" });
         let (status, payment) = post(&app, &token, "/api/v1/paws/payments", pay).await;
         assert_eq!(status, StatusCode::CREATED, "{payment}");
         let (status, _) = post(&app, &token, &format!("/api/v1/paws/bookings/{booking}/cancel"), json!({})).await;
@@ -220,7 +231,7 @@ async fn a_guests_booking_is_billed_to_a_client_by_email_and_paid_cancellations_
 
         // With manual refunds, a paid invoice stays paid and nothing becomes credit.
         patch(&app, &token, json!({ "cancel_paid": "manual" })).await;
-        let pay = json!({ "client_id": gus.0, "invoice_id": open_id, "amount_minor": 2500, "currency": "GBP", "method": "cash", "received_on": "2026-12-01" });
+        let pay = json!({ "client_id": gus.get(), "invoice_id": open_id, "amount_minor": 2500, "currency": "GBP", "method": "cash", "received_on": "2026-12-01" });
         assert_eq!(post(&app, &token, "/api/v1/paws/payments", pay).await.0, StatusCode::CREATED);
         assert_eq!(post(&app, &token, &format!("/api/v1/paws/bookings/{other}/cancel"), json!({})).await.0, StatusCode::OK);
         let (_, invoice) = get(&app, &token, &format!("/api/v1/paws/invoices/{open_id}")).await;
@@ -234,7 +245,7 @@ async fn a_guests_booking_is_billed_to_a_client_by_email_and_paid_cancellations_
 async fn billing_on_completion_waits_for_the_booking_to_be_completed() {
     matrix(|backend| async move {
         let app = TestApp::spawn(backend).await;
-        let (_, token) = setup(&app).await;
+        let (tenant, token) = setup(&app).await;
         patch(&app, &token, json!({ "bill_when": "completed" })).await;
         let (_, ann) = post(
             &app,
@@ -243,8 +254,8 @@ async fn billing_on_completion_waits_for_the_booking_to_be_completed() {
             json!({ "name": "Ann", "email": "ann@example.com" }),
         )
         .await;
-        let ann = ClientId(ann["id"].as_i64().unwrap());
-        let booking = book(&app, &token, 10, json!({ "client_id": ann.0 })).await;
+        let ann = app.client_id(tenant, ann["id"].as_i64().unwrap()).await;
+        let booking = book(&app, &token, 10, json!({ "client_id": ann.get() })).await;
         assert!(invoices_of(&app, &token, ann).await.is_empty(), "not on confirmation");
         app.clock.set(chrono::DateTime::parse_from_rfc3339("2026-12-02T11:30:00Z").unwrap().into());
         let (status, answer) =

@@ -14,7 +14,7 @@ use reqwest::StatusCode;
 const MAIL_WAIT: Duration = Duration::from_secs(10);
 
 async fn client(app: &TestApp, tenant: &SeededTenant, id: ClientId) -> Client {
-    clients::get(app.db(), tenant.id, id).await.unwrap().expect("the client record")
+    clients::get(app.db(), tenant.id, id.get()).await.unwrap().expect("the client record")
 }
 
 /// A client record with contact details, linked to `user` if given.
@@ -92,7 +92,7 @@ async fn an_owner_creates_and_edits_a_client_and_bad_input_changes_nothing() {
             .await;
         assert_eq!(created.status(), StatusCode::SEE_OTHER);
         let path = location(&created);
-        let id = ClientId(path.rsplit('/').next().unwrap().parse().unwrap());
+        let id = app.client_id(tenant.id, path.rsplit('/').next().unwrap().parse().unwrap()).await;
         assert_eq!(path, format!("/app/paws/clients/{id}"));
         let jo = client(&app, &tenant, id).await;
         assert_eq!(
@@ -193,7 +193,7 @@ async fn disabling_a_portal_login_ends_its_sessions_and_refuses_login_until_enab
         // The account and its link are kept.
         let record = client(&app, &tenant, id).await;
         assert!(record.login_disabled());
-        assert_eq!(record.user_id, user.map(|u| u.0));
+        assert_eq!(record.user_id, user.map(|u| u.get()));
         assert_eq!(app.count("select count(*) from users where email = 'jo@example.com'").await, 1);
         assert!(owner.page("/app/paws/clients").await.contains("disabled"));
         assert_eq!(audit_count(&app, "client.login_disabled").await, 1);

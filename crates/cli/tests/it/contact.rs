@@ -65,7 +65,7 @@ async fn contact_details_are_set_over_the_api_and_bad_values_change_nothing() {
         // Null or "" empties a field; the colour goes back to Portico's.
         let (_, cleared) = patch(&app, &token, json!({ "brand_color": "", "website": null })).await;
         assert_eq!((cleared["brand_color"].clone(), cleared["website"].clone()), (json!(null), json!("")));
-        let stored = tenants::by_id(app.db(), tenant.id).await.unwrap().unwrap();
+        let stored = tenants::by_id(app.db(), tenant.id.get()).await.unwrap().unwrap();
         assert_eq!((stored.brand_color, stored.contact.phone.as_str()), (None, "+44 20 7946 0000"));
     })
     .await;
@@ -95,7 +95,7 @@ async fn clients_see_how_to_reach_the_business_on_its_pages_and_in_its_emails() 
         let r = owner.post_form("/app/paws/settings/branding", &form("not a site")).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text().await.unwrap().contains("Enter a web address"));
-        let stored = tenants::by_id(app.db(), tenant.id).await.unwrap().unwrap();
+        let stored = tenants::by_id(app.db(), tenant.id.get()).await.unwrap().unwrap();
         assert!(stored.contact.is_empty() && stored.brand_color.is_none());
         let r = owner.post_form("/app/paws/settings/branding", &form("paws.example")).await;
         assert_eq!(location(&r), "/app/paws/settings#contact");

@@ -77,7 +77,7 @@ async fn conflict_and_rate_limit_pages_keep_the_navigation_and_the_way_back() {
             .client
             .post(app.url("/api/v1/paws/bookings"))
             .bearer_auth(&token)
-            .json(&json!({ "service": "walk", "start": "2026-12-03T10:00:00Z", "client_id": client.0 }))
+            .json(&json!({ "service": "walk", "start": "2026-12-03T10:00:00Z", "client_id": client.get() }))
             .send()
             .await
             .unwrap();

@@ -14,7 +14,7 @@ async fn the_help_page_shows_the_faq_the_policy_in_words_and_the_contact() {
             "update tenants set cancel_cutoff_hours = 48, contact_email = 'hello@paws.example' \
              where id = $1",
         )
-        .bind(tenant.id.0)
+        .bind(tenant.id.get())
         .execute(app.db().pool())
         .await
         .unwrap();
@@ -69,7 +69,7 @@ async fn the_help_page_shows_the_faq_the_policy_in_words_and_the_contact() {
         let page = client.page("/portal/paws/help").await;
         assert!(page.contains("not enabled for your account"), "{page}");
         sqlx::query("update clients set can_self_reschedule = 1 where id = $1")
-            .bind(ann.0)
+            .bind(ann.get())
             .execute(app.db().pool())
             .await
             .unwrap();

@@ -33,7 +33,7 @@ async fn book(app: &TestApp, slug: &str, service: &Service, slot: Slot, name: &s
         address: String::new(),
     };
     let ctx = portico_core::Context::new(Actor::System, "", app.clock.now());
-    portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.expect("booked").id
+    (portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.expect("booked").id).get()
 }
 
 fn slot(start: DateTime<Utc>, staff: Option<i64>) -> Slot {
@@ -153,7 +153,7 @@ async fn a_staff_login_sees_its_own_days_and_no_business_numbers() {
         let theirs = book(&app, "paws", &groom, slot(at(2, 11), Some(sam)), "Bo Theirs").await;
         let user = app.seed_staff(&t, "alex@paws.example").await;
         sqlx::query("update staff_members set user_id = $1 where id = $2")
-            .bind(user.0)
+            .bind(user.get())
             .bind(alex)
             .execute(app.db().pool())
             .await

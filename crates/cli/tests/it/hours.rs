@@ -71,7 +71,7 @@ impl Walkers {
             address: String::new(),
         };
         let ctx = portico_core::Context::new(Actor::System, "", app.clock.now());
-        portico_core::bookings::create(app.db(), &self.tenant, &new, &ctx).await.unwrap().id
+        (portico_core::bookings::create(app.db(), &self.tenant, &new, &ctx).await.unwrap().id).get()
     }
 }
 

@@ -22,7 +22,8 @@ pub async fn setup(app: &TestApp) -> (Browser, i64, i64, i64) {
     app.seed_service(t.id, "walk", Mode::Slot, 60).await;
     app.seed_hours(t.id, None, 8 * 60, 18 * 60).await;
     let token = app.api_token(t.id).await;
-    let body = json!({ "service": "walk", "start": "2026-12-08T10:00:00Z", "client_id": ann.0 });
+    let body =
+        json!({ "service": "walk", "start": "2026-12-08T10:00:00Z", "client_id": ann.get() });
     let response = app
         .client
         .post(app.url("/api/v1/paws/bookings"))
@@ -35,7 +36,7 @@ pub async fn setup(app: &TestApp) -> (Browser, i64, i64, i64) {
     let booking: Value = response.json().await.unwrap();
     let owner = app.browser();
     owner.login(&t.owner_email, PASSWORD).await;
-    (owner, ann.0, bob.0, booking["id"].as_i64().unwrap())
+    (owner, ann.get(), bob.get(), booking["id"].as_i64().unwrap())
 }
 
 /// Posts the draft form: `rows` of (description, quantity, price, tax) and ticked bookings.

@@ -152,7 +152,7 @@ async fn drafts_are_created_listed_issued_and_voided_through_the_api() {
         let (_, overdue) = get(&app, &token, "/api/v1/paws/invoices?status=overdue").await;
         assert_eq!(overdue["invoices"], json!([]), "due today is not overdue");
         // 12:00 UTC on the 15th is already the 16th in Auckland.
-        sqlx::query("update tenants set timezone = 'Pacific/Auckland' where id = $1").bind(t.id.0).execute(app.db().pool()).await.unwrap();
+        sqlx::query("update tenants set timezone = 'Pacific/Auckland' where id = $1").bind(t.id.get()).execute(app.db().pool()).await.unwrap();
         let (_, overdue) = get(&app, &token, "/api/v1/paws/invoices?status=overdue").await;
         assert_eq!(numbers(&overdue), ["INV-0001"]);
         assert_eq!(overdue["invoices"][0]["overdue"], true);
@@ -190,7 +190,7 @@ async fn fifty_concurrent_issues_get_numbers_one_to_fifty_without_gaps() {
         let mut drafts = Vec::new();
         for _ in 0..50 {
             let (status, draft) =
-                post(&app, &token, "/api/v1/paws/invoices", draft_body(client.0, "2026-12-31"))
+                post(&app, &token, "/api/v1/paws/invoices", draft_body(client.get(), "2026-12-31"))
                     .await;
             assert_eq!(status, StatusCode::CREATED, "{draft}");
             drafts.push(draft["id"].as_i64().unwrap());
@@ -200,7 +200,7 @@ async fn fifty_concurrent_issues_get_numbers_one_to_fifty_without_gaps() {
             &app,
             &other_token,
             "/api/v1/other/invoices",
-            draft_body(other_client.0, "2026-12-31"),
+            draft_body(other_client.get(), "2026-12-31"),
         )
         .await;
 
@@ -257,9 +257,13 @@ async fn another_tenants_invoices_are_404_and_stay_unchanged() {
         let b_token = app.api_token(b.id).await;
         let (a_client, _) = app.seed_client(&a, "Ann", "ann@example.com", false).await;
         let (b_client, _) = app.seed_client(&b, "Bob", "bob@example.com", false).await;
-        let (_, b_draft) =
-            post(&app, &b_token, "/api/v1/bravo/invoices", draft_body(b_client.0, "2026-12-31"))
-                .await;
+        let (_, b_draft) = post(
+            &app,
+            &b_token,
+            "/api/v1/bravo/invoices",
+            draft_body(b_client.get(), "2026-12-31"),
+        )
+        .await;
         let b_id = b_draft["id"].as_i64().unwrap();
 
         for slug in ["alpha", "bravo"] {
@@ -280,15 +284,24 @@ async fn another_tenants_invoices_are_404_and_stay_unchanged() {
         let (_, list) = get(&app, &a_token, "/api/v1/alpha/invoices").await;
         assert_eq!(list["invoices"], json!([]));
         let (_, list) =
-            get(&app, &a_token, &format!("/api/v1/alpha/invoices?client_id={}", b_client.0)).await;
+            get(&app, &a_token, &format!("/api/v1/alpha/invoices?client_id={}", b_client.get()))
+                .await;
         assert_eq!(list["invoices"], json!([]));
-        let (status, _) =
-            post(&app, &a_token, "/api/v1/alpha/invoices", draft_body(b_client.0, "2026-12-31"))
-                .await;
+        let (status, _) = post(
+            &app,
+            &a_token,
+            "/api/v1/alpha/invoices",
+            draft_body(b_client.get(), "2026-12-31"),
+        )
+        .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        let (status, _) =
-            post(&app, &a_token, "/api/v1/alpha/invoices", draft_body(a_client.0, "2026-12-31"))
-                .await;
+        let (status, _) = post(
+            &app,
+            &a_token,
+            "/api/v1/alpha/invoices",
+            draft_body(a_client.get(), "2026-12-31"),
+        )
+        .await;
         assert_eq!(status, StatusCode::CREATED);
 
         let (_, after) = get(&app, &b_token, &format!("/api/v1/bravo/invoices/{b_id}")).await;
@@ -310,7 +323,8 @@ async fn a_stored_status_or_date_that_does_not_decode_names_its_column() {
         let token = app.api_token(t.id).await;
         let (client, _) = app.seed_client(&t, "Ann", "ann@example.com", false).await;
         let (_, draft) =
-            post(&app, &token, "/api/v1/paws/invoices", draft_body(client.0, "2026-12-31")).await;
+            post(&app, &token, "/api/v1/paws/invoices", draft_body(client.get(), "2026-12-31"))
+                .await;
         let id = draft["id"].as_i64().unwrap();
         for (sql, column) in [
             ("update invoices set status = 'late' where id = $1", "invoices.status"),
@@ -343,7 +357,7 @@ async fn creating_issuing_and_voiding_are_audited_and_a_refusal_is_not() {
         let t = app.seed_tenant("paws", Plan::Free).await;
         let token = app.api_token(t.id).await;
         let (client, _) = app.seed_client(&t, "Ann", "ann@example.com", false).await;
-        let (status, draft) = post(&app, &token, "/api/v1/paws/invoices", draft_body(client.0, "2026-12-31")).await;
+        let (status, draft) = post(&app, &token, "/api/v1/paws/invoices", draft_body(client.get(), "2026-12-31")).await;
         assert_eq!(status, StatusCode::CREATED, "{draft}");
         let id = draft["id"].as_i64().unwrap();
         let issue = format!("/api/v1/paws/invoices/{id}/issue");
@@ -354,7 +368,7 @@ async fn creating_issuing_and_voiding_are_audited_and_a_refusal_is_not() {
         let actions: Vec<String> = sqlx::query_scalar(
             "select action from audit_log where tenant_id = $1 and action like 'invoice.%' order by id",
         )
-        .bind(t.id.0)
+        .bind(t.id.get())
         .fetch_all(app.db().pool())
         .await
         .unwrap();

@@ -45,7 +45,7 @@ async fn book(app: &TestApp, slug: &str, walk: &Service, block: i64, party: Part
         address: String::new(),
     };
     let ctx = portico_core::Context::new(Actor::System, "", app.clock.now());
-    portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.expect("booked").id
+    (portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.expect("booked").id).get()
 }
 
 fn guest(email: &str) -> Party {
@@ -81,7 +81,7 @@ async fn user_id(app: &TestApp, email: &str) -> UserId {
         .fetch_one(app.db().pool())
         .await
         .unwrap();
-    UserId(id)
+    app.user_id(id).await
 }
 
 #[tokio::test]
@@ -156,8 +156,8 @@ async fn a_guest_booking_joins_the_portal_only_after_verification_and_only_at_th
         assert!(told.first_link_containing("/portal/paws").is_some());
 
         // Running the job again changes nothing and sends nothing.
-        app.enqueue(&LinkGuest::Link { user_id: user.0 }).await;
-        app.enqueue(&LinkGuest::Link { user_id: user.0 }).await;
+        app.enqueue(&LinkGuest::Link { user_id: user.get() }).await;
+        app.enqueue(&LinkGuest::Link { user_id: user.get() }).await;
         assert_eq!(app.run_pending_jobs().await, 2, "two link jobs, no email job");
         assert_eq!(client_of(&app, mine).await, Some(record.id));
         assert_eq!(client_of(&app, elsewhere).await, None);
@@ -171,7 +171,7 @@ async fn a_guest_booking_joins_the_portal_only_after_verification_and_only_at_th
 }
 
 fn link_payload(user: UserId) -> String {
-    serde_json::to_string(&LinkGuest::Link { user_id: user.0 }).unwrap()
+    serde_json::to_string(&LinkGuest::Link { user_id: user.get() }).unwrap()
 }
 
 #[tokio::test]
@@ -196,17 +196,17 @@ async fn a_client_record_of_another_login_is_never_taken() {
         let user = user.unwrap();
         app.run_pending_jobs().await;
 
-        app.enqueue(&LinkGuest::Link { user_id: user.0 }).await;
+        app.enqueue(&LinkGuest::Link { user_id: user.get() }).await;
         app.run_pending_jobs().await;
 
-        assert_eq!(client_of(&app, guest_booking).await, Some(mine.0), "onto X's own record");
-        assert_eq!(client_of(&app, their_booking).await, Some(theirs.0), "theirs stays theirs");
+        assert_eq!(client_of(&app, guest_booking).await, Some(mine.get()), "onto X's own record");
+        assert_eq!(client_of(&app, their_booking).await, Some(theirs.get()), "theirs stays theirs");
         let owner: Option<i64> = sqlx::query_scalar("select user_id from clients where id = $1")
-            .bind(theirs.0)
+            .bind(theirs.get())
             .fetch_one(app.db().pool())
             .await
             .unwrap();
-        assert_eq!(owner, Some(other_login.0), "the other login keeps its record");
+        assert_eq!(owner, Some(other_login.get()), "the other login keeps its record");
         assert_eq!(linked_mails(&app, x), 1);
         assert_eq!(linked_mails(&app, "v@example.com"), 0);
 
@@ -214,7 +214,7 @@ async fn a_client_record_of_another_login_is_never_taken() {
         let stranger = app.seed_user("z@example.com", "Zed").await;
         let z_booking = book(&app, "paws", &walk, block, guest("z@example.com")).await;
         app.run_pending_jobs().await;
-        app.enqueue(&LinkGuest::Link { user_id: stranger.0 }).await;
+        app.enqueue(&LinkGuest::Link { user_id: stranger.get() }).await;
         app.run_pending_jobs().await;
         assert_eq!(client_of(&app, z_booking).await, None, "not a client of paws");
     })
@@ -245,7 +245,7 @@ async fn accepting_a_client_invitation_links_the_guest_bookings() {
             .await;
         assert_eq!(location(&r), "/portal/paws");
         app.run_pending_jobs().await;
-        assert_eq!(client_of(&app, booking).await, Some(client.0));
+        assert_eq!(client_of(&app, booking).await, Some(client.get()));
         assert!(
             jo.page("/portal/paws").await.contains(&format!("/portal/paws/bookings/{booking}\""))
         );
@@ -280,7 +280,7 @@ async fn registering_with_the_address_of_the_providers_record_takes_that_record_
         app.run_pending_jobs().await;
         let user = user_id(&app, x).await;
         let registered = clients::for_user(app.db(), paws.id, user).await.unwrap().unwrap();
-        assert_ne!(registered.id, kept.0, "registration alone links no existing record");
+        assert_ne!(registered.id, kept.get(), "registration alone links no existing record");
 
         let mail = app.mail.wait_for_message_to(x, MAIL_WAIT).await;
         let link = mail.first_link_containing("/accounts/verify/").expect("verification link");
@@ -289,10 +289,10 @@ async fn registering_with_the_address_of_the_providers_record_takes_that_record_
         app.run_pending_jobs().await;
 
         let now_mine = clients::for_user(app.db(), paws.id, user).await.unwrap().unwrap();
-        assert_eq!(now_mine.id, kept.0, "the provider's record is the login's");
+        assert_eq!(now_mine.id, kept.get(), "the provider's record is the login's");
         assert_eq!(now_mine.phone, "+44 7700 900999", "an empty phone is filled");
-        assert_eq!(client_of(&app, regular).await, Some(kept.0));
-        assert_eq!(client_of(&app, as_guest).await, Some(kept.0));
+        assert_eq!(client_of(&app, regular).await, Some(kept.get()));
+        assert_eq!(client_of(&app, as_guest).await, Some(kept.get()));
         let sql = format!("select count(*) from clients where id = {}", registered.id);
         assert_eq!(count(&app, &sql).await, 0, "the emptied registration record is gone");
 
@@ -306,10 +306,10 @@ async fn registering_with_the_address_of_the_providers_record_takes_that_record_
         assert!(told.text_body().contains("client details Business paws keeps for you"));
         assert!(told.text_body().contains("these 2 bookings"), "{}", told.text_body());
 
-        app.enqueue(&LinkGuest::Link { user_id: user.0 }).await;
+        app.enqueue(&LinkGuest::Link { user_id: user.get() }).await;
         app.run_pending_jobs().await;
         let again = clients::for_user(app.db(), paws.id, user).await.unwrap().unwrap();
-        assert_eq!(again.id, kept.0, "idempotent");
+        assert_eq!(again.id, kept.get(), "idempotent");
         assert_eq!(
             count(&app, "select count(*) from audit_log where action = 'client.linked'").await,
             1

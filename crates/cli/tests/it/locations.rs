@@ -42,7 +42,7 @@ async fn call(
 async fn set_address(app: &TestApp, client: ClientId, address: &str) {
     sqlx::query("update clients set address = $1 where id = $2")
         .bind(address)
-        .bind(client.0)
+        .bind(client.get())
         .execute(app.db().pool())
         .await
         .unwrap();
@@ -157,18 +157,18 @@ async fn a_service_at_the_clients_address_asks_for_it_and_shows_it_wherever_the_
         assert!(body["error"]["fields"]["address"].is_string(), "{body}");
         let (bo, _) = app.seed_client(&tenant, "Bo Client", "bo@example.com", false).await;
         set_address(&app, bo, "7 Cat Road").await;
-        let (status, body) = call(&app, &token, Method::POST, "/api/v1/paws/bookings", json!({ "service": "walk", "start": start, "block_id": block, "client_id": bo.0 })).await;
+        let (status, body) = call(&app, &token, Method::POST, "/api/v1/paws/bookings", json!({ "service": "walk", "start": start, "block_id": block, "client_id": bo.get() })).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         assert_eq!((body["location_kind"].as_str(), body["location"].as_str()), (Some("client"), Some("7 Cat Road")));
 
         // The owner books for a client: the form offers the client's stored address.
         let (cy, _) = app.seed_client(&tenant, "Cy Client", "cy@example.com", false).await;
         set_address(&app, cy, "2 Cy Street").await;
-        let new = format!("/app/paws/bookings/new?client={}&service=walk&date=2026-12-02", cy.0);
+        let new = format!("/app/paws/bookings/new?client={}&service=walk&date=2026-12-02", cy.get());
         let page = owner.page(&new).await;
         assert!(page.contains(">2 Cy Street</textarea>"), "{page}");
         let option = hidden(&page, "option");
-        let cy_id = cy.0.to_string();
+        let cy_id = cy.get().to_string();
         let fields = |address: &'static str| {
             vec![("client", cy_id.clone()), ("service", "walk".to_owned()), ("option", option.clone()), ("address", address.to_owned())]
         };
@@ -186,7 +186,7 @@ async fn a_service_at_the_clients_address_asks_for_it_and_shows_it_wherever_the_
         let r = post(fields("5 Owner Way")).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let stored: String = sqlx::query_scalar("select location from bookings where client_id = $1")
-            .bind(cy.0)
+            .bind(cy.get())
             .fetch_one(app.db().pool())
             .await
             .unwrap();
@@ -302,7 +302,7 @@ async fn every_list_of_bookings_says_where_in_one_line() {
         }
         let (ann, _) = app.seed_client(&tenant, "Ann Client", "ann@example.com", true).await;
         sqlx::query("update clients set can_self_reschedule = 1 where id = $1")
-            .bind(ann.0)
+            .bind(ann.get())
             .execute(app.db().pool())
             .await
             .unwrap();
@@ -313,7 +313,7 @@ async fn every_list_of_bookings_says_where_in_one_line() {
         let gone = book_at(&app, "walk", 16, None, Party::Client(ann), "8 Old Road").await;
         let t = tenants::by_slug(app.db(), "paws").await.unwrap().unwrap();
         let ctx = portico_core::Context::new(Actor::Api, "", app.clock.now());
-        portico_core::bookings::cancel(app.db(), &t, gone.id, &ctx).await.unwrap();
+        portico_core::bookings::cancel(app.db(), &t, gone.id.get(), &ctx).await.unwrap();
         let guest = Party::Guest {
             name: "Jo".into(),
             email: "jo@example.com".into(),

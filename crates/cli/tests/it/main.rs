@@ -48,6 +48,7 @@ mod series;
 mod services;
 mod settings_api;
 mod sms;
+mod source;
 mod staff;
 mod store;
 mod store_errors;

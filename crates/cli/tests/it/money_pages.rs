@@ -349,11 +349,12 @@ async fn an_issued_invoice_is_emailed_once_and_not_to_a_client_who_opted_out() {
         let (owner, ann, bob, _) = setup(&app).await;
         let token = token(&app).await;
         let t = portico_store::tenants::by_slug(app.db(), "paws").await.unwrap().unwrap();
-        let mut off = portico_store::notify::prefs::client(app.db(), t.id, portico_domain::ClientId(bob))
+        let bob_id = app.client_id(t.id, bob).await;
+        let mut off = portico_store::notify::prefs::client(app.db(), t.id, bob_id)
             .await
             .unwrap();
         off.email.invoices = false;
-        portico_store::notify::prefs::set_client(app.db(), t.id, portico_domain::ClientId(bob), &off, 0)
+        portico_store::notify::prefs::set_client(app.db(), t.id, bob_id, &off, 0)
             .await
             .unwrap();
 
@@ -366,7 +367,7 @@ async fn an_issued_invoice_is_emailed_once_and_not_to_a_client_who_opted_out() {
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         app.run_pending_jobs().await;
         // The job delivered twice (at-least-once): still one email.
-        app.enqueue(&portico_jobs::InvoiceIssued { tenant_id: t.id.0, invoice_id: id }).await;
+        app.enqueue(&portico_jobs::InvoiceIssued { tenant_id: t.id.get(), invoice_id: id }).await;
         app.run_pending_jobs().await;
         let sent = invoice_mails(&app, "ann@example.com");
         assert_eq!(sent.len(), 1, "one email per invoice");

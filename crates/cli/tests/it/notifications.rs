@@ -38,7 +38,7 @@ async fn book(app: &TestApp, service: &Service, start: DateTime<Utc>, party: Par
         address: String::new(),
     };
     let ctx = portico_core::Context::new(Actor::Api, "", app.clock.now());
-    portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.expect("booked").id
+    (portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.expect("booked").id).get()
 }
 
 async fn reschedule(app: &TestApp, id: i64, start: DateTime<Utc>) {
@@ -199,7 +199,7 @@ async fn an_unsubscribe_link_works_without_login_only_for_its_recipient_and_kind
         let forged = [
             format!(
                 "{}.{signature}",
-                payload.replace(&format!("c{}", ann.0), &format!("c{}", bob.0))
+                payload.replace(&format!("c{}", ann.get()), &format!("c{}", bob.get()))
             ),
             format!("{}.{signature}", payload.replace("changes", "reminders")),
             format!("{payload}.{}", signature.replace(&signature[..2], "AA")),
@@ -263,7 +263,7 @@ async fn client_preferences_over_the_portal_and_the_api() {
         let (tenant, walk) = paws(&app).await;
         let (ann, _) = app.seed_client(&tenant, "Ann", "ann@example.com", true).await;
         let token = app.api_token(tenant.id).await;
-        let path = format!("/api/v1/paws/clients/{}/preferences", ann.0);
+        let path = format!("/api/v1/paws/clients/{}/preferences", ann.get());
         let t = Some(token.as_str());
 
         let (status, body) = app.api_get(&path, t).await;
@@ -371,7 +371,7 @@ async fn notification_settings_over_the_api_and_team_members_own_choice() {
         let stored = notify::prefs::settings(app.db(), tenant.id).await.unwrap();
         assert_eq!(stored, notify::Settings { reminder_minutes_before: None, sms_enabled: false });
         sqlx::query("update tenants set plan = 'pro' where id = $1")
-            .bind(tenant.id.0)
+            .bind(tenant.id.get())
             .execute(app.db().pool())
             .await
             .unwrap();
@@ -441,7 +441,7 @@ async fn booking_emails_carry_a_calendar_file_that_follows_the_booking() {
         let (ann, _) = app.seed_client(&tenant, "Ann", "ann@example.com", false).await;
         let id = book(&app, &walk, at(3, 10), Party::Client(ann)).await;
         app.run_pending_jobs().await;
-        let uid = format!("booking-{}-{id}@portico", tenant.id.0);
+        let uid = format!("booking-{}-{id}@portico", tenant.id.get());
 
         let confirmed = app.mail.wait_for_message_to("ann@example.com", WAIT).await;
         let (method, got_uid, sequence, start, end) = calendar_file(&confirmed);
@@ -485,7 +485,7 @@ async fn private_calendar_feeds_list_only_their_owners_bookings_and_can_be_revok
         let bobs = book(&app, &walk, at(3, 12), Party::Client(bob)).await;
         let gone = book(&app, &walk, at(3, 14), Party::Client(ann)).await;
         cancel(&app, gone).await;
-        let uid = |id: i64| format!("UID:booking-{}-{id}@portico", tenant.id.0);
+        let uid = |id: i64| format!("UID:booking-{}-{id}@portico", tenant.id.get());
         let anonymous = reqwest::Client::new();
         let fetch = |path: String| {
             let request = anonymous.get(app.url(&path));
@@ -560,7 +560,10 @@ async fn the_portal_booking_page_offers_add_to_calendar_for_the_clients_own_book
         let text = file.text().await.unwrap();
         let calendar: icalendar::Calendar = text.parse().expect("parses");
         assert_eq!(calendar.events().count(), 1);
-        assert!(text.contains(&format!("UID:booking-{}-{anns}@portico", tenant.id.0)), "{text}");
+        assert!(
+            text.contains(&format!("UID:booking-{}-{anns}@portico", tenant.id.get())),
+            "{text}"
+        );
         // Bob's booking is not Ann's to download.
         let other = browser.get(&format!("/portal/paws/bookings/{bobs}/booking.ics")).await;
         assert_eq!(other.status(), StatusCode::NOT_FOUND);

@@ -20,7 +20,7 @@ async fn maintenance_purges_sessions_that_expired_on_the_app_clock() {
     matrix(|backend| async move {
         let app = TestApp::spawn(backend).await;
         let tenant = app.seed_tenant("paws", Plan::Free).await;
-        let owner = tenant.owner.0;
+        let owner = tenant.owner.get();
         app.browser().login(&tenant.owner_email, PASSWORD).await;
         assert_eq!(sessions_of(&app, owner).await, 1);
 

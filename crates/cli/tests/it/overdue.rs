@@ -61,11 +61,11 @@ async fn an_overdue_invoice_gets_one_notice_per_stage_and_only_while_owed_and_wa
 
         // Now: Tue 1 Dec. Ann's, Bob's and Cat's invoices were due on Mon 30 Nov; Dan's is due
         // on Sat 5 Dec; today's due date is not overdue yet.
-        let ann_invoice = issued(&app, &token, ann.0, "2026-11-30").await;
-        issued(&app, &token, bob.0, "2026-11-30").await;
-        let cat_invoice = issued(&app, &token, cat.0, "2026-11-30").await;
-        issued(&app, &token, dan.0, "2026-12-05").await;
-        let paid = json!({ "client_id": cat.0, "invoice_id": cat_invoice["id"],
+        let ann_invoice = issued(&app, &token, ann.get(), "2026-11-30").await;
+        issued(&app, &token, bob.get(), "2026-11-30").await;
+        let cat_invoice = issued(&app, &token, cat.get(), "2026-11-30").await;
+        issued(&app, &token, dan.get(), "2026-12-05").await;
+        let paid = json!({ "client_id": cat.get(), "invoice_id": cat_invoice["id"],
             "amount_minor": 2500, "currency": "GBP", "method": "cash",
             "received_on": "2026-11-30", "reference": "" });
         let (status, answer) = post(&app, &token, "/api/v1/paws/payments", paid).await;
@@ -127,13 +127,13 @@ async fn a_notice_is_not_sent_once_the_invoice_is_paid_before_it_goes_out() {
         let t = app.seed_tenant("paws", Plan::Free).await;
         let token = app.api_token(t.id).await;
         let (ann, _) = app.seed_client(&t, "Ann", "ann@example.com", false).await;
-        let invoice = issued(&app, &token, ann.0, "2026-11-30").await;
+        let invoice = issued(&app, &token, ann.get(), "2026-11-30").await;
         app.run_pending_jobs().await;
 
         // The scan claims the notice; the invoice is paid before the send job runs.
         let deps = app.deps();
         portico_workers::overdue::scan(&deps, OverdueScan::default()).await.unwrap();
-        let paid = json!({ "client_id": ann.0, "invoice_id": invoice["id"],
+        let paid = json!({ "client_id": ann.get(), "invoice_id": invoice["id"],
             "amount_minor": 2500, "currency": "GBP", "method": "cash",
             "received_on": "2026-12-01", "reference": "" });
         let (status, answer) = post(&app, &token, "/api/v1/paws/payments", paid).await;
@@ -152,13 +152,13 @@ async fn an_invoice_falls_overdue_at_midnight_in_the_tenants_time_zone() {
         let app = TestApp::spawn(backend).await;
         let t = app.seed_tenant("paws", Plan::Free).await;
         sqlx::query("update tenants set timezone = 'Pacific/Auckland' where id = $1")
-            .bind(t.id.0)
+            .bind(t.id.get())
             .execute(app.db().pool())
             .await
             .unwrap();
         let token = app.api_token(t.id).await;
         let (ann, _) = app.seed_client(&t, "Ann", "ann@example.com", false).await;
-        issued(&app, &token, ann.0, "2026-12-01").await;
+        issued(&app, &token, ann.get(), "2026-12-01").await;
 
         // Tue 1 Dec 10:30 UTC is 23:30 on Tue 1 Dec in Auckland: due today, not overdue.
         app.clock.set(Utc.with_ymd_and_hms(2026, 12, 1, 10, 30, 0).unwrap());

@@ -85,7 +85,7 @@ async fn credit_is_granted_with_a_reason_and_listed_with_its_causes() {
         let (ann, _) = app.seed_client(&t, "Ann", "ann@example.com", false).await;
         let path = format!("/api/v1/paws/clients/{ann}/credit");
 
-        let credit = credit_of(&app, &token, ann.0).await;
+        let credit = credit_of(&app, &token, ann.get()).await;
         assert_eq!(credit, json!({ "balance_minor": 0, "currency": "GBP", "entries": [] }));
 
         // Bad input: a message per field, nothing written.
@@ -131,13 +131,13 @@ async fn credit_is_granted_with_a_reason_and_listed_with_its_causes() {
 
         // A payment without an invoice is all credit, naming the payment.
         let (status, paid) =
-            post(&app, &token, "/api/v1/paws/payments", payment(ann.0, None, 1250)).await;
+            post(&app, &token, "/api/v1/paws/payments", payment(ann.get(), None, 1250)).await;
         assert_eq!(status, StatusCode::CREATED, "{paid}");
         assert_eq!(
             (paid["applied"].clone(), paid["credit_minor"].as_i64()),
             (json!([]), Some(1250))
         );
-        let credit = credit_of(&app, &token, ann.0).await;
+        let credit = credit_of(&app, &token, ann.get()).await;
         assert_eq!(credit["balance_minor"], 4250);
         assert_eq!(credit["entries"][1]["kind"], "overpayment");
         assert_eq!(credit["entries"][1]["payment_id"], paid["id"]);
@@ -155,7 +155,7 @@ async fn payments_settle_installments_oldest_first_and_the_excess_becomes_credit
         let token = app.api_token(t.id).await;
         let (ann, _) = app.seed_client(&t, "Ann", "ann@example.com", false).await;
         let (bob, _) = app.seed_client(&t, "Bob", "bob@example.com", false).await;
-        let invoice = issued(&app, &token, ann.0, "2026-12-15").await;
+        let invoice = issued(&app, &token, ann.get(), "2026-12-15").await;
         let id = invoice["id"].as_i64().unwrap();
         let plan_path = format!("/api/v1/paws/invoices/{id}/installments");
 
@@ -172,7 +172,7 @@ async fn payments_settle_installments_oldest_first_and_the_excess_becomes_credit
             assert!(answer["error"]["fields"][field].is_string(), "{field}: {answer}");
         }
         assert_eq!(app.count("select count(*) from installments").await, 0);
-        let (_, draft) = post(&app, &token, "/api/v1/paws/invoices", json!({ "client_id": ann.0, "due_date": "2026-12-31", "lines": [{ "description": "x", "unit_price_minor": 100 }] })).await;
+        let (_, draft) = post(&app, &token, "/api/v1/paws/invoices", json!({ "client_id": ann.get(), "due_date": "2026-12-31", "lines": [{ "description": "x", "unit_price_minor": 100 }] })).await;
         let (status, _) = post(&app, &token, &format!("/api/v1/paws/invoices/{}/installments", draft["id"]), json!({ "count": 2, "first_due": "2026-12-10" })).await;
         assert_eq!(status, StatusCode::CONFLICT);
 
@@ -188,22 +188,22 @@ async fn payments_settle_installments_oldest_first_and_the_excess_becomes_credit
 
         // Another client's invoice, or an unknown one, takes nothing.
         let before = app.count("select count(*) from payments").await;
-        let (status, answer) = post(&app, &token, "/api/v1/paws/payments", payment(bob.0, Some(id), 100)).await;
+        let (status, answer) = post(&app, &token, "/api/v1/paws/payments", payment(bob.get(), Some(id), 100)).await;
         assert_eq!((status, answer["error"]["fields"]["invoice_id"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("Unknown invoice of this client.")));
         let (status, answer) = post(&app, &token, "/api/v1/paws/payments", payment(999_999, None, 100)).await;
         assert_eq!((status, answer["error"]["fields"]["client_id"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("Unknown client.")));
-        let bad = json!({ "client_id": ann.0, "amount_minor": 0, "currency": "EUR", "method": "card", "received_on": "1/12/2026", "tip": 1 });
+        let bad = json!({ "client_id": ann.get(), "amount_minor": 0, "currency": "EUR", "method": "card", "received_on": "1/12/2026", "tip": 1 });
         let (status, answer) = post(&app, &token, "/api/v1/paws/payments", bad).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         for field in ["amount_minor", "currency", "method", "received_on", "tip"] {
             assert!(answer["error"]["fields"][field].is_string(), "{field}: {answer}");
         }
-        let (status, answer) = post(&app, &token, "/api/v1/paws/payments", payment(ann.0, Some(draft["id"].as_i64().unwrap()), 100)).await;
+        let (status, answer) = post(&app, &token, "/api/v1/paws/payments", payment(ann.get(), Some(draft["id"].as_i64().unwrap()), 100)).await;
         assert_eq!((status, answer["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_payable")));
         assert_eq!(app.count("select count(*) from payments").await, before);
 
         // 30.00: the first part, then some of the second.
-        let (status, first) = post(&app, &token, "/api/v1/paws/payments", payment(ann.0, Some(id), 3000)).await;
+        let (status, first) = post(&app, &token, "/api/v1/paws/payments", payment(ann.get(), Some(id), 3000)).await;
         assert_eq!(status, StatusCode::CREATED, "{first}");
         assert_eq!(first["applied"], json!([{ "invoice_id": id, "amount_minor": 3000 }]));
         assert_eq!(first["credit_minor"], 0);
@@ -229,12 +229,12 @@ async fn payments_settle_installments_oldest_first_and_the_excess_becomes_credit
         assert_eq!(overdue["invoices"][0]["id"], id);
 
         // 50.00 more: the rest of the balance, and 12.80 credit; the invoice is paid.
-        let (status, second) = post(&app, &token, "/api/v1/paws/payments", payment(ann.0, Some(id), 5000)).await;
+        let (status, second) = post(&app, &token, "/api/v1/paws/payments", payment(ann.get(), Some(id), 5000)).await;
         assert_eq!(status, StatusCode::CREATED, "{second}");
         assert_eq!((second["applied"][0]["amount_minor"].as_i64(), second["credit_minor"].as_i64()), (Some(3720), Some(1280)));
         let (_, shown) = get(&app, &token, &format!("/api/v1/paws/invoices/{id}")).await;
         assert_eq!((shown["status"].as_str(), shown["balance_minor"].as_i64(), shown["overdue"].as_bool()), (Some("paid"), Some(0), Some(false)));
-        assert_eq!(credit_of(&app, &token, ann.0).await["balance_minor"], 1280);
+        assert_eq!(credit_of(&app, &token, ann.get()).await["balance_minor"], 1280);
 
         // Refunds: never more than is held; credit first, then off the invoice, which opens.
         let refund = format!("/api/v1/paws/payments/{}/refund", second["id"]);
@@ -249,7 +249,7 @@ async fn payments_settle_installments_oldest_first_and_the_excess_becomes_credit
         assert_eq!(refunded["applied"][0]["amount_minor"], 3000);
         let (_, shown) = get(&app, &token, &format!("/api/v1/paws/invoices/{id}")).await;
         assert_eq!((shown["status"].as_str(), shown["paid_minor"].as_i64(), shown["balance_minor"].as_i64()), (Some("open"), Some(6000), Some(720)));
-        let credit = credit_of(&app, &token, ann.0).await;
+        let credit = credit_of(&app, &token, ann.get()).await;
         assert_eq!(credit["balance_minor"], 0);
         let kinds: Vec<&str> = credit["entries"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
         assert_eq!(kinds, ["overpayment", "refund"]);
@@ -257,10 +257,10 @@ async fn payments_settle_installments_oldest_first_and_the_excess_becomes_credit
         let (status, _) = post(&app, &token, &refund, json!({ "amount_minor": 3001, "reason": "All" })).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
-        let (_, list) = get(&app, &token, &format!("/api/v1/paws/payments?client_id={}", ann.0)).await;
+        let (_, list) = get(&app, &token, &format!("/api/v1/paws/payments?client_id={}", ann.get())).await;
         let ids: Vec<i64> = list["payments"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
         assert_eq!(ids, [second["id"].as_i64().unwrap(), first["id"].as_i64().unwrap()]);
-        let (_, none) = get(&app, &token, &format!("/api/v1/paws/payments?client_id={}", bob.0)).await;
+        let (_, none) = get(&app, &token, &format!("/api/v1/paws/payments?client_id={}", bob.get())).await;
         assert_eq!(none["payments"], json!([]));
         assert_eq!(audit_actions(&app, "payment.").await, ["payment.recorded", "payment.recorded", "payment.refunded"]);
         assert_eq!(audit_actions(&app, "invoice.installments").await.len(), 2);
@@ -275,12 +275,12 @@ async fn twenty_concurrent_full_payments_pay_the_invoice_once_and_the_rest_is_cr
         let t = app.seed_tenant("paws", Plan::Free).await;
         let token = app.api_token(t.id).await;
         let (ann, _) = app.seed_client(&t, "Ann", "ann@example.com", false).await;
-        let invoice = issued(&app, &token, ann.0, "2026-12-15").await;
+        let invoice = issued(&app, &token, ann.get(), "2026-12-15").await;
         let id = invoice["id"].as_i64().unwrap();
 
         let payments = (0..20).map(|_| {
             let (app, token) = (&app, &token);
-            async move { post(app, token, "/api/v1/paws/payments", payment(ann.0, Some(id), 6720)).await }
+            async move { post(app, token, "/api/v1/paws/payments", payment(ann.get(), Some(id), 6720)).await }
         });
         let answers = join_all(payments).await;
         assert!(answers.iter().all(|(s, _)| *s == StatusCode::CREATED), "{answers:?}");
@@ -296,7 +296,7 @@ async fn twenty_concurrent_full_payments_pay_the_invoice_once_and_the_rest_is_cr
         let credit = app.count(&sum("credit_entries")).await;
         assert_eq!((payments, on_invoices, credit), (20 * 6720, 6720, 19 * 6720));
         assert_eq!(payments, on_invoices + credit);
-        assert_eq!(credit_of(&app, &token, ann.0).await["balance_minor"], 19 * 6720);
+        assert_eq!(credit_of(&app, &token, ann.get()).await["balance_minor"], 19 * 6720);
     })
     .await;
 }
@@ -309,9 +309,9 @@ async fn a_declared_transfer_is_pending_until_the_owner_confirms_or_rejects_it()
         let token = app.api_token(t.id).await;
         let (ann, user) = app.seed_client(&t, "Ann", "ann@example.com", true).await;
         let (bob, _) = app.seed_client(&t, "Bob", "bob@example.com", false).await;
-        let invoice = issued(&app, &token, ann.0, "2026-12-15").await;
+        let invoice = issued(&app, &token, ann.get(), "2026-12-15").await;
         let id = invoice["id"].as_i64().unwrap();
-        let tenant = tenants::by_id(app.db(), t.id).await.unwrap().unwrap();
+        let tenant = tenants::by_id(app.db(), t.id.get()).await.unwrap().unwrap();
         let ctx =
             portico_core::Context::new(Actor::Client(user.unwrap()), "192.0.2.1", app.clock.now());
         let gbp = |minor| Money::new(minor, Currency::parse("GBP").unwrap());
@@ -374,7 +374,7 @@ async fn a_declared_transfer_is_pending_until_the_owner_confirms_or_rejects_it()
             declare(ann, 100).await,
             Err(portico_core::payments::Refusal::NotPayable("paid"))
         ));
-        let other = issued(&app, &token, ann.0, "2026-12-20").await;
+        let other = issued(&app, &token, ann.get(), "2026-12-20").await;
         let other_id = other["id"].as_i64().unwrap();
         let declared = portico_core::payments::declare_transfer(
             app.db(),

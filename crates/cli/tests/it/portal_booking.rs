@@ -49,7 +49,7 @@ async fn client(
 
 async fn allow_self_reschedule(app: &TestApp, client: ClientId) {
     sqlx::query("update clients set can_self_reschedule = 1 where id = $1")
-        .bind(client.0)
+        .bind(client.get())
         .execute(app.db().pool())
         .await
         .unwrap();
@@ -133,7 +133,7 @@ async fn a_client_books_a_block_place_and_sees_it_upcoming_with_a_confirmation_e
             .unwrap();
         assert_eq!(
             (client_id, guest_name.as_str(), notes.as_str(), status.as_str()),
-            (Some(jo_id.0), "", "Two spaniels", "confirmed")
+            (Some(jo_id.get()), "", "Two spaniels", "confirmed")
         );
         assert_eq!(stored(&app, id).await, ("confirmed".to_owned(), at(9), Some(block)));
         assert_eq!(
@@ -407,8 +407,8 @@ async fn a_client_cannot_see_or_change_another_clients_or_another_tenants_bookin
         // Jo is a client of the other business too, with the same login.
         let (jo_other, _) = app.seed_client(&other, "Jo", "jo@example.com", false).await;
         sqlx::query("update clients set user_id = (select user_id from clients where id = $1) where id = $2")
-            .bind(jo_id.0)
-            .bind(jo_other.0)
+            .bind(jo_id.get())
+            .bind(jo_other.get())
             .execute(app.db().pool())
             .await
             .unwrap();

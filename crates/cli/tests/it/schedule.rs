@@ -29,7 +29,7 @@ async fn book(app: &TestApp, service: &Service, slot: Slot, client: ClientId) ->
         address: String::new(),
     };
     let ctx = portico_core::Context::new(Actor::System, "", app.clock.now());
-    portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.expect("booked").id
+    (portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.expect("booked").id).get()
 }
 
 /// The `<section>` of the calendar column carrying `attr` (e.g. `data-person="7"`).
@@ -248,18 +248,21 @@ async fn empty_time_opens_book_for_a_client_with_date_time_and_person_chosen() {
 
         // The client step keeps what the calendar chose in its links.
         let start = owner.page(&format!("/app/paws/bookings/new?{asked}")).await;
-        let carried =
-            format!("?client={}&amp;date=2026-12-02&amp;time=15:00&amp;staff={}", p.jo.0, p.alex);
+        let carried = format!(
+            "?client={}&amp;date=2026-12-02&amp;time=15:00&amp;staff={}",
+            p.jo.get(),
+            p.alex
+        );
         assert!(start.contains(&carried), "{start}");
         let services =
-            owner.page(&format!("/app/paws/bookings/new?client={}&{asked}", p.jo.0)).await;
+            owner.page(&format!("/app/paws/bookings/new?client={}&{asked}", p.jo.get())).await;
         assert!(services.contains(&format!(
             "&amp;service={}&amp;date=2026-12-02&amp;time=15:00&amp;staff={}",
             p.groom.code, p.alex
         )));
         // The times of that day, with the one asked for chosen.
         let times = owner
-            .page(&format!("/app/paws/bookings/new?client={}&service=groom&{asked}", p.jo.0))
+            .page(&format!("/app/paws/bookings/new?client={}&service=groom&{asked}", p.jo.get()))
             .await;
         assert_eq!(times.matches(" checked>").count(), 1, "{times}");
         let checked = &times[..times.find(" checked>").unwrap()];
@@ -272,7 +275,7 @@ async fn empty_time_opens_book_for_a_client_with_date_time_and_person_chosen() {
         let plain = owner
             .page(&format!(
                 "/app/paws/bookings/new?client={}&service=groom&date=2026-12-02",
-                p.jo.0
+                p.jo.get()
             ))
             .await;
         assert!(!plain.contains(" checked>"));

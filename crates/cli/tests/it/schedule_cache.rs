@@ -153,7 +153,7 @@ async fn availability_comes_from_memory_until_the_schedule_version_moves() {
             "insert into time_off (tenant_id, staff_id, starts_at, ends_at, reason, created_at) \
              values ($1, null, $2, $3, 'raw', 0)",
         )
-        .bind(tenant.id.0)
+        .bind(tenant.id.get())
         .bind(at("2026-12-02T09:00:00Z").timestamp())
         .bind(at("2026-12-02T12:00:00Z").timestamp())
         .execute(app.db().pool())

@@ -2,8 +2,8 @@
 //! raw database, tampered or moved ciphertexts refused, and `portico secrets rotate-token-key`.
 
 use portico_config::Keys;
+use portico_domain::TenantId;
 use portico_domain::plans::Plan;
-use portico_domain::{TenantId, UserId};
 use portico_store::sealed::{self, Keyring, OpenError, SecretKind, Slot};
 use portico_store::{Backend as DbBackend, Db};
 use portico_testkit::{TestApp, matrix};
@@ -36,7 +36,7 @@ async fn raw(db: &Db, tenant: TenantId, slot: Slot) -> (i64, Vec<u8>) {
         "select key_id, sealed from tenant_secrets where tenant_id = $1 and kind = $2 \
          and subject = $3",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(slot.kind.as_str())
     .bind(slot.subject)
     .fetch_one(db.pool())
@@ -51,7 +51,7 @@ async fn overwrite(db: &Db, tenant: TenantId, slot: Slot, (key_id, bytes): (i64,
     )
     .bind(key_id)
     .bind(bytes)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(slot.kind.as_str())
     .bind(slot.subject)
     .execute(db.pool())
@@ -134,7 +134,7 @@ async fn secrets_round_trip_and_never_reach_the_database_in_plain_text() {
         }
         assert_eq!(app.count("select count(*) from tenant_secrets").await, 4);
         // Nothing stored for another person, kind or tenant.
-        let other = Slot::person(SecretKind::GoogleRefreshToken, UserId(a.owner.0 + 1000));
+        let other = Slot::person(SecretKind::GoogleRefreshToken, b.owner);
         assert!(sealed::get(app.db(), &ring, a.id, other).await.unwrap().is_none());
         assert!(sealed::get(app.db(), &ring, b.id, webhook).await.unwrap().is_none());
         assert!(sealed::exists(app.db(), a.id, webhook).await.unwrap());

@@ -360,7 +360,7 @@ async fn a_client_sets_up_and_stops_a_series_in_the_portal() {
         let mine: i64 = sqlx::query_scalar(
             "select count(*) from bookings where client_id = $1 and series_id is not null",
         )
-        .bind(client.0)
+        .bind(client.get())
         .fetch_one(app.db().pool())
         .await
         .unwrap();
@@ -378,7 +378,7 @@ async fn a_client_sets_up_and_stops_a_series_in_the_portal() {
         assert_eq!(r.status(), StatusCode::CONFLICT);
         assert_eq!(occurrences(&app, "confirmed").await, 3);
         sqlx::query("update clients set can_self_reschedule = 1 where id = $1")
-            .bind(client.0)
+            .bind(client.get())
             .execute(app.db().pool())
             .await
             .unwrap();
@@ -422,7 +422,7 @@ async fn a_client_may_cancel_an_occurrence_just_booked_inside_the_cut_off_for_a_
         let app = TestApp::spawn(backend).await;
         let (tenant, client) = paws_with_jo(&app, true).await;
         sqlx::query("update clients set can_self_reschedule = 1 where id = $1")
-            .bind(client.0)
+            .bind(client.get())
             .execute(app.db().pool())
             .await
             .unwrap();
@@ -499,7 +499,7 @@ async fn a_client_may_cancel_an_occurrence_just_booked_inside_the_cut_off_for_a_
             .client
             .post(app.url("/api/v1/paws/bookings"))
             .bearer_auth(&token)
-            .json(&json!({ "service": "walk", "start": "2026-12-02T16:00:00Z", "client_id": client.0 }))
+            .json(&json!({ "service": "walk", "start": "2026-12-02T16:00:00Z", "client_id": client.get() }))
             .send()
             .await
             .unwrap();
@@ -547,7 +547,7 @@ async fn a_client_picks_the_series_time_from_the_times_offered_in_the_portal() {
             }
         };
         let series = "select count(*) from series";
-        let mine = format!("select count(*) from bookings where client_id = {}", client.0);
+        let mine = format!("select count(*) from bookings where client_id = {}", client.get());
         for (time, starts_on) in [
             ("19:00", "2026-12-03"),
             ("10:00", "2026-12-03"),

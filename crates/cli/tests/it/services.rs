@@ -98,7 +98,7 @@ pub(crate) async fn book(app: &TestApp, tenant: &SeededTenant, service: i64, sta
          busy_until, status, currency, created_at, updated_at) \
          values ($1, $2, $3, 3600, 5400, 3600, 5400, 'confirmed', 'GBP', 0, 0)",
     )
-    .bind(tenant.id.0)
+    .bind(tenant.id.get())
     .bind(service)
     .bind(staff)
     .execute(app.db().pool())

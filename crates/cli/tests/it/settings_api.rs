@@ -32,7 +32,7 @@ async fn the_booking_rules_are_read_and_changed_over_the_api() {
         let tenant = app.seed_tenant("paws", Plan::Free).await;
         let token = app.api_token(tenant.id).await;
         let t = Some(token.as_str());
-        let stored = || async { tenants::by_id(app.db(), tenant.id).await.unwrap().unwrap() };
+        let stored = || async { tenants::by_id(app.db(), tenant.id.get()).await.unwrap().unwrap() };
         let before = stored().await.scheduling;
 
         let (status, current) = app.api_get(PATH, t).await;
@@ -178,7 +178,7 @@ async fn token_calls_have_their_own_limit_not_the_guest_per_ip_one() {
         // A refused PATCH changes nothing.
         let (status, _) = patch(&app, Some(&token), r#"{"hold_minutes": 7}"#).await;
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-        let stored = tenants::by_id(app.db(), tenant.id).await.unwrap().unwrap();
+        let stored = tenants::by_id(app.db(), tenant.id.get()).await.unwrap().unwrap();
         assert_ne!(stored.scheduling.hold_minutes, 7);
     })
     .await;

@@ -70,7 +70,7 @@ async fn client(
     let (id, _) = app.seed_client(tenant, name, &email, false).await;
     sqlx::query("update clients set phone = $1 where id = $2")
         .bind(phone)
-        .bind(id.0)
+        .bind(id.get())
         .execute(app.db().pool())
         .await
         .unwrap();
@@ -99,7 +99,7 @@ async fn book(
         address: String::new(),
     };
     let ctx = portico_core::Context::new(Actor::Api, "", app.clock.now());
-    portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.expect("booked").id
+    (portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.expect("booked").id).get()
 }
 
 async fn scan(app: &TestApp) {
@@ -239,9 +239,10 @@ async fn a_twilio_failure_fails_the_job_and_the_retry_texts_once() {
         let mut tx = app.db().begin().await.unwrap();
         let now = app.clock.now_ts();
         let start = at(3, 10).timestamp();
-        assert!(reminders::claim(&mut tx, pro.id, id, start, now).await.unwrap());
+        let booking = app.booking_id(pro.id, id).await;
+        assert!(reminders::claim(&mut tx, pro.id, booking, start, now).await.unwrap());
         tx.commit().await.unwrap();
-        let job = Reminder { tenant_id: pro.id.0, booking_id: id, starts_at: start };
+        let job = Reminder { tenant_id: pro.id.get(), booking_id: id, starts_at: start };
         let deps = app.deps();
 
         twilio.fail_next(1);
@@ -292,7 +293,7 @@ async fn a_twilio_failure_fails_the_job_and_the_retry_texts_once() {
             .await
             .unwrap();
         let notice = BookingNotice {
-            tenant_id: pro.id.0,
+            tenant_id: pro.id.get(),
             booking_id: id,
             event: "confirmed".into(),
             event_id: Some(event),
@@ -314,7 +315,7 @@ async fn client_phone_numbers_must_be_e164_on_the_pages_and_the_api() {
         let token = app.api_token(pro.id).await;
         let patch = |phone: &'static str| {
             app.client
-                .patch(app.url(&format!("/api/v1/paws/clients/{}", ann.0)))
+                .patch(app.url(&format!("/api/v1/paws/clients/{}", ann.get())))
                 .bearer_auth(&token)
                 .json(&serde_json::json!({ "phone": phone }))
                 .send()
@@ -331,7 +332,8 @@ async fn client_phone_numbers_must_be_e164_on_the_pages_and_the_api() {
             .post_form("/portal/paws/profile", &[("name", "Ann"), ("phone", "7700 900123")])
             .await;
         assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        let stored = portico_store::clients::get(app.db(), pro.id, ann).await.unwrap().unwrap();
+        let stored =
+            portico_store::clients::get(app.db(), pro.id, ann.get()).await.unwrap().unwrap();
         assert_eq!(stored.phone, "+44 7700 900123", "bad input changes nothing");
         // The texts section shows only where the business sends texts.
         assert!(!portal.page("/portal/paws/profile").await.contains("Text me reminders"));
@@ -366,7 +368,7 @@ async fn texts_say_where_the_booking_takes_place_on_one_line() {
         let dee = client(&app, &pro, "Dee", "+44 7700 900004", true, true).await;
         sqlx::query("update clients set address = $1 where id = $2")
             .bind("7 Cat Road\nLeeds")
-            .bind(dee.0)
+            .bind(dee.get())
             .execute(app.db().pool())
             .await
             .unwrap();
@@ -424,8 +426,8 @@ async fn an_issued_invoice_is_texted_once_to_a_client_who_wants_invoices_by_text
         };
 
         // Twilio is down for the first try: the email goes, the job fails, the retry only texts.
-        let id = crate::money_pages::issued(&app, &token, dee.0, 2500, "2026-12-15").await;
-        let job = InvoiceIssued { tenant_id: pro.id.0, invoice_id: id };
+        let id = crate::money_pages::issued(&app, &token, dee.get(), 2500, "2026-12-15").await;
+        let job = InvoiceIssued { tenant_id: pro.id.get(), invoice_id: id };
         let deps = app.deps();
         twilio.fail_next(1);
         assert!(portico_workers::invoice_issued::send(&deps, job.clone()).await.is_err());
@@ -439,7 +441,7 @@ async fn an_issued_invoice_is_texted_once_to_a_client_who_wants_invoices_by_text
         assert!(texts[0].starts_with("Business paws: invoice "), "{}", texts[0]);
         assert!(texts[0].contains("for GBP 25.00, due Tue 15 Dec 2026."), "{}", texts[0]);
 
-        crate::money_pages::issued(&app, &token, bob.0, 900, "2026-12-20").await;
+        crate::money_pages::issued(&app, &token, bob.get(), 900, "2026-12-20").await;
         app.run_pending_jobs().await;
         assert_eq!(emails(&app, "bob@example.com"), 1);
         assert!(texts_to(&twilio, "+447700900002").is_empty(), "Bob wants no invoice texts");

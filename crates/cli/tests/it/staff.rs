@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use portico_domain::UserId;
 use portico_domain::plans::Plan;
 use portico_store::staff::{self, StaffFields};
 use portico_store::tenants;
@@ -469,7 +468,8 @@ async fn an_accepted_staff_invitation_links_the_login_to_the_staff_member() {
             .fetch_one(app.db().pool())
             .await
             .unwrap();
-        let member = staff::for_user(app.db(), tenant.id, UserId(user)).await.unwrap().unwrap();
+        let member =
+            staff::for_user(app.db(), tenant.id, app.user_id(user).await).await.unwrap().unwrap();
         assert_eq!(member.id, sam);
         assert!(staff::get(app.db(), tenant.id, nobody).await.unwrap().unwrap().user_id.is_none());
         assert!(browser.page("/app/paws").await.contains("You are staff"));

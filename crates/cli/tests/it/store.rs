@@ -124,7 +124,7 @@ async fn an_api_token_records_its_use_at_most_once_a_minute() {
     }
     async fn use_at(db: &Db, token: &str, now: i64) -> Option<i64> {
         let tenant = portico_store::tokens::tenant_of_api_token(db, token, now).await.unwrap();
-        tenant.map(|t| t.0)
+        tenant.map(|t| t.get())
     }
     matrix(|backend| async move {
         let app = TestApp::spawn(backend).await;
@@ -132,13 +132,13 @@ async fn an_api_token_records_its_use_at_most_once_a_minute() {
         let token = app.api_token(t.id).await;
         let db = app.db();
         assert_eq!(last_used(db).await, None);
-        assert_eq!(use_at(db, &token, 1_000).await, Some(t.id.0));
+        assert_eq!(use_at(db, &token, 1_000).await, Some(t.id.get()));
         assert_eq!(last_used(db).await, Some(1_000));
         // Busy within the minute: reads only.
-        assert_eq!(use_at(db, &token, 1_030).await, Some(t.id.0));
-        assert_eq!(use_at(db, &token, 1_059).await, Some(t.id.0));
+        assert_eq!(use_at(db, &token, 1_030).await, Some(t.id.get()));
+        assert_eq!(use_at(db, &token, 1_059).await, Some(t.id.get()));
         assert_eq!(last_used(db).await, Some(1_000));
-        assert_eq!(use_at(db, &token, 1_060).await, Some(t.id.0));
+        assert_eq!(use_at(db, &token, 1_060).await, Some(t.id.get()));
         assert_eq!(last_used(db).await, Some(1_060));
         assert_eq!(use_at(db, "not-a-token", 2_000).await, None);
     })

@@ -116,7 +116,7 @@ async fn constraint_names_are_recognised_on_both_backends_and_only_their_own() {
         let app = TestApp::spawn(backend).await;
         let tenant = app.seed_tenant("paws", Plan::Free).await;
         let walk = app.seed_service(tenant.id, "walk", Mode::Slot, 30).await;
-        let t = tenant.id.0;
+        let t = tenant.id.get();
 
         let duplicate = execute(
             &app,
@@ -171,12 +171,12 @@ async fn a_corrupt_plan_fails_the_read_naming_the_column() {
         app.seed_service(tenant.id, "walk", Mode::Slot, 30).await;
         assert_eq!(app.get("/book/paws").await.status(), StatusCode::OK);
 
-        let t = tenant.id.0;
+        let t = tenant.id.get();
         execute(&app, &format!("update tenants set plan = 'gold' where id = {t}")).await.unwrap();
         // Written behind the application's back: move the schedule version as its writes do,
         // or the booking page keeps serving the tenant it has in memory.
         crate::availability::schedule_changed(&app, tenant.id).await;
-        let error = tenants::by_id(app.db(), tenant.id).await.unwrap_err();
+        let error = tenants::by_id(app.db(), tenant.id.get()).await.unwrap_err();
         assert!(
             matches!(&error, StoreError::Corrupt { column: "tenants.plan", value } if value == "gold"),
             "{error:?}"
@@ -195,7 +195,7 @@ async fn a_corrupt_plan_fails_the_read_naming_the_column() {
             ("currency = 'GBP', hold_minutes = -10", "tenants.hold_minutes"),
         ] {
             execute(&app, &format!("update tenants set {sql} where id = {t}")).await.unwrap();
-            let error = tenants::by_id(app.db(), tenant.id).await.unwrap_err();
+            let error = tenants::by_id(app.db(), tenant.id.get()).await.unwrap_err();
             assert!(error.to_string().contains(column), "{column}: {error}");
         }
         execute(&app, &format!("update tenants set hold_minutes = 10 where id = {t}"))
@@ -204,7 +204,7 @@ async fn a_corrupt_plan_fails_the_read_naming_the_column() {
         assert_eq!(app.get("/book/paws").await.status(), StatusCode::OK);
 
         // A membership role that is neither owner nor staff is corrupt, not "no access".
-        let owner = tenant.owner.0;
+        let owner = tenant.owner.get();
         execute(&app, &format!("update memberships set role = 'admin' where user_id = {owner}"))
             .await
             .unwrap();

@@ -1,5 +1,6 @@
 //! A booking's history (`booking_events`) and the ledger of messages sent for each event.
 
+use portico_domain::BookingId;
 use portico_domain::booking::Actor;
 use serde::Serialize;
 use sqlx::{Any, FromRow, Row as _};
@@ -41,11 +42,11 @@ fn insert_query<'q>(
 ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
     let (kind, user) = e.actor.parts();
     sqlx::query(sql)
-        .bind(tenant.id.0)
+        .bind(tenant.id.get())
         .bind(booking)
         .bind(e.action)
         .bind(kind)
-        .bind(user.map(|u| u.0))
+        .bind(user.map(|u| u.get()))
         .bind(e.from.map(|f| f.0))
         .bind(e.to.map(|t| t.0))
         .bind(e.from.and_then(|f| f.1))
@@ -58,11 +59,14 @@ fn insert_query<'q>(
 pub async fn record(
     tx: &mut Tx,
     tenant: &Tenant,
-    booking: i64,
+    booking: BookingId,
     e: &NewEvent<'_>,
     now: i64,
 ) -> anyhow::Result<i64> {
-    Ok(insert_query(INSERT, tenant, booking, e, now).fetch_one(&mut **tx).await?.try_get(0)?)
+    Ok(insert_query(INSERT, tenant, booking.get(), e, now)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get(0)?)
 }
 
 /// Writes the event in the caller's transaction and reads the booking as it is now; returns
@@ -71,19 +75,19 @@ pub async fn record(
 pub async fn record_and_get(
     tx: &mut Tx,
     tenant: &Tenant,
-    booking: i64,
+    booking: BookingId,
     e: &NewEvent<'_>,
     now: i64,
 ) -> anyhow::Result<(i64, Option<Booking>)> {
     if tx.backend_name() != <sqlx::Postgres as sqlx::Database>::NAME {
         let id = record(tx, tenant, booking, e, now).await?;
-        return Ok((id, super::get_in(tx, tenant, booking).await?));
+        return Ok((id, super::get_in(tx, tenant, booking.get()).await?));
     }
     let sql = format!(
         "with e as ({INSERT}) {} cross join e where b.tenant_id = $1 and b.id = $2",
         super::SELECT.replacen("select ", "select e.id as event_id, ", 1)
     );
-    let row = insert_query(sqlx::AssertSqlSafe(sql), tenant, booking, e, now)
+    let row = insert_query(sqlx::AssertSqlSafe(sql), tenant, booking.get(), e, now)
         .fetch_optional(&mut **tx)
         .await?;
     match row {
@@ -107,15 +111,19 @@ pub struct HistoryLine {
     pub created_at: i64,
 }
 
-pub async fn history(db: &Db, tenant: &Tenant, booking: i64) -> anyhow::Result<Vec<HistoryLine>> {
+pub async fn history(
+    db: &Db,
+    tenant: &Tenant,
+    booking: BookingId,
+) -> anyhow::Result<Vec<HistoryLine>> {
     Ok(sqlx::query_as::<Any, HistoryLine>(
         "select e.action, e.actor_kind, u.email as actor_email, e.from_starts_at, e.to_starts_at, \
          e.from_staff_id, e.to_staff_id, e.created_at from booking_events e \
          left join users u on u.id = e.actor_user_id \
          where e.tenant_id = $1 and e.booking_id = $2 order by e.id",
     )
-    .bind(tenant.id.0)
-    .bind(booking)
+    .bind(tenant.id.get())
+    .bind(booking.get())
     .fetch_all(db.pool())
     .await?)
 }
@@ -132,7 +140,7 @@ pub async fn delivered(
         "select 1 from notice_deliveries where tenant_id = $1 and event_id = $2 and channel = $3 \
          and recipient = $4",
     )
-    .bind(tenant.id.0)
+    .bind(tenant.id.get())
     .bind(event)
     .bind(channel)
     .bind(recipient)
@@ -160,7 +168,7 @@ pub async fn mark_delivered(
     now: i64,
 ) -> anyhow::Result<()> {
     let delivery = Delivery {
-        tenant: tenant.id.0,
+        tenant: tenant.id.get(),
         event,
         channel: channel.to_owned(),
         recipient: recipient.to_owned(),

@@ -27,11 +27,11 @@ pub async fn link_guest_bookings(
          and exists (select 1 from clients c where c.id = $1 and c.tenant_id = $3 and c.user_id = $5) \
          returning id",
     )
-    .bind(client.0)
+    .bind(client.get())
     .bind(now)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(&email)
-    .bind(user.0)
+    .bind(user.get())
     .fetch_all(&mut **tx)
     .await?;
     ids.sort_unstable();

@@ -2,6 +2,7 @@
 
 use crate::tenants::Tenant;
 use crate::{Db, tokens};
+use portico_domain::BookingId;
 
 use super::Booking;
 
@@ -10,7 +11,7 @@ use super::Booking;
 pub async fn create_link(
     db: &Db,
     tenant: &Tenant,
-    booking: i64,
+    booking: BookingId,
     expires_at: i64,
     now: i64,
 ) -> anyhow::Result<String> {
@@ -22,8 +23,8 @@ pub async fn create_link(
     .bind(tokens::hash(&token))
     .bind(expires_at)
     .bind(now)
-    .bind(booking)
-    .bind(tenant.id.0)
+    .bind(booking.get())
+    .bind(tenant.id.get())
     .execute(db.writes())
     .await?;
     anyhow::ensure!(written.rows_affected() == 1, "booking {booking} is not the tenant's");
@@ -43,7 +44,7 @@ pub async fn by_link(
     )
     .bind(tokens::hash(token))
     .bind(now)
-    .bind(tenant.id.0)
+    .bind(tenant.id.get())
     .fetch_optional(db.pool())
     .await?;
     match id {

@@ -18,9 +18,9 @@ pub mod links;
 pub mod write;
 
 use chrono::{DateTime, Utc};
-use portico_domain::ClientId;
 use portico_domain::booking::{Refusal, occupying_sql};
 use portico_domain::policy;
+use portico_domain::{BookingId, ClientId, Instant, TenantId};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, FromRow, Row as _};
@@ -94,25 +94,25 @@ pub struct Slot {
 /// A booking as stored, with its service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Booking {
-    pub id: i64,
-    pub tenant_id: i64,
+    pub id: BookingId,
+    pub tenant_id: TenantId,
     pub service_id: i64,
     pub service_code: String,
     pub service_name: String,
     pub staff_id: Option<i64>,
     pub block_id: Option<i64>,
-    pub client_id: Option<i64>,
+    pub client_id: Option<ClientId>,
     pub guest_name: String,
     pub guest_email: String,
     pub guest_phone: String,
-    pub starts_at: i64,
-    pub ends_at: i64,
+    pub starts_at: Instant,
+    pub ends_at: Instant,
     /// Decoded strictly: an unknown stored value fails the read, naming the column.
     pub status: Status,
     pub notes: String,
     pub price_minor: i64,
     pub currency: String,
-    pub created_at: i64,
+    pub created_at: Instant,
     /// The recurring series this booking is an occurrence of.
     pub series_id: Option<i64>,
     /// Where it takes place, as booked.
@@ -136,29 +136,39 @@ impl<'r> FromRow<'r, AnyRow> for Booking {
                 source: format!("unknown location kind {kind:?}").into(),
             })?;
         Ok(Self {
-            id: row.try_get("id")?,
-            tenant_id: row.try_get("tenant_id")?,
+            id: BookingId::from_store(row.try_get("id")?),
+            tenant_id: TenantId::from_store(row.try_get("tenant_id")?),
             service_id: row.try_get("service_id")?,
             service_code: row.try_get("service_code")?,
             service_name: row.try_get("service_name")?,
             staff_id: row.try_get("staff_id")?,
             block_id: row.try_get("block_id")?,
-            client_id: row.try_get("client_id")?,
+            client_id: row.try_get::<Option<i64>, _>("client_id")?.map(ClientId::from_store),
             guest_name: row.try_get("guest_name")?,
             guest_email: row.try_get("guest_email")?,
             guest_phone: row.try_get("guest_phone")?,
-            starts_at: row.try_get("starts_at")?,
-            ends_at: row.try_get("ends_at")?,
+            starts_at: instant(row, "starts_at")?,
+            ends_at: instant(row, "ends_at")?,
             status,
             notes: row.try_get("notes")?,
             price_minor: row.try_get("price_minor")?,
             currency: row.try_get("currency")?,
-            created_at: row.try_get("created_at")?,
+            created_at: instant(row, "created_at")?,
             series_id: row.try_get("series_id")?,
             location_kind,
             location: row.try_get("location")?,
         })
     }
+}
+
+/// A `bookings` instant column, decoded strictly: a number that is no date fails the read,
+/// naming the column.
+fn instant(row: &AnyRow, column: &'static str) -> std::result::Result<Instant, sqlx::Error> {
+    let secs: i64 = row.try_get(column)?;
+    Instant::from_unix(secs).ok_or_else(|| sqlx::Error::ColumnDecode {
+        index: format!("bookings.{column}"),
+        source: format!("{secs} is not a date").into(),
+    })
 }
 
 impl Booking {
@@ -167,7 +177,7 @@ impl Booking {
     }
 
     pub fn start(&self) -> DateTime<Utc> {
-        DateTime::from_timestamp(self.starts_at, 0).unwrap_or_default()
+        self.starts_at.utc()
     }
 
     /// Where the booking takes place, in words for the client and the business: the
@@ -221,7 +231,7 @@ impl Booking {
 
     /// Whether the booking has started at `now`.
     pub fn started(&self, now: DateTime<Utc>) -> bool {
-        self.starts_at <= now.timestamp()
+        self.starts_at <= Instant::from(now)
     }
 }
 
@@ -239,7 +249,7 @@ pub async fn get_in(
     Ok(sqlx::query_as::<Any, Booking>(sqlx::AssertSqlSafe(format!(
         "{SELECT} where b.tenant_id = $1 and b.id = $2"
     )))
-    .bind(tenant.id.0)
+    .bind(tenant.id.get())
     .bind(id)
     .fetch_optional(conn)
     .await?)
@@ -290,7 +300,7 @@ pub async fn get_visible(
         "{SELECT} where b.tenant_id = $1 and b.id = $2 and {}",
         visible(3)
     )))
-    .bind(tenant.id.0)
+    .bind(tenant.id.get())
     .bind(id)
     .bind(all)
     .bind(me)
@@ -321,7 +331,7 @@ pub async fn list(db: &Db, tenant: &Tenant, f: &Filter) -> anyhow::Result<Vec<Bo
          and ($6 = 0 or b.client_id = $6) and {} order by b.starts_at {order}, b.id {order} limit $7",
         visible(8)
     )))
-    .bind(tenant.id.0)
+    .bind(tenant.id.get())
     .bind(f.from.unwrap_or(i64::MIN))
     .bind(f.to.unwrap_or(i64::MAX))
     .bind(f.status.map_or("", Status::as_str))
@@ -347,7 +357,7 @@ pub async fn occupying_in_block(
          and status in {}",
         occupying_sql()
     )))
-    .bind(tenant.id.0)
+    .bind(tenant.id.get())
     .bind(block)
     .bind(service)
     .fetch_one(db.pool())
@@ -364,8 +374,8 @@ pub async fn get_for_client(
     Ok(sqlx::query_as::<Any, Booking>(sqlx::AssertSqlSafe(format!(
         "{SELECT} where b.tenant_id = $1 and b.client_id = $2 and b.id = $3"
     )))
-    .bind(tenant.id.0)
-    .bind(client.0)
+    .bind(tenant.id.get())
+    .bind(client.get())
     .bind(id)
     .fetch_optional(db.pool())
     .await?)
@@ -384,8 +394,8 @@ pub async fn upcoming_for_client(
          and b.status in {} order by b.starts_at, b.id limit $4",
         occupying_sql()
     )))
-    .bind(tenant.id.0)
-    .bind(client.0)
+    .bind(tenant.id.get())
+    .bind(client.get())
     .bind(now)
     .bind(limit)
     .fetch_all(db.pool())
@@ -406,8 +416,8 @@ pub async fn recent_for_client(
          order by b.starts_at desc, b.id desc limit $4",
         occupying_sql()
     )))
-    .bind(tenant.id.0)
-    .bind(client.0)
+    .bind(tenant.id.get())
+    .bind(client.get())
     .bind(now)
     .bind(limit)
     .fetch_all(db.pool())
@@ -427,7 +437,7 @@ pub async fn party_names(
          left join clients c on c.id = b.client_id and c.tenant_id = b.tenant_id \
          where b.tenant_id = $1 and b.ends_at > $2 and b.starts_at < $3",
     )
-    .bind(tenant.id.0)
+    .bind(tenant.id.get())
     .bind(from)
     .bind(to)
     .fetch_all(db.pool())
@@ -461,7 +471,7 @@ pub async fn release_hold_in(
     sqlx::query("update holds set expires_at = $1 where token_hash = $2 and tenant_id = $3 and consumed_at is null and expires_at > $1")
         .bind(now)
         .bind(crate::tokens::hash(token))
-        .bind(tenant.id.0)
+        .bind(tenant.id.get())
         .execute(&mut **tx)
         .await?;
     Ok(())

@@ -3,6 +3,7 @@
 //! tenant's schedule version moves with it; none commits.
 
 use chrono::{DateTime, Utc};
+use portico_domain::BookingId;
 use portico_domain::booking::occupying_sql;
 
 use super::{BookingError, Party, Result, Slot, Status};
@@ -37,7 +38,7 @@ pub async fn lock(
                 "update timetable_blocks set updated_at = updated_at where id = $1 and tenant_id = $2",
             )
             .bind(block)
-            .bind(tenant.id.0)
+            .bind(tenant.id.get())
             .execute(&mut **tx)
             .await?;
             if locked.rows_affected() != 1 {
@@ -55,13 +56,13 @@ pub async fn lock(
                     Some(staff) => {
                         sqlx::query("update staff_members set updated_at = updated_at where id = $1 and tenant_id = $2")
                             .bind(staff)
-                            .bind(tenant.id.0)
+                            .bind(tenant.id.get())
                             .execute(&mut **tx)
                             .await?
                     }
                     None => {
                         sqlx::query("update tenants set updated_at = updated_at where id = $1")
-                            .bind(tenant.id.0)
+                            .bind(tenant.id.get())
                             .execute(&mut **tx)
                             .await?
                     }
@@ -85,7 +86,7 @@ pub async fn place(
     slot: &Slot,
     now: DateTime<Utc>,
     provider: bool,
-    except_booking: Option<i64>,
+    except_booking: Option<BookingId>,
 ) -> Result<Placement> {
     let mut rules = tenant.clone();
     if provider {
@@ -128,7 +129,7 @@ pub async fn check_overlap(
     service: &Service,
     placement: &Placement,
     party: &Party,
-    except_booking: Option<i64>,
+    except_booking: Option<BookingId>,
 ) -> Result<()> {
     let Some(block) = placement.block else { return Ok(()) };
     let allow: Option<i64> = sqlx::query_scalar(
@@ -137,14 +138,14 @@ pub async fn check_overlap(
     )
     .bind(block)
     .bind(service.id)
-    .bind(tenant.id.0)
+    .bind(tenant.id.get())
     .fetch_optional(&mut **tx)
     .await?;
     if allow.unwrap_or(0) != 0 {
         return Ok(());
     }
     let (client, email) = match party {
-        Party::Client(id) => (id.0, String::new()),
+        Party::Client(id) => (id.get(), String::new()),
         Party::Guest { email, .. } => (0, email.to_lowercase()),
     };
     let taken: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
@@ -153,10 +154,10 @@ pub async fn check_overlap(
          and (($5 <> 0 and client_id = $5) or ($6 <> '' and client_id is null and lower(guest_email) = $6))",
         occupying_sql()
     )))
-    .bind(tenant.id.0)
+    .bind(tenant.id.get())
     .bind(block)
     .bind(service.id)
-    .bind(except_booking.unwrap_or(0))
+    .bind(except_booking.map_or(0, BookingId::get))
     .bind(client)
     .bind(email)
     .fetch_one(&mut **tx)
@@ -178,7 +179,7 @@ pub async fn insert_hold(
         "insert into holds (tenant_id, token_hash, service_id, staff_id, block_id, starts_at, ends_at, \
          busy_from, busy_until, expires_at, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
-    .bind(tenant.id.0)
+    .bind(tenant.id.get())
     .bind(tokens::hash(&token))
     .bind(service.id)
     .bind(placement.staff)
@@ -210,7 +211,7 @@ pub async fn consume_hold(
     )
     .bind(now)
     .bind(tokens::hash(token))
-    .bind(tenant.id.0)
+    .bind(tenant.id.get())
     .bind(service.id)
     .bind(slot.start.timestamp())
     .fetch_optional(&mut **tx)
@@ -237,9 +238,9 @@ pub struct NewRow<'a> {
 }
 
 /// Inserts a confirmed booking; returns its id.
-pub async fn insert(tx: &mut Tx, tenant: &Tenant, row: &NewRow<'_>, now: i64) -> Result<i64> {
+pub async fn insert(tx: &mut Tx, tenant: &Tenant, row: &NewRow<'_>, now: i64) -> Result<BookingId> {
     let (client, guest_name, guest_email, guest_phone) = match row.party {
-        Party::Client(id) => (Some(id.0), "", "", ""),
+        Party::Client(id) => (Some(id.get()), "", "", ""),
         Party::Guest { name, email, phone } => {
             (None, name.as_str(), email.as_str(), phone.as_str())
         }
@@ -253,7 +254,7 @@ pub async fn insert(tx: &mut Tx, tenant: &Tenant, row: &NewRow<'_>, now: i64) ->
          $19, $20) \
          returning id",
     )
-    .bind(tenant.id.0)
+    .bind(tenant.id.get())
     .bind(row.service.id)
     .bind(p.staff)
     .bind(p.block)
@@ -275,14 +276,14 @@ pub async fn insert(tx: &mut Tx, tenant: &Tenant, row: &NewRow<'_>, now: i64) ->
     .bind(row.location)
     .fetch_one(&mut **tx)
     .await?;
-    Ok(id)
+    Ok(BookingId::from_store(id))
 }
 
 /// Moves a booking to `placement`.
 pub async fn move_to(
     tx: &mut Tx,
     tenant: &Tenant,
-    id: i64,
+    id: BookingId,
     placement: &Placement,
     now: i64,
 ) -> Result<()> {
@@ -297,8 +298,8 @@ pub async fn move_to(
     .bind(placement.busy_from)
     .bind(placement.busy_until)
     .bind(now)
-    .bind(id)
-    .bind(tenant.id.0)
+    .bind(id.get())
+    .bind(tenant.id.get())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -308,7 +309,7 @@ pub async fn move_to(
 pub async fn set_status(
     tx: &mut Tx,
     tenant: &Tenant,
-    id: i64,
+    id: BookingId,
     from: Status,
     to: Status,
     now: i64,
@@ -318,8 +319,8 @@ pub async fn set_status(
     )
     .bind(to.as_str())
     .bind(now)
-    .bind(id)
-    .bind(tenant.id.0)
+    .bind(id.get())
+    .bind(tenant.id.get())
     .bind(from.as_str())
     .execute(&mut **tx)
     .await?;

@@ -15,7 +15,7 @@ pub async fn replace(
 ) -> anyhow::Result<()> {
     let mut tx = crate::versions::begin(db, tenant).await?;
     sqlx::query("delete from calendar_busy where tenant_id = $1 and connection_id = $2")
-        .bind(tenant.0)
+        .bind(tenant.get())
         .bind(connection)
         .execute(tx.conn())
         .await?;
@@ -24,7 +24,7 @@ pub async fn replace(
             "insert into calendar_busy (tenant_id, connection_id, starts_at, ends_at) \
              values ($1, $2, $3, $4)",
         )
-        .bind(tenant.0)
+        .bind(tenant.get())
         .bind(connection)
         .bind(start)
         .bind(end)
@@ -35,7 +35,7 @@ pub async fn replace(
         "update calendar_connections set busy_refreshed_at = $1 where tenant_id = $2 and id = $3",
     )
     .bind(now)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(connection)
     .execute(tx.conn())
     .await?;

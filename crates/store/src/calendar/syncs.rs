@@ -1,6 +1,6 @@
 //! What Portico last wrote to Google per booking and connection.
 
-use portico_domain::TenantId;
+use portico_domain::{BookingId, TenantId};
 use sqlx::{Any, FromRow};
 
 use crate::Db;
@@ -35,14 +35,14 @@ const COLUMNS: &str = "id, booking_id, connection_id, calendar_id, event_id, eta
 pub async fn for_booking(
     db: &Db,
     tenant: TenantId,
-    booking: i64,
+    booking: BookingId,
 ) -> anyhow::Result<Vec<EventSync>> {
     Ok(sqlx::query_as::<Any, EventSync>(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from calendar_event_syncs where tenant_id = $1 and booking_id = $2 \
          order by id"
     )))
-    .bind(tenant.0)
-    .bind(booking)
+    .bind(tenant.get())
+    .bind(booking.get())
     .fetch_all(db.pool())
     .await?)
 }
@@ -71,7 +71,7 @@ pub async fn record(db: &Db, tenant: TenantId, w: &Written<'_>, now: i64) -> any
          state = excluded.state, version = excluded.version, starts_at = excluded.starts_at, \
          ends_at = excluded.ends_at, updated_at = excluded.updated_at",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(w.booking)
     .bind(w.connection)
     .bind(w.calendar_id)
@@ -88,12 +88,12 @@ pub async fn record(db: &Db, tenant: TenantId, w: &Written<'_>, now: i64) -> any
 }
 
 /// The booking's version: its latest history row (0 before any).
-pub async fn booking_version(db: &Db, tenant: TenantId, booking: i64) -> anyhow::Result<i64> {
+pub async fn booking_version(db: &Db, tenant: TenantId, booking: BookingId) -> anyhow::Result<i64> {
     let version: Option<i64> = sqlx::query_scalar(
         "select max(id) from booking_events where tenant_id = $1 and booking_id = $2",
     )
-    .bind(tenant.0)
-    .bind(booking)
+    .bind(tenant.get())
+    .bind(booking.get())
     .fetch_one(db.pool())
     .await?;
     Ok(version.unwrap_or(0))
@@ -109,7 +109,7 @@ pub async fn present_intervals(
         "select starts_at, ends_at from calendar_event_syncs where tenant_id = $1 \
          and connection_id = $2 and state = $3",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(connection)
     .bind(PRESENT)
     .fetch_all(db.pool())

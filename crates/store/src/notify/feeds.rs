@@ -3,7 +3,7 @@
 //! URL stops working at once.
 
 use portico_domain::booking::occupying_sql;
-use portico_domain::{ClientId, TenantId, UserId};
+use portico_domain::{BookingId, ClientId, TenantId, UserId};
 use sqlx::{Any, FromRow};
 
 use crate::bookings::{Booking, SELECT};
@@ -35,15 +35,15 @@ pub async fn regenerate(
     now: i64,
 ) -> anyhow::Result<String> {
     let (user, client) = match owner {
-        Owner::Member(user) => (Some(user.0), None),
-        Owner::Client(client) => (None, Some(client.0)),
+        Owner::Member(user) => (Some(user.get()), None),
+        Owner::Client(client) => (None, Some(client.get())),
     };
     let token = tokens::generate();
     let mut tx = db.begin().await?;
     sqlx::query(
         "delete from calendar_feeds where tenant_id = $1 and (user_id = $2 or client_id = $3)",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(user)
     .bind(client)
     .execute(&mut *tx)
@@ -52,7 +52,7 @@ pub async fn regenerate(
         "insert into calendar_feeds (tenant_id, user_id, client_id, token_hash, created_at) \
          values ($1, $2, $3, $4, $5)",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(user)
     .bind(client)
     .bind(tokens::hash(&token))
@@ -66,13 +66,13 @@ pub async fn regenerate(
 /// Whether `owner` has a feed (the page offers to create or to replace it).
 pub async fn exists(db: &Db, tenant: TenantId, owner: Owner) -> anyhow::Result<bool> {
     let (user, client) = match owner {
-        Owner::Member(user) => (Some(user.0), None),
-        Owner::Client(client) => (None, Some(client.0)),
+        Owner::Member(user) => (Some(user.get()), None),
+        Owner::Client(client) => (None, Some(client.get())),
     };
     let found: Option<i64> = sqlx::query_scalar(
         "select id from calendar_feeds where tenant_id = $1 and (user_id = $2 or client_id = $3)",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(user)
     .bind(client)
     .fetch_optional(db.pool())
@@ -90,11 +90,11 @@ pub async fn by_token(db: &Db, token: &str) -> anyhow::Result<Option<(TenantId, 
     .await?;
     Ok(row.and_then(|row| {
         let owner = match (row.user_id, row.client_id) {
-            (Some(user), None) => Owner::Member(UserId(user)),
-            (None, Some(client)) => Owner::Client(ClientId(client)),
+            (Some(user), None) => Owner::Member(UserId::from_store(user)),
+            (None, Some(client)) => Owner::Client(ClientId::from_store(client)),
             _ => return None,
         };
-        Some((TenantId(row.tenant_id), owner))
+        Some((TenantId::from_store(row.tenant_id), owner))
     }))
 }
 
@@ -113,7 +113,7 @@ pub async fn member_bookings(
          limit 200",
         occupying_sql()
     )))
-    .bind(tenant.id.0)
+    .bind(tenant.id.get())
     .bind(now)
     .bind(staff.unwrap_or(0))
     .bind(i64::from(own))
@@ -133,8 +133,8 @@ pub async fn client_bookings(
          and b.status in {} order by b.starts_at, b.id limit 200",
         occupying_sql()
     )))
-    .bind(tenant.id.0)
-    .bind(client.0)
+    .bind(tenant.id.get())
+    .bind(client.get())
     .bind(now)
     .fetch_all(db.pool())
     .await?)
@@ -145,15 +145,15 @@ pub async fn client_bookings(
 pub async fn sequence(
     db: &Db,
     tenant: TenantId,
-    booking: i64,
+    booking: BookingId,
     upto: Option<i64>,
 ) -> anyhow::Result<u32> {
     let count: i64 = sqlx::query_scalar(
         "select count(*) from booking_events where tenant_id = $1 and booking_id = $2 \
          and id <= $3",
     )
-    .bind(tenant.0)
-    .bind(booking)
+    .bind(tenant.get())
+    .bind(booking.get())
     .bind(upto.unwrap_or(i64::MAX))
     .fetch_one(db.pool())
     .await?;

@@ -13,7 +13,7 @@ pub async fn claim(tx: &mut Tx, tenant: TenantId, invoice: i64, now: i64) -> any
         "insert into invoice_notices (tenant_id, invoice_id, queued_at) values ($1, $2, $3) \
          on conflict do nothing",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(invoice)
     .bind(now)
     .execute(&mut **tx)
@@ -76,7 +76,7 @@ impl Stamp {
 
 async fn stamped(db: &Db, tenant: TenantId, invoice: i64, what: Stamp) -> anyhow::Result<bool> {
     let at: Option<Option<i64>> = sqlx::query_scalar(what.select())
-        .bind(tenant.0)
+        .bind(tenant.get())
         .bind(invoice)
         .fetch_optional(db.pool())
         .await?;
@@ -90,6 +90,11 @@ async fn stamp(
     what: Stamp,
     now: i64,
 ) -> anyhow::Result<()> {
-    sqlx::query(what.update()).bind(now).bind(tenant.0).bind(invoice).execute(db.writes()).await?;
+    sqlx::query(what.update())
+        .bind(now)
+        .bind(tenant.get())
+        .bind(invoice)
+        .execute(db.writes())
+        .await?;
     Ok(())
 }

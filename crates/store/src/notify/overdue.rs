@@ -14,6 +14,12 @@ pub struct Candidate {
     pub id: i64,
 }
 
+impl Candidate {
+    pub fn tenant(&self) -> TenantId {
+        TenantId::from_store(self.tenant_id)
+    }
+}
+
 /// Open invoices after id `after` whose due date (or oldest installment's) is before
 /// `latest_today`, the latest date it is anywhere (UTC + 14 h), and whose `last_stage` notice
 /// is not claimed yet; by id, at most `limit`. The tenant's own date decides later.
@@ -53,7 +59,7 @@ pub async fn claim(
         "insert into overdue_notices (tenant_id, invoice_id, stage, queued_at) \
          values ($1, $2, $3, $4) on conflict do nothing",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(invoice)
     .bind(i64::from(stage))
     .bind(now)
@@ -68,7 +74,7 @@ pub async fn settled(db: &Db, tenant: TenantId, invoice: i64, stage: u32) -> any
         "select sent_at from overdue_notices where tenant_id = $1 and invoice_id = $2 \
          and stage = $3",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(invoice)
     .bind(i64::from(stage))
     .fetch_optional(db.pool())
@@ -89,7 +95,7 @@ pub async fn settle(
          and stage = $4 and sent_at is null",
     )
     .bind(now)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(invoice)
     .bind(i64::from(stage))
     .execute(db.writes())

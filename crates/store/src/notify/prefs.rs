@@ -106,8 +106,8 @@ pub async fn client(
         "select email_changes, email_reminders, email_invoices, sms_changes, sms_reminders, \
          sms_invoices from client_notification_prefs where tenant_id = $1 and client_id = $2",
     )
-    .bind(tenant.0)
-    .bind(client.0)
+    .bind(tenant.get())
+    .bind(client.get())
     .fetch_optional(db.pool())
     .await?;
     let Some(row) = row else { return Ok(ClientPrefs::default()) };
@@ -144,8 +144,8 @@ pub async fn set_client(
          set email_changes = $3, email_reminders = $4, email_invoices = $5, sms_changes = $6, \
          sms_reminders = $7, sms_invoices = $8, updated_at = $9",
     )
-    .bind(tenant.0)
-    .bind(client.0)
+    .bind(tenant.get())
+    .bind(client.get())
     .bind(i64::from(e.changes))
     .bind(i64::from(e.reminders))
     .bind(i64::from(e.invoices))
@@ -163,8 +163,8 @@ pub async fn member(db: &Db, tenant: TenantId, user: UserId) -> Result<MemberPre
     let value: Option<i64> = sqlx::query_scalar(
         "select email_changes from member_notification_prefs where tenant_id = $1 and user_id = $2",
     )
-    .bind(tenant.0)
-    .bind(user.0)
+    .bind(tenant.get())
+    .bind(user.get())
     .fetch_optional(db.pool())
     .await?;
     match value {
@@ -186,8 +186,8 @@ pub async fn set_member(
          values ($1, $2, $3, $4) on conflict (tenant_id, user_id) do update \
          set email_changes = $3, updated_at = $4",
     )
-    .bind(tenant.0)
-    .bind(user.0)
+    .bind(tenant.get())
+    .bind(user.get())
     .bind(i64::from(prefs.email_changes))
     .bind(now)
     .execute(db.writes())
@@ -206,7 +206,7 @@ pub struct Settings {
 
 pub async fn settings(db: &Db, tenant: TenantId) -> Result<Settings, StoreError> {
     let row = sqlx::query("select reminder_minutes_before, sms_enabled from tenants where id = $1")
-        .bind(tenant.0)
+        .bind(tenant.get())
         .fetch_one(db.pool())
         .await?;
     let minutes: Option<i64> = row.try_get("reminder_minutes_before")?;
@@ -233,7 +233,7 @@ pub async fn set_settings(
     .bind(settings.reminder_minutes_before.map(i64::from))
     .bind(i64::from(settings.sms_enabled))
     .bind(now)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .execute(tx.conn())
     .await?;
     tx.commit().await?;

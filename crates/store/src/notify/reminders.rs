@@ -1,7 +1,7 @@
 //! The reminder ledger: one row per booking and start, claimed when the reminder is queued
 //! and marked when it went out.
 
-use portico_domain::TenantId;
+use portico_domain::{BookingId, TenantId};
 use sqlx::{Any, FromRow};
 
 use crate::{Db, Tx};
@@ -12,6 +12,16 @@ pub struct Due {
     pub tenant_id: i64,
     pub booking_id: i64,
     pub starts_at: i64,
+}
+
+impl Due {
+    pub fn tenant(&self) -> TenantId {
+        TenantId::from_store(self.tenant_id)
+    }
+
+    pub fn booking(&self) -> BookingId {
+        BookingId::from_store(self.booking_id)
+    }
 }
 
 /// Reminders due at `now` that nobody claimed yet, oldest start first: confirmed bookings of
@@ -44,7 +54,7 @@ pub async fn due(db: &Db, now: i64, limit: i64) -> anyhow::Result<Vec<Due>> {
 pub async fn claim(
     tx: &mut Tx,
     tenant: TenantId,
-    booking: i64,
+    booking: BookingId,
     starts_at: i64,
     now: i64,
 ) -> anyhow::Result<bool> {
@@ -52,8 +62,8 @@ pub async fn claim(
         "insert into reminder_deliveries (tenant_id, booking_id, starts_at, queued_at) \
          values ($1, $2, $3, $4) on conflict do nothing",
     )
-    .bind(tenant.0)
-    .bind(booking)
+    .bind(tenant.get())
+    .bind(booking.get())
     .bind(starts_at)
     .bind(now)
     .execute(&mut **tx)
@@ -94,7 +104,7 @@ async fn is_set(
         "select {column} from reminder_deliveries where tenant_id = $1 and booking_id = $2 \
          and starts_at = $3"
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(booking)
     .bind(starts_at)
     .fetch_optional(db.pool())
@@ -116,7 +126,7 @@ async fn set_once(
          and starts_at = $4 and {column} is null"
     )))
     .bind(now)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(booking)
     .bind(starts_at)
     .execute(db.writes())

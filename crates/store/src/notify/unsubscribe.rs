@@ -32,10 +32,10 @@ pub struct Unsubscribe {
 impl Unsubscribe {
     fn payload(&self) -> String {
         let who = match self.recipient {
-            Recipient::Client(id) => format!("c{}", id.0),
-            Recipient::Member(id) => format!("m{}", id.0),
+            Recipient::Client(id) => format!("c{}", id.get()),
+            Recipient::Member(id) => format!("m{}", id.get()),
         };
-        format!("{}.{who}.{}", self.tenant.0, self.kind.as_str())
+        format!("{}.{who}.{}", self.tenant.get(), self.kind.as_str())
     }
 
     /// The signed token for a link.
@@ -51,15 +51,15 @@ impl Unsubscribe {
         // Constant-time comparison.
         mac(key, payload).verify_slice(&signature).ok()?;
         let mut parts = payload.split('.');
-        let tenant = TenantId(parts.next()?.parse().ok()?);
+        let tenant = TenantId::from_store(parts.next()?.parse().ok()?);
         let who = parts.next()?;
         let kind = Kind::parse(parts.next()?)?;
         if parts.next().is_some() {
             return None;
         }
         let recipient = match (who.get(..1)?, who.get(1..)?.parse().ok()?) {
-            ("c", id) => Recipient::Client(ClientId(id)),
-            ("m", id) => Recipient::Member(UserId(id)),
+            ("c", id) => Recipient::Client(ClientId::from_store(id)),
+            ("m", id) => Recipient::Member(UserId::from_store(id)),
             _ => return None,
         };
         Some(Self { tenant, recipient, kind })
@@ -81,8 +81,8 @@ mod tests {
 
     fn link() -> Unsubscribe {
         Unsubscribe {
-            tenant: TenantId(7),
-            recipient: Recipient::Client(ClientId(42)),
+            tenant: TenantId::from_store(7),
+            recipient: Recipient::Client(ClientId::from_store(42)),
             kind: Kind::Reminders,
         }
     }
@@ -92,7 +92,7 @@ mod tests {
         let token = link().sign(KEY);
         assert!(token.starts_with("7.c42.reminders."), "{token}");
         assert_eq!(Unsubscribe::verify(KEY, &token), Some(link()));
-        let member = Unsubscribe { recipient: Recipient::Member(UserId(3)), ..link() };
+        let member = Unsubscribe { recipient: Recipient::Member(UserId::from_store(3)), ..link() };
         assert_eq!(Unsubscribe::verify(KEY, &member.sign(KEY)), Some(member));
     }
 

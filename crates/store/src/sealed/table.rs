@@ -65,7 +65,7 @@ impl Slot {
 
     /// A person's secret of this kind within the tenant.
     pub fn person(kind: SecretKind, user: UserId) -> Self {
-        Self { kind, subject: user.0 }
+        Self { kind, subject: user.get() }
     }
 
     /// A secret of one integration row (a Google calendar connection's tokens): the
@@ -103,7 +103,7 @@ pub async fn put(
          updated_at) values ($1, $2, $3, 0, $4, $5, $5) \
          on conflict (tenant_id, kind, subject) do nothing",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(slot.kind.as_str())
     .bind(slot.subject)
     .bind(Vec::<u8>::new())
@@ -113,13 +113,13 @@ pub async fn put(
     let row: i64 = sqlx::query_scalar(
         "select id from tenant_secrets where tenant_id = $1 and kind = $2 and subject = $3",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(slot.kind.as_str())
     .bind(slot.subject)
     .fetch_one(&mut **tx)
     .await?;
     let sealed =
-        ring.seal(plaintext.as_bytes(), &aad(tenant.0, row, slot.kind.as_str(), slot.subject));
+        ring.seal(plaintext.as_bytes(), &aad(tenant.get(), row, slot.kind.as_str(), slot.subject));
     sqlx::query(
         "update tenant_secrets set key_id = $1, sealed = $2, updated_at = $3 \
          where tenant_id = $4 and id = $5",
@@ -127,7 +127,7 @@ pub async fn put(
     .bind(i64::from(sealed.key_id))
     .bind(sealed.bytes)
     .bind(now)
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(row)
     .execute(&mut **tx)
     .await?;
@@ -164,7 +164,7 @@ pub async fn get(
     let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from tenant_secrets where tenant_id = $1 and kind = $2 and subject = $3"
     )))
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(slot.kind.as_str())
     .bind(slot.subject)
     .fetch_optional(db.pool())
@@ -188,7 +188,7 @@ pub async fn exists(db: &Db, tenant: TenantId, slot: Slot) -> anyhow::Result<boo
     let count: i64 = sqlx::query_scalar(
         "select count(*) from tenant_secrets where tenant_id = $1 and kind = $2 and subject = $3",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(slot.kind.as_str())
     .bind(slot.subject)
     .fetch_one(db.pool())
@@ -201,7 +201,7 @@ pub async fn delete(tx: &mut Tx, tenant: TenantId, slot: Slot) -> anyhow::Result
     let done = sqlx::query(
         "delete from tenant_secrets where tenant_id = $1 and kind = $2 and subject = $3",
     )
-    .bind(tenant.0)
+    .bind(tenant.get())
     .bind(slot.kind.as_str())
     .bind(slot.subject)
     .execute(&mut **tx)
@@ -247,7 +247,7 @@ pub async fn rotate(db: &Db, ring: &Keyring, now: i64) -> anyhow::Result<Rotatio
             let plain = match row.open(ring) {
                 Ok(plain) => plain,
                 Err(error) => {
-                    report.failed.push((TenantId(tenant), id, error));
+                    report.failed.push((TenantId::from_store(tenant), id, error));
                     continue;
                 }
             };

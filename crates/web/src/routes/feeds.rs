@@ -30,7 +30,7 @@ pub async fn show(
 ) -> Result<Response, Error> {
     let token = file.strip_suffix(".ics").ok_or(Error::NotFound)?;
     let (tenant_id, owner) = feeds::by_token(&state.db, token).await?.ok_or(Error::NotFound)?;
-    let tenant = tenants::by_id(&state.db, tenant_id).await?.ok_or(Error::NotFound)?;
+    let tenant = tenants::by_id(&state.db, tenant_id.get()).await?.ok_or(Error::NotFound)?;
     let now = state.clock.now();
     let (name, bookings) = match owner {
         Owner::Member(user) => {
@@ -49,7 +49,7 @@ pub async fn show(
         }
         Owner::Client(client) => {
             let client =
-                clients::get(&state.db, tenant.id, client).await?.ok_or(Error::NotFound)?;
+                clients::get(&state.db, tenant.id, client.get()).await?.ok_or(Error::NotFound)?;
             let list =
                 feeds::client_bookings(&state.db, &tenant, client.id(), now.timestamp()).await?;
             (format!("{} · my bookings", tenant.name), list)

@@ -8,7 +8,6 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use portico_domain::plans::{Feature, allows};
-use portico_domain::{TenantId, UserId};
 use portico_integrations::google::GoogleError;
 use portico_jobs::CalendarWork;
 use portico_store::calendar;
@@ -80,7 +79,7 @@ async fn callback(
     let pending = pending
         .filter(|p| same(&p.state, &query.state) && p.user_id == user.id && p.expires_at > now)
         .ok_or_else(refused)?;
-    let tenant = tenants::by_id(&state.db, TenantId(pending.tenant_id))
+    let tenant = tenants::by_id(&state.db, pending.tenant_id)
         .await?
         .filter(|t| allows(t.effective_plan(state.clock.now()), Feature::GoogleCalendar))
         .ok_or(Error::NotFound)?;
@@ -122,15 +121,14 @@ async fn callback(
     let calendars = serde_json::to_string(&calendars).map_err(anyhow::Error::from)?;
 
     let mut tx = portico_store::versions::begin(&state.db, tenant.id).await?;
-    let id =
-        calendar::connect(&mut tx, tenant.id, UserId(user.id), &account, &calendars, now).await?;
+    let id = calendar::connect(&mut tx, tenant.id, user.id(), &account, &calendars, now).await?;
     let ring = &state.keyring;
     let slot = calendar::token_slot(SecretKind::GoogleRefreshToken, id);
     sealed::put(&mut tx, ring, tenant.id, slot, &refresh, now).await?;
     let slot = calendar::token_slot(SecretKind::GoogleAccessToken, id);
     sealed::put(&mut tx, ring, tenant.id, slot, &tokens.access_token, now).await?;
     calendar::set_access_expiry(&mut tx, tenant.id, id, now + tokens.expires_in).await?;
-    let job = CalendarWork::Backfill { tenant_id: tenant.id.0, connection_id: id };
+    let job = CalendarWork::Backfill { tenant_id: tenant.id.get(), connection_id: id };
     portico_jobs::enqueue(&mut tx, &job, now).await?;
     let entry = audit::Entry {
         tenant: Some(tenant.id),

@@ -153,7 +153,8 @@ pub async fn back(
     let (kind, checkout) = found.ok_or(Error::NotFound)?;
     // A pre-paid booking's payer comes back to the booking pages, not here.
     let invoice = checkout.invoice_id.ok_or(Error::NotFound)?;
-    let tenant = tenants::by_id(&state.db, checkout.tenant_id).await?.ok_or(Error::NotFound)?;
+    let tenant =
+        tenants::by_id(&state.db, checkout.tenant_id.get()).await?.ok_or(Error::NotFound)?;
     let ctx = state.context(Actor::System, viewer.ip_string());
     let mut outcome = Reflected::Pending;
     if let Some(tg) = gateway_for(&state, tenant.id, kind).await? {

@@ -36,7 +36,7 @@ pub fn router() -> Router<AppState> {
 
 /// The `client_reference_id` of a business's subscription checkout.
 pub fn reference_of(tenant: TenantId) -> String {
-    format!("portico-tenant-{}", tenant.0)
+    format!("portico-tenant-{}", tenant.get())
 }
 
 /// The metadata key naming the business on the checkout and its subscription.
@@ -160,7 +160,7 @@ async fn tenant_of(
         reference.strip_prefix("portico-tenant-")?.parse().ok()
     });
     if let Some(id) = named {
-        return Ok(tenants::by_id(&state.db, TenantId(id)).await?.map(|t| t.id));
+        return Ok(tenants::by_id(&state.db, id).await?.map(|t| t.id));
     }
     Ok(platform::tenant_of(&state.db, &news.subscription, &news.customer).await?)
 }

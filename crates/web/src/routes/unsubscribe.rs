@@ -34,9 +34,9 @@ struct UnsubscribePage {
 /// The link's meaning, if it is ours and its tenant and recipient still exist.
 async fn resolve(state: &AppState, token: &str) -> Result<(Unsubscribe, String), Error> {
     let link = Unsubscribe::verify(&state.config.keys.session, token).ok_or(Error::NotFound)?;
-    let tenant = tenants::by_id(&state.db, link.tenant).await?.ok_or(Error::NotFound)?;
+    let tenant = tenants::by_id(&state.db, link.tenant.get()).await?.ok_or(Error::NotFound)?;
     let exists = match link.recipient {
-        Recipient::Client(id) => clients::get(&state.db, tenant.id, id).await?.is_some(),
+        Recipient::Client(id) => clients::get(&state.db, tenant.id, id.get()).await?.is_some(),
         Recipient::Member(user) => {
             link.kind == Kind::Changes
                 && tenants::role_of(&state.db, tenant.id, user).await?.is_some()
@@ -103,8 +103,8 @@ pub async fn confirm(
         }
     }
     let who = match link.recipient {
-        Recipient::Client(id) => format!("client #{}", id.0),
-        Recipient::Member(id) => format!("member #{}", id.0),
+        Recipient::Client(id) => format!("client #{}", id.get()),
+        Recipient::Member(id) => format!("member #{}", id.get()),
     };
     state
         .audit(

@@ -22,7 +22,7 @@ async fn contact_details_are_in_events_only_while_the_owner_enables_it() {
     matrix(|backend| async move {
         let shop = Shop::open(backend).await;
         sqlx::query("update clients set phone = '+44 7700 900123' where id = $1")
-            .bind(shop.jo.0)
+            .bind(shop.jo.get())
             .execute(shop.app.db().pool())
             .await
             .unwrap();
@@ -87,13 +87,13 @@ async fn the_api_lists_each_persons_connection_and_free_gets_402() {
         assert_eq!(body["contact_details"], false);
         let people = body["people"].as_array().unwrap();
         assert_eq!(people.len(), 2, "{body}");
-        let owner = people.iter().find(|p| p["user_id"] == shop.seeded.owner.0).unwrap();
+        let owner = people.iter().find(|p| p["user_id"] == shop.seeded.owner.get()).unwrap();
         assert_eq!(owner["status"], "connected");
         assert_eq!(owner["google_account"], ACCOUNT);
         assert_eq!(owner["calendar_id"], "primary");
         assert_eq!(owner["sync_enabled"], true);
         assert!(owner["last_synced_at"].is_i64(), "{owner}");
-        let member = people.iter().find(|p| p["user_id"] == staff.0).unwrap();
+        let member = people.iter().find(|p| p["user_id"] == staff.get()).unwrap();
         assert_eq!(member["status"], "not_connected");
         assert_eq!(member["google_account"], Value::Null);
 
@@ -113,12 +113,12 @@ async fn events_carry_the_place_as_their_location() {
         let shop = Shop::open(backend).await;
         let db = shop.app.db().pool();
         sqlx::query("update tenants set contact_address = '3 High Street\nLeeds' where id = $1")
-            .bind(shop.seeded.id.0)
+            .bind(shop.seeded.id.get())
             .execute(db)
             .await
             .unwrap();
         sqlx::query("update clients set address = '7 Cat Road\nLeeds' where id = $1")
-            .bind(shop.jo.0)
+            .bind(shop.jo.get())
             .execute(db)
             .await
             .unwrap();
@@ -153,7 +153,7 @@ async fn events_carry_the_place_as_their_location() {
                     .unwrap()
                     .id;
                 shop.app.run_pending_jobs().await;
-                shop.google.event(PRIMARY, &shop.event_id(id)).expect("event")
+                shop.google.event(PRIMARY, &shop.event_id(id.get())).expect("event")
             }
         };
         let at_business = book("business", "", 9).await;

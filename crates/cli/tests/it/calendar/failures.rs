@@ -48,9 +48,11 @@ async fn a_revoked_grant_disconnects_emails_once_and_stops_calling_google() {
         // Nothing more goes to Google, and nobody is emailed again.
         let calls = shop.google.calls().len();
         shop.reschedule(booking, Utc.with_ymd_and_hms(2026, 12, 3, 14, 0, 0).unwrap()).await;
-        shop.app.enqueue(&CalendarSync { tenant_id: shop.seeded.id.0, booking_id: booking }).await;
+        shop.app
+            .enqueue(&CalendarSync { tenant_id: shop.seeded.id.get(), booking_id: booking })
+            .await;
         let job =
-            CalendarWork::Refresh { tenant_id: shop.seeded.id.0, connection_id: connection.id };
+            CalendarWork::Refresh { tenant_id: shop.seeded.id.get(), connection_id: connection.id };
         shop.app.enqueue(&job).await;
         shop.app.run_pending_jobs().await;
         assert_eq!(shop.google.calls().len(), calls);
@@ -103,7 +105,7 @@ async fn retry_after_holds_every_call_to_google_until_it_has_passed() {
         let connection = shop.connect_owner().await;
         let deps = shop.app.deps();
         let refresh =
-            CalendarWork::Refresh { tenant_id: shop.seeded.id.0, connection_id: connection.id };
+            CalendarWork::Refresh { tenant_id: shop.seeded.id.get(), connection_id: connection.id };
         let refresh = serde_json::to_string(&refresh).unwrap();
         let next_job = |shop: &Shop| {
             let (db, now) = (shop.app.db().clone(), shop.app.clock.now_ts());
@@ -193,7 +195,7 @@ async fn a_downgrade_pauses_the_sync_and_an_upgrade_catches_up() {
         let later = shop.book(Utc.with_ymd_and_hms(2027, 2, 15, 10, 0, 0).unwrap()).await;
         shop.app.run_pending_jobs().await;
         let refresh =
-            CalendarWork::Refresh { tenant_id: shop.seeded.id.0, connection_id: connection.id };
+            CalendarWork::Refresh { tenant_id: shop.seeded.id.get(), connection_id: connection.id };
         shop.app.enqueue(&refresh).await;
         shop.app.run_pending_jobs().await;
         assert_eq!(shop.google.events(PRIMARY).len(), 2);
@@ -204,7 +206,7 @@ async fn a_downgrade_pauses_the_sync_and_an_upgrade_catches_up() {
         shop.reschedule(soon, Utc.with_ymd_and_hms(2026, 12, 3, 12, 0, 0).unwrap()).await;
         shop.cancel(later).await;
         let new = shop.book(Utc.with_ymd_and_hms(2026, 12, 4, 10, 0, 0).unwrap()).await;
-        shop.app.enqueue(&CalendarSync { tenant_id: id.0, booking_id: soon }).await;
+        shop.app.enqueue(&CalendarSync { tenant_id: id.get(), booking_id: soon }).await;
         shop.app.enqueue(&refresh).await;
         shop.app.run_pending_jobs().await;
         assert_eq!(shop.google.calls().len(), calls, "paused");
@@ -271,7 +273,7 @@ async fn events_gone_at_google_count_as_deleted_and_the_reconcile_repairs_drift(
         // The hourly reconcile puts c back at its time and d back in the calendar.
         shop.app.clock.advance(Span::seconds(3601));
         let refresh =
-            CalendarWork::Refresh { tenant_id: shop.seeded.id.0, connection_id: connection.id };
+            CalendarWork::Refresh { tenant_id: shop.seeded.id.get(), connection_id: connection.id };
         shop.app.enqueue(&refresh).await;
         shop.app.run_pending_jobs().await;
         let c_event = shop.google.event(PRIMARY, &id(c)).unwrap();

@@ -54,7 +54,7 @@ impl Shop {
     }
 
     pub async fn tenant(&self) -> Tenant {
-        tenants::by_id(self.app.db(), self.seeded.id).await.unwrap().unwrap()
+        tenants::by_id(self.app.db(), self.seeded.id.get()).await.unwrap().unwrap()
     }
 
     /// Starts connecting in `browser` and consents at the fake Google: the callback URL
@@ -98,10 +98,11 @@ impl Shop {
             address: String::new(),
         };
         let ctx = self.ctx();
-        portico_core::bookings::create(self.app.db(), &self.tenant().await, &new, &ctx)
+        (portico_core::bookings::create(self.app.db(), &self.tenant().await, &new, &ctx)
             .await
             .expect("booked")
-            .id
+            .id)
+            .get()
     }
 
     pub async fn reschedule(&self, booking: i64, start: DateTime<Utc>) {
@@ -129,7 +130,7 @@ impl Shop {
 
     /// The event id Portico derives for a booking of this shop.
     pub fn event_id(&self, booking: i64) -> String {
-        portico_integrations::google::event_id(self.seeded.id.0, booking)
+        portico_integrations::google::event_id(self.seeded.id.get(), booking)
     }
 }
 

@@ -73,7 +73,7 @@ async fn duplicate_jobs_and_a_worker_dying_after_the_insert_leave_one_event() {
         let shop = Shop::open(backend).await;
         shop.connect_owner().await;
         let booking = shop.book(Utc.with_ymd_and_hms(2026, 12, 3, 10, 0, 0).unwrap()).await;
-        let job = CalendarSync { tenant_id: shop.seeded.id.0, booking_id: booking };
+        let job = CalendarSync { tenant_id: shop.seeded.id.get(), booking_id: booking };
         for _ in 0..50 {
             shop.app.enqueue(&job).await;
         }
@@ -122,7 +122,9 @@ async fn duplicate_jobs_and_a_worker_dying_after_the_insert_leave_one_event() {
         assert_eq!(event.start["dateTime"], "2026-12-04T10:00:00+00:00");
         // … and it is recorded now: the next job for it calls nobody.
         let calls = shop.google.calls().len();
-        shop.app.enqueue(&CalendarSync { tenant_id: shop.seeded.id.0, booking_id: second }).await;
+        shop.app
+            .enqueue(&CalendarSync { tenant_id: shop.seeded.id.get(), booking_id: second })
+            .await;
         shop.app.run_pending_jobs().await;
         assert_eq!(shop.google.calls().len(), calls);
     })
@@ -190,12 +192,14 @@ async fn reassigning_the_booking_moves_the_event_between_the_staffs_calendars() 
         let booking =
             portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.unwrap().id;
         app.run_pending_jobs().await;
-        let id = shop.event_id(booking);
+        let id = shop.event_id(booking.get());
         assert!(shop.google.event(TEAM_CALENDAR, &id).is_some_and(|e| e.status == "confirmed"));
         assert!(shop.google.event(PRIMARY, &id).is_none());
 
         let slot = Slot { start, staff: Some(bea), block: None };
-        portico_core::bookings::reschedule(app.db(), &tenant, booking, &slot, &ctx).await.unwrap();
+        portico_core::bookings::reschedule(app.db(), &tenant, booking.get(), &slot, &ctx)
+            .await
+            .unwrap();
         app.run_pending_jobs().await;
         assert_eq!(shop.google.event(TEAM_CALENDAR, &id).unwrap().status, "cancelled");
         assert!(shop.google.event(PRIMARY, &id).is_some_and(|e| e.status == "confirmed"));
@@ -227,15 +231,15 @@ async fn block_sessions_are_synced_to_the_owners_calendar_like_their_own_booking
         let booking =
             portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.unwrap().id;
         app.run_pending_jobs().await;
-        let event = shop.google.event(PRIMARY, &shop.event_id(booking)).expect("synced");
+        let event = shop.google.event(PRIMARY, &shop.event_id(booking.get())).expect("synced");
         assert_eq!(event.status, "confirmed");
         assert_eq!(event.start["dateTime"], "2026-12-05T09:00:00+00:00");
         assert!(event.summary.contains("Service run"), "{}", event.summary);
 
-        shop.cancel(booking).await;
+        shop.cancel(booking.get()).await;
         app.run_pending_jobs().await;
         assert_eq!(
-            shop.google.event(PRIMARY, &shop.event_id(booking)).unwrap().status,
+            shop.google.event(PRIMARY, &shop.event_id(booking.get())).unwrap().status,
             "cancelled"
         );
     })

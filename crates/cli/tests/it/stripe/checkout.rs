@@ -41,7 +41,10 @@ async fn pay_now_creates_the_session_stripe_expects_and_the_return_fulfils_it() 
             assert!(create.body.contains(part), "{part} missing in {}", create.body);
         }
         let key = create.idempotency_key.clone().unwrap();
-        assert_eq!(key, format!("portico-{}-invoice-{}-6000GBP-0", shop.tenant.id.0, invoice.id));
+        assert_eq!(
+            key,
+            format!("portico-{}-invoice-{}-6000GBP-0", shop.tenant.id.get(), invoice.id)
+        );
         let session = to.rsplit('/').next().unwrap().to_owned();
         assert_eq!(
             shop.count("select count(*) from audit_log where action = 'payment.started'").await,
@@ -285,7 +288,7 @@ async fn the_pay_link_works_without_login_and_a_forged_one_is_not_found() {
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         assert!(location(&response).starts_with(&shop.stripe.base()));
 
-        let forged = format!("/pay/{}.{}.AAAA", shop.tenant.id.0, invoice.id);
+        let forged = format!("/pay/{}.{}.AAAA", shop.tenant.id.get(), invoice.id);
         assert_eq!(visitor.get(&forged).await.status(), StatusCode::NOT_FOUND);
         let other_invoice =
             path.replace(&format!(".{}.", invoice.id), &format!(".{}.", invoice.id + 1));

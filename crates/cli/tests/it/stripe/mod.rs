@@ -45,7 +45,7 @@ impl Shop {
         portico_core::online::set_stripe(app.db(), &app.state.keyring, seeded.id, keys, &ctx)
             .await
             .unwrap();
-        let tenant = tenants::by_id(app.db(), seeded.id).await.unwrap().unwrap();
+        let tenant = tenants::by_id(app.db(), seeded.id.get()).await.unwrap().unwrap();
         Self { app, stripe, seeded, tenant, client }
     }
 
@@ -61,7 +61,7 @@ impl Shop {
         };
         let due = self.app.clock.now().date_naive().checked_add_days(Days::new(14)).unwrap();
         let new = NewInvoice {
-            client: self.client,
+            client: self.client.get(),
             currency: gbp,
             due_date: due,
             notes: String::new(),
@@ -146,7 +146,7 @@ impl Shop {
         self.app
             .count(&format!(
                 "select count(*) from payments where tenant_id = {} and reference = 'stripe {session}'",
-                self.tenant.id.0
+                self.tenant.id.get()
             ))
             .await
     }

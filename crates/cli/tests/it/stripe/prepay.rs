@@ -183,7 +183,7 @@ async fn a_guest_pays_to_book_and_coming_back_shows_the_booking_paid() {
             .unwrap();
         assert!(expires >= shop.app.clock.now_ts() + 30 * 60, "{expires}");
         let key = create.idempotency_key.clone().unwrap();
-        assert!(key.starts_with(&format!("portico-{}-prepay-", shop.tenant.id.0)), "{key}");
+        assert!(key.starts_with(&format!("portico-{}-prepay-", shop.tenant.id.get())), "{key}");
         // Nothing booked before the money comes in; continuing again offers the same session.
         assert_eq!(shop.count("select count(*) from bookings").await, 0);
         let r = guest
@@ -528,7 +528,7 @@ async fn the_test_gateway_takes_a_prepayment_on_the_public_page_and_in_the_porta
         let booking: i64 = shop
             .count(&format!(
                 "select id from bookings where client_id = {} and status = 'confirmed'",
-                shop.client.0
+                shop.client.get()
             ))
             .await;
         assert_eq!(to, format!("/portal/paws/bookings/{booking}"));

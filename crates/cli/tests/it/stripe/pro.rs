@@ -53,7 +53,7 @@ impl Platform {
 
     /// (effective plan, pro_until) now.
     async fn plan(&self) -> (Plan, Option<i64>) {
-        let tenant = tenants::by_id(self.app.db(), self.tenant.id).await.unwrap().unwrap();
+        let tenant = tenants::by_id(self.app.db(), self.tenant.id.get()).await.unwrap().unwrap();
         (tenant.effective_plan(self.app.clock.now()), tenant.pro_until.map(|t| t.timestamp()))
     }
 
@@ -88,7 +88,7 @@ async fn an_owner_subscribes_to_pro_and_each_platform_event_counts_once() {
         let form: Vec<(String, String)> =
             url::form_urlencoded::parse(call.body.as_bytes()).into_owned().collect();
         let has = |k: &str, v: &str| form.iter().any(|(a, b)| a == k && b == v);
-        let id = p.tenant.id.0.to_string();
+        let id = p.tenant.id.get().to_string();
         assert!(has("mode", "subscription"), "{}", call.body);
         assert!(has("line_items[0][price]", PRICE));
         assert!(has("subscription_data[metadata][portico_tenant_id]", &id));

@@ -320,7 +320,9 @@ async fn the_api_answers_another_tenants_token_with_404_and_a_missing_token_with
 
         // A revoked token is refused.
         let now = app.clock.now_ts();
-        assert!(tokens::revoke_api_token(app.db(), w.a.id, w.a_ids.api_token, now).await.unwrap());
+        assert!(
+            tokens::revoke_api_token(app.db(), w.a.id, w.a_ids.api_token.get(), now).await.unwrap()
+        );
         let (status, body) = app.api_get("/api/v1/alpha/clients", a_token).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(body["error"]["code"], "unauthorized");

@@ -155,7 +155,8 @@ async fn a_client_of_one_tenant_sees_nothing_of_another_tenants_portal() {
         assert_eq!(state_of(&app, w.b.id).await, before, "B's data changed");
         assert_eq!(state_of(&app, w.a.id).await, before_a, "A's data changed");
         // Ann's own record at A is untouched too.
-        let ann_record = clients::get(app.db(), w.a.id, w.a_ids.client).await.unwrap().unwrap();
+        let ann_record =
+            clients::get(app.db(), w.a.id, w.a_ids.client.get()).await.unwrap().unwrap();
         assert_eq!(ann_record.name, "Ann Alpha");
         // The refusals were real: Ann's own ids open.
         for (pattern, id) in [
@@ -176,7 +177,7 @@ async fn while_the_owner_views_as_a_client_every_portal_post_is_refused() {
         let w = world(&app).await;
         let owner = app.browser();
         owner.login(&w.a.owner_email, PASSWORD).await;
-        let client = w.a_ids.client.0;
+        let client = w.a_ids.client.get();
         let response = owner.post_form(&format!("/app/alpha/clients/{client}/preview"), &[]).await;
         assert_eq!(portico_testkit::location(&response), "/portal/alpha");
         let home = owner.page("/portal/alpha").await;

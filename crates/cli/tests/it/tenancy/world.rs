@@ -144,7 +144,7 @@ where
     T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Debug + Send + Unpin,
 {
     let rows: Vec<T> = sqlx::query_as(sql)
-        .bind(tenant.0)
+        .bind(tenant.get())
         .fetch_all(app.db().pool())
         .await
         .unwrap_or_else(|error| panic!("{sql}: {error}"));
@@ -157,7 +157,7 @@ pub(super) async fn state_of(app: &TestApp, tenant: TenantId) -> TenantState {
     let db = app.db();
     let t = tenant;
     TenantState {
-        tenant: format!("{:?}", tenants::by_id(db, t).await.unwrap()),
+        tenant: format!("{:?}", tenants::by_id(db, t.get()).await.unwrap()),
         clients: format!("{:?}", clients::search(db, t, "", 1000).await.unwrap()),
         live_api_tokens: format!("{:?}", tokens::list_api_tokens(db, t).await.unwrap()),
         members: format!("{:?}", tenants::members(db, t).await.unwrap()),
@@ -461,7 +461,7 @@ async fn seed_ids(app: &TestApp, t: &SeededTenant, client: ClientId) -> (Ids, St
     let (status, booking) = api(app, Post, &path, Some(&token), &body).await;
     assert_eq!(status, StatusCode::CREATED, "{booking}");
 
-    let tenant = tenants::by_id(db, t.id).await.unwrap().unwrap();
+    let tenant = tenants::by_id(db, t.id.get()).await.unwrap().unwrap();
     let rule = Rule::new(1, &[Weekday::Wed], day(9), End::Count(2)).unwrap();
     let eleven = LocalMinutes::parse("11:00").unwrap();
     let new = portico_core::series::NewSeries {
@@ -475,8 +475,15 @@ async fn seed_ids(app: &TestApp, t: &SeededTenant, client: ClientId) -> (Ids, St
     let (series, _) = portico_core::series::create(db, &tenant, &new, &ctx).await.unwrap();
 
     let (guest, guest_booking) = book_as_guest(app, t, &class.code).await;
-    let manage =
-        bookings::create_link(db, &tenant, guest_booking, now + 60 * 86_400, now).await.unwrap();
+    let manage = bookings::create_link(
+        db,
+        &tenant,
+        app.booking_id(t.id, guest_booking).await,
+        now + 60 * 86_400,
+        now,
+    )
+    .await
+    .unwrap();
     let invoice = seed_invoice(db, t.id, client, now).await;
     let payment = seed_declared_transfer(app, &tenant, client).await;
 
@@ -510,7 +517,7 @@ async fn seed_invoice(db: &portico_store::Db, tenant: TenantId, client: ClientId
         booking_id: None,
     };
     let new = invoices::NewInvoice {
-        client,
+        client: client.get(),
         currency,
         due_date: day(31),
         notes: String::new(),

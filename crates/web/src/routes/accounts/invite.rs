@@ -7,7 +7,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use portico_domain::accounts::{self, Email, Role};
 use portico_domain::password::check_password;
-use portico_domain::{ClientId, TenantId};
 use portico_store::tokens::{self, Link, Purpose};
 use portico_store::{audit, clients, staff, tenants, users};
 use serde::{Deserialize, Serialize};
@@ -52,7 +51,7 @@ async fn page(
     name: String,
 ) -> Result<Response, Error> {
     let (purpose, link) = find(state, token).await?;
-    let tenant = tenants::by_id(&state.db, TenantId(link.tenant_id.ok_or_else(invalid_link)?))
+    let tenant = tenants::by_id(&state.db, link.tenant_id.ok_or_else(invalid_link)?)
         .await?
         .ok_or_else(invalid_link)?;
     let email = Email::parse(&link.email).map_err(|_| invalid_link())?;
@@ -145,10 +144,10 @@ pub async fn accept(
     users::mark_verified(&mut tx, user_id, now).await?;
     // Accepting proves the address (and may make the login a client here): link its guest
     // bookings in the tenants where it is a client.
-    portico_jobs::enqueue(&mut tx, &portico_jobs::LinkGuest::Link { user_id: user_id.0 }, now)
+    portico_jobs::enqueue(&mut tx, &portico_jobs::LinkGuest::Link { user_id: user_id.get() }, now)
         .await?;
-    let tenant_id = TenantId(link.tenant_id.ok_or_else(invalid_link)?);
-    let tenant = tenants::by_id(&state.db, tenant_id).await?.ok_or_else(invalid_link)?;
+    let tenant_id = link.tenant().ok_or_else(invalid_link)?;
+    let tenant = tenants::by_id(&state.db, tenant_id.get()).await?.ok_or_else(invalid_link)?;
     // Membership and staff links change who can be booked: a schedule write of this tenant.
     let mut tx = portico_store::versions::ScheduleTx::wrap(tx, tenant_id);
     let destination = if purpose == Purpose::StaffInvite {
@@ -163,7 +162,7 @@ pub async fn accept(
         staff::link_user_by_email(&mut tx, tenant_id, email.as_str(), user_id, now).await?;
         format!("/app/{}", tenant.slug)
     } else {
-        let client = ClientId(link.client_id.ok_or_else(invalid_link)?);
+        let client = link.client().ok_or_else(invalid_link)?;
         if !clients::link_user(&mut tx, tenant_id, client, user_id, now).await? {
             return Err(Error::Conflict {
                 code: "already_client",
@@ -191,7 +190,7 @@ pub async fn accept(
     audit::record_in(&mut tx, &entry, now).await?;
     tx.commit().await?;
 
-    let user = users::by_id(&state.db, user_id).await?.ok_or_else(invalid_link)?;
+    let user = users::by_id(&state.db, user_id.get()).await?.ok_or_else(invalid_link)?;
     auth::log_in(&state, &viewer.session, &user).await?;
     flash(&viewer.session, "info", format!("Welcome to {}!", tenant.name)).await?;
     Ok(see_other(&destination))

@@ -4,7 +4,6 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use portico_domain::UserId;
 use portico_domain::accounts::Email;
 use portico_domain::password::check_password;
 use portico_jobs::AccountEmail;
@@ -138,8 +137,8 @@ pub async fn reset(
     let link = tokens::peek(&state.db, Purpose::PasswordReset, &token, now)
         .await?
         .ok_or_else(invalid_link)?;
-    let user_id = UserId(link.user_id.ok_or_else(invalid_link)?);
-    let user = users::by_id(&state.db, user_id).await?.ok_or_else(invalid_link)?;
+    let user_id = link.user().ok_or_else(invalid_link)?;
+    let user = users::by_id(&state.db, user_id.get()).await?.ok_or_else(invalid_link)?;
     let check = check_new_password(&form, &user.email, &user.name);
     if !check.is_ok() {
         let page =
@@ -159,7 +158,7 @@ pub async fn reset(
     users::set_password(&mut tx, user_id, &hash, now).await?;
     // Receiving the link proves the address.
     users::mark_verified(&mut tx, user_id, now).await?;
-    portico_jobs::enqueue(&mut tx, &portico_jobs::LinkGuest::Link { user_id: user_id.0 }, now)
+    portico_jobs::enqueue(&mut tx, &portico_jobs::LinkGuest::Link { user_id: user_id.get() }, now)
         .await?;
     let ip = viewer.ip_string();
     let entry = audit::Entry {
@@ -172,7 +171,7 @@ pub async fn reset(
     audit::record_in(&mut tx, &entry, now).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     // Whoever knew the old password is logged out everywhere.
-    sessions::delete_for_user(&state.db, user_id.0).await?;
+    sessions::delete_for_user(&state.db, user_id.get()).await?;
     flash(&viewer.session, "info", "Your password has been changed. Log in with the new one.")
         .await?;
     Ok(see_other("/accounts/login"))

@@ -167,12 +167,12 @@ pub async fn create(
     };
     audit::record_in(&mut tx, &entry, now).await?;
     if existing.as_ref().is_none_or(|u| u.email_verified_at.is_none()) {
-        portico_jobs::enqueue(&mut tx, &AccountEmail::VerifyEmail { user_id: user_id.0 }, now)
+        portico_jobs::enqueue(&mut tx, &AccountEmail::VerifyEmail { user_id: user_id.get() }, now)
             .await?;
     }
     tx.commit().await?;
 
-    let user = users::by_id(&state.db, user_id).await?.ok_or(Error::NotFound)?;
+    let user = users::by_id(&state.db, user_id.get()).await?.ok_or(Error::NotFound)?;
     auth::log_in(&state, &viewer.session, &user).await?;
     Ok(see_other(&format!("/app/{slug}")))
 }

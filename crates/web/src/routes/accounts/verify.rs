@@ -2,7 +2,6 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
-use portico_domain::UserId;
 use portico_jobs::{AccountEmail, LinkGuest};
 use portico_store::tokens::{self, Purpose};
 use portico_store::users;
@@ -43,10 +42,10 @@ pub async fn confirm(
     let link = tokens::consume(&mut tx, Purpose::VerifyEmail, &token, now)
         .await?
         .ok_or_else(invalid_link)?;
-    let user_id = UserId(link.user_id.ok_or_else(invalid_link)?);
+    let user_id = link.user().ok_or_else(invalid_link)?;
     users::mark_verified(&mut tx, user_id, now).await?;
     // The address is proven: the login's guest bookings can now be linked.
-    portico_jobs::enqueue(&mut tx, &LinkGuest::Link { user_id: user_id.0 }, now).await?;
+    portico_jobs::enqueue(&mut tx, &LinkGuest::Link { user_id: user_id.get() }, now).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     state.audit(&viewer, None, Some(user_id), "email.verified", link.email).await?;
     flash(&viewer.session, "info", "Thank you — your email address is confirmed.").await?;

@@ -95,14 +95,14 @@ impl From<Booking> for BookingJson {
             phone: b.guest_phone.clone(),
         });
         Self {
-            id: b.id,
+            id: b.id.get(),
             status: b.status.as_str().to_owned(),
             service: b.service_code,
-            start: instant(b.starts_at),
-            end: instant(b.ends_at),
+            start: instant(b.starts_at.unix()),
+            end: instant(b.ends_at.unix()),
             staff_id: b.staff_id,
             block_id: b.block_id,
-            client_id: b.client_id,
+            client_id: b.client_id.map(ClientId::get),
             guest,
             notes: b.notes,
             price_minor: b.price_minor,
@@ -243,7 +243,7 @@ pub async fn create(
             check.fail("client_id", "Only the provider may book for a client.");
             None
         }
-        (Some(id), _) => match clients::get(&state.db, caller.tenant.id, ClientId(id)).await? {
+        (Some(id), _) => match clients::get(&state.db, caller.tenant.id, id).await? {
             Some(client) => Some(Party::Client(client.id())),
             None => {
                 check.fail("client_id", "Unknown client.");

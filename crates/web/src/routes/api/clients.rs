@@ -5,7 +5,6 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use portico_domain::ClientId;
 use portico_store::clients::{self, Client, ClientFields};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -68,8 +67,7 @@ pub async fn show(
     scope: ApiScope,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Json<ClientJson>, Error> {
-    let client =
-        clients::get(&state.db, scope.tenant.id, ClientId(id)).await?.ok_or(Error::NotFound)?;
+    let client = clients::get(&state.db, scope.tenant.id, id).await?.ok_or(Error::NotFound)?;
     Ok(Json(client.into()))
 }
 
@@ -113,7 +111,8 @@ pub async fn create(
     let mut tx = state.db.begin().await?;
     let id = clients::insert(&mut tx, scope.tenant.id, &fields, None, state.clock.now_ts()).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
-    let client = clients::get(&state.db, scope.tenant.id, id).await?.ok_or(Error::NotFound)?;
+    let client =
+        clients::get(&state.db, scope.tenant.id, id.get()).await?.ok_or(Error::NotFound)?;
     Ok((StatusCode::CREATED, Json(ClientJson::from(client))).into_response())
 }
 
@@ -126,12 +125,13 @@ pub async fn update(
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<ClientJson>, Error> {
     let tenant = scope.tenant.id;
-    let client = clients::get(&state.db, tenant, ClientId(id)).await?.ok_or(Error::NotFound)?;
+    let client = clients::get(&state.db, tenant, id).await?.ok_or(Error::NotFound)?;
     let fields = prepare(body, Base::Patch(&client))?;
     let now = state.clock.now_ts();
     if !clients::update(&state.db, tenant, client.id(), &fields, now).await? {
         return Err(Error::NotFound);
     }
-    let client = clients::get(&state.db, tenant, client.id()).await?.ok_or(Error::NotFound)?;
+    let client =
+        clients::get(&state.db, tenant, client.id().get()).await?.ok_or(Error::NotFound)?;
     Ok(Json(client.into()))
 }

@@ -17,7 +17,7 @@ pub async fn show(
 ) -> Result<Response, Error> {
     let tenant = &scope.tenant;
     let invoice = invoices::get(&state.db, tenant.id, id).await?.ok_or(Error::NotFound)?;
-    let client = clients::get(&state.db, tenant.id, invoice.client_id)
+    let client = clients::get(&state.db, tenant.id, invoice.client_id.get())
         .await?
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("invoice {id} has no client")))?;
     let payments = history(&state, tenant, &invoice).await?;

@@ -11,7 +11,7 @@ use portico_domain::billing;
 use portico_domain::booking::Actor;
 use portico_domain::invoice::{self, InvoiceStatus, Line, TransitionError};
 use portico_domain::parse::{parse_date, parse_text};
-use portico_domain::{ClientId, Currency, Money};
+use portico_domain::{Currency, Money};
 use portico_store::invoices::{self, CreateRefusal, Filter, Invoice, NewInvoice, StatusFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -112,7 +112,7 @@ impl InvoiceJson {
             id: invoice.id,
             number: invoice.number,
             status: invoice.status.as_str(),
-            client_id: invoice.client_id.0,
+            client_id: invoice.client_id.get(),
             currency: invoice.currency,
             subtotal_minor: totals.subtotal.minor,
             tax_minor: totals.tax.minor,
@@ -268,7 +268,7 @@ fn parse_new(value: Value, currency: Currency) -> Result<NewInvoice, Error> {
     }
     match (client, due, notes) {
         (Some(client), Some(due_date), Some(notes)) if errors.is_empty() => {
-            Ok(NewInvoice { client: ClientId(client), currency, due_date, notes, lines: parsed })
+            Ok(NewInvoice { client, currency, due_date, notes, lines: parsed })
         }
         _ => Err(Error::Unprocessable { fields: errors }),
     }
@@ -330,7 +330,7 @@ pub async fn index(
                 .ok_or_else(|| field_error("status", "Use draft, open, paid, void or overdue."))?,
         )),
     };
-    let filter = Filter { client: query.client_id.map(ClientId), status };
+    let filter = Filter { client: query.client_id, status };
     let list = invoices::list(&state.db, scope.tenant.id, &filter)
         .await?
         .into_iter()

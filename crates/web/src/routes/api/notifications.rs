@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use portico_domain::ClientId;
 use portico_domain::plans::{self, Feature};
 use portico_store::clients;
 use portico_store::notify::{self, Channel, ClientPrefs, Kind, Settings};
@@ -96,7 +95,7 @@ pub async fn prefs_show(
     scope: ApiScope,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Json<ClientPrefs>, Error> {
-    let client = clients::get(&state.db, scope.tenant.id, ClientId(id)).await?;
+    let client = clients::get(&state.db, scope.tenant.id, id).await?;
     let client = client.ok_or(Error::NotFound)?;
     Ok(Json(notify::prefs::client(&state.db, scope.tenant.id, client.id()).await?))
 }
@@ -110,7 +109,7 @@ pub async fn prefs_update(
     Path((_, id)): Path<(String, i64)>,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<ClientPrefs>, Error> {
-    let client = clients::get(&state.db, scope.tenant.id, ClientId(id)).await?;
+    let client = clients::get(&state.db, scope.tenant.id, id).await?;
     let client = client.ok_or(Error::NotFound)?;
     let map = object(body)?;
     let current = notify::prefs::client(&state.db, scope.tenant.id, client.id()).await?;

@@ -15,7 +15,7 @@ use portico_domain::billing::{MAX_AMOUNT, Method};
 use portico_domain::booking::Actor;
 use portico_domain::invoice::InvoiceStatus;
 use portico_domain::parse::{parse_date, parse_text};
-use portico_domain::{ClientId, Currency, Money};
+use portico_domain::{Currency, Money};
 use portico_store::payments::{self, Payment};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -60,7 +60,7 @@ impl From<Payment> for PaymentJson {
     fn from(p: Payment) -> Self {
         Self {
             id: p.id,
-            client_id: p.client_id.0,
+            client_id: p.client_id.get(),
             invoice_id: p.invoice_id,
             amount_minor: p.amount.minor,
             currency: p.amount.currency,
@@ -157,7 +157,7 @@ fn parse_new(mut input: JsonInput, tenant_currency: Currency) -> Result<NewRecei
     match (client, amount, method, received_on) {
         (Some(client), Some(amount), Some(method), Some(received_on)) if errors.is_empty() => {
             Ok(NewReceived {
-                client: ClientId(client),
+                client,
                 invoice,
                 amount: Money::new(amount, tenant_currency),
                 method,
@@ -197,12 +197,11 @@ pub async fn index(
     scope: ApiScope,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Value>, Error> {
-    let list: Vec<PaymentJson> =
-        payments::list(&state.db, scope.tenant.id, query.client_id.map(ClientId))
-            .await?
-            .into_iter()
-            .map(PaymentJson::from)
-            .collect();
+    let list: Vec<PaymentJson> = payments::list(&state.db, scope.tenant.id, query.client_id)
+        .await?
+        .into_iter()
+        .map(PaymentJson::from)
+        .collect();
     Ok(Json(serde_json::json!({ "payments": list })))
 }
 

@@ -6,7 +6,6 @@
 use axum::Form;
 use axum::extract::State;
 use axum::response::Response;
-use portico_domain::UserId;
 use portico_integrations::google::{Pkce, random_state};
 use portico_jobs::CalendarWork;
 use portico_store::calendar::{self, Connection};
@@ -150,7 +149,7 @@ pub async fn connect(
     let pending = Pending {
         state: random_state(),
         verifier: pkce.verifier.clone(),
-        tenant_id: scope.id().0,
+        tenant_id: scope.id().get(),
         user_id: scope.user.id,
         expires_at: state.clock.now_ts() + PENDING_SECS,
     };
@@ -189,7 +188,8 @@ pub async fn update(
     let now = state.clock.now_ts();
     calendar::set_preferences(&state.db, scope.id(), connection.id, chosen, sync, now).await?;
     if sync {
-        let job = CalendarWork::Backfill { tenant_id: scope.id().0, connection_id: connection.id };
+        let job =
+            CalendarWork::Backfill { tenant_id: scope.id().get(), connection_id: connection.id };
         let detail = format!("calendar {chosen}, sync on");
         let (tenant, user) = (Some(scope.id()), Some(scope.user.id()));
         state.audit_with_job(&scope.viewer, tenant, user, "calendar.updated", detail, &job).await?;
@@ -221,7 +221,7 @@ pub async fn details(
     let mut tx = state.db.begin_write().await?;
     let connections = calendar::set_contact_details(&mut tx, scope.id(), on, now).await?;
     for connection_id in connections {
-        let job = CalendarWork::Backfill { tenant_id: scope.id().0, connection_id };
+        let job = CalendarWork::Backfill { tenant_id: scope.id().get(), connection_id };
         portico_jobs::enqueue(&mut tx, &job, now).await?;
     }
     let detail = if on { "client contact details in events" } else { "no contact details" };
@@ -279,6 +279,6 @@ pub async fn disconnect(
 
 /// Whether the person's calendar was disconnected by Google (for the dashboard banner).
 pub async fn lost(state: &AppState, scope: &TenantScope) -> Result<bool, Error> {
-    let connection = calendar::for_user(&state.db, scope.id(), UserId(scope.user.id)).await?;
+    let connection = calendar::for_user(&state.db, scope.id(), scope.user.id()).await?;
     Ok(connection.is_some_and(|c| !c.is_connected()))
 }

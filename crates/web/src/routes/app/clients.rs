@@ -4,7 +4,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use portico_domain::ClientId;
 use portico_jobs::AccountEmail;
 use portico_store::clients::{self, Client, ClientFields};
 use portico_store::invoices::{self, Filter};
@@ -141,7 +140,7 @@ struct Billing {
 
 async fn billing(state: &AppState, scope: &OwnerScope, client: &Client) -> Result<Billing, Error> {
     let today = today(state, &scope.tenant);
-    let filter = Filter { client: Some(client.id()), status: None };
+    let filter = Filter { client: Some(client.id().get()), status: None };
     let list = invoices::list(&state.db, scope.id(), &filter).await?;
     Ok(Billing {
         owed: owed(&list, today)?,
@@ -227,7 +226,7 @@ pub async fn create(
 }
 
 pub(super) async fn load(state: &AppState, scope: &OwnerScope, id: i64) -> Result<Client, Error> {
-    clients::get(&state.db, scope.id(), ClientId(id)).await?.ok_or(Error::NotFound)
+    clients::get(&state.db, scope.id(), id).await?.ok_or(Error::NotFound)
 }
 
 pub async fn show(
@@ -286,7 +285,7 @@ pub async fn invite(
     }
     state.limit_invitations(scope.id()).await?;
     let job = AccountEmail::ClientInvite {
-        tenant_id: scope.id().0,
+        tenant_id: scope.id().get(),
         client_id: client.id,
         email: client.email.clone(),
     };
@@ -384,7 +383,7 @@ pub async fn remove_login(
     };
     audit::record_in(&mut tx, &entry, now).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
-    sessions::delete_for_user(&state.db, user.0).await?;
+    sessions::delete_for_user(&state.db, user.get()).await?;
     flash(&scope.viewer.session, "info", "Portal login removed.").await?;
     Ok(see_other(&format!("/app/{}/clients/{id}", scope.tenant.slug)))
 }

@@ -82,7 +82,7 @@ pub async fn invoice_numbers(
     tenant: &Tenant,
     client: Option<ClientId>,
 ) -> Result<BTreeMap<i64, Option<String>>, Error> {
-    let filter = Filter { client, status: None };
+    let filter = Filter { client: client.map(ClientId::get), status: None };
     Ok(invoices::list(&state.db, tenant.id, &filter)
         .await?
         .into_iter()
@@ -99,7 +99,7 @@ impl PaymentRow {
         Self {
             id: payment.id,
             received_on: payment.received_on,
-            client_id: payment.client_id.0,
+            client_id: payment.client_id.get(),
             client_name,
             currency: payment.amount.currency.code(),
             amount: payment.amount.minor,
@@ -157,7 +157,7 @@ pub async fn index(
         .skip((page - 1) * PER_PAGE)
         .take(PER_PAGE)
         .map(|p| {
-            let name = names.get(&p.client_id.0).cloned().unwrap_or_default();
+            let name = names.get(&p.client_id.get()).cloned().unwrap_or_default();
             PaymentRow::new(p, name, &numbers)
         })
         .collect();
@@ -257,7 +257,7 @@ async fn render_show(
     form: &RefundForm,
     errors: &FieldErrors,
 ) -> Result<Response, Error> {
-    let client = clients::get(&state.db, scope.id(), payment.client_id).await?;
+    let client = clients::get(&state.db, scope.id(), payment.client_id.get()).await?;
     let numbers = invoice_numbers(state, &scope.tenant, Some(payment.client_id)).await?;
     let refunds = payments::refunds(&state.db, scope.id(), None, Some(payment.id)).await?;
     let page = ShowPage {

@@ -116,13 +116,13 @@ pub async fn upgrade(State(state): State<AppState>, scope: OwnerScope) -> Result
         success_url: public(&state, &format!("{}?checkout=done", page_url(&scope))),
         cancel_url: public(&state, &page_url(&scope)),
         metadata: [
-            (TENANT_KEY.to_owned(), scope.id().0.to_string()),
+            (TENANT_KEY.to_owned(), scope.id().get().to_string()),
             ("portico_tenant".to_owned(), scope.tenant.slug.clone()),
         ]
         .into(),
     };
     // A double click or a retry within the hour gets the same session back.
-    let key = format!("portico-pro-{}-{}", scope.id().0, state.clock.now_ts() / 3600);
+    let key = format!("portico-pro-{}-{}", scope.id().get(), state.clock.now_ts() / 3600);
     let stripe = state.gateways.stripe();
     let session =
         match stripe.create_subscription_checkout(&billing.stripe_secret_key, &request, &key).await
@@ -160,7 +160,7 @@ pub async fn billing(State(state): State<AppState>, scope: OwnerScope) -> Result
         return Ok(see_other(&page_url(&scope)));
     };
     let back = public(&state, &page_url(&scope));
-    let key = format!("portico-portal-{}-{}", scope.id().0, state.clock.now_ts());
+    let key = format!("portico-portal-{}-{}", scope.id().get(), state.clock.now_ts());
     let opened = state.gateways.stripe().create_portal_session(&secret, &customer, &back, &key);
     match opened.await {
         Ok(portal) => Ok(see_other(&portal.url)),

@@ -3,7 +3,6 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
-use portico_domain::ClientId;
 use portico_store::clients;
 
 use crate::auth::OwnerScope;
@@ -19,9 +18,12 @@ pub async fn start(
     scope: OwnerScope,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Response, Error> {
-    let client = clients::get(&state.db, scope.id(), ClientId(id)).await?.ok_or(Error::NotFound)?;
-    let marker =
-        Preview { tenant_id: scope.id().0, tenant_slug: scope.tenant.slug.clone(), client_id: id };
+    let client = clients::get(&state.db, scope.id(), id).await?.ok_or(Error::NotFound)?;
+    let marker = Preview {
+        tenant_id: scope.id().get(),
+        tenant_slug: scope.tenant.slug.clone(),
+        client_id: id,
+    };
     preview::start(&scope.viewer.session, &marker).await?;
     state
         .audit(
@@ -40,7 +42,7 @@ pub async fn start(
 #[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
 pub async fn end(State(state): State<AppState>, scope: OwnerScope) -> Result<Response, Error> {
     let current = preview::current(&scope.viewer.session).await?;
-    let Some(ended) = current.filter(|p| p.tenant_id == scope.id().0) else {
+    let Some(ended) = current.filter(|p| p.tenant_id == scope.id().get()) else {
         return Ok(see_other(&format!("/app/{}/clients", scope.tenant.slug)));
     };
     preview::end(&scope.viewer.session).await?;

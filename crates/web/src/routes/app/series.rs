@@ -7,7 +7,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
-use portico_domain::ClientId;
 use portico_store::bookings::Actor;
 use portico_store::clients::{self, Client};
 use portico_store::{catalog, series};
@@ -44,7 +43,7 @@ struct SeriesPage<'a> {
 }
 
 async fn client(state: &AppState, scope: &OwnerScope, id: i64) -> Result<Client, Error> {
-    clients::get(&state.db, scope.id(), ClientId(id)).await?.ok_or(Error::NotFound)
+    clients::get(&state.db, scope.id(), id).await?.ok_or(Error::NotFound)
 }
 
 /// The staff member the form names (`None` = any available, or not one of the tenant's).

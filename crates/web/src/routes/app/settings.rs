@@ -6,7 +6,6 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use portico_domain::ApiTokenId;
 use portico_domain::accounts;
 use portico_domain::contact::BrandColor;
 use portico_store::images::{self, Picture};
@@ -299,9 +298,7 @@ pub async fn revoke_token(
     scope: OwnerScope,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Response, Error> {
-    if !tokens::revoke_api_token(&state.db, scope.id(), ApiTokenId(id), state.clock.now_ts())
-        .await?
-    {
+    if !tokens::revoke_api_token(&state.db, scope.id(), id, state.clock.now_ts()).await? {
         return Err(Error::NotFound);
     }
     state

@@ -397,7 +397,7 @@ pub async fn invite(
     crate::auth::require_staff_room(&state, &scope.tenant).await?;
     state.limit_invitations(scope.id()).await?;
     let job = AccountEmail::StaffInvite {
-        tenant_id: scope.id().0,
+        tenant_id: scope.id().get(),
         email: member.email.clone(),
         invited_by: scope.user.id,
     };

@@ -63,7 +63,7 @@ pub async fn invite(
     require_staff_room(&state, &scope.tenant).await?;
     state.limit_invitations(scope.id()).await?;
     let job = AccountEmail::StaffInvite {
-        tenant_id: scope.id().0,
+        tenant_id: scope.id().get(),
         email: email.to_string(),
         invited_by: scope.user.id,
     };

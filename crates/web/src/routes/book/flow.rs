@@ -3,6 +3,7 @@
 //! a URL.
 
 use chrono::{DateTime, Datelike as _, Duration, NaiveDate, Utc};
+use portico_domain::BookingId;
 use portico_domain::contact::parse_address;
 use portico_domain::plans::{Feature, allows};
 use portico_domain::schedule::BookingOption;
@@ -132,7 +133,7 @@ pub async fn options(
     service: &Service,
     date: NaiveDate,
     staff_filter: Option<i64>,
-    except_booking: Option<i64>,
+    except_booking: Option<BookingId>,
 ) -> Result<Vec<OptionView>, Error> {
     let now = state.clock.now();
     let query = Query { from: date, days: 1, staff: staff_filter, now, except_booking };

@@ -27,7 +27,7 @@ async fn booking(state: &AppState, tenant: &Tenant, token: &str) -> Result<Booki
 /// Whom the booking is for: the guest, or the client the business booked it for.
 async fn party_name(state: &AppState, tenant: &Tenant, booking: &Booking) -> Result<String, Error> {
     Ok(match booking.client_id {
-        Some(id) => portico_store::clients::get(&state.db, tenant.id, portico_domain::ClientId(id))
+        Some(id) => portico_store::clients::get(&state.db, tenant.id, id.get())
             .await?
             .map(|c| c.name)
             .unwrap_or_default(),
@@ -60,7 +60,8 @@ pub async fn show(
 ) -> Result<Response, Error> {
     let tenant = tenant(&state, &slug).await?;
     let booking = booking(&state, &tenant, &token).await?;
-    let (when, until) = flow::local_range(&tenant, booking.starts_at, booking.ends_at);
+    let (when, until) =
+        flow::local_range(&tenant, booking.starts_at.unix(), booking.ends_at.unix());
     let name = party_name(&state, &tenant, &booking).await?;
     let page = ManagePage {
         place: PlaceView::of(&booking, &tenant),
@@ -84,7 +85,7 @@ pub async fn cancel(
     let tenant = tenant(&state, &slug).await?;
     let booking = booking(&state, &tenant, &token).await?;
     let ctx = state.context(Actor::Guest, viewer.ip_string());
-    portico_core::bookings::cancel(&state.db, &tenant, booking.id, &ctx).await?;
+    portico_core::bookings::cancel(&state.db, &tenant, booking.id.get(), &ctx).await?;
     flash(&viewer.session, "info", "Your booking is cancelled. We sent you a confirmation.")
         .await?;
     Ok(see_other(&format!("/book/{slug}/manage/{token}")))
@@ -124,7 +125,7 @@ async fn render_options(
         catalog::by_id(&state.db, tenant.id, booking.service_id).await?.ok_or(Error::NotFound)?;
     let date = flow::chosen_date(state, tenant, date);
     let options = flow::options(state, tenant, &service, date, None, Some(booking.id)).await?;
-    let (current, _) = flow::local_range(tenant, booking.starts_at, booking.ends_at);
+    let (current, _) = flow::local_range(tenant, booking.starts_at.unix(), booking.ends_at.unix());
     let page = ReschedulePage {
         chrome: chrome(viewer, tenant).await?,
         service: service.name,
@@ -169,7 +170,9 @@ pub async fn reschedule(
         message: "Choose a time from the list.".into(),
     })?;
     let ctx = state.context(Actor::Guest, viewer.ip_string());
-    match portico_core::bookings::reschedule(&state.db, &tenant, booking.id, &slot, &ctx).await {
+    match portico_core::bookings::reschedule(&state.db, &tenant, booking.id.get(), &slot, &ctx)
+        .await
+    {
         Ok(_) => {
             flash(
                 &viewer.session,

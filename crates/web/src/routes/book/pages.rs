@@ -469,7 +469,8 @@ pub async fn done(
     let tenant = tenant(&state, &slug).await?;
     let booking = just_booked(&state, &viewer, &tenant).await?;
     let Some(booking) = booking else { return Ok(see_other(&format!("/book/{slug}"))) };
-    let (when, until) = flow::local_range(&tenant, booking.starts_at, booking.ends_at);
+    let (when, until) =
+        flow::local_range(&tenant, booking.starts_at.unix(), booking.ends_at.unix());
     let calendar = AddToCalendar::new(&tenant, &booking, &format!("/book/{slug}/done/booking.ics"));
     let payment = crate::invoice_view::booking_payment(&state, &tenant, booking.id).await?;
     let page = DonePage {

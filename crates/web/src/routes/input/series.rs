@@ -336,7 +336,7 @@ pub async fn views(
     // The client's upcoming confirmed bookings, once for all series.
     let filter = bookings::Filter {
         from: Some(state.clock.now_ts()),
-        client: Some(client.0),
+        client: Some(client.get()),
         status: Some(bookings::Status::Confirmed),
         limit: Some(500),
         ..Default::default()
@@ -357,7 +357,14 @@ pub async fn views(
                 .iter()
                 .filter(|b| b.series_id == Some(s.id))
                 .take(6)
-                .map(|b| crate::routes::book::flow::local_range(tenant, b.starts_at, b.ends_at).0)
+                .map(|b| {
+                    crate::routes::book::flow::local_range(
+                        tenant,
+                        b.starts_at.unix(),
+                        b.ends_at.unix(),
+                    )
+                    .0
+                })
                 .collect(),
             skipped: series::skips(&state.db, tenant.id, s.id)
                 .await?

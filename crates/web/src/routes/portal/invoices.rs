@@ -34,7 +34,7 @@ pub(super) async fn visible(
     tenant: &Tenant,
     client: ClientId,
 ) -> Result<Vec<Invoice>, Error> {
-    let filter = Filter { client: Some(client), status: None };
+    let filter = Filter { client: Some(client.get()), status: None };
     let mut list = invoices::list(&state.db, tenant.id, &filter).await?;
     list.retain(|invoice| invoice.status != InvoiceStatus::Draft);
     Ok(list)

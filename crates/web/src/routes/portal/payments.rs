@@ -56,8 +56,8 @@ struct IndexPage {
 pub async fn index(State(state): State<AppState>, scope: ClientScope) -> Result<Response, Error> {
     let tenant = &scope.tenant;
     let client = scope.client.id();
-    let list = payments::list(&state.db, tenant.id, Some(client)).await?;
-    let filter = Filter { client: Some(client), status: None };
+    let list = payments::list(&state.db, tenant.id, Some(client.get())).await?;
+    let filter = Filter { client: Some(client.get()), status: None };
     // Drafts are never shown to clients.
     let numbers: BTreeMap<i64, Option<String>> = invoices::list(&state.db, tenant.id, &filter)
         .await?

@@ -102,8 +102,10 @@ pub async fn create(
     let mut tx = state.db.begin_write().await?;
     match users::by_email(&state.db, &email).await? {
         Some(existing) => {
-            let job =
-                AccountEmail::AlreadyRegistered { tenant_id: tenant.id.0, user_id: existing.id };
+            let job = AccountEmail::AlreadyRegistered {
+                tenant_id: tenant.id.get(),
+                user_id: existing.id,
+            };
             portico_jobs::enqueue(&mut tx, &job, now).await?;
         }
         None => {
@@ -117,7 +119,7 @@ pub async fn create(
                 ..Default::default()
             };
             let client = clients::insert(&mut tx, tenant.id, &fields, Some(user), now).await?;
-            portico_jobs::enqueue(&mut tx, &AccountEmail::VerifyEmail { user_id: user.0 }, now)
+            portico_jobs::enqueue(&mut tx, &AccountEmail::VerifyEmail { user_id: user.get() }, now)
                 .await?;
             let ip = viewer.ip_string();
             let entry = audit::Entry {

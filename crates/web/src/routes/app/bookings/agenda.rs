@@ -187,7 +187,7 @@ impl Range {
             .await?
             .into_iter()
             // A booking belongs to the local day it starts on.
-            .filter(|b| (from..to).contains(&b.starts_at) && keep(b))
+            .filter(|b| (from..to).contains(&b.starts_at.unix()) && keep(b))
             .collect();
         let names = bookings::party_names(&state.db, tenant, from, to).await?.into_iter().collect();
         let blocks =
@@ -205,23 +205,23 @@ impl Range {
             None => team.name(booking.staff_id),
         };
         Entry {
-            id: booking.id,
-            time: local_time(tenant, booking.starts_at),
-            until: local_time(tenant, booking.ends_at),
+            id: booking.id.get(),
+            time: local_time(tenant, booking.starts_at.unix()),
+            until: local_time(tenant, booking.ends_at.unix()),
             service: booking.service_name.clone(),
-            party: self.names.get(&booking.id).cloned().unwrap_or_default(),
+            party: self.names.get(&booking.id.get()).cloned().unwrap_or_default(),
             with,
             status: status_label(booking.status),
             place: PlaceView::line(booking, tenant, false),
             cancelled: booking.status == Status::Cancelled,
-            to_mark: booking.status.occupies() && booking.starts_at <= self.now,
+            to_mark: booking.status.occupies() && booking.starts_at.unix() <= self.now,
         }
     }
 
     fn on(&self, tenant: &Tenant, date: NaiveDate) -> impl Iterator<Item = &Booking> {
         let (from, to) = (day_start(tenant, date), day_start(tenant, date + Duration::days(1)));
         let (from, to) = (from.timestamp(), to.timestamp());
-        self.bookings.iter().filter(move |b| (from..to).contains(&b.starts_at))
+        self.bookings.iter().filter(move |b| (from..to).contains(&b.starts_at.unix()))
     }
 
     /// The blocks of `date` with their places per service and the bookings in each.

@@ -6,7 +6,6 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use portico_domain::ClientId;
 use portico_domain::booking::Action;
 use portico_store::availability::local_date;
 use portico_store::bookings::{self, Booking, HistoryLine};
@@ -118,9 +117,9 @@ async fn contact(
     let owner = scope.role == portico_domain::accounts::Role::Owner;
     Ok(match booking.client_id {
         Some(id) => {
-            let client = clients::get(&state.db, scope.id(), ClientId(id)).await?;
+            let client = clients::get(&state.db, scope.id(), id.get()).await?;
             Contact {
-                client_id: owner.then_some(id),
+                client_id: owner.then_some(id.get()),
                 name: client.as_ref().map_or_else(|| format!("Client #{id}"), |c| c.name.clone()),
                 email: client.as_ref().map(|c| c.email.clone()).unwrap_or_default(),
                 phone: client.as_ref().map(|c| c.phone.clone()).unwrap_or_default(),
@@ -163,13 +162,14 @@ pub async fn show(
             to: moment(&scope, &team, line.to_starts_at, line.to_staff_id, in_block),
         })
         .collect();
-    let (when, until) = flow::local_range(&scope.tenant, booking.starts_at, booking.ends_at);
+    let (when, until) =
+        flow::local_range(&scope.tenant, booking.starts_at.unix(), booking.ends_at.unix());
     let status = booking.status();
-    let started = booking.starts_at <= now;
+    let started = booking.starts_at.unix() <= now;
     let page = DetailPage {
         place: PlaceView::of(&booking, &scope.tenant),
         chrome: Chrome::app(&scope, &state).await?,
-        id: booking.id,
+        id: booking.id.get(),
         service: booking.service_name.clone(),
         when,
         until,
@@ -219,10 +219,10 @@ async fn mark(
     let booking = visible(state, scope, reach, id).await?;
     let ctx = state.context(actor(scope), scope.viewer.ip_string());
     let text = if action == Action::Complete {
-        portico_core::bookings::complete(&state.db, &scope.tenant, booking.id, &ctx).await?;
+        portico_core::bookings::complete(&state.db, &scope.tenant, booking.id.get(), &ctx).await?;
         "Marked completed."
     } else {
-        portico_core::bookings::no_show(&state.db, &scope.tenant, booking.id, &ctx).await?;
+        portico_core::bookings::no_show(&state.db, &scope.tenant, booking.id.get(), &ctx).await?;
         "Marked as a no-show."
     };
     flash(&scope.viewer.session, "info", text).await?;
@@ -262,7 +262,7 @@ pub async fn cancel(
     let reach = Reach::of(&state, &scope).await?;
     let booking = visible(&state, &scope, reach, id).await?;
     let ctx = state.context(actor(&scope), scope.viewer.ip_string());
-    portico_core::bookings::cancel(&state.db, &scope.tenant, booking.id, &ctx).await?;
+    portico_core::bookings::cancel(&state.db, &scope.tenant, booking.id.get(), &ctx).await?;
     flash(&scope.viewer.session, "info", "Cancelled. The place is free again.").await?;
     Ok(see_other(&format!("/app/{}/bookings/{id}", scope.tenant.slug)))
 }
@@ -311,10 +311,10 @@ async fn render_options(
     let (options, person) =
         options_for(state, tenant, &service, reach, &staff, query.staff, date, Some(booking.id))
             .await?;
-    let (current, _) = flow::local_range(tenant, booking.starts_at, booking.ends_at);
+    let (current, _) = flow::local_range(tenant, booking.starts_at.unix(), booking.ends_at.unix());
     let page = ReschedulePage {
         chrome: Chrome::app(scope, state).await?,
-        id: booking.id,
+        id: booking.id.get(),
         service: service.name,
         current,
         place: PlaceView::line(booking, tenant, false),
@@ -378,9 +378,10 @@ pub async fn reschedule(
     })?;
     let slot = reach.restrict(&service, slot)?;
     let ctx = state.context(actor(&scope), scope.viewer.ip_string());
-    match portico_core::bookings::reschedule(&state.db, tenant, booking.id, &slot, &ctx).await {
+    match portico_core::bookings::reschedule(&state.db, tenant, booking.id.get(), &slot, &ctx).await
+    {
         Ok(moved) => {
-            let (when, _) = flow::local_range(tenant, moved.starts_at, moved.ends_at);
+            let (when, _) = flow::local_range(tenant, moved.starts_at.unix(), moved.ends_at.unix());
             flash(&scope.viewer.session, "info", format!("Moved to {when}.")).await?;
             Ok(see_other(&format!("/app/{}/bookings/{id}", tenant.slug)))
         }

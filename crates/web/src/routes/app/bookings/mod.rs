@@ -12,6 +12,7 @@ pub(super) mod new;
 pub(super) mod schedule;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use portico_domain::BookingId;
 use portico_domain::accounts::Role;
 use portico_domain::schedule::{LocalMinutes, local_instant};
 use portico_store::bookings::{self, Actor, Booking, Slot, Status, Visibility};
@@ -130,7 +131,7 @@ pub(crate) async fn provider_options(
     service: &Service,
     date: NaiveDate,
     person: Option<i64>,
-    except_booking: Option<i64>,
+    except_booking: Option<BookingId>,
 ) -> Result<Vec<OptionView>, Error> {
     let mut rules = tenant.clone();
     rules.scheduling.min_notice_minutes = 0;
@@ -180,7 +181,7 @@ pub(super) async fn options_for(
     choices: &[StaffChoice],
     asked: Option<i64>,
     date: NaiveDate,
-    except_booking: Option<i64>,
+    except_booking: Option<BookingId>,
 ) -> Result<(Vec<OptionView>, Option<i64>), Error> {
     let person = match (service.mode, reach.slot_person()) {
         (Mode::Block, _) => None,

@@ -9,7 +9,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike as _, Duration};
 use portico_core::bookings::NewBooking;
-use portico_domain::ClientId;
 use portico_store::availability::local_date;
 use portico_store::bookings::{Party, Slot};
 use portico_store::catalog::{self, LocationKind, Mode, Service};
@@ -132,7 +131,7 @@ impl NewForm {
 }
 
 async fn client_of(state: &AppState, scope: &TenantScope, id: i64) -> Result<Client, Error> {
-    clients::get(&state.db, scope.id(), ClientId(id)).await?.ok_or(Error::NotFound)
+    clients::get(&state.db, scope.id(), id).await?.ok_or(Error::NotFound)
 }
 
 async fn service_of(state: &AppState, scope: &TenantScope, code: &str) -> Result<Service, Error> {
@@ -313,7 +312,8 @@ pub async fn create(
     let ctx = state.context(actor(&scope), scope.viewer.ip_string());
     match portico_core::bookings::create(&state.db, tenant, &new, &ctx).await {
         Ok(booking) => {
-            let (when, _) = flow::local_range(tenant, booking.starts_at, booking.ends_at);
+            let (when, _) =
+                flow::local_range(tenant, booking.starts_at.unix(), booking.ends_at.unix());
             let text = format!("Booked {} for {} on {when}.", service.name, client.name);
             flash(&scope.viewer.session, "info", text).await?;
             Ok(see_other(&format!("/app/{}/bookings/{}", tenant.slug, booking.id)))

@@ -67,17 +67,17 @@ pub(super) async fn listed(
     scope: &TenantScope,
     inside: &[Booking],
 ) -> Result<Vec<AffectedBooking>, Error> {
-    let from = inside.iter().map(|b| b.starts_at).min().unwrap_or_default();
-    let to = inside.iter().map(|b| b.ends_at).max().unwrap_or_default();
+    let from = inside.iter().map(|b| b.starts_at.unix()).min().unwrap_or_default();
+    let to = inside.iter().map(|b| b.ends_at.unix()).max().unwrap_or_default();
     let names: HashMap<i64, String> =
         bookings::party_names(&state.db, &scope.tenant, from, to + 1).await?.into_iter().collect();
     Ok(inside
         .iter()
         .map(|b| AffectedBooking {
-            id: b.id,
-            starts_at: b.starts_at,
+            id: b.id.get(),
+            starts_at: b.starts_at.unix(),
             service: b.service_name.clone(),
-            party: names.get(&b.id).cloned().unwrap_or_default(),
+            party: names.get(&b.id.get()).cloned().unwrap_or_default(),
         })
         .collect())
 }
@@ -98,8 +98,13 @@ pub(super) async fn apply(
             for booking in inside {
                 // One that changed meanwhile (cancelled by its client) is no longer ours to
                 // cancel; the rest go on.
-                match portico_core::bookings::cancel(&state.db, &scope.tenant, booking.id, &ctx)
-                    .await
+                match portico_core::bookings::cancel(
+                    &state.db,
+                    &scope.tenant,
+                    booking.id.get(),
+                    &ctx,
+                )
+                .await
                 {
                     Ok(_) | Err(BookingError::Refused(_) | BookingError::NotFound) => {}
                     Err(error) => return Err(error.into()),
@@ -114,11 +119,12 @@ pub(super) async fn apply(
 /// Whether weekly `hours` cover the booking: one range of its local weekday holds it whole
 /// (a booking past midnight counts up to 24:00).
 pub(super) fn within_hours(tenant: &Tenant, hours: &[HourRange], booking: &Booking) -> bool {
-    let start = DateTime::from_timestamp(booking.starts_at, 0)
+    let start = DateTime::from_timestamp(booking.starts_at.unix(), 0)
         .unwrap_or_default()
         .with_timezone(&tenant.timezone);
     let weekday = i64::from(start.weekday().number_from_monday());
     let from = i64::from(start.hour() * 60 + start.minute());
-    let until = (from + (booking.ends_at - booking.starts_at).div_euclid(60)).min(24 * 60);
+    let until =
+        (from + (booking.ends_at.unix() - booking.starts_at.unix()).div_euclid(60)).min(24 * 60);
     hours.iter().any(|r| r.weekday == weekday && r.start_minute <= from && until <= r.end_minute)
 }

@@ -48,7 +48,7 @@ async fn staff_member(state: &AppState, scope: &TenantScope, id: i64) -> Result<
     edits_own_hours(scope)?;
     scope.require(state, Feature::Staff)?;
     let member = staff::get(&state.db, scope.id(), id).await?.ok_or(Error::NotFound)?;
-    if scope.role != Role::Owner && member.user_id != Some(scope.user.id().0) {
+    if scope.role != Role::Owner && member.user_id != Some(scope.user.id().get()) {
         return Err(Error::NotFound);
     }
     Ok(Person { staff: Some(member) })

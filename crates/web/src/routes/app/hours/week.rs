@@ -98,7 +98,7 @@ async fn save_week(
     let left_out: Vec<Booking> = affected::open_bookings(state, scope, person, now, i64::MAX)
         .await?
         .into_iter()
-        .filter(|b| b.starts_at >= now)
+        .filter(|b| b.starts_at.unix() >= now)
         .filter(|b| within_hours(tenant, &old, b) && !within_hours(tenant, &ranges, b))
         .collect();
     if !left_out.is_empty() && choice.is_none() {

@@ -11,7 +11,7 @@ use chrono::{DateTime, Days};
 use portico_domain::booking::Actor;
 use portico_domain::invoice::{self, InvoiceStatus, Line};
 use portico_domain::parse::{parse_date, parse_text};
-use portico_domain::{ClientId, Currency, Money};
+use portico_domain::{Currency, Money};
 use portico_store::clients;
 use portico_store::invoices::{self, CreateRefusal, EditRefusal, Invoice, NewInvoice, Unbilled};
 use serde::Serialize;
@@ -99,7 +99,7 @@ impl DraftForm {
 
     fn from_invoice(invoice: &Invoice) -> Self {
         Self {
-            client: invoice.client_id.0.to_string(),
+            client: invoice.client_id.get().to_string(),
             due_date: invoice.due_date.to_string(),
             notes: invoice.notes.clone(),
             rows: invoice
@@ -172,7 +172,7 @@ impl DraftForm {
         }
         match (client, due_date, notes) {
             (Some(client), Some(due_date), Some(notes)) if check.is_ok() => {
-                Ok(NewInvoice { client: ClientId(client), currency, due_date, notes, lines })
+                Ok(NewInvoice { client, currency, due_date, notes, lines })
             }
             _ => Err(check.errors),
         }
@@ -280,7 +280,7 @@ async fn unbilled_for(
     client: &str,
 ) -> Result<Vec<Unbilled>, Error> {
     match client.trim().parse::<i64>() {
-        Ok(id) => Ok(invoices::unbilled_bookings(&state.db, scope.id(), ClientId(id)).await?),
+        Ok(id) => Ok(invoices::unbilled_bookings(&state.db, scope.id(), id).await?),
         Err(_) => Ok(Vec::new()),
     }
 }
@@ -336,7 +336,7 @@ pub async fn new(
     Query(query): Query<ListQuery>,
 ) -> Result<Response, Error> {
     if let Some(id) = query.client {
-        clients::get(&state.db, scope.id(), ClientId(id)).await?.ok_or(Error::NotFound)?;
+        clients::get(&state.db, scope.id(), id).await?.ok_or(Error::NotFound)?;
     }
     let due = today(&state, &scope.tenant) + Days::new(DEFAULT_TERMS_DAYS);
     let form = DraftForm {

@@ -14,7 +14,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
-use portico_domain::ClientId;
 use portico_domain::booking::Actor;
 use portico_domain::invoice::InvoiceStatus;
 use portico_domain::parse::parse_text;
@@ -119,7 +118,7 @@ pub async fn index(
     if query.client.is_some_and(|id| !names.contains_key(&id)) {
         return Err(Error::NotFound);
     }
-    let client = query.client.map(ClientId);
+    let client = query.client;
     let list = invoices::list(&state.db, scope.id(), &Filter { client, status }).await?;
     // The totals are of every open invoice (of the chosen client), whatever the status filter.
     let open = Filter { client, status: Some(StatusFilter::Is(InvoiceStatus::Open)) };
@@ -129,7 +128,7 @@ pub async fn index(
         .map(|invoice| {
             Ok(Row {
                 invoice: InvoiceView::new(&scope.tenant, invoice, today)?,
-                client_name: names.get(&invoice.client_id.0).cloned().unwrap_or_default(),
+                client_name: names.get(&invoice.client_id.get()).cloned().unwrap_or_default(),
             })
         })
         .collect::<Result<_, Error>>()?;
@@ -147,7 +146,7 @@ pub async fn index(
 /// The invoice and its client, or 404 if either is not the tenant's.
 async fn load(state: &AppState, scope: &OwnerScope, id: i64) -> Result<(Invoice, Client), Error> {
     let invoice = invoices::get(&state.db, scope.id(), id).await?.ok_or(Error::NotFound)?;
-    let client = clients::get(&state.db, scope.id(), invoice.client_id)
+    let client = clients::get(&state.db, scope.id(), invoice.client_id.get())
         .await?
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("invoice {id} has no client")))?;
     Ok((invoice, client))

@@ -8,10 +8,10 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use chrono::NaiveDate;
 use portico_core::payments::{NewReceived, Refusal};
+use portico_domain::Money;
 use portico_domain::billing::{MAX_AMOUNT, Method};
 use portico_domain::booking::Actor;
 use portico_domain::parse::{parse_date, parse_text};
-use portico_domain::{ClientId, Money};
 use serde::{Deserialize, Serialize};
 
 use super::{detail, load, render_page, sentence};
@@ -100,7 +100,7 @@ pub async fn record(
         return render_page(&state, &scope, id, template, "", &forms, &errors).await;
     };
     let new = NewReceived {
-        client: ClientId(invoice.client_id.0),
+        client: invoice.client_id.get(),
         invoice: Some(id),
         amount,
         method,

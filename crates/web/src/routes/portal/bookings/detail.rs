@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::DateTime;
+use portico_domain::BookingId;
 use portico_domain::booking::Action;
 use portico_store::bookings::{self, Actor, Booking, Status};
 use portico_store::catalog;
@@ -55,7 +56,11 @@ fn local(tenant: &Tenant, ts: i64) -> String {
         .to_string()
 }
 
-async fn history(state: &AppState, tenant: &Tenant, id: i64) -> Result<Vec<HistoryView>, Error> {
+async fn history(
+    state: &AppState,
+    tenant: &Tenant,
+    id: BookingId,
+) -> Result<Vec<HistoryView>, Error> {
     let lines = bookings::history(&state.db, tenant, id).await?;
     Ok(lines
         .into_iter()
@@ -108,10 +113,10 @@ pub async fn show(
 ) -> Result<Response, Error> {
     let booking = own_booking(&state, &scope, &id).await?;
     let tenant = &scope.tenant;
-    let (when, until) = flow::local_range(tenant, booking.starts_at, booking.ends_at);
+    let (when, until) = flow::local_range(tenant, booking.starts_at.unix(), booking.ends_at.unix());
     let place = place(&state, tenant, booking.block_id, booking.staff_id).await?;
     let calendar = booking.status.occupies().then(|| {
-        let ics = format!("{}/booking.ics", detail_path(tenant, booking.id));
+        let ics = format!("{}/booking.ics", detail_path(tenant, booking.id.get()));
         AddToCalendar::new(tenant, &booking, &ics)
     });
     let bookable = super::bookable_codes(&state, tenant).await?;
@@ -125,7 +130,7 @@ pub async fn show(
         chrome: Chrome::client(&scope).await?,
         refusal: refusal(&state, &scope, &booking),
         history: history(&state, tenant, booking.id).await?,
-        id: booking.id,
+        id: booking.id.get(),
         service: booking.service_name,
         when,
         until,
@@ -159,10 +164,10 @@ pub async fn cancel(
     let booking = own_booking(&state, &scope, &id).await?;
     let tenant = &scope.tenant;
     let ctx = state.context(Actor::Client(scope.user.id()), scope.viewer.ip_string());
-    portico_core::bookings::cancel(&state.db, tenant, booking.id, &ctx).await?;
+    portico_core::bookings::cancel(&state.db, tenant, booking.id.get(), &ctx).await?;
     flash(&scope.viewer.session, "info", "Your booking is cancelled. We sent you a confirmation.")
         .await?;
-    Ok(see_other(&detail_path(tenant, booking.id)))
+    Ok(see_other(&detail_path(tenant, booking.id.get())))
 }
 
 #[derive(Debug, Deserialize)]
@@ -193,11 +198,12 @@ async fn render_options(
     let tenant = &scope.tenant;
     let service =
         catalog::by_id(&state.db, tenant.id, booking.service_id).await?.ok_or(Error::NotFound)?;
-    let (current, until) = flow::local_range(tenant, booking.starts_at, booking.ends_at);
-    let action = format!("{}/reschedule", detail_path(tenant, booking.id));
+    let (current, until) =
+        flow::local_range(tenant, booking.starts_at.unix(), booking.ends_at.unix());
+    let action = format!("{}/reschedule", detail_path(tenant, booking.id.get()));
     let page = ReschedulePage {
         chrome: Chrome::client(scope).await?,
-        id: booking.id,
+        id: booking.id.get(),
         service: service.name.clone(),
         current: format!("{current} – {until}"),
         place: PlaceView::line(booking, tenant, true),
@@ -236,11 +242,12 @@ pub async fn reschedule(
     let slot = form.slot().ok_or_else(bad_choice)?;
     let tenant = &scope.tenant;
     let ctx = state.context(Actor::Client(scope.user.id()), scope.viewer.ip_string());
-    match portico_core::bookings::reschedule(&state.db, tenant, booking.id, &slot, &ctx).await {
+    match portico_core::bookings::reschedule(&state.db, tenant, booking.id.get(), &slot, &ctx).await
+    {
         Ok(_) => {
             let text = "Your booking has a new time. We sent you a confirmation.";
             flash(&scope.viewer.session, "info", text).await?;
-            Ok(see_other(&detail_path(tenant, booking.id)))
+            Ok(see_other(&detail_path(tenant, booking.id.get())))
         }
         Err(error) => match flow::taken_message(&error) {
             Some(message) => {

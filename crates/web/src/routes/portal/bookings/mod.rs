@@ -7,6 +7,7 @@ mod new;
 
 use axum::Router;
 use axum::routing::{get, post};
+use portico_domain::BookingId;
 use portico_store::bookings::{self, Booking, Status};
 use portico_store::catalog::{self, Service};
 use portico_store::favourites::{self, Kind as FavouriteKind};
@@ -58,10 +59,11 @@ pub struct BookingRow {
 
 impl BookingRow {
     fn new(tenant: &Tenant, booking: Booking) -> Self {
-        let (when, until) = flow::local_range(tenant, booking.starts_at, booking.ends_at);
+        let (when, until) =
+            flow::local_range(tenant, booking.starts_at.unix(), booking.ends_at.unix());
         Self {
             place: PlaceView::line(&booking, tenant, true),
-            id: booking.id,
+            id: booking.id.get(),
             service: booking.service_name,
             when,
             until,
@@ -80,7 +82,7 @@ fn rebook_link(
     bookable: &[String],
     now: i64,
 ) -> Option<String> {
-    let over = booking.ends_at <= now || booking.status == Status::Cancelled;
+    let over = booking.ends_at.unix() <= now || booking.status == Status::Cancelled;
     if !over || !bookable.contains(&booking.service_code) {
         return None;
     }
@@ -175,7 +177,7 @@ struct Ask<'a> {
     date: Option<&'a str>,
     staff: Option<i64>,
     /// When rescheduling: the booking whose own place does not count against it.
-    except_booking: Option<i64>,
+    except_booking: Option<BookingId>,
     /// Why the previous choice failed.
     message: Option<&'static str>,
 }

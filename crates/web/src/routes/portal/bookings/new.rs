@@ -301,7 +301,8 @@ async fn pay_first(
     address: String,
 ) -> Result<Response, Error> {
     let ctx = state.context(Actor::Client(scope.user.id()), scope.viewer.ip_string());
-    let party = RequestParty::Client { client_id: scope.client.id().0, user_id: scope.user.id().0 };
+    let party =
+        RequestParty::Client { client_id: scope.client.id().get(), user_id: scope.user.id().get() };
     let ask = crate::prepay::Ask {
         hold,
         party,

@@ -165,8 +165,8 @@ fn local(tenant: &Tenant, ts: i64) -> (NaiveDate, u16) {
 
 /// A booking's local date and `[start, end)` minutes, cut at midnight.
 fn minutes_of(tenant: &Tenant, booking: &Booking) -> (NaiveDate, (u16, u16)) {
-    let (date, start) = local(tenant, booking.starts_at);
-    let length = ((booking.ends_at - booking.starts_at) / 60).clamp(0, 1440);
+    let (date, start) = local(tenant, booking.starts_at.unix());
+    let length = ((booking.ends_at.unix() - booking.starts_at.unix()) / 60).clamp(0, 1440);
     let end = (i64::from(start) + length).min(1440);
     (date, (start, u16::try_from(end).unwrap_or(1440)))
 }
@@ -191,14 +191,14 @@ impl Grid<'_> {
         let (_, (start, end)) = minutes_of(self.tenant, booking);
         Item {
             kind: "booking",
-            id: booking.id,
+            id: booking.id.get(),
             href: format!("/app/{}/bookings/{}", self.tenant.slug, booking.id),
             row: self.window.row(start),
             span: self.window.span(start, end),
             lane: 1,
             start: hhmm(start),
             end: hhmm(end),
-            title: self.range.names.get(&booking.id).cloned().unwrap_or_default(),
+            title: self.range.names.get(&booking.id.get()).cloned().unwrap_or_default(),
             detail: if with_person {
                 format!("{} · {}", booking.service_name, self.team.name(booking.staff_id))
             } else {
@@ -250,7 +250,7 @@ impl Grid<'_> {
                 .bookings
                 .iter()
                 .filter(|b| b.block_id == Some(block.id))
-                .filter_map(|b| self.range.names.get(&b.id).cloned())
+                .filter_map(|b| self.range.names.get(&b.id.get()).cloned())
                 .collect(),
             minutes: (start, end),
         }
@@ -504,7 +504,7 @@ fn month(
 ) {
     let mut counts: HashMap<NaiveDate, usize> = HashMap::new();
     for booking in &range.bookings {
-        *counts.entry(local(tenant, booking.starts_at).0).or_default() += 1;
+        *counts.entry(local(tenant, booking.starts_at.unix()).0).or_default() += 1;
     }
     let days: Vec<MonthDay> = first
         .iter_days()
