@@ -336,17 +336,12 @@ pub async fn started(
 ) -> Result<(), StoreError> {
     let now = ctx.now.timestamp();
     // A client's id comes from the portal's session; it is checked against the tenant here.
-    let payer = match &new.request.party {
-        RequestParty::Client { client_id, .. } => {
-            Some(clients::get(db, tenant.id, *client_id).await?.ok_or(StoreError::NotFound)?.id())
-        }
-        RequestParty::Guest { .. } => None,
-    };
     let mut tx = db.begin_write().await?;
-    let client = match (&new.request.party, payer) {
-        (_, Some(client)) => client,
-        (RequestParty::Client { .. }, None) => return Err(StoreError::NotFound),
-        (RequestParty::Guest { name, email, phone }, None) => {
+    let client = match &new.request.party {
+        RequestParty::Client { client_id, .. } => {
+            clients::get(db, tenant.id, *client_id).await?.ok_or(StoreError::NotFound)?.id()
+        }
+        RequestParty::Guest { name, email, phone } => {
             portico_store::billing::client_for_guest(&mut tx, tenant.id, name, email, phone, now)
                 .await?
         }
