@@ -80,7 +80,7 @@ pub async fn run(deps: &Deps, job: AccountEmail) -> Result<(), JobError> {
                 email: &email,
                 user: None,
                 tenant: Some(tenant.id),
-                client: Some(client.id()),
+                client: Some(client.id),
                 expires_at: now + invite_ttl.num_seconds(),
             };
             let token = tokens::create_link(&deps.db, &link, now).await?;

@@ -62,10 +62,10 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
                 && client.user_id.is_some()
                 && client.portal_login_disabled == 0;
             // Checked now, at send time: a choice made after the booking still counts.
-            let prefs = notify::prefs::client(&deps.db, tenant.id, client.id()).await?;
+            let prefs = notify::prefs::client(&deps.db, tenant.id, client.id).await?;
             let unsubscribe = deps.unsubscribe_link(&Unsubscribe {
                 tenant: tenant.id,
-                recipient: Recipient::Client(client.id()),
+                recipient: Recipient::Client(client.id),
                 kind: Kind::Changes,
             });
             let sms_to = crate::sms::recipient(&client, &prefs, Kind::Changes);

@@ -55,7 +55,7 @@ pub async fn send(deps: &Deps, job: InvoiceIssued) -> Result<(), JobError> {
     // A text (PRO, SMS on) to a client who wants invoices by text, after the email: a
     // provider refusing it fails the job, and the retry sends only the text.
     if let Some(client) = clients::get(&deps.db, tenant_id, invoice.client_id.get()).await? {
-        let prefs = notify::prefs::client(&deps.db, tenant_id, client.id()).await?;
+        let prefs = notify::prefs::client(&deps.db, tenant_id, client.id).await?;
         if let Some(phone) = crate::sms::recipient(&client, &prefs, Kind::Invoices)
             && let Some(account) = deps.sms_account(&tenant).await?
         {

@@ -62,7 +62,7 @@ async fn notify(
     let mut lines = Vec::new();
     for &id in booking_ids {
         let Some(booking) = bookings::get(&deps.db, &tenant, id).await? else { continue };
-        if booking.client_id == Some(client.id()) {
+        if booking.client_id == Some(client.id) {
             lines.push(json!({
                 "service": booking.service_name,
                 "when": local(booking.starts_at.unix()),

@@ -44,7 +44,7 @@ pub async fn invoice_recipient(
         return Ok(None);
     };
     if client.email.is_empty()
-        || !notify::prefs::client(&deps.db, tenant.id, client.id()).await?.email.invoices
+        || !notify::prefs::client(&deps.db, tenant.id, client.id).await?.email.invoices
     {
         return Ok(None);
     }
@@ -53,7 +53,7 @@ pub async fn invoice_recipient(
         portal.then(|| deps.absolute(&format!("/portal/{}/invoices/{}", tenant.slug, invoice.id)));
     let unsubscribe = deps.unsubscribe_link(&Unsubscribe {
         tenant: tenant.id,
-        recipient: Recipient::Client(client.id()),
+        recipient: Recipient::Client(client.id),
         kind: Kind::Invoices,
     });
     Ok(Some(InvoiceRecipient { client, link, unsubscribe }))

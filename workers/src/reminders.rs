@@ -79,7 +79,7 @@ pub async fn send(deps: &Deps, job: Reminder) -> Result<(), JobError> {
                 return Ok(());
             };
             // The client's choice at send time, per channel.
-            let prefs = notify::prefs::client(&deps.db, tenant.id, client.id()).await?;
+            let prefs = notify::prefs::client(&deps.db, tenant.id, client.id).await?;
             let sms_to = crate::sms::recipient(&client, &prefs, Kind::Reminders);
             if !prefs.email.reminders && sms_to.is_none() {
                 settle().await?;
@@ -95,7 +95,7 @@ pub async fn send(deps: &Deps, job: Reminder) -> Result<(), JobError> {
             };
             let unsubscribe = deps.unsubscribe_link(&Unsubscribe {
                 tenant: tenant.id,
-                recipient: Recipient::Client(client.id()),
+                recipient: Recipient::Client(client.id),
                 kind: Kind::Reminders,
             });
             (client.name, client.email, link, Some(unsubscribe), prefs.email.reminders, sms_to)

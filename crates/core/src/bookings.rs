@@ -267,7 +267,7 @@ impl Asker {
     async fn of(db: &Db, tenant: &Tenant, actor: Actor) -> Result<Self> {
         let Actor::Client(user) = actor else { return Ok(Self { client: None }) };
         let client = clients::for_user(db, tenant.id, user).await?.ok_or(BookingError::NotFound)?;
-        Ok(Self { client: Some((client.id(), client.can_self_reschedule != 0)) })
+        Ok(Self { client: Some((client.id, client.can_self_reschedule != 0)) })
     }
 
     /// A client may only touch their own bookings (another's is not found); returns whether

@@ -19,11 +19,11 @@ pub async fn link_verified(db: &Db, user: i64, now: i64) -> anyhow::Result<Vec<T
         return Ok(changed);
     }
     for record in clients::records_of_user(db, user.id()).await? {
-        let tenant = record.tenant();
+        let tenant = record.tenant_id;
         let mut tx = db.begin_write().await?;
         let (id, email) = (user.id(), user.email.as_str());
-        let adopted = clients::adopt_unlinked(&mut tx, tenant, record.id(), id, email, now).await?;
-        let target = adopted.as_ref().map_or(record.id(), |a| a.record);
+        let adopted = clients::adopt_unlinked(&mut tx, tenant, record.id, id, email, now).await?;
+        let target = adopted.as_ref().map_or(record.id, |a| a.record);
         let linked = linking::link_guest_bookings(&mut tx, tenant, target, id, email, now).await?;
         if adopted.is_none() && linked.is_empty() {
             continue; // dropping the transaction rolls it back; nothing was written

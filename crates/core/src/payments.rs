@@ -164,7 +164,7 @@ pub async fn record(
     let now = ctx.now.timestamp();
     // The number becomes the tenant's client here (or the payment is refused); `lock` then
     // takes the invoice's and the client's row locks in the usual order.
-    let Some(client) = clients::get(db, tenant, new.client).await?.map(|c| c.id()) else {
+    let Some(client) = clients::get(db, tenant, new.client).await?.map(|c| c.id) else {
         return Ok(Err(Refusal::UnknownClient));
     };
     let mut tx = db.begin_write().await?;

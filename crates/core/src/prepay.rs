@@ -75,8 +75,8 @@ impl BookingRequest {
                 let client = clients::get(db, checkout.tenant_id, checkout.client_id.get())
                     .await?
                     .ok_or(StoreError::NotFound)?;
-                let actor = client.user().map_or(Actor::Guest, Actor::Client);
-                (Party::Client(client.id()), actor)
+                let actor = client.user_id.map_or(Actor::Guest, Actor::Client);
+                (Party::Client(client.id), actor)
             }
             RequestParty::Guest { name, email, phone } => {
                 let party =
@@ -339,7 +339,7 @@ pub async fn started(
     let mut tx = db.begin_write().await?;
     let client = match &new.request.party {
         RequestParty::Client { client_id, .. } => {
-            clients::get(db, tenant.id, *client_id).await?.ok_or(StoreError::NotFound)?.id()
+            clients::get(db, tenant.id, *client_id).await?.ok_or(StoreError::NotFound)?.id
         }
         RequestParty::Guest { name, email, phone } => {
             portico_store::billing::client_for_guest(&mut tx, tenant.id, name, email, phone, now)

@@ -1,15 +1,21 @@
 //! A tenant's clients. Every query is scoped by the tenant id.
 
-use portico_domain::{ClientId, TenantId, UserId};
+use portico_domain::{ClientId, Instant, TenantId, UserId};
 use sqlx::{Any, FromRow};
 
+use crate::stored::{Stored, StoredAt, StoredOpt};
 use crate::{Db, Tx};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Client {
-    pub id: i64,
-    pub tenant_id: i64,
-    pub user_id: Option<i64>,
+    #[sqlx(try_from = "Stored")]
+    pub id: ClientId,
+    /// The business the record belongs to.
+    #[sqlx(try_from = "Stored")]
+    pub tenant_id: TenantId,
+    /// The portal login linked to the record, if any.
+    #[sqlx(try_from = "StoredOpt")]
+    pub user_id: Option<UserId>,
     pub name: String,
     pub email: String,
     pub phone: String,
@@ -17,24 +23,11 @@ pub struct Client {
     pub notes: String,
     pub portal_login_disabled: i64,
     pub can_self_reschedule: i64,
-    pub created_at: i64,
+    #[sqlx(try_from = "StoredAt")]
+    pub created_at: Instant,
 }
 
 impl Client {
-    pub fn id(&self) -> ClientId {
-        ClientId::from_store(self.id)
-    }
-
-    /// The business the record belongs to.
-    pub fn tenant(&self) -> TenantId {
-        TenantId::from_store(self.tenant_id)
-    }
-
-    /// The portal login linked to the record, if any.
-    pub fn user(&self) -> Option<UserId> {
-        self.user_id.map(UserId::from_store)
-    }
-
     pub fn login_disabled(&self) -> bool {
         self.portal_login_disabled != 0
     }

@@ -32,6 +32,7 @@ pub mod sealed;
 pub mod series;
 pub mod sessions;
 pub mod staff;
+pub mod stored;
 pub mod tenants;
 pub mod tokens;
 pub mod unapplied;

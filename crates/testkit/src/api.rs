@@ -39,7 +39,7 @@ impl TestApp {
             .await
             .unwrap()
             .unwrap_or_else(|| panic!("no client {id} at tenant {tenant}"))
-            .id()
+            .id
     }
 
     /// The typed id of the login numbered `id`, read through the store.

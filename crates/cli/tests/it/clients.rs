@@ -193,7 +193,7 @@ async fn disabling_a_portal_login_ends_its_sessions_and_refuses_login_until_enab
         // The account and its link are kept.
         let record = client(&app, &tenant, id).await;
         assert!(record.login_disabled());
-        assert_eq!(record.user_id, user.map(|u| u.get()));
+        assert_eq!(record.user_id, user);
         assert_eq!(app.count("select count(*) from users where email = 'jo@example.com'").await, 1);
         assert!(owner.page("/app/paws/clients").await.contains("disabled"));
         assert_eq!(audit_count(&app, "client.login_disabled").await, 1);

@@ -127,7 +127,7 @@ async fn a_guest_booking_joins_the_portal_only_after_verification_and_only_at_th
         assert_eq!(app.run_pending_jobs().await, 2, "the link job, then its email");
 
         let record = clients::for_user(app.db(), paws.id, user).await.unwrap().unwrap();
-        assert_eq!(client_of(&app, mine).await, Some(record.id));
+        assert_eq!(client_of(&app, mine).await, Some(record.id.get()));
         assert_eq!(client_of(&app, someone_else).await, None, "another address stays a guest");
         assert_eq!(client_of(&app, elsewhere).await, None, "never across tenants");
 
@@ -159,7 +159,7 @@ async fn a_guest_booking_joins_the_portal_only_after_verification_and_only_at_th
         app.enqueue(&LinkGuest::Link { user_id: user.get() }).await;
         app.enqueue(&LinkGuest::Link { user_id: user.get() }).await;
         assert_eq!(app.run_pending_jobs().await, 2, "two link jobs, no email job");
-        assert_eq!(client_of(&app, mine).await, Some(record.id));
+        assert_eq!(client_of(&app, mine).await, Some(record.id.get()));
         assert_eq!(client_of(&app, elsewhere).await, None);
         assert_eq!(
             count(&app, "select count(*) from audit_log where action = 'client.linked'").await,
@@ -280,7 +280,7 @@ async fn registering_with_the_address_of_the_providers_record_takes_that_record_
         app.run_pending_jobs().await;
         let user = user_id(&app, x).await;
         let registered = clients::for_user(app.db(), paws.id, user).await.unwrap().unwrap();
-        assert_ne!(registered.id, kept.get(), "registration alone links no existing record");
+        assert_ne!(registered.id, kept, "registration alone links no existing record");
 
         let mail = app.mail.wait_for_message_to(x, MAIL_WAIT).await;
         let link = mail.first_link_containing("/accounts/verify/").expect("verification link");
@@ -289,7 +289,7 @@ async fn registering_with_the_address_of_the_providers_record_takes_that_record_
         app.run_pending_jobs().await;
 
         let now_mine = clients::for_user(app.db(), paws.id, user).await.unwrap().unwrap();
-        assert_eq!(now_mine.id, kept.get(), "the provider's record is the login's");
+        assert_eq!(now_mine.id, kept, "the provider's record is the login's");
         assert_eq!(now_mine.phone, "+44 7700 900999", "an empty phone is filled");
         assert_eq!(client_of(&app, regular).await, Some(kept.get()));
         assert_eq!(client_of(&app, as_guest).await, Some(kept.get()));
@@ -309,7 +309,7 @@ async fn registering_with_the_address_of_the_providers_record_takes_that_record_
         app.enqueue(&LinkGuest::Link { user_id: user.get() }).await;
         app.run_pending_jobs().await;
         let again = clients::for_user(app.db(), paws.id, user).await.unwrap().unwrap();
-        assert_eq!(again.id, kept.get(), "idempotent");
+        assert_eq!(again.id, kept, "idempotent");
         assert_eq!(
             count(&app, "select count(*) from audit_log where action = 'client.linked'").await,
             1
@@ -335,7 +335,7 @@ async fn joining_a_portal_verified_or_proving_the_address_by_a_password_reset_li
         assert_eq!(location(&jo.post_form("/portal/paws/join", &[]).await), "/portal/paws");
         app.run_pending_jobs().await;
         let record = clients::for_user(app.db(), paws.id, user).await.unwrap().unwrap();
-        assert_eq!(client_of(&app, booking).await, Some(record.id));
+        assert_eq!(client_of(&app, booking).await, Some(record.id.get()));
         assert_eq!(linked_mails(&app, x), 1);
 
         // A registration never confirmed, whose address a password reset then proves.
@@ -367,7 +367,7 @@ async fn joining_a_portal_verified_or_proving_the_address_by_a_password_reset_li
         app.run_pending_jobs().await;
         let yu = user_id(&app, y).await;
         let record = clients::for_user(app.db(), paws.id, yu).await.unwrap().unwrap();
-        assert_eq!(client_of(&app, booking).await, Some(record.id));
+        assert_eq!(client_of(&app, booking).await, Some(record.id.get()));
         assert_eq!(linked_mails(&app, y), 1);
     })
     .await;

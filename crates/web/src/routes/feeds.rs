@@ -51,7 +51,7 @@ pub async fn show(
             let client =
                 clients::get(&state.db, tenant.id, client.get()).await?.ok_or(Error::NotFound)?;
             let list =
-                feeds::client_bookings(&state.db, &tenant, client.id(), now.timestamp()).await?;
+                feeds::client_bookings(&state.db, &tenant, client.id, now.timestamp()).await?;
             (format!("{} · my bookings", tenant.name), list)
         }
     };

@@ -491,7 +491,7 @@ async fn every_app_route_refuses_another_tenants_owner_with_404_and_changes_noth
         assert_eq!(state_of(&app, w.a.id).await, before_a, "A's data changed");
         let bob_record =
             clients::get(app.db(), w.b.id, w.b_ids.client.get()).await.unwrap().unwrap();
-        assert_eq!(bob_record.user_id, Some(w.b_client_user.get()));
+        assert_eq!(bob_record.user_id, Some(w.b_client_user));
         assert!(!bob_record.login_disabled());
         assert_eq!(bob_record.email, "bob@example.com");
         let b_tenant = tenants::by_id(app.db(), w.b.id.get()).await.unwrap().unwrap();

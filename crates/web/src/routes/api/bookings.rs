@@ -244,7 +244,7 @@ pub async fn create(
             None
         }
         (Some(id), _) => match clients::get(&state.db, caller.tenant.id, id).await? {
-            Some(client) => Some(Party::Client(client.id())),
+            Some(client) => Some(Party::Client(client.id)),
             None => {
                 check.fail("client_id", "Unknown client.");
                 None

@@ -33,7 +33,7 @@ impl From<Client> for ClientJson {
             has_portal_login: c.user_id.is_some(),
             portal_login_disabled: c.login_disabled(),
             can_self_reschedule: c.can_self_reschedule != 0,
-            id: c.id,
+            id: c.id.get(),
             name: c.name,
             email: c.email,
             phone: c.phone,
@@ -128,10 +128,9 @@ pub async fn update(
     let client = clients::get(&state.db, tenant, id).await?.ok_or(Error::NotFound)?;
     let fields = prepare(body, Base::Patch(&client))?;
     let now = state.clock.now_ts();
-    if !clients::update(&state.db, tenant, client.id(), &fields, now).await? {
+    if !clients::update(&state.db, tenant, client.id, &fields, now).await? {
         return Err(Error::NotFound);
     }
-    let client =
-        clients::get(&state.db, tenant, client.id().get()).await?.ok_or(Error::NotFound)?;
+    let client = clients::get(&state.db, tenant, client.id.get()).await?.ok_or(Error::NotFound)?;
     Ok(Json(client.into()))
 }

@@ -73,7 +73,7 @@ async fn credit_json(
 /// A client of the tenant, or 404.
 async fn client_of(state: &AppState, scope: &ApiScope, id: i64) -> Result<ClientId, Error> {
     let client = clients::get(&state.db, scope.tenant.id, id).await?;
-    client.map(|c| c.id()).ok_or(Error::NotFound)
+    client.map(|c| c.id).ok_or(Error::NotFound)
 }
 
 /// `GET`: the balance (in the tenant's currency) and every entry, oldest first.

@@ -97,7 +97,7 @@ pub async fn prefs_show(
 ) -> Result<Json<ClientPrefs>, Error> {
     let client = clients::get(&state.db, scope.tenant.id, id).await?;
     let client = client.ok_or(Error::NotFound)?;
-    Ok(Json(notify::prefs::client(&state.db, scope.tenant.id, client.id()).await?))
+    Ok(Json(notify::prefs::client(&state.db, scope.tenant.id, client.id).await?))
 }
 
 /// `PATCH`: any subset, e.g. `{"email":{"reminders":false}}`; the rest keep their value. A
@@ -112,7 +112,7 @@ pub async fn prefs_update(
     let client = clients::get(&state.db, scope.tenant.id, id).await?;
     let client = client.ok_or(Error::NotFound)?;
     let map = object(body)?;
-    let current = notify::prefs::client(&state.db, scope.tenant.id, client.id()).await?;
+    let current = notify::prefs::client(&state.db, scope.tenant.id, client.id).await?;
     let mut next = current;
     let mut errors = FieldErrors::new();
     for (key, value) in map {
@@ -131,7 +131,7 @@ pub async fn prefs_update(
     }
     if next != current {
         let now = state.clock.now_ts();
-        notify::prefs::set_client(&state.db, scope.tenant.id, client.id(), &next, now).await?;
+        notify::prefs::set_client(&state.db, scope.tenant.id, client.id, &next, now).await?;
     }
     Ok(Json(next))
 }

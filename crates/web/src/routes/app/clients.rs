@@ -61,7 +61,7 @@ pub async fn index(
         .into_iter()
         .map(|c| ClientRow {
             portal: portal_status(&c),
-            id: c.id,
+            id: c.id.get(),
             name: c.name,
             email: c.email,
             phone: c.phone,
@@ -140,7 +140,7 @@ struct Billing {
 
 async fn billing(state: &AppState, scope: &OwnerScope, client: &Client) -> Result<Billing, Error> {
     let today = today(state, &scope.tenant);
-    let filter = Filter { client: Some(client.id().get()), status: None };
+    let filter = Filter { client: Some(client.id.get()), status: None };
     let list = invoices::list(&state.db, scope.id(), &filter).await?;
     Ok(Billing {
         owed: owed(&list, today)?,
@@ -183,10 +183,10 @@ async fn render_page(
 ) -> Result<Response, Error> {
     let client = match client {
         Some(c) => Some(ClientDetail {
-            id: c.id,
+            id: c.id.get(),
             portal: portal_status(c),
             billing: billing(state, scope, c).await?,
-            credit: credit::view(state, &scope.tenant, c.id()).await?,
+            credit: credit::view(state, &scope.tenant, c.id).await?,
         }),
         None => None,
     };
@@ -256,7 +256,7 @@ pub async fn update(
         Ok(fields) => fields,
         Err(errors) => return render_form(&state, &scope, Some(&client), &form, &errors).await,
     };
-    clients::update(&state.db, scope.id(), client.id(), &fields, state.clock.now_ts()).await?;
+    clients::update(&state.db, scope.id(), client.id, &fields, state.clock.now_ts()).await?;
     state
         .audit(
             &scope.viewer,
@@ -286,7 +286,7 @@ pub async fn invite(
     state.limit_invitations(scope.id()).await?;
     let job = AccountEmail::ClientInvite {
         tenant_id: scope.id().get(),
-        client_id: client.id,
+        client_id: client.id.get(),
         email: client.email.clone(),
     };
     state
@@ -316,9 +316,9 @@ pub async fn disable_login(
         code: "no_login",
         message: "This client has no portal login.".into(),
     })?;
-    clients::set_login_disabled(&state.db, scope.id(), client.id(), true, state.clock.now_ts())
+    clients::set_login_disabled(&state.db, scope.id(), client.id, true, state.clock.now_ts())
         .await?;
-    sessions::delete_for_user(&state.db, user).await?;
+    sessions::delete_for_user(&state.db, user.get()).await?;
     state
         .audit(
             &scope.viewer,
@@ -338,7 +338,7 @@ pub async fn enable_login(
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Response, Error> {
     let client = load(&state, &scope, id).await?;
-    clients::set_login_disabled(&state.db, scope.id(), client.id(), false, state.clock.now_ts())
+    clients::set_login_disabled(&state.db, scope.id(), client.id, false, state.clock.now_ts())
         .await?;
     state
         .audit(
@@ -362,7 +362,7 @@ pub async fn remove_login(
     let client = load(&state, &scope, id).await?;
     let now = state.clock.now_ts();
     let mut tx = state.db.begin_write().await?;
-    let Some(user) = clients::unlink_user(&mut tx, scope.id(), client.id(), now).await? else {
+    let Some(user) = clients::unlink_user(&mut tx, scope.id(), client.id, now).await? else {
         return Err(Error::Conflict {
             code: "no_login",
             message: "This client has no portal login.".into(),

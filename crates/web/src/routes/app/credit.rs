@@ -145,7 +145,7 @@ pub async fn grant(
     };
     let ctx = state.context(Actor::Owner(scope.user.id()), scope.viewer.ip_string());
     let granted =
-        portico_core::credit::grant(&state.db, scope.id(), client.id(), amount, &reason, &ctx)
+        portico_core::credit::grant(&state.db, scope.id(), client.id, amount, &reason, &ctx)
             .await?
             .ok_or(Error::NotFound)?;
     let text = format!(

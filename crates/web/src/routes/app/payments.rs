@@ -149,7 +149,7 @@ pub async fn index(
     let names: BTreeMap<i64, String> = clients::search(&state.db, scope.id(), "", 10_000)
         .await?
         .into_iter()
-        .map(|c| (c.id, c.name))
+        .map(|c| (c.id.get(), c.name))
         .collect();
     let numbers = invoice_numbers(&state, &scope.tenant, None).await?;
     let payments = list

@@ -64,9 +64,9 @@ async fn render(
         series_input::times(state, &scope.tenant, Booker::Provider, form, staff_of(form)).await?;
     let page = SeriesPage {
         chrome: Chrome::app(scope, state).await?,
-        client_id: client.id,
+        client_id: client.id.get(),
         client_name: client.name.clone(),
-        series: series_input::views(state, &scope.tenant, client.id()).await?,
+        series: series_input::views(state, &scope.tenant, client.id).await?,
         services: services.iter().map(ServiceView::from).collect(),
         staff: staff
             .into_iter()
@@ -125,7 +125,7 @@ pub async fn create(
         &scope.viewer,
         Actor::Owner(scope.user.id()),
         &scope.tenant,
-        client.id(),
+        client.id,
         staff,
         &form,
         check,

@@ -61,7 +61,7 @@ async fn save(
 ) -> Result<Response, Error> {
     let on = form.favourite.is_some();
     let now = state.clock.now_ts();
-    favourites::set(&state.db, scope.tenant.id, scope.client.id(), kind, item, on, now).await?;
+    favourites::set(&state.db, scope.tenant.id, scope.client.id, kind, item, on, now).await?;
     let portal = format!("/portal/{}", scope.tenant.slug);
     let next = safe_next(form.next.as_deref())
         .filter(|next| next.starts_with(&format!("{portal}/")))

@@ -127,11 +127,11 @@ pub async fn show(
         None => (Vec::new(), Vec::new()),
     };
     let owed = match &visitor.client {
-        Some(client) => super::invoices::owed_by(&state, &visitor.tenant, client.id()).await?,
+        Some(client) => super::invoices::owed_by(&state, &visitor.tenant, client.id).await?,
         None => Vec::new(),
     };
     let (open, plans) = match &visitor.client {
-        Some(client) => money(&state, &visitor.tenant, client.id()).await?,
+        Some(client) => money(&state, &visitor.tenant, client.id).await?,
         None => (Vec::new(), Vec::new()),
     };
     let page = HomePage {

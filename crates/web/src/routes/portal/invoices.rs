@@ -66,7 +66,7 @@ struct IndexPage {
 #[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
 pub async fn index(State(state): State<AppState>, scope: ClientScope) -> Result<Response, Error> {
     let today = today(&state, &scope.tenant);
-    let list = visible(&state, &scope.tenant, scope.client.id()).await?;
+    let list = visible(&state, &scope.tenant, scope.client.id).await?;
     let mut groups = [
         (Shown::Overdue, "Overdue"),
         (Shown::Open, "Unpaid"),
@@ -92,7 +92,7 @@ pub async fn index(State(state): State<AppState>, scope: ClientScope) -> Result<
 async fn load(state: &AppState, scope: &ClientScope, id: i64) -> Result<Invoice, Error> {
     invoices::get(&state.db, scope.tenant.id, id)
         .await?
-        .filter(|i| i.client_id == scope.client.id() && i.status != InvoiceStatus::Draft)
+        .filter(|i| i.client_id == scope.client.id && i.status != InvoiceStatus::Draft)
         .ok_or(Error::NotFound)
 }
 
@@ -191,7 +191,7 @@ pub async fn declare(
         return render_show(&state, &scope, id, &form, &errors).await;
     };
     let ctx = state.context(Actor::Client(scope.user.id()), scope.viewer.ip_string());
-    let client = scope.client.id();
+    let client = scope.client.id;
     let declared = portico_core::payments::declare_transfer(
         &state.db,
         &scope.tenant,

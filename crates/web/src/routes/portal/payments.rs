@@ -55,7 +55,7 @@ struct IndexPage {
 #[tracing::instrument(skip_all, fields(tenant = %scope.tenant.id))]
 pub async fn index(State(state): State<AppState>, scope: ClientScope) -> Result<Response, Error> {
     let tenant = &scope.tenant;
-    let client = scope.client.id();
+    let client = scope.client.id;
     let list = payments::list(&state.db, tenant.id, Some(client.get())).await?;
     let filter = Filter { client: Some(client.get()), status: None };
     // Drafts are never shown to clients.

@@ -61,9 +61,8 @@ async fn render(
         email: scope.client.email.clone(),
         form,
         errors,
-        prefs: notify::prefs::client(&state.db, scope.tenant.id, scope.client.id()).await?,
-        has_feed: feeds::exists(&state.db, scope.tenant.id, Owner::Client(scope.client.id()))
-            .await?,
+        prefs: notify::prefs::client(&state.db, scope.tenant.id, scope.client.id).await?,
+        has_feed: feeds::exists(&state.db, scope.tenant.id, Owner::Client(scope.client.id)).await?,
         new_feed,
         sms_offered: sms_offered(state, scope).await?,
     };
@@ -103,7 +102,7 @@ pub async fn update(
     clients::update_contact(
         &state.db,
         scope.tenant.id,
-        scope.client.id(),
+        scope.client.id,
         &name,
         &phone,
         form.address.trim(),
@@ -141,7 +140,7 @@ pub async fn update_notifications(
     scope: ClientScope,
     Form(form): Form<NotificationsForm>,
 ) -> Result<Response, Error> {
-    let (tenant, client) = (scope.tenant.id, scope.client.id());
+    let (tenant, client) = (scope.tenant.id, scope.client.id);
     let mut prefs = notify::prefs::client(&state.db, tenant, client).await?;
     for (kind, box_) in [
         (Kind::Changes, &form.email_changes),
@@ -175,7 +174,7 @@ pub async fn regenerate_feed(
     State(state): State<AppState>,
     scope: ClientScope,
 ) -> Result<Response, Error> {
-    let owner = Owner::Client(scope.client.id());
+    let owner = Owner::Client(scope.client.id);
     let token = feeds::regenerate(&state.db, scope.tenant.id, owner, state.clock.now_ts()).await?;
     state
         .audit(

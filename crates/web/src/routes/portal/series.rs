@@ -81,7 +81,7 @@ async fn render(
     let times = series_input::times(state, &scope.tenant, Booker::Client, form, staff).await?;
     let page = SeriesPage {
         chrome: Chrome::client(scope).await?,
-        series: series_input::views(state, &scope.tenant, scope.client.id()).await?,
+        series: series_input::views(state, &scope.tenant, scope.client.id).await?,
         services: services.iter().map(ServiceView::from).collect(),
         staff: choosable(state, scope, form)
             .await?
@@ -128,7 +128,7 @@ pub async fn create(
         &scope.viewer,
         Actor::Client(scope.user.id()),
         &scope.tenant,
-        scope.client.id(),
+        scope.client.id,
         staff,
         &form,
         check,
@@ -163,7 +163,7 @@ pub async fn cancel(
 ) -> Result<Response, Error> {
     let found = series::get(&state.db, scope.tenant.id, id)
         .await?
-        .filter(|s| s.client_id == scope.client.id)
+        .filter(|s| s.client_id == scope.client.id.get())
         .ok_or(Error::NotFound)?;
     let from: NaiveDate = form
         .from

@@ -49,7 +49,7 @@ struct ClientView {
 
 impl From<&Client> for ClientView {
     fn from(c: &Client) -> Self {
-        Self { id: c.id, name: c.name.clone(), email: c.email.clone() }
+        Self { id: c.id.get(), name: c.name.clone(), email: c.email.clone() }
     }
 }
 
@@ -285,7 +285,7 @@ pub async fn create(
     let address = flow::booking_address(&mut check, &service, &form.address, true);
     let asked_staff = form.staff.as_deref().and_then(|s| s.parse().ok());
     let mut query = NewQuery {
-        client: Some(client.id),
+        client: Some(client.id.get()),
         q: String::new(),
         service: Some(service.code.clone()),
         date: None,
@@ -304,7 +304,7 @@ pub async fn create(
     let new = NewBooking {
         service: &service,
         slot: reach.restrict(&service, slot)?,
-        party: Party::Client(client.id()),
+        party: Party::Client(client.id),
         notes: notes.clone(),
         hold_token: None,
         address: address.clone(),

@@ -309,7 +309,7 @@ async fn render(
     let clients = clients::search(&state.db, scope.id(), "", 10_000)
         .await?
         .into_iter()
-        .map(|c| ClientOption { id: c.id, name: c.name })
+        .map(|c| ClientOption { id: c.id.get(), name: c.name })
         .collect();
     let page = FormPage {
         chrome: Chrome::app(scope, state).await?,

@@ -74,7 +74,7 @@ async fn client_names(
     Ok(clients::search(&state.db, scope.id(), "", 10_000)
         .await?
         .into_iter()
-        .map(|c| (c.id, c.name))
+        .map(|c| (c.id.get(), c.name))
         .collect())
 }
 
@@ -217,7 +217,7 @@ async fn render_page(
         chrome: Chrome::app(scope, state).await?,
         invoice: InvoiceView::new(&scope.tenant, &invoice, today(state, &scope.tenant))?,
         payments: payment_views(&payments, invoice.id),
-        client: ClientView { id: client.id, name: client.name, email: client.email },
+        client: ClientView { id: client.id.get(), name: client.name, email: client.email },
         reason,
         payment: forms.payment,
         plan: forms.plan,

@@ -112,15 +112,15 @@ pub async fn lists(
             .collect()
     };
     let upcoming =
-        bookings::upcoming_for_client(&state.db, tenant, client.id(), now, UPCOMING).await?;
-    let recent = bookings::recent_for_client(&state.db, tenant, client.id(), now, RECENT).await?;
+        bookings::upcoming_for_client(&state.db, tenant, client.id, now, UPCOMING).await?;
+    let recent = bookings::recent_for_client(&state.db, tenant, client.id, now, RECENT).await?;
     Ok((rows(upcoming), rows(recent)))
 }
 
 /// The scoped client's own booking; anything else is 404.
 async fn own_booking(state: &AppState, scope: &ClientScope, id: &str) -> Result<Booking, Error> {
     let id: i64 = id.parse().map_err(|_| Error::NotFound)?;
-    bookings::get_for_client(&state.db, &scope.tenant, scope.client.id(), id)
+    bookings::get_for_client(&state.db, &scope.tenant, scope.client.id, id)
         .await?
         .ok_or(Error::NotFound)
 }
@@ -207,8 +207,7 @@ async fn picker(
 ) -> Result<Picker, Error> {
     let tenant = &scope.tenant;
     let favourites =
-        favourites::of_client(&state.db, tenant.id, scope.client.id(), FavouriteKind::Staff)
-            .await?;
+        favourites::of_client(&state.db, tenant.id, scope.client.id, FavouriteKind::Staff).await?;
     let date = flow::chosen_date(state, tenant, ask.date);
     let today = flow::today(state, tenant);
     let choosable = flow::choosable_staff(state, tenant, service).await?;

@@ -42,7 +42,7 @@ struct ServiceChoice {
 pub async fn index(State(state): State<AppState>, scope: ClientScope) -> Result<Response, Error> {
     let services = catalog::list(&state.db, scope.tenant.id, true).await?;
     let favourites =
-        favourites::of_client(&state.db, scope.tenant.id, scope.client.id(), Kind::Service).await?;
+        favourites::of_client(&state.db, scope.tenant.id, scope.client.id, Kind::Service).await?;
     let mut services: Vec<ServiceChoice> = services
         .iter()
         .map(|s| ServiceChoice { service: s.into(), favourite: favourites.contains(&s.id) })
@@ -79,7 +79,7 @@ async fn render_service(
 ) -> Result<Response, Error> {
     let action = format!("/portal/{}/bookings/new/{}/hold", scope.tenant.slug, service.code);
     let favourites =
-        favourites::of_client(&state.db, scope.tenant.id, scope.client.id(), Kind::Service).await?;
+        favourites::of_client(&state.db, scope.tenant.id, scope.client.id, Kind::Service).await?;
     let page = ServicePage {
         chrome: Chrome::client(scope).await?,
         service: ServiceView::from(service),
@@ -264,7 +264,7 @@ pub async fn create(
     let new = NewBooking {
         service: &service,
         slot: hold.slot(),
-        party: Party::Client(scope.client.id()),
+        party: Party::Client(scope.client.id),
         notes: form.notes.trim().to_owned(),
         hold_token: Some(&hold.token),
         address,
@@ -302,7 +302,7 @@ async fn pay_first(
 ) -> Result<Response, Error> {
     let ctx = state.context(Actor::Client(scope.user.id()), scope.viewer.ip_string());
     let party =
-        RequestParty::Client { client_id: scope.client.id().get(), user_id: scope.user.id().get() };
+        RequestParty::Client { client_id: scope.client.id.get(), user_id: scope.user.id().get() };
     let ask = crate::prepay::Ask {
         hold,
         party,
@@ -343,7 +343,7 @@ pub async fn paid(
     let (outcome, checkout) =
         crate::prepay::come_back(&state, tenant, &query.session_id, &ctx).await?;
     // Another client's session is not found.
-    if checkout.client_id != scope.client.id() {
+    if checkout.client_id != scope.client.id {
         return Err(Error::NotFound);
     }
     let (kind, text) = crate::prepay::outcome_words(outcome, checkout.booking_id.is_some());
