@@ -17,14 +17,18 @@ use crate::{Deps, JobError};
 pub async fn send(deps: &Deps, job: InvoiceIssued) -> Result<(), JobError> {
     let Some(tenant) = tenants::by_id(&deps.db, job.tenant_id).await? else { return Ok(()) };
     let tenant_id = tenant.id;
-    if issued::settled(&deps.db, tenant_id, job.invoice_id).await? {
+    // The job's number becomes the tenant's invoice (whose notice was claimed), or nothing.
+    let Some(invoice) = invoices::get(&deps.db, tenant_id, job.invoice_id).await? else {
+        return Ok(());
+    };
+    if issued::settled(&deps.db, tenant_id, invoice.id).await? {
         return Ok(());
     }
     let now = deps.clock.now();
-    let settle = || issued::settle(&deps.db, tenant_id, job.invoice_id, now.timestamp());
+    let invoice_id = invoice.id;
+    let settle = || issued::settle(&deps.db, tenant_id, invoice_id, now.timestamp());
     // Voided (or paid) before the email went out: nothing to ask for.
-    let invoice = invoices::get(&deps.db, tenant_id, job.invoice_id).await?;
-    let Some(invoice) = invoice.filter(|i| i.status == InvoiceStatus::Open) else {
+    let Some(invoice) = Some(invoice).filter(|i| i.status == InvoiceStatus::Open) else {
         settle().await?;
         return Ok(());
     };
@@ -33,7 +37,7 @@ pub async fn send(deps: &Deps, job: InvoiceIssued) -> Result<(), JobError> {
     let money = |m: portico_domain::Money| format!("{} {}", m.currency, m.amount());
     let due_date = crate::overdue::long_date(invoice.due_date);
     if let Some(to) = crate::notify::invoice_recipient(deps, &tenant, &invoice).await?
-        && !issued::emailed(&deps.db, tenant_id, job.invoice_id).await?
+        && !issued::emailed(&deps.db, tenant_id, invoice.id).await?
     {
         let context = json!({
             "name": to.client.name,
@@ -49,7 +53,7 @@ pub async fn send(deps: &Deps, job: InvoiceIssued) -> Result<(), JobError> {
             deps.render_business_email("invoice_issued", &to.client.email, &tenant, &context)?;
         crate::notify::one_click(&mut mail, &to.unsubscribe);
         deps.mailer.send(&mail).await?;
-        issued::mark_emailed(&deps.db, tenant_id, job.invoice_id, now.timestamp()).await?;
+        issued::mark_emailed(&deps.db, tenant_id, invoice.id, now.timestamp()).await?;
     }
 
     // A text (PRO, SMS on) to a client who wants invoices by text, after the email: a

@@ -30,10 +30,11 @@ pub async fn scan(deps: &Deps, _job: OverdueScan) -> Result<(), JobError> {
     loop {
         let batch = overdue::candidates(&deps.db, latest_today, last_stage, after, BATCH).await?;
         for candidate in &batch {
-            after = candidate.id;
-            let tenant_id = candidate.tenant();
+            after = candidate.id.get();
+            let tenant_id = candidate.tenant_id;
             let Some(tenant) = tenants::by_id(&deps.db, tenant_id.get()).await? else { continue };
-            let Some(invoice) = invoices::get(&deps.db, tenant_id, candidate.id).await? else {
+            let Some(invoice) = invoices::get(&deps.db, tenant_id, candidate.id.get()).await?
+            else {
                 continue;
             };
             let today = now.with_timezone(&tenant.timezone).date_naive();
@@ -45,8 +46,8 @@ pub async fn scan(deps: &Deps, _job: OverdueScan) -> Result<(), JobError> {
             };
             let mut tx = deps.db.begin().await?;
             if overdue::claim(&mut tx, tenant_id, invoice.id, stage, now.timestamp()).await? {
-                let job =
-                    OverdueNotice { tenant_id: tenant_id.get(), invoice_id: invoice.id, stage };
+                let invoice_id = invoice.id.get();
+                let job = OverdueNotice { tenant_id: tenant_id.get(), invoice_id, stage };
                 portico_jobs::enqueue(&mut tx, &job, now.timestamp()).await?;
                 queued += 1;
             }
@@ -66,16 +67,19 @@ pub async fn scan(deps: &Deps, _job: OverdueScan) -> Result<(), JobError> {
 pub async fn send(deps: &Deps, job: OverdueNotice) -> Result<(), JobError> {
     let Some(tenant) = tenants::by_id(&deps.db, job.tenant_id).await? else { return Ok(()) };
     let tenant_id = tenant.id;
-    if overdue::settled(&deps.db, tenant_id, job.invoice_id, job.stage).await? {
+    // The job's number becomes the tenant's invoice (whose notice was claimed), or nothing.
+    let Some(invoice) = invoices::get(&deps.db, tenant_id, job.invoice_id).await? else {
+        return Ok(());
+    };
+    if overdue::settled(&deps.db, tenant_id, invoice.id, job.stage).await? {
         return Ok(());
     }
     let now = deps.clock.now();
-    let settle =
-        || overdue::settle(&deps.db, tenant_id, job.invoice_id, job.stage, now.timestamp());
+    let invoice_id = invoice.id;
+    let settle = || overdue::settle(&deps.db, tenant_id, invoice_id, job.stage, now.timestamp());
     let today = now.with_timezone(&tenant.timezone).date_naive();
     // Paid, voided or given a later plan since the scan: nothing to say.
-    let invoice = invoices::get(&deps.db, tenant_id, job.invoice_id).await?;
-    let Some(invoice) = invoice.filter(|i| matches!(i.overdue(today), Ok(true))) else {
+    let Some(invoice) = Some(invoice).filter(|i| matches!(i.overdue(today), Ok(true))) else {
         settle().await?;
         return Ok(());
     };

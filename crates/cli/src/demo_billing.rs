@@ -48,12 +48,12 @@ pub async fn seed(db: &Db, tenant: TenantId, jo: ClientId, priya: ClientId) -> a
     };
     let issued = async |client, due, notes: &str, lines| -> anyhow::Result<Invoice> {
         let invoice = draft(client, due, notes, lines).await?;
-        done(portico_core::invoices::issue(db, tenant, invoice.id, &ctx).await)
+        done(portico_core::invoices::issue(db, tenant, invoice.id.get(), &ctx).await)
     };
     let pay = async |client, invoice: &Invoice, minor, method, on, reference: &str| {
         let new = NewReceived {
             client,
-            invoice: Some(invoice.id),
+            invoice: Some(invoice.id.get()),
             amount: Money::new(minor, gbp),
             method,
             received_on: on,
@@ -69,7 +69,7 @@ pub async fn seed(db: &Db, tenant: TenantId, jo: ClientId, priya: ClientId) -> a
 
     // Void: entered twice by mistake.
     let twice = issued(jo.get(), day(7)?, "", vec![line("Grooming", 1, 4500)]).await?;
-    done(portico_core::invoices::void(db, tenant, twice.id, "Entered twice", &ctx).await)?;
+    done(portico_core::invoices::void(db, tenant, twice.id.get(), "Entered twice", &ctx).await)?;
 
     // Open, with a bank transfer Jo declared in the portal waiting for the owner.
     let groom =
@@ -79,7 +79,7 @@ pub async fn seed(db: &Db, tenant: TenantId, jo: ClientId, priya: ClientId) -> a
         db,
         &tenant_row,
         jo,
-        groom.id,
+        groom.id.get(),
         amount,
         "BLOGGS GROOM",
         &ctx,
@@ -91,7 +91,8 @@ pub async fn seed(db: &Db, tenant: TenantId, jo: ClientId, priya: ClientId) -> a
         .await?;
     let parts = vec![(day(-5)?, 11_667), (day(25)?, 11_667), (day(55)?, 11_666)];
     done(
-        portico_core::invoices::plan(db, tenant, care.id, &PlanRequest::Parts(parts), &ctx).await,
+        portico_core::invoices::plan(db, tenant, care.id.get(), &PlanRequest::Parts(parts), &ctx)
+            .await,
     )?;
     pay(jo.get(), &care, 11_667, Method::CardTerminal, day(-6)?, "").await?;
 

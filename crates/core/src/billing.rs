@@ -15,7 +15,7 @@ use chrono::Days;
 use portico_domain::billing::{self, CreditKind};
 use portico_domain::booking::Status;
 use portico_domain::invoice::{Action, InvoiceStatus, Line};
-use portico_domain::{ClientId, Currency, Money, TenantId};
+use portico_domain::{ClientId, Currency, InvoiceId, Money, TenantId};
 use portico_store::billing::{self as store, BillWhen, CancelPaid, Charge, Settings};
 use portico_store::bookings::Booking;
 use portico_store::invoices::{self, AllocationKind, NewInvoice};
@@ -140,7 +140,7 @@ async fn invoice_for(
     split: &billing::CreditFirst,
     settings: &Settings,
     ctx: &Context,
-) -> anyhow::Result<i64> {
+) -> anyhow::Result<InvoiceId> {
     let now = ctx.now.timestamp();
     let today = ctx.now.with_timezone(&tenant.timezone).date_naive();
     let due =
@@ -167,7 +167,7 @@ async fn invoice_for(
     let draft = invoices::create(tx, tenant.id, &new, now)
         .await?
         .map_err(|refusal| anyhow::anyhow!("billing booking {}: {refusal:?}", booking.id))?;
-    invoices::issue(tx, tenant.id, draft.id, now).await?.map_err(anyhow::Error::from)?;
+    invoices::issue(tx, tenant.id, draft.id.get(), now).await?.map_err(anyhow::Error::from)?;
     // The client hears of it like of any issued invoice (once, preferences checked at send).
     crate::invoices::notice_issued(tx, tenant.id, draft.id, now).await?;
     Ok(draft.id)
@@ -189,8 +189,8 @@ async fn undo(
     let to_credit = settings.cancel_paid == CancelPaid::Credit;
     // Locks in the order of every money workflow: the invoice, then the client.
     let invoice = match charge.invoice {
-        Some(id) if invoices::lock(tx, tenant.id, id).await? => {
-            invoices::get_in(tx, tenant.id, id).await?
+        Some(id) if invoices::lock(tx, tenant.id, id.get()).await? => {
+            invoices::get_in(tx, tenant.id, id.get()).await?
         }
         _ => None,
     };
@@ -240,7 +240,7 @@ async fn undo(
         let still_paid = invoice.paid.minor > 0 && !to_credit;
         outcome = if matches!(status, InvoiceStatus::Draft | InvoiceStatus::Open) && !still_paid {
             let reason = format!("booking {} cancelled", booking.id);
-            invoices::void(tx, tenant.id, invoice.id, &reason, now).await??;
+            invoices::void(tx, tenant.id, invoice.id.get(), &reason, now).await??;
             format!("invoice #{} voided", invoice.id)
         } else {
             // Payments stay on it for the owner to refund by hand (`cancel_paid = manual`),

@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 use portico_domain::invoice::{self, InstallmentError, InvoiceStatus, TransitionError};
-use portico_domain::{Money, TenantId};
+use portico_domain::{InvoiceId, Money, TenantId};
 use portico_store::invoices::{self, CreateRefusal, EditRefusal, Invoice, NewInvoice};
 use portico_store::{Db, StoreError, Tx};
 
@@ -56,11 +56,12 @@ pub async fn issue(db: &Db, tenant: TenantId, id: i64, ctx: &Context) -> Outcome
 pub async fn notice_issued(
     tx: &mut Tx,
     tenant: TenantId,
-    invoice: i64,
+    invoice: InvoiceId,
     now: i64,
 ) -> Result<(), StoreError> {
     if portico_store::notify::issued::claim(tx, tenant, invoice, now).await? {
-        let job = portico_jobs::InvoiceIssued { tenant_id: tenant.get(), invoice_id: invoice };
+        let job =
+            portico_jobs::InvoiceIssued { tenant_id: tenant.get(), invoice_id: invoice.get() };
         portico_jobs::enqueue(tx, &job, now).await?;
     }
     Ok(())
@@ -164,7 +165,7 @@ pub async fn plan(
             parts
         }
     };
-    invoices::replace_installments(&mut tx, tenant, id, &parts, invoice.paid, now).await?;
+    invoices::replace_installments(&mut tx, tenant, invoice.id, &parts, invoice.paid, now).await?;
     let planned = invoices::get_in(&mut tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
     finish(tx, tenant, Ok(planned), "invoice.installments", ctx).await
 }

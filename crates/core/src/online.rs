@@ -121,7 +121,8 @@ pub async fn fulfil(
         return Ok(Fulfilment::Mismatch);
     }
     // The locks every money workflow takes, in the same order: invoice, then client.
-    let invoice = match lock(&mut tx, tenant.id, checkout.client_id, checkout.invoice_id).await? {
+    let invoice = checkout.invoice_id.map(|i| i.get());
+    let invoice = match lock(&mut tx, tenant.id, checkout.client_id, invoice).await? {
         Ok(invoice) => invoice,
         Err(refusal) => {
             return Err(StoreError::Other(anyhow::anyhow!("checkout {}: {refusal}", checkout.id)));
@@ -277,7 +278,7 @@ pub async fn record_refund(
     ctx: &Context,
 ) -> Outcome<Payment> {
     let Some(payment) = checkout.payment_id else { return Ok(Err(Refusal::NotFound)) };
-    let (mut tx, found, invoice) = match lock_payment(db, tenant, payment).await? {
+    let (mut tx, found, invoice) = match lock_payment(db, tenant, payment.get()).await? {
         Ok(locked) => locked,
         Err(refusal) => return Ok(Err(refusal)),
     };

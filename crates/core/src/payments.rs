@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 use portico_domain::billing::{self, CreditKind, Method, PaymentStatus};
 use portico_domain::invoice::{Action, InvoiceStatus};
-use portico_domain::{ClientId, Money, MoneyError, TenantId};
+use portico_domain::{ClientId, Money, MoneyError, PaymentId, TenantId};
 use portico_store::invoices::{self, AllocationKind, Invoice};
 use portico_store::payments::{self, NewPayment, Payment};
 use portico_store::tenants::Tenant;
@@ -102,7 +102,7 @@ pub(crate) fn payable(invoice: &Invoice, amount: Money) -> Result<(), Refusal> {
 pub(crate) async fn apply(
     tx: &mut Tx,
     tenant: TenantId,
-    payment: i64,
+    payment: PaymentId,
     client: ClientId,
     invoice: Option<&Invoice>,
     amount: Money,
@@ -143,13 +143,13 @@ pub(crate) async fn apply(
 pub(crate) async fn audit_and_commit(
     mut tx: Tx,
     tenant: TenantId,
-    id: i64,
+    id: PaymentId,
     action: &str,
     detail: String,
     ctx: &Context,
 ) -> Outcome<Payment> {
     crate::audit_in(&mut tx, tenant, action, detail, ctx).await?;
-    let payment = payments::get_in(&mut tx, tenant, id).await?.ok_or(StoreError::NotFound)?;
+    let payment = payments::get_in(&mut tx, tenant, id.get()).await?.ok_or(StoreError::NotFound)?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(Ok(payment))
 }
@@ -179,7 +179,7 @@ pub async fn record(
     }
     let row = NewPayment {
         client,
-        invoice: new.invoice,
+        invoice: invoice.as_ref().map(|i| i.id),
         amount: new.amount,
         method: new.method,
         received_on: new.received_on,
@@ -202,7 +202,7 @@ pub(crate) async fn lock_payment(
         return Ok(Err(Refusal::NotFound));
     };
     let mut tx = db.begin_write().await?;
-    let invoice = match lock(&mut tx, tenant, client, invoice).await? {
+    let invoice = match lock(&mut tx, tenant, client, invoice.map(|i| i.get())).await? {
         Ok(invoice) => invoice,
         Err(_) => return Ok(Err(Refusal::NotFound)),
     };
@@ -236,7 +236,7 @@ pub async fn refund(
         return Ok(Err(refusal));
     }
     let detail = format!("payment #{id}: {amount} refunded ({reason})");
-    audit_and_commit(tx, tenant, id, "payment.refunded", detail, ctx).await
+    audit_and_commit(tx, tenant, payment.id, "payment.refunded", detail, ctx).await
 }
 
 /// How much of `payment` can be refunded now, read under its locks (see [`refundable`]), and
@@ -350,7 +350,7 @@ pub async fn declare_transfer(
     }
     let row = NewPayment {
         client,
-        invoice: Some(invoice),
+        invoice: Some(found.id),
         amount,
         method: Method::BankTransfer,
         received_on: ctx.now.with_timezone(&tenant.timezone).date_naive(),
@@ -370,13 +370,14 @@ pub async fn confirm(db: &Db, tenant: TenantId, id: i64, ctx: &Context) -> Outco
         Ok(locked) => locked,
         Err(refusal) => return Ok(Err(refusal)),
     };
-    if !payments::decide(&mut tx, tenant, id, PaymentStatus::Received, "", now).await? {
+    if !payments::decide(&mut tx, tenant, payment.id, PaymentStatus::Received, "", now).await? {
         return Ok(Err(Refusal::NotPending(payment.status.as_str())));
     }
     // An invoice voided meanwhile takes nothing: the transfer becomes credit.
-    apply(&mut tx, tenant, id, payment.client_id, invoice.as_ref(), payment.amount, now).await?;
+    apply(&mut tx, tenant, payment.id, payment.client_id, invoice.as_ref(), payment.amount, now)
+        .await?;
     let detail = format!("payment #{id}: declared transfer of {} confirmed", payment.amount);
-    audit_and_commit(tx, tenant, id, "payment.confirmed", detail, ctx).await
+    audit_and_commit(tx, tenant, payment.id, "payment.confirmed", detail, ctx).await
 }
 
 /// Rejects a pending declaration with the reason; nothing is applied.
@@ -392,10 +393,10 @@ pub async fn reject(
         Ok(locked) => locked,
         Err(refusal) => return Ok(Err(refusal)),
     };
-    if !payments::decide(&mut tx, tenant, id, PaymentStatus::Rejected, reason, now).await? {
+    if !payments::decide(&mut tx, tenant, payment.id, PaymentStatus::Rejected, reason, now).await? {
         return Ok(Err(Refusal::NotPending(payment.status.as_str())));
     }
     let detail =
         format!("payment #{id}: declared transfer of {} rejected ({reason})", payment.amount);
-    audit_and_commit(tx, tenant, id, "payment.rejected", detail, ctx).await
+    audit_and_commit(tx, tenant, payment.id, "payment.rejected", detail, ctx).await
 }

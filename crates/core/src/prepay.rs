@@ -164,7 +164,7 @@ pub(crate) async fn finalize(
     // Billing may have issued the booking's invoice in this transaction: the payment pays it.
     let charge = portico_store::billing::charge_of(&mut tx, tenant.id, booking.id).await?;
     let client = charge.as_ref().map_or(checkout.client_id, |c| c.client);
-    let invoice_id = charge.as_ref().and_then(|c| c.invoice);
+    let invoice_id = charge.as_ref().and_then(|c| c.invoice).map(|i| i.get());
     let invoice = match lock(&mut tx, tenant.id, client, invoice_id).await? {
         Ok(invoice) => invoice,
         Err(refusal) => {
@@ -193,7 +193,7 @@ pub(crate) async fn finalize(
     );
     crate::audit_in(&mut tx, tenant.id, "payment.succeeded", detail, ctx).await?;
     let payment =
-        store_payments::get_in(&mut tx, tenant.id, id).await?.ok_or(StoreError::NotFound)?;
+        store_payments::get_in(&mut tx, tenant.id, id.get()).await?.ok_or(StoreError::NotFound)?;
     // A schedule transaction (the booking was made in it): committing bumps the version.
     tx.commit().await?;
     Ok(Fulfilment::Recorded(Box::new(payment)))
@@ -289,7 +289,8 @@ where
         current.gateway, current.session_id, current.amount
     );
     crate::audit_in(&mut tx, tenant.id, "payment.refunded", detail, ctx).await?;
-    let job = portico_jobs::PrepayRefunded { tenant_id: tenant.id.get(), checkout_id: current.id };
+    let job =
+        portico_jobs::PrepayRefunded { tenant_id: tenant.id.get(), checkout_id: current.id.get() };
     portico_jobs::enqueue(&mut tx, &job, now).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(Ok(true))

@@ -59,3 +59,17 @@ id_type! {
     /// A booking of a tenant.
     BookingId;
 }
+
+// Money.
+id_type! {
+    /// An invoice of a tenant.
+    InvoiceId;
+    /// A payment a tenant's client made (or declared).
+    PaymentId;
+    /// One refund of a payment.
+    RefundId;
+    /// One entry of a client's credit ledger.
+    CreditEntryId;
+    /// An online checkout session started at a payment gateway.
+    CheckoutId;
+}

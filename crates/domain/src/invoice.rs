@@ -7,6 +7,7 @@
 
 use chrono::NaiveDate;
 
+use crate::BookingId;
 use crate::money::{Currency, Money, MoneyError};
 
 /// Where an invoice is in its life. Partially paid and overdue are derived, not stored.
@@ -99,16 +100,18 @@ pub const MAX_UNIT_PRICE: i64 = 1_000_000_000;
 /// The longest line description, in characters.
 pub const MAX_DESCRIPTION: usize = 500;
 
-/// One line of an invoice.
+/// One line of an invoice. A stored line names its booking by a [`BookingId`]; a line to
+/// store (`Line<i64>`, from a form or a request) by the number given, which the store checks
+/// against the tenant's bookings.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Line {
+pub struct Line<B = BookingId> {
     pub description: String,
     pub quantity: i64,
     pub unit_price: Money,
     /// Tax in basis points (2000 = 20 %), or none.
     pub tax_rate_bp: Option<u32>,
     /// The booking the line bills, if any.
-    pub booking_id: Option<i64>,
+    pub booking_id: Option<B>,
 }
 
 /// A line's or an invoice's amounts.
@@ -119,7 +122,7 @@ pub struct Totals {
     pub total: Money,
 }
 
-impl Line {
+impl<B> Line<B> {
     /// Quantity × unit price, its tax (rounded per [`Money::tax_bp`]) and their sum.
     pub fn totals(&self) -> Result<Totals, MoneyError> {
         let subtotal = self.unit_price.times(self.quantity)?;
@@ -133,7 +136,7 @@ impl Line {
 
 /// The invoice's subtotal, tax and total: each the sum of its lines' (a line of another
 /// currency is refused).
-pub fn totals(currency: Currency, lines: &[Line]) -> Result<Totals, MoneyError> {
+pub fn totals<B>(currency: Currency, lines: &[Line<B>]) -> Result<Totals, MoneyError> {
     let zero = Money::zero(currency);
     lines.iter().try_fold(Totals { subtotal: zero, tax: zero, total: zero }, |sum, line| {
         let line = line.totals()?;
@@ -325,7 +328,7 @@ mod tests {
         let c = line(2, 1000, None);
         let t = totals(eur(), &[a, b, c]).unwrap();
         assert_eq!((t.subtotal.minor, t.tax.minor, t.total.minor), (2847, 95, 2942));
-        let empty = totals(eur(), &[]).unwrap();
+        let empty = totals::<BookingId>(eur(), &[]).unwrap();
         assert_eq!(empty.total, Money::zero(eur()));
         let mut usd = line(1, 100, None);
         usd.unit_price = Money::new(100, Currency::parse("USD").unwrap());

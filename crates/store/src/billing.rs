@@ -1,7 +1,7 @@
 //! A tenant's billing settings, the record of each booking billed (at most once: the unique
 //! key on the booking), and the client a guest's booking is billed to.
 
-use portico_domain::{BookingId, ClientId, TenantId};
+use portico_domain::{BookingId, ClientId, InvoiceId, TenantId};
 
 use crate::{Db, StoreError, Tx};
 
@@ -133,7 +133,7 @@ pub struct Charge {
     /// Paid from credit.
     pub credit_minor: i64,
     /// The invoice of the rest, if any.
-    pub invoice: Option<i64>,
+    pub invoice: Option<InvoiceId>,
     pub cancelled: bool,
 }
 
@@ -155,7 +155,7 @@ pub async fn record_charge(
     .bind(charge.client.get())
     .bind(charge.amount_minor)
     .bind(charge.credit_minor)
-    .bind(charge.invoice)
+    .bind(charge.invoice.map(InvoiceId::get))
     .bind(now)
     .execute(&mut **tx)
     .await?;
@@ -183,7 +183,7 @@ pub async fn charge_of(
         client: ClientId::from_store(client),
         amount_minor,
         credit_minor,
-        invoice,
+        invoice: invoice.map(InvoiceId::from_store),
         cancelled: cancelled.is_some(),
     }))
 }

@@ -4,36 +4,44 @@
 //! credit (PostgreSQL's row lock; SQLite's write lock from `begin_write`).
 
 use portico_domain::billing::CreditKind;
-use portico_domain::{BookingId, ClientId, Currency, Money, TenantId};
+use portico_domain::{
+    BookingId, ClientId, CreditEntryId, Currency, Instant, InvoiceId, Money, PaymentId, TenantId,
+};
 use sqlx::{Any, FromRow};
 
+use crate::stored::{Stored, StoredAt, StoredOpt};
 use crate::{Db, StoreError, Tx};
 
 /// One entry of the ledger.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    pub id: i64,
+    pub id: CreditEntryId,
     /// Positive adds to the balance, negative takes from it.
     pub amount: Money,
     pub kind: CreditKind,
-    pub payment_id: Option<i64>,
-    pub invoice_id: Option<i64>,
-    pub booking_id: Option<i64>,
+    pub payment_id: Option<PaymentId>,
+    pub invoice_id: Option<InvoiceId>,
+    pub booking_id: Option<BookingId>,
     pub reason: String,
-    pub created_at: i64,
+    pub created_at: Instant,
 }
 
 #[derive(Debug, FromRow)]
 struct EntryRow {
-    id: i64,
+    #[sqlx(try_from = "Stored")]
+    id: CreditEntryId,
     amount_minor: i64,
     currency: String,
     kind: String,
-    payment_id: Option<i64>,
-    invoice_id: Option<i64>,
-    booking_id: Option<i64>,
+    #[sqlx(try_from = "StoredOpt")]
+    payment_id: Option<PaymentId>,
+    #[sqlx(try_from = "StoredOpt")]
+    invoice_id: Option<InvoiceId>,
+    #[sqlx(try_from = "StoredOpt")]
+    booking_id: Option<BookingId>,
     reason: String,
-    created_at: i64,
+    #[sqlx(try_from = "StoredAt")]
+    created_at: Instant,
 }
 
 impl EntryRow {
@@ -60,8 +68,8 @@ pub struct NewEntry<'a> {
     pub client: ClientId,
     pub amount: Money,
     pub kind: CreditKind,
-    pub payment: Option<i64>,
-    pub invoice: Option<i64>,
+    pub payment: Option<PaymentId>,
+    pub invoice: Option<InvoiceId>,
     pub booking: Option<BookingId>,
     pub reason: &'a str,
 }
@@ -109,7 +117,7 @@ pub async fn add(
     tenant: TenantId,
     new: &NewEntry<'_>,
     now: i64,
-) -> Result<i64, StoreError> {
+) -> Result<CreditEntryId, StoreError> {
     if new.amount.minor < 0 {
         let balance = balance_in(tx, tenant, new.client, new.amount.currency).await?;
         if balance.minor + new.amount.minor < 0 {
@@ -122,7 +130,7 @@ pub async fn add(
             .into());
         }
     }
-    let id = sqlx::query_scalar(
+    let id: i64 = sqlx::query_scalar(
         "insert into credit_entries (tenant_id, client_id, amount_minor, currency, kind, \
          payment_id, invoice_id, booking_id, reason, created_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id",
@@ -132,14 +140,14 @@ pub async fn add(
     .bind(new.amount.minor)
     .bind(new.amount.currency.code())
     .bind(new.kind.as_str())
-    .bind(new.payment)
-    .bind(new.invoice)
+    .bind(new.payment.map(PaymentId::get))
+    .bind(new.invoice.map(InvoiceId::get))
     .bind(new.booking.map(BookingId::get))
     .bind(new.reason)
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;
-    Ok(id)
+    Ok(CreditEntryId::from_store(id))
 }
 
 /// The client's entries, oldest first.

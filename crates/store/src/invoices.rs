@@ -10,15 +10,18 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use portico_domain::billing;
 use portico_domain::invoice::{self, Action, InvoiceStatus, Line, Totals, TransitionError};
-use portico_domain::{ClientId, Currency, Money, MoneyError, TenantId};
+use portico_domain::{
+    BookingId, ClientId, Currency, Instant, InvoiceId, Money, MoneyError, PaymentId, TenantId,
+};
 use sqlx::{Any, FromRow};
 
+use crate::stored::{Stored, StoredAt, StoredAtOpt, StoredOpt};
 use crate::{Db, StoreError, Tx};
 
 /// An invoice with its lines, decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invoice {
-    pub id: i64,
+    pub id: InvoiceId,
     pub client_id: ClientId,
     /// Assigned on issue (`INV-0001`).
     pub number: Option<String>,
@@ -26,11 +29,11 @@ pub struct Invoice {
     pub currency: Currency,
     pub due_date: NaiveDate,
     pub notes: String,
-    pub issued_at: Option<i64>,
-    pub voided_at: Option<i64>,
+    pub issued_at: Option<Instant>,
+    pub voided_at: Option<Instant>,
     pub void_reason: Option<String>,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub created_at: Instant,
+    pub updated_at: Instant,
     /// In their position order.
     pub lines: Vec<Line>,
     /// The sum of the payments applied to it (less refunds taken back off it).
@@ -111,7 +114,7 @@ pub struct NewInvoice {
     pub currency: Currency,
     pub due_date: NaiveDate,
     pub notes: String,
-    pub lines: Vec<Line>,
+    pub lines: Vec<Line<i64>>,
 }
 
 /// Why a draft was not created: an id that is not the tenant's.
@@ -124,18 +127,24 @@ pub enum CreateRefusal {
 
 #[derive(Debug, FromRow)]
 struct InvoiceRow {
-    id: i64,
-    client_id: i64,
+    #[sqlx(try_from = "Stored")]
+    id: InvoiceId,
+    #[sqlx(try_from = "Stored")]
+    client_id: ClientId,
     number: Option<String>,
     status: String,
     currency: String,
     due_date: String,
     notes: String,
-    issued_at: Option<i64>,
-    voided_at: Option<i64>,
+    #[sqlx(try_from = "StoredAtOpt")]
+    issued_at: Option<Instant>,
+    #[sqlx(try_from = "StoredAtOpt")]
+    voided_at: Option<Instant>,
     void_reason: Option<String>,
-    created_at: i64,
-    updated_at: i64,
+    #[sqlx(try_from = "StoredAt")]
+    created_at: Instant,
+    #[sqlx(try_from = "StoredAt")]
+    updated_at: Instant,
 }
 
 #[derive(Debug, FromRow)]
@@ -161,7 +170,8 @@ struct LineRow {
     quantity: i64,
     unit_price_minor: i64,
     tax_rate_bp: Option<i64>,
-    booking_id: Option<i64>,
+    #[sqlx(try_from = "StoredOpt")]
+    booking_id: Option<BookingId>,
 }
 
 const COLUMNS: &str = "id, client_id, number, status, currency, due_date, notes, issued_at, \
@@ -173,9 +183,9 @@ const DATE: &str = "%Y-%m-%d";
 impl InvoiceRow {
     /// Every stored value must decode; a bad one names its column.
     fn decode(self, parts: &mut Parts) -> Result<Invoice, StoreError> {
-        let lines = parts.lines.remove(&self.id).unwrap_or_default();
-        let paid = parts.paid.remove(&self.id).unwrap_or(0);
-        let installments = parts.installments.remove(&self.id).unwrap_or_default();
+        let lines = parts.lines.remove(&self.id.get()).unwrap_or_default();
+        let paid = parts.paid.remove(&self.id.get()).unwrap_or(0);
+        let installments = parts.installments.remove(&self.id.get()).unwrap_or_default();
         let currency = Currency::parse(&self.currency)
             .map_err(|_| StoreError::corrupt("invoices.currency", &self.currency))?;
         let lines = lines
@@ -210,7 +220,7 @@ impl InvoiceRow {
             .collect::<Result<_, StoreError>>()?;
         Ok(Invoice {
             id: self.id,
-            client_id: ClientId::from_store(self.client_id),
+            client_id: self.client_id,
             status: InvoiceStatus::parse(&self.status)
                 .ok_or_else(|| StoreError::corrupt("invoices.status", &self.status))?,
             currency,
@@ -288,7 +298,12 @@ async fn check_references(
     Ok(None)
 }
 
-async fn insert_lines(tx: &mut Tx, tenant: TenantId, id: i64, lines: &[Line]) -> sqlx::Result<()> {
+async fn insert_lines(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: i64,
+    lines: &[Line<i64>],
+) -> sqlx::Result<()> {
     for (position, line) in (1_i64..).zip(lines) {
         sqlx::query(
             "insert into invoice_lines (tenant_id, invoice_id, position, description, quantity, \
@@ -619,8 +634,10 @@ pub async fn update_draft(
 /// invoice does not count).
 #[derive(Debug, Clone, FromRow)]
 pub struct Unbilled {
-    pub id: i64,
-    pub starts_at: i64,
+    #[sqlx(try_from = "Stored")]
+    pub id: BookingId,
+    #[sqlx(try_from = "StoredAt")]
+    pub starts_at: Instant,
     pub status: String,
     pub service: String,
     pub price_minor: i64,
@@ -667,7 +684,7 @@ pub async fn lock(tx: &mut Tx, tenant: TenantId, id: i64) -> Result<bool, StoreE
 pub async fn set_status(
     tx: &mut Tx,
     tenant: TenantId,
-    id: i64,
+    id: InvoiceId,
     from: InvoiceStatus,
     action: Action,
     now: i64,
@@ -683,7 +700,7 @@ pub async fn set_status(
     .bind(to.as_str())
     .bind(now)
     .bind(tenant.get())
-    .bind(id)
+    .bind(id.get())
     .bind(from.as_str())
     .execute(&mut **tx)
     .await?;
@@ -716,8 +733,8 @@ impl AllocationKind {
 pub async fn allocate(
     tx: &mut Tx,
     tenant: TenantId,
-    payment: i64,
-    invoice: i64,
+    payment: PaymentId,
+    invoice: InvoiceId,
     amount: Money,
     kind: AllocationKind,
     now: i64,
@@ -727,8 +744,8 @@ pub async fn allocate(
          created_at) values ($1, $2, $3, $4, $5, $6)",
     )
     .bind(tenant.get())
-    .bind(payment)
-    .bind(invoice)
+    .bind(payment.get())
+    .bind(invoice.get())
     .bind(amount.minor)
     .bind(kind.as_str())
     .bind(now)
@@ -741,16 +758,17 @@ pub async fn allocate(
 pub async fn allocations_of(
     tx: &mut Tx,
     tenant: TenantId,
-    invoice: i64,
-) -> Result<Vec<(i64, i64)>, StoreError> {
-    Ok(sqlx::query_as(
+    invoice: InvoiceId,
+) -> Result<Vec<(PaymentId, i64)>, StoreError> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
         "select payment_id, cast(sum(amount_minor) as bigint) from payment_allocations \
          where tenant_id = $1 and invoice_id = $2 group by payment_id order by payment_id",
     )
     .bind(tenant.get())
-    .bind(invoice)
+    .bind(invoice.get())
     .fetch_all(&mut **tx)
-    .await?)
+    .await?;
+    Ok(rows.into_iter().map(|(payment, net)| (PaymentId::from_store(payment), net)).collect())
 }
 
 /// Replaces the invoice's plan with `parts` (due date, amount) in the caller's transaction;
@@ -758,14 +776,14 @@ pub async fn allocations_of(
 pub async fn replace_installments(
     tx: &mut Tx,
     tenant: TenantId,
-    id: i64,
+    id: InvoiceId,
     parts: &[(NaiveDate, Money)],
     paid_before: Money,
     now: i64,
 ) -> Result<(), StoreError> {
     sqlx::query("delete from installments where tenant_id = $1 and invoice_id = $2")
         .bind(tenant.get())
-        .bind(id)
+        .bind(id.get())
         .execute(&mut **tx)
         .await?;
     for (position, (due, amount)) in (1_i64..).zip(parts) {
@@ -774,7 +792,7 @@ pub async fn replace_installments(
              paid_before_minor, created_at) values ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(tenant.get())
-        .bind(id)
+        .bind(id.get())
         .bind(position)
         .bind(due.format(DATE).to_string())
         .bind(amount.minor)

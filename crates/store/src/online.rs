@@ -4,9 +4,12 @@
 //! Every query is scoped by the tenant id, except [`checkout_by_session`], which finds the
 //! tenant of a gateway's session for the payer's return.
 
-use portico_domain::{BookingId, ClientId, Currency, Money, TenantId};
+use portico_domain::{
+    BookingId, CheckoutId, ClientId, Currency, Instant, InvoiceId, Money, PaymentId, TenantId,
+};
 use sqlx::{Any, FromRow};
 
+use crate::stored::{Stored, StoredAt, StoredOpt};
 use crate::{Db, StoreError, Tx};
 
 /// The gateway's name (`offline`, `test`, `stripe`); `None` when never set (offline).
@@ -71,52 +74,60 @@ impl CheckoutStatus {
 /// A checkout session started for an invoice, or for a hold of a pre-paid booking.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkout {
-    pub id: i64,
+    pub id: CheckoutId,
     pub tenant_id: TenantId,
     pub gateway: String,
     pub session_id: String,
     pub idempotency_key: String,
     /// The invoice it pays (`None` for a pre-paid booking).
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<InvoiceId>,
     pub client_id: ClientId,
     /// What Portico asked for.
     pub amount: Money,
     pub url: String,
     pub status: CheckoutStatus,
     pub payment_intent: String,
-    pub payment_id: Option<i64>,
+    pub payment_id: Option<PaymentId>,
     /// What the gateway reported paid, when it differed (a mismatch).
     pub paid_minor: Option<i64>,
     pub paid_currency: String,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub created_at: Instant,
+    pub updated_at: Instant,
     /// For a pre-paid booking: what to book (JSON, see `portico_core::prepay`).
     pub booking_request: Option<String>,
     /// The booking a pre-paid checkout made.
-    pub booking_id: Option<i64>,
+    pub booking_id: Option<BookingId>,
 }
 
 #[derive(FromRow)]
 struct Row {
-    id: i64,
-    tenant_id: i64,
+    #[sqlx(try_from = "Stored")]
+    id: CheckoutId,
+    #[sqlx(try_from = "Stored")]
+    tenant_id: TenantId,
     gateway: String,
     session_id: String,
     idempotency_key: String,
-    invoice_id: Option<i64>,
-    client_id: i64,
+    #[sqlx(try_from = "StoredOpt")]
+    invoice_id: Option<InvoiceId>,
+    #[sqlx(try_from = "Stored")]
+    client_id: ClientId,
     amount_minor: i64,
     currency: String,
     url: String,
     status: String,
     payment_intent: String,
-    payment_id: Option<i64>,
+    #[sqlx(try_from = "StoredOpt")]
+    payment_id: Option<PaymentId>,
     paid_minor: Option<i64>,
     paid_currency: String,
-    created_at: i64,
-    updated_at: i64,
+    #[sqlx(try_from = "StoredAt")]
+    created_at: Instant,
+    #[sqlx(try_from = "StoredAt")]
+    updated_at: Instant,
     booking_request: Option<String>,
-    booking_id: Option<i64>,
+    #[sqlx(try_from = "StoredOpt")]
+    booking_id: Option<BookingId>,
 }
 
 const COLUMNS: &str = "id, tenant_id, gateway, session_id, idempotency_key, invoice_id, \
@@ -129,12 +140,12 @@ impl Row {
             .map_err(|_| StoreError::corrupt("online_checkouts.currency", &self.currency))?;
         Ok(Checkout {
             id: self.id,
-            tenant_id: TenantId::from_store(self.tenant_id),
+            tenant_id: self.tenant_id,
             gateway: self.gateway,
             session_id: self.session_id,
             idempotency_key: self.idempotency_key,
             invoice_id: self.invoice_id,
-            client_id: ClientId::from_store(self.client_id),
+            client_id: self.client_id,
             amount: Money::new(self.amount_minor, currency),
             url: self.url,
             status: CheckoutStatus::parse(&self.status)
@@ -191,7 +202,7 @@ pub struct NewCheckout<'a> {
     pub session_id: &'a str,
     pub idempotency_key: &'a str,
     /// The invoice it pays, or `None` with a `booking_request`.
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<InvoiceId>,
     pub client_id: ClientId,
     pub amount: Money,
     pub url: &'a str,
@@ -217,7 +228,7 @@ pub async fn insert(
     .bind(new.gateway)
     .bind(new.session_id)
     .bind(new.idempotency_key)
-    .bind(new.invoice_id)
+    .bind(new.invoice_id.map(InvoiceId::get))
     .bind(new.client_id.get())
     .bind(new.amount.minor)
     .bind(new.amount.currency.code())
@@ -282,7 +293,7 @@ pub async fn open_for(
     db: &Db,
     tenant: TenantId,
     gateway: &str,
-    invoice: i64,
+    invoice: InvoiceId,
     amount: Money,
     since: i64,
 ) -> Result<Option<Checkout>, StoreError> {
@@ -293,7 +304,7 @@ pub async fn open_for(
     )))
     .bind(tenant.get())
     .bind(gateway)
-    .bind(invoice)
+    .bind(invoice.get())
     .bind(amount.minor)
     .bind(amount.currency.code())
     .bind(since)
@@ -306,7 +317,7 @@ pub async fn open_for(
 pub async fn attempts(
     db: &Db,
     tenant: TenantId,
-    invoice: i64,
+    invoice: InvoiceId,
     amount: Money,
 ) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(
@@ -314,7 +325,7 @@ pub async fn attempts(
          and amount_minor = $3 and currency = $4",
     )
     .bind(tenant.get())
-    .bind(invoice)
+    .bind(invoice.get())
     .bind(amount.minor)
     .bind(amount.currency.code())
     .fetch_one(db.pool())
@@ -358,7 +369,7 @@ pub async fn status_in(
 pub async fn settle(
     tx: &mut Tx,
     tenant: TenantId,
-    id: i64,
+    id: CheckoutId,
     to: CheckoutStatus,
     intent: &str,
     paid: Money,
@@ -375,7 +386,7 @@ pub async fn settle(
     .bind(paid.currency.code())
     .bind(now)
     .bind(tenant.get())
-    .bind(id)
+    .bind(id.get())
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -385,27 +396,32 @@ pub async fn settle(
 pub async fn set_payment(
     tx: &mut Tx,
     tenant: TenantId,
-    id: i64,
-    payment: i64,
+    id: CheckoutId,
+    payment: PaymentId,
 ) -> Result<(), StoreError> {
     sqlx::query("update online_checkouts set payment_id = $1 where tenant_id = $2 and id = $3")
-        .bind(payment)
+        .bind(payment.get())
         .bind(tenant.get())
-        .bind(id)
+        .bind(id.get())
         .execute(&mut **tx)
         .await?;
     Ok(())
 }
 
 /// An open checkout expired unpaid; `false` when it was not open.
-pub async fn expire(db: &Db, tenant: TenantId, id: i64, now: i64) -> Result<bool, StoreError> {
+pub async fn expire(
+    db: &Db,
+    tenant: TenantId,
+    id: CheckoutId,
+    now: i64,
+) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "update online_checkouts set status = 'expired', updated_at = $1 \
          where tenant_id = $2 and id = $3 and status = 'open'",
     )
     .bind(now)
     .bind(tenant.get())
-    .bind(id)
+    .bind(id.get())
     .execute(db.writes())
     .await?;
     Ok(done.rows_affected() == 1)
@@ -457,7 +473,7 @@ pub async fn note_event(
 pub async fn note_refund(
     tx: &mut Tx,
     tenant: TenantId,
-    checkout: i64,
+    checkout: CheckoutId,
     refund: &str,
     amount: i64,
     now: i64,
@@ -467,7 +483,7 @@ pub async fn note_refund(
          created_at) values ($1, $2, $3, $4, $5) on conflict (tenant_id, refund_id) do nothing",
     )
     .bind(tenant.get())
-    .bind(checkout)
+    .bind(checkout.get())
     .bind(refund)
     .bind(amount)
     .bind(now)
@@ -502,13 +518,13 @@ pub async fn checkout_of_booking(
 pub async fn set_booking(
     tx: &mut Tx,
     tenant: TenantId,
-    id: i64,
+    id: CheckoutId,
     booking: BookingId,
 ) -> Result<(), StoreError> {
     sqlx::query("update online_checkouts set booking_id = $1 where tenant_id = $2 and id = $3")
         .bind(booking.get())
         .bind(tenant.get())
-        .bind(id)
+        .bind(id.get())
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -518,7 +534,7 @@ pub async fn set_booking(
 pub async fn expire_in(
     tx: &mut Tx,
     tenant: TenantId,
-    id: i64,
+    id: CheckoutId,
     now: i64,
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
@@ -527,7 +543,7 @@ pub async fn expire_in(
     )
     .bind(now)
     .bind(tenant.get())
-    .bind(id)
+    .bind(id.get())
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -537,13 +553,13 @@ pub async fn expire_in(
 pub async fn refunded_at_gateway(
     db: &Db,
     tenant: TenantId,
-    checkout: i64,
+    checkout: CheckoutId,
 ) -> Result<bool, StoreError> {
     let count: i64 = sqlx::query_scalar(
         "select count(*) from gateway_refunds where tenant_id = $1 and checkout_id = $2",
     )
     .bind(tenant.get())
-    .bind(checkout)
+    .bind(checkout.get())
     .fetch_one(db.pool())
     .await?;
     Ok(count > 0)

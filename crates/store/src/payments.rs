@@ -5,17 +5,20 @@
 
 use chrono::NaiveDate;
 use portico_domain::billing::{Method, PaymentStatus};
-use portico_domain::{ClientId, Currency, Money, TenantId};
+use portico_domain::{
+    ClientId, Currency, Instant, InvoiceId, Money, PaymentId, RefundId, TenantId,
+};
 use sqlx::{Any, FromRow};
 
+use crate::stored::{Stored, StoredAt, StoredOpt};
 use crate::{Db, StoreError, Tx};
 
 /// A payment with where it went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payment {
-    pub id: i64,
+    pub id: PaymentId,
     pub client_id: ClientId,
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<InvoiceId>,
     pub amount: Money,
     pub method: Method,
     pub received_on: NaiveDate,
@@ -24,9 +27,9 @@ pub struct Payment {
     pub refunded: Money,
     /// Why it was rejected, when it was.
     pub decision_reason: String,
-    pub created_at: i64,
+    pub created_at: Instant,
     /// Net amounts on invoices (invoice id, minor units), less what refunds took back.
-    pub applied: Vec<(i64, i64)>,
+    pub applied: Vec<(InvoiceId, i64)>,
     /// Net credit it left.
     pub credit: Money,
 }
@@ -35,7 +38,7 @@ pub struct Payment {
 #[derive(Debug, Clone)]
 pub struct NewPayment {
     pub client: ClientId,
-    pub invoice: Option<i64>,
+    pub invoice: Option<InvoiceId>,
     pub amount: Money,
     pub method: Method,
     pub received_on: NaiveDate,
@@ -45,9 +48,12 @@ pub struct NewPayment {
 
 #[derive(Debug, FromRow)]
 struct PaymentRow {
-    id: i64,
-    client_id: i64,
-    invoice_id: Option<i64>,
+    #[sqlx(try_from = "Stored")]
+    id: PaymentId,
+    #[sqlx(try_from = "Stored")]
+    client_id: ClientId,
+    #[sqlx(try_from = "StoredOpt")]
+    invoice_id: Option<InvoiceId>,
     amount_minor: i64,
     currency: String,
     method: String,
@@ -56,19 +62,20 @@ struct PaymentRow {
     status: String,
     refunded_minor: i64,
     decision_reason: String,
-    created_at: i64,
+    #[sqlx(try_from = "StoredAt")]
+    created_at: Instant,
 }
 
 const COLUMNS: &str = "id, client_id, invoice_id, amount_minor, currency, method, received_on, \
                        reference, status, refunded_minor, decision_reason, created_at";
 
 impl PaymentRow {
-    fn decode(self, applied: Vec<(i64, i64)>, credit: i64) -> Result<Payment, StoreError> {
+    fn decode(self, applied: Vec<(InvoiceId, i64)>, credit: i64) -> Result<Payment, StoreError> {
         let currency = Currency::parse(&self.currency)
             .map_err(|_| StoreError::corrupt("payments.currency", &self.currency))?;
         Ok(Payment {
             id: self.id,
-            client_id: ClientId::from_store(self.client_id),
+            client_id: self.client_id,
             invoice_id: self.invoice_id,
             amount: Money::new(self.amount_minor, currency),
             method: Method::from_stored(&self.method)
@@ -93,15 +100,15 @@ pub async fn insert(
     tenant: TenantId,
     new: &NewPayment,
     now: i64,
-) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar(
+) -> Result<PaymentId, StoreError> {
+    let id: i64 = sqlx::query_scalar(
         "insert into payments (tenant_id, client_id, invoice_id, amount_minor, currency, method, \
          received_on, reference, status, created_at, updated_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) returning id",
     )
     .bind(tenant.get())
     .bind(new.client.get())
-    .bind(new.invoice)
+    .bind(new.invoice.map(InvoiceId::get))
     .bind(new.amount.minor)
     .bind(new.amount.currency.code())
     .bind(new.method.as_str())
@@ -110,7 +117,8 @@ pub async fn insert(
     .bind(new.status.as_str())
     .bind(now)
     .fetch_one(&mut **tx)
-    .await?)
+    .await?;
+    Ok(PaymentId::from_store(id))
 }
 
 /// The payment, read on `tx`.
@@ -125,7 +133,8 @@ pub async fn get_in(tx: &mut Tx, tenant: TenantId, id: i64) -> Result<Option<Pay
     let Some(row) = row else { return Ok(None) };
     let applied = applied(tx, tenant, "payment_id = $2", id).await?;
     let credit = crate::credit::of_payment(tx, tenant, id).await?;
-    row.decode(applied.into_iter().map(|(_, i, a)| (i, a)).collect(), credit).map(Some)
+    row.decode(applied.into_iter().map(|(_, i, a)| (InvoiceId::from_store(i), a)).collect(), credit)
+        .map(Some)
 }
 
 pub async fn get(db: &Db, tenant: TenantId, id: i64) -> Result<Option<Payment>, StoreError> {
@@ -190,8 +199,12 @@ pub async fn list(
     let credits: std::collections::HashMap<i64, i64> = credits.into_iter().collect();
     rows.into_iter()
         .map(|row| {
-            let mine = applied.iter().filter(|a| a.0 == row.id).map(|a| (a.1, a.2)).collect();
-            let credit = credits.get(&row.id).copied().unwrap_or(0);
+            let mine = applied
+                .iter()
+                .filter(|a| a.0 == row.id.get())
+                .map(|a| (InvoiceId::from_store(a.1), a.2))
+                .collect();
+            let credit = credits.get(&row.id.get()).copied().unwrap_or(0);
             row.decode(mine, credit)
         })
         .collect()
@@ -202,7 +215,7 @@ pub async fn list(
 pub async fn add_refund(
     tx: &mut Tx,
     tenant: TenantId,
-    id: i64,
+    id: PaymentId,
     amount: Money,
     reason: &str,
     now: i64,
@@ -215,7 +228,7 @@ pub async fn add_refund(
     .bind(amount.minor)
     .bind(now)
     .bind(tenant.get())
-    .bind(id)
+    .bind(id.get())
     .execute(&mut **tx)
     .await?;
     if updated.rows_affected() != 1 {
@@ -226,7 +239,7 @@ pub async fn add_refund(
          values ($1, $2, $3, $4, $5)",
     )
     .bind(tenant.get())
-    .bind(id)
+    .bind(id.get())
     .bind(amount.minor)
     .bind(reason)
     .bind(now)
@@ -240,7 +253,7 @@ pub async fn add_refund(
 pub async fn decide(
     tx: &mut Tx,
     tenant: TenantId,
-    id: i64,
+    id: PaymentId,
     to: PaymentStatus,
     reason: &str,
     now: i64,
@@ -253,7 +266,7 @@ pub async fn decide(
     .bind(reason)
     .bind(now)
     .bind(tenant.get())
-    .bind(id)
+    .bind(id.get())
     .execute(&mut **tx)
     .await?;
     Ok(updated.rows_affected() == 1)
@@ -265,7 +278,7 @@ pub async fn invoice_of(
     db: &Db,
     tenant: TenantId,
     id: i64,
-) -> Result<Option<(ClientId, Option<i64>)>, StoreError> {
+) -> Result<Option<(ClientId, Option<InvoiceId>)>, StoreError> {
     let row: Option<(i64, Option<i64>)> = sqlx::query_as(
         "select client_id, invoice_id from payments where tenant_id = $1 and id = $2",
     )
@@ -273,17 +286,30 @@ pub async fn invoice_of(
     .bind(id)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.map(|(c, i)| (ClientId::from_store(c), i)))
+    Ok(row.map(|(c, i)| (ClientId::from_store(c), i.map(InvoiceId::from_store))))
 }
 
 /// One refund of a payment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refund {
-    pub id: i64,
-    pub payment_id: i64,
+    pub id: RefundId,
+    pub payment_id: PaymentId,
     pub amount: Money,
     pub reason: String,
-    pub created_at: i64,
+    pub created_at: Instant,
+}
+
+#[derive(FromRow)]
+struct RefundRow {
+    #[sqlx(try_from = "Stored")]
+    id: RefundId,
+    #[sqlx(try_from = "Stored")]
+    payment_id: PaymentId,
+    amount_minor: i64,
+    currency: String,
+    reason: String,
+    #[sqlx(try_from = "StoredAt")]
+    created_at: Instant,
 }
 
 /// The refunds of the tenant's payments — of one client (`client`) or one payment
@@ -292,9 +318,9 @@ pub async fn refunds(
     db: &Db,
     tenant: TenantId,
     client: Option<ClientId>,
-    payment: Option<i64>,
+    payment: Option<PaymentId>,
 ) -> Result<Vec<Refund>, StoreError> {
-    let rows: Vec<(i64, i64, i64, String, String, i64)> = sqlx::query_as(
+    let rows = sqlx::query_as::<Any, RefundRow>(
         "select r.id, r.payment_id, r.amount_minor, p.currency, r.reason, r.created_at \
          from payment_refunds r join payments p on p.tenant_id = r.tenant_id and p.id = r.payment_id \
          where r.tenant_id = $1 and ($2 = 0 or p.client_id = $2) and ($3 = 0 or r.payment_id = $3) \
@@ -302,14 +328,20 @@ pub async fn refunds(
     )
     .bind(tenant.get())
     .bind(client.map_or(0, |c| c.get()))
-    .bind(payment.unwrap_or(0))
+    .bind(payment.map_or(0, PaymentId::get))
     .fetch_all(db.pool())
     .await?;
     rows.into_iter()
-        .map(|(id, payment_id, amount, currency, reason, created_at)| {
-            let currency = Currency::parse(&currency)
-                .map_err(|_| StoreError::corrupt("payments.currency", &currency))?;
-            Ok(Refund { id, payment_id, amount: Money::new(amount, currency), reason, created_at })
+        .map(|r| {
+            let currency = Currency::parse(&r.currency)
+                .map_err(|_| StoreError::corrupt("payments.currency", &r.currency))?;
+            Ok(Refund {
+                id: r.id,
+                payment_id: r.payment_id,
+                amount: Money::new(r.amount_minor, currency),
+                reason: r.reason,
+                created_at: r.created_at,
+            })
         })
         .collect()
 }

@@ -3,9 +3,10 @@
 //! gateway's refund id) and shown to the owner beside the mismatched checkouts, so the money
 //! is accounted for by hand.
 
-use portico_domain::TenantId;
+use portico_domain::{Instant, TenantId};
 use sqlx::FromRow;
 
+use crate::stored::StoredAt;
 use crate::{Db, StoreError};
 
 /// A refund the gateway made that no payment took.
@@ -20,7 +21,8 @@ pub struct UnappliedRefund {
     pub currency: String,
     /// Why Portico could not apply it.
     pub reason: String,
-    pub created_at: i64,
+    #[sqlx(try_from = "StoredAt")]
+    pub created_at: Instant,
 }
 
 /// A refund to keep.

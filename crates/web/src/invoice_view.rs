@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate};
 use portico_domain::billing::{self, Method, PaymentStatus};
 use portico_domain::invoice::{InvoiceStatus, Totals};
-use portico_domain::{BookingId, Money};
+use portico_domain::{BookingId, InvoiceId, Money};
 use portico_pdf::{InvoiceDocument, InvoiceLine, Party, Table, Total};
 use portico_store::clients::Client;
 use portico_store::invoices::Invoice;
@@ -108,7 +108,7 @@ pub struct LineView {
     /// "20%" or empty.
     pub tax: String,
     pub subtotal: i64,
-    pub booking_id: Option<i64>,
+    pub booking_id: Option<BookingId>,
 }
 
 /// One part of the installment plan as the pages show it.
@@ -188,11 +188,11 @@ pub async fn history(
 }
 
 /// The history of `invoice` as the pages show it.
-pub fn payment_views(payments: &[Payment], invoice: i64) -> Vec<PaymentView> {
+pub fn payment_views(payments: &[Payment], invoice: InvoiceId) -> Vec<PaymentView> {
     payments
         .iter()
         .map(|p| PaymentView {
-            id: p.id,
+            id: p.id.get(),
             received_on: p.received_on,
             method: method_word(p.method),
             reference: p.reference.clone(),
@@ -261,7 +261,7 @@ impl InvoiceView {
             })
             .collect::<Result<_, Error>>()?;
         Ok(Self {
-            id: invoice.id,
+            id: invoice.id.get(),
             number: invoice.number.clone(),
             status: invoice.status.as_str(),
             shown,
@@ -270,8 +270,8 @@ impl InvoiceView {
             client_id: invoice.client_id.get(),
             currency: invoice.currency.code(),
             due_date: invoice.due_date,
-            issued_on: invoice.issued_at.and_then(|ts| local_date(tenant, ts)),
-            voided_on: invoice.voided_at.and_then(|ts| local_date(tenant, ts)),
+            issued_on: invoice.issued_at.and_then(|ts| local_date(tenant, ts.unix())),
+            voided_on: invoice.voided_at.and_then(|ts| local_date(tenant, ts.unix())),
             void_reason: invoice.void_reason.clone(),
             notes: invoice.notes.clone(),
             subtotal: amounts.totals.subtotal.minor,
@@ -309,7 +309,7 @@ pub fn pdf(
     let shown = Shown::of(invoice.status, amounts.overdue);
     let money = |m: Money| format!("{} {}", m.currency, m.amount());
     let mut facts = Vec::new();
-    if let Some(issued) = invoice.issued_at.and_then(|ts| local_date(tenant, ts)) {
+    if let Some(issued) = invoice.issued_at.and_then(|ts| local_date(tenant, ts.unix())) {
         facts.push(("Issued".to_owned(), issued.to_string()));
     }
     facts.push(("Due".to_owned(), invoice.due_date.to_string()));
@@ -471,7 +471,7 @@ pub async fn booking_payment(
     tx.commit().await.map_err(anyhow::Error::from)?;
     let Some(charge) = charge else { return prepaid(state, tenant, booking).await };
     let invoice = match charge.invoice {
-        Some(id) => portico_store::invoices::get(&state.db, tenant.id, id).await?,
+        Some(id) => portico_store::invoices::get(&state.db, tenant.id, id.get()).await?,
         None => None,
     };
     let Some(invoice) = invoice else {
@@ -497,7 +497,7 @@ pub async fn booking_payment(
         icon: shown.icon(),
         currency: invoice.currency.code().to_owned(),
         credit: charge.credit_minor,
-        invoice_id: Some(invoice.id),
+        invoice_id: Some(invoice.id.get()),
         number: invoice.number.clone(),
         link: (visible && tenant.portal_enabled)
             .then(|| format!("/portal/{}/invoices/{}", tenant.slug, invoice.id)),

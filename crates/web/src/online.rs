@@ -216,7 +216,7 @@ pub async fn start(
         description: format!("Invoice {number} — {}", tenant.name),
         client_reference_id: format!("{}-invoice-{}", tenant.slug, invoice.id),
         success_url: public(state, "/pay/return?session_id={CHECKOUT_SESSION_ID}"),
-        cancel_url: pay_link(state, tenant.id, invoice.id),
+        cancel_url: pay_link(state, tenant.id, invoice.id.get()),
         metadata: [
             ("portico_tenant".to_owned(), tenant.slug.clone()),
             ("portico_invoice".to_owned(), invoice.id.to_string()),
@@ -227,7 +227,7 @@ pub async fn start(
     let session = match tg.gateway.create_checkout(&tg.secret, &request, &key).await {
         Ok(session) => session,
         Err(error) => {
-            tracing::warn!(tenant = tenant.id.get(), invoice = invoice.id, %error, "checkout not started");
+            tracing::warn!(tenant = tenant.id.get(), invoice = invoice.id.get(), %error, "checkout not started");
             let why = if error.is_transient() {
                 "the payment service did not answer"
             } else {

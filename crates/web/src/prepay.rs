@@ -183,7 +183,7 @@ pub async fn refund_taken(
     };
     let done = portico_core::prepay::refund_taken(&state.db, tenant, checkout, ctx, call).await?;
     if let Err(why) = done {
-        tracing::error!(checkout = checkout.id, %why, "a late pre-payment could not be refunded yet");
+        tracing::error!(checkout = checkout.id.get(), %why, "a late pre-payment could not be refunded yet");
         return Err(Error::Internal(anyhow::anyhow!("refund of checkout {}: {why}", checkout.id)));
     }
     Ok(())
@@ -219,7 +219,8 @@ pub async fn come_back(
             Err(error) => tracing::warn!(%error, "could not retrieve the session on return"),
         }
     }
-    let now = online::checkout(&state.db, tenant.id, checkout.id).await?.ok_or(Error::NotFound)?;
+    let now =
+        online::checkout(&state.db, tenant.id, checkout.id.get()).await?.ok_or(Error::NotFound)?;
     Ok((outcome, now))
 }
 

@@ -2,19 +2,24 @@
 //! email is queued (in the issue transaction), its email recorded when it went out, and the
 //! notice settled once everything went (email and text) or was skipped for good.
 
-use portico_domain::TenantId;
+use portico_domain::{InvoiceId, TenantId};
 
 use crate::{Db, Tx};
 
 /// Claims the notice of `invoice`; `false` if it was claimed already, so one send job is
 /// queued per invoice.
-pub async fn claim(tx: &mut Tx, tenant: TenantId, invoice: i64, now: i64) -> anyhow::Result<bool> {
+pub async fn claim(
+    tx: &mut Tx,
+    tenant: TenantId,
+    invoice: InvoiceId,
+    now: i64,
+) -> anyhow::Result<bool> {
     let done = sqlx::query(
         "insert into invoice_notices (tenant_id, invoice_id, queued_at) values ($1, $2, $3) \
          on conflict do nothing",
     )
     .bind(tenant.get())
-    .bind(invoice)
+    .bind(invoice.get())
     .bind(now)
     .execute(&mut **tx)
     .await?;
@@ -22,22 +27,27 @@ pub async fn claim(tx: &mut Tx, tenant: TenantId, invoice: i64, now: i64) -> any
 }
 
 /// Whether the notice already went out (or was settled without sending).
-pub async fn settled(db: &Db, tenant: TenantId, invoice: i64) -> anyhow::Result<bool> {
+pub async fn settled(db: &Db, tenant: TenantId, invoice: InvoiceId) -> anyhow::Result<bool> {
     stamped(db, tenant, invoice, Stamp::Settled).await
 }
 
 /// Whether the notice's email already went out (its text may not have yet).
-pub async fn emailed(db: &Db, tenant: TenantId, invoice: i64) -> anyhow::Result<bool> {
+pub async fn emailed(db: &Db, tenant: TenantId, invoice: InvoiceId) -> anyhow::Result<bool> {
     stamped(db, tenant, invoice, Stamp::Emailed).await
 }
 
 /// Records that the notice's email went out, right after it did.
-pub async fn mark_emailed(db: &Db, tenant: TenantId, invoice: i64, now: i64) -> anyhow::Result<()> {
+pub async fn mark_emailed(
+    db: &Db,
+    tenant: TenantId,
+    invoice: InvoiceId,
+    now: i64,
+) -> anyhow::Result<()> {
     stamp(db, tenant, invoice, Stamp::Emailed, now).await
 }
 
 /// Marks the notice settled: sent, or skipped for good (void, opted out, no address).
-pub async fn settle(db: &Db, tenant: TenantId, invoice: i64, now: i64) -> anyhow::Result<()> {
+pub async fn settle(db: &Db, tenant: TenantId, invoice: InvoiceId, now: i64) -> anyhow::Result<()> {
     stamp(db, tenant, invoice, Stamp::Settled, now).await
 }
 
@@ -74,10 +84,15 @@ impl Stamp {
     }
 }
 
-async fn stamped(db: &Db, tenant: TenantId, invoice: i64, what: Stamp) -> anyhow::Result<bool> {
+async fn stamped(
+    db: &Db,
+    tenant: TenantId,
+    invoice: InvoiceId,
+    what: Stamp,
+) -> anyhow::Result<bool> {
     let at: Option<Option<i64>> = sqlx::query_scalar(what.select())
         .bind(tenant.get())
-        .bind(invoice)
+        .bind(invoice.get())
         .fetch_optional(db.pool())
         .await?;
     Ok(matches!(at, Some(Some(_))))
@@ -86,14 +101,14 @@ async fn stamped(db: &Db, tenant: TenantId, invoice: i64, what: Stamp) -> anyhow
 async fn stamp(
     db: &Db,
     tenant: TenantId,
-    invoice: i64,
+    invoice: InvoiceId,
     what: Stamp,
     now: i64,
 ) -> anyhow::Result<()> {
     sqlx::query(what.update())
         .bind(now)
         .bind(tenant.get())
-        .bind(invoice)
+        .bind(invoice.get())
         .execute(db.writes())
         .await?;
     Ok(())

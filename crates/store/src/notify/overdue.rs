@@ -2,22 +2,19 @@
 //! queued and marked when it went out (or was settled without sending).
 
 use chrono::NaiveDate;
-use portico_domain::TenantId;
+use portico_domain::{InvoiceId, TenantId};
 use sqlx::{Any, FromRow};
 
+use crate::stored::Stored;
 use crate::{Db, Tx};
 
 /// An open invoice that may be overdue somewhere on `today`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromRow)]
 pub struct Candidate {
-    pub tenant_id: i64,
-    pub id: i64,
-}
-
-impl Candidate {
-    pub fn tenant(&self) -> TenantId {
-        TenantId::from_store(self.tenant_id)
-    }
+    #[sqlx(try_from = "Stored")]
+    pub tenant_id: TenantId,
+    #[sqlx(try_from = "Stored")]
+    pub id: InvoiceId,
 }
 
 /// Open invoices after id `after` whose due date (or oldest installment's) is before
@@ -51,7 +48,7 @@ pub async fn candidates(
 pub async fn claim(
     tx: &mut Tx,
     tenant: TenantId,
-    invoice: i64,
+    invoice: InvoiceId,
     stage: u32,
     now: i64,
 ) -> anyhow::Result<bool> {
@@ -60,7 +57,7 @@ pub async fn claim(
          values ($1, $2, $3, $4) on conflict do nothing",
     )
     .bind(tenant.get())
-    .bind(invoice)
+    .bind(invoice.get())
     .bind(i64::from(stage))
     .bind(now)
     .execute(&mut **tx)
@@ -69,13 +66,18 @@ pub async fn claim(
 }
 
 /// Whether the notice already went out (or was settled without sending).
-pub async fn settled(db: &Db, tenant: TenantId, invoice: i64, stage: u32) -> anyhow::Result<bool> {
+pub async fn settled(
+    db: &Db,
+    tenant: TenantId,
+    invoice: InvoiceId,
+    stage: u32,
+) -> anyhow::Result<bool> {
     let sent: Option<Option<i64>> = sqlx::query_scalar(
         "select sent_at from overdue_notices where tenant_id = $1 and invoice_id = $2 \
          and stage = $3",
     )
     .bind(tenant.get())
-    .bind(invoice)
+    .bind(invoice.get())
     .bind(i64::from(stage))
     .fetch_optional(db.pool())
     .await?;
@@ -86,7 +88,7 @@ pub async fn settled(db: &Db, tenant: TenantId, invoice: i64, stage: u32) -> any
 pub async fn settle(
     db: &Db,
     tenant: TenantId,
-    invoice: i64,
+    invoice: InvoiceId,
     stage: u32,
     now: i64,
 ) -> anyhow::Result<()> {
@@ -96,7 +98,7 @@ pub async fn settle(
     )
     .bind(now)
     .bind(tenant.get())
-    .bind(invoice)
+    .bind(invoice.get())
     .bind(i64::from(stage))
     .execute(db.writes())
     .await?;

@@ -176,7 +176,7 @@ pub async fn back(
             Reflected::Expired => "expired",
             Reflected::Pending | Reflected::Refunded => "pending",
         },
-        again: crate::online::pay_link(&state, tenant.id, invoice),
+        again: crate::online::pay_link(&state, tenant.id, invoice.get()),
         portal: format!("/portal/{}/invoices/{invoice}", tenant.slug),
     };
     Ok(state.templates.page("pay/done.html", &page))

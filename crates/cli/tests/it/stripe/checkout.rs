@@ -64,7 +64,7 @@ async fn pay_now_creates_the_session_stripe_expects_and_the_return_fulfils_it() 
         assert!(shop.come_back(&session).await.contains("Payment received"));
         assert!(shop.come_back(&session).await.contains("Payment received"), "a reload");
         assert_eq!(shop.payments_of(&session).await, 1);
-        let paid = shop.reload(invoice.id).await;
+        let paid = shop.reload(invoice.id.get()).await;
         assert_eq!(paid.status, InvoiceStatus::Paid);
         assert_eq!(paid.paid.minor, 6000);
         let page = ann.page(&format!("/portal/paws/invoices/{}", invoice.id)).await;
@@ -99,11 +99,11 @@ async fn the_next_installment_is_asked_for_when_the_invoice_has_a_plan() {
         )
         .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
-        let session = shop.checkout(&shop.reload(invoice.id).await).await;
+        let session = shop.checkout(&shop.reload(invoice.id.get()).await).await;
         assert_eq!(shop.stripe.session(&session).unwrap()["amount_total"], 3000);
         shop.stripe.complete(&session);
         shop.come_back(&session).await;
-        let after = shop.reload(invoice.id).await;
+        let after = shop.reload(invoice.id.get()).await;
         assert_eq!((after.status, after.paid.minor), (InvoiceStatus::Open, 3000));
         let next = shop.checkout(&after).await;
         assert_eq!(shop.stripe.session(&next).unwrap()["amount_total"], 6000);
@@ -132,7 +132,7 @@ async fn return_and_webhook_racing_100_rounds_record_one_payment_per_session() {
                 "round {round}: {returns:?} {hooks:?}"
             );
             assert_eq!(shop.payments_of(&session).await, 1, "round {round}");
-            let paid = shop.reload(invoice.id).await;
+            let paid = shop.reload(invoice.id.get()).await;
             assert_eq!(
                 (paid.status, paid.paid.minor),
                 (InvoiceStatus::Paid, 1000 + round),
@@ -248,7 +248,7 @@ async fn a_mismatched_amount_or_currency_is_not_fulfilled_and_is_flagged_to_the_
         assert_eq!(shop.deliver(&shop.event("checkout.session.completed", &completed)).await, 200);
         assert_eq!(shop.count("select count(*) from payments").await, 0);
         for invoice in [short.id, euros.id] {
-            assert_eq!(shop.reload(invoice).await.status, InvoiceStatus::Open);
+            assert_eq!(shop.reload(invoice.get()).await.status, InvoiceStatus::Open);
         }
         assert_eq!(
             shop.count("select count(*) from audit_log where action = 'payment.mismatch'").await,
@@ -291,7 +291,7 @@ async fn the_pay_link_works_without_login_and_a_forged_one_is_not_found() {
         let forged = format!("/pay/{}.{}.AAAA", shop.tenant.id.get(), invoice.id);
         assert_eq!(visitor.get(&forged).await.status(), StatusCode::NOT_FOUND);
         let other_invoice =
-            path.replace(&format!(".{}.", invoice.id), &format!(".{}.", invoice.id + 1));
+            path.replace(&format!(".{}.", invoice.id), &format!(".{}.", invoice.id.get() + 1));
         assert_eq!(visitor.get(&other_invoice).await.status(), StatusCode::NOT_FOUND);
     })
     .await;
@@ -362,7 +362,7 @@ async fn the_test_gateway_is_a_marked_simulated_checkout() {
         let back = back.strip_prefix(shop.app.url("").trim_end_matches('/')).unwrap().to_owned();
         assert!(back.starts_with("/pay/return?session_id=cs_test_"), "{back}");
         assert!(ann.page(&back).await.contains("Payment received"));
-        assert_eq!(shop.reload(invoice.id).await.status, InvoiceStatus::Paid);
+        assert_eq!(shop.reload(invoice.id.get()).await.status, InvoiceStatus::Paid);
         assert!(shop.stripe.sessions().is_empty(), "Stripe was not called");
     })
     .await;

@@ -76,7 +76,7 @@ impl Shop {
             .id;
         tx.commit().await.unwrap();
         let ctx = portico_core::Context::system(self.app.clock.now());
-        portico_core::invoices::issue(db, self.tenant.id, draft, &ctx).await.unwrap().unwrap()
+        portico_core::invoices::issue(db, self.tenant.id, draft.get(), &ctx).await.unwrap().unwrap()
     }
 
     /// An invoice of `total` paid online (checkout, completed, webhook delivered): the invoice

@@ -41,7 +41,7 @@ async fn an_online_payment_is_refunded_through_stripe_and_each_refund_is_reflect
         let call = shop.stripe.calls().into_iter().rfind(|c| c.path == "/v1/refunds").unwrap();
         assert!(call.idempotency_key.unwrap().starts_with("portico-refund-"));
         assert!(call.body.contains("amount=3000"), "{}", call.body);
-        let reopened = shop.reload(invoice.id).await;
+        let reopened = shop.reload(invoice.id.get()).await;
         assert_eq!((reopened.status, reopened.paid.minor), (InvoiceStatus::Open, 5000));
 
         // Stripe's charge.refunded for that same refund: already reflected.
@@ -57,7 +57,7 @@ async fn an_online_payment_is_refunded_through_stripe_and_each_refund_is_reflect
         assert_eq!(shop.count("select refunded_minor from payments").await, 4000);
         assert_eq!(shop.count("select count(*) from gateway_refunds").await, 2);
         assert_eq!(shop.count("select count(*) from payment_refunds").await, 2);
-        assert_eq!(shop.reload(invoice.id).await.paid.minor, 4000);
+        assert_eq!(shop.reload(invoice.id.get()).await.paid.minor, 4000);
         assert_eq!(
             shop.count("select count(*) from audit_log where action = 'payment.refunded'").await,
             2
@@ -92,7 +92,7 @@ async fn charge_refunded_without_its_refunds_lists_them_at_stripe() {
         assert!(
             listed.into_iter().any(|c| c.path == format!("/v1/refunds?payment_intent={intent}"))
         );
-        assert_eq!(shop.reload(invoice.id).await.paid.minor, 5500);
+        assert_eq!(shop.reload(invoice.id.get()).await.paid.minor, 5500);
     })
     .await;
 }
@@ -122,7 +122,7 @@ async fn refund_events_are_reflected_once_and_unapplicable_ones_are_flagged_not_
         }
         assert_eq!(shop.count("select refunded_minor from payments").await, 4000);
         assert_eq!(shop.count("select count(*) from gateway_refunds").await, 2);
-        assert_eq!(shop.reload(invoice.id).await.paid.minor, 4000);
+        assert_eq!(shop.reload(invoice.id.get()).await.paid.minor, 4000);
 
         // A refund of a payment Portico never saw: kept, audited, answered 200 (once).
         let outside = shop.stripe.outside_payment(SECRET_KEY, 5000, "gbp");

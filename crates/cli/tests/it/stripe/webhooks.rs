@@ -28,7 +28,7 @@ async fn the_same_webhook_five_times_and_expired_after_completed_make_one_paymen
         assert_eq!(shop.deliver(&other).await, 200);
 
         assert_eq!(shop.payments_of(&session).await, 1);
-        assert_eq!(shop.reload(invoice.id).await.status, InvoiceStatus::Paid);
+        assert_eq!(shop.reload(invoice.id.get()).await.status, InvoiceStatus::Paid);
         assert_eq!(
             shop.count("select count(*) from online_checkouts where status = 'paid'").await,
             1
@@ -151,7 +151,7 @@ async fn another_tenants_webhook_secret_cannot_fulfil_this_tenants_sessions() {
         let rival_url = shop.app.url("/webhooks/stripe/rival");
         assert_eq!(shop.stripe.deliver(&rival_url, &body, &[rival_secret], now).await, 200);
         assert_eq!(shop.payments_of(&session).await, 0);
-        assert_eq!(shop.reload(invoice.id).await.status, InvoiceStatus::Open);
+        assert_eq!(shop.reload(invoice.id.get()).await.status, InvoiceStatus::Open);
         // The same event, properly signed for this business, is then handled (a no-op stored
         // under the rival did not swallow it).
         assert_eq!(shop.deliver(&body).await, 200);

@@ -526,7 +526,7 @@ async fn seed_invoice(db: &portico_store::Db, tenant: TenantId, client: ClientId
     let mut tx = db.begin_write().await.unwrap();
     let id = invoices::create(&mut tx, tenant, &new, now).await.unwrap().unwrap().id;
     tx.commit().await.unwrap();
-    id
+    id.get()
 }
 
 /// A pending bank transfer the client declared for an issued invoice of theirs.
@@ -542,6 +542,7 @@ async fn seed_declared_transfer(app: &TestApp, tenant: &tenants::Tenant, client:
         .unwrap()
         .unwrap()
         .id
+        .get()
 }
 
 pub(super) async fn world(app: &TestApp) -> World {

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use portico_domain::billing::MAX_AMOUNT;
 use portico_domain::booking::Actor;
 use portico_domain::parse::parse_text;
-use portico_domain::{ClientId, Currency, Money};
+use portico_domain::{BookingId, ClientId, Currency, InvoiceId, Money, PaymentId};
 use portico_store::{clients, credit};
 use serde::Serialize;
 use serde_json::Value;
@@ -37,9 +37,9 @@ struct EntryJson {
     amount_minor: i64,
     currency: Currency,
     kind: &'static str,
-    payment_id: Option<i64>,
-    invoice_id: Option<i64>,
-    booking_id: Option<i64>,
+    payment_id: Option<PaymentId>,
+    invoice_id: Option<InvoiceId>,
+    booking_id: Option<BookingId>,
     reason: String,
     created_at: Option<DateTime<Utc>>,
 }
@@ -56,7 +56,7 @@ async fn credit_json(
     let entries = entries
         .into_iter()
         .map(|e| EntryJson {
-            id: e.id,
+            id: e.id.get(),
             amount_minor: e.amount.minor,
             currency: e.amount.currency,
             kind: e.kind.as_str(),
@@ -64,7 +64,7 @@ async fn credit_json(
             invoice_id: e.invoice_id,
             booking_id: e.booking_id,
             reason: e.reason,
-            created_at: DateTime::from_timestamp(e.created_at, 0),
+            created_at: DateTime::from_timestamp(e.created_at.unix(), 0),
         })
         .collect();
     Ok(CreditJson { balance_minor: balance, currency, entries })

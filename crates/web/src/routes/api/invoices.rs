@@ -11,7 +11,7 @@ use portico_domain::billing;
 use portico_domain::booking::Actor;
 use portico_domain::invoice::{self, InvoiceStatus, Line, TransitionError};
 use portico_domain::parse::{parse_date, parse_text};
-use portico_domain::{Currency, Money};
+use portico_domain::{BookingId, Currency, Money};
 use portico_store::invoices::{self, CreateRefusal, Filter, Invoice, NewInvoice, StatusFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -65,7 +65,7 @@ struct LineJson {
     quantity: i64,
     unit_price_minor: i64,
     tax_rate_bp: Option<u32>,
-    booking_id: Option<i64>,
+    booking_id: Option<BookingId>,
     subtotal_minor: i64,
     tax_minor: i64,
     total_minor: i64,
@@ -109,7 +109,7 @@ impl InvoiceJson {
             })
             .collect::<Result<_, Error>>()?;
         Ok(Self {
-            id: invoice.id,
+            id: invoice.id.get(),
             number: invoice.number,
             status: invoice.status.as_str(),
             client_id: invoice.client_id.get(),
@@ -201,7 +201,7 @@ fn parse_line(
     index: usize,
     currency: Currency,
     errors: &mut FieldErrors,
-) -> Option<Line> {
+) -> Option<Line<i64>> {
     let mut f = Fields { map, prefix: format!("lines[{index}]."), errors };
     let description = f.text("description");
     let quantity = f.whole("quantity", false).unwrap_or(1);

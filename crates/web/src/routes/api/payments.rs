@@ -15,7 +15,7 @@ use portico_domain::billing::{MAX_AMOUNT, Method};
 use portico_domain::booking::Actor;
 use portico_domain::invoice::InvoiceStatus;
 use portico_domain::parse::{parse_date, parse_text};
-use portico_domain::{Currency, Money};
+use portico_domain::{Currency, InvoiceId, Money};
 use portico_store::payments::{self, Payment};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -34,7 +34,7 @@ const MAX_REFERENCE: usize = 200;
 pub struct PaymentJson {
     id: i64,
     client_id: i64,
-    invoice_id: Option<i64>,
+    invoice_id: Option<InvoiceId>,
     amount_minor: i64,
     currency: Currency,
     method: &'static str,
@@ -52,14 +52,14 @@ pub struct PaymentJson {
 
 #[derive(Debug, Serialize)]
 struct AppliedJson {
-    invoice_id: i64,
+    invoice_id: InvoiceId,
     amount_minor: i64,
 }
 
 impl From<Payment> for PaymentJson {
     fn from(p: Payment) -> Self {
         Self {
-            id: p.id,
+            id: p.id.get(),
             client_id: p.client_id.get(),
             invoice_id: p.invoice_id,
             amount_minor: p.amount.minor,
@@ -257,7 +257,7 @@ pub async fn pay_link(
         let refusal = Refusal::NotPayable(invoice.status.as_str());
         return Err(refused(refusal));
     }
-    let url = crate::online::pay_link(&state, scope.tenant.id, invoice.id);
+    let url = crate::online::pay_link(&state, scope.tenant.id, invoice.id.get());
     let expires_at = crate::online::pay_link_expiry(state.clock.now_ts());
     Ok(Json(serde_json::json!({ "url": url, "expires_at": expires_at })))
 }

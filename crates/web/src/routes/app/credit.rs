@@ -90,7 +90,7 @@ pub async fn view(
         .map(|entry| {
             let (cause, link) = cause(tenant, entry);
             EntryView {
-                date: DateTime::from_timestamp(entry.created_at, 0)
+                date: DateTime::from_timestamp(entry.created_at.unix(), 0)
                     .map(|t| t.with_timezone(&tenant.timezone).date_naive().to_string())
                     .unwrap_or_default(),
                 amount: entry.amount.minor,

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use portico_core::online::StripeKeys;
 use portico_domain::booking::Actor;
+use portico_domain::{BookingId, InvoiceId, PaymentId};
 use portico_integrations::payments::{self, GatewayKind};
 use portico_store::invoices;
 use portico_store::online::{self, CheckoutStatus};
@@ -158,11 +159,11 @@ struct CheckoutRow {
     id: i64,
     created_at: i64,
     gateway: String,
-    invoice_id: Option<i64>,
+    invoice_id: Option<InvoiceId>,
     invoice_number: String,
     /// A pre-paid booking's checkout: the booking it made, once made.
     prepaid: bool,
-    booking_id: Option<i64>,
+    booking_id: Option<BookingId>,
     amount: i64,
     currency: &'static str,
     status: &'static str,
@@ -170,7 +171,7 @@ struct CheckoutRow {
     /// What the gateway reported paid, for a mismatch.
     paid: Option<i64>,
     paid_currency: String,
-    payment_id: Option<i64>,
+    payment_id: Option<PaymentId>,
 }
 
 #[derive(Serialize)]
@@ -191,13 +192,15 @@ pub async fn list(State(state): State<AppState>, scope: OwnerScope) -> Result<Re
     let mut rows = Vec::new();
     for c in online::list(&state.db, scope.id()).await? {
         let number = match c.invoice_id {
-            Some(id) => invoices::get(&state.db, scope.id(), id).await?.and_then(|i| i.number),
+            Some(id) => {
+                invoices::get(&state.db, scope.id(), id.get()).await?.and_then(|i| i.number)
+            }
             None => None,
         }
         .unwrap_or_default();
         rows.push(CheckoutRow {
-            id: c.id,
-            created_at: c.created_at,
+            id: c.id.get(),
+            created_at: c.created_at.unix(),
             gateway: c.gateway,
             invoice_id: c.invoice_id,
             invoice_number: number,

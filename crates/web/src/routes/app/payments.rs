@@ -16,7 +16,7 @@ use portico_core::payments::Refusal;
 use portico_domain::billing::{MAX_AMOUNT, Method, PaymentStatus};
 use portico_domain::booking::Actor;
 use portico_domain::parse::parse_text;
-use portico_domain::{ClientId, Money};
+use portico_domain::{ClientId, InvoiceId, Money};
 use portico_store::invoices::{self, Filter};
 use portico_store::payments::{self, Payment, Refund};
 use portico_store::tenants::Tenant;
@@ -72,7 +72,7 @@ pub struct PaymentRow {
     pub reference: String,
     pub reason: String,
     /// The invoice it was for: (id, number).
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<InvoiceId>,
     pub invoice_number: Option<String>,
 }
 
@@ -81,7 +81,7 @@ pub async fn invoice_numbers(
     state: &AppState,
     tenant: &Tenant,
     client: Option<ClientId>,
-) -> Result<BTreeMap<i64, Option<String>>, Error> {
+) -> Result<BTreeMap<InvoiceId, Option<String>>, Error> {
     let filter = Filter { client: client.map(ClientId::get), status: None };
     Ok(invoices::list(&state.db, tenant.id, &filter)
         .await?
@@ -94,10 +94,10 @@ impl PaymentRow {
     pub fn new(
         payment: &Payment,
         client_name: String,
-        numbers: &BTreeMap<i64, Option<String>>,
+        numbers: &BTreeMap<InvoiceId, Option<String>>,
     ) -> Self {
         Self {
-            id: payment.id,
+            id: payment.id.get(),
             received_on: payment.received_on,
             client_id: payment.client_id.get(),
             client_name,
@@ -183,7 +183,7 @@ pub async fn index(
 /// Where a payment went: an invoice and the amount, net of refunds.
 #[derive(Serialize)]
 struct Allocation {
-    invoice_id: i64,
+    invoice_id: InvoiceId,
     number: Option<String>,
     amount: i64,
 }
@@ -200,7 +200,7 @@ pub struct RefundView {
 impl RefundView {
     pub fn new(tenant: &Tenant, refund: &Refund) -> Self {
         Self {
-            date: DateTime::from_timestamp(refund.created_at, 0)
+            date: DateTime::from_timestamp(refund.created_at.unix(), 0)
                 .map(|t| t.with_timezone(&tenant.timezone).date_naive().to_string())
                 .unwrap_or_default(),
             amount: refund.amount.minor,

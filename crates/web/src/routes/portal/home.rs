@@ -95,7 +95,7 @@ async fn money(
         if !view.installments.is_empty() {
             let next = view.installments.iter().find(|part| part.paid < part.amount);
             plans.push(PlanView {
-                invoice_id: invoice.id,
+                invoice_id: invoice.id.get(),
                 number: invoice.number.clone(),
                 currency: view.currency,
                 parts: view.installments.len(),

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use axum::response::Response;
 use chrono::NaiveDate;
+use portico_domain::InvoiceId;
 use portico_domain::invoice::InvoiceStatus;
 use portico_store::invoices::{self, Filter};
 use portico_store::{credit, payments};
@@ -32,7 +33,7 @@ struct PaymentView {
     reference: String,
     reason: String,
     /// The invoice it was for, when the client may open it: (id, number).
-    invoice_id: Option<i64>,
+    invoice_id: Option<InvoiceId>,
     invoice_number: Option<String>,
     /// The credit it left, net of refunds.
     credit: i64,
@@ -59,19 +60,20 @@ pub async fn index(State(state): State<AppState>, scope: ClientScope) -> Result<
     let list = payments::list(&state.db, tenant.id, Some(client.get())).await?;
     let filter = Filter { client: Some(client.get()), status: None };
     // Drafts are never shown to clients.
-    let numbers: BTreeMap<i64, Option<String>> = invoices::list(&state.db, tenant.id, &filter)
-        .await?
-        .into_iter()
-        .filter(|i| i.status != InvoiceStatus::Draft)
-        .map(|i| (i.id, i.number))
-        .collect();
+    let numbers: BTreeMap<InvoiceId, Option<String>> =
+        invoices::list(&state.db, tenant.id, &filter)
+            .await?
+            .into_iter()
+            .filter(|i| i.status != InvoiceStatus::Draft)
+            .map(|i| (i.id, i.number))
+            .collect();
     let refunds = payments::refunds(&state.db, tenant.id, Some(client), None).await?;
     let payments = list
         .iter()
         .map(|p| {
             let visible = p.invoice_id.filter(|id| numbers.contains_key(id));
             PaymentView {
-                id: p.id,
+                id: p.id.get(),
                 received_on: p.received_on,
                 currency: p.amount.currency.code(),
                 amount: p.amount.minor,

@@ -140,8 +140,11 @@ impl DraftForm {
             }
         }
         for id in &self.bookings {
-            let found =
-                id.trim().parse::<i64>().ok().and_then(|id| unbilled.iter().find(|b| b.id == id));
+            let found = id
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .and_then(|id| unbilled.iter().find(|b| b.id.get() == id));
             let Some(booking) = found else {
                 check.fail(
                     "bookings",
@@ -164,7 +167,7 @@ impl DraftForm {
                 quantity: 1,
                 unit_price: Money::new(booking.price_minor, currency),
                 tax_rate_bp: None,
-                booking_id: Some(booking.id),
+                booking_id: Some(booking.id.get()),
             });
         }
         if lines.len() > MAX_LINES {
@@ -180,7 +183,12 @@ impl DraftForm {
 }
 
 /// One typed row as a line; its problems are recorded as `lines[i].field`.
-fn parse_row(check: &mut Check, index: usize, row: &RowForm, currency: Currency) -> Option<Line> {
+fn parse_row(
+    check: &mut Check,
+    index: usize,
+    row: &RowForm,
+    currency: Currency,
+) -> Option<Line<i64>> {
     let key = |field: &str| format!("lines[{index}].{field}");
     let description =
         check.field(&key("description"), invoice::check_description(&row.description));
@@ -240,7 +248,7 @@ fn percent_bp(text: &str) -> Result<i64, String> {
 
 /// The line text of a booking: the service and when, in the tenant's time.
 fn booking_description(booking: &Unbilled, tz: chrono_tz::Tz) -> String {
-    let when = DateTime::from_timestamp(booking.starts_at, 0)
+    let when = DateTime::from_timestamp(booking.starts_at.unix(), 0)
         .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_default();
     format!("{} — {when}", booking.service)
@@ -299,7 +307,7 @@ async fn render(
         .await?
         .iter()
         .map(|b| BookingOption {
-            id: b.id,
+            id: b.id.get(),
             label: booking_description(b, tz),
             status: b.status.clone(),
             price_minor: b.price_minor,

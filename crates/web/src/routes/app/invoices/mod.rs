@@ -211,7 +211,7 @@ async fn render_page(
     let payments = history(state, &scope.tenant, &invoice).await?;
     let online = crate::online::gateway_of(state, scope.id()).await?.is_some();
     let pay_link = (online && invoice.status == InvoiceStatus::Open)
-        .then(|| crate::online::pay_link(state, scope.id(), invoice.id));
+        .then(|| crate::online::pay_link(state, scope.id(), invoice.id.get()));
     let page = ShowPage {
         pay_link,
         chrome: Chrome::app(scope, state).await?,

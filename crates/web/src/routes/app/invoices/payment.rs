@@ -129,7 +129,7 @@ pub async fn record(
 async fn declared_on(state: &AppState, scope: &OwnerScope, id: i64) -> Result<i64, Error> {
     portico_store::payments::get(&state.db, scope.id(), id)
         .await?
-        .and_then(|p| p.invoice_id)
+        .and_then(|p| p.invoice_id.map(|i| i.get()))
         .ok_or(Error::NotFound)
 }
 
