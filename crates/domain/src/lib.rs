@@ -19,6 +19,9 @@ pub mod recurrence;
 pub mod schedule;
 
 pub use clock::{Clock, SystemClock};
-pub use ids::{ApiTokenId, BookingId, ClientId, TenantId, UserId};
+pub use ids::{
+    ApiTokenId, BlockId, BookingId, CalendarConnectionId, ClientId, SeriesId, TenantId, TimeOffId,
+    UserId,
+};
 pub use instant::Instant;
 pub use money::{Currency, Money, MoneyError};

@@ -55,7 +55,17 @@ macro_rules! from_stored {
     )*};
 }
 
-from_stored!(TenantId, UserId, ClientId, ApiTokenId, BookingId);
+from_stored!(
+    TenantId,
+    UserId,
+    ClientId,
+    ApiTokenId,
+    BookingId,
+    BlockId,
+    SeriesId,
+    TimeOffId,
+    CalendarConnectionId,
+);
 
 /// A stored number of seconds that is no date chrono can represent.
 #[derive(Debug)]
