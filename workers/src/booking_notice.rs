@@ -196,9 +196,9 @@ pub(crate) async fn details(
             .to_string()
     };
     let label = match booking.block_id {
-        Some(block) => {
-            portico_store::blocks::get(&deps.db, tenant.id, block, now).await?.map(|b| b.label)
-        }
+        Some(block) => portico_store::blocks::get(&deps.db, tenant.id, block.get(), now)
+            .await?
+            .map(|b| b.label),
         None => None,
     };
     let place = booking.place(tenant);

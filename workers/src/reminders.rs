@@ -26,12 +26,12 @@ pub async fn scan(deps: &Deps, _job: Reminders) -> Result<(), JobError> {
         let due = reminders::due(&deps.db, now, BATCH).await?;
         for reminder in &due {
             let mut tx = deps.db.begin().await?;
-            let (tenant, booking) = (reminder.tenant(), reminder.booking());
-            if reminders::claim(&mut tx, tenant, booking, reminder.starts_at, now).await? {
+            let (tenant, booking) = (reminder.tenant_id, reminder.booking_id);
+            if reminders::claim(&mut tx, tenant, booking, reminder.starts_at.unix(), now).await? {
                 let job = Reminder {
-                    tenant_id: reminder.tenant_id,
-                    booking_id: reminder.booking_id,
-                    starts_at: reminder.starts_at,
+                    tenant_id: reminder.tenant_id.get(),
+                    booking_id: reminder.booking_id.get(),
+                    starts_at: reminder.starts_at.unix(),
                 };
                 portico_jobs::enqueue(&mut tx, &job, now).await?;
                 queued += 1;
@@ -51,22 +51,25 @@ pub async fn scan(deps: &Deps, _job: Reminders) -> Result<(), JobError> {
 #[tracing::instrument(skip_all, fields(booking = job.booking_id))]
 pub async fn send(deps: &Deps, job: Reminder) -> Result<(), JobError> {
     let Some(tenant) = tenants::by_id(&deps.db, job.tenant_id).await? else { return Ok(()) };
-    if reminders::settled(&deps.db, tenant.id, job.booking_id, job.starts_at).await? {
+    // Bookings are never deleted: one that is gone went with its tenant's data, ledger too.
+    let Some(booking) = bookings::get(&deps.db, &tenant, job.booking_id).await? else {
+        return Ok(());
+    };
+    if reminders::settled(&deps.db, tenant.id, booking.id, job.starts_at).await? {
         return Ok(());
     }
     let now = deps.clock.now_ts();
-    let settle = || reminders::settle(&deps.db, tenant.id, job.booking_id, job.starts_at, now);
-    let booking = bookings::get(&deps.db, &tenant, job.booking_id).await?;
+    let booking_id = booking.id;
+    let settle = || reminders::settle(&deps.db, tenant.id, booking_id, job.starts_at, now);
     let reminders_on = notify::prefs::settings(&deps.db, tenant.id).await?.reminder_minutes_before;
     // Cancelled, moved (the new start has its own reminder) or already begun: nothing to say.
-    let Some(booking) = booking.filter(|b| {
-        b.status == Status::Confirmed
-            && b.starts_at.unix() == job.starts_at
-            && b.starts_at.unix() > now
-    }) else {
+    if booking.status != Status::Confirmed
+        || booking.starts_at.unix() != job.starts_at
+        || booking.starts_at.unix() <= now
+    {
         settle().await?;
         return Ok(());
-    };
+    }
     if reminders_on.is_none() {
         settle().await?;
         return Ok(());
@@ -113,10 +116,9 @@ pub async fn send(deps: &Deps, job: Reminder) -> Result<(), JobError> {
         crate::booking_notice::details(deps, &tenant, &booking, staff_member.as_ref(), now).await?;
     // Each channel is marked right after it went out: a retry (say, the SMS provider was
     // down) sends only what is missing.
-    let (booking_id, starts_at) = (booking.id, job.starts_at);
+    let starts_at = job.starts_at;
     if wants_email
-        && !reminders::sent_via(&deps.db, tenant.id, booking_id.get(), starts_at, Via::Email)
-            .await?
+        && !reminders::sent_via(&deps.db, tenant.id, booking_id, starts_at, Via::Email).await?
     {
         context["name"] = json!(name);
         context["link"] = json!(link);
@@ -126,11 +128,11 @@ pub async fn send(deps: &Deps, job: Reminder) -> Result<(), JobError> {
             crate::notify::one_click(&mut mail, unsubscribe);
         }
         deps.mailer.send(&mail).await?;
-        reminders::mark_sent_via(&deps.db, tenant.id, booking_id.get(), starts_at, Via::Email, now)
+        reminders::mark_sent_via(&deps.db, tenant.id, booking_id, starts_at, Via::Email, now)
             .await?;
     }
     if let Some(to) = sms_to
-        && !reminders::sent_via(&deps.db, tenant.id, booking_id.get(), starts_at, Via::Sms).await?
+        && !reminders::sent_via(&deps.db, tenant.id, booking_id, starts_at, Via::Sms).await?
         && let Some(account) = deps.sms_account(&tenant).await?
     {
         let sentence = format!(
@@ -142,8 +144,7 @@ pub async fn send(deps: &Deps, job: Reminder) -> Result<(), JobError> {
         );
         let text = crate::sms::one_line(&sentence, booking.place_line(&tenant, true), None);
         crate::sms::send(deps, &account, &to, text).await?;
-        reminders::mark_sent_via(&deps.db, tenant.id, booking_id.get(), starts_at, Via::Sms, now)
-            .await?;
+        reminders::mark_sent_via(&deps.db, tenant.id, booking_id, starts_at, Via::Sms, now).await?;
     }
     settle().await?;
     Ok(())

@@ -245,7 +245,8 @@ async fn seed_schedule(db: &Db, tenant: TenantId, jo: ClientId) -> anyhow::Resul
     };
     if let Some((date, morning)) = first_morning {
         let start = local_instant(tenant_row.timezone, date, LocalMinutes::new(7 * 60)?);
-        book(&walk, Slot { start, staff: None, block: Some(morning) }, Party::Client(jo)).await?;
+        book(&walk, Slot { start, staff: None, block: Some(morning.get()) }, Party::Client(jo))
+            .await?;
         let solo_start = local_instant(
             tenant_row.timezone,
             date + Duration::days(1),
@@ -269,7 +270,7 @@ async fn seed_schedule(db: &Db, tenant: TenantId, jo: ClientId) -> anyhow::Resul
                 email: "guest@example.com".into(),
                 phone: "+44 7700 900789".into(),
             };
-            book(&daycare, Slot { start, staff: None, block: Some(care.id) }, guest).await?;
+            book(&daycare, Slot { start, staff: None, block: Some(care.id.get()) }, guest).await?;
         }
     }
     Ok(())

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use portico_domain::booking::{self, Action, Actor, Status};
 use portico_domain::policy::{self, Changer};
-use portico_domain::{BookingId, ClientId};
+use portico_domain::{BookingId, ClientId, SeriesId};
 use portico_store::bookings::events::{self, NewEvent};
 use portico_store::bookings::write::{self, NewRow, Placement};
 use portico_store::bookings::{Booking, BookingError, Party, Slot};
@@ -120,7 +120,7 @@ pub(crate) async fn create_occurrence(
     db: &Db,
     tenant: &Tenant,
     new: &NewBooking<'_>,
-    series: i64,
+    series: SeriesId,
     ctx: &Context,
 ) -> Result<Booking> {
     create_with(db, tenant, new, Some(series), ctx).await
@@ -130,7 +130,7 @@ async fn create_with(
     db: &Db,
     tenant: &Tenant,
     new: &NewBooking<'_>,
-    series: Option<i64>,
+    series: Option<SeriesId>,
     ctx: &Context,
 ) -> Result<Booking> {
     let mut tx = versions::begin(db, tenant.id).await?;
@@ -146,7 +146,7 @@ pub(crate) async fn create_in(
     tx: &mut Tx,
     tenant: &Tenant,
     new: &NewBooking<'_>,
-    series: Option<i64>,
+    series: Option<SeriesId>,
     ctx: &Context,
 ) -> Result<Booking> {
     let now = ctx.now;

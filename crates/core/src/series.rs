@@ -144,13 +144,13 @@ async fn book_occurrence(
                     b.start_minute == minute.get()
                         && b.capacities.iter().any(|c| c.service_id == service.id)
                 });
-            Some(found.ok_or("no block at that time")?.id)
+            Some(found.ok_or("no block at that time")?.id.get())
         }
     };
     let new = NewBooking {
         service,
         slot: Slot { start, staff: series.staff_id, block },
-        party: Party::Client(series.client()),
+        party: Party::Client(series.client_id),
         notes: String::new(),
         hold_token: None,
         address: String::new(),
@@ -221,7 +221,7 @@ pub async fn cancel_from(
         let cancelled = bookings::set_final(
             db,
             tenant,
-            *id,
+            id.get(),
             Action::Cancel,
             EventKind::Cancelled,
             Cause::Series,
@@ -247,7 +247,7 @@ pub async fn materialize_all(db: &Db, ctx: &Context) -> anyhow::Result<usize> {
             current = tenants::by_id(db, tenant_id.get()).await?;
         }
         let Some(tenant) = &current else { continue };
-        let Some(series) = series::get(db, tenant.id, id).await? else { continue };
+        let Some(series) = series::get(db, tenant.id, id.get()).await? else { continue };
         booked += materialize(db, tenant, &series, ctx).await?.booked.len();
     }
     Ok(booked)

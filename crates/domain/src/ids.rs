@@ -58,6 +58,14 @@ id_type! {
     ApiTokenId;
     /// A booking of a tenant.
     BookingId;
+    /// A timetable block of a tenant.
+    BlockId;
+    /// A recurring series of a tenant.
+    SeriesId;
+    /// A time-off range of a tenant (the owner's or a staff member's).
+    TimeOffId;
+    /// A person's Google Calendar connection at a tenant.
+    CalendarConnectionId;
 }
 
 // Money.

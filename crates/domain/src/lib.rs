@@ -20,6 +20,7 @@ pub mod schedule;
 
 pub use clock::{Clock, SystemClock};
 pub use ids::{ApiTokenId, BookingId, ClientId, TenantId, UserId};
+pub use ids::{BlockId, CalendarConnectionId, SeriesId, TimeOffId};
 pub use ids::{CheckoutId, CreditEntryId, InvoiceId, PaymentId, RefundId};
 pub use instant::Instant;
 pub use money::{Currency, Money, MoneyError};

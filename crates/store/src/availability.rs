@@ -128,7 +128,7 @@ pub(crate) fn block_options(
         .filter_map(|b| {
             let c = b.capacities.iter().find(|c| c.service_id == service.id)?;
             Some(BlockSlot {
-                block_id: b.id,
+                block_id: b.id.get(),
                 date: b.date,
                 start: LocalMinutes::new(b.start_minute).ok()?,
                 end: LocalMinutes::new(b.end_minute).ok()?,

@@ -2,11 +2,12 @@
 //! how many places are booked and held.
 
 use chrono::NaiveDate;
-use portico_domain::TenantId;
 use portico_domain::booking::occupying_sql;
+use portico_domain::{BlockId, TenantId};
 use serde::Serialize;
 use sqlx::FromRow;
 
+use crate::stored::Stored;
 use crate::{Db, Tx, versions};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -28,7 +29,7 @@ impl Capacity {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Block {
-    pub id: i64,
+    pub id: BlockId,
     pub date: NaiveDate,
     pub start_minute: u16,
     pub end_minute: u16,
@@ -56,7 +57,8 @@ pub struct BlockFields {
 
 #[derive(FromRow)]
 struct BlockRow {
-    id: i64,
+    #[sqlx(try_from = "Stored")]
+    id: BlockId,
     local_date: String,
     start_minute: i64,
     end_minute: i64,
@@ -65,7 +67,8 @@ struct BlockRow {
 
 #[derive(FromRow)]
 struct CapacityRow {
-    block_id: i64,
+    #[sqlx(try_from = "Stored")]
+    block_id: BlockId,
     service_id: i64,
     code: String,
     name: String,
@@ -119,7 +122,7 @@ impl RawBlocks {
             }
             let capacity = blocks
                 .iter_mut()
-                .filter(|b| b.id == *block)
+                .filter(|b| b.id.get() == *block)
                 .flat_map(|b| b.capacities.iter_mut())
                 .find(|c| c.service_id == *service);
             if let Some(capacity) = capacity {
@@ -207,7 +210,7 @@ pub async fn between_raw_in(
                         name: c.name.clone(),
                         capacity: count(c.capacity),
                         allow_overlap: c.allow_overlap != 0,
-                        booked: usage(&booked, r.id, c.service_id),
+                        booked: usage(&booked, r.id.get(), c.service_id),
                         held: 0,
                     })
                     .collect(),
@@ -229,17 +232,17 @@ pub async fn get(db: &Db, tenant: TenantId, id: i64, now: i64) -> anyhow::Result
     .await?;
     let Some(date) = date else { return Ok(None) };
     let date: NaiveDate = date.parse()?;
-    Ok(between(db, tenant, date, date, now).await?.into_iter().find(|b| b.id == id))
+    Ok(between(db, tenant, date, date, now).await?.into_iter().find(|b| b.id.get() == id))
 }
 
 async fn write_capacities(
     tx: &mut Tx,
     tenant: TenantId,
-    block: i64,
+    block: BlockId,
     capacities: &[CapacityFields],
 ) -> anyhow::Result<()> {
     sqlx::query("delete from block_capacities where block_id = $1")
-        .bind(block)
+        .bind(block.get())
         .execute(&mut **tx)
         .await?;
     for c in capacities {
@@ -247,7 +250,7 @@ async fn write_capacities(
             "insert into block_capacities (block_id, service_id, capacity, allow_overlap) \
              select $1, id, $2, $3 from services where id = $4 and tenant_id = $5",
         )
-        .bind(block)
+        .bind(block.get())
         .bind(i64::from(c.capacity))
         .bind(i64::from(c.allow_overlap))
         .bind(c.service_id)
@@ -258,7 +261,12 @@ async fn write_capacities(
     Ok(())
 }
 
-pub async fn insert(db: &Db, tenant: TenantId, f: &BlockFields, now: i64) -> anyhow::Result<i64> {
+pub async fn insert(
+    db: &Db,
+    tenant: TenantId,
+    f: &BlockFields,
+    now: i64,
+) -> anyhow::Result<BlockId> {
     let mut tx = versions::begin(db, tenant).await?;
     let id = insert_in(&mut tx, tenant, f, now).await?;
     tx.commit().await?;
@@ -270,7 +278,7 @@ async fn insert_in(
     tenant: TenantId,
     f: &BlockFields,
     now: i64,
-) -> anyhow::Result<i64> {
+) -> anyhow::Result<BlockId> {
     let id: i64 = sqlx::query_scalar(
         "insert into timetable_blocks (tenant_id, local_date, start_minute, end_minute, label, \
          created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $6) returning id",
@@ -283,6 +291,7 @@ async fn insert_in(
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;
+    let id = BlockId::from_store(id);
     write_capacities(tx, tenant, id, &f.capacities).await?;
     Ok(id)
 }
@@ -291,7 +300,7 @@ async fn insert_in(
 pub async fn update(
     db: &Db,
     tenant: TenantId,
-    id: i64,
+    id: BlockId,
     f: &BlockFields,
     now: i64,
 ) -> anyhow::Result<bool> {
@@ -305,7 +314,7 @@ pub async fn update(
     .bind(i64::from(f.end_minute))
     .bind(&f.label)
     .bind(now)
-    .bind(id)
+    .bind(id.get())
     .bind(tenant.get())
     .execute(tx.conn())
     .await?;
@@ -326,12 +335,12 @@ pub enum DeleteOutcome {
     InUse,
 }
 
-pub async fn delete(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<DeleteOutcome> {
+pub async fn delete(db: &Db, tenant: TenantId, id: BlockId) -> anyhow::Result<DeleteOutcome> {
     let mut tx = versions::begin(db, tenant).await?;
     let exists: i64 = sqlx::query_scalar(
         "select count(*) from timetable_blocks where id = $1 and tenant_id = $2",
     )
-    .bind(id)
+    .bind(id.get())
     .bind(tenant.get())
     .fetch_one(tx.conn())
     .await?;
@@ -341,14 +350,14 @@ pub async fn delete(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<Delete
     let used: i64 = sqlx::query_scalar(
         "select (select count(*) from bookings where block_id = $1) + (select count(*) from holds where block_id = $1)",
     )
-    .bind(id)
+    .bind(id.get())
     .fetch_one(tx.conn())
     .await?;
     if used > 0 {
         return Ok(DeleteOutcome::InUse);
     }
     sqlx::query("delete from timetable_blocks where id = $1 and tenant_id = $2")
-        .bind(id)
+        .bind(id.get())
         .bind(tenant.get())
         .execute(tx.conn())
         .await?;
@@ -410,12 +419,12 @@ pub async fn copy_day(
 
 /// Whether any booking or hold (of any status) points at the block: its date and times then
 /// stay as they are, or those bookings would disagree with it.
-pub async fn in_use(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<bool> {
+pub async fn in_use(db: &Db, tenant: TenantId, id: BlockId) -> anyhow::Result<bool> {
     let used: i64 = sqlx::query_scalar(
         "select (select count(*) from bookings where block_id = $1 and tenant_id = $2) + \
          (select count(*) from holds where block_id = $1 and tenant_id = $2)",
     )
-    .bind(id)
+    .bind(id.get())
     .bind(tenant.get())
     .fetch_one(db.pool())
     .await?;

@@ -5,10 +5,11 @@
 pub mod busy;
 pub mod syncs;
 
-use portico_domain::{TenantId, UserId};
+use portico_domain::{BookingId, CalendarConnectionId, Instant, TenantId, UserId};
 use sqlx::{Any, FromRow};
 
 use crate::sealed::{SecretKind, Slot};
+use crate::stored::{Stored, StoredAt, StoredAtOpt};
 use crate::{Db, Tx};
 
 /// A connection's status.
@@ -18,26 +19,35 @@ pub const DISCONNECTED: &str = "disconnected";
 /// A person's calendar connection.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct Connection {
-    pub id: i64,
-    pub tenant_id: i64,
-    pub user_id: i64,
+    #[sqlx(try_from = "Stored")]
+    pub id: CalendarConnectionId,
+    #[sqlx(try_from = "Stored")]
+    pub tenant_id: TenantId,
+    #[sqlx(try_from = "Stored")]
+    pub user_id: UserId,
     pub status: String,
     pub google_account: String,
     pub calendar_id: String,
     pub sync_enabled: i64,
-    pub access_expires_at: i64,
-    pub last_synced_at: Option<i64>,
+    #[sqlx(try_from = "StoredAt")]
+    pub access_expires_at: Instant,
+    #[sqlx(try_from = "StoredAtOpt")]
+    pub last_synced_at: Option<Instant>,
     pub last_error: Option<String>,
-    pub disconnect_notified_at: Option<i64>,
+    #[sqlx(try_from = "StoredAtOpt")]
+    pub disconnect_notified_at: Option<Instant>,
     pub backfill_total: i64,
     pub backfill_done: i64,
-    pub busy_refreshed_at: Option<i64>,
-    pub reconciled_at: Option<i64>,
+    #[sqlx(try_from = "StoredAtOpt")]
+    pub busy_refreshed_at: Option<Instant>,
+    #[sqlx(try_from = "StoredAtOpt")]
+    pub reconciled_at: Option<Instant>,
     /// JSON array of `{"id","summary"}`.
     pub calendars: String,
     /// No calls to Google before this (epoch seconds): Google answered 429/503 with
     /// `Retry-After`.
-    pub hold_until: Option<i64>,
+    #[sqlx(try_from = "StoredAtOpt")]
+    pub hold_until: Option<Instant>,
 }
 
 impl Connection {
@@ -49,16 +59,12 @@ impl Connection {
     pub fn syncs(&self) -> bool {
         self.is_connected() && self.sync_enabled != 0
     }
-
-    pub fn tenant(&self) -> TenantId {
-        TenantId::from_store(self.tenant_id)
-    }
 }
 
 /// Where a connection's tokens are sealed: the connection id is the subject, so it is part of
 /// the associated data.
-pub fn token_slot(kind: SecretKind, connection: i64) -> Slot {
-    Slot::integration(kind, connection)
+pub fn token_slot(kind: SecretKind, connection: CalendarConnectionId) -> Slot {
+    Slot::integration(kind, connection.get())
 }
 
 const COLUMNS: &str = "id, tenant_id, user_id, status, google_account, calendar_id, \
@@ -145,7 +151,7 @@ pub async fn connect(
     account: &str,
     calendars: &str,
     now: i64,
-) -> anyhow::Result<i64> {
+) -> anyhow::Result<CalendarConnectionId> {
     sqlx::query(
         "insert into calendar_connections (tenant_id, user_id, status, google_account, \
          calendars, created_at, updated_at) values ($1, $2, $3, $4, $6, $5, $5) \
@@ -163,20 +169,21 @@ pub async fn connect(
     .bind(calendars)
     .execute(tx.conn())
     .await?;
-    Ok(sqlx::query_scalar(
+    let id: i64 = sqlx::query_scalar(
         "select id from calendar_connections where tenant_id = $1 and user_id = $2",
     )
     .bind(tenant.get())
     .bind(user.get())
     .fetch_one(tx.conn())
-    .await?)
+    .await?;
+    Ok(CalendarConnectionId::from_store(id))
 }
 
 /// The target calendar and whether sync is on.
 pub async fn set_preferences(
     db: &Db,
     tenant: TenantId,
-    id: i64,
+    id: CalendarConnectionId,
     calendar_id: &str,
     sync_enabled: bool,
     now: i64,
@@ -190,7 +197,7 @@ pub async fn set_preferences(
     .bind(i64::from(sync_enabled))
     .bind(now)
     .bind(tenant.get())
-    .bind(id)
+    .bind(id.get())
     .execute(tx.conn())
     .await?;
     tx.commit().await?;
@@ -202,7 +209,7 @@ pub async fn set_preferences(
 pub async fn disconnect(
     tx: &mut crate::versions::ScheduleTx,
     tenant: TenantId,
-    id: i64,
+    id: CalendarConnectionId,
     reason: &str,
     now: i64,
 ) -> anyhow::Result<bool> {
@@ -214,7 +221,7 @@ pub async fn disconnect(
     .bind(reason)
     .bind(now)
     .bind(tenant.get())
-    .bind(id)
+    .bind(id.get())
     .bind(CONNECTED)
     .execute(tx.conn())
     .await?;
@@ -225,20 +232,20 @@ pub async fn disconnect(
 pub async fn delete(
     tx: &mut crate::versions::ScheduleTx,
     tenant: TenantId,
-    id: i64,
+    id: CalendarConnectionId,
 ) -> anyhow::Result<()> {
     for table in ["calendar_busy", "calendar_event_syncs"] {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "delete from {table} where tenant_id = $1 and connection_id = $2"
         )))
         .bind(tenant.get())
-        .bind(id)
+        .bind(id.get())
         .execute(tx.conn())
         .await?;
     }
     sqlx::query("delete from calendar_connections where tenant_id = $1 and id = $2")
         .bind(tenant.get())
-        .bind(id)
+        .bind(id.get())
         .execute(tx.conn())
         .await?;
     Ok(())
@@ -248,7 +255,7 @@ pub async fn delete(
 pub async fn claim_disconnect_notice(
     db: &Db,
     tenant: TenantId,
-    id: i64,
+    id: CalendarConnectionId,
     now: i64,
 ) -> anyhow::Result<bool> {
     let done = sqlx::query(
@@ -257,34 +264,43 @@ pub async fn claim_disconnect_notice(
     )
     .bind(now)
     .bind(tenant.get())
-    .bind(id)
+    .bind(id.get())
     .execute(db.writes())
     .await?;
     Ok(done.rows_affected() > 0)
 }
 
 /// Gives the claim back when the email could not be sent, so a retry sends it.
-pub async fn release_disconnect_notice(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<()> {
+pub async fn release_disconnect_notice(
+    db: &Db,
+    tenant: TenantId,
+    id: CalendarConnectionId,
+) -> anyhow::Result<()> {
     sqlx::query(
         "update calendar_connections set disconnect_notified_at = null \
          where tenant_id = $1 and id = $2",
     )
     .bind(tenant.get())
-    .bind(id)
+    .bind(id.get())
     .execute(db.writes())
     .await?;
     Ok(())
 }
 
 /// A call to Google succeeded: the error is cleared.
-pub async fn record_success(db: &Db, tenant: TenantId, id: i64, now: i64) -> anyhow::Result<()> {
+pub async fn record_success(
+    db: &Db,
+    tenant: TenantId,
+    id: CalendarConnectionId,
+    now: i64,
+) -> anyhow::Result<()> {
     sqlx::query(
         "update calendar_connections set last_synced_at = $1, last_error = null \
          where tenant_id = $2 and id = $3 and status = $4",
     )
     .bind(now)
     .bind(tenant.get())
-    .bind(id)
+    .bind(id.get())
     .bind(CONNECTED)
     .execute(db.writes())
     .await?;
@@ -292,11 +308,16 @@ pub async fn record_success(db: &Db, tenant: TenantId, id: i64, now: i64) -> any
 }
 
 /// A call to Google failed: the page shows `error` until the next success.
-pub async fn record_error(db: &Db, tenant: TenantId, id: i64, error: &str) -> anyhow::Result<()> {
+pub async fn record_error(
+    db: &Db,
+    tenant: TenantId,
+    id: CalendarConnectionId,
+    error: &str,
+) -> anyhow::Result<()> {
     sqlx::query("update calendar_connections set last_error = $1 where tenant_id = $2 and id = $3")
         .bind(error)
         .bind(tenant.get())
-        .bind(id)
+        .bind(id.get())
         .execute(db.writes())
         .await?;
     Ok(())
@@ -306,7 +327,7 @@ pub async fn record_error(db: &Db, tenant: TenantId, id: i64, error: &str) -> an
 pub async fn set_access_expiry(
     tx: &mut Tx,
     tenant: TenantId,
-    id: i64,
+    id: CalendarConnectionId,
     expires_at: i64,
 ) -> anyhow::Result<()> {
     sqlx::query(
@@ -314,21 +335,26 @@ pub async fn set_access_expiry(
     )
     .bind(expires_at)
     .bind(tenant.get())
-    .bind(id)
+    .bind(id.get())
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 /// Google asked for no calls before `until` (epoch seconds): a later hold wins.
-pub async fn hold(db: &Db, tenant: TenantId, id: i64, until: i64) -> anyhow::Result<()> {
+pub async fn hold(
+    db: &Db,
+    tenant: TenantId,
+    id: CalendarConnectionId,
+    until: i64,
+) -> anyhow::Result<()> {
     sqlx::query(
         "update calendar_connections set hold_until = $1 where tenant_id = $2 and id = $3 \
          and (hold_until is null or hold_until < $1)",
     )
     .bind(until)
     .bind(tenant.get())
-    .bind(id)
+    .bind(id.get())
     .execute(db.pool())
     .await?;
     Ok(())
@@ -352,7 +378,7 @@ pub async fn set_contact_details(
     tenant: TenantId,
     on: bool,
     now: i64,
-) -> anyhow::Result<Vec<i64>> {
+) -> anyhow::Result<Vec<CalendarConnectionId>> {
     sqlx::query("update tenants set calendar_contact_details = $1, updated_at = $2 where id = $3")
         .bind(i64::from(on))
         .bind(now)
@@ -364,23 +390,29 @@ pub async fn set_contact_details(
         .bind(syncs::PRESENT)
         .execute(&mut **tx)
         .await?;
-    Ok(sqlx::query_scalar(
+    let ids: Vec<i64> = sqlx::query_scalar(
         "select id from calendar_connections where tenant_id = $1 and status = $2 order by id",
     )
     .bind(tenant.get())
     .bind(CONNECTED)
     .fetch_all(&mut **tx)
-    .await?)
+    .await?;
+    Ok(ids.into_iter().map(CalendarConnectionId::from_store).collect())
 }
 
 /// Notes a reconcile pass (drift repair runs at most hourly per connection).
-pub async fn set_reconciled(db: &Db, tenant: TenantId, id: i64, now: i64) -> anyhow::Result<()> {
+pub async fn set_reconciled(
+    db: &Db,
+    tenant: TenantId,
+    id: CalendarConnectionId,
+    now: i64,
+) -> anyhow::Result<()> {
     sqlx::query(
         "update calendar_connections set reconciled_at = $1 where tenant_id = $2 and id = $3",
     )
     .bind(now)
     .bind(tenant.get())
-    .bind(id)
+    .bind(id.get())
     .execute(db.writes())
     .await?;
     Ok(())
@@ -390,7 +422,7 @@ pub async fn set_reconciled(db: &Db, tenant: TenantId, id: i64, now: i64) -> any
 pub async fn set_backfill(
     db: &Db,
     tenant: TenantId,
-    id: i64,
+    id: CalendarConnectionId,
     done: i64,
     total: i64,
 ) -> anyhow::Result<()> {
@@ -401,7 +433,7 @@ pub async fn set_backfill(
     .bind(done)
     .bind(total)
     .bind(tenant.get())
-    .bind(id)
+    .bind(id.get())
     .execute(db.writes())
     .await?;
     Ok(())
@@ -422,18 +454,19 @@ pub async fn upcoming_bookings(
     connection: &Connection,
     from: i64,
     until: i64,
-) -> anyhow::Result<Vec<i64>> {
-    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+) -> anyhow::Result<Vec<BookingId>> {
+    let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "select b.id from bookings b where b.tenant_id = $1 and b.ends_at > $2 \
          and b.starts_at < $3 and b.status <> 'cancelled' and {HELD_BY_USER} \
          order by b.starts_at, b.id"
     )))
-    .bind(connection.tenant_id)
+    .bind(connection.tenant_id.get())
     .bind(from)
     .bind(until)
-    .bind(connection.user_id)
+    .bind(connection.user_id.get())
     .fetch_all(db.pool())
-    .await?)
+    .await?;
+    Ok(ids.into_iter().map(BookingId::from_store).collect())
 }
 
 /// Upcoming bookings whose last change this connection has not written yet: the connection's
@@ -445,8 +478,8 @@ pub async fn behind(
     connection: &Connection,
     from: i64,
     until: i64,
-) -> anyhow::Result<Vec<i64>> {
-    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+) -> anyhow::Result<Vec<BookingId>> {
+    let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "select b.id from bookings b left join calendar_event_syncs s on s.tenant_id = b.tenant_id \
          and s.booking_id = b.id and s.connection_id = $5 \
          where b.tenant_id = $1 and b.ends_at > $2 and b.starts_at < $3 \
@@ -455,11 +488,12 @@ pub async fn behind(
              where e.tenant_id = b.tenant_id and e.booking_id = b.id))) \
          order by b.starts_at, b.id"
     )))
-    .bind(connection.tenant_id)
+    .bind(connection.tenant_id.get())
     .bind(from)
     .bind(until)
-    .bind(connection.user_id)
-    .bind(connection.id)
+    .bind(connection.user_id.get())
+    .bind(connection.id.get())
     .fetch_all(db.pool())
-    .await?)
+    .await?;
+    Ok(ids.into_iter().map(BookingId::from_store).collect())
 }

@@ -1,11 +1,12 @@
 //! Weekly hours and time off, of a staff member or (with `staff = None`) of the owner.
 
-use portico_domain::TenantId;
+use portico_domain::{Instant, TenantId, TimeOffId};
 use serde::Serialize;
 use sqlx::FromRow;
 
 use sqlx::AnyConnection;
 
+use crate::stored::{Stored, StoredAt};
 use crate::{Db, versions};
 
 /// `staff_id` as stored: NULL for the owner. Queries compare `coalesce(staff_id, 0)`.
@@ -98,10 +99,13 @@ pub async fn weekly_of_tenant(
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
 pub struct TimeOff {
-    pub id: i64,
+    #[sqlx(try_from = "Stored")]
+    pub id: TimeOffId,
     pub staff_id: Option<i64>,
-    pub starts_at: i64,
-    pub ends_at: i64,
+    #[sqlx(try_from = "StoredAt")]
+    pub starts_at: Instant,
+    #[sqlx(try_from = "StoredAt")]
+    pub ends_at: Instant,
     pub reason: String,
 }
 
@@ -115,9 +119,9 @@ pub async fn add_time_off(
     now: i64,
 ) -> anyhow::Result<TimeOff> {
     let mut tx = versions::begin(db, tenant).await?;
-    let id: i64 = sqlx::query_scalar(
+    let row: TimeOff = sqlx::query_as(
         "insert into time_off (tenant_id, staff_id, starts_at, ends_at, reason, created_at) \
-         values ($1, $2, $3, $4, $5, $6) returning id",
+         values ($1, $2, $3, $4, $5, $6) returning id, staff_id, starts_at, ends_at, reason",
     )
     .bind(tenant.get())
     .bind(staff)
@@ -128,7 +132,7 @@ pub async fn add_time_off(
     .fetch_one(tx.conn())
     .await?;
     tx.commit().await?;
-    Ok(TimeOff { id, staff_id: staff, starts_at, ends_at, reason: reason.to_owned() })
+    Ok(row)
 }
 
 /// Time off of the person that overlaps [from, to).
@@ -179,10 +183,10 @@ pub async fn upcoming_time_off(
     .await?)
 }
 
-pub async fn delete_time_off(db: &Db, tenant: TenantId, id: i64) -> anyhow::Result<bool> {
+pub async fn delete_time_off(db: &Db, tenant: TenantId, id: TimeOffId) -> anyhow::Result<bool> {
     let mut tx = versions::begin(db, tenant).await?;
     let result = sqlx::query("delete from time_off where id = $1 and tenant_id = $2")
-        .bind(id)
+        .bind(id.get())
         .bind(tenant.get())
         .execute(tx.conn())
         .await?;

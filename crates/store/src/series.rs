@@ -6,13 +6,14 @@
 use chrono::{Duration, NaiveDate};
 use portico_domain::recurrence::Rule;
 use portico_domain::schedule::{LocalMinutes, local_instant};
-use portico_domain::{ClientId, TenantId};
+use portico_domain::{BookingId, ClientId, SeriesId, TenantId};
 use serde::Serialize;
 use sqlx::{Any, FromRow};
 
 use portico_domain::booking::occupying_sql;
 
 use crate::catalog::Service;
+use crate::stored::Stored;
 use crate::tenants::Tenant;
 use crate::{Db, Tx};
 
@@ -21,9 +22,13 @@ pub const MIN_HORIZON_WEEKS: i64 = 8;
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
 pub struct Series {
-    pub id: i64,
-    pub tenant_id: i64,
-    pub client_id: i64,
+    #[sqlx(try_from = "Stored")]
+    pub id: SeriesId,
+    #[sqlx(try_from = "Stored")]
+    pub tenant_id: TenantId,
+    /// The client the series books for.
+    #[sqlx(try_from = "Stored")]
+    pub client_id: ClientId,
     pub service_id: i64,
     pub staff_id: Option<i64>,
     pub rrule: String,
@@ -34,11 +39,6 @@ pub struct Series {
 }
 
 impl Series {
-    /// The client the series books for.
-    pub fn client(&self) -> ClientId {
-        ClientId::from_store(self.client_id)
-    }
-
     pub fn rule(&self) -> anyhow::Result<Rule> {
         Ok(Rule::parse(&self.rrule, self.starts_on.parse()?)?)
     }
@@ -123,7 +123,7 @@ pub async fn record_skip(
         "insert into series_skips (series_id, local_date, reason, created_at) values ($1, $2, $3, $4) \
          on conflict (series_id, local_date) do nothing",
     )
-    .bind(series.id)
+    .bind(series.id.get())
     .bind(date.to_string())
     .bind(reason)
     .bind(now)
@@ -142,8 +142,8 @@ pub async fn set_materialized_until(
     sqlx::query("update series set materialized_until = $1, updated_at = $2 where id = $3 and tenant_id = $4")
         .bind(through.to_string())
         .bind(now)
-        .bind(series.id)
-        .bind(series.tenant_id)
+        .bind(series.id.get())
+        .bind(series.tenant_id.get())
         .execute(db.writes())
         .await?;
     Ok(())
@@ -157,27 +157,28 @@ pub async fn end_from(
     series: &Series,
     from: NaiveDate,
     now: i64,
-) -> anyhow::Result<Vec<i64>> {
+) -> anyhow::Result<Vec<BookingId>> {
     sqlx::query(
         "update series set cancelled_from = $1, updated_at = $2 where id = $3 and tenant_id = $4",
     )
     .bind(from.to_string())
     .bind(now)
-    .bind(series.id)
+    .bind(series.id.get())
     .bind(tenant.id.get())
     .execute(&mut **tx)
     .await?;
     let cutoff = local_instant(tenant.timezone, from, LocalMinutes::MIDNIGHT).timestamp();
-    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+    let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "select id from bookings where tenant_id = $1 and series_id = $2 and starts_at >= $3 \
          and status in {} order by starts_at",
         occupying_sql()
     )))
     .bind(tenant.id.get())
-    .bind(series.id)
+    .bind(series.id.get())
     .bind(cutoff)
     .fetch_all(&mut **tx)
-    .await?)
+    .await?;
+    Ok(ids.into_iter().map(BookingId::from_store).collect())
 }
 
 /// The series' first booked occurrence on or after `from` that still holds a place: its
@@ -195,7 +196,7 @@ pub async fn first_open_from(
         occupying_sql()
     )))
     .bind(tenant.id.get())
-    .bind(series.id)
+    .bind(series.id.get())
     .bind(cutoff)
     .fetch_optional(db.pool())
     .await?)
@@ -207,20 +208,20 @@ pub async fn delete_unbooked(db: &Db, series: &Series) -> anyhow::Result<bool> {
     let mut tx = db.begin_write().await?;
     let booked: i64 =
         sqlx::query_scalar("select count(*) from bookings where tenant_id = $1 and series_id = $2")
-            .bind(series.tenant_id)
-            .bind(series.id)
+            .bind(series.tenant_id.get())
+            .bind(series.id.get())
             .fetch_one(&mut *tx)
             .await?;
     if booked > 0 {
         return Ok(false);
     }
     sqlx::query("delete from series_skips where series_id = $1")
-        .bind(series.id)
+        .bind(series.id.get())
         .execute(&mut *tx)
         .await?;
     let deleted = sqlx::query("delete from series where id = $1 and tenant_id = $2")
-        .bind(series.id)
-        .bind(series.tenant_id)
+        .bind(series.id.get())
+        .bind(series.tenant_id.get())
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -229,12 +230,15 @@ pub async fn delete_unbooked(db: &Db, series: &Series) -> anyhow::Result<bool> {
 }
 
 /// Every series of every tenant, as `(tenant, series)` ids (for the periodic job).
-pub async fn all_ids(db: &Db) -> anyhow::Result<Vec<(TenantId, i64)>> {
+pub async fn all_ids(db: &Db) -> anyhow::Result<Vec<(TenantId, SeriesId)>> {
     let rows: Vec<(i64, i64)> =
         sqlx::query_as("select tenant_id, id from series order by tenant_id, id")
             .fetch_all(db.pool())
             .await?;
-    Ok(rows.into_iter().map(|(t, id)| (TenantId::from_store(t), id)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(t, id)| (TenantId::from_store(t), SeriesId::from_store(id)))
+        .collect())
 }
 
 /// Dates of the tenant's series that could not be booked.

@@ -56,6 +56,7 @@ macro_rules! from_stored {
 }
 
 from_stored!(TenantId, UserId, ClientId, ApiTokenId, BookingId);
+from_stored!(BlockId, SeriesId, TimeOffId, CalendarConnectionId);
 from_stored!(InvoiceId, PaymentId, RefundId, CreditEntryId, CheckoutId);
 
 /// A stored number of seconds that is no date chrono can represent.

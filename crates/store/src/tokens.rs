@@ -9,6 +9,7 @@ use rand::RngCore as _;
 use sha2::{Digest as _, Sha256};
 use sqlx::{Any, FromRow};
 
+use crate::stored::StoredOpt;
 use crate::{Db, Tx};
 
 /// 256 random bits, URL-safe.
@@ -81,26 +82,15 @@ pub async fn create_link(db: &Db, link: &NewLink<'_>, now: i64) -> anyhow::Resul
 pub struct Link {
     pub id: i64,
     pub email: String,
-    pub user_id: Option<i64>,
-    pub tenant_id: Option<i64>,
-    pub client_id: Option<i64>,
-}
-
-impl Link {
     /// The login the link is for.
-    pub fn user(&self) -> Option<UserId> {
-        self.user_id.map(UserId::from_store)
-    }
-
+    #[sqlx(try_from = "StoredOpt")]
+    pub user_id: Option<UserId>,
     /// The business the link belongs to.
-    pub fn tenant(&self) -> Option<TenantId> {
-        self.tenant_id.map(TenantId::from_store)
-    }
-
+    #[sqlx(try_from = "StoredOpt")]
+    pub tenant_id: Option<TenantId>,
     /// The client record the link is for.
-    pub fn client(&self) -> Option<ClientId> {
-        self.client_id.map(ClientId::from_store)
-    }
+    #[sqlx(try_from = "StoredOpt")]
+    pub client_id: Option<ClientId>,
 }
 
 /// Finds a valid link for `purpose` without using it (to show its form).

@@ -61,7 +61,7 @@ impl TestApp {
                 allow_overlap: false,
             }],
         };
-        blocks::insert(self.db(), tenant, &fields, 0).await.expect("insert block")
+        blocks::insert(self.db(), tenant, &fields, 0).await.expect("insert block").get()
     }
 
     /// Weekly hours every day from `start` to `end` (local minutes), for a staff member or

@@ -10,6 +10,7 @@ pub mod work;
 
 use std::time::Duration;
 
+use portico_domain::Instant;
 use portico_integrations::google::{Google, GoogleError};
 use portico_store::calendar::{self, Connection};
 use portico_store::sealed::{self, SecretKind};
@@ -86,10 +87,10 @@ impl<'a> Session<'a> {
             return Ok(token.clone());
         }
         let now = self.deps.clock.now_ts();
-        if self.connection.access_expires_at > now + EXPIRY_MARGIN_SECS {
+        if self.connection.access_expires_at.unix() > now + EXPIRY_MARGIN_SECS {
             let slot = self.slot(SecretKind::GoogleAccessToken);
             let stored =
-                sealed::get(&self.deps.db, &self.deps.keyring, self.connection.tenant(), slot)
+                sealed::get(&self.deps.db, &self.deps.keyring, self.connection.tenant_id, slot)
                     .await;
             if let Ok(Some(token)) = stored {
                 self.access = Some(token.to_string());
@@ -101,7 +102,7 @@ impl<'a> Session<'a> {
 
     /// Exchanges the refresh token for a new access token and seals it.
     async fn refresh(&mut self) -> Result<String, CallError> {
-        let tenant = self.connection.tenant();
+        let tenant = self.connection.tenant_id;
         let slot = self.slot(SecretKind::GoogleRefreshToken);
         let refresh = match sealed::get(&self.deps.db, &self.deps.keyring, tenant, slot).await {
             Ok(Some(token)) => token,
@@ -114,14 +115,16 @@ impl<'a> Session<'a> {
         match self.google.refresh(&refresh).await {
             Ok(tokens) => {
                 let now = self.deps.clock.now_ts();
+                let expires = now + tokens.expires_in;
+                let expires_at = Instant::from_unix(expires)
+                    .ok_or_else(|| anyhow::anyhow!("token expiry {expires} is no date"))?;
                 let mut tx = self.deps.db.begin_write().await?;
                 let slot = self.slot(SecretKind::GoogleAccessToken);
                 sealed::put(&mut tx, &self.deps.keyring, tenant, slot, &tokens.access_token, now)
                     .await?;
-                let expires = now + tokens.expires_in;
                 calendar::set_access_expiry(&mut tx, tenant, self.connection.id, expires).await?;
                 tx.commit().await.map_err(anyhow::Error::from)?;
-                self.connection.access_expires_at = expires;
+                self.connection.access_expires_at = expires_at;
                 self.access = Some(tokens.access_token.clone());
                 Ok(tokens.access_token)
             }
@@ -140,7 +143,9 @@ impl<'a> Session<'a> {
         Fut: Future<Output = Result<T, GoogleError>>,
     {
         let now = self.deps.clock.now_ts();
-        if let Some(until) = self.connection.hold_until.filter(|until| *until > now) {
+        if let Some(until) =
+            self.connection.hold_until.map(Instant::unix).filter(|until| *until > now)
+        {
             return Err(CallError::Held(until.abs_diff(now)));
         }
         let token = self.access().await?;
@@ -170,7 +175,7 @@ pub(crate) async fn disconnect_and_notify(
     connection: &Connection,
     reason: &str,
 ) -> Result<(), JobError> {
-    let (tenant_id, id) = (connection.tenant(), connection.id);
+    let (tenant_id, id) = (connection.tenant_id, connection.id);
     let now = deps.clock.now_ts();
     let mut tx = portico_store::versions::begin(&deps.db, tenant_id).await?;
     calendar::disconnect(&mut tx, tenant_id, id, reason, now).await?;
@@ -178,14 +183,14 @@ pub(crate) async fn disconnect_and_notify(
         sealed::delete(&mut tx, tenant_id, calendar::token_slot(kind, id)).await?;
     }
     tx.commit().await?;
-    tracing::warn!(tenant = %tenant_id, connection = id, reason, "calendar disconnected");
+    tracing::warn!(tenant = %tenant_id, connection = id.get(), reason, "calendar disconnected");
 
     if !calendar::claim_disconnect_notice(&deps.db, tenant_id, id, now).await? {
         return Ok(());
     }
     let sent = async {
         let tenant = tenants::by_id(&deps.db, tenant_id.get()).await?;
-        let user = users::by_id(&deps.db, connection.user_id).await?;
+        let user = users::by_id(&deps.db, connection.user_id.get()).await?;
         let (Some(tenant), Some(user)) = (tenant, user) else { return Ok(()) };
         let context = json!({
             "name": user.name,
@@ -211,7 +216,7 @@ pub(crate) async fn settle(
     connection: &Connection,
     error: CallError,
 ) -> Result<(), JobError> {
-    let (tenant, id) = (connection.tenant(), connection.id);
+    let (tenant, id) = (connection.tenant_id, connection.id);
     match error {
         CallError::Disconnected => Ok(()),
         CallError::Job(error) => Err(error),

@@ -73,7 +73,8 @@ pub(crate) async fn sync_booking(
             continue;
         }
         // A connection paused (sync off) or gone keeps what it has.
-        let Some(connection) = calendar::get(&deps.db, tenant.id, row.connection_id).await? else {
+        let Some(connection) = calendar::get(&deps.db, tenant.id, row.connection_id.get()).await?
+        else {
             continue;
         };
         if !connection.syncs() {
@@ -106,7 +107,7 @@ async fn finish(
     match result {
         Ok(()) => {
             let now = deps.clock.now_ts();
-            calendar::record_success(&deps.db, connection.tenant(), connection.id, now).await?;
+            calendar::record_success(&deps.db, connection.tenant_id, connection.id, now).await?;
             Ok(())
         }
         Err(error) => settle(deps, connection, error).await,
@@ -167,7 +168,7 @@ async fn put(
         Err(error) => return Err(error),
     };
     let w = Written {
-        booking: booking.id.get(),
+        booking: booking.id,
         connection: session.connection.id,
         calendar_id: &calendar_id,
         event_id: &id,
@@ -205,8 +206,8 @@ async fn remove(
         etag: "",
         state: DELETED,
         version,
-        starts_at: row.starts_at,
-        ends_at: row.ends_at,
+        starts_at: row.starts_at.unix(),
+        ends_at: row.ends_at.unix(),
     };
     syncs::record(&session.deps.db, tenant.id, &w, session.deps.clock.now_ts()).await?;
     Ok(())

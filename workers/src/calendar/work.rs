@@ -3,6 +3,7 @@
 //! availability never waits on Google) and drift repair.
 
 use chrono::{DateTime, Duration};
+use portico_domain::Instant;
 use portico_jobs::CalendarWork;
 use portico_store::calendar::{self, Connection, busy, syncs};
 use portico_store::tenants::{self, Tenant};
@@ -41,7 +42,7 @@ pub async fn run(deps: &Deps, job: CalendarWork) -> Result<(), JobError> {
         let total = i64::try_from(ids.len()).unwrap_or(i64::MAX);
         calendar::set_backfill(&deps.db, tenant.id, connection.id, 0, total).await?;
         for (done, id) in (1..).zip(ids) {
-            sync_booking(deps, &tenant, id, false).await?;
+            sync_booking(deps, &tenant, id.get(), false).await?;
             calendar::set_backfill(&deps.db, tenant.id, connection.id, done, total).await?;
         }
         return refresh_busy(deps, &connection).await;
@@ -51,14 +52,17 @@ pub async fn run(deps: &Deps, job: CalendarWork) -> Result<(), JobError> {
     // nothing behind calls nobody for this.
     let until = now + BACKFILL_DAYS * 86_400;
     for id in calendar::behind(&deps.db, &connection, now, until).await? {
-        sync_booking(deps, &tenant, id, false).await?;
+        sync_booking(deps, &tenant, id.get(), false).await?;
     }
     let due = |at: Option<i64>, every: i64| at.is_none_or(|at| at + every <= now);
     let busy_every = deps.google.as_ref().map_or(300, |g| g.settings().busy_refresh_secs);
-    if due(connection.busy_refreshed_at, i64::try_from(busy_every).unwrap_or(300)) {
+    if due(
+        connection.busy_refreshed_at.map(Instant::unix),
+        i64::try_from(busy_every).unwrap_or(300),
+    ) {
         refresh_busy(deps, &connection).await?;
     }
-    if due(connection.reconciled_at, RECONCILE_SECS) {
+    if due(connection.reconciled_at.map(Instant::unix), RECONCILE_SECS) {
         reconcile(deps, &tenant, &connection).await?;
     }
     Ok(())
@@ -72,7 +76,7 @@ async fn refresh_all(deps: &Deps) -> Result<(), JobError> {
     }
     let mut tx = deps.db.begin().await?;
     for c in connections {
-        let job = CalendarWork::Refresh { tenant_id: c.tenant_id, connection_id: c.id };
+        let job = CalendarWork::Refresh { tenant_id: c.tenant_id.get(), connection_id: c.id.get() };
         portico_jobs::enqueue(&mut tx, &job, deps.clock.now_ts()).await?;
     }
     tx.commit().await.map_err(anyhow::Error::from)?;
@@ -84,7 +88,7 @@ async fn reconcile(deps: &Deps, tenant: &Tenant, connection: &Connection) -> Res
     let now = deps.clock.now_ts();
     let until = now + HORIZON_DAYS * 86_400;
     for id in calendar::upcoming_bookings(&deps.db, connection, now, until).await? {
-        sync_booking(deps, tenant, id, true).await?;
+        sync_booking(deps, tenant, id.get(), true).await?;
     }
     calendar::set_reconciled(&deps.db, tenant.id, connection.id, now).await?;
     Ok(())
@@ -109,14 +113,14 @@ async fn refresh_busy(deps: &Deps, connection: &Connection) -> Result<(), JobErr
         Ok(intervals) => intervals,
         Err(error) => return settle(deps, connection, error).await,
     };
-    let own = syncs::present_intervals(&deps.db, connection.tenant(), connection.id).await?;
+    let own = syncs::present_intervals(&deps.db, connection.tenant_id, connection.id).await?;
     let mut kept = Vec::new();
     for interval in intervals {
         kept.extend(subtract((interval.start.timestamp(), interval.end.timestamp()), &own));
     }
     let ts = now.timestamp();
-    busy::replace(&deps.db, connection.tenant(), connection.id, &kept, ts).await?;
-    calendar::record_success(&deps.db, connection.tenant(), connection.id, ts).await?;
+    busy::replace(&deps.db, connection.tenant_id, connection.id, &kept, ts).await?;
+    calendar::record_success(&deps.db, connection.tenant_id, connection.id, ts).await?;
     tracing::debug!(busy = kept.len(), until = %DateTime::from_timestamp(to.timestamp(), 0).unwrap_or_default(), "busy times stored");
     Ok(())
 }

@@ -121,6 +121,7 @@ async fn every_schedule_change_shows_in_the_very_next_availability_request() {
         let run = app.seed_service(tenant.id, "run", Mode::Block, 60).await;
         assert!(starts(&app, RUNS).await.is_empty());
         let block = app.seed_block(tenant.id, wednesday(), 14 * 60, 15 * 60, &run, 2).await;
+        let block = blocks::get(app.db(), tenant.id, block, 0).await.unwrap().unwrap().id;
         assert_eq!(remaining(&app, RUNS).await, vec![2], "a new block");
         let fields = BlockFields {
             date: wednesday(),

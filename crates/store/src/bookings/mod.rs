@@ -20,7 +20,7 @@ pub mod write;
 use chrono::{DateTime, Utc};
 use portico_domain::booking::{Refusal, occupying_sql};
 use portico_domain::policy;
-use portico_domain::{BookingId, ClientId, Instant, TenantId};
+use portico_domain::{BlockId, BookingId, ClientId, Instant, SeriesId, TenantId};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, FromRow, Row as _};
@@ -100,7 +100,7 @@ pub struct Booking {
     pub service_code: String,
     pub service_name: String,
     pub staff_id: Option<i64>,
-    pub block_id: Option<i64>,
+    pub block_id: Option<BlockId>,
     pub client_id: Option<ClientId>,
     pub guest_name: String,
     pub guest_email: String,
@@ -114,7 +114,7 @@ pub struct Booking {
     pub currency: String,
     pub created_at: Instant,
     /// The recurring series this booking is an occurrence of.
-    pub series_id: Option<i64>,
+    pub series_id: Option<SeriesId>,
     /// Where it takes place, as booked.
     pub location_kind: LocationKind,
     /// The client's address (kind `client`) or the meeting link (kind `online`); empty for
@@ -142,7 +142,7 @@ impl<'r> FromRow<'r, AnyRow> for Booking {
             service_code: row.try_get("service_code")?,
             service_name: row.try_get("service_name")?,
             staff_id: row.try_get("staff_id")?,
-            block_id: row.try_get("block_id")?,
+            block_id: row.try_get::<Option<i64>, _>("block_id")?.map(BlockId::from_store),
             client_id: row.try_get::<Option<i64>, _>("client_id")?.map(ClientId::from_store),
             guest_name: row.try_get("guest_name")?,
             guest_email: row.try_get("guest_email")?,
@@ -154,7 +154,7 @@ impl<'r> FromRow<'r, AnyRow> for Booking {
             price_minor: row.try_get("price_minor")?,
             currency: row.try_get("currency")?,
             created_at: instant(row, "created_at")?,
-            series_id: row.try_get("series_id")?,
+            series_id: row.try_get::<Option<i64>, _>("series_id")?.map(SeriesId::from_store),
             location_kind,
             location: row.try_get("location")?,
         })

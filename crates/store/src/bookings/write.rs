@@ -3,8 +3,8 @@
 //! tenant's schedule version moves with it; none commits.
 
 use chrono::{DateTime, Utc};
-use portico_domain::BookingId;
 use portico_domain::booking::occupying_sql;
+use portico_domain::{BookingId, SeriesId};
 
 use super::{BookingError, Party, Result, Slot, Status};
 use crate::availability::{self, Query};
@@ -232,7 +232,7 @@ pub struct NewRow<'a> {
     pub placement: Placement,
     pub party: &'a Party,
     pub notes: &'a str,
-    pub series: Option<i64>,
+    pub series: Option<SeriesId>,
     /// The client's address or the meeting link (see [`crate::bookings::Booking::location`]).
     pub location: &'a str,
 }
@@ -271,7 +271,7 @@ pub async fn insert(tx: &mut Tx, tenant: &Tenant, row: &NewRow<'_>, now: i64) ->
     .bind(row.service.price_minor)
     .bind(&row.service.currency)
     .bind(now)
-    .bind(row.series)
+    .bind(row.series.map(SeriesId::get))
     .bind(row.service.location_kind.as_str())
     .bind(row.location)
     .fetch_one(&mut **tx)

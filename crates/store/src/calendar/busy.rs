@@ -1,6 +1,6 @@
 //! Busy times fetched from Google, stored so availability never waits on Google.
 
-use portico_domain::TenantId;
+use portico_domain::{CalendarConnectionId, TenantId};
 
 use crate::Db;
 
@@ -9,14 +9,14 @@ use crate::Db;
 pub async fn replace(
     db: &Db,
     tenant: TenantId,
-    connection: i64,
+    connection: CalendarConnectionId,
     intervals: &[(i64, i64)],
     now: i64,
 ) -> anyhow::Result<()> {
     let mut tx = crate::versions::begin(db, tenant).await?;
     sqlx::query("delete from calendar_busy where tenant_id = $1 and connection_id = $2")
         .bind(tenant.get())
-        .bind(connection)
+        .bind(connection.get())
         .execute(tx.conn())
         .await?;
     for (start, end) in intervals {
@@ -25,7 +25,7 @@ pub async fn replace(
              values ($1, $2, $3, $4)",
         )
         .bind(tenant.get())
-        .bind(connection)
+        .bind(connection.get())
         .bind(start)
         .bind(end)
         .execute(tx.conn())
@@ -36,7 +36,7 @@ pub async fn replace(
     )
     .bind(now)
     .bind(tenant.get())
-    .bind(connection)
+    .bind(connection.get())
     .execute(tx.conn())
     .await?;
     tx.commit().await?;

@@ -1,9 +1,10 @@
 //! What Portico last wrote to Google per booking and connection.
 
-use portico_domain::{BookingId, TenantId};
+use portico_domain::{BookingId, CalendarConnectionId, Instant, TenantId};
 use sqlx::{Any, FromRow};
 
 use crate::Db;
+use crate::stored::{Stored, StoredAt};
 
 pub const PRESENT: &str = "present";
 pub const DELETED: &str = "deleted";
@@ -11,15 +12,19 @@ pub const DELETED: &str = "deleted";
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct EventSync {
     pub id: i64,
-    pub booking_id: i64,
-    pub connection_id: i64,
+    #[sqlx(try_from = "Stored")]
+    pub booking_id: BookingId,
+    #[sqlx(try_from = "Stored")]
+    pub connection_id: CalendarConnectionId,
     pub calendar_id: String,
     pub event_id: String,
     pub etag: String,
     pub state: String,
     pub version: i64,
-    pub starts_at: i64,
-    pub ends_at: i64,
+    #[sqlx(try_from = "StoredAt")]
+    pub starts_at: Instant,
+    #[sqlx(try_from = "StoredAt")]
+    pub ends_at: Instant,
 }
 
 impl EventSync {
@@ -50,8 +55,8 @@ pub async fn for_booking(
 /// What was written, as one upsert per (booking, connection).
 #[derive(Debug, Clone)]
 pub struct Written<'a> {
-    pub booking: i64,
-    pub connection: i64,
+    pub booking: BookingId,
+    pub connection: CalendarConnectionId,
     pub calendar_id: &'a str,
     pub event_id: &'a str,
     pub etag: &'a str,
@@ -72,8 +77,8 @@ pub async fn record(db: &Db, tenant: TenantId, w: &Written<'_>, now: i64) -> any
          ends_at = excluded.ends_at, updated_at = excluded.updated_at",
     )
     .bind(tenant.get())
-    .bind(w.booking)
-    .bind(w.connection)
+    .bind(w.booking.get())
+    .bind(w.connection.get())
     .bind(w.calendar_id)
     .bind(w.event_id)
     .bind(w.etag)
@@ -103,14 +108,14 @@ pub async fn booking_version(db: &Db, tenant: TenantId, booking: BookingId) -> a
 pub async fn present_intervals(
     db: &Db,
     tenant: TenantId,
-    connection: i64,
+    connection: CalendarConnectionId,
 ) -> anyhow::Result<Vec<(i64, i64)>> {
     Ok(sqlx::query_as(
         "select starts_at, ends_at from calendar_event_syncs where tenant_id = $1 \
          and connection_id = $2 and state = $3",
     )
     .bind(tenant.get())
-    .bind(connection)
+    .bind(connection.get())
     .bind(PRESENT)
     .fetch_all(db.pool())
     .await?)

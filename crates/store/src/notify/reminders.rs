@@ -1,27 +1,21 @@
 //! The reminder ledger: one row per booking and start, claimed when the reminder is queued
 //! and marked when it went out.
 
-use portico_domain::{BookingId, TenantId};
+use portico_domain::{BookingId, Instant, TenantId};
 use sqlx::{Any, FromRow};
 
+use crate::stored::{Stored, StoredAt};
 use crate::{Db, Tx};
 
 /// A reminder that is due and not yet claimed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromRow)]
 pub struct Due {
-    pub tenant_id: i64,
-    pub booking_id: i64,
-    pub starts_at: i64,
-}
-
-impl Due {
-    pub fn tenant(&self) -> TenantId {
-        TenantId::from_store(self.tenant_id)
-    }
-
-    pub fn booking(&self) -> BookingId {
-        BookingId::from_store(self.booking_id)
-    }
+    #[sqlx(try_from = "Stored")]
+    pub tenant_id: TenantId,
+    #[sqlx(try_from = "Stored")]
+    pub booking_id: BookingId,
+    #[sqlx(try_from = "StoredAt")]
+    pub starts_at: Instant,
 }
 
 /// Reminders due at `now` that nobody claimed yet, oldest start first: confirmed bookings of
@@ -75,7 +69,7 @@ pub async fn claim(
 pub async fn settled(
     db: &Db,
     tenant: TenantId,
-    booking: i64,
+    booking: BookingId,
     starts_at: i64,
 ) -> anyhow::Result<bool> {
     is_set(db, tenant, booking, starts_at, "sent_at").await
@@ -85,7 +79,7 @@ pub async fn settled(
 pub async fn settle(
     db: &Db,
     tenant: TenantId,
-    booking: i64,
+    booking: BookingId,
     starts_at: i64,
     now: i64,
 ) -> anyhow::Result<()> {
@@ -96,7 +90,7 @@ pub async fn settle(
 async fn is_set(
     db: &Db,
     tenant: TenantId,
-    booking: i64,
+    booking: BookingId,
     starts_at: i64,
     column: &'static str,
 ) -> anyhow::Result<bool> {
@@ -105,7 +99,7 @@ async fn is_set(
          and starts_at = $3"
     )))
     .bind(tenant.get())
-    .bind(booking)
+    .bind(booking.get())
     .bind(starts_at)
     .fetch_optional(db.pool())
     .await?;
@@ -116,7 +110,7 @@ async fn is_set(
 async fn set_once(
     db: &Db,
     tenant: TenantId,
-    booking: i64,
+    booking: BookingId,
     starts_at: i64,
     column: &'static str,
     now: i64,
@@ -127,7 +121,7 @@ async fn set_once(
     )))
     .bind(now)
     .bind(tenant.get())
-    .bind(booking)
+    .bind(booking.get())
     .bind(starts_at)
     .execute(db.writes())
     .await?;
@@ -154,7 +148,7 @@ impl Via {
 pub async fn sent_via(
     db: &Db,
     tenant: TenantId,
-    booking: i64,
+    booking: BookingId,
     starts_at: i64,
     via: Via,
 ) -> anyhow::Result<bool> {
@@ -165,7 +159,7 @@ pub async fn sent_via(
 pub async fn mark_sent_via(
     db: &Db,
     tenant: TenantId,
-    booking: i64,
+    booking: BookingId,
     starts_at: i64,
     via: Via,
     now: i64,

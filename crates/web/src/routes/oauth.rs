@@ -128,7 +128,7 @@ async fn callback(
     let slot = calendar::token_slot(SecretKind::GoogleAccessToken, id);
     sealed::put(&mut tx, ring, tenant.id, slot, &tokens.access_token, now).await?;
     calendar::set_access_expiry(&mut tx, tenant.id, id, now + tokens.expires_in).await?;
-    let job = CalendarWork::Backfill { tenant_id: tenant.id.get(), connection_id: id };
+    let job = CalendarWork::Backfill { tenant_id: tenant.id.get(), connection_id: id.get() };
     portico_jobs::enqueue(&mut tx, &job, now).await?;
     let entry = audit::Entry {
         tenant: Some(tenant.id),

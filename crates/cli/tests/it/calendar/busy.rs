@@ -48,8 +48,10 @@ async fn busy_time_at_google_removes_overlapping_options_and_own_events_count_on
         shop.google.add_busy(ACCOUNT, "2026-12-02T10:00:00Z", "2026-12-02T11:00:00Z");
         shop.google.add_busy(ACCOUNT, "2026-12-02T14:00:00Z", "2026-12-02T15:00:00Z");
         shop.app.clock.advance(Span::seconds(301));
-        let job =
-            CalendarWork::Refresh { tenant_id: shop.seeded.id.get(), connection_id: connection.id };
+        let job = CalendarWork::Refresh {
+            tenant_id: shop.seeded.id.get(),
+            connection_id: connection.id.get(),
+        };
         shop.app.enqueue(&job).await;
         shop.app.run_pending_jobs().await;
         let stored: Vec<(i64, i64)> =

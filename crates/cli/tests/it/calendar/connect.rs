@@ -62,7 +62,7 @@ async fn connecting_uses_pkce_and_seals_the_tokens() {
         let opened = sealed::get(shop.app.db(), ring, shop.seeded.id, slot).await.unwrap().unwrap();
         assert_eq!(opened.as_str(), refresh);
         let moved =
-            portico_store::calendar::token_slot(SecretKind::GoogleRefreshToken, connection.id + 1);
+            sealed::Slot::integration(SecretKind::GoogleRefreshToken, connection.id.get() + 1);
         assert!(sealed::get(shop.app.db(), ring, shop.seeded.id, moved).await.unwrap().is_none());
 
         // Disconnect revokes at Google and deletes the tokens.

@@ -51,8 +51,10 @@ async fn a_revoked_grant_disconnects_emails_once_and_stops_calling_google() {
         shop.app
             .enqueue(&CalendarSync { tenant_id: shop.seeded.id.get(), booking_id: booking })
             .await;
-        let job =
-            CalendarWork::Refresh { tenant_id: shop.seeded.id.get(), connection_id: connection.id };
+        let job = CalendarWork::Refresh {
+            tenant_id: shop.seeded.id.get(),
+            connection_id: connection.id.get(),
+        };
         shop.app.enqueue(&job).await;
         shop.app.run_pending_jobs().await;
         assert_eq!(shop.google.calls().len(), calls);
@@ -104,8 +106,10 @@ async fn retry_after_holds_every_call_to_google_until_it_has_passed() {
         let shop = Shop::open(backend).await;
         let connection = shop.connect_owner().await;
         let deps = shop.app.deps();
-        let refresh =
-            CalendarWork::Refresh { tenant_id: shop.seeded.id.get(), connection_id: connection.id };
+        let refresh = CalendarWork::Refresh {
+            tenant_id: shop.seeded.id.get(),
+            connection_id: connection.id.get(),
+        };
         let refresh = serde_json::to_string(&refresh).unwrap();
         let next_job = |shop: &Shop| {
             let (db, now) = (shop.app.db().clone(), shop.app.clock.now_ts());
@@ -194,8 +198,10 @@ async fn a_downgrade_pauses_the_sync_and_an_upgrade_catches_up() {
         // Beyond the 60 days the hourly drift repair reads back.
         let later = shop.book(Utc.with_ymd_and_hms(2027, 2, 15, 10, 0, 0).unwrap()).await;
         shop.app.run_pending_jobs().await;
-        let refresh =
-            CalendarWork::Refresh { tenant_id: shop.seeded.id.get(), connection_id: connection.id };
+        let refresh = CalendarWork::Refresh {
+            tenant_id: shop.seeded.id.get(),
+            connection_id: connection.id.get(),
+        };
         shop.app.enqueue(&refresh).await;
         shop.app.run_pending_jobs().await;
         assert_eq!(shop.google.events(PRIMARY).len(), 2);
@@ -272,8 +278,10 @@ async fn events_gone_at_google_count_as_deleted_and_the_reconcile_repairs_drift(
 
         // The hourly reconcile puts c back at its time and d back in the calendar.
         shop.app.clock.advance(Span::seconds(3601));
-        let refresh =
-            CalendarWork::Refresh { tenant_id: shop.seeded.id.get(), connection_id: connection.id };
+        let refresh = CalendarWork::Refresh {
+            tenant_id: shop.seeded.id.get(),
+            connection_id: connection.id.get(),
+        };
         shop.app.enqueue(&refresh).await;
         shop.app.run_pending_jobs().await;
         let c_event = shop.google.event(PRIMARY, &id(c)).unwrap();

@@ -51,7 +51,7 @@ async fn page(
     name: String,
 ) -> Result<Response, Error> {
     let (purpose, link) = find(state, token).await?;
-    let tenant = tenants::by_id(&state.db, link.tenant_id.ok_or_else(invalid_link)?)
+    let tenant = tenants::by_id(&state.db, link.tenant_id.ok_or_else(invalid_link)?.get())
         .await?
         .ok_or_else(invalid_link)?;
     let email = Email::parse(&link.email).map_err(|_| invalid_link())?;
@@ -146,7 +146,7 @@ pub async fn accept(
     // bookings in the tenants where it is a client.
     portico_jobs::enqueue(&mut tx, &portico_jobs::LinkGuest::Link { user_id: user_id.get() }, now)
         .await?;
-    let tenant_id = link.tenant().ok_or_else(invalid_link)?;
+    let tenant_id = link.tenant_id.ok_or_else(invalid_link)?;
     let tenant = tenants::by_id(&state.db, tenant_id.get()).await?.ok_or_else(invalid_link)?;
     // Membership and staff links change who can be booked: a schedule write of this tenant.
     let mut tx = portico_store::versions::ScheduleTx::wrap(tx, tenant_id);
@@ -162,7 +162,7 @@ pub async fn accept(
         staff::link_user_by_email(&mut tx, tenant_id, email.as_str(), user_id, now).await?;
         format!("/app/{}", tenant.slug)
     } else {
-        let client = link.client().ok_or_else(invalid_link)?;
+        let client = link.client_id.ok_or_else(invalid_link)?;
         if !clients::link_user(&mut tx, tenant_id, client, user_id, now).await? {
             return Err(Error::Conflict {
                 code: "already_client",

@@ -137,7 +137,7 @@ pub async fn reset(
     let link = tokens::peek(&state.db, Purpose::PasswordReset, &token, now)
         .await?
         .ok_or_else(invalid_link)?;
-    let user_id = link.user().ok_or_else(invalid_link)?;
+    let user_id = link.user_id.ok_or_else(invalid_link)?;
     let user = users::by_id(&state.db, user_id.get()).await?.ok_or_else(invalid_link)?;
     let check = check_new_password(&form, &user.email, &user.name);
     if !check.is_ok() {

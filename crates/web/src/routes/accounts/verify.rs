@@ -42,7 +42,7 @@ pub async fn confirm(
     let link = tokens::consume(&mut tx, Purpose::VerifyEmail, &token, now)
         .await?
         .ok_or_else(invalid_link)?;
-    let user_id = link.user().ok_or_else(invalid_link)?;
+    let user_id = link.user_id.ok_or_else(invalid_link)?;
     users::mark_verified(&mut tx, user_id, now).await?;
     // The address is proven: the login's guest bookings can now be linked.
     portico_jobs::enqueue(&mut tx, &LinkGuest::Link { user_id: user_id.get() }, now).await?;

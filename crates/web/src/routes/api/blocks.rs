@@ -46,7 +46,7 @@ impl From<&Block> for BlockJson {
             b.capacities.iter().map(|c| (c.code.clone(), f(c))).collect()
         };
         Self {
-            id: b.id,
+            id: b.id.get(),
             date: b.date,
             start: hhmm(b.start_minute.into()),
             end: hhmm(b.end_minute.into()),
@@ -206,7 +206,7 @@ pub async fn create(
         .and_then(|f| not_past(f, None, today))
         .map_err(|fields| Error::Unprocessable { fields })?;
     let id = blocks::insert(&state.db, scope.tenant.id, &fields, state.clock.now_ts()).await?;
-    let block = load(&state, &scope.tenant, id).await?;
+    let block = load(&state, &scope.tenant, id.get()).await?;
     Ok((StatusCode::CREATED, Json(BlockJson::from(&block))).into_response())
 }
 
@@ -248,10 +248,10 @@ pub async fn update(
     let fields = validate(&merged, &services)
         .and_then(|f| not_past(f, Some(block.date), today))
         .map_err(|fields| Error::Unprocessable { fields })?;
-    if moves(&block, &fields) && blocks::in_use(&state.db, scope.tenant.id, id).await? {
+    if moves(&block, &fields) && blocks::in_use(&state.db, scope.tenant.id, block.id).await? {
         return Err(Error::Conflict { code: "in_use", message: IN_USE_MOVE.to_owned() });
     }
-    if !blocks::update(&state.db, scope.tenant.id, id, &fields, state.clock.now_ts()).await? {
+    if !blocks::update(&state.db, scope.tenant.id, block.id, &fields, state.clock.now_ts()).await? {
         return Err(Error::NotFound);
     }
     Ok(Json((&load(&state, &scope.tenant, id).await?).into()))
@@ -262,7 +262,8 @@ pub async fn delete(
     scope: ApiScope,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<StatusCode, Error> {
-    match blocks::delete(&state.db, scope.tenant.id, id).await? {
+    let block = load(&state, &scope.tenant, id).await?;
+    match blocks::delete(&state.db, scope.tenant.id, block.id).await? {
         DeleteOutcome::Deleted => Ok(StatusCode::NO_CONTENT),
         DeleteOutcome::NotFound => Err(Error::NotFound),
         DeleteOutcome::InUse => Err(Error::Conflict {

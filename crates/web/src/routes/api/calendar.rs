@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use portico_domain::Instant;
 use portico_store::calendar;
 use portico_store::tenants;
 use serde::Serialize;
@@ -37,7 +38,7 @@ pub async fn show(
         .await?
         .into_iter()
         .map(|m| {
-            let c = connections.iter().find(|c| c.user_id == m.user_id);
+            let c = connections.iter().find(|c| c.user_id.get() == m.user_id);
             PersonJson {
                 user_id: m.user_id,
                 name: m.name,
@@ -50,7 +51,7 @@ pub async fn show(
                 google_account: c.map(|c| c.google_account.clone()),
                 calendar_id: c.map(|c| c.calendar_id.clone()),
                 sync_enabled: c.is_some_and(|c| c.sync_enabled != 0),
-                last_synced_at: c.and_then(|c| c.last_synced_at),
+                last_synced_at: c.and_then(|c| c.last_synced_at).map(Instant::unix),
                 last_error: c.and_then(|c| c.last_error.clone()),
                 backfill_done: c.map_or(0, |c| c.backfill_done),
                 backfill_total: c.map_or(0, |c| c.backfill_total),

@@ -136,10 +136,10 @@ struct TimeOffJson {
 impl From<TimeOff> for TimeOffJson {
     fn from(t: TimeOff) -> Self {
         Self {
-            id: t.id,
+            id: t.id.get(),
             staff_id: t.staff_id,
-            start: rfc3339(t.starts_at),
-            end: rfc3339(t.ends_at),
+            start: rfc3339(t.starts_at.unix()),
+            end: rfc3339(t.ends_at.unix()),
             reason: t.reason,
         }
     }
@@ -234,7 +234,9 @@ pub async fn time_off_delete(
     scope: ApiScope,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<StatusCode, Error> {
-    if hours::delete_time_off(&state.db, scope.tenant.id, id).await? {
+    let entry =
+        hours::get_time_off(&state.db, scope.tenant.id, id).await?.ok_or(Error::NotFound)?;
+    if hours::delete_time_off(&state.db, scope.tenant.id, entry.id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(Error::NotFound)

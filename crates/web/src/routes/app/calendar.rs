@@ -6,6 +6,7 @@
 use axum::Form;
 use axum::extract::State;
 use axum::response::Response;
+use portico_domain::Instant;
 use portico_integrations::google::{Pkce, random_state};
 use portico_jobs::CalendarWork;
 use portico_store::calendar::{self, Connection};
@@ -80,7 +81,7 @@ fn person(name: String, email: String, connection: Option<&Connection>) -> Perso
         account: connection.map(|c| c.google_account.clone()).unwrap_or_default(),
         calendar: connection.map(|c| c.calendar_id.clone()).unwrap_or_default(),
         sync_enabled: connection.is_some_and(|c| c.sync_enabled != 0),
-        last_synced_at: connection.and_then(|c| c.last_synced_at),
+        last_synced_at: connection.and_then(|c| c.last_synced_at).map(Instant::unix),
         last_error: connection.and_then(|c| c.last_error.clone()),
         backfill_done: connection.map_or(0, |c| c.backfill_done),
         backfill_total: connection.map_or(0, |c| c.backfill_total),
@@ -94,7 +95,7 @@ pub async fn show(
     _: RequirePlan<CalendarGate>,
 ) -> Result<Response, Error> {
     let connections = calendar::list(&state.db, scope.id()).await?;
-    let mine = connections.iter().find(|c| c.user_id == scope.user.id);
+    let mine = connections.iter().find(|c| c.user_id == scope.user.id());
     let calendars = mine
         .map(|c| {
             stored_calendars(c)
@@ -113,7 +114,7 @@ pub async fn show(
             .into_iter()
             .filter(|m| m.user_id != scope.user.id)
             .map(|m| {
-                let connection = connections.iter().find(|c| c.user_id == m.user_id);
+                let connection = connections.iter().find(|c| c.user_id.get() == m.user_id);
                 person(m.name, m.email, connection)
             })
             .collect()
@@ -188,8 +189,10 @@ pub async fn update(
     let now = state.clock.now_ts();
     calendar::set_preferences(&state.db, scope.id(), connection.id, chosen, sync, now).await?;
     if sync {
-        let job =
-            CalendarWork::Backfill { tenant_id: scope.id().get(), connection_id: connection.id };
+        let job = CalendarWork::Backfill {
+            tenant_id: scope.id().get(),
+            connection_id: connection.id.get(),
+        };
         let detail = format!("calendar {chosen}, sync on");
         let (tenant, user) = (Some(scope.id()), Some(scope.user.id()));
         state.audit_with_job(&scope.viewer, tenant, user, "calendar.updated", detail, &job).await?;
@@ -221,7 +224,10 @@ pub async fn details(
     let mut tx = state.db.begin_write().await?;
     let connections = calendar::set_contact_details(&mut tx, scope.id(), on, now).await?;
     for connection_id in connections {
-        let job = CalendarWork::Backfill { tenant_id: scope.id().get(), connection_id };
+        let job = CalendarWork::Backfill {
+            tenant_id: scope.id().get(),
+            connection_id: connection_id.get(),
+        };
         portico_jobs::enqueue(&mut tx, &job, now).await?;
     }
     let detail = if on { "client contact details in events" } else { "no contact details" };

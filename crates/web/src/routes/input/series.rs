@@ -345,7 +345,7 @@ pub async fn views(
     let mut views = Vec::new();
     for s in series::for_client(&state.db, tenant.id, client).await? {
         views.push(SeriesView {
-            id: s.id,
+            id: s.id.get(),
             service: services
                 .iter()
                 .find(|sv| sv.id == s.service_id)
@@ -366,7 +366,7 @@ pub async fn views(
                     .0
                 })
                 .collect(),
-            skipped: series::skips(&state.db, tenant.id, s.id)
+            skipped: series::skips(&state.db, tenant.id, s.id.get())
                 .await?
                 .into_iter()
                 .map(|(date, reason)| Skip { date, reason })

@@ -163,7 +163,7 @@ pub async fn cancel(
 ) -> Result<Response, Error> {
     let found = series::get(&state.db, scope.tenant.id, id)
         .await?
-        .filter(|s| s.client_id == scope.client.id.get())
+        .filter(|s| s.client_id == scope.client.id)
         .ok_or(Error::NotFound)?;
     let from: NaiveDate = form
         .from

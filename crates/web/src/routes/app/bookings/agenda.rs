@@ -265,7 +265,7 @@ impl Range {
                     });
                 }
                 BlockDay {
-                    id: block.id,
+                    id: block.id.get(),
                     label: block.label.clone(),
                     start: hhmm(block.start_minute),
                     end: hhmm(block.end_minute),

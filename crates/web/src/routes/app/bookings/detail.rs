@@ -147,7 +147,7 @@ pub async fn show(
     let team = Team::load(&state, &scope.tenant).await?;
     let now = state.clock.now_ts();
     let block = match booking.block_id {
-        Some(block) => blocks::get(&state.db, scope.id(), block, now).await?.map(|b| b.label),
+        Some(block) => blocks::get(&state.db, scope.id(), block.get(), now).await?.map(|b| b.label),
         None => None,
     };
     let in_block = booking.block_id.is_some();

@@ -169,10 +169,10 @@ pub(super) async fn render(
     let time_off = entries
         .into_iter()
         .map(|t: TimeOff| TimeOffView {
-            id: t.id,
+            id: t.id.get(),
             who: name_of(t.staff_id),
-            starts_at: t.starts_at,
-            ends_at: t.ends_at,
+            starts_at: t.starts_at.unix(),
+            ends_at: t.ends_at.unix(),
             reason: t.reason,
         })
         .collect();

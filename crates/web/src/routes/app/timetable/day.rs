@@ -120,13 +120,13 @@ pub(super) async fn render(
         .iter()
         .filter(|b| b.date == date)
         .map(|b| {
-            let open = edit_id == Some(b.id);
+            let open = edit_id == Some(b.id.get());
             let (values, errors) = match edit.take_if(|_| open) {
                 Some(failed) => failed,
                 None => (BlockValues::from_block(b), FieldErrors::new()),
             };
             BlockView {
-                id: b.id,
+                id: b.id.get(),
                 label: b.label.clone(),
                 start: hhmm(b.start_minute.into()),
                 end: hhmm(b.end_minute.into()),

@@ -69,7 +69,8 @@ pub async fn update(
     let result = match values.validate(&services).and_then(|f| not_past(f, Some(block.date), today))
     {
         Ok(fields)
-            if moves(&block, &fields) && blocks::in_use(&state.db, scope.id(), id).await? =>
+            if moves(&block, &fields)
+                && blocks::in_use(&state.db, scope.id(), block.id).await? =>
         {
             Err(FieldErrors::from([("start".to_owned(), IN_USE_MOVE.to_owned())]))
         }
@@ -82,7 +83,7 @@ pub async fn update(
             return render(&state, &scope, block.date, pending).await;
         }
     };
-    if !blocks::update(&state.db, scope.id(), id, &fields, now).await? {
+    if !blocks::update(&state.db, scope.id(), block.id, &fields, now).await? {
         return Err(Error::NotFound);
     }
     state
@@ -106,7 +107,7 @@ pub async fn delete(
     let block = blocks::get(&state.db, scope.id(), id, state.clock.now_ts())
         .await?
         .ok_or(Error::NotFound)?;
-    match blocks::delete(&state.db, scope.id(), id).await? {
+    match blocks::delete(&state.db, scope.id(), block.id).await? {
         DeleteOutcome::NotFound => return Err(Error::NotFound),
         DeleteOutcome::InUse => {
             let text = format!(

@@ -8,8 +8,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::DateTime;
-use portico_domain::BookingId;
 use portico_domain::booking::Action;
+use portico_domain::{BlockId, BookingId};
 use portico_store::bookings::{self, Actor, Booking, Status};
 use portico_store::catalog;
 use portico_store::tenants::Tenant;
@@ -114,7 +114,7 @@ pub async fn show(
     let booking = own_booking(&state, &scope, &id).await?;
     let tenant = &scope.tenant;
     let (when, until) = flow::local_range(tenant, booking.starts_at.unix(), booking.ends_at.unix());
-    let place = place(&state, tenant, booking.block_id, booking.staff_id).await?;
+    let place = place(&state, tenant, booking.block_id.map(BlockId::get), booking.staff_id).await?;
     let calendar = booking.status.occupies().then(|| {
         let ics = format!("{}/booking.ics", detail_path(tenant, booking.id.get()));
         AddToCalendar::new(tenant, &booking, &ics)

@@ -229,7 +229,7 @@ impl Grid<'_> {
         };
         Item {
             kind: "block",
-            id: block.id,
+            id: block.id.get(),
             href: format!(
                 "/app/{}/bookings?date={}&view=day#block-{}",
                 self.tenant.slug, block.date, block.id
