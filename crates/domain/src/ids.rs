@@ -58,4 +58,8 @@ id_type! {
     ApiTokenId;
     /// A booking of a tenant.
     BookingId;
+    /// A service a tenant offers.
+    ServiceId;
+    /// A tenant's staff member.
+    StaffId;
 }

@@ -19,6 +19,6 @@ pub mod recurrence;
 pub mod schedule;
 
 pub use clock::{Clock, SystemClock};
-pub use ids::{ApiTokenId, BookingId, ClientId, TenantId, UserId};
+pub use ids::{ApiTokenId, BookingId, ClientId, ServiceId, StaffId, TenantId, UserId};
 pub use instant::Instant;
 pub use money::{Currency, Money, MoneyError};

@@ -55,7 +55,7 @@ macro_rules! from_stored {
     )*};
 }
 
-from_stored!(TenantId, UserId, ClientId, ApiTokenId, BookingId);
+from_stored!(TenantId, UserId, ClientId, ApiTokenId, BookingId, ServiceId, StaffId);
 
 /// A stored number of seconds that is no date chrono can represent.
 #[derive(Debug)]

@@ -10,9 +10,9 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, http::header};
 use chrono::{DateTime, Utc};
 use portico_core::bookings::NewBooking;
-use portico_domain::ClientId;
 use portico_domain::accounts::{self, Email};
 use portico_domain::contact::parse_address;
+use portico_domain::{ClientId, StaffId};
 use portico_store::bookings::{self, Actor, Booking, Filter, Party, Slot, Status};
 use portico_store::catalog::{self, LocationKind, Service};
 use portico_store::clients;
@@ -100,7 +100,7 @@ impl From<Booking> for BookingJson {
             service: b.service_code,
             start: instant(b.starts_at.unix()),
             end: instant(b.ends_at.unix()),
-            staff_id: b.staff_id,
+            staff_id: b.staff_id.map(StaffId::get),
             block_id: b.block_id,
             client_id: b.client_id.map(ClientId::get),
             guest,

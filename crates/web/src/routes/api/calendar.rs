@@ -37,9 +37,9 @@ pub async fn show(
         .await?
         .into_iter()
         .map(|m| {
-            let c = connections.iter().find(|c| c.user_id == m.user_id);
+            let c = connections.iter().find(|c| c.user_id == m.user_id.get());
             PersonJson {
-                user_id: m.user_id,
+                user_id: m.user_id.get(),
                 name: m.name,
                 email: m.email,
                 status: match c {
