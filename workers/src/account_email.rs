@@ -23,7 +23,7 @@ pub async fn run(deps: &Deps, job: AccountEmail) -> Result<(), JobError> {
             let link = NewLink {
                 purpose: Purpose::PasswordReset,
                 email: &user.email,
-                user: Some(user.id()),
+                user: Some(user.id),
                 tenant: None,
                 client: None,
                 expires_at: now + reset_ttl.num_seconds(),
@@ -40,7 +40,7 @@ pub async fn run(deps: &Deps, job: AccountEmail) -> Result<(), JobError> {
             let link = NewLink {
                 purpose: Purpose::VerifyEmail,
                 email: &user.email,
-                user: Some(user.id()),
+                user: Some(user.id),
                 tenant: None,
                 client: None,
                 expires_at: now + invite_ttl.num_seconds(),

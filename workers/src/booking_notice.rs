@@ -31,7 +31,7 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
     let now = deps.clock.now_ts();
     let ledger = Ledger { deps, tenant: &tenant, event: job.event_id, now };
     let staff_member = match booking.staff_id {
-        Some(id) => staff::get(&deps.db, tenant.id, id).await?,
+        Some(id) => staff::get(&deps.db, tenant.id, id.get()).await?,
         None => None,
     };
     let event = match job.event.as_str() {
@@ -133,12 +133,12 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
     // choose, so its address keeps getting the notices.
     let mut recipients: Vec<String> = Vec::new();
     for member in tenants::members(&deps.db, tenant.id).await? {
-        if member.role == "owner" && wants_notices(deps, &tenant, member.user()).await? {
+        if member.role == "owner" && wants_notices(deps, &tenant, member.user_id).await? {
             recipients.push(member.email);
         }
     }
     if let Some(member) = staff_member.filter(|s| !s.email.is_empty()) {
-        let wants = match member.user() {
+        let wants = match member.user_id {
             Some(user) => wants_notices(deps, &tenant, user).await?,
             None => true,
         };

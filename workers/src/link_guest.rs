@@ -49,7 +49,7 @@ async fn notify(
 ) -> Result<(), JobError> {
     let Some(tenant) = tenants::by_id(&deps.db, tenant).await? else { return Ok(()) };
     let Some(user) = users::by_id(&deps.db, user).await? else { return Ok(()) };
-    let Some(client) = clients::for_user(&deps.db, tenant.id, user.id()).await? else {
+    let Some(client) = clients::for_user(&deps.db, tenant.id, user.id).await? else {
         return Ok(());
     };
     let local = |ts: i64| {

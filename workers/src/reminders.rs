@@ -109,7 +109,7 @@ pub async fn send(deps: &Deps, job: Reminder) -> Result<(), JobError> {
         }
     };
     let staff_member = match booking.staff_id {
-        Some(id) => staff::get(&deps.db, tenant.id, id).await?,
+        Some(id) => staff::get(&deps.db, tenant.id, id.get()).await?,
         None => None,
     };
     let mut context =

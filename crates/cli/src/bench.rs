@@ -63,7 +63,7 @@ pub async fn run(db: &Db, command: BenchCommand) -> anyhow::Result<()> {
                     targets.push(Target {
                         tenant: *id,
                         currency: service.currency,
-                        service: service.id,
+                        service: service.id.get(),
                         people: vec![None],
                     });
                 }
@@ -90,10 +90,19 @@ async fn target_of(db: &Db, tenant: &Tenant) -> anyhow::Result<Target> {
         .into_iter()
         .find(|s| s.mode == catalog::Mode::Slot)
         .context("--into: the tenant has no slot-mode service")?;
-    let active: Vec<Option<i64>> =
-        staff::list(db, tenant.id).await?.iter().filter(|s| s.active).map(|s| Some(s.id)).collect();
+    let active: Vec<Option<i64>> = staff::list(db, tenant.id)
+        .await?
+        .iter()
+        .filter(|s| s.active)
+        .map(|s| Some(s.id.get()))
+        .collect();
     let people = if active.is_empty() { vec![None] } else { active };
-    Ok(Target { tenant: tenant.id, currency: tenant.currency.clone(), service: service.id, people })
+    Ok(Target {
+        tenant: tenant.id,
+        currency: tenant.currency.clone(),
+        service: service.id.get(),
+        people,
+    })
 }
 
 /// One line that rewrites itself: `label: done/total (percent)`.

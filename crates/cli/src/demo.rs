@@ -181,10 +181,10 @@ async fn seed_schedule(db: &Db, tenant: TenantId, jo: ClientId) -> anyhow::Resul
         ts,
     )
     .await?;
-    hours::replace_weekly(db, tenant, Some(sam), &weekdays(9, 17)).await?;
+    hours::replace_weekly(db, tenant, Some(sam.get()), &weekdays(9, 17)).await?;
     if let Some(user) = portico_store::users::by_email(db, &Email::parse(STAFF.0)?).await? {
         let mut tx = portico_store::versions::begin(db, tenant).await?;
-        staff::link_user(&mut tx, tenant, sam, user.id(), ts).await?;
+        staff::link_user(&mut tx, tenant, sam, user.id, ts).await?;
         tx.commit().await?;
     }
 
@@ -202,7 +202,7 @@ async fn seed_schedule(db: &Db, tenant: TenantId, jo: ClientId) -> anyhow::Resul
             capacities,
         };
     let places = |service: &Service, capacity| CapacityFields {
-        service_id: service.id,
+        service_id: service.id.get(),
         capacity,
         allow_overlap: false,
     };
@@ -255,7 +255,7 @@ async fn seed_schedule(db: &Db, tenant: TenantId, jo: ClientId) -> anyhow::Resul
         // Ignore a weekend or closed day: the demo still has its blocks.
         let _ = book(
             &solo,
-            Slot { start: solo_start, staff: Some(sam), block: None },
+            Slot { start: solo_start, staff: Some(sam.get()), block: None },
             Party::Client(jo),
         )
         .await;

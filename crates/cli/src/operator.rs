@@ -122,7 +122,7 @@ pub async fn ensure_user(
     verified: bool,
 ) -> anyhow::Result<UserId> {
     if let Some(user) = users::by_email(db, email).await? {
-        return Ok(user.id());
+        return Ok(user.id);
     }
     check_password(password, &[email.as_str(), name])
         .map_err(|e| anyhow::anyhow!("password: {e}"))?;

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use portico_domain::booking::{self, Action, Actor, Status};
 use portico_domain::policy::{self, Changer};
-use portico_domain::{BookingId, ClientId, SeriesId};
+use portico_domain::{BookingId, ClientId, SeriesId, StaffId};
 use portico_store::bookings::events::{self, NewEvent};
 use portico_store::bookings::write::{self, NewRow, Placement};
 use portico_store::bookings::{Booking, BookingError, Party, Slot};
@@ -317,7 +317,7 @@ pub(crate) async fn set_final(
     let event = NewEvent {
         action: kind.action(),
         actor: ctx.actor,
-        from: Some((before.starts_at.unix(), before.staff_id)),
+        from: Some((before.starts_at.unix(), before.staff_id.map(StaffId::get))),
         to: None,
         detail: "",
     };
@@ -338,8 +338,9 @@ pub async fn reschedule(
     let current =
         portico_store::bookings::get(db, tenant, id).await?.ok_or(BookingError::NotFound)?;
     asker.self_serve(&current)?;
-    let service =
-        catalog::by_id(db, tenant.id, current.service_id).await?.ok_or(BookingError::NotFound)?;
+    let service = catalog::by_id(db, tenant.id, current.service_id.get())
+        .await?
+        .ok_or(BookingError::NotFound)?;
     let mut tx = versions::begin(db, tenant.id).await?;
     write::lock(&mut tx, tenant, &service, slot, ctx.now).await?;
     let before = portico_store::bookings::get_in(&mut tx, tenant, id)
@@ -363,7 +364,7 @@ pub async fn reschedule(
     let event = NewEvent {
         action: EventKind::Rescheduled.action(),
         actor: ctx.actor,
-        from: Some((before.starts_at.unix(), before.staff_id)),
+        from: Some((before.starts_at.unix(), before.staff_id.map(StaffId::get))),
         to: Some((placement.start, placement.staff)),
         detail: "",
     };

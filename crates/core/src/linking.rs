@@ -18,10 +18,10 @@ pub async fn link_verified(db: &Db, user: i64, now: i64) -> anyhow::Result<Vec<T
     if user.email_verified_at.is_none() {
         return Ok(changed);
     }
-    for record in clients::records_of_user(db, user.id()).await? {
+    for record in clients::records_of_user(db, user.id).await? {
         let tenant = record.tenant_id;
         let mut tx = db.begin_write().await?;
-        let (id, email) = (user.id(), user.email.as_str());
+        let (id, email) = (user.id, user.email.as_str());
         let adopted = clients::adopt_unlinked(&mut tx, tenant, record.id, id, email, now).await?;
         let target = adopted.as_ref().map_or(record.id, |a| a.record);
         let linked = linking::link_guest_bookings(&mut tx, tenant, target, id, email, now).await?;

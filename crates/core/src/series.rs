@@ -142,7 +142,7 @@ async fn book_occurrence(
                 .into_iter()
                 .find(|b| {
                     b.start_minute == minute.get()
-                        && b.capacities.iter().any(|c| c.service_id == service.id)
+                        && b.capacities.iter().any(|c| c.service_id == service.id.get())
                 });
             Some(found.ok_or("no block at that time")?.id.get())
         }

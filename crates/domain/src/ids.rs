@@ -58,6 +58,10 @@ id_type! {
     ApiTokenId;
     /// A booking of a tenant.
     BookingId;
+    /// A service a tenant offers.
+    ServiceId;
+    /// A tenant's staff member.
+    StaffId;
     /// A timetable block of a tenant.
     BlockId;
     /// A recurring series of a tenant.

@@ -19,7 +19,7 @@ pub mod recurrence;
 pub mod schedule;
 
 pub use clock::{Clock, SystemClock};
-pub use ids::{ApiTokenId, BookingId, ClientId, TenantId, UserId};
+pub use ids::{ApiTokenId, BookingId, ClientId, ServiceId, StaffId, TenantId, UserId};
 pub use ids::{BlockId, CalendarConnectionId, SeriesId, TimeOffId};
 pub use ids::{CheckoutId, CreditEntryId, InvoiceId, PaymentId, RefundId};
 pub use instant::Instant;

@@ -61,7 +61,11 @@ pub async fn people_in(
         return Ok(vec![None]);
     }
     let staff = staff::bookable_for_in(conn, tenant.id, service.id, limit).await?;
-    Ok(if staff.is_empty() { vec![None] } else { staff.into_iter().map(Some).collect() })
+    Ok(if staff.is_empty() {
+        vec![None]
+    } else {
+        staff.into_iter().map(|s| Some(s.get())).collect()
+    })
 }
 
 fn weekday(n: i64) -> Option<Weekday> {
@@ -126,7 +130,7 @@ pub(crate) fn block_options(
     let slots: Vec<BlockSlot> = blocks
         .iter()
         .filter_map(|b| {
-            let c = b.capacities.iter().find(|c| c.service_id == service.id)?;
+            let c = b.capacities.iter().find(|c| c.service_id == service.id.get())?;
             Some(BlockSlot {
                 block_id: b.id.get(),
                 date: b.date,

@@ -1,10 +1,11 @@
 //! Services a tenant offers, and default durations per service code.
 
-use portico_domain::{Currency, Money, TenantId};
+use portico_domain::{Currency, Money, ServiceId, TenantId};
 use serde::{Deserialize, Serialize};
 use sqlx::{Any, FromRow};
 
 use crate::error::constraints::SERVICE_CODE;
+use crate::stored::Stored;
 use crate::{Db, ResultExt as _, StoreError, versions};
 
 /// How a service is booked.
@@ -74,7 +75,8 @@ impl LocationKind {
 
 #[derive(Debug, Clone, FromRow)]
 struct ServiceRow {
-    id: i64,
+    #[sqlx(try_from = "Stored")]
+    id: ServiceId,
     code: String,
     name: String,
     description: String,
@@ -94,7 +96,7 @@ struct ServiceRow {
 /// A service as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Service {
-    pub id: i64,
+    pub id: ServiceId,
     pub code: String,
     pub name: String,
     pub description: String,
@@ -319,7 +321,7 @@ pub async fn delete(
         "select (select count(*) from bookings where service_id = $1) + \
          (select count(*) from holds where service_id = $1)",
     )
-    .bind(service.id)
+    .bind(service.id.get())
     .fetch_one(tx.conn())
     .await?;
     if booked > 0 {
@@ -327,7 +329,7 @@ pub async fn delete(
             "update services set active = 0, updated_at = $1 where id = $2 and tenant_id = $3",
         )
         .bind(now)
-        .bind(service.id)
+        .bind(service.id.get())
         .bind(tenant.get())
         .execute(tx.conn())
         .await?;
@@ -335,7 +337,7 @@ pub async fn delete(
         return Ok(Some(false));
     }
     sqlx::query("delete from services where id = $1 and tenant_id = $2")
-        .bind(service.id)
+        .bind(service.id.get())
         .bind(tenant.get())
         .execute(tx.conn())
         .await?;

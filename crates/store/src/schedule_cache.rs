@@ -16,8 +16,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use portico_domain::TenantId;
 use portico_domain::schedule::BookingOption;
+use portico_domain::{ServiceId, StaffId, TenantId};
 
 use crate::availability::{self, Query, RawResource};
 use crate::blocks::{self, RawBlocks};
@@ -57,7 +57,7 @@ struct Data {
     staff_list: Option<Vec<StaffMember>>,
     staff: HashMap<i64, bool>,
     /// (service, plan's staff limit) → who provides it, in order.
-    people: HashMap<(i64, usize), Vec<i64>>,
+    people: HashMap<(ServiceId, usize), Vec<StaffId>>,
     resources: HashMap<(Option<i64>, i64, i64), Arc<RawResource>>,
     blocks: HashMap<(NaiveDate, NaiveDate), Arc<RawBlocks>>,
 }
@@ -215,7 +215,11 @@ impl Schedule {
                 staff
             }
         };
-        Ok(if staff.is_empty() { vec![None] } else { staff.into_iter().map(Some).collect() })
+        Ok(if staff.is_empty() {
+            vec![None]
+        } else {
+            staff.into_iter().map(|s| Some(s.get())).collect()
+        })
     }
 
     async fn resource(&self, person: Option<i64>, q: &Query) -> anyhow::Result<Arc<RawResource>> {

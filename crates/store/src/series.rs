@@ -70,7 +70,7 @@ pub async fn insert(
     )))
     .bind(tenant.id.get())
     .bind(client.get())
-    .bind(service.id)
+    .bind(service.id.get())
     .bind(staff)
     .bind(rule.to_string())
     .bind(rule.starts_on.to_string())

@@ -1,20 +1,23 @@
 //! Staff members (PRO): bookable people with services, hours, time off and an optional login.
 
-use portico_domain::{TenantId, UserId};
+use portico_domain::{ServiceId, StaffId, TenantId, UserId};
 use serde::Serialize;
 use sqlx::{Any, FromRow};
 
 use crate::error::constraints::STAFF_SERVICE;
+use crate::stored::{Stored, StoredOpt};
 use crate::{Db, ResultExt as _, StoreError, Tx, versions};
 
 #[derive(Debug, Clone, FromRow)]
 struct StaffRow {
-    id: i64,
+    #[sqlx(try_from = "Stored")]
+    id: StaffId,
     name: String,
     email: String,
     phone: String,
     bio: String,
-    user_id: Option<i64>,
+    #[sqlx(try_from = "StoredOpt")]
+    user_id: Option<UserId>,
     active: i64,
     display_order: i64,
     photo_version: i64,
@@ -23,24 +26,17 @@ struct StaffRow {
 /// A staff member with the codes of the services they provide.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StaffMember {
-    pub id: i64,
+    pub id: StaffId,
     pub name: String,
     pub email: String,
     pub phone: String,
     pub bio: String,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub active: bool,
     pub display_order: i64,
     pub services: Vec<String>,
     /// When their photo was uploaded (links carry it as `?v=`); `None` = no photo.
     pub photo_version: Option<i64>,
-}
-
-impl StaffMember {
-    /// The member's login, if they have one.
-    pub fn user(&self) -> Option<UserId> {
-        self.user_id.map(UserId::from_store)
-    }
 }
 
 /// Validated fields; `services` are service ids of the same tenant.
@@ -52,7 +48,7 @@ pub struct StaffFields {
     pub bio: String,
     pub active: bool,
     pub display_order: i64,
-    pub services: Vec<i64>,
+    pub services: Vec<ServiceId>,
 }
 
 const COLUMNS: &str = "id, name, email, phone, bio, user_id, active, display_order, photo_version";
@@ -74,7 +70,7 @@ async fn with_services(
         .map(|r| StaffMember {
             services: links
                 .iter()
-                .filter(|(id, _)| *id == r.id)
+                .filter(|(id, _)| *id == r.id.get())
                 .map(|(_, code)| code.clone())
                 .collect(),
             id: r.id,
@@ -124,11 +120,11 @@ pub async fn count_active(db: &Db, tenant: TenantId) -> anyhow::Result<usize> {
 async fn set_services(
     tx: &mut Tx,
     tenant: TenantId,
-    staff: i64,
-    services: &[i64],
+    staff: StaffId,
+    services: &[ServiceId],
 ) -> Result<(), StoreError> {
     sqlx::query("delete from staff_services where staff_id = $1")
-        .bind(staff)
+        .bind(staff.get())
         .execute(&mut **tx)
         .await?;
     for service in services {
@@ -138,8 +134,8 @@ async fn set_services(
              select $1, id from services where id = $2 and tenant_id = $3 \
              on conflict (staff_id, service_id) do nothing",
         )
-        .bind(staff)
-        .bind(service)
+        .bind(staff.get())
+        .bind(service.get())
         .bind(tenant.get())
         .execute(&mut **tx)
         .await
@@ -157,7 +153,7 @@ pub async fn insert(
     f: &StaffFields,
     limit: usize,
     now: i64,
-) -> Result<i64, StoreError> {
+) -> Result<StaffId, StoreError> {
     let mut tx = versions::begin(db, tenant).await?;
     check_limit(&mut tx, tenant, f.active, None, limit).await?;
     let id: i64 = sqlx::query_scalar(
@@ -174,6 +170,7 @@ pub async fn insert(
     .bind(now)
     .fetch_one(tx.conn())
     .await?;
+    let id = StaffId::from_store(id);
     set_services(&mut tx, tenant, id, &f.services).await?;
     tx.commit().await?;
     Ok(id)
@@ -183,7 +180,7 @@ pub async fn insert(
 pub async fn update(
     db: &Db,
     tenant: TenantId,
-    id: i64,
+    id: StaffId,
     f: &StaffFields,
     limit: usize,
     now: i64,
@@ -201,7 +198,7 @@ pub async fn update(
     .bind(i64::from(f.active))
     .bind(f.display_order)
     .bind(now)
-    .bind(id)
+    .bind(id.get())
     .bind(tenant.get())
     .execute(tx.conn())
     .await?;
@@ -218,7 +215,7 @@ async fn check_limit(
     tx: &mut Tx,
     tenant: TenantId,
     active: bool,
-    except: Option<i64>,
+    except: Option<StaffId>,
     limit: usize,
 ) -> Result<(), StoreError> {
     sqlx::query("update tenants set updated_at = updated_at where id = $1")
@@ -232,7 +229,7 @@ async fn check_limit(
         "select count(*) from staff_members where tenant_id = $1 and active = 1 and id <> $2",
     )
     .bind(tenant.get())
-    .bind(except.unwrap_or(0))
+    .bind(except.map_or(0, StaffId::get))
     .fetch_one(&mut **tx)
     .await?;
     if usize::try_from(others).unwrap_or(usize::MAX) >= limit {
@@ -243,15 +240,20 @@ async fn check_limit(
 
 /// Deletes a staff member who never had a booking; otherwise deactivates them so history
 /// keeps its names. `None` if unknown; `Some(true)` deleted.
-pub async fn delete(db: &Db, tenant: TenantId, id: i64, now: i64) -> anyhow::Result<Option<bool>> {
-    if get(db, tenant, id).await?.is_none() {
+pub async fn delete(
+    db: &Db,
+    tenant: TenantId,
+    id: StaffId,
+    now: i64,
+) -> anyhow::Result<Option<bool>> {
+    if get(db, tenant, id.get()).await?.is_none() {
         return Ok(None);
     }
     let mut tx = versions::begin(db, tenant).await?;
     let booked: i64 = sqlx::query_scalar(
         "select (select count(*) from bookings where staff_id = $1) + (select count(*) from holds where staff_id = $1)",
     )
-    .bind(id)
+    .bind(id.get())
     .fetch_one(tx.conn())
     .await?;
     if booked > 0 {
@@ -259,7 +261,7 @@ pub async fn delete(db: &Db, tenant: TenantId, id: i64, now: i64) -> anyhow::Res
             "update staff_members set active = 0, updated_at = $1 where id = $2 and tenant_id = $3",
         )
         .bind(now)
-        .bind(id)
+        .bind(id.get())
         .bind(tenant.get())
         .execute(tx.conn())
         .await?;
@@ -267,7 +269,7 @@ pub async fn delete(db: &Db, tenant: TenantId, id: i64, now: i64) -> anyhow::Res
         return Ok(Some(false));
     }
     sqlx::query("delete from staff_members where id = $1 and tenant_id = $2")
-        .bind(id)
+        .bind(id.get())
         .bind(tenant.get())
         .execute(tx.conn())
         .await?;
@@ -276,7 +278,7 @@ pub async fn delete(db: &Db, tenant: TenantId, id: i64, now: i64) -> anyhow::Res
         "delete from tenant_images where tenant_id = $1 and kind = 'staff' and item_id = $2",
     )
     .bind(tenant.get())
-    .bind(id)
+    .bind(id.get())
     .execute(tx.conn())
     .await?;
     tx.commit().await?;
@@ -287,7 +289,7 @@ pub async fn delete(db: &Db, tenant: TenantId, id: i64, now: i64) -> anyhow::Res
 pub async fn link_user(
     tx: &mut crate::versions::ScheduleTx,
     tenant: TenantId,
-    id: i64,
+    id: StaffId,
     user: UserId,
     now: i64,
 ) -> anyhow::Result<bool> {
@@ -296,7 +298,7 @@ pub async fn link_user(
     )
     .bind(user.get())
     .bind(now)
-    .bind(id)
+    .bind(id.get())
     .bind(tenant.get())
     .execute(tx.conn())
     .await?;
@@ -326,9 +328,9 @@ pub async fn for_user(
 pub async fn bookable_for(
     db: &Db,
     tenant: TenantId,
-    service_id: i64,
+    service_id: ServiceId,
     limit: usize,
-) -> anyhow::Result<Vec<i64>> {
+) -> anyhow::Result<Vec<StaffId>> {
     bookable_for_in(&mut *db.pool().acquire().await?, tenant, service_id, limit).await
 }
 
@@ -336,32 +338,32 @@ pub async fn bookable_for(
 pub async fn bookable_for_in(
     conn: &mut sqlx::AnyConnection,
     tenant: TenantId,
-    service_id: i64,
+    service_id: ServiceId,
     limit: usize,
-) -> anyhow::Result<Vec<i64>> {
+) -> anyhow::Result<Vec<StaffId>> {
     // One statement: every active member in order (the plan's limit counts them all), each
     // with whether they provide the service.
-    let active: Vec<(i64, i64)> = sqlx::query_as(
+    let active: Vec<(Stored, i64)> = sqlx::query_as(
         "select s.id, cast(case when exists (select 1 from staff_services p \
          where p.service_id = $2 and p.staff_id = s.id) then 1 else 0 end as bigint) \
          from staff_members s where s.tenant_id = $1 and s.active = 1 \
          order by s.display_order, s.name, s.id",
     )
     .bind(tenant.get())
-    .bind(service_id)
+    .bind(service_id.get())
     .fetch_all(&mut *conn)
     .await?;
     Ok(active
         .into_iter()
         .take(limit)
         .filter(|&(_, provides)| provides != 0)
-        .map(|(id, _)| id)
+        .map(|(id, _)| StaffId::from(id))
         .collect())
 }
 
 /// Renumbers the display order: the staff members in `ids` get 0, 1, 2, … in that order.
 /// Ids of other tenants change nothing.
-pub async fn reorder(db: &Db, tenant: TenantId, ids: &[i64], now: i64) -> anyhow::Result<()> {
+pub async fn reorder(db: &Db, tenant: TenantId, ids: &[StaffId], now: i64) -> anyhow::Result<()> {
     let mut tx = versions::begin(db, tenant).await?;
     for (position, id) in ids.iter().enumerate() {
         sqlx::query(
@@ -370,7 +372,7 @@ pub async fn reorder(db: &Db, tenant: TenantId, ids: &[i64], now: i64) -> anyhow
         )
         .bind(i64::try_from(position)?)
         .bind(now)
-        .bind(id)
+        .bind(id.get())
         .bind(tenant.get())
         .execute(tx.conn())
         .await?;
@@ -388,7 +390,7 @@ pub async fn link_user_by_email(
     email: &str,
     user: UserId,
     now: i64,
-) -> anyhow::Result<Option<i64>> {
+) -> anyhow::Result<Option<StaffId>> {
     let already: Option<i64> = sqlx::query_scalar(
         "select id from staff_members where tenant_id = $1 and user_id = $2 limit 1",
     )
@@ -399,7 +401,7 @@ pub async fn link_user_by_email(
     if already.is_some() {
         return Ok(None);
     }
-    let id: Option<i64> = sqlx::query_scalar(
+    let id: Option<Stored> = sqlx::query_scalar(
         "select id from staff_members where tenant_id = $1 and user_id is null \
          and lower(email) = $2 order by display_order, id limit 1",
     )
@@ -407,6 +409,6 @@ pub async fn link_user_by_email(
     .bind(email.trim().to_lowercase())
     .fetch_optional(tx.conn())
     .await?;
-    let Some(id) = id else { return Ok(None) };
+    let Some(id) = id.map(StaffId::from) else { return Ok(None) };
     Ok(link_user(tx, tenant, id, user, now).await?.then_some(id))
 }

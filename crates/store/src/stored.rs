@@ -55,7 +55,7 @@ macro_rules! from_stored {
     )*};
 }
 
-from_stored!(TenantId, UserId, ClientId, ApiTokenId, BookingId);
+from_stored!(TenantId, UserId, ClientId, ApiTokenId, BookingId, ServiceId, StaffId);
 from_stored!(BlockId, SeriesId, TimeOffId, CalendarConnectionId);
 from_stored!(InvoiceId, PaymentId, RefundId, CreditEntryId, CheckoutId);
 

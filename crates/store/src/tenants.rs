@@ -7,6 +7,7 @@ use portico_domain::plans::Plan;
 use portico_domain::{Currency, TenantId, UserId};
 use sqlx::{Any, FromRow};
 
+use crate::stored::Stored;
 use crate::{Db, StoreError, Tx};
 
 /// A tenant as stored.
@@ -387,16 +388,11 @@ pub async fn workplaces(db: &Db, user: UserId) -> anyhow::Result<Vec<Workplace>>
 /// A team member as the owner sees it.
 #[derive(Debug, Clone, FromRow)]
 pub struct Member {
-    pub user_id: i64,
+    #[sqlx(try_from = "Stored")]
+    pub user_id: UserId,
     pub name: String,
     pub email: String,
     pub role: String,
-}
-
-impl Member {
-    pub fn user(&self) -> UserId {
-        UserId::from_store(self.user_id)
-    }
 }
 
 pub async fn members(db: &Db, tenant: TenantId) -> anyhow::Result<Vec<Member>> {

@@ -1,25 +1,22 @@
 //! Logins. Users are global: one per email, related to tenants by memberships and client
 //! records.
 
-use portico_domain::UserId;
 use portico_domain::accounts::Email;
+use portico_domain::{Instant, UserId};
 use sqlx::{Any, FromRow};
 
+use crate::stored::{Stored, StoredAtOpt};
 use crate::{Db, Tx};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct User {
-    pub id: i64,
+    #[sqlx(try_from = "Stored")]
+    pub id: UserId,
     pub email: String,
     pub name: String,
     pub password_hash: Option<String>,
-    pub email_verified_at: Option<i64>,
-}
-
-impl User {
-    pub fn id(&self) -> UserId {
-        UserId::from_store(self.id)
-    }
+    #[sqlx(try_from = "StoredAtOpt")]
+    pub email_verified_at: Option<Instant>,
 }
 
 const COLUMNS: &str = "id, email, name, password_hash, email_verified_at";

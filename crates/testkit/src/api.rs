@@ -48,7 +48,7 @@ impl TestApp {
             .await
             .unwrap()
             .unwrap_or_else(|| panic!("no user {id}"))
-            .id()
+            .id
     }
 
     /// The typed id of the tenant's booking numbered `id`, read through the store.

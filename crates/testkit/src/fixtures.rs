@@ -1,7 +1,7 @@
 //! Catalog and schedule fixtures for booking tests, written straight to the store.
 
 use chrono::NaiveDate;
-use portico_domain::TenantId;
+use portico_domain::{StaffId, TenantId};
 use portico_store::blocks::{self, BlockFields, CapacityFields};
 use portico_store::catalog::{self, Mode, Service, ServiceFields};
 use portico_store::hours::{self, HourRange};
@@ -56,7 +56,7 @@ impl TestApp {
             end_minute: end,
             label: format!("Block {start}"),
             capacities: vec![CapacityFields {
-                service_id: service.id,
+                service_id: service.id.get(),
                 capacity,
                 allow_overlap: false,
             }],
@@ -79,7 +79,7 @@ impl TestApp {
         tenant: TenantId,
         name: &str,
         services: &[&Service],
-    ) -> i64 {
+    ) -> StaffId {
         let fields = StaffFields {
             name: name.into(),
             email: String::new(),

@@ -3,7 +3,7 @@
 use portico_domain::Clock as _;
 use portico_domain::accounts::{Email, Role, Slug};
 use portico_domain::plans::Plan;
-use portico_domain::{ClientId, TenantId, UserId};
+use portico_domain::{ClientId, StaffId, TenantId, UserId};
 use portico_store::clients::{self, ClientFields};
 use portico_store::tenants::{self, NewTenant};
 use portico_store::users;
@@ -68,7 +68,7 @@ impl TestApp {
     }
 
     /// Links a staff login to the staff member `member`; false when either is taken.
-    pub async fn link_staff_login(&self, tenant: TenantId, member: i64, user: UserId) -> bool {
+    pub async fn link_staff_login(&self, tenant: TenantId, member: StaffId, user: UserId) -> bool {
         let mut tx = portico_store::versions::begin(self.db(), tenant).await.expect("begin");
         let now = self.clock.now_ts();
         let linked = portico_store::staff::link_user(&mut tx, tenant, member, user, now)

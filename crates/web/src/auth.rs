@@ -93,7 +93,7 @@ async fn session_user(state: &AppState, session: &Session) -> Result<Option<User
 /// and the idle timeout of their most privileged role.
 pub async fn log_in(state: &AppState, session: &Session, user: &User) -> Result<(), Error> {
     let now = state.clock.now_ts();
-    let is_team_member = !tenants::workplaces(&state.db, user.id()).await?.is_empty();
+    let is_team_member = !tenants::workplaces(&state.db, user.id).await?.is_empty();
     let idle_minutes = if is_team_member {
         state.config.sessions.staff_idle_minutes
     } else {
@@ -197,8 +197,7 @@ impl FromRequestParts<AppState> for TenantScope {
         let user = viewer.require_user()?.clone();
         // Unknown tenant and "not your tenant" look the same: 404.
         let tenant = tenant_from_path(parts, state).await?;
-        let role =
-            tenants::role_of(&state.db, tenant.id, user.id()).await?.ok_or(Error::NotFound)?;
+        let role = tenants::role_of(&state.db, tenant.id, user.id).await?.ok_or(Error::NotFound)?;
         Ok(Self { tenant, user, role, viewer })
     }
 }
@@ -263,7 +262,7 @@ impl FromRequestParts<AppState> for PortalVisitor {
         if !tenant.portal_enabled {
             return Err(Error::NotFound);
         }
-        let client = clients::for_user(&state.db, tenant.id, user.id())
+        let client = clients::for_user(&state.db, tenant.id, user.id)
             .await?
             .filter(|client| !client.login_disabled());
         Ok(Self { tenant, user, client, viewer, preview: false })
@@ -299,7 +298,7 @@ async fn previewed_client(
         return Ok(None);
     };
     if preview.tenant_id != tenant.id.get()
-        || tenants::role_of(&state.db, tenant.id, user.id()).await? != Some(Role::Owner)
+        || tenants::role_of(&state.db, tenant.id, user.id).await? != Some(Role::Owner)
     {
         return Ok(None);
     }

@@ -169,7 +169,7 @@ impl Chrome {
         let mut chrome = Self::new(&scope.viewer).await?;
         let is_owner = scope.role == portico_domain::accounts::Role::Owner;
         let own_hours = match (is_owner, scope.tenant.staff_edit_own_hours) {
-            (false, true) => portico_store::staff::for_user(&state.db, scope.id(), scope.user.id())
+            (false, true) => portico_store::staff::for_user(&state.db, scope.id(), scope.user.id)
                 .await?
                 .map(|s| format!("/app/{}/staff/{}/hours", scope.tenant.slug, s.id)),
             _ => None,
@@ -315,7 +315,7 @@ async fn member_frame(
     let Some(tenant) = portico_store::tenants::by_slug(&state.db, slug).await? else {
         return Ok(None);
     };
-    let Some(role) = portico_store::tenants::role_of(&state.db, tenant.id, user.id()).await? else {
+    let Some(role) = portico_store::tenants::role_of(&state.db, tenant.id, user.id).await? else {
         return Ok(None);
     };
     let scope = TenantScope { tenant, user, role, viewer };

@@ -98,7 +98,7 @@ pub async fn start(
     let expires_at =
         (now + Duration::seconds(MIN_CHECKOUT_SECS + 60)).max(hold.expires_at).timestamp();
     let request = BookingRequest {
-        service_id: service.id,
+        service_id: service.id.get(),
         start: hold.start.timestamp(),
         staff_id: hold.staff_id,
         block_id: hold.block_id,

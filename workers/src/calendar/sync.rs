@@ -7,6 +7,7 @@
 //! written, so a duplicate or stale job finds nothing to do and calls nobody.
 
 use chrono::{DateTime, SecondsFormat};
+use portico_domain::StaffId;
 use portico_domain::plans::{Feature, allows};
 use portico_integrations::google::{Event, EventTime, GoogleError, NewEvent, event_id};
 use portico_jobs::CalendarSync;
@@ -56,7 +57,7 @@ pub(crate) async fn sync_booking(
     let wanted: Vec<Connection> = if booking.status() == Status::Cancelled {
         Vec::new()
     } else {
-        calendar::for_person(&deps.db, tenant.id, booking.staff_id)
+        calendar::for_person(&deps.db, tenant.id, booking.staff_id.map(StaffId::get))
             .await?
             .into_iter()
             .filter(Connection::syncs)

@@ -122,8 +122,8 @@ async fn the_day_and_week_agenda_show_bookings_per_person_and_per_block() {
         let walk = app.seed_service(t.id, "walk", Mode::Block, 60).await;
         let alex = app.seed_staff_member(t.id, "Alex Groomer", &[&groom]).await;
         let sam = app.seed_staff_member(t.id, "Sam Groomer", &[&groom]).await;
-        app.seed_hours(t.id, Some(alex), 8 * 60, 18 * 60).await;
-        app.seed_hours(t.id, Some(sam), 8 * 60, 18 * 60).await;
+        app.seed_hours(t.id, Some(alex.get()), 8 * 60, 18 * 60).await;
+        app.seed_hours(t.id, Some(sam.get()), 8 * 60, 18 * 60).await;
         let block = app.seed_block(t.id, at(2, 0).date_naive(), 9 * 60, 12 * 60, &walk, 3).await;
         let (jo, _) = app.seed_client(&t, "Jo Client", "jo@example.com", false).await;
         let (kim, _) = app.seed_client(&t, "Kim Client", "kim@example.com", false).await;
@@ -131,7 +131,7 @@ async fn the_day_and_week_agenda_show_bookings_per_person_and_per_block() {
             &app,
             "paws",
             &groom,
-            slot(at(2, 10), Some(alex), None),
+            slot(at(2, 10), Some(alex.get()), None),
             client(jo),
             Actor::System,
         )
@@ -140,7 +140,7 @@ async fn the_day_and_week_agenda_show_bookings_per_person_and_per_block() {
             &app,
             "paws",
             &groom,
-            slot(at(2, 11), Some(sam), None),
+            slot(at(2, 11), Some(sam.get()), None),
             client(kim),
             Actor::System,
         )
@@ -152,7 +152,7 @@ async fn the_day_and_week_agenda_show_bookings_per_person_and_per_block() {
             &app,
             "paws",
             &groom,
-            slot(at(3, 10), Some(alex), None),
+            slot(at(3, 10), Some(alex.get()), None),
             guest("Lee Guest"),
             Actor::System,
         )
@@ -229,22 +229,28 @@ async fn a_staff_login_sees_and_works_only_its_own_bookings() {
         let walk = app.seed_service(t.id, "walk", Mode::Block, 60).await;
         let alex = app.seed_staff_member(t.id, "Alex Groomer", &[&groom]).await;
         let sam = app.seed_staff_member(t.id, "Sam Groomer", &[&groom]).await;
-        app.seed_hours(t.id, Some(alex), 8 * 60, 18 * 60).await;
-        app.seed_hours(t.id, Some(sam), 8 * 60, 18 * 60).await;
+        app.seed_hours(t.id, Some(alex.get()), 8 * 60, 18 * 60).await;
+        app.seed_hours(t.id, Some(sam.get()), 8 * 60, 18 * 60).await;
         let block = app.seed_block(t.id, at(2, 0).date_naive(), 9 * 60, 12 * 60, &walk, 3).await;
         let (jo, _) = app.seed_client(&t, "Jo Client", "jo@example.com", false).await;
         let mine = book(
             &app,
             "paws",
             &groom,
-            slot(at(2, 10), Some(alex), None),
+            slot(at(2, 10), Some(alex.get()), None),
             client(jo),
             Actor::System,
         )
         .await;
-        let theirs =
-            book(&app, "paws", &groom, slot(at(2, 11), Some(sam), None), client(jo), Actor::System)
-                .await;
+        let theirs = book(
+            &app,
+            "paws",
+            &groom,
+            slot(at(2, 11), Some(sam.get()), None),
+            client(jo),
+            Actor::System,
+        )
+        .await;
         let in_block =
             book(&app, "paws", &walk, slot(at(2, 9), None, Some(block)), client(jo), Actor::System)
                 .await;
@@ -311,7 +317,7 @@ async fn a_staff_login_sees_and_works_only_its_own_bookings() {
                 .fetch_one(app.db().pool())
                 .await
                 .unwrap();
-        assert_eq!((start, person), (at(2, 14).timestamp(), Some(alex)));
+        assert_eq!((start, person), (at(2, 14).timestamp(), Some(alex.get())));
         assert_eq!(
             events(&app, mine).await.last().unwrap(),
             &("rescheduled".to_owned(), "staff".to_owned())

@@ -157,7 +157,7 @@ async fn slot_options_leave_out_time_off_and_bookings_with_their_buffers() {
         insert_booking(
             &app,
             tenant.id,
-            walk.id,
+            walk.id.get(),
             None,
             None,
             "2026-12-02T11:00:00Z",
@@ -168,7 +168,7 @@ async fn slot_options_leave_out_time_off_and_bookings_with_their_buffers() {
         insert_booking(
             &app,
             tenant.id,
-            walk.id,
+            walk.id.get(),
             None,
             None,
             "2026-12-02T12:30:00Z",
@@ -180,7 +180,8 @@ async fn slot_options_leave_out_time_off_and_bookings_with_their_buffers() {
         assert_eq!(starts(&body), ["12:15", "12:30", "12:45", "13:00"]);
 
         // An active slot hold occupies its time too, until it expires.
-        insert_hold(&app, tenant.id, walk.id, None, None, "2026-12-02T12:30:00Z", 60, 600).await;
+        insert_hold(&app, tenant.id, walk.id.get(), None, None, "2026-12-02T12:30:00Z", 60, 600)
+            .await;
         let (_, body) = options(&app, "paws/availability?service=walk&date=2026-12-02").await;
         assert!(starts(&body).is_empty(), "{body}");
         app.clock.advance(Duration::minutes(11));
@@ -204,9 +205,11 @@ async fn block_options_count_bookings_and_active_holds() {
         let date = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
         let block = app.seed_block(tenant.id, date, 540, 720, &walk, 3).await;
         let start = "2026-12-02T09:00:00Z";
-        insert_booking(&app, tenant.id, walk.id, None, Some(block), start, 180, "confirmed").await;
-        insert_booking(&app, tenant.id, walk.id, None, Some(block), start, 180, "cancelled").await;
-        insert_hold(&app, tenant.id, walk.id, None, Some(block), start, 180, 600).await;
+        insert_booking(&app, tenant.id, walk.id.get(), None, Some(block), start, 180, "confirmed")
+            .await;
+        insert_booking(&app, tenant.id, walk.id.get(), None, Some(block), start, 180, "cancelled")
+            .await;
+        insert_hold(&app, tenant.id, walk.id.get(), None, Some(block), start, 180, 600).await;
 
         let query = "paws/availability?service=walk&date=2026-12-02";
         let (status, body) = options(&app, query).await;
@@ -225,8 +228,10 @@ async fn block_options_count_bookings_and_active_holds() {
         assert_eq!(body["options"][0]["remaining"], 2);
 
         // A full block is not offered.
-        insert_booking(&app, tenant.id, walk.id, None, Some(block), start, 180, "confirmed").await;
-        insert_booking(&app, tenant.id, walk.id, None, Some(block), start, 180, "pending").await;
+        insert_booking(&app, tenant.id, walk.id.get(), None, Some(block), start, 180, "confirmed")
+            .await;
+        insert_booking(&app, tenant.id, walk.id.get(), None, Some(block), start, 180, "pending")
+            .await;
         let (_, body) = options(&app, query).await;
         assert_eq!(body["options"], json!([]));
     })
@@ -268,8 +273,8 @@ async fn availability_refuses_bad_queries_and_gates_staff_selection() {
         let sam = app.seed_staff_member(pro.id, "Sam", &[&walk]).await;
         let kim = app.seed_staff_member(pro.id, "Kim", &[&walk]).await;
         let elsewhere = app.seed_staff_member(free.id, "Kept", &[]).await;
-        weekly(&app, pro.id, Some(sam), 3, (9, 11)).await;
-        weekly(&app, pro.id, Some(kim), 3, (10, 12)).await;
+        weekly(&app, pro.id, Some(sam.get()), 3, (9, 11)).await;
+        weekly(&app, pro.id, Some(kim.get()), 3, (10, 12)).await;
         let inactive = "insert into services (tenant_id, code, name, duration_minutes, currency, \
                         mode, active, created_at, updated_at) \
                         values ($1, 'old', 'Old', 60, 'GBP', 'slot', 0, 0, 0)";
@@ -309,12 +314,12 @@ async fn availability_refuses_bad_queries_and_gates_staff_selection() {
             .map(|o| o["staff_id"].as_i64().unwrap())
             .collect();
         assert_eq!(people.len(), 10, "5 starts each: {body}");
-        assert!(people.contains(&sam) && people.contains(&kim));
+        assert!(people.contains(&sam.get()) && people.contains(&kim.get()));
         let (_, body) =
             options(&app, &format!("pro/availability?service=walk&date=2026-12-02&staff={kim}"))
                 .await;
         assert_eq!(starts(&body), ["10:00", "10:15", "10:30", "10:45", "11:00"]);
-        assert!(body["options"].as_array().unwrap().iter().all(|o| o["staff_id"] == kim));
+        assert!(body["options"].as_array().unwrap().iter().all(|o| o["staff_id"] == kim.get()));
         let query = format!("pro/availability?service=walk&date=2026-12-02&staff={elsewhere}");
         assert_eq!(options(&app, &query).await.0, StatusCode::NOT_FOUND);
     })

@@ -146,7 +146,7 @@ async fn invitations_past_the_business_limit_get_429_inside_the_dashboard_and_se
         let (kit, _) = app.seed_client(&other, "Kit", "kit@example.com", false).await;
         let kim = app.seed_staff_member(paws.id, "Kim", &[]).await;
         sqlx::query("update staff_members set email = 'kim@example.com' where id = $1")
-            .bind(kim)
+            .bind(kim.get())
             .execute(app.db().pool())
             .await
             .unwrap();

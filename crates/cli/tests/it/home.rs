@@ -88,14 +88,16 @@ async fn the_home_lists_the_next_days_with_one_click_actions_and_the_weeks_numbe
         let groom = app.seed_service(t.id, "groom", Mode::Slot, 60).await;
         let alex = app.seed_staff_member(t.id, "Alex Groomer", &[&groom]).await;
         let sam = app.seed_staff_member(t.id, "Sam Groomer", &[&groom]).await;
-        app.seed_hours(t.id, Some(alex), 8 * 60, 18 * 60).await;
-        app.seed_hours(t.id, Some(sam), 8 * 60, 18 * 60).await;
+        app.seed_hours(t.id, Some(alex.get()), 8 * 60, 18 * 60).await;
+        app.seed_hours(t.id, Some(sam.get()), 8 * 60, 18 * 60).await;
         // Today 10:00 (after the clock moves past it), tomorrow, the day after, and too far.
-        let today = book(&app, "paws", &groom, slot(at(1, 10), Some(alex)), "Ann Today").await;
-        let later = book(&app, "paws", &groom, slot(at(1, 15), Some(sam)), "Bo Later").await;
-        let tomorrow = book(&app, "paws", &groom, slot(at(2, 11), Some(sam)), "Cy Tomorrow").await;
-        let third = book(&app, "paws", &groom, slot(at(3, 9), Some(alex)), "Di Third").await;
-        let far = book(&app, "paws", &groom, slot(at(4, 9), Some(alex)), "Ed Far").await;
+        let today =
+            book(&app, "paws", &groom, slot(at(1, 10), Some(alex.get())), "Ann Today").await;
+        let later = book(&app, "paws", &groom, slot(at(1, 15), Some(sam.get())), "Bo Later").await;
+        let tomorrow =
+            book(&app, "paws", &groom, slot(at(2, 11), Some(sam.get())), "Cy Tomorrow").await;
+        let third = book(&app, "paws", &groom, slot(at(3, 9), Some(alex.get())), "Di Third").await;
+        let far = book(&app, "paws", &groom, slot(at(4, 9), Some(alex.get())), "Ed Far").await;
         let owner = app.browser();
         owner.login(&t.owner_email, PASSWORD).await;
         app.clock.advance(Duration::hours(2)); // 11:00: today's 10:00 has started
@@ -147,14 +149,15 @@ async fn a_staff_login_sees_its_own_days_and_no_business_numbers() {
         let groom = app.seed_service(t.id, "groom", Mode::Slot, 60).await;
         let alex = app.seed_staff_member(t.id, "Alex Groomer", &[&groom]).await;
         let sam = app.seed_staff_member(t.id, "Sam Groomer", &[&groom]).await;
-        app.seed_hours(t.id, Some(alex), 8 * 60, 18 * 60).await;
-        app.seed_hours(t.id, Some(sam), 8 * 60, 18 * 60).await;
-        let mine = book(&app, "paws", &groom, slot(at(2, 10), Some(alex)), "Ann Mine").await;
-        let theirs = book(&app, "paws", &groom, slot(at(2, 11), Some(sam)), "Bo Theirs").await;
+        app.seed_hours(t.id, Some(alex.get()), 8 * 60, 18 * 60).await;
+        app.seed_hours(t.id, Some(sam.get()), 8 * 60, 18 * 60).await;
+        let mine = book(&app, "paws", &groom, slot(at(2, 10), Some(alex.get())), "Ann Mine").await;
+        let theirs =
+            book(&app, "paws", &groom, slot(at(2, 11), Some(sam.get())), "Bo Theirs").await;
         let user = app.seed_staff(&t, "alex@paws.example").await;
         sqlx::query("update staff_members set user_id = $1 where id = $2")
             .bind(user.get())
-            .bind(alex)
+            .bind(alex.get())
             .execute(app.db().pool())
             .await
             .unwrap();

@@ -1,5 +1,6 @@
 //! Weekly hours, time off and booking rules: the owner's pages and the API.
 
+use portico_domain::StaffId;
 use portico_domain::plans::Plan;
 use portico_store::catalog::Mode;
 use portico_testkit::{PASSWORD, TestApp, location, matrix};
@@ -29,7 +30,7 @@ struct Walkers {
     owner_email: String,
     groom: portico_store::catalog::Service,
     walk: portico_store::catalog::Service,
-    alex: i64,
+    alex: portico_domain::StaffId,
 }
 
 async fn walkers(app: &TestApp) -> Walkers {
@@ -39,7 +40,7 @@ async fn walkers(app: &TestApp) -> Walkers {
     let walk = app.seed_service(t.id, "walk", Mode::Slot, 60).await;
     let alex = app.seed_staff_member(t.id, "Alex Groomer", &[&groom]).await;
     app.seed_hours(t.id, None, 8 * 60, 18 * 60).await;
-    app.seed_hours(t.id, Some(alex), 8 * 60, 18 * 60).await;
+    app.seed_hours(t.id, Some(alex.get()), 8 * 60, 18 * 60).await;
     let tenant = portico_store::tenants::by_slug(app.db(), "paws").await.unwrap().unwrap();
     Walkers { tenant, owner_email: t.owner_email, groom, walk, alex }
 }
@@ -61,7 +62,7 @@ impl Walkers {
             phone: "+44 7700 900123".into(),
         };
         let start = Utc.with_ymd_and_hms(2026, 12, 3, hour, 0, 0).unwrap();
-        let slot = Slot { start, staff, block: None };
+        let slot = Slot { start, staff: staff.map(StaffId::get), block: None };
         let new = NewBooking {
             service,
             slot,
@@ -410,7 +411,7 @@ async fn staff_hours_api_is_pro_and_404_across_tenants() {
         let path = format!("/api/v1/alpha/staff/{sam}/hours");
         let (status, body) = send(&app, Method::PUT, &path, &token_a, week()).await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        assert_eq!(body["staff_id"], sam);
+        assert_eq!(body["staff_id"], sam.get());
         assert_eq!(body["hours"][0]["start"], "10:00");
         let (_, got) = app.api_get(&path, Some(&token_a)).await;
         assert_eq!(got["hours"], body["hours"]);
@@ -459,7 +460,7 @@ async fn time_off_api_creates_lists_and_deletes_inside_the_tenant() {
         let (status, staff_off) =
             send(&app, Method::POST, "/api/v1/alpha/time-off", &token_a, body).await;
         assert_eq!(status, StatusCode::CREATED);
-        assert_eq!(staff_off["staff_id"], sam);
+        assert_eq!(staff_off["staff_id"], sam.get());
         assert_eq!(staff_off["start"], "2026-12-10T05:00:00Z");
 
         let (status, list) = app.api_get("/api/v1/alpha/time-off", Some(&token_a)).await;
@@ -758,7 +759,7 @@ async fn staff_edit_their_own_hours_only_when_the_owner_allows_it() {
             .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let kims: i64 = sqlx::query_scalar("select id from time_off where staff_id = $1")
-            .bind(kim)
+            .bind(kim.get())
             .fetch_one(app.db().pool())
             .await
             .unwrap();
@@ -782,7 +783,7 @@ async fn staff_edit_their_own_hours_only_when_the_owner_allows_it() {
 
         // Their own time off they delete themselves.
         let mine: i64 = sqlx::query_scalar("select id from time_off where staff_id = $1")
-            .bind(alex)
+            .bind(alex.get())
             .fetch_one(app.db().pool())
             .await
             .unwrap();

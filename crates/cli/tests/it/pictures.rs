@@ -197,9 +197,9 @@ async fn staff_photos_use_the_same_pipeline_and_show_with_the_bio_where_clients_
         let walk = app.seed_service(tenant.id, "walk", Mode::Slot, 60).await;
         app.seed_hours(tenant.id, None, 9 * 60, 17 * 60).await;
         let sam = app.seed_staff_member(tenant.id, "Sam Walker", &[&walk]).await;
-        app.seed_hours(tenant.id, Some(sam), 9 * 60, 17 * 60).await;
+        app.seed_hours(tenant.id, Some(sam.get()), 9 * 60, 17 * 60).await;
         sqlx::query("update staff_members set bio = 'Walks dogs since 2010.' where id = $1")
-            .bind(sam)
+            .bind(sam.get())
             .execute(app.db().pool())
             .await
             .unwrap();
@@ -216,7 +216,7 @@ async fn staff_photos_use_the_same_pipeline_and_show_with_the_bio_where_clients_
         assert_eq!(location(&response), format!("/app/paws/staff/{sam}"));
         let version: i64 =
             sqlx::query_scalar("select photo_version from staff_members where id = $1")
-                .bind(sam)
+                .bind(sam.get())
                 .fetch_one(app.db().pool())
                 .await
                 .unwrap();

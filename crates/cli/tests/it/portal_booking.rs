@@ -196,8 +196,8 @@ async fn a_client_books_a_slot_with_a_chosen_staff_member_on_pro() {
         let groom = app.seed_service(tenant.id, "groom", Mode::Slot, 30).await;
         let sam = app.seed_staff_member(tenant.id, "Sam", &[&groom]).await;
         let kim = app.seed_staff_member(tenant.id, "Kim", &[&groom]).await;
-        app.seed_hours(tenant.id, Some(sam), 9 * 60, 12 * 60).await;
-        app.seed_hours(tenant.id, Some(kim), 13 * 60, 17 * 60).await;
+        app.seed_hours(tenant.id, Some(sam.get()), 9 * 60, 12 * 60).await;
+        app.seed_hours(tenant.id, Some(kim.get()), 13 * 60, 17 * 60).await;
         let (jo, _) = client(&app, &tenant, "Jo", "jo@example.com").await;
 
         let any = jo.page(&format!("/portal/paws/bookings/new/groom?date={TOMORROW}")).await;
@@ -229,7 +229,7 @@ async fn a_client_books_a_slot_with_a_chosen_staff_member_on_pro() {
                 .fetch_one(app.db().pool())
                 .await
                 .unwrap();
-        assert_eq!((staff_id, starts_at), (Some(kim), at(13)));
+        assert_eq!((staff_id, starts_at), (Some(kim.get()), at(13)));
         let detail = jo.page(&format!("/portal/paws/bookings/{id}")).await;
         assert!(detail.contains("with Kim") && detail.contains("13:00 – 13:30"), "{detail}");
         let later =

@@ -51,8 +51,8 @@ fn item<'a>(html: &'a str, kind: &str, id: i64) -> &'a str {
 struct Paws {
     t: SeededTenant,
     groom: Service,
-    alex: i64,
-    sam: i64,
+    alex: portico_domain::StaffId,
+    sam: portico_domain::StaffId,
     block: i64,
     jo: ClientId,
     with_alex: i64,
@@ -70,17 +70,17 @@ async fn paws(app: &TestApp) -> Paws {
     let walk = app.seed_service(t.id, "walk", Mode::Block, 60).await;
     let alex = app.seed_staff_member(t.id, "Alex Groomer", &[&groom]).await;
     let sam = app.seed_staff_member(t.id, "Sam Groomer", &[&groom]).await;
-    app.seed_hours(t.id, Some(alex), 8 * 60, 18 * 60).await;
-    app.seed_hours(t.id, Some(sam), 8 * 60, 18 * 60).await;
+    app.seed_hours(t.id, Some(alex.get()), 8 * 60, 18 * 60).await;
+    app.seed_hours(t.id, Some(sam.get()), 8 * 60, 18 * 60).await;
     let block = app.seed_block(t.id, at(2, 0).date_naive(), 9 * 60, 12 * 60, &walk, 3).await;
     let (jo, _) = app.seed_client(&t, "Jo Client", "jo@example.com", false).await;
     let (kim, _) = app.seed_client(&t, "Kim Client", "kim@example.com", false).await;
     let slot = |start, staff, block| Slot { start, staff, block };
-    let with_alex = book(app, &groom, slot(at(2, 10), Some(alex), None), jo).await;
-    let with_sam = book(app, &groom, slot(at(2, 11), Some(sam), None), kim).await;
+    let with_alex = book(app, &groom, slot(at(2, 10), Some(alex.get()), None), jo).await;
+    let with_sam = book(app, &groom, slot(at(2, 11), Some(sam.get()), None), kim).await;
     let in_block = book(app, &walk, slot(at(2, 9), None, Some(block)), jo).await;
-    let next_day = book(app, &groom, slot(at(3, 10), Some(alex), None), kim).await;
-    let cancelled = book(app, &groom, slot(at(2, 14), Some(sam), None), jo).await;
+    let next_day = book(app, &groom, slot(at(3, 10), Some(alex.get()), None), kim).await;
+    let cancelled = book(app, &groom, slot(at(2, 14), Some(sam.get()), None), jo).await;
     sqlx::query("update bookings set status = 'cancelled' where id = $1")
         .bind(cancelled)
         .execute(app.db().pool())

@@ -129,7 +129,7 @@ async fn every_schedule_change_shows_in_the_very_next_availability_request() {
             end_minute: 15 * 60,
             label: "Afternoon".into(),
             capacities: vec![CapacityFields {
-                service_id: run.id,
+                service_id: run.id.get(),
                 capacity: 1,
                 allow_overlap: false,
             }],

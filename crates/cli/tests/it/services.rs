@@ -286,7 +286,7 @@ async fn deleting_removes_a_service_or_deactivates_a_booked_one() {
         let tenant = app.seed_tenant("paws", Plan::Free).await;
         seed_service(&app, &tenant, "walk").await;
         let groom = seed_service(&app, &tenant, "groom").await;
-        book(&app, &tenant, groom.id, None).await;
+        book(&app, &tenant, groom.id.get(), None).await;
         let owner = owner_of(&app, &tenant).await;
 
         let r = owner.post_form("/app/paws/services/walk/delete", &[]).await;
@@ -374,7 +374,7 @@ async fn the_api_creates_reads_patches_and_deletes_services() {
 
         // DELETE: 204 when gone, 200 with the inactive service when bookings keep it.
         let class_id = catalog::by_code(app.db(), tenant.id, "class").await.unwrap().unwrap().id;
-        book(&app, &tenant, class_id, None).await;
+        book(&app, &tenant, class_id.get(), None).await;
         let r = api.delete("/api/v1/paws/services/stroll").await;
         assert_eq!(r.status(), StatusCode::NO_CONTENT);
         let (status, kept) = json_of(api.delete("/api/v1/paws/services/class").await).await;

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use portico_domain::StaffId;
 use portico_domain::plans::Plan;
 use portico_store::staff::{self, StaffFields};
 use portico_store::tenants;
@@ -14,7 +15,7 @@ use crate::services::{Api, book, count, json_of, seed_service};
 
 const MAIL_WAIT: Duration = Duration::from_secs(10);
 
-async fn seed_member(app: &TestApp, tenant: &SeededTenant, name: &str, active: bool) -> i64 {
+async fn seed_member(app: &TestApp, tenant: &SeededTenant, name: &str, active: bool) -> StaffId {
     let fields = StaffFields {
         name: name.to_owned(),
         email: format!("{}@example.com", name.to_lowercase()),
@@ -82,7 +83,10 @@ async fn the_owner_creates_edits_orders_and_deletes_staff() {
         let r = owner.post_form(&format!("/app/paws/staff/{sam}"), &edit).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let member = staff::get(app.db(), tenant.id, sam).await.unwrap().unwrap();
-        assert_eq!((member.services, member.active, member.email), (vec!["walk".to_owned()], false, String::new()));
+        assert_eq!(
+            (member.services, member.active, member.email),
+            (vec!["walk".to_owned()], false, String::new())
+        );
 
         // Order: Alex goes after Sam; moving Alex up puts Alex first.
         let r = owner.post_form("/app/paws/staff/new", &[("name", "Alex"), ("active", "on")]).await;
@@ -90,23 +94,28 @@ async fn the_owner_creates_edits_orders_and_deletes_staff() {
         let order = |app: &TestApp| {
             let db = app.db().clone();
             let id = tenant.id;
-            async move { staff::list(&db, id).await.unwrap().iter().map(|m| m.id).collect::<Vec<_>>() }
+            async move {
+                staff::list(&db, id).await.unwrap().iter().map(|m| m.id.get()).collect::<Vec<_>>()
+            }
         };
         assert_eq!(order(&app).await, [sam, alex]);
-        let r = owner.post_form(&format!("/app/paws/staff/{alex}/move"), &[("direction", "up")]).await;
+        let r =
+            owner.post_form(&format!("/app/paws/staff/{alex}/move"), &[("direction", "up")]).await;
         assert_eq!(location(&r), "/app/paws/staff");
         assert_eq!(order(&app).await, [alex, sam]);
         owner.post_form(&format!("/app/paws/staff/{alex}/move"), &[("direction", "up")]).await;
         assert_eq!(order(&app).await, [alex, sam], "the first stays first");
         owner.post_form(&format!("/app/paws/staff/{alex}/move"), &[("direction", "down")]).await;
         assert_eq!(order(&app).await, [sam, alex]);
-        let r = owner.post_form(&format!("/app/paws/staff/{alex}/move"), &[("direction", "sideways")]).await;
+        let r = owner
+            .post_form(&format!("/app/paws/staff/{alex}/move"), &[("direction", "sideways")])
+            .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let list = owner.page("/app/paws/staff").await;
         assert!(list.contains("1 of 10 active") && list.contains("inactive"));
 
         // Delete: Alex never booked is gone; Sam with a booking is deactivated.
-        book(&app, &tenant, walk.id, Some(sam)).await;
+        book(&app, &tenant, walk.id.get(), Some(sam)).await;
         let r = owner.post_form(&format!("/app/paws/staff/{alex}/delete"), &[]).await;
         assert_eq!(location(&r), "/app/paws/staff");
         assert!(staff::get(app.db(), tenant.id, alex).await.unwrap().is_none());
@@ -263,7 +272,7 @@ async fn free_tenants_get_the_upgrade_page_and_402_and_keep_their_staff() {
         assert_eq!(api.delete(&path).await.status(), StatusCode::PAYMENT_REQUIRED);
 
         // Nothing was deleted; Sam is simply not bookable past FREE's limit of 0.
-        let member = staff::get(app.db(), tenant.id, sam).await.unwrap().unwrap();
+        let member = staff::get(app.db(), tenant.id, sam.get()).await.unwrap().unwrap();
         assert_eq!((member.name.as_str(), member.active), ("Sam", true));
         assert!(staff::bookable_for(app.db(), tenant.id, walk.id, 0).await.unwrap().is_empty());
         // Upgrading again brings everything back.
@@ -333,7 +342,7 @@ async fn the_api_creates_lists_patches_and_deletes_staff() {
         assert_eq!(snapshot(&app).await, before);
 
         // DELETE: 204 when gone, 200 with the inactive member when bookings keep them.
-        book(&app, &tenant, walk.id, Some(id)).await;
+        book(&app, &tenant, walk.id.get(), Some(id)).await;
         let alex_path = format!("/api/v1/paws/staff/{}", alex["id"]);
         assert_eq!(api.delete(&alex_path).await.status(), StatusCode::NO_CONTENT);
         assert_eq!(api.delete(&alex_path).await.status(), StatusCode::NOT_FOUND);
@@ -470,8 +479,10 @@ async fn an_accepted_staff_invitation_links_the_login_to_the_staff_member() {
             .unwrap();
         let member =
             staff::for_user(app.db(), tenant.id, app.user_id(user).await).await.unwrap().unwrap();
-        assert_eq!(member.id, sam);
-        assert!(staff::get(app.db(), tenant.id, nobody).await.unwrap().unwrap().user_id.is_none());
+        assert_eq!(member.id.get(), sam);
+        assert!(
+            staff::get(app.db(), tenant.id, nobody.get()).await.unwrap().unwrap().user_id.is_none()
+        );
         assert!(browser.page("/app/paws").await.contains("You are staff"));
 
         let page = owner.page(&format!("/app/paws/staff/{sam}")).await;

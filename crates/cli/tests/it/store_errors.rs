@@ -158,7 +158,7 @@ async fn constraint_names_are_recognised_on_both_backends_and_only_their_own() {
                 assert_eq!(app.count(&sql).await, 1, "{name}");
             }
         }
-        assert_eq!(catalog::by_id(app.db(), tenant.id, walk.id).await.unwrap(), Some(walk));
+        assert_eq!(catalog::by_id(app.db(), tenant.id, walk.id.get()).await.unwrap(), Some(walk));
     })
     .await;
 }
@@ -245,7 +245,7 @@ async fn a_corrupt_service_mode_or_currency_fails_the_read_naming_the_column() {
         execute(&app, &format!("update services set duration_minutes = 30 where id = {id}"))
             .await
             .unwrap();
-        assert_eq!(catalog::by_id(app.db(), tenant.id, id).await.unwrap(), Some(walk));
+        assert_eq!(catalog::by_id(app.db(), tenant.id, id.get()).await.unwrap(), Some(walk));
     })
     .await;
 }

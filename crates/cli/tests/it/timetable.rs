@@ -117,7 +117,7 @@ async fn the_timetable_page_adds_edits_and_deletes_blocks_with_field_messages() 
         insert_booking(
             &app,
             tenant.id,
-            walk.id,
+            walk.id.get(),
             None,
             Some(id),
             "2026-12-02T07:00:00Z",
@@ -125,8 +125,17 @@ async fn the_timetable_page_adds_edits_and_deletes_blocks_with_field_messages() 
             "confirmed",
         )
         .await;
-        insert_hold(&app, tenant.id, walk.id, None, Some(id), "2026-12-02T07:00:00Z", 60, 600)
-            .await;
+        insert_hold(
+            &app,
+            tenant.id,
+            walk.id.get(),
+            None,
+            Some(id),
+            "2026-12-02T07:00:00Z",
+            60,
+            600,
+        )
+        .await;
         let page = browser.page("/app/paws/timetable?date=2026-12-02").await;
         assert!(
             page.contains("<td>3</td><td>1</td><td>1</td><td><strong>1</strong>"),
@@ -264,7 +273,7 @@ async fn blocks_api_creates_shows_usage_and_protects_blocks_in_use() {
         insert_booking(
             &app,
             tenant.id,
-            walk.id,
+            walk.id.get(),
             None,
             Some(id),
             "2026-12-01T09:00:00Z",
@@ -275,7 +284,7 @@ async fn blocks_api_creates_shows_usage_and_protects_blocks_in_use() {
         insert_booking(
             &app,
             tenant.id,
-            walk.id,
+            walk.id.get(),
             None,
             Some(id),
             "2026-12-01T09:00:00Z",
@@ -283,8 +292,17 @@ async fn blocks_api_creates_shows_usage_and_protects_blocks_in_use() {
             "cancelled",
         )
         .await;
-        insert_hold(&app, tenant.id, walk.id, None, Some(id), "2026-12-01T09:00:00Z", 60, 300)
-            .await;
+        insert_hold(
+            &app,
+            tenant.id,
+            walk.id.get(),
+            None,
+            Some(id),
+            "2026-12-01T09:00:00Z",
+            60,
+            300,
+        )
+        .await;
         let (status, day) = app.api_get("/api/v1/paws/blocks?date=2026-12-01", Some(&token)).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(day["blocks"][0]["booked"], json!({"walk": 1}));

@@ -20,7 +20,9 @@ pub mod write;
 use chrono::{DateTime, Utc};
 use portico_domain::booking::{Refusal, occupying_sql};
 use portico_domain::policy;
-use portico_domain::{BlockId, BookingId, ClientId, Instant, SeriesId, TenantId};
+use portico_domain::{
+    BlockId, BookingId, ClientId, Instant, SeriesId, ServiceId, StaffId, TenantId,
+};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, FromRow, Row as _};
@@ -96,10 +98,10 @@ pub struct Slot {
 pub struct Booking {
     pub id: BookingId,
     pub tenant_id: TenantId,
-    pub service_id: i64,
+    pub service_id: ServiceId,
     pub service_code: String,
     pub service_name: String,
-    pub staff_id: Option<i64>,
+    pub staff_id: Option<StaffId>,
     pub block_id: Option<BlockId>,
     pub client_id: Option<ClientId>,
     pub guest_name: String,
@@ -138,10 +140,10 @@ impl<'r> FromRow<'r, AnyRow> for Booking {
         Ok(Self {
             id: BookingId::from_store(row.try_get("id")?),
             tenant_id: TenantId::from_store(row.try_get("tenant_id")?),
-            service_id: row.try_get("service_id")?,
+            service_id: ServiceId::from_store(row.try_get("service_id")?),
             service_code: row.try_get("service_code")?,
             service_name: row.try_get("service_name")?,
-            staff_id: row.try_get("staff_id")?,
+            staff_id: row.try_get::<Option<i64>, _>("staff_id")?.map(StaffId::from_store),
             block_id: row.try_get::<Option<i64>, _>("block_id")?.map(BlockId::from_store),
             client_id: row.try_get::<Option<i64>, _>("client_id")?.map(ClientId::from_store),
             guest_name: row.try_get("guest_name")?,
@@ -267,7 +269,7 @@ pub enum Visibility {
     All,
     /// A staff login: the bookings of its staff member (if the login is linked to one) and
     /// every booking in a timetable block.
-    Staff(Option<i64>),
+    Staff(Option<StaffId>),
 }
 
 impl Visibility {
@@ -275,7 +277,7 @@ impl Visibility {
     fn binds(self) -> (bool, i64) {
         match self {
             Self::All => (true, 0),
-            Self::Staff(me) => (false, me.unwrap_or(0)),
+            Self::Staff(me) => (false, me.map_or(0, StaffId::get)),
         }
     }
 }

@@ -137,7 +137,7 @@ pub async fn check_overlap(
          where c.block_id = $1 and c.service_id = $2 and b.tenant_id = $3",
     )
     .bind(block)
-    .bind(service.id)
+    .bind(service.id.get())
     .bind(tenant.id.get())
     .fetch_optional(&mut **tx)
     .await?;
@@ -156,7 +156,7 @@ pub async fn check_overlap(
     )))
     .bind(tenant.id.get())
     .bind(block)
-    .bind(service.id)
+    .bind(service.id.get())
     .bind(except_booking.map_or(0, BookingId::get))
     .bind(client)
     .bind(email)
@@ -181,7 +181,7 @@ pub async fn insert_hold(
     )
     .bind(tenant.id.get())
     .bind(tokens::hash(&token))
-    .bind(service.id)
+    .bind(service.id.get())
     .bind(placement.staff)
     .bind(placement.block)
     .bind(placement.start)
@@ -212,7 +212,7 @@ pub async fn consume_hold(
     .bind(now)
     .bind(tokens::hash(token))
     .bind(tenant.id.get())
-    .bind(service.id)
+    .bind(service.id.get())
     .bind(slot.start.timestamp())
     .fetch_optional(&mut **tx)
     .await?;
@@ -255,7 +255,7 @@ pub async fn insert(tx: &mut Tx, tenant: &Tenant, row: &NewRow<'_>, now: i64) ->
          returning id",
     )
     .bind(tenant.id.get())
-    .bind(row.service.id)
+    .bind(row.service.id.get())
     .bind(p.staff)
     .bind(p.block)
     .bind(client)

@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use portico_domain::StaffId;
 use portico_domain::accounts::Role;
 use portico_store::notify::feeds::{self, Owner};
 use portico_store::{clients, staff, tenants};
@@ -40,7 +41,7 @@ pub async fn show(
             let list = feeds::member_bookings(
                 &state.db,
                 &tenant,
-                own,
+                own.map(StaffId::get),
                 role == Role::Owner,
                 now.timestamp(),
             )

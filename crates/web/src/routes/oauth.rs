@@ -77,13 +77,15 @@ async fn callback(
     let pending: Option<Pending> = viewer.session.remove(PENDING).await.map_err(session_error)?;
     let now = state.clock.now_ts();
     let pending = pending
-        .filter(|p| same(&p.state, &query.state) && p.user_id == user.id && p.expires_at > now)
+        .filter(|p| {
+            same(&p.state, &query.state) && p.user_id == user.id.get() && p.expires_at > now
+        })
         .ok_or_else(refused)?;
     let tenant = tenants::by_id(&state.db, pending.tenant_id)
         .await?
         .filter(|t| allows(t.effective_plan(state.clock.now()), Feature::GoogleCalendar))
         .ok_or(Error::NotFound)?;
-    tenants::role_of(&state.db, tenant.id, user.id()).await?.ok_or(Error::NotFound)?;
+    tenants::role_of(&state.db, tenant.id, user.id).await?.ok_or(Error::NotFound)?;
     let page = format!("/app/{}/calendar", tenant.slug);
     let google = state.google.as_ref().ok_or(Error::NotFound)?;
     if query.error.is_some() || query.code.is_empty() {
@@ -121,7 +123,7 @@ async fn callback(
     let calendars = serde_json::to_string(&calendars).map_err(anyhow::Error::from)?;
 
     let mut tx = portico_store::versions::begin(&state.db, tenant.id).await?;
-    let id = calendar::connect(&mut tx, tenant.id, user.id(), &account, &calendars, now).await?;
+    let id = calendar::connect(&mut tx, tenant.id, user.id, &account, &calendars, now).await?;
     let ring = &state.keyring;
     let slot = calendar::token_slot(SecretKind::GoogleRefreshToken, id);
     sealed::put(&mut tx, ring, tenant.id, slot, &refresh, now).await?;
@@ -132,7 +134,7 @@ async fn callback(
     portico_jobs::enqueue(&mut tx, &job, now).await?;
     let entry = audit::Entry {
         tenant: Some(tenant.id),
-        actor: Some(user.id()),
+        actor: Some(user.id),
         action: "calendar.connected",
         detail: account.clone(),
         ip: &viewer.ip_string(),

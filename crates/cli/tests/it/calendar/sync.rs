@@ -165,7 +165,7 @@ async fn reassigning_the_booking_moves_the_event_between_the_staffs_calendars() 
         {
             let user = app.seed_staff(t, email).await;
             let member = app.seed_staff_member(t.id, name, &[&shop.service]).await;
-            app.seed_hours(t.id, Some(member), 8 * 60, 18 * 60).await;
+            app.seed_hours(t.id, Some(member.get()), 8 * 60, 18 * 60).await;
             assert!(app.link_staff_login(t.id, member, user).await);
             let browser = app.browser();
             browser.login(email, PASSWORD).await;
@@ -183,7 +183,7 @@ async fn reassigning_the_booking_moves_the_event_between_the_staffs_calendars() 
         let ctx = Context::new(Actor::Owner(t.owner), "", app.clock.now());
         let new = NewBooking {
             service: &shop.service,
-            slot: Slot { start, staff: Some(alex), block: None },
+            slot: Slot { start, staff: Some(alex.get()), block: None },
             party: Party::Client(shop.jo),
             notes: String::new(),
             hold_token: None,
@@ -196,7 +196,7 @@ async fn reassigning_the_booking_moves_the_event_between_the_staffs_calendars() 
         assert!(shop.google.event(TEAM_CALENDAR, &id).is_some_and(|e| e.status == "confirmed"));
         assert!(shop.google.event(PRIMARY, &id).is_none());
 
-        let slot = Slot { start, staff: Some(bea), block: None };
+        let slot = Slot { start, staff: Some(bea.get()), block: None };
         portico_core::bookings::reschedule(app.db(), &tenant, booking.get(), &slot, &ctx)
             .await
             .unwrap();

@@ -440,16 +440,17 @@ async fn seed_ids(app: &TestApp, t: &SeededTenant, client: ClientId) -> (Ids, St
     let class = app.seed_service(t.id, &format!("{}-class", t.slug), Mode::Block, 60).await;
     app.seed_hours(t.id, None, 8 * 60, 18 * 60).await;
     let staff = app.seed_staff_member(t.id, &format!("Staff of {}", t.slug), &[&walk]).await;
-    app.seed_hours(t.id, Some(staff), 8 * 60, 18 * 60).await;
+    app.seed_hours(t.id, Some(staff.get()), 8 * 60, 18 * 60).await;
     // A logo and a staff photo, which another tenant can neither replace nor remove.
-    for picture in [Picture::Logo, Picture::Staff(staff)] {
+    for picture in [Picture::Logo, Picture::Staff(staff.get())] {
         images::put(db, t.id, picture, "image/png", b"stored", now).await.unwrap();
     }
     let block = app.seed_block(t.id, day(8), 9 * 60, 12 * 60, &class, 5).await;
     let at = |d, h| Utc.with_ymd_and_hms(2026, 12, d, h, 0, 0).unwrap().timestamp();
-    let time_off = hours::add_time_off(db, t.id, Some(staff), at(21, 0), at(22, 0), "Course", now)
-        .await
-        .unwrap();
+    let time_off =
+        hours::add_time_off(db, t.id, Some(staff.get()), at(21, 0), at(22, 0), "Course", now)
+            .await
+            .unwrap();
     let (api_token, token) =
         tokens::create_api_token(db, t.id, &format!("{} app", t.slug), now).await.unwrap();
 
@@ -492,8 +493,8 @@ async fn seed_ids(app: &TestApp, t: &SeededTenant, client: ClientId) -> (Ids, St
         api_token,
         service: walk.code,
         class: class.code,
-        class_id: class.id,
-        staff,
+        class_id: class.id.get(),
+        staff: staff.get(),
         block,
         booking: booking["id"].as_i64().unwrap(),
         time_off: time_off.id.get(),

@@ -27,12 +27,12 @@ struct HomePage {
 
 pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Response, Error> {
     let user = viewer.require_user()?.clone();
-    let workplaces = tenants::workplaces(&state.db, user.id())
+    let workplaces = tenants::workplaces(&state.db, user.id)
         .await?
         .into_iter()
         .map(|w| Place { slug: w.slug, name: w.name, role: w.role })
         .collect();
-    let portals = clients::providers_of(&state.db, user.id())
+    let portals = clients::providers_of(&state.db, user.id)
         .await?
         .into_iter()
         .map(|p| Place { slug: p.slug, name: p.name, role: "client".into() })

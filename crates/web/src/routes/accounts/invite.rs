@@ -129,11 +129,11 @@ pub async fn accept(
     let user_id = match (&existing, new_login) {
         (Some(user), Some((name, hash))) => {
             // A login created without a password (never used): complete it.
-            users::set_password(&mut tx, user.id(), &hash, now).await?;
+            users::set_password(&mut tx, user.id, &hash, now).await?;
             let _ = name;
-            user.id()
+            user.id
         }
-        (Some(user), None) => user.id(),
+        (Some(user), None) => user.id,
         (None, Some((name, hash))) => {
             users::insert(&mut tx, &email, &name, Some(&hash), Some(now), now)
                 .await?

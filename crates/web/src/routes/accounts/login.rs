@@ -82,7 +82,7 @@ pub async fn create(
     let ok = auth::passwords_match(&form.password, user.as_ref()).await;
     // A failure against an existing account is recorded as that account's, so it shows in
     // the audit log of the businesses it works for. The answer is the same either way.
-    let attempted = user.as_ref().map(users::User::id);
+    let attempted = user.as_ref().map(|u| u.id);
     let Some(user) = user.filter(|_| ok) else {
         // Unknown accounts count too, so the lock tells nothing about which emails exist.
         state.count_failure(by_ip, &ip).await?;
@@ -94,9 +94,7 @@ pub async fn create(
         return failed(&state, &viewer, &form, BAD_LOGIN).await;
     };
     if login_disabled_everywhere(&state, &user).await? {
-        state
-            .audit(&viewer, None, Some(user.id()), "login.refused", "portal login disabled")
-            .await?;
+        state.audit(&viewer, None, Some(user.id), "login.refused", "portal login disabled").await?;
         return failed(
             &state,
             &viewer,
@@ -112,7 +110,7 @@ pub async fn create(
         state.clear_failures(by_account, email.as_str()).await?;
     }
     auth::log_in(&state, &viewer.session, &user).await?;
-    state.audit(&viewer, None, Some(user.id()), "login.success", "").await?;
+    state.audit(&viewer, None, Some(user.id), "login.success", "").await?;
     let next = match safe_next(form.next.as_deref()) {
         Some(next) => next,
         None => landing(&state, &user).await?,
@@ -155,18 +153,18 @@ async fn locked(
 
 /// A login whose only purpose is portals that all disabled it cannot log in.
 async fn login_disabled_everywhere(state: &AppState, user: &users::User) -> Result<bool, Error> {
-    if !tenants::workplaces(&state.db, user.id()).await?.is_empty() {
+    if !tenants::workplaces(&state.db, user.id).await?.is_empty() {
         return Ok(false);
     }
-    let records = clients::records_of_user(&state.db, user.id()).await?;
+    let records = clients::records_of_user(&state.db, user.id).await?;
     Ok(!records.is_empty() && records.iter().all(clients::Client::login_disabled))
 }
 
 /// Where a user goes after logging in: their only workplace, their only portal, or the
 /// account page with the tenant switcher.
 pub async fn landing(state: &AppState, user: &users::User) -> Result<String, Error> {
-    let workplaces = tenants::workplaces(&state.db, user.id()).await?;
-    let providers = clients::providers_of(&state.db, user.id()).await?;
+    let workplaces = tenants::workplaces(&state.db, user.id).await?;
+    let providers = clients::providers_of(&state.db, user.id).await?;
     Ok(match (workplaces.as_slice(), providers.as_slice()) {
         ([only], []) => format!("/app/{}", only.slug),
         ([], [only]) => format!("/portal/{}", only.slug),
@@ -184,9 +182,9 @@ pub async fn destroy_everywhere(
     viewer: Viewer,
 ) -> Result<Response, Error> {
     let user = viewer.require_user()?.clone();
-    let ended = auth::log_out_everywhere(&state, user.id()).await?;
+    let ended = auth::log_out_everywhere(&state, user.id).await?;
     state
-        .audit(&viewer, None, Some(user.id()), "logout.everywhere", format!("{ended} sessions"))
+        .audit(&viewer, None, Some(user.id), "logout.everywhere", format!("{ended} sessions"))
         .await?;
     auth::log_out(&viewer.session).await?;
     Ok(see_other("/accounts/login"))

@@ -60,12 +60,16 @@ pub async fn request(
         if let Some(user) = users::by_email(&state.db, &email).await? {
             let now = state.clock.now_ts();
             let mut tx = state.db.begin().await?;
-            portico_jobs::enqueue(&mut tx, &AccountEmail::PasswordReset { user_id: user.id }, now)
-                .await?;
+            portico_jobs::enqueue(
+                &mut tx,
+                &AccountEmail::PasswordReset { user_id: user.id.get() },
+                now,
+            )
+            .await?;
             let ip = viewer.ip_string();
             let entry = audit::Entry {
                 tenant: None,
-                actor: Some(user.id()),
+                actor: Some(user.id),
                 action: "password.reset_requested",
                 detail: String::new(),
                 ip: &ip,
@@ -202,11 +206,11 @@ pub async fn change(
     let now = state.clock.now_ts();
     let hash = passwords::hash(&form.new.password).await?;
     let mut tx = state.db.begin().await?;
-    users::set_password(&mut tx, user.id(), &hash, now).await?;
+    users::set_password(&mut tx, user.id, &hash, now).await?;
     tx.commit().await.map_err(anyhow::Error::from)?;
-    auth::log_out_everywhere(&state, user.id()).await?;
+    auth::log_out_everywhere(&state, user.id).await?;
     auth::log_in(&state, &viewer.session, &user).await?;
-    state.audit(&viewer, None, Some(user.id()), "password.changed", "").await?;
+    state.audit(&viewer, None, Some(user.id), "password.changed", "").await?;
     flash(
         &viewer.session,
         "info",

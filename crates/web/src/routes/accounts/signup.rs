@@ -137,7 +137,7 @@ pub async fn create(
     let hash = passwords::hash(&form.password).await?;
     let mut tx = state.db.begin_write().await?;
     let user_id = match &existing {
-        Some(user) => user.id(),
+        Some(user) => user.id,
         None => users::insert(&mut tx, &email, &owner, Some(&hash), None, now).await?.ok_or_else(
             || Error::Conflict { code: "email_taken", message: "Please try again.".into() },
         )?,

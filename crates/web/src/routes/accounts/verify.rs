@@ -55,8 +55,8 @@ pub async fn confirm(
 pub async fn resend(State(state): State<AppState>, viewer: Viewer) -> Result<Response, Error> {
     let user = viewer.require_user()?.clone();
     if user.email_verified_at.is_none() {
-        let job = AccountEmail::VerifyEmail { user_id: user.id };
-        let who = Some(user.id());
+        let job = AccountEmail::VerifyEmail { user_id: user.id.get() };
+        let who = Some(user.id);
         state
             .audit_with_job(&viewer, None, who, "email.verification_sent", &user.email, &job)
             .await?;

@@ -145,7 +145,11 @@ fn validate(body: &BlockBody, services: &[Service]) -> Result<BlockFields, Field
         }
         match capacity_entry(value) {
             Ok((capacity, allow_overlap)) => {
-                capacities.push(CapacityFields { service_id: service.id, capacity, allow_overlap });
+                capacities.push(CapacityFields {
+                    service_id: service.id.get(),
+                    capacity,
+                    allow_overlap,
+                });
             }
             Err(message) => fail(&key, message),
         }

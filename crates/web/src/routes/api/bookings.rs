@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use portico_core::bookings::NewBooking;
 use portico_domain::accounts::{self, Email};
 use portico_domain::contact::parse_address;
-use portico_domain::{BlockId, ClientId};
+use portico_domain::{BlockId, ClientId, StaffId};
 use portico_store::bookings::{self, Actor, Booking, Filter, Party, Slot, Status};
 use portico_store::catalog::{self, LocationKind, Service};
 use portico_store::clients;
@@ -100,7 +100,7 @@ impl From<Booking> for BookingJson {
             service: b.service_code,
             start: instant(b.starts_at.unix()),
             end: instant(b.ends_at.unix()),
-            staff_id: b.staff_id,
+            staff_id: b.staff_id.map(StaffId::get),
             block_id: b.block_id.map(BlockId::get),
             client_id: b.client_id.map(ClientId::get),
             guest,

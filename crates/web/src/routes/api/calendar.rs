@@ -38,9 +38,9 @@ pub async fn show(
         .await?
         .into_iter()
         .map(|m| {
-            let c = connections.iter().find(|c| c.user_id.get() == m.user_id);
+            let c = connections.iter().find(|c| c.user_id == m.user_id);
             PersonJson {
-                user_id: m.user_id,
+                user_id: m.user_id.get(),
                 name: m.name,
                 email: m.email,
                 status: match c {

@@ -88,7 +88,7 @@ async fn replace(
 
 /// The staff member of the path, if they are the tenant's.
 async fn staff_id(state: &AppState, tenant: &Tenant, id: i64) -> Result<i64, Error> {
-    Ok(staff::get(&state.db, tenant.id, id).await?.ok_or(Error::NotFound)?.id)
+    Ok(staff::get(&state.db, tenant.id, id).await?.ok_or(Error::NotFound)?.id.get())
 }
 
 pub async fn show(State(state): State<AppState>, scope: ApiScope) -> Result<Json<Value>, Error> {

@@ -33,7 +33,7 @@ pub struct StaffJson {
 impl From<StaffMember> for StaffJson {
     fn from(m: StaffMember) -> Self {
         Self {
-            id: m.id,
+            id: m.id.get(),
             name: m.name,
             email: Some(m.email).filter(|e| !e.is_empty()),
             phone: m.phone,

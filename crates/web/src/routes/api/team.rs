@@ -24,7 +24,12 @@ pub async fn index(
     let members: Vec<MemberJson> = tenants::members(&state.db, scope.tenant.id)
         .await?
         .into_iter()
-        .map(|m| MemberJson { user_id: m.user_id, name: m.name, email: m.email, role: m.role })
+        .map(|m| MemberJson {
+            user_id: m.user_id.get(),
+            name: m.name,
+            email: m.email,
+            role: m.role,
+        })
         .collect();
     Ok(Json(serde_json::json!({ "members": members })))
 }

@@ -44,7 +44,7 @@ const ACCOUNT_EVENTS: &[&str] = &[
 pub async fn index(State(state): State<AppState>, scope: OwnerScope) -> Result<Response, Error> {
     let mut lines = audit::for_tenant(&state.db, scope.id(), LIMIT).await?;
     for member in tenants::members(&state.db, scope.id()).await? {
-        let events = audit::for_actor(&state.db, member.user(), LIMIT).await?;
+        let events = audit::for_actor(&state.db, member.user_id, LIMIT).await?;
         lines.extend(events.into_iter().filter(|l| ACCOUNT_EVENTS.contains(&l.action.as_str())));
     }
     lines.sort_by_key(|l| std::cmp::Reverse(l.id));

@@ -95,7 +95,7 @@ pub async fn show(
     _: RequirePlan<CalendarGate>,
 ) -> Result<Response, Error> {
     let connections = calendar::list(&state.db, scope.id()).await?;
-    let mine = connections.iter().find(|c| c.user_id == scope.user.id());
+    let mine = connections.iter().find(|c| c.user_id == scope.user.id);
     let calendars = mine
         .map(|c| {
             stored_calendars(c)
@@ -114,7 +114,7 @@ pub async fn show(
             .into_iter()
             .filter(|m| m.user_id != scope.user.id)
             .map(|m| {
-                let connection = connections.iter().find(|c| c.user_id.get() == m.user_id);
+                let connection = connections.iter().find(|c| c.user_id == m.user_id);
                 person(m.name, m.email, connection)
             })
             .collect()
@@ -151,7 +151,7 @@ pub async fn connect(
         state: random_state(),
         verifier: pkce.verifier.clone(),
         tenant_id: scope.id().get(),
-        user_id: scope.user.id,
+        user_id: scope.user.id.get(),
         expires_at: state.clock.now_ts() + PENDING_SECS,
     };
     let url = google
@@ -177,7 +177,7 @@ pub async fn update(
     _: RequirePlan<CalendarGate>,
     Form(form): Form<PreferencesForm>,
 ) -> Result<Response, Error> {
-    let connection = calendar::for_user(&state.db, scope.id(), scope.user.id())
+    let connection = calendar::for_user(&state.db, scope.id(), scope.user.id)
         .await?
         .filter(Connection::is_connected)
         .ok_or_else(|| field_error("calendar_id", "Connect Google Calendar first."))?;
@@ -194,10 +194,10 @@ pub async fn update(
             connection_id: connection.id.get(),
         };
         let detail = format!("calendar {chosen}, sync on");
-        let (tenant, user) = (Some(scope.id()), Some(scope.user.id()));
+        let (tenant, user) = (Some(scope.id()), Some(scope.user.id));
         state.audit_with_job(&scope.viewer, tenant, user, "calendar.updated", detail, &job).await?;
     } else {
-        let (tenant, user) = (Some(scope.id()), Some(scope.user.id()));
+        let (tenant, user) = (Some(scope.id()), Some(scope.user.id));
         state.audit(&scope.viewer, tenant, user, "calendar.updated", "sync off").await?;
     }
     flash(&scope.viewer.session, "info", "Calendar settings saved.").await?;
@@ -233,7 +233,7 @@ pub async fn details(
     let detail = if on { "client contact details in events" } else { "no contact details" };
     let entry = audit::Entry {
         tenant: Some(scope.id()),
-        actor: Some(scope.user.id()),
+        actor: Some(scope.user.id),
         action: "calendar.details",
         detail: detail.to_owned(),
         ip: &scope.viewer.ip_string(),
@@ -252,7 +252,7 @@ pub async fn disconnect(
     _: RequirePlan<CalendarGate>,
 ) -> Result<Response, Error> {
     let back = see_other(&format!("/app/{}/calendar", scope.tenant.slug));
-    let Some(connection) = calendar::for_user(&state.db, scope.id(), scope.user.id()).await? else {
+    let Some(connection) = calendar::for_user(&state.db, scope.id(), scope.user.id).await? else {
         return Ok(back);
     };
     let slot = calendar::token_slot(SecretKind::GoogleRefreshToken, connection.id);
@@ -270,7 +270,7 @@ pub async fn disconnect(
     }
     calendar::delete(&mut tx, scope.id(), connection.id).await?;
     tx.commit().await?;
-    let (tenant, user) = (Some(scope.id()), Some(scope.user.id()));
+    let (tenant, user) = (Some(scope.id()), Some(scope.user.id));
     let detail = connection.google_account.clone();
     state.audit(&scope.viewer, tenant, user, "calendar.disconnected", detail).await?;
     let text = if revoked {
@@ -285,6 +285,6 @@ pub async fn disconnect(
 
 /// Whether the person's calendar was disconnected by Google (for the dashboard banner).
 pub async fn lost(state: &AppState, scope: &TenantScope) -> Result<bool, Error> {
-    let connection = calendar::for_user(&state.db, scope.id(), scope.user.id()).await?;
+    let connection = calendar::for_user(&state.db, scope.id(), scope.user.id).await?;
     Ok(connection.is_some_and(|c| !c.is_connected()))
 }

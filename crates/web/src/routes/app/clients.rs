@@ -216,7 +216,7 @@ pub async fn create(
         .audit(
             &scope.viewer,
             Some(scope.id()),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "client.created",
             format!("#{id} {}", fields.name),
         )
@@ -261,7 +261,7 @@ pub async fn update(
         .audit(
             &scope.viewer,
             Some(scope.id()),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "client.updated",
             format!("#{id}"),
         )
@@ -293,7 +293,7 @@ pub async fn invite(
         .audit_with_job(
             &scope.viewer,
             Some(scope.id()),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "client.invited",
             format!("#{id} {}", client.email),
             &job,
@@ -323,7 +323,7 @@ pub async fn disable_login(
         .audit(
             &scope.viewer,
             Some(scope.id()),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "client.login_disabled",
             format!("#{id}"),
         )
@@ -344,7 +344,7 @@ pub async fn enable_login(
         .audit(
             &scope.viewer,
             Some(scope.id()),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "client.login_enabled",
             format!("#{id}"),
         )
@@ -376,7 +376,7 @@ pub async fn remove_login(
     );
     let entry = audit::Entry {
         tenant: Some(scope.id()),
-        actor: Some(scope.user.id()),
+        actor: Some(scope.user.id),
         action: "client.login_removed",
         detail,
         ip: &ip,

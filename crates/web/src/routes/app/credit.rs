@@ -143,7 +143,7 @@ pub async fn grant(
     let (Some(amount), Some(reason)) = (amount, reason) else {
         return render_client(&state, &scope, &client, &form, &errors).await;
     };
-    let ctx = state.context(Actor::Owner(scope.user.id()), scope.viewer.ip_string());
+    let ctx = state.context(Actor::Owner(scope.user.id), scope.viewer.ip_string());
     let granted =
         portico_core::credit::grant(&state.db, scope.id(), client.id, amount, &reason, &ctx)
             .await?

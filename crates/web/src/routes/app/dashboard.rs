@@ -114,7 +114,7 @@ pub async fn show(State(state): State<AppState>, scope: TenantScope) -> Result<R
         let calendar = if plans::allows(scope.plan(&state), Feature::GoogleCalendar)
             && state.google.is_some()
         {
-            let mine = calendar::for_user(&state.db, tenant.id, scope.user.id()).await?;
+            let mine = calendar::for_user(&state.db, tenant.id, scope.user.id).await?;
             Some(mine.is_some_and(|c| c.is_connected()))
         } else {
             None
@@ -151,7 +151,7 @@ pub async fn show(State(state): State<AppState>, scope: TenantScope) -> Result<R
 /// `/app`: straight to the only business, or the switcher on the account page.
 pub async fn switcher(State(state): State<AppState>, viewer: Viewer) -> Result<Response, Error> {
     let user = viewer.require_user()?;
-    let workplaces = tenants::workplaces(&state.db, user.id()).await?;
+    let workplaces = tenants::workplaces(&state.db, user.id).await?;
     Ok(match workplaces.as_slice() {
         [only] => see_other(&format!("/app/{}", only.slug)),
         _ => see_other("/accounts"),

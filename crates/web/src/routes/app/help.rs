@@ -81,7 +81,7 @@ pub async fn update(
         .audit(
             &scope.viewer,
             Some(scope.id()),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "tenant.faq_changed",
             format!("{} entries", entries.len()),
         )

@@ -72,12 +72,12 @@ async fn render(
     };
     let page = NotificationsPage {
         chrome: Chrome::app(scope, state).await?,
-        prefs: notify::prefs::member(&state.db, scope.id(), scope.user.id()).await?,
+        prefs: notify::prefs::member(&state.db, scope.id(), scope.user.id).await?,
         settings,
         reminder_minutes: reminder_typed.or(stored).unwrap_or_default(),
         sms_allowed,
         errors,
-        has_feed: feeds::exists(&state.db, scope.id(), Owner::Member(scope.user.id())).await?,
+        has_feed: feeds::exists(&state.db, scope.id(), Owner::Member(scope.user.id)).await?,
         new_feed,
         twilio,
     };
@@ -101,13 +101,13 @@ pub async fn update_mine(
     Form(form): Form<MemberForm>,
 ) -> Result<Response, Error> {
     let prefs = MemberPrefs { email_changes: form.email_changes.is_some() };
-    notify::prefs::set_member(&state.db, scope.id(), scope.user.id(), &prefs, state.clock.now_ts())
+    notify::prefs::set_member(&state.db, scope.id(), scope.user.id, &prefs, state.clock.now_ts())
         .await?;
     state
         .audit(
             &scope.viewer,
             Some(scope.id()),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "member.notifications_updated",
             format!("booking emails {}", if prefs.email_changes { "on" } else { "off" }),
         )
@@ -240,7 +240,7 @@ pub async fn update_settings(
             .audit(
                 &scope.viewer,
                 Some(scope.id()),
-                Some(scope.user.id()),
+                Some(scope.user.id),
                 "tenant.sms_account_changed",
                 format!("set {} from={}", what.join(","), from.as_deref().unwrap_or("(kept)")),
             )
@@ -251,7 +251,7 @@ pub async fn update_settings(
         .audit(
             &scope.viewer,
             Some(scope.id()),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "tenant.notifications_changed",
             format!("reminders={reminders} sms={sms_enabled}"),
         )
@@ -266,13 +266,13 @@ pub async fn regenerate_feed(
     State(state): State<AppState>,
     scope: TenantScope,
 ) -> Result<Response, Error> {
-    let owner = Owner::Member(scope.user.id());
+    let owner = Owner::Member(scope.user.id);
     let token = feeds::regenerate(&state.db, scope.id(), owner, state.clock.now_ts()).await?;
     state
         .audit(
             &scope.viewer,
             Some(scope.id()),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "member.calendar_feed_regenerated",
             String::new(),
         )

@@ -144,7 +144,7 @@ pub async fn update_settings(
     let Some(kind) = kind.filter(|_| errors.is_empty()) else {
         return render(&state, &scope, chosen, &errors).await;
     };
-    let ctx = state.context(Actor::Owner(scope.user.id()), scope.viewer.ip_string());
+    let ctx = state.context(Actor::Owner(scope.user.id), scope.viewer.ip_string());
     if typed {
         portico_core::online::set_stripe(&state.db, &state.keyring, scope.id(), keys, &ctx).await?;
     } else {

@@ -332,7 +332,7 @@ pub async fn refund(
     let (Some(amount), Some(reason)) = (amount, reason) else {
         return render_show(&state, &scope, &payment, &form, &errors).await;
     };
-    let ctx = state.context(Actor::Owner(scope.user.id()), scope.viewer.ip_string());
+    let ctx = state.context(Actor::Owner(scope.user.id), scope.viewer.ip_string());
     let seen = form.refunded_before.trim().parse().ok();
     let refunded =
         crate::online::refund_payment(&state, scope.id(), id, amount, &reason, seen, &ctx);

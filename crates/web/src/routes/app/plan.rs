@@ -141,7 +141,7 @@ pub async fn upgrade(State(state): State<AppState>, scope: OwnerScope) -> Result
         flash(&scope.viewer.session, "error", message).await?;
         return Ok(see_other(&page_url(&scope)));
     };
-    let ctx = state.context(Actor::Owner(scope.user.id()), scope.viewer.ip_string());
+    let ctx = state.context(Actor::Owner(scope.user.id), scope.viewer.ip_string());
     portico_core::subscriptions::checkout_started(&state.db, scope.id(), &session.id, &ctx).await?;
     Ok(see_other(&url))
 }

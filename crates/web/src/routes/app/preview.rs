@@ -29,7 +29,7 @@ pub async fn start(
         .audit(
             &scope.viewer,
             Some(scope.id()),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "client.preview_started",
             format!("#{id} {}", client.name),
         )
@@ -50,7 +50,7 @@ pub async fn end(State(state): State<AppState>, scope: OwnerScope) -> Result<Res
         .audit(
             &scope.viewer,
             Some(scope.id()),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "client.preview_ended",
             format!("#{}", ended.client_id),
         )

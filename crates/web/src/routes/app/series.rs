@@ -71,7 +71,7 @@ async fn render(
         staff: staff
             .into_iter()
             .filter(|s| s.active)
-            .map(|s| StaffChoice::new(s.id, s.name))
+            .map(|s| StaffChoice::new(s.id.get(), s.name))
             .collect(),
         weekdays: form.weekday_boxes(),
         form,
@@ -123,7 +123,7 @@ pub async fn create(
     let created = series_input::create(
         &state,
         &scope.viewer,
-        Actor::Owner(scope.user.id()),
+        Actor::Owner(scope.user.id),
         &scope.tenant,
         client.id,
         staff,
@@ -167,7 +167,7 @@ pub async fn cancel(
         .trim()
         .parse()
         .map_err(|_| crate::error::field_error("from", "Choose a date."))?;
-    let ctx = state.context(Actor::Owner(scope.user.id()), scope.viewer.ip_string());
+    let ctx = state.context(Actor::Owner(scope.user.id), scope.viewer.ip_string());
     let n = portico_core::series::cancel_from(&state.db, &scope.tenant, &found, from, &ctx).await?;
     flash(
         &scope.viewer.session,

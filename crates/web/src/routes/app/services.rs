@@ -77,13 +77,7 @@ pub async fn set_default(
     catalog::set_default(&state.db, scope.id(), &code, minutes, &notes).await?;
     let detail = format!("{code} = {minutes} min");
     state
-        .audit(
-            &scope.viewer,
-            Some(scope.id()),
-            Some(scope.user.id()),
-            "service.default_set",
-            detail,
-        )
+        .audit(&scope.viewer, Some(scope.id()), Some(scope.user.id), "service.default_set", detail)
         .await?;
     flash(
         &scope.viewer.session,
@@ -267,7 +261,7 @@ pub async fn create(
     };
     let detail = format!("{} {}", service.code, service.name);
     state
-        .audit(&scope.viewer, Some(scope.id()), Some(scope.user.id()), "service.created", detail)
+        .audit(&scope.viewer, Some(scope.id()), Some(scope.user.id), "service.created", detail)
         .await?;
     flash(&scope.viewer.session, "info", format!("{} was added.", service.name)).await?;
     Ok(see_other(&format!("/app/{}/services", scope.tenant.slug)))
@@ -311,7 +305,7 @@ pub async fn update(
         .ok_or(Error::NotFound)?;
     let detail = format!("{} → {}", service.code, updated.code);
     state
-        .audit(&scope.viewer, Some(scope.id()), Some(scope.user.id()), "service.updated", detail)
+        .audit(&scope.viewer, Some(scope.id()), Some(scope.user.id), "service.updated", detail)
         .await?;
     flash(&scope.viewer.session, "info", format!("{} was saved.", updated.name)).await?;
     Ok(see_other(&format!("/app/{}/services", scope.tenant.slug)))
@@ -336,9 +330,7 @@ pub async fn delete(
             format!("{} has bookings, so it was deactivated instead of deleted.", service.name),
         )
     };
-    state
-        .audit(&scope.viewer, Some(scope.id()), Some(scope.user.id()), action, service.code)
-        .await?;
+    state.audit(&scope.viewer, Some(scope.id()), Some(scope.user.id), action, service.code).await?;
     flash(&scope.viewer.session, "info", message).await?;
     Ok(see_other(&format!("/app/{}/services", scope.tenant.slug)))
 }

@@ -178,7 +178,7 @@ pub async fn update(
         .audit(
             &scope.viewer,
             Some(scope.id()),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "tenant.settings_changed",
             detail,
         )
@@ -218,7 +218,7 @@ pub async fn update_branding(
         .audit(
             &scope.viewer,
             Some(scope.id()),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "tenant.branding_changed",
             detail,
         )
@@ -243,7 +243,7 @@ pub async fn upload_logo(
         return render(&state, &scope, &current(&scope), &errors, None).await;
     }
     state
-        .audit(&scope.viewer, Some(scope.id()), Some(scope.user.id()), "tenant.logo_changed", "")
+        .audit(&scope.viewer, Some(scope.id()), Some(scope.user.id), "tenant.logo_changed", "")
         .await?;
     flash(&scope.viewer.session, "info", "Logo saved.").await?;
     Ok(see_other(&format!("/app/{}/settings#logo", scope.tenant.slug)))
@@ -256,7 +256,7 @@ pub async fn remove_logo(
     scope: OwnerScope,
 ) -> Result<Response, Error> {
     if images::delete(&state.db, scope.id(), Picture::Logo).await? {
-        let actor = Some(scope.user.id());
+        let actor = Some(scope.user.id);
         state.audit(&scope.viewer, Some(scope.id()), actor, "tenant.logo_removed", "").await?;
         flash(&scope.viewer.session, "info", "Logo removed.").await?;
     }
@@ -285,7 +285,7 @@ pub async fn create_token(
         .audit(
             &scope.viewer,
             Some(scope.id()),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "api_token.created",
             format!("#{id} {name}"),
         )
@@ -305,7 +305,7 @@ pub async fn revoke_token(
         .audit(
             &scope.viewer,
             Some(scope.id()),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "api_token.revoked",
             format!("#{id}"),
         )

@@ -6,6 +6,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use portico_domain::StaffId;
 use portico_domain::plans::max_active_staff;
 use portico_jobs::AccountEmail;
 use portico_store::catalog::{self, Service};
@@ -61,7 +62,7 @@ pub async fn index(
             .into_iter()
             .map(|m| StaffRow {
                 services: service_names(&m.services, &services),
-                id: m.id,
+                id: m.id.get(),
                 name: m.name,
                 email: m.email,
                 active: m.active,
@@ -178,10 +179,14 @@ pub(super) async fn render_form(
     let page = FormPage {
         chrome: Chrome::app(scope, state).await?,
         member: member.map(|m| MemberDetail {
-            id: m.id,
+            id: m.id.get(),
             has_login: m.user_id.is_some(),
             can_invite: m.user_id.is_none() && m.active && !m.email.is_empty(),
-            photo: crate::pictures::staff_photo_path(&scope.tenant.slug, m.id, m.photo_version),
+            photo: crate::pictures::staff_photo_path(
+                &scope.tenant.slug,
+                m.id.get(),
+                m.photo_version,
+            ),
         }),
         form,
         services,
@@ -245,7 +250,7 @@ pub async fn create(
     .await?;
     let detail = format!("#{id} {}", fields.name);
     state
-        .audit(&scope.viewer, Some(scope.id()), Some(scope.user.id()), "staff.created", detail)
+        .audit(&scope.viewer, Some(scope.id()), Some(scope.user.id), "staff.created", detail)
         .await?;
     flash(&scope.viewer.session, "info", format!("{} was added.", fields.name)).await?;
     Ok(see_other(&format!("/app/{}/staff/{id}", scope.tenant.slug)))
@@ -305,7 +310,7 @@ pub async fn update(
     }
     let detail = format!("#{} active={}", member.id, fields.active);
     state
-        .audit(&scope.viewer, Some(scope.id()), Some(scope.user.id()), "staff.updated", detail)
+        .audit(&scope.viewer, Some(scope.id()), Some(scope.user.id), "staff.updated", detail)
         .await?;
     flash(&scope.viewer.session, "info", format!("{} was saved.", fields.name)).await?;
     Ok(see_other(&format!("/app/{}/staff/{}", scope.tenant.slug, member.id)))
@@ -332,7 +337,7 @@ pub async fn delete(
         )
     };
     let detail = format!("#{} {}", member.id, member.name);
-    state.audit(&scope.viewer, Some(scope.id()), Some(scope.user.id()), action, detail).await?;
+    state.audit(&scope.viewer, Some(scope.id()), Some(scope.user.id), action, detail).await?;
     flash(&scope.viewer.session, "info", message).await?;
     Ok(see_other(&format!("/app/{}/staff", scope.tenant.slug)))
 }
@@ -354,7 +359,7 @@ pub async fn reorder(
     Form(form): Form<MoveForm>,
 ) -> Result<Response, Error> {
     let member = load(&state, &scope, &id).await?;
-    let mut ids: Vec<i64> =
+    let mut ids: Vec<StaffId> =
         staff::list(&state.db, scope.id()).await?.iter().map(|m| m.id).collect();
     let position = ids.iter().position(|&i| i == member.id).ok_or(Error::NotFound)?;
     let target = match form.direction.as_str() {
@@ -399,10 +404,10 @@ pub async fn invite(
     let job = AccountEmail::StaffInvite {
         tenant_id: scope.id().get(),
         email: member.email.clone(),
-        invited_by: scope.user.id,
+        invited_by: scope.user.id.get(),
     };
     let detail = format!("#{} {}", member.id, member.email);
-    let (tenant, actor) = (Some(scope.id()), Some(scope.user.id()));
+    let (tenant, actor) = (Some(scope.id()), Some(scope.user.id));
     state.audit_with_job(&scope.viewer, tenant, actor, "staff.invited", detail, &job).await?;
     flash(&scope.viewer.session, "info", format!("We emailed an invitation to {}.", member.email))
         .await?;

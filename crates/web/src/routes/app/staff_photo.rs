@@ -26,7 +26,7 @@ pub async fn upload(
     form: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, Error> {
     let member = load(&state, &scope, &id).await?;
-    let picture = Picture::Staff(member.id);
+    let picture = Picture::Staff(member.id.get());
     if let Err(message) = pictures::upload(&state, scope.id(), picture, form, PHOTO_FIT).await? {
         let errors = FieldErrors::from([("picture".to_owned(), message.to_owned())]);
         let form = StaffForm::from_member(&member);
@@ -35,7 +35,7 @@ pub async fn upload(
     }
     let detail = format!("#{} photo", member.id);
     state
-        .audit(&scope.viewer, Some(scope.id()), Some(scope.user.id()), "staff.updated", detail)
+        .audit(&scope.viewer, Some(scope.id()), Some(scope.user.id), "staff.updated", detail)
         .await?;
     flash(&scope.viewer.session, "info", format!("{}'s photo was saved.", member.name)).await?;
     Ok(see_other(&format!("/app/{}/staff/{}", scope.tenant.slug, member.id)))
@@ -49,9 +49,9 @@ pub async fn remove(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, Error> {
     let member = load(&state, &scope, &id).await?;
-    if images::delete(&state.db, scope.id(), Picture::Staff(member.id)).await? {
+    if images::delete(&state.db, scope.id(), Picture::Staff(member.id.get())).await? {
         let detail = format!("#{} photo removed", member.id);
-        let actor = Some(scope.user.id());
+        let actor = Some(scope.user.id);
         state.audit(&scope.viewer, Some(scope.id()), actor, "staff.updated", detail).await?;
         flash(&scope.viewer.session, "info", format!("{}'s photo was removed.", member.name))
             .await?;

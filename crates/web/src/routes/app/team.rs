@@ -65,13 +65,13 @@ pub async fn invite(
     let job = AccountEmail::StaffInvite {
         tenant_id: scope.id().get(),
         email: email.to_string(),
-        invited_by: scope.user.id,
+        invited_by: scope.user.id.get(),
     };
     state
         .audit_with_job(
             &scope.viewer,
             Some(scope.id()),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "staff.invited",
             email.to_string(),
             &job,

@@ -171,7 +171,7 @@ fn option_views(
             until: local(o.end),
             staff_name: o
                 .staff_id
-                .and_then(|id| people.iter().find(|p| p.id == id))
+                .and_then(|id| people.iter().find(|p| p.id.get() == id))
                 .map(|p| p.name.clone()),
             staff_id: o.staff_id,
             block_id: o.block_id,
@@ -192,7 +192,7 @@ pub async fn choosable_staff(
     }
     let people = availability::people(&state.db, tenant, service, state.clock.now()).await?;
     let all = staff::list(&state.db, tenant.id).await?;
-    Ok(all.into_iter().filter(|s| people.contains(&Some(s.id))).collect())
+    Ok(all.into_iter().filter(|s| people.contains(&Some(s.id.get()))).collect())
 }
 
 /// [`choosable_staff`] from the tenant's schedule in memory.
@@ -206,7 +206,7 @@ pub async fn cached_choosable_staff(
     }
     let people = schedule.people(service, state.clock.now()).await?;
     let all = schedule.staff().await?;
-    Ok(all.into_iter().filter(|s| people.contains(&Some(s.id))).collect())
+    Ok(all.into_iter().filter(|s| people.contains(&Some(s.id.get()))).collect())
 }
 
 /// A hold taken on a booking page, waiting for the details step.

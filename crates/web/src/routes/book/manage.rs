@@ -121,8 +121,9 @@ async fn render_options(
     date: Option<&str>,
     message: Option<&'static str>,
 ) -> Result<Response, Error> {
-    let service =
-        catalog::by_id(&state.db, tenant.id, booking.service_id).await?.ok_or(Error::NotFound)?;
+    let service = catalog::by_id(&state.db, tenant.id, booking.service_id.get())
+        .await?
+        .ok_or(Error::NotFound)?;
     let date = flow::chosen_date(state, tenant, date);
     let options = flow::options(state, tenant, &service, date, None, Some(booking.id)).await?;
     let (current, _) = flow::local_range(tenant, booking.starts_at.unix(), booking.ends_at.unix());

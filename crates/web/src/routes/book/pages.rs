@@ -111,7 +111,7 @@ pub async fn render_service(
     let date = flow::chosen_date(state, tenant, date);
     let today = flow::today(state, tenant);
     let choosable = flow::cached_choosable_staff(state, tenant, service).await?;
-    let staff = staff.filter(|id| choosable.iter().any(|s| s.id == *id));
+    let staff = staff.filter(|id| choosable.iter().any(|s| s.id.get() == *id));
     let options = flow::cached_options(state, tenant, service, date, staff).await?;
     let strip = flow::strip(today, date);
     let page = ServicePage {
@@ -124,11 +124,11 @@ pub async fn render_service(
         staff: choosable
             .iter()
             .map(|s| StaffChoice {
-                id: s.id,
+                id: s.id.get(),
                 name: s.name.clone(),
                 bio: s.bio.clone(),
-                photo: staff_photo_path(&tenant.slug, s.id, s.photo_version),
-                selected: Some(s.id) == staff,
+                photo: staff_photo_path(&tenant.slug, s.id.get(), s.photo_version),
+                selected: Some(s.id.get()) == staff,
             })
             .collect(),
         staff_selected: staff,

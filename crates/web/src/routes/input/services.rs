@@ -366,7 +366,7 @@ mod tests {
     fn a_patch_keeps_what_it_leaves_out() {
         let current = validate_service(&draft("walk", "Walk", Some(30)), None, &defaults())
             .map(|f| Service {
-                id: 1,
+                id: portico_domain::ServiceId::from_store(1),
                 code: f.code,
                 name: f.name,
                 description: f.description,

@@ -138,6 +138,7 @@ pub async fn prepare_staff(
 
 #[cfg(test)]
 mod tests {
+    use portico_domain::ServiceId;
     use portico_store::catalog::Mode;
 
     use super::*;
@@ -145,7 +146,7 @@ mod tests {
     #[test]
     fn staff_services_must_be_the_tenants() {
         let walk = Service {
-            id: 9,
+            id: ServiceId::from_store(9),
             code: "walk".into(),
             name: "Walk".into(),
             description: String::new(),
@@ -170,6 +171,9 @@ mod tests {
         assert_eq!(errors["services"], "Unknown service code: fly, swim.");
         let draft = StaffDraft { services: Some(vec!["walk".into(), "WALK".into()]), ..draft };
         let fields = validate_staff(&draft, None, 4, &[walk]).unwrap();
-        assert_eq!((fields.services, fields.display_order, fields.active), (vec![9], 4, true));
+        assert_eq!(
+            (fields.services, fields.display_order, fields.active),
+            (vec![ServiceId::from_store(9)], 4, true)
+        );
     }
 }

@@ -33,7 +33,7 @@ pub async fn service(
         .await?
         .filter(|s| s.active)
         .ok_or(Error::NotFound)?;
-    save(&state, &scope, Kind::Service, service.id, &form).await
+    save(&state, &scope, Kind::Service, service.id.get(), &form).await
 }
 
 /// Marks or unmarks the tenant's active staff member `id`.
@@ -49,7 +49,7 @@ pub async fn staff(
         .await?
         .filter(|s| s.active)
         .ok_or(Error::NotFound)?;
-    save(&state, &scope, Kind::Staff, member.id, &form).await
+    save(&state, &scope, Kind::Staff, member.id.get(), &form).await
 }
 
 async fn save(

@@ -27,7 +27,7 @@ pub async fn show(
 ) -> Result<Response, Error> {
     let tenant = tenants::by_slug(&state.db, &slug).await?.ok_or(Error::NotFound)?;
     let client = match &viewer.user {
-        Some(user) => clients::for_user(&state.db, tenant.id, user.id()).await?,
+        Some(user) => clients::for_user(&state.db, tenant.id, user.id).await?,
         None => None,
     };
     let self_serve = client.map(|c| c.can_self_reschedule != 0);

@@ -30,7 +30,7 @@ struct IndexPage {
 
 pub async fn index(State(state): State<AppState>, viewer: Viewer) -> Result<Response, Error> {
     let user = viewer.require_user()?;
-    let providers = clients::providers_of(&state.db, user.id())
+    let providers = clients::providers_of(&state.db, user.id)
         .await?
         .into_iter()
         .map(|p| Provider { slug: p.slug, name: p.name })

@@ -190,7 +190,7 @@ pub async fn declare(
     let (Some(amount), Some(reference)) = (amount, reference) else {
         return render_show(&state, &scope, id, &form, &errors).await;
     };
-    let ctx = state.context(Actor::Client(scope.user.id()), scope.viewer.ip_string());
+    let ctx = state.context(Actor::Client(scope.user.id), scope.viewer.ip_string());
     let client = scope.client.id;
     let declared = portico_core::payments::declare_transfer(
         &state.db,
@@ -228,7 +228,7 @@ pub async fn pay(
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Response, Error> {
     let invoice = load(&state, &scope, id).await?;
-    let ctx = state.context(Actor::Client(scope.user.id()), scope.viewer.ip_string());
+    let ctx = state.context(Actor::Client(scope.user.id), scope.viewer.ip_string());
     match crate::online::start(&state, &scope.tenant, &invoice, &ctx).await? {
         Ok(url) => Ok(see_other(&url)),
         Err(why) => {
@@ -255,7 +255,7 @@ pub async fn download(
         .audit(
             &scope.viewer,
             Some(scope.tenant.id),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "invoice.downloaded",
             if scope.preview {
                 format!("#{id} {number} in the owner's preview of client #{}", scope.client.id)

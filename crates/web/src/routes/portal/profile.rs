@@ -113,7 +113,7 @@ pub async fn update(
         .audit(
             &scope.viewer,
             Some(scope.tenant.id),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "client.profile_updated",
             format!("#{}", scope.client.id),
         )
@@ -159,7 +159,7 @@ pub async fn update_notifications(
         .audit(
             &scope.viewer,
             Some(tenant),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "client.notifications_updated",
             format!("#{}", scope.client.id),
         )
@@ -180,7 +180,7 @@ pub async fn regenerate_feed(
         .audit(
             &scope.viewer,
             Some(scope.tenant.id),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "client.calendar_feed_regenerated",
             format!("#{}", scope.client.id),
         )

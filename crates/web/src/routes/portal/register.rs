@@ -57,7 +57,7 @@ async fn render(
 ) -> Result<Response, Error> {
     let chrome = Chrome::portal_of(viewer, tenant).await?;
     let already_client = match &viewer.user {
-        Some(user) => clients::for_user(&state.db, tenant.id, user.id()).await?.is_some(),
+        Some(user) => clients::for_user(&state.db, tenant.id, user.id).await?.is_some(),
         None => false,
     };
     let page = RegisterPage { chrome, form, errors, sent, already_client };
@@ -104,7 +104,7 @@ pub async fn create(
         Some(existing) => {
             let job = AccountEmail::AlreadyRegistered {
                 tenant_id: tenant.id.get(),
-                user_id: existing.id,
+                user_id: existing.id.get(),
             };
             portico_jobs::enqueue(&mut tx, &job, now).await?;
         }
@@ -146,7 +146,7 @@ pub async fn join(
 ) -> Result<Response, Error> {
     let user = viewer.require_user()?.clone();
     let tenant = portal_tenant(&state, &slug).await?;
-    if clients::for_user(&state.db, tenant.id, user.id()).await?.is_some() {
+    if clients::for_user(&state.db, tenant.id, user.id).await?.is_some() {
         return Ok(see_other(&format!("/portal/{slug}")));
     }
     state
@@ -164,7 +164,7 @@ pub async fn join(
     };
     let client = match unlinked {
         Some(client) => {
-            clients::link_user(&mut tx, tenant.id, client, user.id(), now).await?;
+            clients::link_user(&mut tx, tenant.id, client, user.id, now).await?;
             client
         }
         None => {
@@ -173,13 +173,13 @@ pub async fn join(
                 email: user.email.clone(),
                 ..Default::default()
             };
-            clients::insert(&mut tx, tenant.id, &fields, Some(user.id()), now).await?
+            clients::insert(&mut tx, tenant.id, &fields, Some(user.id), now).await?
         }
     };
     let ip = viewer.ip_string();
     let entry = audit::Entry {
         tenant: Some(tenant.id),
-        actor: Some(user.id()),
+        actor: Some(user.id),
         action: "client.joined",
         detail: format!("#{client}"),
         ip: &ip,
@@ -187,7 +187,7 @@ pub async fn join(
     audit::record_in(&mut tx, &entry, now).await?;
     if user.email_verified_at.is_some() {
         // A verified login became a client here: its guest bookings here can be linked.
-        portico_jobs::enqueue(&mut tx, &LinkGuest::Link { user_id: user.id }, now).await?;
+        portico_jobs::enqueue(&mut tx, &LinkGuest::Link { user_id: user.id.get() }, now).await?;
     }
     tx.commit().await.map_err(anyhow::Error::from)?;
     flash(&viewer.session, "info", format!("Welcome to {}!", tenant.name)).await?;

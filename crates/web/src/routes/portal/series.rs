@@ -67,7 +67,7 @@ async fn staff_of(
         id => id.parse::<i64>().ok(),
     };
     let people = choosable(state, scope, form).await?;
-    Ok(id.filter(|id| people.iter().any(|p| p.id == *id)).map(Some).ok_or(()))
+    Ok(id.filter(|id| people.iter().any(|p| p.id.get() == *id)).map(Some).ok_or(()))
 }
 
 async fn render(
@@ -86,7 +86,7 @@ async fn render(
         staff: choosable(state, scope, form)
             .await?
             .into_iter()
-            .map(|s| StaffChoice::new(s.id, s.name))
+            .map(|s| StaffChoice::new(s.id.get(), s.name))
             .collect(),
         weekdays: form.weekday_boxes(),
         form,
@@ -126,7 +126,7 @@ pub async fn create(
     let created = series_input::create(
         &state,
         &scope.viewer,
-        Actor::Client(scope.user.id()),
+        Actor::Client(scope.user.id),
         &scope.tenant,
         scope.client.id,
         staff,
@@ -181,7 +181,7 @@ pub async fn cancel(
     )
     .await?
     .map_err(|refusal| Error::Conflict { code: "not_allowed", message: refusal.to_string() })?;
-    let ctx = state.context(Actor::Client(scope.user.id()), scope.viewer.ip_string());
+    let ctx = state.context(Actor::Client(scope.user.id), scope.viewer.ip_string());
     let n = portico_core::series::cancel_from(&state.db, &scope.tenant, &found, from, &ctx).await?;
     flash(
         &scope.viewer.session,

@@ -2,6 +2,7 @@
 //! the previous and next day or week. The owner may narrow it to one person; a staff login
 //! sees what its [`Reach`] allows.
 
+use portico_domain::StaffId;
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
@@ -45,7 +46,7 @@ impl Person {
                 let id: i64 = id.parse().map_err(|_| Error::NotFound)?;
                 team.staff
                     .iter()
-                    .any(|s| s.id == id)
+                    .any(|s| s.id.get() == id)
                     .then_some(Self::Staff(id))
                     .ok_or(Error::NotFound)
             }
@@ -64,7 +65,7 @@ impl Person {
         match self {
             Self::Everyone => true,
             Self::Owner => booking.block_id.is_none() && booking.staff_id.is_none(),
-            Self::Staff(id) => booking.staff_id == Some(id),
+            Self::Staff(id) => booking.staff_id.map(StaffId::get) == Some(id),
         }
     }
 }
@@ -202,7 +203,7 @@ impl Range {
                 .iter()
                 .find(|b| b.id == id)
                 .map_or_else(|| format!("Block #{id}"), |b| b.label.clone()),
-            None => team.name(booking.staff_id),
+            None => team.name(booking.staff_id.map(StaffId::get)),
         };
         Entry {
             id: booking.id.get(),
@@ -243,7 +244,7 @@ impl Range {
                         remaining: c.remaining(),
                         entries: inside
                             .iter()
-                            .filter(|b| b.service_id == c.service_id)
+                            .filter(|b| b.service_id.get() == c.service_id)
                             .map(|b| self.entry(tenant, team, b))
                             .collect(),
                     })
@@ -251,7 +252,7 @@ impl Range {
                 // Bookings of a service whose places were removed since still show.
                 let orphans: Vec<Entry> = inside
                     .iter()
-                    .filter(|b| block.capacities.iter().all(|c| c.service_id != b.service_id))
+                    .filter(|b| block.capacities.iter().all(|c| c.service_id != b.service_id.get()))
                     .map(|b| self.entry(tenant, team, b))
                     .collect();
                 if !orphans.is_empty() {
@@ -281,7 +282,7 @@ impl Range {
         tenant: &Tenant,
         team: &Team,
         date: NaiveDate,
-        shown: &dyn Fn(Option<i64>, bool) -> bool,
+        shown: &dyn Fn(Option<StaffId>, bool) -> bool,
     ) -> Vec<PersonDay> {
         let people = std::iter::once(None).chain(team.staff.iter().map(|s| Some(s.id)));
         people
@@ -293,7 +294,7 @@ impl Range {
                     .collect();
                 shown(person, !entries.is_empty()).then(|| PersonDay {
                     key: person.map_or_else(|| "owner".to_owned(), |id| id.to_string()),
-                    name: team.name(person),
+                    name: team.name(person.map(StaffId::get)),
                     entries,
                 })
             })
@@ -324,7 +325,7 @@ pub(in crate::routes::app) async fn upcoming_days(
     let today = flow::today(state, tenant);
     let last = today + Duration::days(count - 1);
     let range = Range::load(state, tenant, today, last, reach, |_| true).await?;
-    let shown = |who: Option<i64>, busy: bool| match reach {
+    let shown = |who: Option<StaffId>, busy: bool| match reach {
         Reach::Own(me) => busy || (who.is_some() && who == me),
         Reach::Everything => busy,
     };
@@ -374,9 +375,9 @@ pub async fn index(
     // Blocks show unless the owner narrowed the agenda to one person.
     let with_blocks = person == Person::Everyone;
     let active_staff = team.staff.iter().any(|s| s.active);
-    let shown = |who: Option<i64>, busy: bool| match (reach, person) {
+    let shown = |who: Option<StaffId>, busy: bool| match (reach, person) {
         (Reach::Own(me), _) => busy || (who.is_some() && who == me),
-        (Reach::Everything, Person::Staff(id)) => who == Some(id),
+        (Reach::Everything, Person::Staff(id)) => who.map(StaffId::get) == Some(id),
         (Reach::Everything, Person::Owner) => who.is_none(),
         (Reach::Everything, Person::Everyone) => match who {
             None => busy || !active_staff,

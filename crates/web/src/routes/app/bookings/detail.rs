@@ -6,6 +6,7 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use portico_domain::StaffId;
 use portico_domain::booking::Action;
 use portico_store::availability::local_date;
 use portico_store::bookings::{self, Booking, HistoryLine};
@@ -174,7 +175,7 @@ pub async fn show(
         when,
         until,
         date: local_date(&scope.tenant, booking.start()).to_string(),
-        person: (!in_block).then(|| team.name(booking.staff_id)),
+        person: (!in_block).then(|| team.name(booking.staff_id.map(StaffId::get))),
         block,
         contact: contact(&state, &scope, &booking).await?,
         notes: booking.notes.clone(),
@@ -303,8 +304,9 @@ async fn render_options(
     message: Option<&'static str>,
 ) -> Result<Response, Error> {
     let tenant = &scope.tenant;
-    let service =
-        catalog::by_id(&state.db, tenant.id, booking.service_id).await?.ok_or(Error::NotFound)?;
+    let service = catalog::by_id(&state.db, tenant.id, booking.service_id.get())
+        .await?
+        .ok_or(Error::NotFound)?;
     let own_day = local_date(tenant, booking.start()).to_string();
     let date = flow::chosen_date(state, tenant, Some(query.date.as_deref().unwrap_or(&own_day)));
     let staff = staff_choices(state, tenant, &service, reach, query.staff).await?;
@@ -370,8 +372,9 @@ pub async fn reschedule(
     let booking = visible(&state, &scope, reach, id).await?;
     refuse_closed(&state, &scope, &booking)?;
     let tenant = &scope.tenant;
-    let service =
-        catalog::by_id(&state.db, tenant.id, booking.service_id).await?.ok_or(Error::NotFound)?;
+    let service = catalog::by_id(&state.db, tenant.id, booking.service_id.get())
+        .await?
+        .ok_or(Error::NotFound)?;
     let slot = form.slot().ok_or(Error::BadRequest {
         code: "bad_choice",
         message: "Choose a time from the list.".into(),

@@ -12,9 +12,9 @@ pub(super) mod new;
 pub(super) mod schedule;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use portico_domain::BookingId;
 use portico_domain::accounts::Role;
 use portico_domain::schedule::{LocalMinutes, local_instant};
+use portico_domain::{BookingId, StaffId};
 use portico_store::bookings::{self, Actor, Booking, Slot, Status, Visibility};
 use portico_store::catalog::{Mode, Service};
 use portico_store::staff::{self, StaffMember};
@@ -32,7 +32,7 @@ pub(super) enum Reach {
     Everything,
     /// A staff login: the bookings of its staff member (if the login is linked to one) and
     /// the bookings in timetable blocks.
-    Own(Option<i64>),
+    Own(Option<StaffId>),
 }
 
 impl Reach {
@@ -40,7 +40,7 @@ impl Reach {
         Ok(match scope.role {
             Role::Owner => Self::Everything,
             Role::Staff => {
-                let me = staff::for_user(&state.db, scope.id(), scope.user.id()).await?;
+                let me = staff::for_user(&state.db, scope.id(), scope.user.id).await?;
                 Self::Own(me.map(|m| m.id))
             }
         })
@@ -56,7 +56,7 @@ impl Reach {
 
     /// The person whose slots this viewer may book: `None` = anyone (owner), `Some(me)` = only
     /// themselves (`Some(None)` for a staff login linked to nobody: no slots at all).
-    pub(super) fn slot_person(self) -> Option<Option<i64>> {
+    pub(super) fn slot_person(self) -> Option<Option<StaffId>> {
         match self {
             Self::Everything => None,
             Self::Own(me) => Some(me),
@@ -68,7 +68,7 @@ impl Reach {
         if service.mode == Mode::Slot
             && let Some(me) = self.slot_person()
         {
-            slot.staff = Some(me.ok_or(Error::Forbidden)?);
+            slot.staff = Some(me.ok_or(Error::Forbidden)?.get());
         }
         Ok(slot)
     }
@@ -77,8 +77,8 @@ impl Reach {
 /// The history actor for a change made by `scope`.
 pub(super) fn actor(scope: &TenantScope) -> Actor {
     match scope.role {
-        Role::Owner => Actor::Owner(scope.user.id()),
-        Role::Staff => Actor::Staff(scope.user.id()),
+        Role::Owner => Actor::Owner(scope.user.id),
+        Role::Staff => Actor::Staff(scope.user.id),
     }
 }
 
@@ -117,7 +117,7 @@ impl Team {
             Some(id) => self
                 .staff
                 .iter()
-                .find(|s| s.id == id)
+                .find(|s| s.id.get() == id)
                 .map_or_else(|| format!("Staff #{id}"), |s| s.name.clone()),
         }
     }
@@ -163,8 +163,12 @@ pub(super) async fn staff_choices(
     let all = staff::list(&state.db, tenant.id).await?;
     let choices: Vec<StaffChoice> = all
         .into_iter()
-        .filter(|s| people.contains(&Some(s.id)))
-        .map(|s| StaffChoice { selected: Some(s.id) == selected, id: s.id, name: s.name })
+        .filter(|s| people.contains(&Some(s.id.get())))
+        .map(|s| StaffChoice {
+            selected: Some(s.id.get()) == selected,
+            id: s.id.get(),
+            name: s.name,
+        })
         .collect();
     Ok(if choices.len() > 1 { choices } else { Vec::new() })
 }
@@ -186,7 +190,7 @@ pub(super) async fn options_for(
     let person = match (service.mode, reach.slot_person()) {
         (Mode::Block, _) => None,
         (Mode::Slot, Some(None)) => return Ok((Vec::new(), None)),
-        (Mode::Slot, Some(me)) => me,
+        (Mode::Slot, Some(me)) => me.map(StaffId::get),
         (Mode::Slot, None) => asked.filter(|id| choices.iter().any(|c| c.id == *id)),
     };
     let options = provider_options(state, tenant, service, date, person, except_booking).await?;

@@ -3,6 +3,7 @@
 //! editing their own hours) chooses to keep them
 //! or to cancel them and tell the clients. Both forms share this.
 
+use portico_domain::StaffId;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike as _, Timelike as _};
@@ -49,7 +50,11 @@ pub(super) async fn open_bookings(
     Ok(bookings::list(&state.db, &scope.tenant, &filter)
         .await?
         .into_iter()
-        .filter(|b| b.status.occupies() && b.block_id.is_none() && b.staff_id == person.id())
+        .filter(|b| {
+            b.status.occupies()
+                && b.block_id.is_none()
+                && b.staff_id.map(StaffId::get) == person.id()
+        })
         .collect())
 }
 

@@ -30,7 +30,7 @@ struct Person {
 
 impl Person {
     fn id(&self) -> Option<i64> {
-        self.staff.as_ref().map(|s| s.id)
+        self.staff.as_ref().map(|s| s.id.get())
     }
 
     fn path(&self, slug: &str) -> String {
@@ -48,7 +48,7 @@ async fn staff_member(state: &AppState, scope: &TenantScope, id: i64) -> Result<
     edits_own_hours(scope)?;
     scope.require(state, Feature::Staff)?;
     let member = staff::get(&state.db, scope.id(), id).await?.ok_or(Error::NotFound)?;
-    if scope.role != Role::Owner && member.user_id != Some(scope.user.id().get()) {
+    if scope.role != Role::Owner && member.user_id != Some(scope.user.id) {
         return Err(Error::NotFound);
     }
     Ok(Person { staff: Some(member) })
@@ -66,7 +66,7 @@ fn edits_own_hours(scope: &TenantScope) -> Result<(), Error> {
 /// Who changes bookings when the person's choice cancels some.
 fn actor(scope: &TenantScope) -> Actor {
     match scope.role {
-        Role::Owner => Actor::Owner(scope.user.id()),
-        _ => Actor::Staff(scope.user.id()),
+        Role::Owner => Actor::Owner(scope.user.id),
+        _ => Actor::Staff(scope.user.id),
     }
 }

@@ -159,7 +159,7 @@ pub(super) async fn render(
         None => "Business (you)".to_owned(),
         Some(id) => all_staff
             .iter()
-            .find(|s| s.id == id)
+            .find(|s| s.id.get() == id)
             .map_or_else(|| format!("Staff #{id}"), |s| s.name.clone()),
     };
     let entries = match person.id() {
@@ -189,7 +189,7 @@ pub(super) async fn render(
     let staff = if person.staff.is_none() && pro {
         all_staff
             .iter()
-            .map(|s| StaffLink { id: s.id, name: s.name.clone(), active: s.active })
+            .map(|s| StaffLink { id: s.id.get(), name: s.name.clone(), active: s.active })
             .collect()
     } else {
         Vec::new()

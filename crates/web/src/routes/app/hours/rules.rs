@@ -94,7 +94,7 @@ pub async fn update_rules(
         rules.series_cancel_grace_minutes
     );
     state
-        .audit(&scope.viewer, Some(scope.id()), Some(scope.user.id()), "scheduling.updated", detail)
+        .audit(&scope.viewer, Some(scope.id()), Some(scope.user.id), "scheduling.updated", detail)
         .await?;
     flash(&scope.viewer.session, "info", "Booking rules saved.").await?;
     Ok(see_other(&format!("/app/{}/hours", scope.tenant.slug)))

@@ -78,7 +78,7 @@ async fn save_time_off(
         .audit(
             &scope.viewer,
             Some(scope.id()),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "time_off.added",
             format!("#{} staff={:?}", entry.id, person.id()),
         )
@@ -133,7 +133,7 @@ pub async fn delete_time_off(
         .audit(
             &scope.viewer,
             Some(scope.id()),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "time_off.deleted",
             format!("#{id}"),
         )

@@ -117,7 +117,7 @@ async fn save_week(
         .audit(
             &scope.viewer,
             Some(scope.id()),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "hours.updated",
             format!("{who}: {} ranges", ranges.len()),
         )

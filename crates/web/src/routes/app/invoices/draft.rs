@@ -375,7 +375,7 @@ pub async fn create(
         Ok(new) => new,
         Err(errors) => return render(&state, &scope, None, &form, &errors).await,
     };
-    let ctx = state.context(Actor::Owner(scope.user.id()), scope.viewer.ip_string());
+    let ctx = state.context(Actor::Owner(scope.user.id), scope.viewer.ip_string());
     match portico_core::invoices::create(&state.db, scope.id(), &new, &ctx).await? {
         Ok(invoice) => {
             flash(&scope.viewer.session, "info", "Draft saved.").await?;
@@ -421,7 +421,7 @@ pub async fn update(
         Ok(new) => new,
         Err(errors) => return render(&state, &scope, Some(id), &form, &errors).await,
     };
-    let ctx = state.context(Actor::Owner(scope.user.id()), scope.viewer.ip_string());
+    let ctx = state.context(Actor::Owner(scope.user.id), scope.viewer.ip_string());
     match portico_core::invoices::update(&state.db, scope.id(), id, &new, &ctx).await? {
         Ok(_) => {
             flash(&scope.viewer.session, "info", "Draft saved.").await?;

@@ -264,7 +264,7 @@ pub async fn issue(
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Response, Error> {
     load(&state, &scope, id).await?;
-    let ctx = state.context(Actor::Owner(scope.user.id()), scope.viewer.ip_string());
+    let ctx = state.context(Actor::Owner(scope.user.id), scope.viewer.ip_string());
     match portico_core::invoices::issue(&state.db, scope.id(), id, &ctx).await? {
         Ok(invoice) => {
             let number = invoice.number.unwrap_or_default();
@@ -316,7 +316,7 @@ pub async fn void(
             return render_show(&state, &scope, id, template, &form.reason, &errors).await;
         }
     };
-    let ctx = state.context(Actor::Owner(scope.user.id()), scope.viewer.ip_string());
+    let ctx = state.context(Actor::Owner(scope.user.id), scope.viewer.ip_string());
     match portico_core::invoices::void(&state.db, scope.id(), id, &reason, &ctx).await? {
         Ok(_) => flash(&scope.viewer.session, "info", "The invoice is void.").await?,
         Err(refusal) => flash(&scope.viewer.session, "error", sentence(&refusal)).await?,

@@ -107,7 +107,7 @@ pub async fn record(
         received_on,
         reference,
     };
-    let ctx = state.context(Actor::Owner(scope.user.id()), scope.viewer.ip_string());
+    let ctx = state.context(Actor::Owner(scope.user.id), scope.viewer.ip_string());
     match portico_core::payments::record(&state.db, scope.id(), &new, &ctx).await? {
         Ok(payment) => {
             let text = if payment.credit.minor > 0 {
@@ -141,7 +141,7 @@ pub async fn confirm(
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Response, Error> {
     let invoice = declared_on(&state, &scope, id).await?;
-    let ctx = state.context(Actor::Owner(scope.user.id()), scope.viewer.ip_string());
+    let ctx = state.context(Actor::Owner(scope.user.id), scope.viewer.ip_string());
     match portico_core::payments::confirm(&state.db, scope.id(), id, &ctx).await? {
         Ok(_) => flash(&scope.viewer.session, "info", "Transfer confirmed.").await?,
         Err(Refusal::NotFound) => return Err(Error::NotFound),
@@ -178,7 +178,7 @@ pub async fn reject(
             return render_page(&state, &scope, invoice, template, "", &forms, &errors).await;
         }
     };
-    let ctx = state.context(Actor::Owner(scope.user.id()), scope.viewer.ip_string());
+    let ctx = state.context(Actor::Owner(scope.user.id), scope.viewer.ip_string());
     match portico_core::payments::reject(&state.db, scope.id(), id, &reason, &ctx).await? {
         Ok(_) => flash(&scope.viewer.session, "info", "Transfer rejected.").await?,
         Err(Refusal::NotFound) => return Err(Error::NotFound),

@@ -177,7 +177,7 @@ pub async fn create(
         Ok(request) => request,
         Err(errors) => return render(&state, &scope, id, &form, &errors).await,
     };
-    let ctx = state.context(Actor::Owner(scope.user.id()), scope.viewer.ip_string());
+    let ctx = state.context(Actor::Owner(scope.user.id), scope.viewer.ip_string());
     match portico_core::invoices::plan(&state.db, scope.id(), id, &request, &ctx).await? {
         Ok(planned) => {
             let text =

@@ -78,7 +78,7 @@ pub async fn copy_yesterday(
             .audit(
                 &scope.viewer,
                 Some(scope.id()),
-                Some(scope.user.id()),
+                Some(scope.user.id),
                 "blocks.copied",
                 format!("{yesterday} -> {date}"),
             )
@@ -133,7 +133,7 @@ pub async fn copy_range(
         .audit(
             &scope.viewer,
             Some(scope.id()),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "blocks.copied",
             format!("{date} -> {} days, {} skipped", filled.len(), skipped.len()),
         )

@@ -46,7 +46,7 @@ pub async fn create(
         .audit(
             &scope.viewer,
             Some(scope.id()),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "block.created",
             format!("#{id} {} {}", fields.date, fields.label),
         )
@@ -90,7 +90,7 @@ pub async fn update(
         .audit(
             &scope.viewer,
             Some(scope.id()),
-            Some(scope.user.id()),
+            Some(scope.user.id),
             "block.updated",
             format!("#{id} {} {}", fields.date, fields.label),
         )
@@ -122,7 +122,7 @@ pub async fn delete(
                 .audit(
                     &scope.viewer,
                     Some(scope.id()),
-                    Some(scope.user.id()),
+                    Some(scope.user.id),
                     "block.deleted",
                     format!("#{id} {} {}", block.date, block.label),
                 )

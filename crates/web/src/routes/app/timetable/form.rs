@@ -77,7 +77,7 @@ impl BlockValues {
             if text.is_empty() {
                 continue;
             }
-            let Some(service) = services.iter().find(|s| s.id == id) else {
+            let Some(service) = services.iter().find(|s| s.id.get() == id) else {
                 check.fail("capacities", format!("Unknown service #{id}."));
                 continue;
             };
@@ -127,12 +127,12 @@ impl BlockForm {
     pub(super) fn new(values: &BlockValues, errors: FieldErrors, services: &[Service]) -> Self {
         let services = services
             .iter()
-            .filter(|s| s.mode == Mode::Block || values.capacities.contains_key(&s.id))
+            .filter(|s| s.mode == Mode::Block || values.capacities.contains_key(&s.id.get()))
             .map(|s| {
                 let (capacity, allow_overlap) =
-                    values.capacities.get(&s.id).cloned().unwrap_or_default();
+                    values.capacities.get(&s.id.get()).cloned().unwrap_or_default();
                 CapacityInput {
-                    id: s.id,
+                    id: s.id.get(),
                     name: if s.active { s.name.clone() } else { format!("{} (inactive)", s.name) },
                     capacity,
                     allow_overlap,

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::DateTime;
 use portico_domain::booking::Action;
-use portico_domain::{BlockId, BookingId};
+use portico_domain::{BlockId, BookingId, StaffId};
 use portico_store::bookings::{self, Actor, Booking, Status};
 use portico_store::catalog;
 use portico_store::tenants::Tenant;
@@ -24,7 +24,7 @@ use crate::{AppState, Error};
 
 /// Why the client may not change the booking now, if they may not.
 fn refusal(state: &AppState, scope: &ClientScope, booking: &Booking) -> Option<String> {
-    let actor = Actor::Client(scope.user.id());
+    let actor = Actor::Client(scope.user.id);
     let self_serve = scope.client.can_self_reschedule != 0;
     crate::workflow::refusal(state, &scope.tenant, booking, Action::Cancel, actor, self_serve)
 }
@@ -114,7 +114,13 @@ pub async fn show(
     let booking = own_booking(&state, &scope, &id).await?;
     let tenant = &scope.tenant;
     let (when, until) = flow::local_range(tenant, booking.starts_at.unix(), booking.ends_at.unix());
-    let place = place(&state, tenant, booking.block_id.map(BlockId::get), booking.staff_id).await?;
+    let place = place(
+        &state,
+        tenant,
+        booking.block_id.map(BlockId::get),
+        booking.staff_id.map(StaffId::get),
+    )
+    .await?;
     let calendar = booking.status.occupies().then(|| {
         let ics = format!("{}/booking.ics", detail_path(tenant, booking.id.get()));
         AddToCalendar::new(tenant, &booking, &ics)
@@ -163,7 +169,7 @@ pub async fn cancel(
 ) -> Result<Response, Error> {
     let booking = own_booking(&state, &scope, &id).await?;
     let tenant = &scope.tenant;
-    let ctx = state.context(Actor::Client(scope.user.id()), scope.viewer.ip_string());
+    let ctx = state.context(Actor::Client(scope.user.id), scope.viewer.ip_string());
     portico_core::bookings::cancel(&state.db, tenant, booking.id.get(), &ctx).await?;
     flash(&scope.viewer.session, "info", "Your booking is cancelled. We sent you a confirmation.")
         .await?;
@@ -196,8 +202,9 @@ async fn render_options(
     ask: &Ask<'_>,
 ) -> Result<Response, Error> {
     let tenant = &scope.tenant;
-    let service =
-        catalog::by_id(&state.db, tenant.id, booking.service_id).await?.ok_or(Error::NotFound)?;
+    let service = catalog::by_id(&state.db, tenant.id, booking.service_id.get())
+        .await?
+        .ok_or(Error::NotFound)?;
     let (current, until) =
         flow::local_range(tenant, booking.starts_at.unix(), booking.ends_at.unix());
     let action = format!("{}/reschedule", detail_path(tenant, booking.id.get()));
@@ -241,7 +248,7 @@ pub async fn reschedule(
     let booking = own_booking(&state, &scope, &id).await?;
     let slot = form.slot().ok_or_else(bad_choice)?;
     let tenant = &scope.tenant;
-    let ctx = state.context(Actor::Client(scope.user.id()), scope.viewer.ip_string());
+    let ctx = state.context(Actor::Client(scope.user.id), scope.viewer.ip_string());
     match portico_core::bookings::reschedule(&state.db, tenant, booking.id.get(), &slot, &ctx).await
     {
         Ok(_) => {

@@ -211,18 +211,18 @@ async fn picker(
     let date = flow::chosen_date(state, tenant, ask.date);
     let today = flow::today(state, tenant);
     let choosable = flow::choosable_staff(state, tenant, service).await?;
-    let staff = ask.staff.filter(|id| choosable.iter().any(|s| s.id == *id));
+    let staff = ask.staff.filter(|id| choosable.iter().any(|s| s.id.get() == *id));
     let options = flow::options(state, tenant, service, date, staff, ask.except_booking).await?;
     let strip = flow::strip(today, date);
     let mut staff_choices: Vec<StaffChoice> = choosable
         .iter()
         .map(|s| StaffChoice {
-            id: s.id,
+            id: s.id.get(),
             name: s.name.clone(),
             bio: s.bio.clone(),
-            photo: crate::pictures::staff_photo_path(&tenant.slug, s.id, s.photo_version),
-            selected: Some(s.id) == staff,
-            favourite: favourites.contains(&s.id),
+            photo: crate::pictures::staff_photo_path(&tenant.slug, s.id.get(), s.photo_version),
+            selected: Some(s.id.get()) == staff,
+            favourite: favourites.contains(&s.id.get()),
         })
         .collect();
     // Favourites first, each group in the business's order.

@@ -45,7 +45,7 @@ pub async fn index(State(state): State<AppState>, scope: ClientScope) -> Result<
         favourites::of_client(&state.db, scope.tenant.id, scope.client.id, Kind::Service).await?;
     let mut services: Vec<ServiceChoice> = services
         .iter()
-        .map(|s| ServiceChoice { service: s.into(), favourite: favourites.contains(&s.id) })
+        .map(|s| ServiceChoice { service: s.into(), favourite: favourites.contains(&s.id.get()) })
         .collect();
     // Favourites first, each group in the business's order.
     services.sort_by_key(|s| !s.favourite);
@@ -83,7 +83,7 @@ async fn render_service(
     let page = ServicePage {
         chrome: Chrome::client(scope).await?,
         service: ServiceView::from(service),
-        favourite: favourites.contains(&service.id),
+        favourite: favourites.contains(&service.id.get()),
         picker: picker(state, scope, service, ask, action).await?,
     };
     let status = if ask.message.is_some() { StatusCode::CONFLICT } else { StatusCode::OK };
@@ -269,7 +269,7 @@ pub async fn create(
         hold_token: Some(&hold.token),
         address,
     };
-    let ctx = state.context(Actor::Client(scope.user.id()), scope.viewer.ip_string());
+    let ctx = state.context(Actor::Client(scope.user.id), scope.viewer.ip_string());
     let result = portico_core::bookings::create(&state.db, tenant, &new, &ctx).await;
     // Used or refused, the hold is done with.
     flow::clear_hold(&scope.viewer.session, tenant).await?;
@@ -300,9 +300,9 @@ async fn pay_first(
     form: &ConfirmForm,
     address: String,
 ) -> Result<Response, Error> {
-    let ctx = state.context(Actor::Client(scope.user.id()), scope.viewer.ip_string());
+    let ctx = state.context(Actor::Client(scope.user.id), scope.viewer.ip_string());
     let party =
-        RequestParty::Client { client_id: scope.client.id.get(), user_id: scope.user.id().get() };
+        RequestParty::Client { client_id: scope.client.id.get(), user_id: scope.user.id.get() };
     let ask = crate::prepay::Ask {
         hold,
         party,
@@ -339,7 +339,7 @@ pub async fn paid(
     Query(query): Query<PaidQuery>,
 ) -> Result<Response, Error> {
     let tenant = &scope.tenant;
-    let ctx = state.context(Actor::Client(scope.user.id()), scope.viewer.ip_string());
+    let ctx = state.context(Actor::Client(scope.user.id), scope.viewer.ip_string());
     let (outcome, checkout) =
         crate::prepay::come_back(&state, tenant, &query.session_id, &ctx).await?;
     // Another client's session is not found.

@@ -7,6 +7,7 @@
 
 mod grid;
 
+use portico_domain::StaffId;
 use std::collections::{BTreeSet, HashMap};
 
 use axum::extract::{Query, State};
@@ -200,7 +201,11 @@ impl Grid<'_> {
             end: hhmm(end),
             title: self.range.names.get(&booking.id.get()).cloned().unwrap_or_default(),
             detail: if with_person {
-                format!("{} · {}", booking.service_name, self.team.name(booking.staff_id))
+                format!(
+                    "{} · {}",
+                    booking.service_name,
+                    self.team.name(booking.staff_id.map(StaffId::get))
+                )
             } else {
                 booking.service_name.clone()
             },
@@ -361,9 +366,9 @@ pub async fn show(
 
     // The people with a column: a staff login only itself; the owner sees the owner, the
     // active staff, and anybody else with a booking on the days shown.
-    let booked: BTreeSet<i64> =
+    let booked: BTreeSet<StaffId> =
         range.bookings.iter().filter(|b| b.block_id.is_none()).filter_map(|b| b.staff_id).collect();
-    let people: Vec<Option<i64>> = match reach {
+    let people: Vec<Option<StaffId>> = match reach {
         Reach::Own(me) => me.map(Some).into_iter().collect(),
         Reach::Everything => std::iter::once(None)
             .chain(
@@ -386,7 +391,9 @@ pub async fn show(
         dates.iter().map(|d| d.weekday().number_from_monday().into()).collect();
     let opening = weekly
         .iter()
-        .filter(|(who, r)| people.contains(who) && weekdays.contains(&r.weekday))
+        .filter(|(who, r)| {
+            people.iter().any(|p| p.map(StaffId::get) == *who) && weekdays.contains(&r.weekday)
+        })
         .map(|(_, r)| {
             let clamp = |m: i64| u16::try_from(m.clamp(0, 1440)).unwrap_or_default();
             (clamp(r.start_minute), clamp(r.end_minute))
@@ -410,9 +417,16 @@ pub async fn show(
                 .filter(|b| b.staff_id == person)
                 .map(|b| grid.booking(b, false))
                 .collect();
-            let key = person_key(person);
-            let slots = grid.slot_links(date, person);
-            columns.push(grid.column(key.clone(), team.name(person), key, date, items, slots));
+            let key = person_key(person.map(StaffId::get));
+            let slots = grid.slot_links(date, person.map(StaffId::get));
+            columns.push(grid.column(
+                key.clone(),
+                team.name(person.map(StaffId::get)),
+                key,
+                date,
+                items,
+                slots,
+            ));
         }
         let items: Vec<Item> = blocks_on(date).map(|b| grid.block(b)).collect();
         if !items.is_empty() {
