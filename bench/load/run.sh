@@ -94,12 +94,30 @@ DAY=$(date -u -d '+2 days' +%F)
 
 ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
 rss_mb() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER/status"; }
+# VmRSS with its anonymous (heap, stacks) and file-backed (the binary's pages) parts.
+memory() {
+    awk '/^VmRSS/ {r = $2} /^RssAnon/ {a = $2} /^RssFile/ {f = $2} /^Threads/ {t = $2}
+        END {printf "%.1f MB (anon %.1f, file %.1f; %d threads)", r / 1024, a / 1024, f / 1024, t}' \
+        "/proc/$SERVER/status"
+}
 CLK_TCK=$(getconf CLK_TCK)
+IDLE_SEEDED=$(memory)
+
+# Start to ready on the seeded data: the server is stopped and started again
+# BENCH_READY_RUNS times (ready.py: spawn to the first 200 from /readyz), then started once
+# more for the load runs, so those begin on a fresh process with cold caches.
+kill "$SERVER" && wait "$SERVER" 2>/dev/null || true
+SERVER=""
+READY=$(python3 "$HERE/ready.py" "${BENCH_READY_RUNS:-5}" "$BIN" "$WORK" "$PORT")
+"$BIN" --data-dir "$WORK" serve --bind "127.0.0.1:$PORT" >>"$WORK/serve.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 100); do curl -sf "$BASE/readyz" >/dev/null && break; sleep 0.1; done
 
 echo
+echo "$READY"
 echo "| $BACKEND | req/s | p50 | p99 | CPU ms/req (Portico) | non-2xx | RSS after |"
 echo "|---|---|---|---|---|---|---|"
-echo "| idle after seeding | | | | | | $(rss_mb) MB |"
+echo "| idle after seeding | | | | | | $IDLE_SEEDED |"
 
 # measure NAME WRK_ARGS…: one wrk run at c=16, and Portico's CPU and memory around it.
 measure() {
@@ -174,6 +192,13 @@ RACE_START=$(curl -s "$BASE/api/v1/$SLUG/availability?service=walk&date=$(date -
     python3 -c 'import json, sys; print(json.load(sys.stdin)["options"][0]["start"])')
 python3 "$HERE/race.py" "$BASE" $SLUG "$COOKIE" "$CSRF" "$RACE_START" "$S1"
 echo "RSS at the end: $(rss_mb) MB; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+# Idle again: what the process keeps once the load is over (idle connections close after
+# database.idle_timeout_secs, within twice that; unused blocking threads after 10 s).
+IDLE_WAIT=${BENCH_IDLE_WAIT:-65}
+if [ "$IDLE_WAIT" -gt 0 ]; then
+    sleep "$IDLE_WAIT"
+    echo "idle again, $IDLE_WAIT s after the load: $(memory)"
+fi
 
 # Statements per request: the same server restarted with sqlx's statement log on (JSON, to a
 # file), each scenario sent one request at a time (statements.py). A separate run, so the

@@ -91,7 +91,7 @@ fn main() -> ExitCode {
         tracing::warn!("{notice}");
     }
 
-    let tokio = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let tokio = match runtime::build_runtime(&config) {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("portico: cannot start the async runtime: {error}");

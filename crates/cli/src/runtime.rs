@@ -31,13 +31,36 @@ pub async fn connect_db(config: &Config) -> anyhow::Result<Db> {
     {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let settings = PoolSettings {
-        max_connections: config.db_pool.max_connections,
-        acquire_timeout: Duration::from_secs(config.db_pool.acquire_timeout_secs),
-    };
-    let db = Db::connect(&config.database.url(), settings).await?;
+    let db = Db::connect(&config.database.url(), pool_settings(config)).await?;
     db.migrate().await?;
     Ok(db)
+}
+
+/// The pool's size and timeouts for the configured backend.
+pub fn pool_settings(config: &Config) -> PoolSettings {
+    let max_connections = match config.database {
+        DatabaseTarget::Sqlite(_) => config.db_pool.sqlite_readers,
+        DatabaseTarget::Postgres(_) => config.db_pool.max_connections,
+    };
+    PoolSettings {
+        max_connections,
+        acquire_timeout: Duration::from_secs(config.db_pool.acquire_timeout_secs),
+        idle_timeout: config.db_pool.idle_timeout(),
+    }
+}
+
+/// The async runtime, its threads as configured (`[runtime]`).
+pub fn build_runtime(config: &Config) -> std::io::Result<tokio::runtime::Runtime> {
+    let settings = &config.runtime;
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if settings.worker_threads > 0 {
+        builder.worker_threads(settings.worker_threads);
+    }
+    builder
+        .max_blocking_threads(settings.max_blocking_threads)
+        .thread_keep_alive(Duration::from_secs(settings.blocking_keep_alive_secs))
+        .enable_all()
+        .build()
 }
 
 async fn connect_queue(config: &Config) -> anyhow::Result<Queue> {
@@ -193,4 +216,45 @@ pub fn print_config(config: &Config) {
         "  mail:         {}",
         if config.mail.smtp_url.is_empty() { "files under <data_dir>/mail" } else { "smtp" }
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use portico_config::Sources;
+
+    use super::*;
+
+    fn config(dir: &std::path::Path, database_url: &str) -> Config {
+        let sources = Sources::default()
+            .set("data_dir", dir.display().to_string())
+            .set("database_url", database_url);
+        portico_config::load(&sources).unwrap()
+    }
+
+    #[test]
+    fn sqlite_pools_its_readers_and_postgres_its_connections_and_both_close_idle_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let sqlite = pool_settings(&config(dir.path(), ""));
+        assert_eq!(sqlite.max_connections, 4);
+        assert_eq!(sqlite.idle_timeout, Some(Duration::from_secs(30)));
+        let postgres = pool_settings(&config(dir.path(), "postgres://postgres@127.0.0.1/x"));
+        assert_eq!(postgres.max_connections, 10);
+        assert_eq!(postgres.idle_timeout, Some(Duration::from_secs(30)));
+        let sources = Sources::default()
+            .set("data_dir", dir.path().display().to_string())
+            .set("database.sqlite_readers", "2")
+            .set("database.idle_timeout_secs", "0");
+        let settings = pool_settings(&portico_config::load(&sources).unwrap());
+        assert_eq!((settings.max_connections, settings.idle_timeout), (2, None));
+    }
+
+    #[test]
+    fn the_runtime_takes_its_thread_counts_from_the_configuration() {
+        let dir = tempfile::tempdir().unwrap();
+        let sources = Sources::default()
+            .set("data_dir", dir.path().display().to_string())
+            .set("runtime.worker_threads", "3");
+        let runtime = build_runtime(&portico_config::load(&sources).unwrap()).unwrap();
+        assert_eq!(runtime.metrics().num_workers(), 3);
+    }
 }

@@ -88,6 +88,7 @@ struct Raw {
     log_format: LogFormat,
     http: HttpSettings,
     database: DatabaseSettings,
+    runtime: RuntimeSettings,
     queue: QueueSettings,
     secrets: RawSecrets,
     mail: MailSettings,
@@ -230,8 +231,32 @@ pub struct HttpSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
+    /// Pool size per process on PostgreSQL.
     pub max_connections: u32,
+    /// Read connections per process on SQLite (writes have one connection of their own).
+    pub sqlite_readers: u32,
     pub acquire_timeout_secs: u64,
+    /// Seconds a connection may stay unused before it is closed; 0 keeps them open.
+    pub idle_timeout_secs: u64,
+}
+
+impl DatabaseSettings {
+    /// How long an unused connection stays open (`None`: until the process stops).
+    pub fn idle_timeout(&self) -> Option<Duration> {
+        (self.idle_timeout_secs > 0).then(|| Duration::from_secs(self.idle_timeout_secs))
+    }
+}
+
+/// The async runtime's threads.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeSettings {
+    /// Threads running requests and jobs; 0 means one per CPU core.
+    pub worker_threads: usize,
+    /// Most threads for blocking work at once (password hashing, mail and SMS files).
+    pub max_blocking_threads: usize,
+    /// Seconds an unused blocking thread lives before it exits.
+    pub blocking_keep_alive_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -305,6 +330,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub http: HttpSettings,
     pub db_pool: DatabaseSettings,
+    pub runtime: RuntimeSettings,
     pub queue: QueueSettings,
     pub mail: MailSettings,
     pub google: GoogleSettings,
@@ -438,7 +464,9 @@ fn resolve(raw: Raw) -> Result<Config, ConfigError> {
     check_positive("http.request_timeout_secs", raw.http.request_timeout_secs)?;
     check_positive("http.body_limit_bytes", raw.http.body_limit_bytes as u64)?;
     check_positive("database.max_connections", u64::from(raw.database.max_connections))?;
+    check_positive("database.sqlite_readers", u64::from(raw.database.sqlite_readers))?;
     check_positive("database.acquire_timeout_secs", raw.database.acquire_timeout_secs)?;
+    check_positive("runtime.max_blocking_threads", raw.runtime.max_blocking_threads as u64)?;
     check_positive("queue.poll_interval_ms", raw.queue.poll_interval_ms)?;
     check_positive("queue.relay_batch", u64::from(raw.queue.relay_batch))?;
     check_positive("queue.concurrency", raw.queue.concurrency as u64)?;
@@ -548,6 +576,7 @@ fn resolve(raw: Raw) -> Result<Config, ConfigError> {
         log_format: raw.log_format,
         http: raw.http,
         db_pool: raw.database,
+        runtime: raw.runtime,
         queue: raw.queue,
         mail: raw.mail,
         google,

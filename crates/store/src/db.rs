@@ -43,13 +43,22 @@ impl Backend {
 /// Pool sizing.
 #[derive(Debug, Clone, Copy)]
 pub struct PoolSettings {
+    /// Connections in the pool (on SQLite: the readers; writes have a connection of their own).
     pub max_connections: u32,
     pub acquire_timeout: Duration,
+    /// A connection unused for this long is closed (none is kept open for its own sake), so
+    /// an idle process holds no connection threads, page caches or prepared statements; the
+    /// next request opens one again. `None`: connections stay open.
+    pub idle_timeout: Option<Duration>,
 }
 
 impl Default for PoolSettings {
     fn default() -> Self {
-        Self { max_connections: 10, acquire_timeout: Duration::from_secs(5) }
+        Self {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(5),
+            idle_timeout: Some(Duration::from_secs(30)),
+        }
     }
 }
 
@@ -87,10 +96,14 @@ const SQLITE_READER_CACHE_KIB: u32 = 512;
 fn pool_options(
     backend: Backend,
     max: u32,
-    acquire_timeout: Duration,
+    settings: PoolSettings,
     reader: bool,
 ) -> AnyPoolOptions {
-    let pool = AnyPoolOptions::new().max_connections(max).acquire_timeout(acquire_timeout);
+    let pool = AnyPoolOptions::new()
+        .max_connections(max)
+        .min_connections(0)
+        .idle_timeout(settings.idle_timeout)
+        .acquire_timeout(settings.acquire_timeout);
     if backend != Backend::Sqlite {
         return pool;
     }
@@ -120,7 +133,7 @@ impl Db {
         DRIVERS.call_once(sqlx::any::install_default_drivers);
         let backend = Backend::from_url(url)?;
         let options: AnyConnectOptions = url.parse().context("parsing the database URL")?;
-        let pool = pool_options(backend, settings.max_connections, settings.acquire_timeout, true)
+        let pool = pool_options(backend, settings.max_connections, settings, true)
             .connect_with(options.clone())
             .await
             .with_context(|| format!("connecting to the {} database", backend.name()))?;
@@ -133,7 +146,10 @@ impl Db {
                 pool_options(
                     backend,
                     1,
-                    settings.acquire_timeout.max(WRITER_ACQUIRE_TIMEOUT),
+                    PoolSettings {
+                        acquire_timeout: settings.acquire_timeout.max(WRITER_ACQUIRE_TIMEOUT),
+                        ..settings
+                    },
                     false,
                 )
                 .connect_with(options)

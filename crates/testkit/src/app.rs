@@ -236,14 +236,22 @@ impl WorkerHandle {
 }
 
 async fn connect(config: &Config) -> Db {
-    let settings = PoolSettings { max_connections: 20, acquire_timeout: Duration::from_secs(10) };
+    let settings = PoolSettings {
+        max_connections: 20,
+        acquire_timeout: Duration::from_secs(10),
+        ..PoolSettings::default()
+    };
     let db = Db::connect(&config.database.url(), settings).await.expect("connect test database");
     db.migrate().await.expect("migrate test database");
     db
 }
 
 async fn admin() -> Db {
-    let settings = PoolSettings { max_connections: 1, acquire_timeout: Duration::from_secs(10) };
+    let settings = PoolSettings {
+        max_connections: 1,
+        acquire_timeout: Duration::from_secs(10),
+        ..PoolSettings::default()
+    };
     Db::connect(&postgres_admin_url(), settings).await.expect("connect to PostgreSQL as admin")
 }
 

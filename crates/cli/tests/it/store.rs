@@ -163,3 +163,37 @@ async fn sqlite_readers_keep_a_small_page_cache_and_the_writer_the_default() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn connections_left_unused_past_the_idle_timeout_are_closed() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let settings = PoolSettings {
+            max_connections: 4,
+            acquire_timeout: Duration::from_secs(10),
+            idle_timeout: Some(Duration::from_millis(500)),
+        };
+        let db = Db::connect(&app.config().database.url(), settings).await.unwrap();
+        // Four statements at once, each holding its connection a moment: four connections.
+        let sleep = match backend {
+            Backend::Postgres => "select pg_sleep(0.2)",
+            Backend::Sqlite => {
+                "with recursive n(i) as (select 1 union all select i + 1 \
+                               from n where i < 200000) select count(*) from n"
+            }
+        };
+        let query = || sqlx::query(sleep).execute(db.pool());
+        let (a, b, c, d) = tokio::join!(query(), query(), query(), query());
+        for result in [a, b, c, d] {
+            result.unwrap();
+        }
+        assert!(db.pool().size() > 1, "the statements ran on {} connection(s)", db.pool().size());
+        // Closed within twice the timeout once unused; none is kept open for its own sake.
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        assert_eq!(db.pool().size(), 0, "idle connections left open");
+        // And the next statement opens one again.
+        db.ping().await.unwrap();
+        db.close().await;
+    })
+    .await;
+}
