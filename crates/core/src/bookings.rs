@@ -11,6 +11,7 @@ use portico_store::bookings::write::{self, NewRow, Placement};
 use portico_store::bookings::{Booking, BookingError, Party, Slot};
 use portico_store::catalog::{self, LocationKind, Service};
 use portico_store::tenants::Tenant;
+use portico_store::versions::ScheduleTx;
 use portico_store::{Db, Tx, clients, versions};
 
 use crate::Context;
@@ -143,7 +144,7 @@ async fn create_with(
 /// placement, overlap, row, event, jobs and audit; the caller commits. A refusal writes
 /// nothing (the caller may try again in the same transaction, or drop it).
 pub(crate) async fn create_in(
-    tx: &mut Tx,
+    tx: &mut ScheduleTx,
     tenant: &Tenant,
     new: &NewBooking<'_>,
     series: Option<SeriesId>,
@@ -169,7 +170,6 @@ pub(crate) async fn create_in(
         series,
         location: &location,
     };
-    let id = write::insert(tx, tenant, &row, now.timestamp()).await?;
     let event = NewEvent {
         action: EventKind::Created.action(),
         actor: ctx.actor,
@@ -177,8 +177,10 @@ pub(crate) async fn create_in(
         to: Some((placement.start, placement.staff)),
         detail: "",
     };
+    let (event_id, booking) =
+        write::insert_recorded(tx, tenant, &row, &event, now.timestamp()).await?;
     let cause = if series.is_some() { Cause::Series } else { Cause::Direct };
-    record(tx, tenant, id, &event, EventKind::Created, cause, ctx).await
+    apply(tx, tenant, event_id, booking, EventKind::Created, cause, ctx).await
 }
 
 /// Records the event, writes its jobs and audit row, commits, and returns the booking.
@@ -198,7 +200,7 @@ async fn finish(
 
 /// Records the event and writes its jobs and audit row; returns the booking.
 async fn record(
-    tx: &mut Tx,
+    tx: &mut ScheduleTx,
     tenant: &Tenant,
     id: BookingId,
     event: &NewEvent<'_>,
@@ -209,6 +211,19 @@ async fn record(
     let (event_id, booking) =
         events::record_and_get(tx, tenant, id, event, ctx.now.timestamp()).await?;
     let booking = booking.ok_or(BookingError::NotFound)?;
+    apply(tx, tenant, event_id, booking, kind, cause, ctx).await
+}
+
+/// Writes the jobs and audit row of the recorded event `event_id`; returns the booking.
+async fn apply(
+    tx: &mut ScheduleTx,
+    tenant: &Tenant,
+    event_id: i64,
+    booking: Booking,
+    kind: EventKind,
+    cause: Cause,
+    ctx: &Context,
+) -> Result<Booking> {
     let recorded =
         BookingEvent { id: event_id, tenant, booking: &booking, kind, cause, actor: ctx.actor };
     effects::apply(tx, &recorded, ctx).await?;

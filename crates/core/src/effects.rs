@@ -5,11 +5,11 @@
 use portico_domain::booking::Actor;
 use portico_domain::plans::{Feature, allows};
 use portico_jobs::{BookingNotice, CalendarSync, outgoing};
-use portico_store::Tx;
 use portico_store::audit;
 use portico_store::bookings::Booking;
 use portico_store::outbox::NewJob;
 use portico_store::tenants::Tenant;
+use portico_store::versions::ScheduleTx;
 
 use crate::Context;
 
@@ -89,14 +89,16 @@ pub fn jobs_for(event: &BookingEvent<'_>) -> anyhow::Result<Vec<NewJob>> {
     Ok(jobs)
 }
 
-/// Writes the event's jobs and its audit row in the change's transaction.
+/// Writes the event's jobs and its audit row in the change's transaction: both are handed to
+/// it and written by its commit (on PostgreSQL in the statement that bumps the schedule
+/// version, [`ScheduleTx::commit`]), since nothing in the transaction reads them back.
 pub(crate) async fn apply(
-    tx: &mut Tx,
+    tx: &mut ScheduleTx,
     event: &BookingEvent<'_>,
     ctx: &Context,
 ) -> anyhow::Result<()> {
     let now = ctx.now.timestamp();
-    portico_jobs::enqueue_all(tx, &jobs_for(event)?, now).await?;
+    portico_jobs::enqueue_at_commit(tx, &jobs_for(event)?, now);
     // Billing is part of the change itself (credit must not be spent twice), not a job.
     crate::billing::on_event(tx, event, ctx).await?;
     let (_, user) = ctx.actor.parts();
@@ -115,6 +117,6 @@ pub(crate) async fn apply(
         detail,
         ip: &ctx.ip,
     };
-    audit::record_in(tx, &entry, now).await?;
+    tx.audit_at_commit(&entry, now);
     Ok(())
 }

@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use portico_store::outbox::NewJob;
+use portico_store::versions::ScheduleTx;
 use portico_store::{Tx, outbox};
 
 pub use payloads::{
@@ -38,6 +39,13 @@ pub async fn enqueue<J: Job>(tx: &mut Tx, job: &J, now: i64) -> anyhow::Result<(
 /// returns.
 pub fn outgoing<J: Job>(job: &J) -> anyhow::Result<NewJob> {
     Ok(NewJob { queue: J::QUEUE, payload: serde_json::to_string(job)? })
+}
+
+/// Hands several jobs to the caller's schedule transaction, which writes them to the outbox
+/// when it commits ([`ScheduleTx::jobs_at_commit`]): queued if and only if it commits, like
+/// [`enqueue_all`], without a round trip of their own.
+pub fn enqueue_at_commit(tx: &mut ScheduleTx, jobs: &[NewJob], now: i64) {
+    tx.jobs_at_commit(jobs, now);
 }
 
 /// Writes several jobs to the outbox inside the caller's transaction.

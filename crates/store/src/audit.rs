@@ -38,6 +38,23 @@ pub async fn record_in(tx: &mut Tx, entry: &Entry<'_>, now: i64) -> anyhow::Resu
     Ok(())
 }
 
+/// The insert of `rows` audit rows whose parameters are numbered from `$first` on: each row's
+/// tenant, actor, action, detail, ip and time (for a commit that writes them with other rows,
+/// [`crate::versions::ScheduleTx::commit`]).
+pub(crate) fn insert_sql(first: usize, rows: usize) -> String {
+    let rows: Vec<String> = (0..rows)
+        .map(|i| {
+            let marks: Vec<String> =
+                (first + 6 * i..first + 6 * (i + 1)).map(|n| format!("${n}")).collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect();
+    format!(
+        "insert into audit_log (tenant_id, actor_user_id, action, detail, ip, created_at) values {}",
+        rows.join(", ")
+    )
+}
+
 #[derive(Debug, Clone, FromRow)]
 pub struct LogLine {
     pub id: i64,

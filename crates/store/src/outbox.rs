@@ -57,6 +57,22 @@ pub async fn insert_many(tx: &mut Tx, jobs: &[NewJob], now: i64) -> anyhow::Resu
     Ok(())
 }
 
+/// The insert of `rows` outbox rows whose parameters are numbered from `$first` on: each
+/// row's queue, payload and time (for a commit that writes them with other rows,
+/// [`crate::versions::ScheduleTx::commit`]).
+pub(crate) fn insert_sql(first: usize, rows: usize) -> String {
+    let rows: Vec<String> = (0..rows)
+        .map(|i| {
+            let n = first + 3 * i;
+            format!("(${n}, ${}, ${}, 0)", n + 1, n + 2)
+        })
+        .collect();
+    format!(
+        "insert into outbox (queue, payload, created_at, lease_until) values {}",
+        rows.join(", ")
+    )
+}
+
 /// Leases up to `limit` rows to `owner` until `lease_until` and returns them, oldest first.
 /// Rows leased by a relay that died become claimable again once their lease has passed; two
 /// relays never hold the same row at once.

@@ -11,26 +11,43 @@
 //! row is always the last lock a transaction takes, so it adds no deadlock. On SQLite the
 //! single writer already serializes writers. A rolled-back write rolls its bump back, and a
 //! reader never sees a change without the new version (both land in the same commit).
+//!
+//! Rows that nothing in the transaction reads back — a booking event's outbox jobs and its
+//! audit row — may be handed to the transaction ([`ScheduleTx::jobs_at_commit`],
+//! [`ScheduleTx::audit_at_commit`]) and are written by the commit: on PostgreSQL together with
+//! the bump, in one statement (data-modifying `WITH`), so they cost no round trips of their
+//! own while the transaction holds its locks; on SQLite as separate statements just before it.
 
 use std::ops::{Deref, DerefMut};
 
-use portico_domain::TenantId;
+use portico_domain::{TenantId, UserId};
 use sqlx::AnyConnection;
 
-use crate::{Db, StoreError, Tx};
+use crate::outbox::NewJob;
+use crate::{Backend, Db, StoreError, Tx, audit, outbox};
 
 /// Marks the tenant's schedule changed, inside the caller's transaction. Prefer a
 /// [`ScheduleTx`], which does this at commit; call this directly only as the last statement
 /// before committing (e.g. a bulk loader).
 pub async fn bump(conn: &mut AnyConnection, tenant: TenantId) -> anyhow::Result<()> {
-    sqlx::query(
-        "insert into schedule_versions (tenant_id, version) values ($1, 1) \
-         on conflict (tenant_id) do update set version = schedule_versions.version + 1",
-    )
-    .bind(tenant.get())
-    .execute(conn)
-    .await?;
+    sqlx::query(BUMP).bind(tenant.get()).execute(conn).await?;
     Ok(())
+}
+
+/// The bump of tenant `$1`'s version.
+const BUMP: &str = "insert into schedule_versions (tenant_id, version) values ($1, 1) \
+    on conflict (tenant_id) do update set version = schedule_versions.version + 1";
+
+impl AuditRow {
+    fn entry(&self) -> audit::Entry<'_> {
+        audit::Entry {
+            tenant: self.tenant,
+            actor: self.actor,
+            action: &self.action,
+            detail: self.detail.clone(),
+            ip: &self.ip,
+        }
+    }
 }
 
 /// A write transaction that changes a tenant's schedule: it derefs to the [`Tx`], and its
@@ -40,13 +57,54 @@ pub async fn bump(conn: &mut AnyConnection, tenant: TenantId) -> anyhow::Result<
 pub struct ScheduleTx {
     tx: Tx,
     tenant: TenantId,
+    backend: Backend,
+    /// Batches of outbox rows the commit writes, each with its time.
+    jobs: Vec<(Vec<NewJob>, i64)>,
+    /// Audit rows the commit writes, with their time.
+    audits: Vec<(AuditRow, i64)>,
+}
+
+/// An [`audit::Entry`] kept until the commit writes it.
+#[derive(Debug, Clone)]
+struct AuditRow {
+    tenant: Option<TenantId>,
+    actor: Option<UserId>,
+    action: String,
+    detail: String,
+    ip: String,
 }
 
 impl ScheduleTx {
     /// Makes an open write transaction a schedule transaction of `tenant` (for a write that
     /// learns its tenant part-way, such as sign-up).
     pub fn wrap(tx: Tx, tenant: TenantId) -> Self {
-        Self { tx, tenant }
+        let backend = if tx.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        };
+        Self { tx, tenant, backend, jobs: Vec::new(), audits: Vec::new() }
+    }
+
+    /// Outbox rows for the commit to write (after any written directly in the transaction):
+    /// like [`outbox::insert_many`] in the transaction, they are queued if and only if it
+    /// commits.
+    pub fn jobs_at_commit(&mut self, jobs: &[NewJob], now: i64) {
+        if !jobs.is_empty() {
+            self.jobs.push((jobs.to_vec(), now));
+        }
+    }
+
+    /// An audit row for the commit to write, like [`audit::record_in`] in the transaction.
+    pub fn audit_at_commit(&mut self, entry: &audit::Entry<'_>, now: i64) {
+        let row = AuditRow {
+            tenant: entry.tenant,
+            actor: entry.actor,
+            action: entry.action.to_owned(),
+            detail: entry.detail.clone(),
+            ip: entry.ip.to_owned(),
+        };
+        self.audits.push((row, now));
     }
 
     /// The tenant whose version this transaction bumps.
@@ -59,10 +117,57 @@ impl ScheduleTx {
         &mut self.tx
     }
 
-    /// Bumps the tenant's version, then commits.
+    /// Writes the rows handed to it, bumps the tenant's version, then commits.
     pub async fn commit(mut self) -> anyhow::Result<()> {
-        bump(&mut self.tx, self.tenant).await?;
+        match self.backend {
+            Backend::Postgres => self.write_pending_with_bump().await?,
+            Backend::Sqlite => {
+                for (jobs, now) in std::mem::take(&mut self.jobs) {
+                    outbox::insert_many(&mut self.tx, &jobs, now).await?;
+                }
+                for (row, now) in std::mem::take(&mut self.audits) {
+                    audit::record_in(&mut self.tx, &row.entry(), now).await?;
+                }
+                bump(&mut self.tx, self.tenant).await?;
+            }
+        }
         self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// PostgreSQL: the pending outbox and audit rows and the version bump in one statement
+    /// (every part of a `WITH` runs, whether the statement reads it or not).
+    async fn write_pending_with_bump(&mut self) -> anyhow::Result<()> {
+        let jobs: Vec<(&NewJob, i64)> =
+            self.jobs.iter().flat_map(|(jobs, now)| jobs.iter().map(|job| (job, *now))).collect();
+        // $1 is the tenant (the bump's); the rows' parameters follow.
+        let mut parts = Vec::new();
+        if !jobs.is_empty() {
+            parts.push(format!("o as ({})", outbox::insert_sql(2, jobs.len())));
+        }
+        if !self.audits.is_empty() {
+            let first = 2 + 3 * jobs.len();
+            parts.push(format!("a as ({})", audit::insert_sql(first, self.audits.len())));
+        }
+        let sql = if parts.is_empty() {
+            BUMP.to_owned()
+        } else {
+            format!("with {} {BUMP}", parts.join(", "))
+        };
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(self.tenant.get());
+        for (job, now) in jobs {
+            query = query.bind(job.queue).bind(job.payload.as_str()).bind(now);
+        }
+        for (row, now) in &self.audits {
+            query = query
+                .bind(row.tenant.map(|t| t.get()))
+                .bind(row.actor.map(|u| u.get()))
+                .bind(row.action.as_str())
+                .bind(row.detail.as_str())
+                .bind(row.ip.as_str())
+                .bind(*now);
+        }
+        query.execute(&mut *self.tx).await?;
         Ok(())
     }
 }

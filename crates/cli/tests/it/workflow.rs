@@ -12,8 +12,8 @@ use portico_domain::plans::Plan;
 use portico_domain::{ClientId, Clock as _};
 use portico_store::bookings::{Party, Slot};
 use portico_store::catalog::{Mode, Service};
-use portico_store::outbox;
 use portico_store::tenants::{self, Tenant};
+use portico_store::{outbox, versions};
 use portico_testkit::{Browser, PASSWORD, TestApp, location, matrix};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -530,6 +530,7 @@ fn no_code_writes_the_outbox_outside_a_transaction() {
     let jobs = crate::source::read("crates/jobs/src/lib.rs");
     assert!(jobs.contains("pub async fn enqueue<J: Job>(tx: &mut Tx,"));
     assert!(jobs.contains("pub async fn enqueue_all(tx: &mut Tx,"));
+    assert!(jobs.contains("pub fn enqueue_at_commit(tx: &mut ScheduleTx,"));
 }
 
 #[tokio::test]
@@ -655,6 +656,70 @@ async fn a_client_without_a_login_manages_the_booking_through_an_emailed_link() 
         let mail = app.mail.wait_for_message_to("kim@paws.example", std::time::Duration::from_secs(10)).await;
         assert!(mail.first_link_containing("/portal/paws/bookings/").is_some());
         assert!(mail.first_link_containing("/manage/").is_none());
+    })
+    .await;
+}
+
+/// The outbox and audit rows a booking event hands to its schedule transaction are written by
+/// its commit (on PostgreSQL in the one statement with the version bump), in order, and not at
+/// all when it is dropped.
+#[tokio::test]
+async fn rows_handed_to_a_schedule_transaction_are_written_by_its_commit_only() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.seed_tenant("paws", Plan::Free).await;
+        let jobs = [
+            outbox::NewJob { queue: "first", payload: "{\"n\":1}".to_owned() },
+            outbox::NewJob { queue: "second", payload: "{\"n\":2}".to_owned() },
+        ];
+        let entry = portico_store::audit::Entry {
+            tenant: Some(tenant.id),
+            actor: None,
+            action: "booking.deferred",
+            detail: "at commit".to_owned(),
+            ip: "192.0.2.7",
+        };
+        let audited = |app: &TestApp| {
+            let db = app.db().clone();
+            async move {
+                portico_store::audit::for_tenant(&db, tenant.id, 50)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .filter(|line| line.action == "booking.deferred")
+                    .map(|line| (line.detail, line.ip, line.created_at))
+                    .collect::<Vec<_>>()
+            }
+        };
+        let version = versions::current(app.db(), tenant.id).await.unwrap();
+        let before = mark(&app).await;
+
+        let mut tx = versions::begin(app.db(), tenant.id).await.unwrap();
+        portico_jobs::enqueue_at_commit(&mut tx, &jobs, 70);
+        tx.audit_at_commit(&entry, 71);
+        drop(tx);
+        assert!(since(&app, before).await.0.is_empty(), "dropped: no outbox rows");
+        assert!(audited(&app).await.is_empty(), "dropped: no audit row");
+        assert_eq!(versions::current(app.db(), tenant.id).await.unwrap(), version);
+
+        let mut tx = versions::begin(app.db(), tenant.id).await.unwrap();
+        portico_jobs::enqueue_at_commit(&mut tx, &jobs[..1], 70);
+        tx.audit_at_commit(&entry, 71);
+        portico_jobs::enqueue_at_commit(&mut tx, &jobs[1..], 72);
+        tx.commit().await.unwrap();
+        let (written, _) = since(&app, before).await;
+        let queues: Vec<(&str, &Value)> =
+            written.iter().map(|(q, p)| (q.as_str(), &p["n"])).collect();
+        assert_eq!(queues, [("first", &Value::from(1)), ("second", &Value::from(2))]);
+        let times: Vec<i64> =
+            sqlx::query_scalar("select created_at from outbox where id > $1 order by id")
+                .bind(before.0)
+                .fetch_all(app.db().pool())
+                .await
+                .unwrap();
+        assert_eq!(times, [70, 72]);
+        assert_eq!(audited(&app).await, [("at commit".to_owned(), "192.0.2.7".to_owned(), 71)]);
+        assert_eq!(versions::current(app.db(), tenant.id).await.unwrap(), version + 1);
     })
     .await;
 }

@@ -40,10 +40,17 @@ fn insert_query<'q>(
     e: &NewEvent<'q>,
     now: i64,
 ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
+    bind_event(sqlx::query(sql).bind(tenant.id.get()).bind(booking), e).bind(now)
+}
+
+/// Binds the event's own columns, in [`INSERT`]'s order from `action` to `detail` (8
+/// parameters).
+pub(crate) fn bind_event<'q>(
+    query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
+    e: &NewEvent<'q>,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
     let (kind, user) = e.actor.parts();
-    sqlx::query(sql)
-        .bind(tenant.id.get())
-        .bind(booking)
+    query
         .bind(e.action)
         .bind(kind)
         .bind(user.map(|u| u.get()))
@@ -52,7 +59,6 @@ fn insert_query<'q>(
         .bind(e.from.and_then(|f| f.1))
         .bind(e.to.and_then(|t| t.1))
         .bind(e.detail)
-        .bind(now)
 }
 
 /// Writes the event in the caller's transaction; returns its id.

@@ -6,7 +6,10 @@ use chrono::{DateTime, Utc};
 use portico_domain::booking::occupying_sql;
 use portico_domain::{BookingId, SeriesId};
 
-use super::{BookingError, Party, Result, Slot, Status};
+use sqlx::{Any, FromRow as _, Row as _};
+
+use super::events::{self, NewEvent};
+use super::{Booking, BookingError, Party, Result, Slot, Status};
 use crate::availability::{self, Query};
 use crate::catalog::{Mode, Service};
 use crate::tenants::Tenant;
@@ -237,8 +240,20 @@ pub struct NewRow<'a> {
     pub location: &'a str,
 }
 
-/// Inserts a confirmed booking; returns its id.
-pub async fn insert(tx: &mut Tx, tenant: &Tenant, row: &NewRow<'_>, now: i64) -> Result<BookingId> {
+/// The booking insert's statement: $1 tenant, $2–$20 the row (see [`bind_row`]).
+const INSERT: &str = "insert into bookings (tenant_id, service_id, staff_id, block_id, client_id, \
+    guest_name, guest_email, guest_phone, starts_at, ends_at, busy_from, busy_until, status, notes, \
+    price_minor, currency, created_at, updated_at, series_id, location_kind, location) \
+    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, \
+    $19, $20)";
+
+/// [`INSERT`]'s parameters: the tenant, the row, `now` as $17.
+fn bind_row<'q>(
+    sql: impl sqlx::SqlSafeStr,
+    tenant: &Tenant,
+    row: &NewRow<'q>,
+    now: i64,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
     let (client, guest_name, guest_email, guest_phone) = match row.party {
         Party::Client(id) => (Some(id.get()), "", "", ""),
         Party::Guest { name, email, phone } => {
@@ -246,37 +261,72 @@ pub async fn insert(tx: &mut Tx, tenant: &Tenant, row: &NewRow<'_>, now: i64) ->
         }
     };
     let p = &row.placement;
-    let id: i64 = sqlx::query_scalar(
-        "insert into bookings (tenant_id, service_id, staff_id, block_id, client_id, guest_name, \
-         guest_email, guest_phone, starts_at, ends_at, busy_from, busy_until, status, notes, \
-         price_minor, currency, created_at, updated_at, series_id, location_kind, location) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, \
-         $19, $20) \
-         returning id",
-    )
-    .bind(tenant.id.get())
-    .bind(row.service.id.get())
-    .bind(p.staff)
-    .bind(p.block)
-    .bind(client)
-    .bind(guest_name)
-    .bind(guest_email)
-    .bind(guest_phone)
-    .bind(p.start)
-    .bind(p.end)
-    .bind(p.busy_from)
-    .bind(p.busy_until)
-    .bind(Status::Confirmed.as_str())
-    .bind(row.notes)
-    .bind(row.service.price_minor)
-    .bind(&row.service.currency)
-    .bind(now)
-    .bind(row.series.map(SeriesId::get))
-    .bind(row.service.location_kind.as_str())
-    .bind(row.location)
-    .fetch_one(&mut **tx)
-    .await?;
+    sqlx::query(sql)
+        .bind(tenant.id.get())
+        .bind(row.service.id.get())
+        .bind(p.staff)
+        .bind(p.block)
+        .bind(client)
+        .bind(guest_name)
+        .bind(guest_email)
+        .bind(guest_phone)
+        .bind(p.start)
+        .bind(p.end)
+        .bind(p.busy_from)
+        .bind(p.busy_until)
+        .bind(Status::Confirmed.as_str())
+        .bind(row.notes)
+        .bind(row.service.price_minor)
+        .bind(&row.service.currency)
+        .bind(now)
+        .bind(row.series.map(SeriesId::get))
+        .bind(row.service.location_kind.as_str())
+        .bind(row.location)
+}
+
+/// Inserts a confirmed booking; returns its id.
+pub async fn insert(tx: &mut Tx, tenant: &Tenant, row: &NewRow<'_>, now: i64) -> Result<BookingId> {
+    let id: i64 = bind_row(sqlx::AssertSqlSafe(format!("{INSERT} returning id")), tenant, row, now)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get(0)?;
     Ok(BookingId::from_store(id))
+}
+
+/// Inserts a confirmed booking and records its event ([`events::record`]); returns the
+/// event's id and the booking as stored. On PostgreSQL one round trip: the insert and the
+/// event in a `WITH`, the booking read from the insert's `RETURNING` (a statement's own
+/// inserts are not visible to its reads); SQLite, which has no data-modifying `WITH`, runs
+/// the insert and [`events::record_and_get`].
+pub async fn insert_recorded(
+    tx: &mut Tx,
+    tenant: &Tenant,
+    row: &NewRow<'_>,
+    event: &NewEvent<'_>,
+    now: i64,
+) -> Result<(i64, Booking)> {
+    if tx.backend_name() != <sqlx::Postgres as sqlx::Database>::NAME {
+        let id = insert(tx, tenant, row, now).await?;
+        let (event_id, booking) = events::record_and_get(tx, tenant, id, event, now).await?;
+        return Ok((event_id, booking.ok_or(BookingError::NotFound)?));
+    }
+    // $21–$28 the event's columns; its time is the booking's ($17).
+    let sql = format!(
+        "with b as ({INSERT} returning *), \
+         e as (insert into booking_events (tenant_id, booking_id, action, actor_kind, \
+         actor_user_id, from_starts_at, to_starts_at, from_staff_id, to_staff_id, detail, \
+         created_at) select b.tenant_id, b.id, $21, $22, $23, $24, $25, $26, $27, $28, $17 from b \
+         returning id) \
+         {} cross join e",
+        super::SELECT.replacen("select ", "select e.id as event_id, ", 1).replacen(
+            " from bookings b ",
+            " from b ",
+            1
+        )
+    );
+    let query = bind_row(sqlx::AssertSqlSafe(sql), tenant, row, now);
+    let found = events::bind_event(query, event).fetch_one(&mut **tx).await?;
+    Ok((found.try_get("event_id")?, Booking::from_row(&found)?))
 }
 
 /// Moves a booking to `placement`.
