@@ -3,11 +3,11 @@
 //! the booking workflows, so every one has its event, jobs and audit row like any booking.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use portico_domain::ClientId;
 use portico_domain::booking::Action;
 use portico_domain::policy::{Changer, Refusal, may_cancel};
 use portico_domain::recurrence::Rule;
 use portico_domain::schedule::{LocalMinutes, local_instant};
+use portico_domain::{ClientId, StaffId};
 use portico_store::bookings::{BookingError, Party, Slot};
 use portico_store::catalog::{self, Mode, Service};
 use portico_store::series::{self, Series};
@@ -104,7 +104,7 @@ pub async fn materialize(
     if from > through {
         return Ok(outcome);
     }
-    let service = catalog::by_id(db, tenant.id, series.service_id)
+    let service = catalog::by_id(db, tenant.id, series.service_id.get())
         .await?
         .ok_or_else(|| anyhow::anyhow!("series {} has no service", series.id))?;
     let minute = LocalMinutes::new(u16::try_from(series.local_start_minute)?)?;
@@ -149,7 +149,7 @@ async fn book_occurrence(
     };
     let new = NewBooking {
         service,
-        slot: Slot { start, staff: series.staff_id, block },
+        slot: Slot { start, staff: series.staff_id.map(StaffId::get), block },
         party: Party::Client(series.client_id),
         notes: String::new(),
         hold_token: None,

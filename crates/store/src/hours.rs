@@ -1,12 +1,12 @@
 //! Weekly hours and time off, of a staff member or (with `staff = None`) of the owner.
 
-use portico_domain::{Instant, TenantId, TimeOffId};
+use portico_domain::{Instant, StaffId, TenantId, TimeOffId};
 use serde::Serialize;
 use sqlx::FromRow;
 
 use sqlx::AnyConnection;
 
-use crate::stored::{Stored, StoredAt};
+use crate::stored::{Stored, StoredAt, StoredOpt};
 use crate::{Db, versions};
 
 /// `staff_id` as stored: NULL for the owner. Queries compare `coalesce(staff_id, 0)`.
@@ -101,7 +101,8 @@ pub async fn weekly_of_tenant(
 pub struct TimeOff {
     #[sqlx(try_from = "Stored")]
     pub id: TimeOffId,
-    pub staff_id: Option<i64>,
+    #[sqlx(try_from = "StoredOpt")]
+    pub staff_id: Option<StaffId>,
     #[sqlx(try_from = "StoredAt")]
     pub starts_at: Instant,
     #[sqlx(try_from = "StoredAt")]

@@ -6,14 +6,14 @@
 use chrono::{Duration, NaiveDate};
 use portico_domain::recurrence::Rule;
 use portico_domain::schedule::{LocalMinutes, local_instant};
-use portico_domain::{BookingId, ClientId, SeriesId, TenantId};
+use portico_domain::{BookingId, ClientId, SeriesId, ServiceId, StaffId, TenantId};
 use serde::Serialize;
 use sqlx::{Any, FromRow};
 
 use portico_domain::booking::occupying_sql;
 
 use crate::catalog::Service;
-use crate::stored::Stored;
+use crate::stored::{Stored, StoredOpt};
 use crate::tenants::Tenant;
 use crate::{Db, Tx};
 
@@ -29,8 +29,10 @@ pub struct Series {
     /// The client the series books for.
     #[sqlx(try_from = "Stored")]
     pub client_id: ClientId,
-    pub service_id: i64,
-    pub staff_id: Option<i64>,
+    #[sqlx(try_from = "Stored")]
+    pub service_id: ServiceId,
+    #[sqlx(try_from = "StoredOpt")]
+    pub staff_id: Option<StaffId>,
     pub rrule: String,
     pub starts_on: String,
     pub local_start_minute: i64,

@@ -4,12 +4,12 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use portico_domain::{ApiTokenId, ClientId, TenantId, UserId};
+use portico_domain::{ApiTokenId, ClientId, Instant, TenantId, UserId};
 use rand::RngCore as _;
 use sha2::{Digest as _, Sha256};
 use sqlx::{Any, FromRow};
 
-use crate::stored::StoredOpt;
+use crate::stored::{Stored, StoredAt, StoredAtOpt, StoredOpt};
 use crate::{Db, Tx};
 
 /// 256 random bits, URL-safe.
@@ -135,10 +135,13 @@ pub async fn consume(
 /// A provider API token as listed on the settings page (never the token itself).
 #[derive(Debug, Clone, FromRow)]
 pub struct ApiToken {
-    pub id: i64,
+    #[sqlx(try_from = "Stored")]
+    pub id: ApiTokenId,
     pub name: String,
-    pub created_at: i64,
-    pub last_used_at: Option<i64>,
+    #[sqlx(try_from = "StoredAt")]
+    pub created_at: Instant,
+    #[sqlx(try_from = "StoredAtOpt")]
+    pub last_used_at: Option<Instant>,
 }
 
 /// Creates an API token for the tenant and returns its id and plain value (shown once).

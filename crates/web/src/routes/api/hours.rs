@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
+use portico_domain::StaffId;
 use portico_domain::parse::{hhmm, parse_reason};
 use portico_domain::plans::Feature;
 use portico_store::hours::{self, HourRange, TimeOff};
@@ -137,7 +138,7 @@ impl From<TimeOff> for TimeOffJson {
     fn from(t: TimeOff) -> Self {
         Self {
             id: t.id.get(),
-            staff_id: t.staff_id,
+            staff_id: t.staff_id.map(StaffId::get),
             start: rfc3339(t.starts_at.unix()),
             end: rfc3339(t.ends_at.unix()),
             reason: t.reason,

@@ -6,6 +6,7 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use portico_domain::Instant;
 use portico_domain::accounts;
 use portico_domain::contact::BrandColor;
 use portico_store::images::{self, Picture};
@@ -110,10 +111,10 @@ async fn render_with(
         .await?
         .into_iter()
         .map(|t| TokenRow {
-            id: t.id,
+            id: t.id.get(),
             name: t.name,
-            created_at: t.created_at,
-            last_used_at: t.last_used_at,
+            created_at: t.created_at.unix(),
+            last_used_at: t.last_used_at.map(Instant::unix),
         })
         .collect();
     let page = SettingsPage {

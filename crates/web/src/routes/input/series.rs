@@ -348,7 +348,7 @@ pub async fn views(
             id: s.id.get(),
             service: services
                 .iter()
-                .find(|sv| sv.id.get() == s.service_id)
+                .find(|sv| sv.id == s.service_id)
                 .map(|sv| sv.name.clone())
                 .unwrap_or_default(),
             text: describe(&s),

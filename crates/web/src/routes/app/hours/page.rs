@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use portico_domain::StaffId;
 use portico_domain::parse::{WEEKDAYS, hhmm};
 use portico_domain::plans::{self, Feature};
 use portico_store::hours::{self, TimeOff};
@@ -155,11 +156,11 @@ pub(super) async fn render(
         }
     };
     let all_staff = staff::list(&state.db, tenant.id).await?;
-    let name_of = |id: Option<i64>| match id {
+    let name_of = |id: Option<StaffId>| match id {
         None => "Business (you)".to_owned(),
         Some(id) => all_staff
             .iter()
-            .find(|s| s.id.get() == id)
+            .find(|s| s.id == id)
             .map_or_else(|| format!("Staff #{id}"), |s| s.name.clone()),
     };
     let entries = match person.id() {

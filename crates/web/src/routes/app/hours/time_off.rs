@@ -124,7 +124,7 @@ pub async fn delete_time_off(
     let entry = hours::get_time_off(&state.db, scope.id(), id).await?.ok_or(Error::NotFound)?;
     if scope.role != Role::Owner {
         // Only time off of the staff member's own: the business's or another's is 404.
-        staff_member(&state, &scope, entry.staff_id.ok_or(Error::NotFound)?).await?;
+        staff_member(&state, &scope, entry.staff_id.ok_or(Error::NotFound)?.get()).await?;
     }
     if !hours::delete_time_off(&state.db, scope.id(), entry.id).await? {
         return Err(Error::NotFound);
