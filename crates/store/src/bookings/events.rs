@@ -1,7 +1,7 @@
 //! A booking's history (`booking_events`) and the ledger of messages sent for each event.
 
-use portico_domain::BookingId;
 use portico_domain::booking::Actor;
+use portico_domain::{BookingId, Instant, StaffId};
 use serde::Serialize;
 use sqlx::{Any, FromRow, Row as _};
 
@@ -12,6 +12,7 @@ use tokio::sync::oneshot;
 
 use super::Booking;
 
+use crate::stored::{StoredAt, StoredAtOpt, StoredOpt};
 use crate::tenants::Tenant;
 use crate::{Db, Tx};
 
@@ -110,11 +111,16 @@ pub struct HistoryLine {
     pub action: String,
     pub actor_kind: String,
     pub actor_email: Option<String>,
-    pub from_starts_at: Option<i64>,
-    pub to_starts_at: Option<i64>,
-    pub from_staff_id: Option<i64>,
-    pub to_staff_id: Option<i64>,
-    pub created_at: i64,
+    #[sqlx(try_from = "StoredAtOpt")]
+    pub from_starts_at: Option<Instant>,
+    #[sqlx(try_from = "StoredAtOpt")]
+    pub to_starts_at: Option<Instant>,
+    #[sqlx(try_from = "StoredOpt")]
+    pub from_staff_id: Option<StaffId>,
+    #[sqlx(try_from = "StoredOpt")]
+    pub to_staff_id: Option<StaffId>,
+    #[sqlx(try_from = "StoredAt")]
+    pub created_at: Instant,
 }
 
 pub async fn history(

@@ -6,8 +6,8 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use portico_domain::StaffId;
 use portico_domain::booking::Action;
+use portico_domain::{Instant, StaffId};
 use portico_store::availability::local_date;
 use portico_store::bookings::{self, Booking, HistoryLine};
 use portico_store::{blocks, catalog, clients};
@@ -97,16 +97,16 @@ fn actor_label(line: &HistoryLine) -> String {
 fn moment(
     scope: &TenantScope,
     team: &Team,
-    at: Option<i64>,
-    staff: Option<i64>,
+    at: Option<Instant>,
+    staff: Option<StaffId>,
     block: bool,
 ) -> Option<String> {
-    let at = at?;
+    let at = at?.unix();
     let (when, _) = flow::local_range(&scope.tenant, at, at);
     Some(if block || (staff.is_none() && team.staff.is_empty()) {
         when
     } else {
-        format!("{when} · {}", team.name(staff))
+        format!("{when} · {}", team.name(staff.map(StaffId::get)))
     })
 }
 
@@ -158,7 +158,8 @@ pub async fn show(
         .map(|line| HistoryRow {
             action: action_label(&line.action),
             actor: actor_label(line),
-            when: flow::local_range(&scope.tenant, line.created_at, line.created_at).0,
+            when: flow::local_range(&scope.tenant, line.created_at.unix(), line.created_at.unix())
+                .0,
             from: moment(&scope, &team, line.from_starts_at, line.from_staff_id, in_block),
             to: moment(&scope, &team, line.to_starts_at, line.to_staff_id, in_block),
         })

@@ -69,14 +69,18 @@ async fn history(
             let what = match (line.action.as_str(), line.from_starts_at, line.to_starts_at) {
                 ("created", ..) => format!("Booked by {by}"),
                 ("rescheduled", Some(from), Some(to)) => {
-                    format!("Moved by {by} from {} to {}", local(tenant, from), local(tenant, to))
+                    format!(
+                        "Moved by {by} from {} to {}",
+                        local(tenant, from.unix()),
+                        local(tenant, to.unix())
+                    )
                 }
                 ("cancelled", ..) => format!("Cancelled by {by}"),
                 ("completed", ..) => "Completed".to_owned(),
                 ("no_show", ..) => "Marked as missed".to_owned(),
                 (other, ..) => other.replace('_', " "),
             };
-            HistoryView { at: local(tenant, line.created_at), what }
+            HistoryView { at: local(tenant, line.created_at.unix()), what }
         })
         .collect())
 }
