@@ -66,11 +66,13 @@ impl TestApp {
 
     /// Weekly hours every day from `start` to `end` (local minutes), for a staff member or
     /// (None) the owner.
-    pub async fn seed_hours(&self, tenant: TenantId, staff: Option<i64>, start: i64, end: i64) {
+    pub async fn seed_hours(&self, tenant: TenantId, staff: Option<StaffId>, start: i64, end: i64) {
         let ranges: Vec<HourRange> = (1..=7)
             .map(|weekday| HourRange { weekday, start_minute: start, end_minute: end })
             .collect();
-        hours::replace_weekly(self.db(), tenant, staff, &ranges).await.expect("hours");
+        hours::replace_weekly(self.db(), tenant, staff.map(StaffId::get), &ranges)
+            .await
+            .expect("hours");
     }
 
     /// An active staff member providing `services`.

@@ -122,8 +122,8 @@ async fn the_day_and_week_agenda_show_bookings_per_person_and_per_block() {
         let walk = app.seed_service(t.id, "walk", Mode::Block, 60).await;
         let alex = app.seed_staff_member(t.id, "Alex Groomer", &[&groom]).await;
         let sam = app.seed_staff_member(t.id, "Sam Groomer", &[&groom]).await;
-        app.seed_hours(t.id, Some(alex.get()), 8 * 60, 18 * 60).await;
-        app.seed_hours(t.id, Some(sam.get()), 8 * 60, 18 * 60).await;
+        app.seed_hours(t.id, Some(alex), 8 * 60, 18 * 60).await;
+        app.seed_hours(t.id, Some(sam), 8 * 60, 18 * 60).await;
         let block = app.seed_block(t.id, at(2, 0).date_naive(), 9 * 60, 12 * 60, &walk, 3).await;
         let (jo, _) = app.seed_client(&t, "Jo Client", "jo@example.com", false).await;
         let (kim, _) = app.seed_client(&t, "Kim Client", "kim@example.com", false).await;
@@ -229,8 +229,8 @@ async fn a_staff_login_sees_and_works_only_its_own_bookings() {
         let walk = app.seed_service(t.id, "walk", Mode::Block, 60).await;
         let alex = app.seed_staff_member(t.id, "Alex Groomer", &[&groom]).await;
         let sam = app.seed_staff_member(t.id, "Sam Groomer", &[&groom]).await;
-        app.seed_hours(t.id, Some(alex.get()), 8 * 60, 18 * 60).await;
-        app.seed_hours(t.id, Some(sam.get()), 8 * 60, 18 * 60).await;
+        app.seed_hours(t.id, Some(alex), 8 * 60, 18 * 60).await;
+        app.seed_hours(t.id, Some(sam), 8 * 60, 18 * 60).await;
         let block = app.seed_block(t.id, at(2, 0).date_naive(), 9 * 60, 12 * 60, &walk, 3).await;
         let (jo, _) = app.seed_client(&t, "Jo Client", "jo@example.com", false).await;
         let mine = book(

@@ -30,8 +30,8 @@ async fn paws(app: TestApp) -> Paws {
     let groom = app.seed_service(tenant.id, "groom", Mode::Slot, 30).await;
     let sam = app.seed_staff_member(tenant.id, "Sam", &[&groom]).await;
     let kim = app.seed_staff_member(tenant.id, "Kim", &[&groom]).await;
-    app.seed_hours(tenant.id, Some(sam.get()), 9 * 60, 11 * 60).await;
-    app.seed_hours(tenant.id, Some(kim.get()), 9 * 60, 11 * 60).await;
+    app.seed_hours(tenant.id, Some(sam), 9 * 60, 11 * 60).await;
+    app.seed_hours(tenant.id, Some(kim), 9 * 60, 11 * 60).await;
     let token = app.api_token(tenant.id).await;
     let paws = Paws { app, tenant, token, sam: sam.get(), kim: kim.get() };
     let guest = json!({ "name": "Lee", "email": "lee@example.com", "phone": "+44 7700 900456" });

@@ -76,7 +76,7 @@ async fn thirty_overlapping_requests_for_one_staff_member_give_exactly_one_booki
         let walk = app.seed_service(tenant.id, "walk", Mode::Slot, 60).await;
         let long = app.seed_service(tenant.id, "long", Mode::Slot, 90).await;
         let sam = app.seed_staff_member(tenant.id, "Sam", &[&short, &walk, &long]).await;
-        app.seed_hours(tenant.id, Some(sam.get()), 8 * 60, 18 * 60).await;
+        app.seed_hours(tenant.id, Some(sam), 8 * 60, 18 * 60).await;
         let token = app.api_token(tenant.id).await;
 
         // Every request contains 10:15–10:45, so any two overlap.

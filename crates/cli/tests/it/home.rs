@@ -88,8 +88,8 @@ async fn the_home_lists_the_next_days_with_one_click_actions_and_the_weeks_numbe
         let groom = app.seed_service(t.id, "groom", Mode::Slot, 60).await;
         let alex = app.seed_staff_member(t.id, "Alex Groomer", &[&groom]).await;
         let sam = app.seed_staff_member(t.id, "Sam Groomer", &[&groom]).await;
-        app.seed_hours(t.id, Some(alex.get()), 8 * 60, 18 * 60).await;
-        app.seed_hours(t.id, Some(sam.get()), 8 * 60, 18 * 60).await;
+        app.seed_hours(t.id, Some(alex), 8 * 60, 18 * 60).await;
+        app.seed_hours(t.id, Some(sam), 8 * 60, 18 * 60).await;
         // Today 10:00 (after the clock moves past it), tomorrow, the day after, and too far.
         let today =
             book(&app, "paws", &groom, slot(at(1, 10), Some(alex.get())), "Ann Today").await;
@@ -149,8 +149,8 @@ async fn a_staff_login_sees_its_own_days_and_no_business_numbers() {
         let groom = app.seed_service(t.id, "groom", Mode::Slot, 60).await;
         let alex = app.seed_staff_member(t.id, "Alex Groomer", &[&groom]).await;
         let sam = app.seed_staff_member(t.id, "Sam Groomer", &[&groom]).await;
-        app.seed_hours(t.id, Some(alex.get()), 8 * 60, 18 * 60).await;
-        app.seed_hours(t.id, Some(sam.get()), 8 * 60, 18 * 60).await;
+        app.seed_hours(t.id, Some(alex), 8 * 60, 18 * 60).await;
+        app.seed_hours(t.id, Some(sam), 8 * 60, 18 * 60).await;
         let mine = book(&app, "paws", &groom, slot(at(2, 10), Some(alex.get())), "Ann Mine").await;
         let theirs =
             book(&app, "paws", &groom, slot(at(2, 11), Some(sam.get())), "Bo Theirs").await;

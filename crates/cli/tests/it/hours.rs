@@ -40,7 +40,7 @@ async fn walkers(app: &TestApp) -> Walkers {
     let walk = app.seed_service(t.id, "walk", Mode::Slot, 60).await;
     let alex = app.seed_staff_member(t.id, "Alex Groomer", &[&groom]).await;
     app.seed_hours(t.id, None, 8 * 60, 18 * 60).await;
-    app.seed_hours(t.id, Some(alex.get()), 8 * 60, 18 * 60).await;
+    app.seed_hours(t.id, Some(alex), 8 * 60, 18 * 60).await;
     let tenant = portico_store::tenants::by_slug(app.db(), "paws").await.unwrap().unwrap();
     Walkers { tenant, owner_email: t.owner_email, groom, walk, alex }
 }

@@ -290,7 +290,7 @@ async fn every_list_of_bookings_says_where_in_one_line() {
         app.seed_service(tenant.id, "trim", Mode::Slot, 30).await;
         let rex = app.seed_staff_member(tenant.id, "Rex", &[&walk, &call_service]).await;
         app.seed_hours(tenant.id, None, 8 * 60, 18 * 60).await;
-        app.seed_hours(tenant.id, Some(rex.get()), 8 * 60, 18 * 60).await;
+        app.seed_hours(tenant.id, Some(rex), 8 * 60, 18 * 60).await;
         let token = app.api_token(tenant.id).await;
         for (path, body) in [
             ("/api/v1/paws/services/walk", json!({ "location_kind": "client" })),

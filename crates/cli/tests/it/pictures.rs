@@ -197,7 +197,7 @@ async fn staff_photos_use_the_same_pipeline_and_show_with_the_bio_where_clients_
         let walk = app.seed_service(tenant.id, "walk", Mode::Slot, 60).await;
         app.seed_hours(tenant.id, None, 9 * 60, 17 * 60).await;
         let sam = app.seed_staff_member(tenant.id, "Sam Walker", &[&walk]).await;
-        app.seed_hours(tenant.id, Some(sam.get()), 9 * 60, 17 * 60).await;
+        app.seed_hours(tenant.id, Some(sam), 9 * 60, 17 * 60).await;
         sqlx::query("update staff_members set bio = 'Walks dogs since 2010.' where id = $1")
             .bind(sam.get())
             .execute(app.db().pool())

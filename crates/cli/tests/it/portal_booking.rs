@@ -196,8 +196,8 @@ async fn a_client_books_a_slot_with_a_chosen_staff_member_on_pro() {
         let groom = app.seed_service(tenant.id, "groom", Mode::Slot, 30).await;
         let sam = app.seed_staff_member(tenant.id, "Sam", &[&groom]).await;
         let kim = app.seed_staff_member(tenant.id, "Kim", &[&groom]).await;
-        app.seed_hours(tenant.id, Some(sam.get()), 9 * 60, 12 * 60).await;
-        app.seed_hours(tenant.id, Some(kim.get()), 13 * 60, 17 * 60).await;
+        app.seed_hours(tenant.id, Some(sam), 9 * 60, 12 * 60).await;
+        app.seed_hours(tenant.id, Some(kim), 13 * 60, 17 * 60).await;
         let (jo, _) = client(&app, &tenant, "Jo", "jo@example.com").await;
 
         let any = jo.page(&format!("/portal/paws/bookings/new/groom?date={TOMORROW}")).await;

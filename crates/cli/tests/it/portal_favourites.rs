@@ -32,7 +32,7 @@ async fn favourites_come_first_for_their_own_client_and_book_again_preselects() 
         let alex = app.seed_staff_member(tenant.id, "Alex Walker", &[&walk, &groom]).await;
         let sam = app.seed_staff_member(tenant.id, "Sam Strider", &[&walk, &groom]).await;
         for person in [alex, sam] {
-            app.seed_hours(tenant.id, Some(person.get()), 8 * 60, 18 * 60).await;
+            app.seed_hours(tenant.id, Some(person), 8 * 60, 18 * 60).await;
         }
         sqlx::query("update staff_members set bio = 'Loves big dogs.' where id = $1")
             .bind(sam.get())

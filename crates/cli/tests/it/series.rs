@@ -596,8 +596,8 @@ async fn a_client_sets_up_a_series_with_a_chosen_person_in_the_portal() {
         let walk = app.seed_service(tenant.id, "walk", Mode::Slot, 60).await;
         let kim = app.seed_staff_member(tenant.id, "Kim", &[&walk]).await;
         let lee = app.seed_staff_member(tenant.id, "Lee", &[&walk]).await;
-        app.seed_hours(tenant.id, Some(kim.get()), 8 * 60, 12 * 60).await;
-        app.seed_hours(tenant.id, Some(lee.get()), 13 * 60, 18 * 60).await;
+        app.seed_hours(tenant.id, Some(kim), 8 * 60, 12 * 60).await;
+        app.seed_hours(tenant.id, Some(lee), 13 * 60, 18 * 60).await;
         app.seed_client(&tenant, "Jo", "jo@example.com", true).await;
         let jo = app.browser();
         jo.login("jo@example.com", PASSWORD).await;

@@ -436,7 +436,7 @@ async fn a_notice_job_that_dies_after_the_first_email_sends_each_recipient_once(
             .execute(app.db().pool())
             .await
             .unwrap();
-        app.seed_hours(t.id, Some(alex.get()), 8 * 60, 18 * 60).await;
+        app.seed_hours(t.id, Some(alex), 8 * 60, 18 * 60).await;
         let (jo, _) = app.seed_client(&t, "Jo Client", "jo@paws.example", false).await;
         let token = app.api_token(t.id).await;
         let body = serde_json::json!({ "service": "groom", "start": at(10, 9, 0).to_rfc3339(), "client_id": jo.get() });

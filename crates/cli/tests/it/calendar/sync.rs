@@ -165,7 +165,7 @@ async fn reassigning_the_booking_moves_the_event_between_the_staffs_calendars() 
         {
             let user = app.seed_staff(t, email).await;
             let member = app.seed_staff_member(t.id, name, &[&shop.service]).await;
-            app.seed_hours(t.id, Some(member.get()), 8 * 60, 18 * 60).await;
+            app.seed_hours(t.id, Some(member), 8 * 60, 18 * 60).await;
             assert!(app.link_staff_login(t.id, member, user).await);
             let browser = app.browser();
             browser.login(email, PASSWORD).await;

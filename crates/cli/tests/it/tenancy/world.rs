@@ -440,7 +440,7 @@ async fn seed_ids(app: &TestApp, t: &SeededTenant, client: ClientId) -> (Ids, St
     let class = app.seed_service(t.id, &format!("{}-class", t.slug), Mode::Block, 60).await;
     app.seed_hours(t.id, None, 8 * 60, 18 * 60).await;
     let staff = app.seed_staff_member(t.id, &format!("Staff of {}", t.slug), &[&walk]).await;
-    app.seed_hours(t.id, Some(staff.get()), 8 * 60, 18 * 60).await;
+    app.seed_hours(t.id, Some(staff), 8 * 60, 18 * 60).await;
     // A logo and a staff photo, which another tenant can neither replace nor remove.
     for picture in [Picture::Logo, Picture::Staff(staff.get())] {
         images::put(db, t.id, picture, "image/png", b"stored", now).await.unwrap();
