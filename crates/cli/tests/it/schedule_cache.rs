@@ -222,3 +222,62 @@ async fn a_change_through_one_instance_is_seen_by_another_on_the_same_database()
     })
     .await;
 }
+
+/// The version parts bumped so far, `(part, version)` in part order.
+async fn version_parts(app: &TestApp, tenant: TenantId) -> Vec<(i64, i64)> {
+    sqlx::query_as("select part, version from schedule_versions where tenant_id = $1 order by part")
+        .bind(tenant.get())
+        .fetch_all(app.db().pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn bookings_of_different_people_bump_their_own_version_parts_and_still_show_at_once() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.seed_tenant("paws", Plan::Pro).await;
+        let walk = app.seed_service(tenant.id, "walk", Mode::Slot, 60).await;
+        let token = app.api_token(tenant.id).await;
+        let sam = app.seed_staff_member(tenant.id, "Sam", &[&walk]).await;
+        let kim = app.seed_staff_member(tenant.id, "Kim", &[&walk]).await;
+        for person in [sam, kim] {
+            app.seed_hours(tenant.id, Some(person), 9 * 60, 12 * 60).await;
+        }
+        let path = |person: portico_domain::StaffId| format!("{WALKS}&staff={person}");
+        let setup = version_parts(&app, tenant.id).await;
+        assert_eq!(setup.iter().map(|(part, _)| *part).collect::<Vec<_>>(), [0], "{setup:?}");
+        let version = versions::current(app.db(), tenant.id).await.unwrap();
+        assert!(has(&starts(&app, &path(sam)).await, "09:00"));
+        assert!(has(&starts(&app, &path(kim)).await, "09:00"));
+
+        for (n, person) in [sam, kim].into_iter().enumerate() {
+            let body = json!({
+                "service": "walk", "start": "2026-12-02T09:00:00Z",
+                "staff_id": person.get(), "guest": guest(),
+            });
+            let (status, booking) = post(&app, &token, "/api/v1/paws/bookings", body).await;
+            assert_eq!(status, StatusCode::CREATED, "{booking}");
+            assert_eq!(booking["staff_id"], person.get());
+            // The next request sees it, through the sum of the parts.
+            assert!(!has(&starts(&app, &path(person)).await, "09:00"), "booked {person}");
+            assert_eq!(
+                versions::current(app.db(), tenant.id).await.unwrap(),
+                version + 1 + n as i64
+            );
+        }
+        // Each booking bumped its person's part, not the tenant's part 0.
+        let mut expected = vec![setup[0], (1 + sam.get() % 16, 1), (1 + kim.get() % 16, 1)];
+        expected.sort_unstable();
+        if sam.get() % 16 == kim.get() % 16 {
+            expected = vec![setup[0], (1 + sam.get() % 16, 2)];
+        }
+        assert_eq!(version_parts(&app, tenant.id).await, expected);
+        // The tenant stays the one answer the cache keys on.
+        assert_eq!(
+            versions::by_slug(app.db(), "paws").await.unwrap(),
+            Some((tenant.id, version + 2))
+        );
+    })
+    .await;
+}

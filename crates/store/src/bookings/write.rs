@@ -13,6 +13,7 @@ use super::{Booking, BookingError, Party, Result, Slot, Status};
 use crate::availability::{self, Query};
 use crate::catalog::{Mode, Service};
 use crate::tenants::Tenant;
+use crate::versions::{Landing, ScheduleTx};
 use crate::{Tx, tokens};
 
 /// Where a booking or hold lands after the re-check.
@@ -79,11 +80,12 @@ pub async fn lock(
     Ok(())
 }
 
-/// Re-checks, with the data visible now, that `slot` can be taken; returns where it lands.
-/// `provider`: the business books inside the notice period and far ahead; capacity and hours
-/// still hold.
+/// Re-checks, with the data visible now, that `slot` can be taken; returns where it lands,
+/// and makes the transaction's commit bump the version part of that person or block (whose
+/// lock [`lock`] took). `provider`: the business books inside the notice period and far ahead;
+/// capacity and hours still hold.
 pub async fn place(
-    tx: &mut Tx,
+    tx: &mut ScheduleTx,
     tenant: &Tenant,
     service: &Service,
     slot: &Slot,
@@ -104,7 +106,7 @@ pub async fn place(
         .find(|o| o.start == slot.start && (service.mode == Mode::Slot || o.block_id == slot.block))
         .ok_or(BookingError::Unavailable)?;
     let (start, end) = (option.start.timestamp(), option.end.timestamp());
-    Ok(match service.mode {
+    let placement = match service.mode {
         Mode::Block => Placement {
             start,
             end,
@@ -121,7 +123,12 @@ pub async fn place(
             staff: option.staff_id,
             block: None,
         },
-    })
+    };
+    tx.bump_part_of(match placement.block {
+        Some(block) => Landing::Block(block),
+        None => Landing::Person(placement.staff),
+    });
+    Ok(placement)
 }
 
 /// In block mode, refuses a second place in the same block for the same client (or guest
