@@ -71,7 +71,7 @@ impl Deps {
             clock,
             mailer,
             sms,
-            templates: Arc::new(portico_assets::tera()?),
+            templates: portico_assets::tera()?,
             public_url: config.public_url.clone(),
             accounts: config.accounts.clone(),
             keys: config.keys.clone(),

@@ -87,6 +87,9 @@ fn main() -> ExitCode {
         Err(error) => return config_failure(&error),
     };
     runtime::init_tracing(config.log_format == portico_config::LogFormat::Json);
+    if matches!(cli.command, Command::Serve { .. } | Command::Worker | Command::Demo) {
+        runtime::limit_malloc_arenas(config.runtime.malloc_arenas);
+    }
     for notice in &config.notices {
         tracing::warn!("{notice}");
     }

@@ -63,6 +63,32 @@ pub fn build_runtime(config: &Config) -> std::io::Result<tokio::runtime::Runtime
         .build()
 }
 
+/// glibc's malloc reads its arena limit only from the environment, when the process starts
+/// (setting it from the code needs `unsafe`, which the workspace forbids). So a long-running
+/// command re-executes itself once, same pid and arguments, with `MALLOC_ARENA_MAX` set —
+/// unless it is set already (by an operator, or by this on the first run). Call it before any
+/// thread is started. Returns only if nothing was done or the exec failed (then the process
+/// goes on with glibc's default, which is slower to give memory back but otherwise the same).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub fn limit_malloc_arenas(arenas: usize) {
+    use std::os::unix::process::CommandExt as _;
+    const VAR: &str = "MALLOC_ARENA_MAX";
+    if arenas == 0 || std::env::var_os(VAR).is_some() {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else { return };
+    let mut args = std::env::args_os();
+    let mut command = std::process::Command::new(exe);
+    if let Some(name) = args.next() {
+        command.arg0(name);
+    }
+    let error = command.args(args).env(VAR, arenas.to_string()).exec();
+    tracing::warn!("could not restart with {VAR}={arenas} (going on without it): {error}");
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn limit_malloc_arenas(_arenas: usize) {}
+
 async fn connect_queue(config: &Config) -> anyhow::Result<Queue> {
     Queue::connect(&config.queue_target, &config.queue.namespace).await
 }

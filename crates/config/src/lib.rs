@@ -257,6 +257,9 @@ pub struct RuntimeSettings {
     pub max_blocking_threads: usize,
     /// Seconds an unused blocking thread lives before it exits.
     pub blocking_keep_alive_secs: u64,
+    /// Most malloc arenas of `serve`, `worker` and `demo` (glibc's `MALLOC_ARENA_MAX`); 0 keeps
+    /// glibc's default of eight per core.
+    pub malloc_arenas: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -12,7 +12,7 @@ use crate::error::ErrorInfo;
 
 /// The compiled templates.
 pub struct Templates {
-    tera: tera::Tera,
+    tera: std::sync::Arc<tera::Tera>,
 }
 
 impl std::fmt::Debug for Templates {
@@ -22,7 +22,7 @@ impl std::fmt::Debug for Templates {
 }
 
 impl Templates {
-    /// Loads every embedded template.
+    /// Every embedded template (the process's one compiled copy, see [`portico_assets::tera`]).
     pub fn load() -> anyhow::Result<Self> {
         Ok(Self { tera: portico_assets::tera()? })
     }

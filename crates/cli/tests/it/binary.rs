@@ -15,6 +15,7 @@ pub(crate) fn portico(data_dir: &Path) -> Command {
             command.env_remove(key);
         }
     }
+    command.env_remove("MALLOC_ARENA_MAX");
     command.arg("--data-dir").arg(data_dir).env("RUST_LOG", "warn");
     command
 }
@@ -112,6 +113,15 @@ async fn demo_serves_on_the_embedded_default_and_stops_cleanly_on_sigterm() {
         ]));
     let body: serde_json::Value = ready(port).await.json().await.unwrap();
     assert_eq!(body, serde_json::json!({"database": "ok", "queue": "ok"}));
+    if cfg!(all(target_os = "linux", target_env = "gnu")) {
+        // It re-executed itself (same pid) with glibc's arena limit from `runtime.malloc_arenas`.
+        let environ = std::fs::read(format!("/proc/{}/environ", demo.0.id())).unwrap();
+        assert!(
+            environ.split(|b| *b == 0).any(|var| var == b"MALLOC_ARENA_MAX=2"),
+            "{}",
+            String::from_utf8_lossy(&environ)
+        );
+    }
     assert!(dir.path().join("portico.db").exists());
     assert!(dir.path().join("jobs.db").exists());
 
