@@ -38,6 +38,8 @@ export PORTICO_PUBLIC_URL=$BASE
 # The guest per-IP limits would stop a load test from one address after a few requests.
 export PORTICO_RATE_LIMITS__AVAILABILITY_PER_IP=1000000000
 export PORTICO_RATE_LIMITS__BOOKING_PER_IP=1000000000
+# And the token's limit, for the provider's bookings scenario (seeding stays far under it).
+export PORTICO_RATE_LIMITS__API_PER_TOKEN=1000000000
 unset DATABASE_URL REDIS_URL
 DB_NAME=portico_bench_$$
 if [ "$BACKEND" = postgres ]; then
@@ -141,6 +143,9 @@ measure() {
 measure "availability (1 staff, 1 day)" "$BASE/api/v1/$SLUG/availability?service=walk&date=$DAY&staff=$S1"
 measure "booking page /book/$SLUG" "$BASE/book/$SLUG"
 measure "service page, every person's times" "$BASE/book/$SLUG/services/walk?date=$DAY"
+NEXT_DAY=$(date -u -d '+3 days' +%F)
+measure "provider's day of bookings (API)" -H "Authorization: Bearer $TOKEN" \
+    "$BASE/api/v1/$SLUG/bookings?from=${DAY}T00:00:00Z&to=${NEXT_DAY}T00:00:00Z"
 
 # Guest bookings: one page session (cookie + CSRF token) for every request, each request a
 # different free slot (days 31-399 are free: the seed books days 1-30).

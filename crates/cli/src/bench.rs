@@ -72,6 +72,7 @@ pub async fn run(db: &Db, command: BenchCommand) -> anyhow::Result<()> {
         };
         add_history(db, &targets, seed.bookings).await?;
     }
+    bulk::settle(db).await?;
     eprintln!("seeded in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use portico_domain::TenantId;
 
-use crate::Tx;
+use crate::{Backend, Db, Tx};
 
 /// Rows per multi-row `insert` (at most 7 parameters each: well under both backends' limits).
 pub const ROWS_PER_STATEMENT: usize = 500;
@@ -90,6 +90,22 @@ pub async fn walk_services(
             query = query.bind(tenant.get()).bind(currency.to_owned()).bind(now);
         }
         query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// After a bulk load, on PostgreSQL: what autovacuum and the checkpointer would do soon anyway
+/// (fresh planner statistics, visibility maps; the loaded pages written out), done at once so
+/// that it does not run in the middle of whatever comes next (a benchmark's measurement).
+/// `checkpoint` needs a superuser or the `pg_checkpoint` role; without it that part is left to
+/// the server. Nothing on SQLite, whose planner works without statistics as it does in every
+/// deployment.
+pub async fn settle(db: &Db) -> anyhow::Result<()> {
+    if db.backend() == Backend::Postgres {
+        sqlx::query("vacuum analyze").execute(db.pool()).await?;
+        if let Err(error) = sqlx::query("checkpoint").execute(db.pool()).await {
+            tracing::info!("no checkpoint after the bulk load: {error}");
+        }
     }
     Ok(())
 }
