@@ -40,7 +40,12 @@ use crate::{Backend, Db, StoreError, Tx, audit, outbox};
 /// [`ScheduleTx`], which does this at commit; call this directly only as the last statement
 /// before committing (e.g. a bulk loader).
 pub async fn bump(conn: &mut AnyConnection, tenant: TenantId) -> anyhow::Result<()> {
-    sqlx::query(BUMP).bind(tenant.get()).bind(0_i64).execute(conn).await?;
+    bump_part(conn, tenant, 0).await
+}
+
+/// Bumps one part of the tenant's version (see the module docs).
+async fn bump_part(conn: &mut AnyConnection, tenant: TenantId, part: i64) -> anyhow::Result<()> {
+    sqlx::query(BUMP).bind(tenant.get()).bind(part).execute(conn).await?;
     Ok(())
 }
 
@@ -170,11 +175,7 @@ impl ScheduleTx {
                 for (row, now) in std::mem::take(&mut self.audits) {
                     audit::record_in(&mut self.tx, &row.entry(), now).await?;
                 }
-                sqlx::query(BUMP)
-                    .bind(self.tenant.get())
-                    .bind(self.part)
-                    .execute(&mut *self.tx)
-                    .await?;
+                bump_part(&mut self.tx, self.tenant, self.part).await?;
             }
         }
         self.tx.commit().await?;
