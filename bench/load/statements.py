@@ -126,5 +126,9 @@ for name, make in SCENARIOS:
     if make is booking:
         kinds = Counter(summary for i, summary in events if i)
         detail = ", ".join(f"{n / N:g} × {summary}" for summary, n in kinds.most_common())
+        kinds = Counter(summary for i, summary in events if not i)
+        background_detail = ", ".join(
+            f"{n / N:g} × {summary}" for summary, n in kinds.most_common())
 print(f"(idle background polling: {idle_rate:.1f} statements/s, subtracted)")
 print(f"a guest booking's statements (sqlx's summaries): {detail}")
+print(f"its background statements, idle polling included: {background_detail}")

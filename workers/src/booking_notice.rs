@@ -8,14 +8,15 @@
 //! booking event and the recipient: a job retried after a partial failure (or a crash) sends
 //! only what it had not sent yet.
 
+use std::collections::HashSet;
+
 use chrono::DateTime;
 use portico_core::ics::{self, Method};
-use portico_domain::UserId;
 use portico_integrations::mail::Attachment;
 use portico_jobs::BookingNotice;
 use portico_store::notify::Kind;
 use portico_store::notify::unsubscribe::{Recipient, Unsubscribe};
-use portico_store::{bookings, clients, notify, staff, tenants};
+use portico_store::{bookings, clients, notify, tenants};
 use serde_json::json;
 
 use crate::{Deps, JobError};
@@ -29,16 +30,14 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
         return Ok(());
     };
     let now = deps.clock.now_ts();
-    let ledger = Ledger { deps, tenant: &tenant, event: job.event_id, now };
-    let staff_member = match booking.staff_id {
-        Some(id) => staff::get(&deps.db, tenant.id, id.get()).await?,
-        None => None,
-    };
+    let ledger = Ledger::read(deps, &tenant, job.event_id, now).await?;
+    // The staff member's name, and who on the team hears of it (each by their own choice).
+    let team = notify::prefs::notice_team(&deps.db, tenant.id, booking.staff_id).await?;
     let event = match job.event.as_str() {
         "cancelled" | "rescheduled" => job.event.as_str(),
         _ => "confirmed",
     };
-    let mut base = details(deps, &tenant, &booking, staff_member.as_ref(), now).await?;
+    let mut base = details(deps, &tenant, &booking, team.staff_name.as_deref(), now).await?;
     base["event"] = json!(event);
     // Every email carries the booking as a calendar file: one UID per booking, a SEQUENCE
     // that grows with each change, CANCEL for a cancellation.
@@ -78,7 +77,7 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
         String::new()
     } else if portal {
         deps.absolute(&format!("/portal/{}/bookings/{}", tenant.slug, booking.id))
-    } else if ledger.sent("party", &email).await? {
+    } else if ledger.sent("party", &email) {
         String::new()
     } else {
         let expires = booking.ends_at.unix().max(now + 3600);
@@ -89,7 +88,7 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
     context["name"] = json!(name);
     context["link"] = json!(link);
     context["unsubscribe"] = json!(unsubscribe);
-    if wants && !ledger.sent("party", &email).await? {
+    if wants && !ledger.sent("party", &email) {
         let mut mail = deps.render_business_email("booking_client", &email, &tenant, &context)?;
         mail.attachments.push(calendar_file(&link));
         if let Some(unsubscribe) = &unsubscribe {
@@ -129,27 +128,8 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
     context["contact"] = json!(contact);
     let provider_link = deps.absolute(&format!("/app/{}/bookings/{}", tenant.slug, booking.id));
     context["link"] = json!(provider_link);
-    // Each team member's own choice counts; a staff record without a login has nobody to
-    // choose, so its address keeps getting the notices.
-    let mut recipients: Vec<String> = Vec::new();
-    for member in tenants::members(&deps.db, tenant.id).await? {
-        if member.role == "owner" && wants_notices(deps, &tenant, member.user_id).await? {
-            recipients.push(member.email);
-        }
-    }
-    if let Some(member) = staff_member.filter(|s| !s.email.is_empty()) {
-        let wants = match member.user_id {
-            Some(user) => wants_notices(deps, &tenant, user).await?,
-            None => true,
-        };
-        if wants {
-            recipients.push(member.email);
-        }
-    }
-    recipients.sort();
-    recipients.dedup();
-    for to in recipients {
-        if ledger.sent("provider", &to).await? {
+    for to in team.recipients {
+        if ledger.sent("provider", &to) {
             continue;
         }
         let mut mail = deps.render_email("booking_provider", &to, &context)?;
@@ -161,7 +141,7 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
     // A text to a client who opted in (PRO, SMS on), last: a provider refusing it must not
     // hold back the emails above. Recorded in the same ledger, so a retry never sends it twice.
     if let Some(to) = sms_to
-        && !ledger.sent_via(Ledger::SMS, "party", to.as_str()).await?
+        && !ledger.sent_via(Ledger::SMS, "party", to.as_str())
         && let Some(account) = deps.sms_account(&tenant).await?
     {
         crate::sms::send(deps, &account, &to, sms_text).await?;
@@ -170,22 +150,13 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
     Ok(())
 }
 
-/// Whether the team member `user` wants booking notices (checked at send time).
-async fn wants_notices(
-    deps: &Deps,
-    tenant: &tenants::Tenant,
-    user: UserId,
-) -> Result<bool, JobError> {
-    Ok(notify::prefs::member(&deps.db, tenant.id, user).await?.email_changes)
-}
-
 /// What every email about a booking shows: service, times in the tenant's zone, price,
 /// the block's label, the staff member and where it takes place.
 pub(crate) async fn details(
     deps: &Deps,
     tenant: &tenants::Tenant,
     booking: &bookings::Booking,
-    staff_member: Option<&staff::StaffMember>,
+    staff_name: Option<&str>,
     now: i64,
 ) -> Result<serde_json::Value, JobError> {
     let local = |ts: i64| {
@@ -211,7 +182,7 @@ pub(crate) async fn details(
         "until": local(booking.ends_at.unix()).rsplit(", ").next().unwrap_or_default(),
         "timezone": tenant.timezone.name(),
         "price": price(booking.price_minor, &booking.currency),
-        "staff": staff_member.map(|s| s.name.clone()),
+        "staff": staff_name,
         "place_label": booking.location_kind.label(),
         "place": place,
         "place_lines": place_lines,
@@ -219,21 +190,36 @@ pub(crate) async fn details(
     }))
 }
 
-/// The delivery ledger of one booking event (none for jobs queued before it existed).
+/// The delivery ledger of one booking event (none for jobs queued before it existed), read
+/// once when the job starts: what an earlier run of this job already sent.
 struct Ledger<'a> {
     deps: &'a Deps,
     tenant: &'a tenants::Tenant,
     event: Option<i64>,
     now: i64,
+    sent: HashSet<(String, String)>,
 }
 
-impl Ledger<'_> {
+impl<'a> Ledger<'a> {
     const EMAIL: &'static str = "email";
     const SMS: &'static str = "sms";
 
+    async fn read(
+        deps: &'a Deps,
+        tenant: &'a tenants::Tenant,
+        event: Option<i64>,
+        now: i64,
+    ) -> anyhow::Result<Self> {
+        let sent = match event {
+            Some(event) => bookings::events::deliveries(&deps.db, tenant, event).await?,
+            None => HashSet::new(),
+        };
+        Ok(Self { deps, tenant, event, now, sent })
+    }
+
     /// Whether the `role` email (`party`, `provider`) already went to `to`.
-    async fn sent(&self, role: &str, to: &str) -> anyhow::Result<bool> {
-        self.sent_via(Self::EMAIL, role, to).await
+    fn sent(&self, role: &str, to: &str) -> bool {
+        self.sent_via(Self::EMAIL, role, to)
     }
 
     async fn record(&self, role: &str, to: &str) -> anyhow::Result<()> {
@@ -241,14 +227,8 @@ impl Ledger<'_> {
     }
 
     /// Whether the `role` message already went to `to` on `channel` (`email`, `sms`).
-    async fn sent_via(&self, channel: &str, role: &str, to: &str) -> anyhow::Result<bool> {
-        let to = format!("{role}:{to}");
-        match self.event {
-            Some(event) => {
-                bookings::events::delivered(&self.deps.db, self.tenant, event, channel, &to).await
-            }
-            None => Ok(false),
-        }
+    fn sent_via(&self, channel: &str, role: &str, to: &str) -> bool {
+        self.sent.contains(&(channel.to_owned(), format!("{role}:{to}")))
     }
 
     async fn record_via(&self, channel: &str, role: &str, to: &str) -> anyhow::Result<()> {

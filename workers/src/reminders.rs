@@ -108,12 +108,12 @@ pub async fn send(deps: &Deps, job: Reminder) -> Result<(), JobError> {
             (booking.guest_name.clone(), booking.guest_email.clone(), link, None, true, None)
         }
     };
-    let staff_member = match booking.staff_id {
-        Some(id) => staff::get(&deps.db, tenant.id, id.get()).await?,
+    let staff_name = match booking.staff_id {
+        Some(id) => staff::get(&deps.db, tenant.id, id.get()).await?.map(|s| s.name),
         None => None,
     };
     let mut context =
-        crate::booking_notice::details(deps, &tenant, &booking, staff_member.as_ref(), now).await?;
+        crate::booking_notice::details(deps, &tenant, &booking, staff_name.as_deref(), now).await?;
     // Each channel is marked right after it went out: a retry (say, the SMS provider was
     // down) sends only what is missing.
     let starts_at = job.starts_at;

@@ -2,13 +2,13 @@
 //! serves booking pages, the API and the re-check inside the booking transaction.
 
 use chrono::{DateTime, Datelike as _, Duration, NaiveDate, Utc, Weekday};
-use portico_domain::BookingId;
 use portico_domain::booking::occupying_sql;
 use portico_domain::plans::Feature;
 use portico_domain::schedule::{
     self, BlockSlot, BookingOption, Interval, LocalMinutes, Policy, Resource, ServiceSpec,
     WeeklyRange, Window,
 };
+use portico_domain::{BookingId, ServiceId};
 
 use crate::catalog::{Mode, Service};
 use sqlx::AnyConnection;
@@ -102,6 +102,19 @@ pub async fn options_in(
         }
         Mode::Slot => {
             let (from, to) = slot_window(tenant, q);
+            let limit = portico_domain::plans::max_active_staff(tenant.effective_plan(q.now));
+            if let (Some(staff), true) = (q.staff, limit > 0) {
+                // One staff member asked for (as in a booking's re-check): whether they can be
+                // booked for the service ([`people_in`]) and their time, in one statement.
+                let (raw, active) =
+                    RawResource::fetch(conn, tenant, Some(staff), (from, to), q, Some(service.id))
+                        .await?;
+                let bookable =
+                    active.into_iter().take(limit).any(|(id, provides)| id == staff && provides);
+                let resources: Vec<Resource> =
+                    bookable.then(|| raw.at(tenant, Some(staff), q.now)).into_iter().collect();
+                return Ok(slot_options(tenant, service, q, &resources));
+            }
             let mut resources = Vec::new();
             for person in people_in(conn, tenant, service, q.now).await? {
                 if q.staff.is_some() && person != q.staff {
@@ -179,7 +192,7 @@ pub async fn resource(
     to: DateTime<Utc>,
     q: &Query,
 ) -> anyhow::Result<Resource> {
-    let raw = RawResource::load(conn, tenant, person, from, to, q.now, q.except_booking).await?;
+    let (raw, _) = RawResource::fetch(conn, tenant, person, (from, to), q, None).await?;
     Ok(raw.at(tenant, person, q.now))
 }
 
@@ -206,22 +219,43 @@ impl RawResource {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         now: DateTime<Utc>,
-        except_booking: Option<BookingId>,
     ) -> anyhow::Result<Self> {
-        let external = calendar_applies(tenant, now);
-        let rows: Vec<(i64, i64, i64, i64)> =
-            sqlx::query_as(sqlx::AssertSqlSafe(load_sql(person.is_some(), external)))
-                .bind(tenant.id.get())
-                .bind(from.timestamp())
-                .bind(to.timestamp())
-                .bind(except_booking.map_or(0, BookingId::get))
-                .bind(now.timestamp())
-                .bind(person.unwrap_or(0))
-                .fetch_all(conn)
-                .await?;
+        let q =
+            Query { from: from.date_naive(), days: 1, staff: person, now, except_booking: None };
+        Ok(Self::fetch(conn, tenant, person, (from, to), &q, None).await?.0)
+    }
+
+    /// [`Self::load`] for the window `[from, to)`, leaving out `q.except_booking`'s own
+    /// occupation (only `q.now` and `q.except_booking` are read from `q`); with
+    /// `people_of`, also every active staff member in order with whether they provide that
+    /// service (what [`crate::staff::bookable_for_in`] reads), from the same statement.
+    async fn fetch(
+        conn: &mut AnyConnection,
+        tenant: &Tenant,
+        person: Option<i64>,
+        (from, to): (DateTime<Utc>, DateTime<Utc>),
+        q: &Query,
+        people_of: Option<ServiceId>,
+    ) -> anyhow::Result<(Self, Vec<(i64, bool)>)> {
+        let external = calendar_applies(tenant, q.now);
+        let sql = load_sql(person.is_some(), external, people_of.is_some());
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.id.get())
+            .bind(from.timestamp())
+            .bind(to.timestamp())
+            .bind(q.except_booking.map_or(0, BookingId::get))
+            .bind(q.now.timestamp())
+            .bind(person.unwrap_or(0));
+        if let Some(service) = people_of {
+            query = query.bind(service.get());
+        }
+        let rows: Vec<(i64, i64, i64, i64)> = query.fetch_all(conn).await?;
         let mut raw = Self::default();
+        let mut active = Vec::new();
         for (kind, a, b, c) in rows {
             match kind {
+                // In order (`a` is the rank); `b` the staff member, `c` whether they provide it.
+                ACTIVE_STAFF => active.push((b, c != 0)),
                 WEEKLY => raw.weekly.extend(
                     weekday(a)
                         .zip(minutes(b))
@@ -236,7 +270,7 @@ impl RawResource {
                 _ => {}
             }
         }
-        Ok(raw)
+        Ok((raw, active))
     }
 
     /// The engine's resource at `now`: expired holds and a lapsed plan's calendar dropped.
@@ -265,6 +299,7 @@ fn calendar_applies(tenant: &Tenant, now: DateTime<Utc>) -> bool {
 }
 
 /// Row kinds of [`load_sql`].
+const ACTIVE_STAFF: i64 = 0;
 const WEEKLY: i64 = 1;
 const TIME_OFF: i64 = 2;
 const BUSY: i64 = 3;
@@ -276,15 +311,17 @@ fn minutes(m: i64) -> Option<LocalMinutes> {
 
 /// The statement behind [`RawResource::load`]: rows `(kind, a, b, c)`, ordered by kind, then
 /// `a`, `b`. Parameters: $1 tenant, $2/$3 the window [from, to), $4 a booking to ignore (0 =
-/// none), $5 now, $6 the staff member (0 = the owner).
+/// none), $5 now, $6 the staff member (0 = the owner), $7 a service (only with `people`).
 ///
+/// - [`ACTIVE_STAFF`] (only with `people`): rank, staff member, 1 if they provide service $7
+///   else 0 — every active staff member, ranked by display order, name, id;
 /// - [`WEEKLY`]: weekday, start minute, end minute;
 /// - [`TIME_OFF`]: start, end, 0 — what overlaps the window;
 /// - [`BUSY`]: busy from, busy until, the hold's expiry or -1 for a booking — occupying
 ///   bookings and holds unexpired at `now` that overlap the window;
 /// - [`EXTERNAL`] (only with `external`): start, end, 0 — the busy times of the person's
 ///   connected Google Calendar, as last fetched.
-fn load_sql(staff: bool, external: bool) -> String {
+fn load_sql(staff: bool, external: bool, people: bool) -> String {
     // Block-mode bookings do not occupy a person. The busy predicates follow the indexes
     // `bookings_person_until` / `holds_person_until` (tenant, person, end): an equality on
     // the person (`is null` for the owner — a `coalesce` would hide the column from the index)
@@ -295,7 +332,18 @@ fn load_sql(staff: bool, external: bool) -> String {
     // for the owner's `is null` branch, which would read all history; PostgreSQL reads it as
     // the same number.
     let person = if staff { "staff_id = $6" } else { "staff_id is null" };
-    let mut sql = format!(
+    let mut sql = String::new();
+    if people {
+        sql.push_str(&format!(
+            "select cast({ACTIVE_STAFF} as bigint) as kind, \
+             cast(row_number() over (order by s.display_order, s.name, s.id) as bigint) as a, \
+             s.id as b, cast(case when exists (select 1 from staff_services p \
+             where p.service_id = $7 and p.staff_id = s.id) then 1 else 0 end as bigint) as c \
+             from staff_members s where s.tenant_id = $1 and s.active = 1 \
+             union all "
+        ));
+    }
+    sql.push_str(&format!(
         "select cast({WEEKLY} as bigint) as kind, weekday as a, start_minute as b, end_minute as c \
          from weekly_hours where tenant_id = $1 and coalesce(staff_id, 0) = $6 \
          union all \
@@ -310,7 +358,7 @@ fn load_sql(staff: bool, external: bool) -> String {
          and {person} and busy_until > $2 and +busy_from < $3 and block_id is null \
          and consumed_at is null and +expires_at > $5",
         occupying = occupying_sql()
-    );
+    ));
     if external {
         sql.push_str(&format!(
             " union all select {EXTERNAL}, b.starts_at, b.ends_at, 0 from calendar_busy b \

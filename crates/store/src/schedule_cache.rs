@@ -229,8 +229,7 @@ impl Schedule {
             return Ok(Arc::clone(found));
         }
         let mut conn = self.db.pool().acquire().await?;
-        let raw =
-            RawResource::load(&mut conn, self.tenant(), person, from, to, q.now, None).await?;
+        let raw = RawResource::load(&mut conn, self.tenant(), person, from, to, q.now).await?;
         let raw = Arc::new(raw);
         let mut data = self.data();
         if data.resources.len() >= MAX_WINDOWS {

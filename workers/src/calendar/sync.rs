@@ -22,6 +22,10 @@ use crate::{Deps, JobError};
 
 #[tracing::instrument(skip_all, fields(tenant = job.tenant_id, booking = job.booking_id))]
 pub async fn run(deps: &Deps, job: CalendarSync) -> Result<(), JobError> {
+    // Without Google configured there is nothing to sync (and nothing to read).
+    if deps.google.is_none() {
+        return Ok(());
+    }
     let Some(tenant) = tenants::by_id(&deps.db, job.tenant_id).await? else {
         return Ok(());
     };
@@ -50,7 +54,6 @@ pub(crate) async fn sync_booking(
     let Some(booking) = bookings::get(&deps.db, tenant, booking_id).await? else {
         return Ok(());
     };
-    let version = syncs::booking_version(&deps.db, tenant.id, booking.id).await?;
     // Attendance does not remove an event; only cancellation does. A booking belongs to its
     // staff member, or with none (the owner's own, and timetable block sessions, which the
     // owner runs) to the owners.
@@ -64,6 +67,12 @@ pub(crate) async fn sync_booking(
             .collect()
     };
     let existing = syncs::for_booking(&deps.db, tenant.id, booking.id).await?;
+    // No calendar should hold it and none does (most bookings of a business without a
+    // connected calendar): done.
+    if wanted.is_empty() && !existing.iter().any(EventSync::is_present) {
+        return Ok(());
+    }
+    let version = syncs::booking_version(&deps.db, tenant.id, booking.id).await?;
     let event = new_event(deps, tenant, &booking).await?;
     let mut outcome = Ok(());
 

@@ -3,8 +3,11 @@
 use std::time::Duration;
 
 use chrono::{Duration as Span, NaiveDate, TimeZone as _, Utc};
+use portico_domain::StaffId;
 use portico_domain::plans::Plan;
 use portico_store::catalog::Mode;
+use portico_store::staff::{self, StaffFields};
+use portico_store::tenants;
 use portico_testkit::{TestApp, matrix};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -178,6 +181,56 @@ async fn bad_booking_requests_get_field_errors_and_change_nothing() {
         assert_eq!(status, StatusCode::CONFLICT);
         let n: i64 = sqlx::query_scalar("select count(*) from bookings").fetch_one(app.db().pool()).await.unwrap();
         assert_eq!(n, 0);
+    })
+    .await;
+}
+
+/// A booking may name only a staff member bookable for the service now: active, providing
+/// it, and within the plan's staff limit in display order. The booking's re-check reads that
+/// with the person's times in one statement; this holds it to what the pages offer.
+#[tokio::test]
+async fn a_booking_names_only_a_staff_member_bookable_for_the_service() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.seed_tenant("paws", Plan::Pro).await;
+        let walk = app.seed_service(tenant.id, "walk", Mode::Slot, 30).await;
+        let groom = app.seed_service(tenant.id, "groom", Mode::Slot, 30).await;
+        // Ten groomers first (by name), then Sam, who walks: eleventh, past PRO's ten.
+        let mut people = Vec::new();
+        for n in 0..10 {
+            people.push(app.seed_staff_member(tenant.id, &format!("Groomer {n}"), &[&groom]).await);
+        }
+        let sam = app.seed_staff_member(tenant.id, "Sam", &[&walk]).await;
+        let lou = StaffFields { name: "Lou".into(), active: false, services: vec![walk.id], ..StaffFields::default() };
+        let lou = staff::insert(app.db(), tenant.id, &lou, usize::MAX, 0).await.unwrap();
+        people.extend([sam, lou]);
+        for person in &people {
+            app.seed_hours(tenant.id, Some(*person), 9 * 60, 11 * 60).await;
+        }
+        let token = app.api_token(tenant.id).await;
+        let book = |staff: StaffId, start: &'static str| {
+            let body = json!({ "service": "walk", "start": start, "staff_id": staff, "guest": { "name": "Jo", "email": "jo@example.com", "phone": "1" } });
+            let (app, token) = (&app, &token);
+            async move {
+                let (status, body) = post(app, token, "/api/v1/paws/bookings", body).await;
+                (status, body["error"]["code"].as_str().unwrap_or_default().to_owned())
+            }
+        };
+        let refused = (StatusCode::CONFLICT, "unavailable".to_owned());
+        assert_eq!(book(sam, "2026-12-02T09:00:00Z").await, refused, "past the staff limit");
+        assert_eq!(book(people[0], "2026-12-02T09:00:00Z").await, refused, "does not walk");
+        assert_eq!(book(lou, "2026-12-02T09:00:00Z").await, refused, "inactive");
+
+        // Sam first in the order: within the ten, bookable.
+        let order: Vec<StaffId> = [sam].into_iter().chain(people[..10].iter().copied()).collect();
+        staff::reorder(app.db(), tenant.id, &order, 0).await.unwrap();
+        assert_eq!(book(sam, "2026-12-02T09:00:00Z").await.0, StatusCode::CREATED);
+        // On FREE nobody on the staff can be booked.
+        tenants::set_plan(app.db(), tenant.id, Plan::Free, None, 0).await.unwrap();
+        assert_eq!(book(sam, "2026-12-02T09:30:00Z").await, refused, "FREE");
+
+        let booked = "select count(*) from bookings where staff_id is not null";
+        assert_eq!(app.count(booked).await, 1);
     })
     .await;
 }

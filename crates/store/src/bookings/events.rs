@@ -5,6 +5,7 @@ use portico_domain::{BookingId, Instant, StaffId};
 use serde::Serialize;
 use sqlx::{Any, FromRow, Row as _};
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -159,6 +160,23 @@ pub async fn delivered(
     .fetch_optional(db.pool())
     .await?;
     Ok(found.is_some())
+}
+
+/// Every message already sent for `event`, as `(channel, recipient)`: a job reads its
+/// ledger once and checks each message against it (see [`delivered`] for one message).
+pub async fn deliveries(
+    db: &Db,
+    tenant: &Tenant,
+    event: i64,
+) -> anyhow::Result<HashSet<(String, String)>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "select channel, recipient from notice_deliveries where tenant_id = $1 and event_id = $2",
+    )
+    .bind(tenant.id.get())
+    .bind(event)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Records that the message of `channel` for `event` went to `recipient` (idempotent); returns

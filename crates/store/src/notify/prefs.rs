@@ -1,6 +1,6 @@
 //! Notification preferences of clients and team members, and the tenant's settings.
 
-use portico_domain::{ClientId, TenantId, UserId};
+use portico_domain::{ClientId, StaffId, TenantId, UserId};
 use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
 
@@ -171,6 +171,57 @@ pub async fn member(db: &Db, tenant: TenantId, user: UserId) -> Result<MemberPre
         Some(value) => Ok(MemberPrefs { email_changes: flag("email_changes", value)? }),
         None => Ok(MemberPrefs::default()),
     }
+}
+
+/// The team's side of a booking's notice: the staff member's name, and the addresses that
+/// hear of the change by email — the owners and the staff member (if they have an email),
+/// each by their own choice read now (a staff record without a login has nobody to choose,
+/// so its address hears). One statement.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NoticeTeam {
+    /// The booking's staff member's name (`None`: the owner's own booking, or unknown).
+    pub staff_name: Option<String>,
+    /// Sorted, each once.
+    pub recipients: Vec<String>,
+}
+
+/// [`NoticeTeam`] of a booking with `staff` (`None`: the owner's own).
+pub async fn notice_team(
+    db: &Db,
+    tenant: TenantId,
+    staff: Option<StaffId>,
+) -> Result<NoticeTeam, StoreError> {
+    // Rows (is the staff member, name, email, choice or null = the default).
+    let rows: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(
+        "select cast(0 as bigint), u.name, u.email, p.email_changes from memberships m \
+         join users u on u.id = m.user_id \
+         left join member_notification_prefs p on p.tenant_id = m.tenant_id and p.user_id = m.user_id \
+         where m.tenant_id = $1 and m.role = 'owner' \
+         union all \
+         select cast(1 as bigint), s.name, s.email, p.email_changes from staff_members s \
+         left join member_notification_prefs p on p.tenant_id = s.tenant_id and p.user_id = s.user_id \
+         where s.tenant_id = $1 and s.id = $2",
+    )
+    .bind(tenant.get())
+    .bind(staff.map_or(0, StaffId::get))
+    .fetch_all(db.pool())
+    .await?;
+    let mut team = NoticeTeam::default();
+    for (is_staff, name, email, choice) in rows {
+        let wants = match choice {
+            Some(value) => flag("email_changes", value)?,
+            None => MemberPrefs::default().email_changes,
+        };
+        if is_staff == 1 {
+            team.staff_name = Some(name);
+        }
+        if wants && !email.is_empty() {
+            team.recipients.push(email);
+        }
+    }
+    team.recipients.sort();
+    team.recipients.dedup();
+    Ok(team)
 }
 
 /// Saves a team member's choices. The caller has checked the membership.
