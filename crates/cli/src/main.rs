@@ -4,6 +4,7 @@
 mod bench;
 mod demo;
 mod demo_billing;
+mod memory;
 mod operator;
 mod runtime;
 mod secrets;

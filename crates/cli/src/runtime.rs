@@ -64,7 +64,8 @@ pub fn build_runtime(config: &Config) -> std::io::Result<tokio::runtime::Runtime
 }
 
 /// glibc's malloc reads its arena limit only from the environment, when the process starts
-/// (setting it from the code needs `unsafe`, which the workspace forbids). So a long-running
+/// (setting it from the code needs `unsafe`, which the workspace forbids outside
+/// [`crate::memory`]). So a long-running
 /// command re-executes itself once, same pid and arguments, with `MALLOC_ARENA_MAX` set —
 /// unless it is set already (by an operator, or by this on the first run). Call it before any
 /// thread is started. Returns only if nothing was done or the exec failed (then the process
@@ -137,6 +138,7 @@ fn shutdown_on_signal() -> CancellationToken {
 
 pub async fn serve(config: Config, with_worker: bool, demo: bool) -> anyhow::Result<()> {
     let shutdown = shutdown_on_signal();
+    tokio::spawn(crate::memory::release_after_bursts(shutdown.clone()));
     let db = connect_db(&config).await?;
     let queue = connect_queue(&config).await?;
     let clock = Arc::new(SystemClock);
@@ -201,6 +203,7 @@ pub async fn serve(config: Config, with_worker: bool, demo: bool) -> anyhow::Res
 
 pub async fn worker(config: Config) -> anyhow::Result<()> {
     let shutdown = shutdown_on_signal();
+    tokio::spawn(crate::memory::release_after_bursts(shutdown.clone()));
     let db = connect_db(&config).await?;
     let queue = connect_queue(&config).await?;
     let deps = Deps::new(&config, db, Arc::new(SystemClock))?;

@@ -57,3 +57,20 @@ fn typed_ids_are_constructed_only_by_the_store() {
     assert!(ids.contains("pub struct $name(i64);"), "the number stays private");
     assert!(!ids.contains("Deserialize"), "no typed id is deserialised from input");
 }
+
+/// `unsafe` is forbidden in every crate but the binary's, which denies it and allows it in
+/// one function by name: glibc's `malloc_trim`, which has no safe binding (`memory.rs`).
+#[test]
+fn unsafe_code_is_only_the_allocator_trim() {
+    let offenders: Vec<String> = production_files()
+        .into_iter()
+        .filter(|(path, text)| {
+            text.contains("unsafe {") && !path.ends_with("crates/cli/src/memory.rs")
+        })
+        .map(|(path, _)| path.display().to_string())
+        .collect();
+    assert!(offenders.is_empty(), "unsafe code outside memory.rs: {offenders:?}");
+    let memory = read("crates/cli/src/memory.rs");
+    assert_eq!(memory.matches("unsafe {").count(), 1, "one unsafe block");
+    assert!(read("Cargo.toml").contains("unsafe_code = \"forbid\""), "forbidden elsewhere");
+}
