@@ -95,6 +95,10 @@ fi
 DAY=$(date -u -d '+2 days' +%F)
 
 ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
+# The machine's CPU time as "steal total" (ticks): on a virtual machine, steal is the time the
+# hypervisor ran someone else while this machine wanted to run. A run with much of it measured
+# a slower machine, not slower code.
+machine_ticks() { awk '/^cpu / {t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t}' /proc/stat; }
 rss_mb() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER/status"; }
 # VmRSS with its anonymous (heap, stacks) and file-backed (the binary's pages) parts.
 memory() {
@@ -117,27 +121,32 @@ for _ in $(seq 100); do curl -sf "$BASE/readyz" >/dev/null && break; sleep 0.1; 
 
 echo
 echo "$READY"
-echo "| $BACKEND | req/s | p50 | p99 | CPU ms/req (Portico) | non-2xx | RSS after |"
-echo "|---|---|---|---|---|---|---|"
-echo "| idle after seeding | | | | | | $IDLE_SEEDED |"
+echo "| $BACKEND | req/s | p50 | p99 | CPU ms/req (Portico) | non-2xx | RSS after | steal |"
+echo "|---|---|---|---|---|---|---|---|"
+echo "| idle after seeding | | | | | | $IDLE_SEEDED | |"
 
 # measure NAME WRK_ARGS…: one wrk run at c=16, and Portico's CPU and memory around it.
 measure() {
     local name=$1
     shift
-    local before after out requests
+    local before after out requests machine_before machine_after
     before=$(ticks)
+    machine_before=$(machine_ticks)
     out=$(timeout $((DURATION + 30)) wrk -t$THREADS -c$CONNECTIONS -d"${DURATION}s" --timeout 10s --latency "$@")
     after=$(ticks)
+    machine_after=$(machine_ticks)
     echo "$out" >"$WORK/wrk-${name//[^a-z]/_}.txt"
     requests=$(echo "$out" | awk '/requests in/ {print $1}')
     awk -v name="$name" -v req="$requests" -v cpu=$((after - before)) -v tck="$CLK_TCK" \
-        -v rss="$(rss_mb)" -v bad="$(echo "$out" | awk '/Non-2xx/ {print $5}')" '
+        -v rss="$(rss_mb)" -v bad="$(echo "$out" | awk '/Non-2xx/ {print $5}')" \
+        -v machine="$machine_before $machine_after" '
         /Requests\/sec/ {rps = $2}
         $1 == "50%" {p50 = $2}
         $1 == "99%" {p99 = $2}
-        END {printf "| %s | %.0f | %s | %s | %.2f | %s | %s MB |\n", name, rps, p50, p99,
-             cpu * 1000 / tck / req, bad == "" ? 0 : bad, rss}' <<<"$out"
+        END {split(machine, m, " "); total = m[4] - m[2]
+             printf "| %s | %.0f | %s | %s | %.2f | %s | %s MB | %.0f %% |\n", name, rps, p50, p99,
+             cpu * 1000 / tck / req, bad == "" ? 0 : bad, rss,
+             (total > 0 ? (m[3] - m[1]) * 100 / total : 0)}' <<<"$out"
 }
 
 measure "availability (1 staff, 1 day)" "$BASE/api/v1/$SLUG/availability?service=walk&date=$DAY&staff=$S1"
