@@ -201,3 +201,50 @@ async fn connections_left_unused_past_the_idle_timeout_are_closed() {
     })
     .await;
 }
+
+/// A booking's events are read through an index on the booking, never by walking the tenant's
+/// whole event history: until migration 0032 SQLite answered these with the `(tenant_id, id)`
+/// index, reading every event of the tenant per notification (and per booking in the
+/// reminder and calendar sweeps). On PostgreSQL sequential scans are turned off for the check,
+/// since on an empty table the planner would rightly prefer one.
+#[tokio::test]
+async fn a_bookings_events_are_read_through_an_index_on_the_booking() {
+    use sqlx::Row as _;
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let mut conn = app.db().pool().acquire().await.unwrap();
+        let (explain, column) = match backend {
+            Backend::Sqlite => ("explain query plan", 3),
+            Backend::Postgres => {
+                sqlx::query("set enable_seqscan = off").execute(&mut *conn).await.unwrap();
+                ("explain", 0)
+            }
+        };
+        // The shapes of `feeds::sequence`, `syncs::booking_version`, `events::of_booking` and
+        // the reminder sweep's subquery.
+        for query in [
+            "select count(*) from booking_events where tenant_id = 1 and booking_id = 2 \
+             and id <= 3",
+            "select max(id) from booking_events where tenant_id = 1 and booking_id = 2",
+            "select e.id from booking_events e where e.tenant_id = 1 and e.booking_id = 2 \
+             order by e.id",
+            "select b.id from bookings b where coalesce((select max(e.created_at) \
+             from booking_events e where e.tenant_id = b.tenant_id and e.booking_id = b.id \
+             and e.action in ('created', 'rescheduled')), b.created_at) < 5",
+        ] {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{explain} {query}")))
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+            let plan: Vec<String> = rows.iter().map(|row| row.get::<String, _>(column)).collect();
+            // The lines that say how booking_events is searched (SQLite: `SEARCH e USING
+            // INDEX name (tenant_id=? AND booking_id=?)`; PostgreSQL: `Index Cond: …`).
+            let bounded = plan.iter().any(|line| {
+                (line.contains("USING") || line.contains("Index Cond"))
+                    && line.replace(' ', "").contains("booking_id=")
+            });
+            assert!(bounded, "{query}:\n{}", plan.join("\n"));
+        }
+    })
+    .await;
+}
