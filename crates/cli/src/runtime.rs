@@ -65,8 +65,8 @@ pub fn build_runtime(config: &Config) -> std::io::Result<tokio::runtime::Runtime
 
 /// glibc's malloc reads its arena limit only from the environment, when the process starts
 /// (setting it from the code needs `unsafe`, which the workspace forbids outside
-/// [`crate::memory`]). So a long-running
-/// command re-executes itself once, same pid and arguments, with `MALLOC_ARENA_MAX` set —
+/// [`crate::memory`]). So a long-running command re-executes itself once, same pid and
+/// arguments, with `MALLOC_ARENA_MAX` set —
 /// unless it is set already (by an operator, or by this on the first run). Call it before any
 /// thread is started. Returns only if nothing was done or the exec failed (then the process
 /// goes on with glibc's default, which is slower to give memory back but otherwise the same).
