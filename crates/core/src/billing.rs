@@ -31,7 +31,10 @@ pub(crate) async fn on_event(
     event: &BookingEvent<'_>,
     ctx: &Context,
 ) -> anyhow::Result<()> {
-    let settings = store::settings_in(tx, event.tenant.id).await?;
+    let settings = match ctx.billing_of(event.tenant.id) {
+        Some(settings) => settings.clone(),
+        None => store::settings_in(tx, event.tenant.id).await?,
+    };
     let booking = event.booking;
     match (event.kind, settings.bill_when) {
         (EventKind::Created, BillWhen::Confirmed) if booking.status == Status::Confirmed => {
@@ -274,7 +277,9 @@ pub async fn save_settings(
     ctx: &Context,
 ) -> Result<(), StoreError> {
     let now = ctx.now.timestamp();
-    let mut tx = db.begin_write().await?;
+    // In a schedule transaction: its commit moves the version, so copies of the settings
+    // kept with the schedule (and given to bookings, `Context::with_billing`) are dropped.
+    let mut tx = portico_store::versions::begin(db, tenant).await?;
     store::save(&mut tx, tenant, settings, now).await?;
     let detail = format!(
         "bill when {}, prefix {:?}, terms {} days, cancelled paid → {}",
@@ -291,6 +296,6 @@ pub async fn save_settings(
         ip: &ctx.ip,
     };
     audit::record_in(&mut tx, &entry, now).await?;
-    tx.commit().await.map_err(anyhow::Error::from)?;
+    tx.commit().await?;
     Ok(())
 }

@@ -22,6 +22,7 @@ pub mod subscriptions;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use portico_domain::TenantId;
 
 pub use portico_domain::booking::Actor;
 pub use portico_store::bookings::BookingError;
@@ -59,11 +60,21 @@ pub struct Context {
     pub now: DateTime<Utc>,
     /// The base URL of a new online booking's meeting room, without a trailing slash.
     pub meeting_base: Arc<str>,
+    /// A tenant's billing settings when the caller already has them as of this request's
+    /// schedule version (the schedule cache keeps them; saving them moves the version), so a
+    /// booking's transaction need not read them again. Used only for that tenant.
+    billing: Option<(TenantId, portico_store::billing::Settings)>,
 }
 
 impl Context {
     pub fn new(actor: Actor, ip: impl Into<String>, now: DateTime<Utc>) -> Self {
-        Self { actor, ip: ip.into(), now, meeting_base: Arc::from(DEFAULT_MEETING_BASE) }
+        Self {
+            actor,
+            ip: ip.into(),
+            now,
+            meeting_base: Arc::from(DEFAULT_MEETING_BASE),
+            billing: None,
+        }
     }
 
     /// Portico itself (series materialization, expiry), at `now`.
@@ -76,6 +87,23 @@ impl Context {
     pub fn with_meeting_base(mut self, base: &str) -> Self {
         self.meeting_base = Arc::from(base.trim_end_matches('/'));
         self
+    }
+
+    /// The same context with `tenant`'s billing settings as read at the start of the request
+    /// (see [`Context`]'s field).
+    #[must_use]
+    pub fn with_billing(
+        mut self,
+        tenant: TenantId,
+        settings: portico_store::billing::Settings,
+    ) -> Self {
+        self.billing = Some((tenant, settings));
+        self
+    }
+
+    /// `tenant`'s billing settings given with [`Context::with_billing`], if any.
+    pub(crate) fn billing_of(&self, tenant: TenantId) -> Option<&portico_store::billing::Settings> {
+        self.billing.as_ref().filter(|(t, _)| *t == tenant).map(|(_, s)| s)
     }
 
     /// Portico itself acting in the wake of this context (same clock and meeting base).

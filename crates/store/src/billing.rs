@@ -67,6 +67,18 @@ pub const DEFAULT_PREFIX: &str = "INV-";
 
 /// The settings, read on `tx` (defaults when never saved).
 pub async fn settings_in(tx: &mut Tx, tenant: TenantId) -> Result<Settings, StoreError> {
+    read(&mut **tx, tenant).await
+}
+
+/// The settings as committed now, in one read outside any transaction.
+pub async fn settings(db: &Db, tenant: TenantId) -> Result<Settings, StoreError> {
+    read(db.pool(), tenant).await
+}
+
+async fn read<'e>(
+    on: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    tenant: TenantId,
+) -> Result<Settings, StoreError> {
     type Row = (Option<String>, Option<i64>, Option<String>, Option<String>);
     // One round trip: the settings (absent until first saved) and the invoice prefix.
     let (bill_when, terms, cancel_paid, prefix): Row = sqlx::query_as(
@@ -75,7 +87,7 @@ pub async fn settings_in(tx: &mut Tx, tenant: TenantId) -> Result<Settings, Stor
          from (select 1 as one) x left join billing_settings b on b.tenant_id = $1",
     )
     .bind(tenant.get())
-    .fetch_one(&mut **tx)
+    .fetch_one(on)
     .await?;
     let row = bill_when.zip(terms).zip(cancel_paid).map(|((b, t), c)| (b, t, c));
     let (bill_when, terms, cancel_paid) =
@@ -89,13 +101,6 @@ pub async fn settings_in(tx: &mut Tx, tenant: TenantId) -> Result<Settings, Stor
         cancel_paid: CancelPaid::parse(&cancel_paid)
             .ok_or_else(|| StoreError::corrupt("billing_settings.cancel_paid", &cancel_paid))?,
     })
-}
-
-pub async fn settings(db: &Db, tenant: TenantId) -> Result<Settings, StoreError> {
-    let mut tx = db.begin().await?;
-    let settings = settings_in(&mut tx, tenant).await?;
-    tx.commit().await?;
-    Ok(settings)
 }
 
 /// Saves the settings in the caller's transaction (the prefix applies to invoices issued

@@ -7,6 +7,11 @@
 //! that read, so a copy is never older than its tag. Every write that changes what can be
 //! booked bumps the version in its own transaction, so the next request after its commit, in
 //! this process or any other on the same database, sees a new number and loads afresh.
+//!
+//! Two tags, since bookings come far more often than anything else: the tenant, its
+//! services, staff, who provides what and its billing settings are tagged with part 0 of the
+//! version (which bookings and holds never move), the windows of hours and busy times with
+//! the whole version. A booking makes the next request reload the windows, not the tenant.
 //! Holds keep their expiry and the calendar its plan gate, so time passing needs no write.
 //!
 //! Availability shown from here is as fresh as a database read; the booking transaction never
@@ -20,6 +25,7 @@ use portico_domain::schedule::BookingOption;
 use portico_domain::{ServiceId, StaffId, TenantId};
 
 use crate::availability::{self, Query, RawResource};
+use crate::billing::{self, Settings};
 use crate::blocks::{self, RawBlocks};
 use crate::catalog::{self, Mode, Service};
 use crate::staff::StaffMember;
@@ -43,9 +49,9 @@ impl std::fmt::Debug for ScheduleCache {
     }
 }
 
-/// One tenant at one version.
+/// One tenant at one version of part 0 ([`versions::Seen::base`]).
 struct Entry {
-    version: i64,
+    base: i64,
     tenant: Tenant,
     data: Mutex<Data>,
 }
@@ -58,8 +64,27 @@ struct Data {
     staff: HashMap<i64, bool>,
     /// (service, plan's staff limit) → who provides it, in order.
     people: HashMap<(ServiceId, usize), Vec<StaffId>>,
+    billing: Option<Settings>,
+    windows: Windows,
+}
+
+/// Hours, time off and busy times per window, at one whole version.
+#[derive(Default)]
+struct Windows {
+    version: i64,
     resources: HashMap<(Option<i64>, i64, i64), Arc<RawResource>>,
     blocks: HashMap<(NaiveDate, NaiveDate), Arc<RawBlocks>>,
+}
+
+impl Windows {
+    /// The windows as of `version`, if these are (a request that read an older version gets
+    /// nothing and loads its own).
+    fn at(&mut self, version: i64) -> Option<&mut Self> {
+        if self.version < version {
+            *self = Self { version, ..Self::default() };
+        }
+        (self.version == version).then_some(self)
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -72,13 +97,15 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 pub struct Schedule {
     db: Db,
     entry: Arc<Entry>,
+    version: i64,
 }
 
 impl std::fmt::Debug for Schedule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Schedule")
             .field("tenant", &self.entry.tenant.id)
-            .field("version", &self.entry.version)
+            .field("base", &self.entry.base)
+            .field("version", &self.version)
             .finish()
     }
 }
@@ -86,22 +113,23 @@ impl std::fmt::Debug for Schedule {
 /// The tenant with this slug and its schedule, checking the version once (one indexed read)
 /// and loading the tenant only when it changed.
 pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Schedule>, StoreError> {
-    let Some((id, version)) = versions::by_slug(db, slug).await? else { return Ok(None) };
+    let Some(seen) = versions::by_slug(db, slug).await? else { return Ok(None) };
+    let (id, base, version) = (seen.tenant, seen.base, seen.version);
     let cached = lock(&db.schedules().tenants).get(&id).cloned();
-    if let Some(entry) = cached.filter(|e| e.version == version) {
-        return Ok(Some(Schedule { db: db.clone(), entry }));
+    if let Some(entry) = cached.filter(|e| e.base == base) {
+        return Ok(Some(Schedule { db: db.clone(), entry, version }));
     }
     let Some(tenant) = tenants::by_id(db, id.get()).await? else { return Ok(None) };
-    let entry = Arc::new(Entry { version, tenant, data: Mutex::new(Data::default()) });
+    let entry = Arc::new(Entry { base, tenant, data: Mutex::new(Data::default()) });
     let mut map = lock(&db.schedules().tenants);
     // A slower request that read an older version must not replace a newer copy.
-    if map.get(&id).is_none_or(|e| e.version < version) {
+    if map.get(&id).is_none_or(|e| e.base < base) {
         if map.len() >= MAX_TENANTS {
             map.clear();
         }
         map.insert(id, Arc::clone(&entry));
     }
-    Ok(Some(Schedule { db: db.clone(), entry }))
+    Ok(Some(Schedule { db: db.clone(), entry, version }))
 }
 
 impl std::ops::Deref for Schedule {
@@ -117,13 +145,19 @@ impl Schedule {
         &self.entry.tenant
     }
 
-    /// The schedule version this copy belongs to.
+    /// The schedule version read for this request.
     pub fn version(&self) -> i64 {
-        self.entry.version
+        self.version
     }
 
     fn data(&self) -> MutexGuard<'_, Data> {
         lock(&self.entry.data)
+    }
+
+    /// Runs `f` on the windows kept for this request's version (none if a newer request
+    /// replaced them already).
+    fn windows<T>(&self, f: impl FnOnce(&mut Windows) -> T) -> Option<T> {
+        self.data().windows.at(self.version).map(f)
     }
 
     /// The service with this code (active or not), as [`catalog::by_code`].
@@ -143,6 +177,16 @@ impl Schedule {
         }
         let found = catalog::list(&self.db, self.tenant().id, true).await?;
         self.data().active_services = Some(found.clone());
+        Ok(found)
+    }
+
+    /// The tenant's billing settings, as [`billing::settings`].
+    pub async fn billing(&self) -> Result<Settings, StoreError> {
+        if let Some(found) = &self.data().billing {
+            return Ok(found.clone());
+        }
+        let found = billing::settings(&self.db, self.tenant().id).await?;
+        self.data().billing = Some(found.clone());
         Ok(found)
     }
 
@@ -225,35 +269,39 @@ impl Schedule {
     async fn resource(&self, person: Option<i64>, q: &Query) -> anyhow::Result<Arc<RawResource>> {
         let (from, to) = availability::slot_window(self.tenant(), q);
         let key = (person, from.timestamp(), to.timestamp());
-        if let Some(found) = self.data().resources.get(&key) {
-            return Ok(Arc::clone(found));
+        let cached = self.windows(|w| w.resources.get(&key).cloned());
+        if let Some(found) = cached.flatten() {
+            return Ok(found);
         }
         let mut conn = self.db.pool().acquire().await?;
         let raw = RawResource::load(&mut conn, self.tenant(), person, from, to, q.now).await?;
         let raw = Arc::new(raw);
-        let mut data = self.data();
-        if data.resources.len() >= MAX_WINDOWS {
-            data.resources.clear();
-        }
-        data.resources.insert(key, Arc::clone(&raw));
+        self.windows(|w| {
+            if w.resources.len() >= MAX_WINDOWS {
+                w.resources.clear();
+            }
+            w.resources.insert(key, Arc::clone(&raw));
+        });
         Ok(raw)
     }
 
     async fn blocks(&self, q: &Query) -> anyhow::Result<Arc<RawBlocks>> {
         let key = availability::block_dates(q);
-        if let Some(found) = self.data().blocks.get(&key) {
-            return Ok(Arc::clone(found));
+        let cached = self.windows(|w| w.blocks.get(&key).cloned());
+        if let Some(found) = cached.flatten() {
+            return Ok(found);
         }
         let mut conn = self.db.pool().acquire().await?;
         let raw =
             blocks::between_raw_in(&mut conn, self.tenant().id, key.0, key.1, q.now.timestamp())
                 .await?;
         let raw = Arc::new(raw);
-        let mut data = self.data();
-        if data.blocks.len() >= MAX_WINDOWS {
-            data.blocks.clear();
-        }
-        data.blocks.insert(key, Arc::clone(&raw));
+        self.windows(|w| {
+            if w.blocks.len() >= MAX_WINDOWS {
+                w.blocks.clear();
+            }
+            w.blocks.insert(key, Arc::clone(&raw));
+        });
         Ok(raw)
     }
 }

@@ -149,7 +149,9 @@ impl ScheduleTx {
 
     /// Makes the commit bump the version part of what a booking or hold landed on, instead
     /// of part 0, so that bookings of different people do not queue on one row. The caller
-    /// holds that person's or block's lock already (see the module docs).
+    /// holds that person's or block's lock already (see the module docs). Only for a
+    /// transaction that changes nothing but bookings and holds: part 0 alone tells the
+    /// schedule cache ([`crate::schedule_cache`]) that the tenant, services or staff changed.
     pub fn bump_part_of(&mut self, landing: Landing) {
         self.part = landing.part();
     }
@@ -239,16 +241,30 @@ pub async fn begin(db: &Db, tenant: TenantId) -> anyhow::Result<ScheduleTx> {
     Ok(ScheduleTx::wrap(db.begin_write().await?, tenant))
 }
 
+/// A tenant's schedule version as read at the start of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seen {
+    pub tenant: TenantId,
+    /// Part 0: moved by every change except bookings and holds (the tenant, its services,
+    /// staff, hours, time off, blocks and settings).
+    pub base: i64,
+    /// The sum of every part: moved by every change.
+    pub version: i64,
+}
+
 /// The tenant with this slug and its current schedule version, in one indexed read.
-pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<(TenantId, i64)>, StoreError> {
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "select t.id, coalesce((select cast(sum(v.version) as bigint) from schedule_versions v \
+pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Seen>, StoreError> {
+    let row: Option<(i64, i64, i64)> = sqlx::query_as(
+        "select t.id, \
+         coalesce((select v.version from schedule_versions v where v.tenant_id = t.id \
+         and v.part = 0), 0), \
+         coalesce((select cast(sum(v.version) as bigint) from schedule_versions v \
          where v.tenant_id = t.id), 0) from tenants t where t.slug = $1",
     )
     .bind(slug)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.map(|(id, version)| (TenantId::from_store(id), version)))
+    Ok(row.map(|(id, base, version)| Seen { tenant: TenantId::from_store(id), base, version }))
 }
 
 /// The tenant's current schedule version.

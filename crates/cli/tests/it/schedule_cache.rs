@@ -273,11 +273,91 @@ async fn bookings_of_different_people_bump_their_own_version_parts_and_still_sho
             expected = vec![setup[0], (1 + sam.get() % 16, 2)];
         }
         assert_eq!(version_parts(&app, tenant.id).await, expected);
-        // The tenant stays the one answer the cache keys on.
-        assert_eq!(
-            versions::by_slug(app.db(), "paws").await.unwrap(),
-            Some((tenant.id, version + 2))
+        // The tenant stays the one answer the cache keys on; part 0 did not move.
+        let seen = versions::by_slug(app.db(), "paws").await.unwrap().unwrap();
+        assert_eq!((seen.tenant, seen.base, seen.version), (tenant.id, setup[0].1, version + 2));
+    })
+    .await;
+}
+
+/// A guest's booking through the API, as the public page makes it (session cookie and CSRF
+/// token, no bearer token).
+async fn guest_books(browser: &portico_testkit::Browser, csrf: &str, start: &str) -> Value {
+    let body = json!({ "service": "walk", "start": start, "guest": guest() });
+    let response = browser
+        .client
+        .post(browser.url("/api/v1/paws/bookings"))
+        .header("x-csrf-token", csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_booking_reloads_the_busy_times_but_keeps_the_tenant_and_its_services_in_memory() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.seed_tenant("paws", Plan::Free).await;
+        let walk = app.seed_service(tenant.id, "walk", Mode::Slot, 60).await;
+        wednesday_hours(&app, tenant.id, 12).await;
+        let browser = app.browser();
+        let csrf = browser.csrf().await;
+        let first = guest_books(&browser, &csrf, "2026-12-02T09:00:00Z").await;
+        assert_eq!(first["price_minor"], walk.price_minor);
+
+        // Written behind the application's back, without the version.
+        sqlx::query("update services set price_minor = 9999 where id = $1")
+            .bind(walk.id.get())
+            .execute(app.db().pool())
+            .await
+            .unwrap();
+        // The booking moved the version: the busy times are read again, the service is not.
+        let second = guest_books(&browser, &csrf, "2026-12-02T10:00:00Z").await;
+        assert_eq!(second["price_minor"], walk.price_minor, "the service from memory");
+        assert_eq!(starts(&app, WALKS).await, ["11:00"]);
+
+        // A change to anything but bookings moves part 0, and everything is read again.
+        let mut tx = app.db().begin_write().await.unwrap();
+        versions::bump(&mut tx, tenant.id).await.unwrap();
+        tx.commit().await.unwrap();
+        let third = guest_books(&browser, &csrf, "2026-12-02T11:00:00Z").await;
+        assert_eq!(third["price_minor"], 9999);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn saved_billing_settings_reach_the_very_next_guest_booking() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.seed_tenant("paws", Plan::Free).await;
+        app.seed_service(tenant.id, "walk", Mode::Slot, 60).await;
+        let token = app.api_token(tenant.id).await;
+        wednesday_hours(&app, tenant.id, 12).await;
+        let browser = app.browser();
+        let csrf = browser.csrf().await;
+        // Read (and kept with the schedule) while the tenant does not bill.
+        guest_books(&browser, &csrf, "2026-12-02T09:00:00Z").await;
+        assert_eq!(app.count("select count(*) from invoices").await, 0);
+
+        let response = app
+            .client
+            .patch(app.url("/api/v1/paws/settings/billing"))
+            .bearer_auth(&token)
+            .json(&json!({ "bill_when": "confirmed" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let booking = guest_books(&browser, &csrf, "2026-12-02T10:00:00Z").await;
+        let billed = format!(
+            "select count(*) from booking_charges where booking_id = {}",
+            booking["id"].as_i64().unwrap()
         );
+        assert_eq!(app.count(&billed).await, 1, "billed under the new settings");
     })
     .await;
 }

@@ -16,7 +16,8 @@ use portico_domain::{BlockId, ClientId, StaffId};
 use portico_store::bookings::{self, Actor, Booking, Filter, Party, Slot, Status};
 use portico_store::catalog::{self, LocationKind, Service};
 use portico_store::clients;
-use portico_store::tenants::{self, Tenant};
+use portico_store::schedule_cache::{self, Schedule};
+use portico_store::tenants::Tenant;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -30,6 +31,9 @@ use crate::{AppState, Error};
 pub struct Caller {
     pub tenant: Tenant,
     pub provider: bool,
+    /// A guest's view of the tenant: its schedule as the booking page reads it (one version
+    /// check; the tenant, its services and billing settings from memory while unchanged).
+    schedule: Option<Schedule>,
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -38,7 +42,7 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         if parts.headers.contains_key(header::AUTHORIZATION) {
             let scope = ApiScope::from_request_parts(parts, state).await?;
-            return Ok(Self { tenant: scope.tenant, provider: true });
+            return Ok(Self { tenant: scope.tenant, provider: true, schedule: None });
         }
         let params = axum::extract::RawPathParams::from_request_parts(parts, state)
             .await
@@ -48,8 +52,37 @@ impl FromRequestParts<AppState> for Caller {
             .find(|(k, _)| *k == "tenant")
             .map(|(_, v)| v.to_owned())
             .ok_or(Error::NotFound)?;
-        let tenant = tenants::by_slug(&state.db, &slug).await?.ok_or(Error::NotFound)?;
-        Ok(Self { tenant, provider: false })
+        let schedule = schedule_cache::by_slug(&state.db, &slug).await?.ok_or(Error::NotFound)?;
+        Ok(Self { tenant: schedule.tenant().clone(), provider: false, schedule: Some(schedule) })
+    }
+}
+
+impl Caller {
+    /// The active service with this code, or a field error.
+    async fn active_service(
+        &self,
+        state: &AppState,
+        check: &mut Check,
+        code: &str,
+    ) -> Result<Option<Service>, Error> {
+        let code = code.trim();
+        let service = match &self.schedule {
+            Some(schedule) => schedule.service_by_code(code).await?,
+            None => catalog::by_code(&state.db, self.tenant.id, code).await?,
+        };
+        let service = service.filter(|s| s.active);
+        if service.is_none() {
+            check.fail("service", "Unknown service.");
+        }
+        Ok(service)
+    }
+
+    /// `ctx` with the tenant's billing settings when they are at hand (a guest's call).
+    async fn context(&self, ctx: portico_core::Context) -> Result<portico_core::Context, Error> {
+        Ok(match &self.schedule {
+            Some(schedule) => ctx.with_billing(self.tenant.id, schedule.billing().await?),
+            None => ctx,
+        })
     }
 }
 
@@ -123,19 +156,6 @@ pub fn parse_start(check: &mut Check, field: &str, value: &str) -> Option<DateTi
     )
 }
 
-async fn active_service(
-    state: &AppState,
-    tenant: &Tenant,
-    check: &mut Check,
-    code: &str,
-) -> Result<Option<Service>, Error> {
-    let service = catalog::by_code(&state.db, tenant.id, code.trim()).await?.filter(|s| s.active);
-    if service.is_none() {
-        check.fail("service", "Unknown service.");
-    }
-    Ok(service)
-}
-
 #[derive(Debug, Deserialize)]
 pub struct HoldRequest {
     #[serde(default)]
@@ -179,7 +199,7 @@ pub async fn create_hold(
     let body: HoldRequest = crate::json::parse(body)?;
     let mut check = Check::default();
     let start = parse_start(&mut check, "start", &body.start);
-    let service = active_service(&state, &caller.tenant, &mut check, &body.service).await?;
+    let service = caller.active_service(&state, &mut check, &body.service).await?;
     let (Some(start), Some(service), true) = (start, service, check.is_ok()) else {
         return Err(Error::Unprocessable { fields: check.errors });
     };
@@ -233,7 +253,7 @@ pub async fn create(
     let body: BookingRequest = crate::json::parse(body)?;
     let mut check = Check::default();
     let start = parse_start(&mut check, "start", &body.start);
-    let service = active_service(&state, &caller.tenant, &mut check, &body.service).await?;
+    let service = caller.active_service(&state, &mut check, &body.service).await?;
     if body.notes.chars().count() > 2000 {
         check.fail("notes", "Use at most 2,000 characters.");
     }
@@ -270,7 +290,7 @@ pub async fn create(
         address,
     };
     let actor = if caller.provider { Actor::Api } else { Actor::Guest };
-    let ctx = state.context(actor, viewer.ip_string());
+    let ctx = caller.context(state.context(actor, viewer.ip_string())).await?;
     let booking = portico_core::bookings::create(&state.db, &caller.tenant, &new, &ctx).await?;
     Ok((StatusCode::CREATED, Json(BookingJson::from(booking))).into_response())
 }

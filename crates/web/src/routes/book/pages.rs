@@ -346,7 +346,9 @@ pub async fn confirm(
         hold_token: Some(&hold.token),
         address,
     };
-    let ctx = state.context(Actor::Guest, viewer.ip_string());
+    let ctx = state
+        .context(Actor::Guest, viewer.ip_string())
+        .with_billing(tenant.id, tenant.billing().await?);
     let result = portico_core::bookings::create(&state.db, &tenant, &new, &ctx).await;
     flow::clear_hold(&viewer.session, &tenant).await?;
     match result {
