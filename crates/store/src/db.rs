@@ -90,7 +90,15 @@ const WRITER_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 /// keeps the default: the booking transactions' re-checks run on it.
 const SQLITE_READER_CACHE_KIB: u32 = 512;
 
-/// Pool options; SQLite connections get WAL, `synchronous = normal` (a commit survives a
+/// Set on every PostgreSQL connection: no parallel plans. Our statements read a handful of
+/// rows through an index; a parallel plan starts two background workers per statement, which
+/// costs far more than the read. PostgreSQL chose one for the provider's day of bookings
+/// once the tenant had 1,000,000 past bookings: the prepared statement's generic plan (after
+/// five runs), which does not know the window's bounds, took 9.1 ms instead of 0.9 ms, almost
+/// all of it starting the workers (bench/README.md, 2026-12-04).
+const POSTGRES_SESSION: &str = "set max_parallel_workers_per_gather = 0";
+
+/// Pool options; PostgreSQL connections get [`POSTGRES_SESSION`]; SQLite connections get WAL, `synchronous = normal` (a commit survives a
 /// crash of the process; a power loss may lose the last commits, never corrupts), a busy
 /// timeout and foreign keys; readers (`reader`) a smaller page cache.
 fn pool_options(
@@ -104,8 +112,13 @@ fn pool_options(
         .min_connections(0)
         .idle_timeout(settings.idle_timeout)
         .acquire_timeout(settings.acquire_timeout);
-    if backend != Backend::Sqlite {
-        return pool;
+    if backend == Backend::Postgres {
+        return pool.after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute(POSTGRES_SESSION).await?;
+                Ok(())
+            })
+        });
     }
     let cache = if reader {
         format!(" pragma cache_size = -{SQLITE_READER_CACHE_KIB};")

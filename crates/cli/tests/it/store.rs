@@ -165,6 +165,27 @@ async fn sqlite_readers_keep_a_small_page_cache_and_the_writer_the_default() {
 }
 
 #[tokio::test]
+async fn postgres_connections_never_plan_parallel_workers() {
+    matrix(|backend| async move {
+        if backend != Backend::Postgres {
+            return; // SQLite has no parallel plans.
+        }
+        let app = TestApp::spawn(backend).await;
+        // Every connection of the pool, not only the first: hold two at once.
+        let mut first = app.db().pool().acquire().await.unwrap();
+        let mut second = app.db().pool().acquire().await.unwrap();
+        for conn in [&mut first, &mut second] {
+            let workers: String = sqlx::query_scalar("show max_parallel_workers_per_gather")
+                .fetch_one(&mut **conn)
+                .await
+                .unwrap();
+            assert_eq!(workers, "0");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn connections_left_unused_past_the_idle_timeout_are_closed() {
     matrix(|backend| async move {
         let app = TestApp::spawn(backend).await;
