@@ -31,19 +31,23 @@ pub(crate) async fn on_event(
     event: &BookingEvent<'_>,
     ctx: &Context,
 ) -> anyhow::Result<()> {
+    let read;
     let settings = match ctx.billing_of(event.tenant.id) {
-        Some(settings) => settings.clone(),
-        None => store::settings_in(tx, event.tenant.id).await?,
+        Some(given) => given,
+        None => {
+            read = store::settings_in(tx, event.tenant.id).await?;
+            &read
+        }
     };
     let booking = event.booking;
     match (event.kind, settings.bill_when) {
         (EventKind::Created, BillWhen::Confirmed) if booking.status == Status::Confirmed => {
-            bill(tx, event.tenant, booking, &settings, ctx).await
+            bill(tx, event.tenant, booking, settings, ctx).await
         }
         (EventKind::Completed, BillWhen::Completed) => {
-            bill(tx, event.tenant, booking, &settings, ctx).await
+            bill(tx, event.tenant, booking, settings, ctx).await
         }
-        (EventKind::Cancelled, _) => undo(tx, event.tenant, booking, &settings, ctx).await,
+        (EventKind::Cancelled, _) => undo(tx, event.tenant, booking, settings, ctx).await,
         _ => Ok(()),
     }
 }
