@@ -37,6 +37,7 @@ pub mod tenants;
 pub mod tokens;
 pub mod unapplied;
 pub mod users;
+mod version_checks;
 pub mod versions;
 
 mod db;

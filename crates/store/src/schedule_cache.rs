@@ -30,7 +30,8 @@ use crate::blocks::{self, RawBlocks};
 use crate::catalog::{self, Mode, Service};
 use crate::staff::StaffMember;
 use crate::tenants::{self, Tenant};
-use crate::{Db, StoreError, staff, versions};
+use crate::version_checks::VersionChecks;
+use crate::{Db, StoreError, staff};
 
 /// Most tenants kept; past it the whole map starts over (a cold tenant costs one load).
 const MAX_TENANTS: usize = 10_000;
@@ -41,6 +42,15 @@ const MAX_WINDOWS: usize = 2_048;
 #[derive(Default)]
 pub struct ScheduleCache {
     tenants: Mutex<HashMap<TenantId, Arc<Entry>>>,
+    /// The version checks of concurrent requests, shared per slug.
+    checks: VersionChecks,
+}
+
+impl ScheduleCache {
+    /// How many schedule version reads this process ran (see [`crate::version_checks`]).
+    pub fn version_reads(&self) -> u64 {
+        self.checks.reads()
+    }
 }
 
 impl std::fmt::Debug for ScheduleCache {
@@ -110,10 +120,11 @@ impl std::fmt::Debug for Schedule {
     }
 }
 
-/// The tenant with this slug and its schedule, checking the version once (one indexed read)
-/// and loading the tenant only when it changed.
+/// The tenant with this slug and its schedule, checking the version once (one indexed read,
+/// shared with concurrent requests for the same slug that arrived no later: see
+/// [`crate::version_checks`]) and loading the tenant only when it changed.
 pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Schedule>, StoreError> {
-    let Some(seen) = versions::by_slug(db, slug).await? else { return Ok(None) };
+    let Some(seen) = db.schedules().checks.by_slug(db, slug).await? else { return Ok(None) };
     let (id, base, version) = (seen.tenant, seen.base, seen.version);
     let cached = lock(&db.schedules().tenants).get(&id).cloned();
     if let Some(entry) = cached.filter(|e| e.base == base) {

@@ -10,7 +10,7 @@ use portico_domain::plans::Plan;
 use portico_store::blocks::{self, BlockFields, CapacityFields};
 use portico_store::catalog::Mode;
 use portico_store::hours::{self, HourRange};
-use portico_store::versions;
+use portico_store::{schedule_cache, versions};
 use portico_testkit::{TestApp, matrix, wait_for};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -358,6 +358,26 @@ async fn saved_billing_settings_reach_the_very_next_guest_booking() {
             booking["id"].as_i64().unwrap()
         );
         assert_eq!(app.count(&billed).await, 1, "billed under the new settings");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_requests_for_a_tenant_share_their_version_reads() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.seed_tenant("paws", Plan::Free).await;
+        let db = app.db();
+        let before = db.schedules().version_reads();
+
+        let requests = (0..50).map(|_| schedule_cache::by_slug(db, "paws"));
+        for schedule in futures::future::join_all(requests).await {
+            assert_eq!(schedule.unwrap().expect("the tenant").id, tenant.id);
+        }
+        // The first reads at once; the others arrive while it is in flight and share the read
+        // after it (or a few, as reads end while the rest are still arriving).
+        let reads = db.schedules().version_reads() - before;
+        assert!(reads <= 5, "{reads} version reads for 50 requests");
     })
     .await;
 }
