@@ -24,9 +24,9 @@
 //!
 //! Rows that nothing in the transaction reads back — a booking event's outbox jobs and its
 //! audit row — may be handed to the transaction ([`ScheduleTx::jobs_at_commit`],
-//! [`ScheduleTx::audit_at_commit`]) and are written by the commit: on PostgreSQL together with
-//! the bump, in one statement (data-modifying `WITH`), so they cost no round trips of their
-//! own while the transaction holds its locks; on SQLite as separate statements just before it.
+//! [`ScheduleTx::audit_at_commit`]) and are written by the commit together with the bump: on
+//! PostgreSQL in one statement (data-modifying `WITH`), on SQLite as statements sent in one
+//! call, so they cost no round trips of their own while the transaction holds its locks.
 
 use std::ops::{Deref, DerefMut};
 
@@ -72,18 +72,6 @@ impl Landing {
         match self {
             Self::Person(None) => 1,
             Self::Person(Some(id)) | Self::Block(id) => 1 + id.rem_euclid(PARTS),
-        }
-    }
-}
-
-impl AuditRow {
-    fn entry(&self) -> audit::Entry<'_> {
-        audit::Entry {
-            tenant: self.tenant,
-            actor: self.actor,
-            action: &self.action,
-            detail: self.detail.clone(),
-            ip: &self.ip,
         }
     }
 }
@@ -168,40 +156,38 @@ impl ScheduleTx {
 
     /// Writes the rows handed to it, bumps the tenant's version, then commits.
     pub async fn commit(mut self) -> anyhow::Result<()> {
-        match self.backend {
-            Backend::Postgres => self.write_pending_with_bump().await?,
-            Backend::Sqlite => {
-                for (jobs, now) in std::mem::take(&mut self.jobs) {
-                    outbox::insert_many(&mut self.tx, &jobs, now).await?;
-                }
-                for (row, now) in std::mem::take(&mut self.audits) {
-                    audit::record_in(&mut self.tx, &row.entry(), now).await?;
-                }
-                bump_part(&mut self.tx, self.tenant, self.part).await?;
-            }
-        }
+        self.write_pending_with_bump().await?;
         self.tx.commit().await?;
         Ok(())
     }
 
-    /// PostgreSQL: the pending outbox and audit rows and the version bump in one statement
-    /// (every part of a `WITH` runs, whether the statement reads it or not).
+    /// The pending outbox and audit rows and the version bump in one call: on PostgreSQL one
+    /// statement (every part of a data-modifying `WITH` runs, whether the statement reads it
+    /// or not); on SQLite, which has no data-modifying `WITH`, the inserts and the bump as
+    /// statements sent together, one trip to the connection's thread instead of one each.
     async fn write_pending_with_bump(&mut self) -> anyhow::Result<()> {
         let jobs: Vec<(&NewJob, i64)> =
             self.jobs.iter().flat_map(|(jobs, now)| jobs.iter().map(|job| (job, *now))).collect();
         // $1 and $2 are the bump's tenant and part; the rows' parameters follow.
-        let mut parts = Vec::new();
+        let mut inserts = Vec::new();
         if !jobs.is_empty() {
-            parts.push(format!("o as ({})", outbox::insert_sql(3, jobs.len())));
+            inserts.push(("o", outbox::insert_sql(3, jobs.len())));
         }
         if !self.audits.is_empty() {
             let first = 3 + 3 * jobs.len();
-            parts.push(format!("a as ({})", audit::insert_sql(first, self.audits.len())));
+            inserts.push(("a", audit::insert_sql(first, self.audits.len())));
         }
-        let sql = if parts.is_empty() {
-            BUMP.to_owned()
-        } else {
-            format!("with {} {BUMP}", parts.join(", "))
+        let sql = match self.backend {
+            _ if inserts.is_empty() => BUMP.to_owned(),
+            Backend::Postgres => {
+                let parts: Vec<String> =
+                    inserts.iter().map(|(name, sql)| format!("{name} as ({sql})")).collect();
+                format!("with {} {BUMP}", parts.join(", "))
+            }
+            Backend::Sqlite => {
+                let parts: Vec<&str> = inserts.iter().map(|(_, sql)| sql.as_str()).collect();
+                format!("{}; {BUMP}", parts.join("; "))
+            }
         };
         let mut query =
             sqlx::query(sqlx::AssertSqlSafe(sql)).bind(self.tenant.get()).bind(self.part);

@@ -78,8 +78,9 @@ pub async fn record(
 }
 
 /// Writes the event in the caller's transaction and reads the booking as it is now; returns
-/// the event's id and the booking (`None`: not the tenant's). On PostgreSQL one round trip
-/// (the insert in a `WITH`); SQLite, which has no data-modifying `WITH`, runs the two.
+/// the event's id and the booking (`None`: not the tenant's). One call: on PostgreSQL one
+/// statement (the insert in a `WITH`); on SQLite, which has no data-modifying `WITH`, the
+/// insert and the read (of the event's `last_insert_rowid()`) sent together.
 pub async fn record_and_get(
     tx: &mut Tx,
     tenant: &Tenant,
@@ -87,19 +88,26 @@ pub async fn record_and_get(
     e: &NewEvent<'_>,
     now: i64,
 ) -> anyhow::Result<(i64, Option<Booking>)> {
-    if tx.backend_name() != <sqlx::Postgres as sqlx::Database>::NAME {
-        let id = record(tx, tenant, booking, e, now).await?;
-        return Ok((id, super::get_in(tx, tenant, booking.get()).await?));
-    }
-    let sql = format!(
-        "with e as ({INSERT}) {} cross join e where b.tenant_id = $1 and b.id = $2",
-        super::SELECT.replacen("select ", "select e.id as event_id, ", 1)
-    );
-    let row = insert_query(sqlx::AssertSqlSafe(sql), tenant, booking.get(), e, now)
-        .fetch_optional(&mut **tx)
+    let select = super::SELECT.replacen("select ", "select e.id as event_id, ", 1);
+    let sql = if tx.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME {
+        format!("with e as ({INSERT}) {select} cross join e where b.tenant_id = $1 and b.id = $2")
+    } else {
+        let insert = INSERT.trim_end_matches(" returning id");
+        let select = select.replacen(
+            " from bookings b ",
+            " from booking_events e join bookings b on b.id = e.booking_id ",
+            1,
+        );
+        format!(
+            "{insert}; {select} where e.id = last_insert_rowid() and b.tenant_id = $1 and b.id = $2"
+        )
+    };
+    // `fetch_all`: on SQLite the row comes from the second statement.
+    let rows = insert_query(sqlx::AssertSqlSafe(sql), tenant, booking.get(), e, now)
+        .fetch_all(&mut **tx)
         .await?;
-    match row {
-        Some(row) => Ok((row.try_get("event_id")?, Some(Booking::from_row(&row)?))),
+    match rows.first() {
+        Some(row) => Ok((row.try_get("event_id")?, Some(Booking::from_row(row)?))),
         // The insert ran (every `WITH` part does) but the booking is not there: the caller
         // refuses, and its transaction rolls back.
         None => Ok((0, None)),

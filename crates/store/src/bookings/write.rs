@@ -291,20 +291,12 @@ fn bind_row<'q>(
         .bind(row.location)
 }
 
-/// Inserts a confirmed booking; returns its id.
-pub async fn insert(tx: &mut Tx, tenant: &Tenant, row: &NewRow<'_>, now: i64) -> Result<BookingId> {
-    let id: i64 = bind_row(sqlx::AssertSqlSafe(format!("{INSERT} returning id")), tenant, row, now)
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get(0)?;
-    Ok(BookingId::from_store(id))
-}
-
 /// Inserts a confirmed booking and records its event ([`events::record`]); returns the
-/// event's id and the booking as stored. On PostgreSQL one round trip: the insert and the
-/// event in a `WITH`, the booking read from the insert's `RETURNING` (a statement's own
-/// inserts are not visible to its reads); SQLite, which has no data-modifying `WITH`, runs
-/// the insert and [`events::record_and_get`].
+/// event's id and the booking as stored, in one call. On PostgreSQL one statement: the insert
+/// and the event in a `WITH`, the booking read from the insert's `RETURNING` (a statement's
+/// own inserts are not visible to its reads). SQLite has no data-modifying `WITH`: there the
+/// insert, the event (on the booking's `last_insert_rowid()`) and the read of both are three
+/// statements sent together — one trip to the connection's thread instead of three.
 pub async fn insert_recorded(
     tx: &mut Tx,
     tenant: &Tenant,
@@ -312,28 +304,41 @@ pub async fn insert_recorded(
     event: &NewEvent<'_>,
     now: i64,
 ) -> Result<(i64, Booking)> {
-    if tx.backend_name() != <sqlx::Postgres as sqlx::Database>::NAME {
-        let id = insert(tx, tenant, row, now).await?;
-        let (event_id, booking) = events::record_and_get(tx, tenant, id, event, now).await?;
-        return Ok((event_id, booking.ok_or(BookingError::NotFound)?));
-    }
     // $21–$28 the event's columns; its time is the booking's ($17).
-    let sql = format!(
-        "with b as ({INSERT} returning *), \
-         e as (insert into booking_events (tenant_id, booking_id, action, actor_kind, \
-         actor_user_id, from_starts_at, to_starts_at, from_staff_id, to_staff_id, detail, \
-         created_at) select b.tenant_id, b.id, $21, $22, $23, $24, $25, $26, $27, $28, $17 from b \
-         returning id) \
-         {} cross join e",
-        super::SELECT.replacen("select ", "select e.id as event_id, ", 1).replacen(
-            " from bookings b ",
-            " from b ",
-            1
+    let sql = if tx.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME {
+        format!(
+            "with b as ({INSERT} returning *), \
+             e as (insert into booking_events (tenant_id, booking_id, action, actor_kind, \
+             actor_user_id, from_starts_at, to_starts_at, from_staff_id, to_staff_id, detail, \
+             created_at) select b.tenant_id, b.id, $21, $22, $23, $24, $25, $26, $27, $28, $17 \
+             from b returning id) \
+             {} cross join e",
+            super::SELECT.replacen("select ", "select e.id as event_id, ", 1).replacen(
+                " from bookings b ",
+                " from b ",
+                1
+            )
         )
-    );
+    } else {
+        format!(
+            "{INSERT}; \
+             insert into booking_events (tenant_id, booking_id, action, actor_kind, \
+             actor_user_id, from_starts_at, to_starts_at, from_staff_id, to_staff_id, detail, \
+             created_at) values ($1, last_insert_rowid(), $21, $22, $23, $24, $25, $26, $27, \
+             $28, $17); \
+             {} where e.id = last_insert_rowid()",
+            super::SELECT.replacen("select ", "select e.id as event_id, ", 1).replacen(
+                " from bookings b ",
+                " from booking_events e join bookings b on b.id = e.booking_id ",
+                1
+            )
+        )
+    };
     let query = bind_row(sqlx::AssertSqlSafe(sql), tenant, row, now);
-    let found = events::bind_event(query, event).fetch_one(&mut **tx).await?;
-    Ok((found.try_get("event_id")?, Booking::from_row(&found)?))
+    // `fetch_all`: on SQLite the row comes from the last of the statements.
+    let rows = events::bind_event(query, event).fetch_all(&mut **tx).await?;
+    let found = rows.first().ok_or(BookingError::NotFound)?;
+    Ok((found.try_get("event_id")?, Booking::from_row(found)?))
 }
 
 /// Moves a booking to `placement`.
