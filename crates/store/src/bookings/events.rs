@@ -30,9 +30,40 @@ pub struct NewEvent<'a> {
     pub detail: &'a str,
 }
 
-const INSERT: &str = "insert into booking_events (tenant_id, booking_id, action, actor_kind, \
-    actor_user_id, from_starts_at, to_starts_at, from_staff_id, to_staff_id, detail, created_at) \
-    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id";
+/// The start of an event's insert, up to its columns (literal, for `concat!`).
+macro_rules! insert_into {
+    () => {
+        "insert into booking_events (tenant_id, booking_id, action, actor_kind, actor_user_id, \
+         from_starts_at, to_starts_at, from_staff_id, to_staff_id, detail, created_at)"
+    };
+}
+
+/// An event's insert up to its columns, for statements that supply the values their own way.
+pub(crate) const INSERT_INTO: &str = insert_into!();
+
+/// The event's insert: $1 tenant, $2 booking, then the event ([`insert_query`]).
+macro_rules! insert_values {
+    () => {
+        concat!(insert_into!(), " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+    };
+}
+
+const INSERT_VALUES: &str = insert_values!();
+const INSERT: &str = concat!(insert_values!(), " returning id");
+
+/// On SQLite, the event just inserted (`last_insert_rowid()`) and its booking, for
+/// [`select_with_event`].
+pub(crate) const FROM_LAST_EVENT: &str = "booking_events e join bookings b on b.id = e.booking_id";
+
+/// The booking's select ([`super::SELECT`]) with the event's id first (`event_id`), reading
+/// the booking from `from` (which names the event `e`) instead of `bookings b`.
+pub(crate) fn select_with_event(from: &str) -> String {
+    super::SELECT.replacen("select ", "select e.id as event_id, ", 1).replacen(
+        " from bookings b ",
+        &format!(" from {from} "),
+        1,
+    )
+}
 
 /// The event's statement with its parameters: $1 tenant, $2 booking, then the event.
 fn insert_query<'q>(
@@ -88,18 +119,16 @@ pub async fn record_and_get(
     e: &NewEvent<'_>,
     now: i64,
 ) -> anyhow::Result<(i64, Option<Booking>)> {
-    let select = super::SELECT.replacen("select ", "select e.id as event_id, ", 1);
     let sql = if tx.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME {
-        format!("with e as ({INSERT}) {select} cross join e where b.tenant_id = $1 and b.id = $2")
-    } else {
-        let insert = INSERT.trim_end_matches(" returning id");
-        let select = select.replacen(
-            " from bookings b ",
-            " from booking_events e join bookings b on b.id = e.booking_id ",
-            1,
-        );
         format!(
-            "{insert}; {select} where e.id = last_insert_rowid() and b.tenant_id = $1 and b.id = $2"
+            "with e as ({INSERT}) {} cross join e where b.tenant_id = $1 and b.id = $2",
+            select_with_event("bookings b")
+        )
+    } else {
+        format!(
+            "{INSERT_VALUES}; {} where e.id = last_insert_rowid() and b.tenant_id = $1 \
+             and b.id = $2",
+            select_with_event(FROM_LAST_EVENT)
         )
     };
     // `fetch_all`: on SQLite the row comes from the second statement.

@@ -8,7 +8,7 @@ use portico_domain::{BookingId, SeriesId};
 
 use sqlx::{Any, FromRow as _, Row as _};
 
-use super::events::{self, NewEvent};
+use super::events::{self, INSERT_INTO, NewEvent};
 use super::{Booking, BookingError, Party, Result, Slot, Status};
 use crate::availability::{self, Query};
 use crate::catalog::{Mode, Service};
@@ -308,30 +308,18 @@ pub async fn insert_recorded(
     let sql = if tx.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME {
         format!(
             "with b as ({INSERT} returning *), \
-             e as (insert into booking_events (tenant_id, booking_id, action, actor_kind, \
-             actor_user_id, from_starts_at, to_starts_at, from_staff_id, to_staff_id, detail, \
-             created_at) select b.tenant_id, b.id, $21, $22, $23, $24, $25, $26, $27, $28, $17 \
-             from b returning id) \
+             e as ({INSERT_INTO} select b.tenant_id, b.id, $21, $22, $23, $24, $25, $26, $27, \
+             $28, $17 from b returning id) \
              {} cross join e",
-            super::SELECT.replacen("select ", "select e.id as event_id, ", 1).replacen(
-                " from bookings b ",
-                " from b ",
-                1
-            )
+            events::select_with_event("b")
         )
     } else {
         format!(
             "{INSERT}; \
-             insert into booking_events (tenant_id, booking_id, action, actor_kind, \
-             actor_user_id, from_starts_at, to_starts_at, from_staff_id, to_staff_id, detail, \
-             created_at) values ($1, last_insert_rowid(), $21, $22, $23, $24, $25, $26, $27, \
+             {INSERT_INTO} values ($1, last_insert_rowid(), $21, $22, $23, $24, $25, $26, $27, \
              $28, $17); \
              {} where e.id = last_insert_rowid()",
-            super::SELECT.replacen("select ", "select e.id as event_id, ", 1).replacen(
-                " from bookings b ",
-                " from booking_events e join bookings b on b.id = e.booking_id ",
-                1
-            )
+            events::select_with_event(events::FROM_LAST_EVENT)
         )
     };
     let query = bind_row(sqlx::AssertSqlSafe(sql), tenant, row, now);
