@@ -79,21 +79,24 @@ impl Queue {
         format!("{}:{queue}", self.namespace)
     }
 
-    /// Pushes an already-serialized job onto `queue`. The JSON is stored exactly as a typed
-    /// push of the same payload would store it.
-    pub async fn push_json(&self, queue: &str, payload: &str) -> anyhow::Result<()> {
-        let value: serde_json::Value = serde_json::from_str(payload)?;
+    /// Pushes several already-serialized jobs onto `queue` in one go: on Redis one script
+    /// call, on SQLite one transaction — all of them or none.
+    pub async fn push_json_many(&self, queue: &str, payloads: &[&str]) -> anyhow::Result<()> {
+        let values = payloads
+            .iter()
+            .map(|payload| serde_json::from_str::<serde_json::Value>(payload))
+            .collect::<Result<Vec<_>, _>>()?;
         let name = self.queue_name(queue);
         match &self.backend {
             Backend::Sqlite(pool) => {
                 let mut storage = SqliteStorage::<serde_json::Value>::new(pool)
                     .with_config(apalis_sqlite::Config::default().queue(&name));
-                storage.push(value).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                storage.push_bulk(values).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             }
             Backend::Redis(conn) => {
                 let mut storage = RedisStorage::<serde_json::Value>::new(conn.clone())
                     .with_config(apalis_redis::Config::default().queue(&name));
-                storage.push(value).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                storage.push_bulk(values).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             }
         }
         Ok(())

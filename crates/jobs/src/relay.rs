@@ -28,20 +28,30 @@ impl Relay {
         Self { db, queue, owner, batch, interval }
     }
 
-    /// Moves one batch; returns how many rows were handed over.
+    /// Moves one batch; returns how many rows were handed over. The rows of each queue go in
+    /// one push (one Redis script call or SQLite transaction for the lot, not one per row),
+    /// in the order of their ids.
     pub async fn run_once(&self) -> anyhow::Result<usize> {
         let now = chrono::Utc::now().timestamp();
         let rows = outbox::claim(&self.db, &self.owner, now, now + LEASE_SECS, self.batch).await?;
+        let mut queues: Vec<(&str, Vec<&outbox::OutboxRow>)> = Vec::new();
+        for row in &rows {
+            match queues.iter_mut().find(|(queue, _)| *queue == row.queue) {
+                Some((_, rows)) => rows.push(row),
+                None => queues.push((&row.queue, vec![row])),
+            }
+        }
         let mut pushed = Vec::with_capacity(rows.len());
         let mut failure = None;
-        for row in rows {
-            // A failed push leaves the row (and the rest of the batch) leased; they are retried
-            // when the lease passes. What was pushed is deleted below either way.
-            if let Err(error) = self.queue.push_json(&row.queue, &row.payload).await {
+        for (queue, rows) in queues {
+            // A failed push leaves its rows (and those of the queues after it) leased; they are
+            // retried when the lease passes. What was pushed is deleted below either way.
+            let payloads: Vec<&str> = rows.iter().map(|row| row.payload.as_str()).collect();
+            if let Err(error) = self.queue.push_json_many(queue, &payloads).await {
                 failure = Some(error);
                 break;
             }
-            pushed.push(row.id);
+            pushed.extend(rows.iter().map(|row| row.id));
         }
         // One delete for the batch: on SQLite each write waits its turn at the single writer,
         // so one statement per row made the relay slower than the bookings that fill it.
