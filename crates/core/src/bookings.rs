@@ -38,7 +38,7 @@ pub async fn hold(
     slot: &Slot,
     now: DateTime<Utc>,
 ) -> Result<Hold> {
-    let mut tx = versions::begin(db, tenant.id).await?;
+    let mut tx = write::begin(db, tenant, service, slot).await?;
     write::lock(&mut tx, tenant, service, slot, now).await?;
     let placement = write::place(&mut tx, tenant, service, slot, now, false, None).await?;
     let expires_at = now + Duration::minutes(i64::from(tenant.scheduling.hold_minutes.max(1)));
@@ -134,15 +134,16 @@ async fn create_with(
     series: Option<SeriesId>,
     ctx: &Context,
 ) -> Result<Booking> {
-    let mut tx = versions::begin(db, tenant.id).await?;
+    let mut tx = write::begin(db, tenant, new.service, &new.slot).await?;
     let booking = create_in(&mut tx, tenant, new, series, ctx).await?;
     tx.commit().await?;
     Ok(booking)
 }
 
-/// [`create`] inside the caller's transaction (begun with [`versions::begin`]): lock, hold,
-/// placement, overlap, row, event, jobs and audit; the caller commits. A refusal writes
-/// nothing (the caller may try again in the same transaction, or drop it).
+/// [`create`] inside the caller's transaction (begun with [`write::begin`] or
+/// [`versions::begin`]): lock, hold, placement, overlap, row, event, jobs and audit; the
+/// caller commits. A refusal writes nothing (the caller may try again in the same
+/// transaction, or drop it).
 pub(crate) async fn create_in(
     tx: &mut ScheduleTx,
     tenant: &Tenant,
@@ -356,7 +357,7 @@ pub async fn reschedule(
     let service = catalog::by_id(db, tenant.id, current.service_id.get())
         .await?
         .ok_or(BookingError::NotFound)?;
-    let mut tx = versions::begin(db, tenant.id).await?;
+    let mut tx = write::begin(db, tenant, &service, slot).await?;
     write::lock(&mut tx, tenant, &service, slot, ctx.now).await?;
     let before = portico_store::bookings::get_in(&mut tx, tenant, id)
         .await?

@@ -232,6 +232,16 @@ impl Db {
         })
     }
 
+    /// [`Db::begin_write`] on PostgreSQL with `statements` sent together with its `BEGIN`, in
+    /// one round trip (the simple query protocol: no parameters, so whatever they need must be
+    /// written into them, e.g. ids). PostgreSQL only: SQLite's writer begins with
+    /// `BEGIN IMMEDIATE` alone.
+    pub async fn begin_write_with(&self, statements: &str) -> anyhow::Result<Tx> {
+        anyhow::ensure!(self.writer.is_none(), "begin_write_with is for PostgreSQL");
+        let begin = format!("begin; {statements}");
+        Ok(self.pool.begin_with(sqlx::AssertSqlSafe(begin)).await?)
+    }
+
     /// Closes every connection; later queries fail.
     pub async fn close(&self) {
         self.pool.close().await;

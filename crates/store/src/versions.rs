@@ -76,6 +76,44 @@ impl Landing {
     }
 }
 
+/// A row whose lock serializes the bookings and holds competing for its capacity (see
+/// [`crate::bookings::write::lock`]): a staff member's or a timetable block's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowLock {
+    Staff(i64),
+    Block(i64),
+}
+
+impl RowLock {
+    fn table(self) -> &'static str {
+        match self {
+            Self::Staff(_) => "staff_members",
+            Self::Block(_) => "timetable_blocks",
+        }
+    }
+
+    pub fn id(self) -> i64 {
+        match self {
+            Self::Staff(id) | Self::Block(id) => id,
+        }
+    }
+
+    /// PostgreSQL's lock of row `$1` of tenant `$2`: what an update of the row would take
+    /// (`for no key update`), without writing a new version of it.
+    pub fn select_for_update(self) -> String {
+        format!("select 1 from {} where id = $1 and tenant_id = $2 for no key update", self.table())
+    }
+
+    /// An update of row `$1` of tenant `$2` that changes nothing (SQLite: takes the write
+    /// lock in a transaction begun without it).
+    pub fn touch(self) -> String {
+        format!(
+            "update {} set updated_at = updated_at where id = $1 and tenant_id = $2",
+            self.table()
+        )
+    }
+}
+
 /// A write transaction that changes a tenant's schedule: it derefs to the [`Tx`], and its
 /// [`commit`](Self::commit) bumps the tenant's version just before committing. Dropped
 /// without committing, it rolls back like any transaction.
@@ -90,6 +128,8 @@ pub struct ScheduleTx {
     jobs: Vec<(Vec<NewJob>, i64)>,
     /// Audit rows the commit writes, with their time.
     audits: Vec<(AuditRow, i64)>,
+    /// The row locked by the `BEGIN` ([`begin_locked`]).
+    locked: Option<RowLock>,
 }
 
 /// An [`audit::Entry`] kept until the commit writes it.
@@ -111,7 +151,7 @@ impl ScheduleTx {
         } else {
             Backend::Sqlite
         };
-        Self { tx, tenant, backend, part: 0, jobs: Vec::new(), audits: Vec::new() }
+        Self { tx, tenant, backend, part: 0, jobs: Vec::new(), audits: Vec::new(), locked: None }
     }
 
     /// Outbox rows for the commit to write (after any written directly in the transaction):
@@ -142,6 +182,16 @@ impl ScheduleTx {
     /// schedule cache ([`crate::schedule_cache`]) that the tenant, services or staff changed.
     pub fn bump_part_of(&mut self, landing: Landing) {
         self.part = landing.part();
+    }
+
+    /// Whether the transaction's `BEGIN` took `row`'s lock ([`begin_locked`]).
+    pub fn holds(&self, row: RowLock) -> bool {
+        self.locked == Some(row)
+    }
+
+    /// The backend the transaction runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// The tenant whose version this transaction bumps.
@@ -225,6 +275,26 @@ impl DerefMut for ScheduleTx {
 /// A write transaction that changes the tenant's schedule; the version is bumped at commit.
 pub async fn begin(db: &Db, tenant: TenantId) -> anyhow::Result<ScheduleTx> {
     Ok(ScheduleTx::wrap(db.begin_write().await?, tenant))
+}
+
+/// [`begin`] with `row`'s lock taken by the `BEGIN` itself on PostgreSQL, in the same round
+/// trip (the ids are numbers written into the statement: the `BEGIN` cannot carry
+/// parameters). The lock is the one [`crate::bookings::write::lock`] would take first, so the
+/// order of locks, and with it the deadlock argument, is unchanged; whether the row exists is
+/// left to the re-check that follows. On SQLite the lock is left to `lock`.
+pub async fn begin_locked(db: &Db, tenant: TenantId, row: RowLock) -> anyhow::Result<ScheduleTx> {
+    if db.backend() != Backend::Postgres {
+        return begin(db, tenant).await;
+    }
+    let lock = format!(
+        "select 1 from {} where id = {} and tenant_id = {} for no key update",
+        row.table(),
+        row.id(),
+        tenant.get()
+    );
+    let mut tx = ScheduleTx::wrap(db.begin_write_with(&lock).await?, tenant);
+    tx.locked = Some(row);
+    Ok(tx)
 }
 
 /// A tenant's schedule version as read at the start of a request.

@@ -145,3 +145,43 @@ async fn a_reschedule_racing_new_bookings_for_the_last_place_never_exceeds_capac
     })
     .await;
 }
+
+/// A booking takes its lock before its re-check reads anything (on PostgreSQL with the
+/// `BEGIN` itself): while another transaction holds the staff member's row, the booking waits,
+/// and its re-check then sees what that transaction committed — here, that the staff member
+/// no longer takes bookings.
+#[tokio::test]
+async fn a_booking_waits_for_the_staff_members_lock_and_then_sees_the_change() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.seed_tenant("paws", Plan::Pro).await;
+        let walk = app.seed_service(tenant.id, "walk", Mode::Slot, 60).await;
+        let sam = app.seed_staff_member(tenant.id, "Sam", &[&walk]).await;
+        app.seed_hours(tenant.id, Some(sam), 8 * 60, 18 * 60).await;
+        let token = app.api_token(tenant.id).await;
+
+        let mut held = app.db().begin_write().await.unwrap();
+        sqlx::query("update staff_members set active = 0 where id = $1")
+            .bind(sam.get())
+            .execute(&mut *held)
+            .await
+            .unwrap();
+        let start = Utc.with_ymd_and_hms(2026, 12, 2, 10, 0, 0).unwrap().to_rfc3339();
+        let body = json!({ "service": "walk", "start": start, "staff_id": sam, "guest": guest(1) });
+        let booking = tokio::spawn(
+            app.client
+                .post(app.url("/api/v1/paws/bookings"))
+                .bearer_auth(&token)
+                .json(&body)
+                .send(),
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!booking.is_finished(), "the booking waits for the staff member's lock");
+        held.commit().await.unwrap();
+
+        let response = booking.await.unwrap().expect("request");
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        assert_eq!(occupying(&app).await, 0);
+    })
+    .await;
+}
