@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use lettre::message::Mailbox;
-use tokio::io::AsyncWriteExt;
 
 use super::{Email, MailError, Mailer, build_message, parse_from};
 
@@ -51,7 +50,7 @@ impl Mailer for FileMailer {
         // Hidden and without the `.eml` suffix, so nobody picks up a half-written file.
         let temp = self.dir.join(format!(".{name}.tmp"));
 
-        let written = write_then_rename(&self.dir, &temp, &path, &message.formatted()).await;
+        let written = write_then_rename(&self.dir, &temp, &path, message.formatted()).await;
         if let Err(e) = written {
             let _ = tokio::fs::remove_file(&temp).await;
             return Err(MailError::Transient(format!("cannot write {}: {e}", path.display())));
@@ -61,19 +60,27 @@ impl Mailer for FileMailer {
     }
 }
 
+/// The whole write on one blocking thread: a message costs one hop to the blocking pool, not
+/// one for each of the five file operations.
 async fn write_then_rename(
     dir: &Path,
     temp: &Path,
     path: &Path,
-    contents: &[u8],
+    contents: Vec<u8>,
 ) -> std::io::Result<()> {
-    // The directory may have been removed since start-up (a developer clearing old mail).
-    tokio::fs::create_dir_all(dir).await?;
-    let mut file = tokio::fs::File::options().write(true).create_new(true).open(temp).await?;
-    file.write_all(contents).await?;
-    file.sync_all().await?;
-    drop(file);
-    tokio::fs::rename(temp, path).await
+    let (dir, temp, path) = (dir.to_owned(), temp.to_owned(), path.to_owned());
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        // The directory may have been removed since start-up (a developer clearing old mail).
+        std::fs::create_dir_all(&dir)?;
+        let mut file = std::fs::File::options().write(true).create_new(true).open(&temp)?;
+        file.write_all(&contents)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&temp, &path)
+    })
+    .await
+    .map_err(std::io::Error::other)?
 }
 
 #[cfg(test)]
