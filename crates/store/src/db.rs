@@ -232,6 +232,13 @@ impl Db {
         })
     }
 
+    /// Whether a [`Db::begin_write`] transaction excludes every other writer until it ends:
+    /// on SQLite it holds the single writer connection and began with `BEGIN IMMEDIATE`, so
+    /// no other transaction can write, and what it reads stays current, until it commits.
+    pub fn write_excludes_writers(&self) -> bool {
+        self.writer.is_some()
+    }
+
     /// [`Db::begin_write`] on PostgreSQL with `statements` sent together with its `BEGIN`, in
     /// one round trip (the simple query protocol: no parameters, so whatever they need must be
     /// written into them, e.g. ids). PostgreSQL only: SQLite's writer begins with

@@ -130,6 +130,8 @@ pub struct ScheduleTx {
     audits: Vec<(AuditRow, i64)>,
     /// The row locked by the `BEGIN` ([`begin_locked`]).
     locked: Option<RowLock>,
+    /// Begun by [`begin`] where that excludes every other writer ([`Db::write_excludes_writers`]).
+    exclusive: bool,
 }
 
 /// An [`audit::Entry`] kept until the commit writes it.
@@ -151,7 +153,16 @@ impl ScheduleTx {
         } else {
             Backend::Sqlite
         };
-        Self { tx, tenant, backend, part: 0, jobs: Vec::new(), audits: Vec::new(), locked: None }
+        Self {
+            tx,
+            tenant,
+            backend,
+            part: 0,
+            jobs: Vec::new(),
+            audits: Vec::new(),
+            locked: None,
+            exclusive: false,
+        }
     }
 
     /// Outbox rows for the commit to write (after any written directly in the transaction):
@@ -187,6 +198,12 @@ impl ScheduleTx {
     /// Whether the transaction's `BEGIN` took `row`'s lock ([`begin_locked`]).
     pub fn holds(&self, row: RowLock) -> bool {
         self.locked == Some(row)
+    }
+
+    /// Whether no other transaction can write until this one ends, so row locks would add
+    /// nothing (SQLite's writer, see [`Db::write_excludes_writers`]).
+    pub fn excludes_writers(&self) -> bool {
+        self.exclusive
     }
 
     /// The backend the transaction runs on.
@@ -274,7 +291,9 @@ impl DerefMut for ScheduleTx {
 
 /// A write transaction that changes the tenant's schedule; the version is bumped at commit.
 pub async fn begin(db: &Db, tenant: TenantId) -> anyhow::Result<ScheduleTx> {
-    Ok(ScheduleTx::wrap(db.begin_write().await?, tenant))
+    let mut tx = ScheduleTx::wrap(db.begin_write().await?, tenant);
+    tx.exclusive = db.write_excludes_writers();
+    Ok(tx)
 }
 
 /// [`begin`] with `row`'s lock taken by the `BEGIN` itself on PostgreSQL, in the same round

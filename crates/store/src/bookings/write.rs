@@ -52,9 +52,11 @@ pub async fn begin(
     }
 }
 
-/// Takes the locks that serialize everyone competing for `slot`'s capacity (unless the
-/// transaction took it with its `BEGIN`, see [`begin`]). An unknown block or staff member is
-/// refused here, or — when locked with the `BEGIN`, which cannot tell — by the re-check.
+/// Takes the locks that serialize everyone competing for `slot`'s capacity — unless the
+/// transaction took it with its `BEGIN` (PostgreSQL, see [`begin`]) or excludes every other
+/// writer anyway (SQLite's writer: the locks would cost a statement each and add nothing). An
+/// unknown block or staff member is refused here, or — when no lock statement ran — by the
+/// re-check, which finds no place with them.
 pub async fn lock(
     tx: &mut ScheduleTx,
     tenant: &Tenant,
@@ -62,6 +64,9 @@ pub async fn lock(
     slot: &Slot,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    if tx.excludes_writers() {
+        return Ok(());
+    }
     let rows: Vec<Option<RowLock>> = match (service.mode, first_lock(service, slot)) {
         (Mode::Block, None) => return Err(BookingError::Unavailable),
         (_, Some(row)) => vec![Some(row)],
@@ -79,9 +84,8 @@ pub async fn lock(
         let postgres = tx.backend() == Backend::Postgres;
         let locked = match row {
             // PostgreSQL: a row lock (`for no key update`, what an update of the row takes),
-            // without writing a new row version. SQLite: the writer's transaction already
-            // excludes every other writer; the update keeps the same statements meaningful
-            // in any transaction there.
+            // without writing a new row version. SQLite (a transaction not begun on the
+            // writer): the update takes the database's write lock.
             Some(row) if postgres => sqlx::query(sqlx::AssertSqlSafe(row.select_for_update()))
                 .bind(row.id())
                 .bind(tenant_id)
