@@ -105,8 +105,24 @@ DAY=$(date -u -d '+2 days' +%F)
 ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
 # The machine's CPU time as "steal total" (ticks): on a virtual machine, steal is the time the
 # hypervisor ran someone else while this machine wanted to run. A run with much of it measured
-# a slower machine, not slower code.
-machine_ticks() { awk '/^cpu / {t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t}' /proc/stat; }
+# a slower machine, not slower code. Third: the ticks the machine was busy (user, nice, system,
+# irq, softirq: everything on it — Portico, the database, wrk and the kernel's networking).
+machine_ticks() {
+    awk '/^cpu / {t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t, $2 + $3 + $4 + $7 + $8}' /proc/stat
+}
+# The database's CPU time (ticks): PostgreSQL's — every postgres process's own time plus what
+# the postmaster collected from backends that exited (fields 16+17) — then Redis's. On SQLite
+# the database runs inside Portico, so both are 0 there.
+db_ticks() {
+    [ "$BACKEND" = postgres ] || { echo 0 0; return; }
+    local name pid
+    for name in postgres redis-server; do
+        for pid in $(pgrep -x $name); do
+            awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat" 2>/dev/null || true
+        done | awk '{s += $1} END {printf "%d ", s + 0}'
+    done
+    echo
+}
 rss_mb() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER/status"; }
 # VmRSS with its anonymous (heap, stacks) and file-backed (the binary's pages) parts.
 memory() {
@@ -129,32 +145,37 @@ for _ in $(seq 100); do curl -sf "$BASE/readyz" >/dev/null && break; sleep 0.1; 
 
 echo
 echo "$READY"
-echo "| $BACKEND | req/s | p50 | p99 | CPU ms/req (Portico) | non-2xx | RSS after | steal |"
-echo "|---|---|---|---|---|---|---|---|"
-echo "| idle after seeding | | | | | | $IDLE_SEEDED | |"
+echo "| $BACKEND | req/s | p50 | p99 | CPU ms/req (Portico) | PostgreSQL | Redis | machine | non-2xx | RSS after | steal |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| idle after seeding | | | | | | | | | $IDLE_SEEDED | |"
 
 # measure NAME WRK_ARGS…: one wrk run at c=16, and Portico's CPU and memory around it.
 measure() {
     local name=$1
     shift
-    local before after out requests machine_before machine_after
+    # BENCH_ONLY: a regular expression; scenarios whose name does not match are skipped.
+    if [ -n "${BENCH_ONLY:-}" ] && ! [[ $name =~ $BENCH_ONLY ]]; then return; fi
+    local before after out requests machine_before machine_after db_before db_after
     before=$(ticks)
+    db_before=$(db_ticks)
     machine_before=$(machine_ticks)
     out=$(timeout $((DURATION + 30)) wrk -t$THREADS -c$CONNECTIONS -d"${DURATION}s" --timeout 10s --latency "$@")
     after=$(ticks)
+    db_after=$(db_ticks)
     machine_after=$(machine_ticks)
     echo "$out" >"$WORK/wrk-${name//[^a-z]/_}.txt"
     requests=$(echo "$out" | awk '/requests in/ {print $1}')
-    awk -v name="$name" -v req="$requests" -v cpu=$((after - before)) -v tck="$CLK_TCK" \
+    awk -v name="$name" -v req="$requests" -v cpu=$((after - before)) -v db="$db_before $db_after" -v tck="$CLK_TCK" \
         -v rss="$(rss_mb)" -v bad="$(echo "$out" | awk '/Non-2xx/ {print $5}')" \
         -v machine="$machine_before $machine_after" '
         /Requests\/sec/ {rps = $2}
         $1 == "50%" {p50 = $2}
         $1 == "99%" {p99 = $2}
-        END {split(machine, m, " "); total = m[4] - m[2]
-             printf "| %s | %.0f | %s | %s | %.2f | %s | %s MB | %.0f %% |\n", name, rps, p50, p99,
-             cpu * 1000 / tck / req, bad == "" ? 0 : bad, rss,
-             (total > 0 ? (m[3] - m[1]) * 100 / total : 0)}' <<<"$out"
+        END {split(machine, m, " "); total = m[5] - m[2]; busy = m[6] - m[3]; split(db, d, " ")
+             ms = 1000 / tck / req
+             printf "| %s | %.0f | %s | %s | %.2f | %.2f | %.2f | %.2f | %s | %s MB | %.0f %% |\n",
+             name, rps, p50, p99, cpu * ms, (d[3] - d[1]) * ms, (d[4] - d[2]) * ms, busy * ms,
+             bad == "" ? 0 : bad, rss, (total > 0 ? (m[4] - m[1]) * 100 / total : 0)}' <<<"$out"
 }
 
 measure "availability (1 staff, 1 day)" "$BASE/api/v1/$SLUG/availability?service=walk&date=$DAY&staff=$S1"
@@ -225,6 +246,7 @@ fi
 # Statements per request: the same server restarted with sqlx's statement log on (JSON, to a
 # file), each scenario sent one request at a time (statements.py). A separate run, so the
 # logging costs nothing in the measurements above.
+[ "${BENCH_STATEMENTS_N:-100}" -gt 0 ] || exit 0
 kill "$SERVER" && wait "$SERVER" 2>/dev/null || true
 RUST_LOG=warn,portico_web=info,sqlx::query=debug PORTICO_LOG_FORMAT=json \
     "$BIN" --data-dir "$WORK" serve --bind "127.0.0.1:$PORT" 2>"$WORK/statements.log" >/dev/null &

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Alternating runs of several binaries on one backend, for comparisons on a machine whose
+# speed drifts: bash bench/load/ab.sh BACKEND ROUNDS BIN_A BIN_B [BIN_C…]
+#
+# Runs run.sh once per binary per round, in the order A B A B … (so drift hits all alike),
+# with the same BENCH_* settings for each (e.g. BENCH_ONLY='guest' BENCH_DURATION=10), then
+# prints, per binary and scenario, the median of each column over the rounds, and every run's
+# rows. Defaults for speed: no idle wait, one start-to-ready run, no statement phase.
+set -euo pipefail
+BACKEND=$1 ROUNDS=$2
+shift 2
+HERE=$(cd "$(dirname "$0")" && pwd)
+OUT=$(mktemp -d /tmp/portico-ab.XXXXXX)
+export BENCH_IDLE_WAIT=${BENCH_IDLE_WAIT:-0} BENCH_READY_RUNS=${BENCH_READY_RUNS:-1}
+export BENCH_STATEMENTS_N=${BENCH_STATEMENTS_N:-0}
+for round in $(seq 1 "$ROUNDS"); do
+    for i in $(seq 1 $#); do
+        bin=${!i}
+        echo "round $round, $bin" >&2
+        BENCH_BIN=$bin bash "$HERE/run.sh" "$BACKEND" >"$OUT/$i-$round.txt" 2>"$OUT/$i-$round.err"
+    done
+done
+python3 - "$OUT" "$ROUNDS" "$@" <<'PY'
+import re, statistics, sys
+out, rounds, bins = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+def num(cell):
+    m = re.match(r"\s*([0-9.]+)", cell.replace(",", ""))
+    return float(m.group(1)) if m else None
+header = None
+for i, binary in enumerate(bins, 1):
+    rows = {}
+    for r in range(1, rounds + 1):
+        for line in open(f"{out}/{i}-{r}.txt"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if line.startswith("| sqlite |") or line.startswith("| postgres |"):
+                header = cells
+            elif line.startswith("| ") and len(cells) > 8 and num(cells[1]) is not None:
+                rows.setdefault(cells[0], []).append(cells)
+    print(f"\n{binary}: medians of {rounds} runs")
+    print("| " + " | ".join(header[:9]) + " |")
+    print("|" + "---|" * 9)
+    for name, runs in rows.items():
+        cols = [statistics.median(num(run[c]) for run in runs) for c in range(1, 9)]
+        print(f"| {name} | " + " | ".join(f"{v:g}" for v in cols) + " |")
+    for name, runs in rows.items():
+        print(f"  {name}: " + "; ".join(f"{run[1]} req/s p99 {run[3]} steal {run[-1]}" for run in runs))
+PY
+echo "(every run's output: $OUT)" >&2
