@@ -44,7 +44,9 @@ unset DATABASE_URL REDIS_URL
 DB_NAME=portico_bench_$$
 if [ "$BACKEND" = postgres ]; then
     psql -q -h 127.0.0.1 -U postgres -c "create database $DB_NAME" >/dev/null
-    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB_NAME
+    # BENCH_PG_OPTIONS: connection parameters for Portico's URL, e.g. "sslmode=disable" (sqlx's
+    # default, sslmode=prefer, encrypts even on 127.0.0.1 when the server has ssl = on).
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB_NAME${BENCH_PG_OPTIONS:+?$BENCH_PG_OPTIONS}
     export REDIS_URL=redis://127.0.0.1:6379
     export PORTICO_QUEUE__NAMESPACE=$DB_NAME
     SQL=(psql -q "$DATABASE_URL")
