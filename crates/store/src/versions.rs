@@ -101,7 +101,20 @@ impl RowLock {
     /// PostgreSQL's lock of row `$1` of tenant `$2`: what an update of the row would take
     /// (`for no key update`), without writing a new version of it.
     pub fn select_for_update(self) -> String {
-        format!("select 1 from {} where id = $1 and tenant_id = $2 for no key update", self.table())
+        self.select_for_update_of("$1", "$2")
+    }
+
+    /// The same lock with the row's id and tenant written in (for a statement that cannot
+    /// carry parameters, [`begin_locked`]).
+    fn select_for_update_of(
+        self,
+        id: impl std::fmt::Display,
+        tenant: impl std::fmt::Display,
+    ) -> String {
+        format!(
+            "select 1 from {} where id = {id} and tenant_id = {tenant} for no key update",
+            self.table()
+        )
     }
 
     /// An update of row `$1` of tenant `$2` that changes nothing (SQLite: takes the write
@@ -305,12 +318,7 @@ pub async fn begin_locked(db: &Db, tenant: TenantId, row: RowLock) -> anyhow::Re
     if db.backend() != Backend::Postgres {
         return begin(db, tenant).await;
     }
-    let lock = format!(
-        "select 1 from {} where id = {} and tenant_id = {} for no key update",
-        row.table(),
-        row.id(),
-        tenant.get()
-    );
+    let lock = row.select_for_update_of(row.id(), tenant.get());
     let mut tx = ScheduleTx::wrap(db.begin_write_with(&lock).await?, tenant);
     tx.locked = Some(row);
     Ok(tx)

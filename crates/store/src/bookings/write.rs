@@ -76,12 +76,12 @@ pub async fn lock(
             people.into_iter().map(|person| person.map(RowLock::Staff)).collect()
         }
     };
+    let tenant_id = tenant.id.get();
+    let postgres = tx.backend() == Backend::Postgres;
     for row in rows {
         if row.is_some_and(|row| tx.holds(row)) {
             continue;
         }
-        let tenant_id = tenant.id.get();
-        let postgres = tx.backend() == Backend::Postgres;
         let locked = match row {
             // PostgreSQL: a row lock (`for no key update`, what an update of the row takes),
             // without writing a new row version. SQLite (a transaction not begun on the
