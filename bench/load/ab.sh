@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Alternating runs of several binaries on one backend, for comparisons on a machine whose
-# speed drifts: bash bench/load/ab.sh BACKEND ROUNDS BIN_A BIN_B [BIN_C…]
+# Alternating runs of several variants on one backend, for comparisons on a machine whose
+# speed drifts: bash bench/load/ab.sh BACKEND ROUNDS VARIANT_A VARIANT_B [VARIANT_C…]
 #
-# Runs run.sh once per binary per round, in the order A B A B … (so drift hits all alike),
-# with the same BENCH_* settings for each (e.g. BENCH_ONLY='guest' BENCH_DURATION=10), then
-# prints, per binary and scenario, the median of each column over the rounds, and every run's
-# rows. Defaults for speed: no idle wait, one start-to-ready run, no statement phase.
+# A variant is a binary, optionally preceded by settings for that variant only, in shell
+# words: "/tmp/portico-a", "BENCH_PG_OPTIONS=sslmode=disable /tmp/portico-a",
+# "BENCH_SCALE='10000 1000000' /tmp/portico-a".
+#
+# Runs run.sh once per variant per round, in the order A B A B … (so drift hits all alike),
+# with the same BENCH_* settings for each (e.g. BENCH_ONLY='guest' BENCH_DURATION=10) plus the
+# variant's own, then prints, per variant and scenario, the median of each column over the
+# rounds, and every run's rows. Defaults for speed: no idle wait, one start-to-ready run, no
+# statement phase.
 set -euo pipefail
 BACKEND=$1 ROUNDS=$2
 shift 2
@@ -15,9 +20,13 @@ export BENCH_IDLE_WAIT=${BENCH_IDLE_WAIT:-0} BENCH_READY_RUNS=${BENCH_READY_RUNS
 export BENCH_STATEMENTS_N=${BENCH_STATEMENTS_N:-0}
 for round in $(seq 1 "$ROUNDS"); do
     for i in $(seq 1 $#); do
-        bin=${!i}
-        echo "round $round, $bin" >&2
-        BENCH_BIN=$bin bash "$HERE/run.sh" "$BACKEND" >"$OUT/$i-$round.txt" 2>"$OUT/$i-$round.err"
+        variant=${!i}
+        echo "round $round, $variant" >&2
+        (
+            eval "set -- $variant"
+            while [ $# -gt 1 ]; do export "${1?}"; shift; done
+            BENCH_BIN=$1 bash "$HERE/run.sh" "$BACKEND"
+        ) >"$OUT/$i-$round.txt" 2>"$OUT/$i-$round.err"
     done
 done
 python3 - "$OUT" "$ROUNDS" "$@" <<'PY'
