@@ -33,8 +33,11 @@ python3 - "$OUT" "$ROUNDS" "$@" <<'PY'
 import re, statistics, sys
 out, rounds, bins = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 def num(cell):
-    m = re.match(r"\s*([0-9.]+)", cell.replace(",", ""))
-    return float(m.group(1)) if m else None
+    # Latencies come as wrk prints them (846.85us, 1.27ms, 1.02s): compared in ms.
+    m = re.match(r"\s*([0-9.]+)\s*(us|ms|s)?\b", cell.replace(",", ""))
+    if not m:
+        return None
+    return float(m.group(1)) * {"us": 0.001, "s": 1000.0}.get(m.group(2), 1.0)
 header = None
 for i, binary in enumerate(bins, 1):
     rows = {}
@@ -45,7 +48,7 @@ for i, binary in enumerate(bins, 1):
                 header = cells
             elif line.startswith("| ") and len(cells) > 8 and num(cells[1]) is not None:
                 rows.setdefault(cells[0], []).append(cells)
-    print(f"\n{binary}: medians of {rounds} runs")
+    print(f"\n{binary}: medians of {rounds} runs (latencies in ms)")
     print("| " + " | ".join(header[:9]) + " |")
     print("|" + "---|" * 9)
     for name, runs in rows.items():
