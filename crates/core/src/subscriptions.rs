@@ -108,6 +108,11 @@ pub async fn apply(
             crate::audit_in(&mut tx, tenant, "plan.changed", detail, ctx).await?;
         }
     }
+    if extended {
+        // The plan is part of the tenant that the schedule cache (booking pages, notices)
+        // keeps a copy of: its version moves with it, as the last statement before commit.
+        portico_store::versions::bump(&mut tx, tenant).await?;
+    }
     tx.commit().await.map_err(anyhow::Error::from)?;
     Ok(if canceled_now { Applied::Canceled } else { Applied::Noted { extended } })
 }

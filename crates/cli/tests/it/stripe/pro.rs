@@ -7,7 +7,7 @@
 use chrono::Duration;
 use portico_domain::Clock as _;
 use portico_domain::plans::Plan;
-use portico_store::tenants;
+use portico_store::{schedule_cache, tenants};
 use portico_testkit::stripe::{PERIOD_SECS, signature_header};
 use portico_testkit::{Backend, FakeStripe, PASSWORD, SeededTenant, TestApp, location, matrix};
 use reqwest::StatusCode;
@@ -51,10 +51,17 @@ impl Platform {
         self.stripe.deliver(&self.url(), body, &[PLATFORM_WEBHOOK], self.app.clock.now_ts()).await
     }
 
-    /// (effective plan, pro_until) now.
+    /// (effective plan, pro_until) now, as stored and as the kept copy of the tenant (booking
+    /// pages, notices) has it: both must agree.
     async fn plan(&self) -> (Plan, Option<i64>) {
         let tenant = tenants::by_id(self.app.db(), self.tenant.id.get()).await.unwrap().unwrap();
-        (tenant.effective_plan(self.app.clock.now()), tenant.pro_until.map(|t| t.timestamp()))
+        let stored =
+            (tenant.effective_plan(self.app.clock.now()), tenant.pro_until.map(|t| t.timestamp()));
+        let kept = schedule_cache::by_slug(self.app.db(), "corner").await.unwrap().unwrap();
+        let kept =
+            (kept.effective_plan(self.app.clock.now()), kept.pro_until.map(|t| t.timestamp()));
+        assert_eq!(kept, stored, "the kept copy of the tenant is current");
+        stored
     }
 
     async fn audits(&self, action: &str) -> i64 {
