@@ -12,25 +12,33 @@ use std::collections::HashSet;
 
 use chrono::DateTime;
 use portico_core::ics::{self, Method};
+use portico_domain::TenantId;
 use portico_integrations::mail::Attachment;
 use portico_jobs::BookingNotice;
 use portico_store::notify::Kind;
 use portico_store::notify::unsubscribe::{Recipient, Unsubscribe};
-use portico_store::{bookings, clients, notify, tenants};
+use portico_store::{bookings, clients, notify, schedule_cache, tenants};
 use serde_json::json;
 
 use crate::{Deps, JobError};
 
 #[tracing::instrument(skip_all, fields(booking = job.booking_id, event = %job.event))]
 pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
-    let Some(tenant) = tenants::by_id(&deps.db, job.tenant_id).await? else {
+    // The booking, its calendar sequence, whether an earlier run sent anything and the
+    // tenant's version: one read. The tenant itself comes from the copy kept in memory while
+    // that version stands (read only when it changed).
+    let tenant_id = TenantId::from_store(job.tenant_id);
+    let notice = bookings::events::for_notice(&deps.db, tenant_id, job.booking_id, job.event_id);
+    let Some(notice) = notice.await? else {
         return Ok(());
     };
-    let Some(booking) = bookings::get(&deps.db, &tenant, job.booking_id).await? else {
+    let Some(tenant) = schedule_cache::tenant_at(&deps.db, tenant_id, notice.tenant_base).await?
+    else {
         return Ok(());
     };
+    let booking = notice.booking;
     let now = deps.clock.now_ts();
-    let ledger = Ledger::read(deps, &tenant, job.event_id, now).await?;
+    let ledger = Ledger::read(deps, &tenant, job.event_id, notice.delivered, now).await?;
     // The staff member's name, and who on the team hears of it (each by their own choice).
     let team = notify::prefs::notice_team(&deps.db, tenant.id, booking.staff_id).await?;
     let event = match job.event.as_str() {
@@ -41,7 +49,7 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
     base["event"] = json!(event);
     // Every email carries the booking as a calendar file: one UID per booking, a SEQUENCE
     // that grows with each change, CANCEL for a cancellation.
-    let sequence = notify::feeds::sequence(&deps.db, tenant.id, booking.id, job.event_id).await?;
+    let sequence = notice.sequence;
     let method = if event == "cancelled" { Method::Cancel } else { Method::Request };
     let calendar_file = |link: &str| Attachment {
         filename: "booking.ics".to_owned(),
@@ -191,7 +199,8 @@ pub(crate) async fn details(
 }
 
 /// The delivery ledger of one booking event (none for jobs queued before it existed), read
-/// once when the job starts: what an earlier run of this job already sent.
+/// once when the job starts, and only if an earlier run of this job sent anything: what it
+/// already sent.
 struct Ledger<'a> {
     deps: &'a Deps,
     tenant: &'a tenants::Tenant,
@@ -208,11 +217,14 @@ impl<'a> Ledger<'a> {
         deps: &'a Deps,
         tenant: &'a tenants::Tenant,
         event: Option<i64>,
+        any_sent: bool,
         now: i64,
     ) -> anyhow::Result<Self> {
         let sent = match event {
-            Some(event) => bookings::events::deliveries(&deps.db, tenant, event).await?,
-            None => HashSet::new(),
+            Some(event) if any_sent => {
+                bookings::events::deliveries(&deps.db, tenant, event).await?
+            }
+            _ => HashSet::new(),
         };
         Ok(Self { deps, tenant, event, now, sent })
     }

@@ -125,10 +125,24 @@ impl std::fmt::Debug for Schedule {
 /// [`crate::version_checks`]) and loading the tenant only when it changed.
 pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Schedule>, StoreError> {
     let Some(seen) = db.schedules().checks.by_slug(db, slug).await? else { return Ok(None) };
-    let (id, base, version) = (seen.tenant, seen.base, seen.version);
+    let Some(entry) = entry(db, seen.tenant, seen.base).await? else { return Ok(None) };
+    Ok(Some(Schedule { db: db.clone(), entry, version: seen.version }))
+}
+
+/// The tenant as of part 0 of its version being `base`, read by the caller in a statement of
+/// its own that needed the tenant's data anyway (a notice job's
+/// [`crate::bookings::events::for_notice`]): the copy kept here if it is of that version,
+/// else loaded (and kept). `None`: no such tenant.
+pub async fn tenant_at(db: &Db, id: TenantId, base: i64) -> Result<Option<Tenant>, StoreError> {
+    Ok(entry(db, id, base).await?.map(|entry| entry.tenant.clone()))
+}
+
+/// The kept copy of tenant `id` at part-0 version `base`, or a fresh one (read after the
+/// version was, so never older than its tag) that replaces an older copy.
+async fn entry(db: &Db, id: TenantId, base: i64) -> Result<Option<Arc<Entry>>, StoreError> {
     let cached = lock(&db.schedules().tenants).get(&id).cloned();
     if let Some(entry) = cached.filter(|e| e.base == base) {
-        return Ok(Some(Schedule { db: db.clone(), entry, version }));
+        return Ok(Some(entry));
     }
     let Some(tenant) = tenants::by_id(db, id.get()).await? else { return Ok(None) };
     let entry = Arc::new(Entry { base, tenant, data: Mutex::new(Data::default()) });
@@ -140,7 +154,7 @@ pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Schedule>, StoreError
         }
         map.insert(id, Arc::clone(&entry));
     }
-    Ok(Some(Schedule { db: db.clone(), entry, version }))
+    Ok(Some(entry))
 }
 
 impl std::ops::Deref for Schedule {

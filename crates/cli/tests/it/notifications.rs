@@ -410,6 +410,16 @@ async fn notification_settings_over_the_api_and_team_members_own_choice() {
     .await;
 }
 
+/// `paws` with a client Ann, booked by the owner for a walk on 3 December at 10:00, its
+/// emails sent: the tenant and the booking.
+async fn ann_booked(app: &TestApp) -> (portico_testkit::SeededTenant, i64) {
+    let (tenant, walk) = paws(app).await;
+    let (ann, _) = app.seed_client(&tenant, "Ann", "ann@example.com", false).await;
+    let id = book(app, &walk, at(3, 10), Party::Client(ann)).await;
+    app.run_pending_jobs().await;
+    (tenant, id)
+}
+
 /// The `booking.ics` of `mail`: its METHOD, and its one event's UID, SEQUENCE, start and end.
 fn calendar_file(mail: &ReceivedMail) -> (String, String, u32, DateTime<Utc>, DateTime<Utc>) {
     use icalendar::{CalendarDateTime, Component as _, DatePerhapsTime};
@@ -437,10 +447,7 @@ fn calendar_file(mail: &ReceivedMail) -> (String, String, u32, DateTime<Utc>, Da
 async fn booking_emails_carry_a_calendar_file_that_follows_the_booking() {
     matrix(|backend| async move {
         let app = TestApp::spawn(backend).await;
-        let (tenant, walk) = paws(&app).await;
-        let (ann, _) = app.seed_client(&tenant, "Ann", "ann@example.com", false).await;
-        let id = book(&app, &walk, at(3, 10), Party::Client(ann)).await;
-        app.run_pending_jobs().await;
+        let (tenant, id) = ann_booked(&app).await;
         let uid = format!("booking-{}-{id}@portico", tenant.id.get());
 
         let confirmed = app.mail.wait_for_message_to("ann@example.com", WAIT).await;
@@ -463,6 +470,39 @@ async fn booking_emails_carry_a_calendar_file_that_follows_the_booking() {
         let cancelled = app.mail.wait_for_message_to("ann@example.com", WAIT).await;
         let (method, got_uid, sequence, ..) = calendar_file(&cancelled);
         assert_eq!((method.as_str(), got_uid.as_str(), sequence), ("CANCEL", uid.as_str(), 2));
+    })
+    .await;
+}
+
+/// The notice job keeps a copy of the tenant between jobs; a change to the business (its
+/// name, its time zone) reaches the very next email.
+#[tokio::test]
+async fn a_booking_email_shows_the_business_as_it_is_when_sent() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let (tenant, id) = ann_booked(&app).await;
+        let confirmed = app.mail.wait_for_message_to("ann@example.com", WAIT).await;
+        assert!(confirmed.text_body().contains("Business paws"), "{}", confirmed.text_body());
+        assert!(
+            confirmed.text_body().contains("Thu 3 Dec 2026, 10:00"),
+            "{}",
+            confirmed.text_body()
+        );
+
+        let settings = tenants::Settings {
+            name: "Paws and Claws",
+            timezone: chrono_tz::America::New_York,
+            currency: "GBP",
+            portal_enabled: true,
+            staff_edit_own_hours: false,
+        };
+        tenants::update_settings(app.db(), tenant.id, &settings, app.clock.now_ts()).await.unwrap();
+        reschedule(&app, id, at(4, 15)).await;
+        app.run_pending_jobs().await;
+        let moved = app.mail.wait_for_message_to("ann@example.com", WAIT).await;
+        let text = moved.text_body();
+        assert!(text.contains("Paws and Claws") && !text.contains("Business paws"), "{text}");
+        assert!(text.contains("Fri 4 Dec 2026, 10:00"), "15:00 UTC in New York: {text}");
     })
     .await;
 }

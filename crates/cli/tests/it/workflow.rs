@@ -464,19 +464,34 @@ async fn a_notice_job_that_dies_after_the_first_email_sends_each_recipient_once(
     .await;
 }
 
+/// A PRO business `paws` with a 60-minute service, open 08:00–18:00, and a guest's booking
+/// on 10 December at 09:00 made through the workflow (its jobs left in the outbox).
+async fn guest_booked(app: &TestApp) -> (Tenant, portico_store::bookings::Booking) {
+    let t = app.seed_tenant("paws", Plan::Pro).await;
+    let groom = app.seed_service(t.id, "groom", Mode::Slot, 60).await;
+    app.seed_hours(t.id, None, 8 * 60, 18 * 60).await;
+    let tenant = tenants::by_slug(app.db(), "paws").await.unwrap().unwrap();
+    let ctx = Context::new(Actor::Api, "", app.clock.now());
+    let slot = Slot { start: at(10, 9, 0), staff: None, block: None };
+    let party =
+        Party::Guest { name: "G".into(), email: "g@x.example".into(), phone: String::new() };
+    let new = NewBooking {
+        service: &groom,
+        slot,
+        party,
+        notes: String::new(),
+        hold_token: None,
+        address: String::new(),
+    };
+    let booking = portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.unwrap();
+    (tenant, booking)
+}
+
 #[tokio::test]
 async fn deliveries_recorded_at_once_are_written_together_and_each_once() {
     matrix(|backend| async move {
         let app = TestApp::spawn(backend).await;
-        let t = app.seed_tenant("paws", Plan::Pro).await;
-        let groom = app.seed_service(t.id, "groom", Mode::Slot, 60).await;
-        app.seed_hours(t.id, None, 8 * 60, 18 * 60).await;
-        let tenant = tenants::by_slug(app.db(), "paws").await.unwrap().unwrap();
-        let ctx = Context::new(Actor::Api, "", app.clock.now());
-        let slot = Slot { start: at(10, 9, 0), staff: None, block: None };
-        let party = Party::Guest { name: "G".into(), email: "g@x.example".into(), phone: String::new() };
-        let new = NewBooking { service: &groom, slot, party, notes: String::new(), hold_token: None, address: String::new() };
-        portico_core::bookings::create(app.db(), &tenant, &new, &ctx).await.unwrap();
+        let (tenant, _) = guest_booked(&app).await;
         let event: i64 = sqlx::query_scalar("select max(id) from booking_events")
             .fetch_one(app.db().pool())
             .await
@@ -509,6 +524,52 @@ async fn deliveries_recorded_at_once_are_written_together_and_each_once() {
             done.unwrap();
         }
         assert_eq!(app.count(stored).await, 20);
+    })
+    .await;
+}
+
+/// The notice job's one read: the booking, its calendar sequence as of the job's event,
+/// whether the event's ledger has rows and the tenant's version part 0 — and nothing of
+/// another tenant's booking.
+#[tokio::test]
+async fn a_notice_reads_booking_sequence_and_ledger_state_at_once() {
+    use portico_store::bookings::events;
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let (tenant, booking) = guest_booked(&app).await;
+        let other = app.seed_tenant("mews", Plan::Free).await;
+        let ctx = Context::new(Actor::Api, "", app.clock.now());
+        let moved = Slot { start: at(10, 11, 0), staff: None, block: None };
+        portico_core::bookings::reschedule(app.db(), &tenant, booking.id.get(), &moved, &ctx)
+            .await
+            .unwrap();
+        let ids: Vec<i64> = sqlx::query_scalar("select id from booking_events order by id")
+            .fetch_all(app.db().pool())
+            .await
+            .unwrap();
+        let (created, rescheduled) = (ids[0], ids[1]);
+
+        let read = |event| events::for_notice(app.db(), tenant.id, booking.id.get(), event);
+        let first = read(Some(created)).await.unwrap().expect("the booking");
+        assert_eq!((first.booking.id, first.sequence, first.delivered), (booking.id, 0, false));
+        assert_eq!(first.booking.start(), at(10, 11, 0), "the booking as it is now");
+        let second = read(Some(rescheduled)).await.unwrap().unwrap();
+        assert_eq!((second.sequence, second.delivered), (1, false));
+        assert_eq!(read(None).await.unwrap().unwrap().sequence, 1, "all events");
+        let seen = versions::by_slug(app.db(), "paws").await.unwrap().unwrap();
+        assert_eq!(second.tenant_base, seen.base);
+
+        // Once one message of the event went out, the job knows to read its ledger.
+        let now = app.clock.now_ts();
+        events::mark_delivered(app.db(), &tenant, rescheduled, "email", "party:g@x.example", now)
+            .await
+            .unwrap();
+        assert!(read(Some(rescheduled)).await.unwrap().unwrap().delivered);
+        assert!(!read(Some(created)).await.unwrap().unwrap().delivered, "per event");
+
+        // Another tenant's id reads nothing.
+        let foreign = events::for_notice(app.db(), other.id, booking.id.get(), Some(rescheduled));
+        assert!(foreign.await.unwrap().is_none());
     })
     .await;
 }

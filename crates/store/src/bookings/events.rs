@@ -1,7 +1,7 @@
 //! A booking's history (`booking_events`) and the ledger of messages sent for each event.
 
 use portico_domain::booking::Actor;
-use portico_domain::{BookingId, Instant, StaffId};
+use portico_domain::{BookingId, Instant, StaffId, TenantId};
 use serde::Serialize;
 use sqlx::{Any, FromRow, Row as _};
 
@@ -197,6 +197,57 @@ pub async fn delivered(
     .fetch_optional(db.pool())
     .await?;
     Ok(found.is_some())
+}
+
+/// What a notice about booking event `event` reads of the booking, in one statement.
+#[derive(Debug, Clone)]
+pub struct ForNotice {
+    pub booking: Booking,
+    /// The calendar `SEQUENCE` as of the event (see `notify::feeds::sequence`).
+    pub sequence: u32,
+    /// Whether any message of the event was already sent (a retried job): only then is the
+    /// ledger worth reading ([`deliveries`]).
+    pub delivered: bool,
+    /// The tenant's schedule version part 0 ([`crate::versions::Seen::base`]) as of this
+    /// read, for taking the tenant from [`crate::schedule_cache::tenant_at`].
+    pub tenant_base: i64,
+}
+
+/// The tenant's booking `id` as a notice of `event` (`None`: a job queued before events were
+/// numbered) needs it: the booking, its calendar sequence, whether the event's ledger has
+/// rows and the tenant's version — one round trip where a first run of the job used to make
+/// four (tenant, booking, sequence, ledger).
+pub async fn for_notice(
+    db: &Db,
+    tenant: TenantId,
+    id: i64,
+    event: Option<i64>,
+) -> anyhow::Result<Option<ForNotice>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "select x.*, \
+         (select count(*) from booking_events e where e.tenant_id = x.tenant_id \
+          and e.booking_id = x.id and e.id <= $3) as notice_sequence, \
+         (select count(*) from notice_deliveries d where d.tenant_id = x.tenant_id \
+          and d.event_id = $3) as notice_delivered, \
+         coalesce((select v.version from schedule_versions v where v.tenant_id = x.tenant_id \
+          and v.part = 0), 0) as tenant_base \
+         from ({} where b.tenant_id = $1 and b.id = $2) x",
+        super::SELECT
+    )))
+    .bind(tenant.get())
+    .bind(id)
+    .bind(event.unwrap_or(i64::MAX))
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let events: i64 = row.try_get("notice_sequence")?;
+    let delivered: i64 = row.try_get("notice_delivered")?;
+    Ok(Some(ForNotice {
+        booking: Booking::from_row(&row)?,
+        sequence: u32::try_from(events.saturating_sub(1)).unwrap_or(0),
+        delivered: delivered > 0,
+        tenant_base: row.try_get("tenant_base")?,
+    }))
 }
 
 /// Every message already sent for `event`, as `(channel, recipient)`: a job reads its
