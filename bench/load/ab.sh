@@ -56,5 +56,16 @@ for i, binary in enumerate(bins, 1):
         print(f"| {name} | " + " | ".join(f"{v:g}" for v in cols) + " |")
     for name, runs in rows.items():
         print(f"  {name}: " + "; ".join(f"{run[1]} req/s p99 {run[3]} steal {run[-1]}" for run in runs))
+    # The notification backlog after the guest bookings (run.sh's "backlog:" line): how fast
+    # it drained, in emails/s (2 per guest booking: the guest's and the owner's).
+    drains = []
+    for r in range(1, rounds + 1):
+        for line in open(f"{out}/{i}-{r}.txt"):
+            m = re.search(r"^backlog: .*\(([0-9]+) emails/s\)", line)
+            if m:
+                drains.append(int(m.group(1)))
+    if drains:
+        print(f"  backlog drained: median {statistics.median(drains):g} emails/s; runs: "
+              + ", ".join(map(str, drains)))
 PY
 echo "(every run's output: $OUT)" >&2

@@ -19,6 +19,8 @@ pub struct WorkerSettings {
     /// restarted process is never refused as a duplicate of its previous life.
     pub name: String,
     pub concurrency: usize,
+    /// Jobs run at once per queue whose jobs send emails or texts ([`Job::SENDS_MESSAGES`]).
+    pub message_concurrency: usize,
     /// Jobs fetched from a queue per poll.
     pub fetch_batch: usize,
     pub max_attempts: usize,
@@ -59,6 +61,13 @@ async fn schedule<J: Job>(deps: Deps, job: J, every: Duration, shutdown: Cancell
                 }
             }
         }
+    }
+}
+
+impl WorkerSettings {
+    /// How many jobs of kind `J` a worker runs at once.
+    pub fn concurrency_of<J: Job>(&self) -> usize {
+        if J::SENDS_MESSAGES { self.message_concurrency } else { self.concurrency }
     }
 }
 
@@ -155,7 +164,7 @@ where
     Fut: Future<Output = Result<(), JobError>> + Send + 'static,
 {
     let name = format!("{}-{process}", J::QUEUE);
-    let concurrency = settings.concurrency;
+    let concurrency = settings.concurrency_of::<J>();
     let retries = settings.max_attempts.saturating_sub(1);
     let interval = settings.poll_interval;
     let deps = deps.clone();

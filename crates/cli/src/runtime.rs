@@ -98,6 +98,7 @@ pub fn worker_settings(config: &Config) -> WorkerSettings {
     WorkerSettings {
         name: "portico".to_owned(),
         concurrency: config.queue.concurrency,
+        message_concurrency: config.queue.message_concurrency,
         fetch_batch: config.queue.fetch_batch,
         max_attempts: config.queue.max_attempts,
         poll_interval: config.queue.poll_interval(),

@@ -269,6 +269,8 @@ pub struct QueueSettings {
     pub poll_interval_ms: u64,
     pub relay_batch: u32,
     pub concurrency: usize,
+    /// Jobs that send emails or texts run at once per queue (they mostly wait on the provider).
+    pub message_concurrency: usize,
     pub fetch_batch: usize,
     pub max_attempts: usize,
     pub maintenance_secs: u64,
@@ -473,6 +475,7 @@ fn resolve(raw: Raw) -> Result<Config, ConfigError> {
     check_positive("queue.poll_interval_ms", raw.queue.poll_interval_ms)?;
     check_positive("queue.relay_batch", u64::from(raw.queue.relay_batch))?;
     check_positive("queue.concurrency", raw.queue.concurrency as u64)?;
+    check_positive("queue.message_concurrency", raw.queue.message_concurrency as u64)?;
     check_positive("queue.fetch_batch", raw.queue.fetch_batch as u64)?;
     check_positive("queue.max_attempts", raw.queue.max_attempts as u64)?;
     check_positive("queue.maintenance_secs", raw.queue.maintenance_secs)?;

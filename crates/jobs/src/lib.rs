@@ -27,6 +27,10 @@ pub use relay::Relay;
 /// exist (moving or renaming the Rust type is fine).
 pub trait Job: Serialize + DeserializeOwned + Send + Sync + Unpin + 'static {
     const QUEUE: &'static str;
+    /// Whether the job sends emails or texts: most of its time is spent waiting on the mail
+    /// or SMS provider, not on the CPU, so a worker runs more of them at once
+    /// (`queue.message_concurrency` instead of `queue.concurrency`).
+    const SENDS_MESSAGES: bool = false;
 }
 
 /// Writes `job` to the outbox inside the caller's transaction: it is queued if and only if

@@ -34,6 +34,7 @@ pub enum AccountEmail {
 
 impl Job for AccountEmail {
     const QUEUE: &'static str = "account_email";
+    const SENDS_MESSAGES: bool = true;
 }
 
 /// A booking was confirmed, cancelled or rescheduled: email the client or guest (a guest's
@@ -53,6 +54,7 @@ pub struct BookingNotice {
 
 impl Job for BookingNotice {
     const QUEUE: &'static str = "booking_notice";
+    const SENDS_MESSAGES: bool = true;
 }
 
 /// Periodic upkeep: purge expired holds, sessions and rate-limit windows; book recurring-series
@@ -88,6 +90,7 @@ pub enum LinkGuest {
 
 impl Job for LinkGuest {
     const QUEUE: &'static str = "link_guest";
+    const SENDS_MESSAGES: bool = true;
 }
 
 /// The reminder scan: claims every reminder now due and queues its [`Reminder`]. Every
@@ -110,6 +113,7 @@ pub struct Reminder {
 
 impl Job for Reminder {
     const QUEUE: &'static str = "reminder";
+    const SENDS_MESSAGES: bool = true;
 }
 
 /// Google Calendar (PRO): make every connected calendar that should hold the booking match its
@@ -165,6 +169,7 @@ pub struct OverdueNotice {
 
 impl Job for OverdueNotice {
     const QUEUE: &'static str = "overdue_notice";
+    const SENDS_MESSAGES: bool = true;
 }
 
 /// Emails the client an issued invoice (amount, due date, the portal link), once per invoice
@@ -178,6 +183,7 @@ pub struct InvoiceIssued {
 
 impl Job for InvoiceIssued {
     const QUEUE: &'static str = "invoice_issued";
+    const SENDS_MESSAGES: bool = true;
 }
 
 /// A pre-paid booking's payment came after its place was taken and was refunded at the
@@ -190,4 +196,5 @@ pub struct PrepayRefunded {
 
 impl Job for PrepayRefunded {
     const QUEUE: &'static str = "prepay_refunded";
+    const SENDS_MESSAGES: bool = true;
 }

@@ -166,6 +166,7 @@ impl TestApp {
         let settings = WorkerSettings {
             name: "test".to_owned(),
             concurrency: 2,
+            message_concurrency: 2,
             fetch_batch: config.queue.fetch_batch,
             max_attempts: 3,
             poll_interval: config.queue.poll_interval(),

@@ -75,10 +75,12 @@ fn a_bad_setting_exits_2_naming_the_key() {
     assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
 
     let file = dir.path().join("bad.toml");
-    std::fs::write(&file, "[queue]\nconcurrency = 0\n").unwrap();
-    let output = run(portico(dir.path()).arg("--config").arg(&file).arg("check-config"));
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("`queue.concurrency`"));
+    for key in ["concurrency", "message_concurrency"] {
+        std::fs::write(&file, format!("[queue]\n{key} = 0\n")).unwrap();
+        let output = run(portico(dir.path()).arg("--config").arg(&file).arg("check-config"));
+        assert_eq!(output.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&output.stderr).contains(&format!("`queue.{key}`")));
+    }
 
     let output = run(portico(dir.path())
         .env("PORTICO_PRODUCTION", "true")

@@ -93,3 +93,46 @@ async fn a_repeated_ping_delivery_is_recorded_not_lost() {
     })
     .await;
 }
+
+/// Jobs that send emails or texts mostly wait on the mail or SMS provider, so a worker runs
+/// `queue.message_concurrency` of them at once per queue (more than the others by default);
+/// every other kind runs `queue.concurrency`.
+#[test]
+fn message_jobs_run_more_at_once_than_the_rest() {
+    use portico_jobs::{
+        AccountEmail, BookingNotice, CalendarSync, CalendarWork, InvoiceIssued, LinkGuest,
+        Maintenance, OverdueNotice, OverdueScan, PrepayRefunded, Reminder, Reminders,
+    };
+    let config = portico_config::load(&portico_config::Sources::default()).unwrap();
+    let (rest, messages) = (config.queue.concurrency, config.queue.message_concurrency);
+    assert!(messages > rest, "{messages} message jobs at once, {rest} others");
+    let settings = portico_workers::WorkerSettings {
+        name: "test".to_owned(),
+        concurrency: rest,
+        message_concurrency: messages,
+        fetch_batch: config.queue.fetch_batch,
+        max_attempts: config.queue.max_attempts,
+        poll_interval: config.queue.poll_interval(),
+        relay_batch: config.queue.relay_batch,
+        maintenance_interval: Duration::from_secs(config.queue.maintenance_secs),
+    };
+    let sending = [
+        settings.concurrency_of::<AccountEmail>(),
+        settings.concurrency_of::<BookingNotice>(),
+        settings.concurrency_of::<LinkGuest>(),
+        settings.concurrency_of::<Reminder>(),
+        settings.concurrency_of::<OverdueNotice>(),
+        settings.concurrency_of::<InvoiceIssued>(),
+        settings.concurrency_of::<PrepayRefunded>(),
+    ];
+    assert_eq!(sending, [messages; 7]);
+    let others = [
+        settings.concurrency_of::<Ping>(),
+        settings.concurrency_of::<CalendarSync>(),
+        settings.concurrency_of::<CalendarWork>(),
+        settings.concurrency_of::<Maintenance>(),
+        settings.concurrency_of::<Reminders>(),
+        settings.concurrency_of::<OverdueScan>(),
+    ];
+    assert_eq!(others, [rest; 6]);
+}
