@@ -95,10 +95,18 @@ async fn connect_queue(config: &Config) -> anyhow::Result<Queue> {
 }
 
 pub fn worker_settings(config: &Config) -> WorkerSettings {
+    let queue = &config.queue;
+    // On SQLite every job's writes (a guest's manage link, the delivery ledger) queue at the
+    // one writer connection, so more message jobs in flight only wait there: measured, no
+    // faster drain and a slower booking p99 (bench/README.md, 2026-12-04 night).
+    let message_concurrency = match config.database {
+        DatabaseTarget::Sqlite(_) => queue.message_concurrency.min(queue.concurrency),
+        DatabaseTarget::Postgres(_) => queue.message_concurrency,
+    };
     WorkerSettings {
         name: "portico".to_owned(),
-        concurrency: config.queue.concurrency,
-        message_concurrency: config.queue.message_concurrency,
+        concurrency: queue.concurrency,
+        message_concurrency,
         fetch_batch: config.queue.fetch_batch,
         max_attempts: config.queue.max_attempts,
         poll_interval: config.queue.poll_interval(),
@@ -276,6 +284,44 @@ mod tests {
             .set("database.idle_timeout_secs", "0");
         let settings = pool_settings(&portico_config::load(&sources).unwrap());
         assert_eq!((settings.max_connections, settings.idle_timeout), (2, None));
+    }
+
+    /// Jobs that send emails or texts mostly wait on the mail or SMS provider, so on
+    /// PostgreSQL a worker runs `queue.message_concurrency` of them at once per queue (more
+    /// than the others by default); on SQLite, whose one writer they would queue at, no more
+    /// than the rest. Every other kind runs `queue.concurrency`.
+    #[test]
+    fn message_jobs_run_more_at_once_on_postgres_than_the_rest() {
+        use portico_jobs::{
+            AccountEmail, BookingNotice, CalendarSync, CalendarWork, InvoiceIssued, LinkGuest,
+            Maintenance, OverdueNotice, OverdueScan, Ping, PrepayRefunded, Reminder, Reminders,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let postgres = config(dir.path(), "postgres://postgres@127.0.0.1/x");
+        let (rest, messages) = (postgres.queue.concurrency, postgres.queue.message_concurrency);
+        assert!(messages > rest, "{messages} message jobs at once, {rest} others");
+        for (config, messages) in [(postgres, messages), (config(dir.path(), ""), rest)] {
+            let settings = worker_settings(&config);
+            let sending = [
+                settings.concurrency_of::<AccountEmail>(),
+                settings.concurrency_of::<BookingNotice>(),
+                settings.concurrency_of::<LinkGuest>(),
+                settings.concurrency_of::<Reminder>(),
+                settings.concurrency_of::<OverdueNotice>(),
+                settings.concurrency_of::<InvoiceIssued>(),
+                settings.concurrency_of::<PrepayRefunded>(),
+            ];
+            assert_eq!(sending, [messages; 7]);
+            let others = [
+                settings.concurrency_of::<Ping>(),
+                settings.concurrency_of::<CalendarSync>(),
+                settings.concurrency_of::<CalendarWork>(),
+                settings.concurrency_of::<Maintenance>(),
+                settings.concurrency_of::<Reminders>(),
+                settings.concurrency_of::<OverdueScan>(),
+            ];
+            assert_eq!(others, [rest; 6]);
+        }
     }
 
     #[test]
