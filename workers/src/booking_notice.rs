@@ -12,7 +12,6 @@ use std::collections::HashSet;
 
 use chrono::DateTime;
 use portico_core::ics::{self, Method};
-use portico_domain::TenantId;
 use portico_integrations::mail::Attachment;
 use portico_jobs::BookingNotice;
 use portico_store::notify::Kind;
@@ -27,11 +26,12 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
     // The booking, its calendar sequence, whether an earlier run sent anything and the
     // tenant's version: one read. The tenant itself comes from the copy kept in memory while
     // that version stands (read only when it changed).
-    let tenant_id = TenantId::from_store(job.tenant_id);
-    let notice = bookings::events::for_notice(&deps.db, tenant_id, job.booking_id, job.event_id);
+    let notice =
+        bookings::events::for_notice(&deps.db, job.tenant_id, job.booking_id, job.event_id);
     let Some(notice) = notice.await? else {
         return Ok(());
     };
+    let tenant_id = notice.booking.tenant_id;
     let Some(tenant) = schedule_cache::tenant_at(&deps.db, tenant_id, notice.tenant_base).await?
     else {
         return Ok(());

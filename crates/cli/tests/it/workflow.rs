@@ -549,7 +549,7 @@ async fn a_notice_reads_booking_sequence_and_ledger_state_at_once() {
             .unwrap();
         let (created, rescheduled) = (ids[0], ids[1]);
 
-        let read = |event| events::for_notice(app.db(), tenant.id, booking.id.get(), event);
+        let read = |event| events::for_notice(app.db(), tenant.id.get(), booking.id.get(), event);
         let first = read(Some(created)).await.unwrap().expect("the booking");
         assert_eq!((first.booking.id, first.sequence, first.delivered), (booking.id, 0, false));
         assert_eq!(first.booking.start(), at(10, 11, 0), "the booking as it is now");
@@ -568,7 +568,8 @@ async fn a_notice_reads_booking_sequence_and_ledger_state_at_once() {
         assert!(!read(Some(created)).await.unwrap().unwrap().delivered, "per event");
 
         // Another tenant's id reads nothing.
-        let foreign = events::for_notice(app.db(), other.id, booking.id.get(), Some(rescheduled));
+        let foreign =
+            events::for_notice(app.db(), other.id.get(), booking.id.get(), Some(rescheduled));
         assert!(foreign.await.unwrap().is_none());
     })
     .await;

@@ -1,7 +1,7 @@
 //! A booking's history (`booking_events`) and the ledger of messages sent for each event.
 
 use portico_domain::booking::Actor;
-use portico_domain::{BookingId, Instant, StaffId, TenantId};
+use portico_domain::{BookingId, Instant, StaffId};
 use serde::Serialize;
 use sqlx::{Any, FromRow, Row as _};
 
@@ -217,9 +217,12 @@ pub struct ForNotice {
 /// numbered) needs it: the booking, its calendar sequence, whether the event's ledger has
 /// rows and the tenant's version — one round trip where a first run of the job used to make
 /// four (tenant, booking, sequence, ledger).
+///
+/// The tenant is a number from the job; the booking read carries it back typed
+/// (`booking.tenant_id`).
 pub async fn for_notice(
     db: &Db,
-    tenant: TenantId,
+    tenant: i64,
     id: i64,
     event: Option<i64>,
 ) -> anyhow::Result<Option<ForNotice>> {
@@ -234,7 +237,7 @@ pub async fn for_notice(
          from ({} where b.tenant_id = $1 and b.id = $2) x",
         super::SELECT
     )))
-    .bind(tenant.get())
+    .bind(tenant)
     .bind(id)
     .bind(event.unwrap_or(i64::MAX))
     .fetch_optional(db.pool())
