@@ -188,15 +188,17 @@ measure() {
 # fresh process are slower (seen on 2026-12-04 right after a 1,000,000-booking seed: 0.24-0.31
 # ms of CPU per booking page in the first 5 s, 0.08-0.09 from then on), and a measured run
 # should not depend on which scenario happens to come first.
+AVAILABILITY_URL="$BASE/api/v1/$SLUG/availability?service=walk&date=$DAY&staff=$S1"
+BOOKING_PAGE_URL="$BASE/book/$SLUG"
 WARMUP=${BENCH_WARMUP:-5}
 if [ "$WARMUP" -gt 0 ]; then
-    for url in "$BASE/api/v1/$SLUG/availability?service=walk&date=$DAY&staff=$S1" "$BASE/book/$SLUG"; do
+    for url in "$AVAILABILITY_URL" "$BOOKING_PAGE_URL"; do
         timeout $((WARMUP + 30)) wrk -t$THREADS -c$CONNECTIONS -d"${WARMUP}s" "$url" >/dev/null
     done
 fi
 
-measure "availability (1 staff, 1 day)" "$BASE/api/v1/$SLUG/availability?service=walk&date=$DAY&staff=$S1"
-measure "booking page /book/$SLUG" "$BASE/book/$SLUG"
+measure "availability (1 staff, 1 day)" "$AVAILABILITY_URL"
+measure "booking page /book/$SLUG" "$BOOKING_PAGE_URL"
 measure "service page, every person's times" "$BASE/book/$SLUG/services/walk?date=$DAY"
 NEXT_DAY=$(date -u -d '+3 days' +%F)
 measure "provider's day of bookings (API)" -H "Authorization: Bearer $TOKEN" \
