@@ -247,7 +247,7 @@ pub async fn for_notice(
     let delivered: i64 = row.try_get("notice_delivered")?;
     Ok(Some(ForNotice {
         booking: Booking::from_row(&row)?,
-        sequence: u32::try_from(events.saturating_sub(1)).unwrap_or(0),
+        sequence: crate::notify::feeds::sequence_of(events),
         delivered: delivered > 0,
         tenant_base: row.try_get("tenant_base")?,
     }))

@@ -157,5 +157,10 @@ pub async fn sequence(
     .bind(upto.unwrap_or(i64::MAX))
     .fetch_one(db.pool())
     .await?;
-    Ok(u32::try_from(count.saturating_sub(1)).unwrap_or(0))
+    Ok(sequence_of(count))
+}
+
+/// The calendar `SEQUENCE` after `events` booking events: the changes before the last one.
+pub(crate) fn sequence_of(events: i64) -> u32 {
+    u32::try_from(events.saturating_sub(1)).unwrap_or(0)
 }
