@@ -16,7 +16,9 @@ pub async fn run(deps: &Deps, _job: Maintenance) -> Result<(), JobError> {
     let ts = now.timestamp();
     let holds = bookings::purge_holds(&deps.db, ts - GRACE_SECS).await?;
     let sessions = sessions::purge_expired(&deps.db, ts).await?;
-    let ctx = portico_core::Context::system(now).with_meeting_base(&deps.meeting_base);
+    let ctx = portico_core::Context::system(now)
+        .with_meeting_base(&deps.meeting_base)
+        .with_calendar_sync(deps.google.is_some());
     let occurrences = portico_core::series::materialize_all(&deps.db, &ctx).await?;
     tracing::info!(holds, sessions, occurrences, "maintenance done");
     Ok(())

@@ -56,8 +56,9 @@ pub struct BookingEvent<'a> {
     pub actor: Actor,
 }
 
-/// The one function that chooses the background jobs of a booking event.
-pub fn jobs_for(event: &BookingEvent<'_>) -> anyhow::Result<Vec<NewJob>> {
+/// The one function that chooses the background jobs of a booking event, in `ctx` (which
+/// says whether this deployment syncs Google Calendar at all).
+pub fn jobs_for(event: &BookingEvent<'_>, ctx: &Context) -> anyhow::Result<Vec<NewJob>> {
     let mut jobs = Vec::new();
     // The party, the owners and the staff member hear of confirmations, moves and
     // cancellations that people made; attendance (completed, no-show) is nobody's news, and
@@ -72,8 +73,9 @@ pub fn jobs_for(event: &BookingEvent<'_>) -> anyhow::Result<Vec<NewJob>> {
     };
     // Google Calendar (PRO): the worker makes every connected calendar match the booking. By
     // the stored plan: a lapsed PRO still queues it and the job pauses; after a move back from
-    // FREE the next periodic refresh syncs every booking changed meanwhile.
-    if allows(event.tenant.plan, Feature::GoogleCalendar) {
+    // FREE the next periodic refresh syncs every booking changed meanwhile. A deployment
+    // without Google configured has no calendar to sync (the job would return at once).
+    if ctx.calendar_sync() && allows(event.tenant.plan, Feature::GoogleCalendar) {
         let sync =
             CalendarSync { tenant_id: event.tenant.id.get(), booking_id: event.booking.id.get() };
         jobs.push(outgoing(&sync)?);
@@ -98,7 +100,7 @@ pub(crate) async fn apply(
     ctx: &Context,
 ) -> anyhow::Result<()> {
     let now = ctx.now.timestamp();
-    portico_jobs::enqueue_at_commit(tx, &jobs_for(event)?, now);
+    portico_jobs::enqueue_at_commit(tx, &jobs_for(event, ctx)?, now);
     // Billing is part of the change itself (credit must not be spent twice), not a job.
     crate::billing::on_event(tx, event, ctx).await?;
     let (_, user) = ctx.actor.parts();

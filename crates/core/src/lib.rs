@@ -64,6 +64,10 @@ pub struct Context {
     /// schedule version (the schedule cache keeps them; saving them moves the version), so a
     /// booking's transaction need not read them again. Used only for that tenant.
     billing: Option<(TenantId, portico_store::billing::Settings)>,
+    /// Whether this deployment syncs Google Calendar: false when it has no OAuth client
+    /// configured, so no calendar can be connected and a PRO booking's event queues no sync
+    /// job that would only find nothing to do. True unless the caller says otherwise.
+    calendar_sync: bool,
 }
 
 impl Context {
@@ -74,6 +78,7 @@ impl Context {
             now,
             meeting_base: Arc::from(DEFAULT_MEETING_BASE),
             billing: None,
+            calendar_sync: true,
         }
     }
 
@@ -87,6 +92,19 @@ impl Context {
     pub fn with_meeting_base(mut self, base: &str) -> Self {
         self.meeting_base = Arc::from(base.trim_end_matches('/'));
         self
+    }
+
+    /// The same context for a deployment that does (`true`) or does not sync Google Calendar
+    /// (see [`Context`]'s field): the configuration's `google.is_configured()`.
+    #[must_use]
+    pub fn with_calendar_sync(mut self, configured: bool) -> Self {
+        self.calendar_sync = configured;
+        self
+    }
+
+    /// Whether booking events queue Google Calendar sync jobs here.
+    pub fn calendar_sync(&self) -> bool {
+        self.calendar_sync
     }
 
     /// The same context with `tenant`'s billing settings as read at the start of the request

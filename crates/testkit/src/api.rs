@@ -24,6 +24,21 @@ impl TestApp {
         (status, body)
     }
 
+    /// `POST path` with a JSON `body` as an API client holding `token`. Returns the status and
+    /// the JSON body (`Null` when the body is not JSON).
+    pub async fn api_post(
+        &self,
+        path: &str,
+        token: &str,
+        body: &serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
+        let request = self.client.post(self.url(path)).bearer_auth(token).json(body);
+        let response = request.send().await.expect("API POST");
+        let status = response.status();
+        let body = response.json().await.unwrap_or(serde_json::Value::Null);
+        (status, body)
+    }
+
     /// The single number `sql` selects, e.g. `select count(*) from clients`.
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))

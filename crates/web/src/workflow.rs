@@ -10,9 +10,11 @@ use crate::AppState;
 
 impl AppState {
     /// Who acts, from which address, at the app clock's now; new meeting rooms under the
-    /// configured `[meetings] base_url`.
+    /// configured `[meetings] base_url`; calendar sync jobs only where Google is configured.
     pub fn context(&self, actor: Actor, ip: impl Into<String>) -> Context {
-        Context::new(actor, ip, self.clock.now()).with_meeting_base(&self.config.meetings.base_url)
+        Context::new(actor, ip, self.clock.now())
+            .with_meeting_base(&self.config.meetings.base_url)
+            .with_calendar_sync(self.config.google.is_configured())
     }
 }
 

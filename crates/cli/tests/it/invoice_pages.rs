@@ -8,7 +8,7 @@ use portico_domain::plans::Plan;
 use portico_store::catalog::Mode;
 use portico_testkit::{Browser, PASSWORD, TestApp, location, matrix};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::invoice_pdf::pdf_text;
 
@@ -24,16 +24,8 @@ pub async fn setup(app: &TestApp) -> (Browser, i64, i64, i64) {
     let token = app.api_token(t.id).await;
     let body =
         json!({ "service": "walk", "start": "2026-12-08T10:00:00Z", "client_id": ann.get() });
-    let response = app
-        .client
-        .post(app.url("/api/v1/paws/bookings"))
-        .bearer_auth(&token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let booking: Value = response.json().await.unwrap();
+    let (status, booking) = app.api_post("/api/v1/paws/bookings", &token, &body).await;
+    assert_eq!(status, StatusCode::CREATED);
     let owner = app.browser();
     owner.login(&t.owner_email, PASSWORD).await;
     (owner, ann.get(), bob.get(), booking["id"].as_i64().unwrap())

@@ -424,6 +424,40 @@ async fn every_surface_writes_one_event_and_the_jobs_of_that_event() {
     .await;
 }
 
+/// A PRO booking queues its Google Calendar sync only where Google is configured: without an
+/// OAuth client no calendar can be connected, and the job would only find nothing to do.
+#[tokio::test]
+async fn a_pro_booking_queues_a_calendar_sync_only_where_google_is_configured() {
+    matrix(|backend| async move {
+        let google = portico_testkit::FakeGoogle::start().await;
+        for configured in [false, true] {
+            let app = if configured {
+                TestApp::spawn_with(backend, |sources| google.configure(sources)).await
+            } else {
+                TestApp::spawn(backend).await
+            };
+            let t = app.seed_tenant("paws", Plan::Pro).await;
+            let groom = app.seed_service(t.id, "groom", Mode::Slot, 60).await;
+            let alex = app.seed_staff_member(t.id, "Alex", &[&groom]).await;
+            app.seed_hours(t.id, Some(alex), 8 * 60, 18 * 60).await;
+            let (jo, _) = app.seed_client(&t, "Jo Client", "jo@paws.example", false).await;
+            let token = app.api_token(t.id).await;
+            let m = mark(&app).await;
+            let body = serde_json::json!({
+                "service": "groom", "start": at(10, 9, 0).to_rfc3339(), "client_id": jo.get()
+            });
+            let (status, _) = app.api_post("/api/v1/paws/bookings", &token, &body).await;
+            assert_eq!(status, StatusCode::CREATED);
+            let (jobs, _) = since(&app, m).await;
+            let queues: Vec<&str> = jobs.iter().map(|(q, _)| q.as_str()).collect();
+            let expected: &[&str] =
+                if configured { &["calendar_sync", "booking_notice"] } else { &["booking_notice"] };
+            assert_eq!(queues, expected, "Google configured: {configured}");
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_notice_job_that_dies_after_the_first_email_sends_each_recipient_once() {
     matrix(|backend| async move {
@@ -440,14 +474,13 @@ async fn a_notice_job_that_dies_after_the_first_email_sends_each_recipient_once(
         let (jo, _) = app.seed_client(&t, "Jo Client", "jo@paws.example", false).await;
         let token = app.api_token(t.id).await;
         let body = serde_json::json!({ "service": "groom", "start": at(10, 9, 0).to_rfc3339(), "client_id": jo.get() });
-        let r = app.client.post(app.url("/api/v1/paws/bookings")).bearer_auth(&token).json(&body).send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::CREATED);
+        let (status, _) = app.api_post("/api/v1/paws/bookings", &token, &body).await;
+        assert_eq!(status, StatusCode::CREATED);
 
         // The first email goes out, the second is refused (temporarily): the job fails.
         app.mail.set_reject_after(1, 451);
         let now = app.clock.now_ts();
         let rows = outbox::claim(app.db(), "test", now, now + 60, 10).await.unwrap();
-        // The notice, and (PRO) the calendar sync, which has no connected calendar to touch.
         let rows: Vec<_> = rows.into_iter().filter(|r| r.queue == "booking_notice").collect();
         assert_eq!(rows.len(), 1);
         let deps = app.deps();
