@@ -8,6 +8,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, Executor as _};
 
+use crate::bookings::Links;
 use crate::bookings::events::Ledger;
 use crate::schedule_cache::ScheduleCache;
 
@@ -73,6 +74,8 @@ pub struct Db {
     schedules: Arc<ScheduleCache>,
     /// Delivery ledger rows queued to be written together ([`crate::bookings::events`]).
     ledger: Arc<Ledger>,
+    /// Guest manage links queued to be inserted together ([`crate::bookings::create_link`]).
+    links: Arc<Links>,
 }
 
 static DRIVERS: Once = Once::new();
@@ -171,7 +174,14 @@ impl Db {
             ),
             Backend::Postgres => None,
         };
-        Ok(Self { pool, writer, backend, schedules: Arc::default(), ledger: Arc::default() })
+        Ok(Self {
+            pool,
+            writer,
+            backend,
+            schedules: Arc::default(),
+            ledger: Arc::default(),
+            links: Arc::default(),
+        })
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -197,6 +207,11 @@ impl Db {
     /// The delivery ledger's queue of rows to write ([`crate::bookings::events::mark_delivered`]).
     pub fn ledger(&self) -> &Ledger {
         &self.ledger
+    }
+
+    /// The manage links' queue of rows to insert ([`crate::bookings::create_link`]).
+    pub fn links(&self) -> &Links {
+        &self.links
     }
 
     /// Applies pending migrations from `migrations/<backend>/`, recorded in our own table so

@@ -16,6 +16,7 @@ pub mod credit;
 pub mod error;
 pub mod faq;
 pub mod favourites;
+pub mod group_commit;
 pub mod hours;
 pub mod images;
 pub mod invoices;

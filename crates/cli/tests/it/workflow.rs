@@ -13,7 +13,7 @@ use portico_domain::{ClientId, Clock as _};
 use portico_store::bookings::{Party, Slot};
 use portico_store::catalog::{Mode, Service};
 use portico_store::tenants::{self, Tenant};
-use portico_store::{outbox, versions};
+use portico_store::{bookings, outbox, versions};
 use portico_testkit::{Browser, PASSWORD, TestApp, location, matrix};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -557,6 +557,39 @@ async fn deliveries_recorded_at_once_are_written_together_and_each_once() {
             done.unwrap();
         }
         assert_eq!(app.count(stored).await, 20);
+    })
+    .await;
+}
+
+/// Manage links minted at the same moment (notices and reminders run many at once) go in
+/// together, and each caller learns its own row's outcome: every link opens its booking, and
+/// another tenant's booking id in the same batch gets no link without failing the others.
+#[tokio::test]
+async fn manage_links_minted_at_once_are_inserted_together_each_for_its_own_tenant() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let (paws, booking) = guest_booked(&app).await;
+        app.seed_tenant("cats", Plan::Free).await;
+        let cats = tenants::by_slug(app.db(), "cats").await.unwrap().unwrap();
+        let now = app.clock.now_ts();
+        let expires = now + 86_400;
+
+        let before = app.db().links().statements();
+        let db = app.db();
+        let mints = (0..20).map(|_| bookings::create_link(db, &paws, booking.id, expires, now));
+        let foreign = bookings::create_link(db, &cats, booking.id, expires, now);
+        let (links, foreign) = tokio::join!(futures::future::join_all(mints), foreign);
+        let statements = app.db().links().statements() - before;
+        assert!(statements <= 3, "{statements} statements for 21 links");
+        assert!(foreign.is_err(), "another tenant's booking gets no link");
+        let links: Vec<String> = links.into_iter().map(Result::unwrap).collect();
+        assert_eq!(links.iter().collect::<BTreeSet<_>>().len(), 20, "each link its own token");
+        assert_eq!(app.count("select count(*) from booking_links").await, 20);
+        for token in &links {
+            let opened = bookings::by_link(db, &paws, token, now).await.unwrap();
+            assert_eq!(opened.map(|b| b.id), Some(booking.id));
+            assert!(bookings::by_link(db, &cats, token, now).await.unwrap().is_none());
+        }
     })
     .await;
 }

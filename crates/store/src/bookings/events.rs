@@ -6,13 +6,10 @@ use serde::Serialize;
 use sqlx::{Any, FromRow, Row as _};
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
-use tokio::sync::oneshot;
 
 use super::Booking;
 
+use crate::group_commit::{GroupCommit, Rows, placeholders};
 use crate::stored::{StoredAt, StoredAtOpt, StoredOpt};
 use crate::tenants::Tenant;
 use crate::{Db, Tx};
@@ -273,13 +270,10 @@ pub async fn deliveries(
 /// Records that the message of `channel` for `event` went to `recipient` (idempotent); returns
 /// once the row is committed.
 ///
-/// Deliveries recorded at the same time are written together (group commit): the worker runs
-/// many jobs at once, and on SQLite every write queues for the one writer connection that the
-/// bookings need too. Each caller queues its row, then takes its turn to write: whoever's
-/// turn comes writes every row queued so far in one statement and tells their callers. So a
-/// caller still returns only once its own row is stored, as with a statement of its own — a
-/// job that dies after sending and before this returns sends that message again on retry,
-/// no more than before.
+/// Deliveries recorded at the same time are written together ([`crate::group_commit`]); a
+/// caller still returns only once its own row is stored, so a job that dies after sending and
+/// before this returns sends that message again on retry, no more than with a statement of
+/// its own.
 pub async fn mark_delivered(
     db: &Db,
     tenant: &Tenant,
@@ -295,12 +289,12 @@ pub async fn mark_delivered(
         recipient: recipient.to_owned(),
         sent_at: now,
     };
-    db.ledger().record(db, delivery).await
+    db.ledger().write(db, delivery).await
 }
 
 /// One row of `notice_deliveries`.
 #[derive(Debug)]
-struct Delivery {
+pub struct Delivery {
     tenant: i64,
     event: i64,
     channel: String,
@@ -308,69 +302,19 @@ struct Delivery {
     sent_at: i64,
 }
 
-type Outcome = Result<(), String>;
-type Waiting = (Delivery, oneshot::Sender<Outcome>);
+/// The delivery ledger's rows waiting to be written ([`mark_delivered`]).
+pub type Ledger = GroupCommit<Delivery>;
 
-/// The delivery ledger's rows waiting to be written, shared by a [`Db`]'s clones.
-#[derive(Debug, Default)]
-pub struct Ledger {
-    queued: Mutex<Vec<Waiting>>,
-    /// Held by whoever is writing a batch.
-    turn: tokio::sync::Mutex<()>,
-    /// Statements written so far.
-    statements: AtomicU64,
-}
+impl Rows for Delivery {
+    type Outcome = ();
+    /// 5 parameters each, well under both backends' limit.
+    const BATCH: usize = 500;
 
-/// Rows per statement at most: 5 parameters each, well under both backends' limit.
-const LEDGER_BATCH: usize = 500;
-
-impl Ledger {
-    /// How many statements the ledger has written (each records one or more deliveries).
-    pub fn statements(&self) -> u64 {
-        self.statements.load(Ordering::Relaxed)
-    }
-
-    async fn record(&self, db: &Db, delivery: Delivery) -> anyhow::Result<()> {
-        let (done, outcome) = oneshot::channel();
-        self.queue().push((delivery, done));
-        {
-            let _turn = self.turn.lock().await;
-            // Empty when the writer before us took our row too (and has told us already).
-            let mut batch = std::mem::take(&mut *self.queue());
-            while !batch.is_empty() {
-                let rest = batch.split_off(batch.len().min(LEDGER_BATCH));
-                let (rows, waiting): (Vec<Delivery>, Vec<_>) = batch.into_iter().unzip();
-                let written = self.write(db, &rows).await.map_err(|e| format!("{e:#}"));
-                for done in waiting {
-                    // A caller that went away has nothing to hear.
-                    let _ = done.send(written.clone());
-                }
-                batch = rest;
-            }
-        }
-        match outcome.await {
-            Ok(result) => result.map_err(anyhow::Error::msg),
-            // The writer holding our row was dropped mid-write: stored or not, unknown, so
-            // the caller fails (and a retried job looks at the ledger again).
-            Err(_) => anyhow::bail!("the delivery ledger's write was abandoned"),
-        }
-    }
-
-    fn queue(&self) -> MutexGuard<'_, Vec<Waiting>> {
-        self.queued.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    async fn write(&self, db: &Db, rows: &[Delivery]) -> anyhow::Result<()> {
-        let values: Vec<String> = (0..rows.len())
-            .map(|i| {
-                let n = 5 * i;
-                format!("(${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5)
-            })
-            .collect();
+    async fn write(db: &Db, rows: &[Self]) -> anyhow::Result<Vec<()>> {
         let sql = format!(
             "insert into notice_deliveries (tenant_id, event_id, channel, recipient, sent_at) \
              values {} on conflict do nothing",
-            values.join(", ")
+            placeholders(rows.len(), 5)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for row in rows {
@@ -381,8 +325,7 @@ impl Ledger {
                 .bind(&row.recipient)
                 .bind(row.sent_at);
         }
-        self.statements.fetch_add(1, Ordering::Relaxed);
         query.execute(db.writes()).await?;
-        Ok(())
+        Ok(vec![(); rows.len()])
     }
 }

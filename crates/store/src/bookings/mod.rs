@@ -32,7 +32,7 @@ use crate::catalog::LocationKind;
 use crate::tenants::Tenant;
 
 pub use events::{HistoryLine, history};
-pub use links::{by_link, create_link};
+pub use links::{Links, NewLink, by_link, create_link};
 pub use portico_domain::booking::{Action, Actor, Status};
 
 /// Why a booking change did not happen.
