@@ -63,6 +63,8 @@ cleanup() {
         psql -q -h 127.0.0.1 -U postgres -c "drop database if exists $DB_NAME with (force)" >/dev/null || true
         redis-cli --scan --pattern "$DB_NAME*" | xargs -r redis-cli del >/dev/null || true
     fi
+    # BENCH_KEEP_LOG=FILE: the server's log (serve.log) kept there before the temp dir goes.
+    if [ -n "${BENCH_KEEP_LOG:-}" ]; then cp "$WORK/serve.log" "$BENCH_KEEP_LOG" || true; fi
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -222,6 +224,9 @@ with open(sys.argv[1], "w") as out:
                 out.write(f"{d}T{minute // 60:02d}:{minute % 60:02d}:00Z {staff}\n")
 PY
 BOOKINGS_BEFORE=$("${COUNT[@]}" <<<"select count(*) from bookings;")
+# Emails already written (the seeding's notices), so the burst's own can be told apart.
+emails() { find "$WORK/mail" -name '*.eml' 2>/dev/null | wc -l; }
+EMAILS_BEFORE=$(emails)
 export BENCH_SLOTS=$WORK/slots BENCH_THREADS=$THREADS BENCH_COOKIE=$COOKIE BENCH_CSRF=$CSRF
 export BENCH_PATH=/api/v1/$SLUG/bookings
 measure "guest bookings (each a free slot)" -s "$HERE/book.lua" "$BASE"
@@ -232,7 +237,6 @@ echo "guest bookings made: $((BOOKINGS_AFTER - BOOKINGS_BEFORE))"
 # The notification backlog: emails are written as .eml files (no SMTP configured). Count them
 # once a second until no new one appeared for 3 seconds (at most 5 minutes): how many were
 # still to send when the load stopped, and how fast they drained.
-emails() { find "$WORK/mail" -name '*.eml' 2>/dev/null | wc -l; }
 OUTBOX_LEFT=$("${COUNT[@]}" <<<"select count(*) from outbox;")
 AT_END=$(emails)
 LAST=$AT_END
@@ -246,7 +250,7 @@ for second in $(seq 1 300); do
 done
 DRAINED=$((LAST - AT_END))
 RATE=$([ "$LAST_CHANGE" -gt 0 ] && echo $((DRAINED / LAST_CHANGE)) || echo "-")
-echo "notifications: $AT_END emails written during the load, $OUTBOX_LEFT outbox rows not yet relayed;"
+echo "notifications: $((AT_END - EMAILS_BEFORE)) emails written during the load (and $EMAILS_BEFORE before it), $OUTBOX_LEFT outbox rows not yet relayed;"
 echo "backlog: $DRAINED more emails in ${LAST_CHANGE} s after the load stopped ($RATE emails/s), $LAST in all"
 
 # The race: a slot that is still free on a seeded day.
