@@ -199,6 +199,9 @@ impl From<anyhow::Error> for JobError {
 /// ([`monitor::run`]) are both generated from this list, so adding a kind is one line here.
 macro_rules! job_kinds {
     ($($job:ty => $handler:path),* $(,)?) => {
+        /// The queue name of every job kind.
+        pub const QUEUES: &[&str] = &[$(<$job as portico_jobs::Job>::QUEUE),*];
+
         /// Runs the job stored as `payload` on `queue` right now, in this task. Tests use it
         /// to drain the outbox synchronously; the apalis workers call the same handlers.
         pub async fn dispatch(deps: &Deps, queue: &str, payload: &str) -> Result<(), JobError> {

@@ -64,6 +64,29 @@ async fn schedule<J: Job>(deps: Deps, job: J, every: Duration, shutdown: Cancell
     }
 }
 
+/// How long finished jobs stay in the queue storage (for looking into what ran), and how
+/// often each worker process removes older ones ([`Queue::purge_finished`]).
+const KEEP_FINISHED: Duration = Duration::from_secs(7 * 86_400);
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
+
+/// Removes finished jobs older than [`KEEP_FINISHED`] every [`PURGE_EVERY`] (the first time
+/// one period after start) until shutdown. Several worker processes may each do so.
+async fn purge_finished(queue: Queue, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + PURGE_EVERY, PURGE_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            _ = tick.tick() => match queue.purge_finished(crate::QUEUES, KEEP_FINISHED).await {
+                Ok(removed) => tracing::info!(removed, "finished jobs purged"),
+                Err(error) => {
+                    tracing::warn!(error = %format!("{error:#}"), "could not purge finished jobs");
+                }
+            },
+        }
+    }
+}
+
 impl WorkerSettings {
     /// How many jobs of kind `J` a worker runs at once.
     pub fn concurrency_of<J: Job>(&self) -> usize {
@@ -115,6 +138,7 @@ pub async fn run(
         OVERDUE_SCAN_EVERY,
         shutdown.clone(),
     ));
+    let purger = tokio::spawn(purge_finished(queue.clone(), shutdown.clone()));
     // Busy times from Google, when it is configured.
     let calendar = deps.google.as_ref().map(|google| {
         let every = Duration::from_secs(google.settings().busy_refresh_secs);
@@ -136,6 +160,7 @@ pub async fn run(
     scheduler.await.context("scheduler panicked")?;
     reminder_scheduler.await.context("reminder scheduler panicked")?;
     overdue_scheduler.await.context("overdue scheduler panicked")?;
+    purger.await.context("finished-job purge panicked")?;
     if let Some(calendar) = calendar {
         calendar.await.context("calendar scheduler panicked")?;
     }

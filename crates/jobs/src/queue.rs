@@ -1,6 +1,7 @@
 //! The job queue: apalis storage on its own SQLite file (embedded default) or on Redis.
 
 use std::str::FromStr as _;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use apalis::prelude::TaskSink as _;
@@ -102,6 +103,54 @@ impl Queue {
         Ok(())
     }
 
+    /// Removes the jobs of `queues` that finished — done, killed, or failed with no attempt
+    /// left — more than `keep` ago, and returns how many. apalis keeps every finished job (a
+    /// row in the SQLite file; its payload, metadata and id in Redis) until told otherwise, so
+    /// without this the queue grows with every booking for as long as the deployment runs.
+    pub async fn purge_finished(&self, queues: &[&str], keep: Duration) -> anyhow::Result<u64> {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+        // apalis stamps `done_at` with the wall clock in seconds, on both backends.
+        let cutoff = now.saturating_sub(keep.as_secs());
+        let mut removed = 0;
+        for queue in queues {
+            let name = self.queue_name(queue);
+            removed += match &self.backend {
+                Backend::Sqlite(pool) => purge_sqlite(pool, &name, cutoff).await?,
+                Backend::Redis(conn) => purge_redis(conn, &name, cutoff).await?,
+            };
+        }
+        Ok(removed)
+    }
+
+    /// What the storage holds for `queue`, finished or not: its rows in the SQLite file; in
+    /// Redis its payloads plus the ids in its done and dead sets (so that ids left behind by
+    /// a purge would show).
+    pub async fn stored(&self, queue: &str) -> anyhow::Result<u64> {
+        let name = self.queue_name(queue);
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let count: i64 = sqlx::query_scalar("select count(*) from Jobs where job_type = ?")
+                    .bind(&name)
+                    .fetch_one(pool)
+                    .await?;
+                Ok(u64::try_from(count)?)
+            }
+            Backend::Redis(conn) => {
+                let config = apalis_redis::Config::default().queue(&name);
+                let (payloads, done, dead): (u64, u64, u64) = redis::pipe()
+                    .cmd("HLEN")
+                    .arg(config.job_data_hash())
+                    .cmd("SCARD")
+                    .arg(config.done_jobs_set())
+                    .cmd("SCARD")
+                    .arg(config.dead_jobs_set())
+                    .query_async(&mut conn.clone())
+                    .await?;
+                Ok(payloads + done + dead)
+            }
+        }
+    }
+
     /// The Redis connection, when the queue lives on Redis (other shared counters use it too).
     pub fn redis(&self) -> Option<ConnectionManager> {
         match &self.backend {
@@ -151,4 +200,89 @@ impl Queue {
             Backend::Sqlite(_) => None,
         }
     }
+}
+
+/// Finished jobs removed per statement (SQLite) or script call (Redis), so neither the queue
+/// file's write lock nor Redis is held for long.
+const PURGE_BATCH: u64 = 1_000;
+
+async fn purge_sqlite(pool: &SqlitePool, queue: &str, cutoff: u64) -> anyhow::Result<u64> {
+    let cutoff = i64::try_from(cutoff)?;
+    let mut removed = 0;
+    loop {
+        let deleted = sqlx::query(
+            "delete from Jobs where rowid in (select rowid from Jobs where job_type = ?1 \
+             and done_at < ?2 \
+             and (status in ('Done', 'Killed') or (status = 'Failed' and attempts >= max_attempts)) \
+             limit ?3)",
+        )
+        .bind(queue)
+        .bind(cutoff)
+        .bind(PURGE_BATCH as i64)
+        .execute(pool)
+        .await?
+        .rows_affected();
+        removed += deleted;
+        if deleted < PURGE_BATCH {
+            return Ok(removed);
+        }
+    }
+}
+
+/// apalis-redis's own `vacuum_before` leaves the ids in the done and dead sets and reads
+/// every job of the queue in one script; this is handed a batch of ids from one of those sets
+/// (KEYS[3]) and removes all of each job that finished before the cutoff.
+const PURGE_REDIS: &str = r"
+local removed = 0
+local cutoff = tonumber(ARGV[1])
+for i = 2, #ARGV do
+  local id = ARGV[i]
+  local meta = KEYS[2] .. ':' .. id
+  local done_at = tonumber(redis.call('HGET', meta, 'done_at'))
+  if done_at == nil or done_at < cutoff then
+    redis.call('HDEL', KEYS[1], id)
+    redis.call('HDEL', KEYS[2] .. ':result', id)
+    redis.call('DEL', meta)
+    redis.call('SREM', KEYS[3], id)
+    removed = removed + 1
+  end
+end
+return removed
+";
+
+/// Walks the queue's done and dead sets in batches (`SSCAN`), so Redis is never blocked for
+/// long however many finished jobs it keeps.
+async fn purge_redis(conn: &ConnectionManager, queue: &str, cutoff: u64) -> anyhow::Result<u64> {
+    let config = apalis_redis::Config::default().queue(queue);
+    let script = redis::Script::new(PURGE_REDIS);
+    let mut conn = conn.clone();
+    let mut removed = 0;
+    for set in [config.done_jobs_set(), config.dead_jobs_set()] {
+        let mut cursor = 0_u64;
+        loop {
+            let (next, ids): (u64, Vec<String>) = redis::cmd("SSCAN")
+                .arg(&set)
+                .arg(cursor)
+                .arg("COUNT")
+                .arg(PURGE_BATCH)
+                .query_async(&mut conn)
+                .await?;
+            if !ids.is_empty() {
+                let deleted: u64 = script
+                    .key(config.job_data_hash())
+                    .key(config.job_meta_hash())
+                    .key(&set)
+                    .arg(cutoff)
+                    .arg(&ids)
+                    .invoke_async(&mut conn)
+                    .await?;
+                removed += deleted;
+            }
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+    }
+    Ok(removed)
 }

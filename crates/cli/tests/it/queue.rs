@@ -93,3 +93,47 @@ async fn a_repeated_ping_delivery_is_recorded_not_lost() {
     })
     .await;
 }
+
+/// Finished jobs do not stay in the queue storage for ever: those done longer ago than the
+/// retention are removed with everything the storage keeps of them, and a job still waiting
+/// is never touched.
+#[tokio::test]
+async fn finished_jobs_older_than_the_retention_are_purged_and_waiting_ones_kept() {
+    use portico_jobs::Job as _;
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let queue = app.state.queue.clone();
+        let worker = app.start_worker();
+        for token in ["first", "second"] {
+            app.enqueue(&Ping { token: token.into() }).await;
+        }
+        wait_for("both pings", Duration::from_secs(20), || async {
+            (delivered(&app, "first").await == 1 && delivered(&app, "second").await == 1)
+                .then_some(())
+        })
+        .await;
+        worker.stop().await.unwrap();
+        // A job that waits in the storage (pushed there directly: no worker runs now).
+        queue.push_json_many(Ping::QUEUE, &[r#"{"token":"waiting"}"#]).await.unwrap();
+        let before = queue.stored(Ping::QUEUE).await.unwrap();
+        assert!(before >= 3, "two done pings and the waiting one: {before}");
+
+        // Nothing finished an hour ago: nothing goes.
+        let hour = Duration::from_secs(3600);
+        assert_eq!(queue.purge_finished(&[Ping::QUEUE], hour).await.unwrap(), 0);
+        assert_eq!(queue.stored(Ping::QUEUE).await.unwrap(), before);
+
+        // Keeping nothing (a second later, as `done_at` is in whole seconds): the done pings
+        // go, entirely; the waiting one stays, and still runs.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        assert_eq!(queue.purge_finished(&[Ping::QUEUE], Duration::ZERO).await.unwrap(), 2);
+        assert_eq!(queue.stored(Ping::QUEUE).await.unwrap(), 1, "only the waiting job is left");
+        let worker = app.start_worker();
+        wait_for("the waiting ping", Duration::from_secs(20), || async {
+            (delivered(&app, "waiting").await == 1).then_some(())
+        })
+        .await;
+        worker.stop().await.unwrap();
+    })
+    .await;
+}
