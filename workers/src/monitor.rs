@@ -77,7 +77,7 @@ async fn purge_finished(queue: Queue, shutdown: CancellationToken) {
     loop {
         tokio::select! {
             () = shutdown.cancelled() => break,
-            _ = tick.tick() => match queue.purge_finished(crate::QUEUES, KEEP_FINISHED).await {
+            _ = tick.tick() => match purge_older(&queue).await {
                 Ok(removed) => tracing::info!(removed, "finished jobs purged"),
                 Err(error) => {
                     tracing::warn!(error = %format!("{error:#}"), "could not purge finished jobs");
@@ -85,6 +85,13 @@ async fn purge_finished(queue: Queue, shutdown: CancellationToken) {
             },
         }
     }
+}
+
+/// Removes the finished jobs older than [`KEEP_FINISHED`] by the wall clock (apalis's).
+async fn purge_older(queue: &Queue) -> anyhow::Result<u64> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
+    let cutoff = now.saturating_sub(KEEP_FINISHED).as_secs();
+    queue.purge_finished(crate::QUEUES, cutoff).await
 }
 
 impl WorkerSettings {

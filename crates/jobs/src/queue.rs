@@ -1,7 +1,6 @@
 //! The job queue: apalis storage on its own SQLite file (embedded default) or on Redis.
 
 use std::str::FromStr as _;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use apalis::prelude::TaskSink as _;
@@ -104,13 +103,11 @@ impl Queue {
     }
 
     /// Removes the jobs of `queues` that finished — done, killed, or failed with no attempt
-    /// left — more than `keep` ago, and returns how many. apalis keeps every finished job (a
+    /// left — before `cutoff` (unix seconds: apalis stamps `done_at` with the wall clock in
+    /// seconds, on both backends), and returns how many. apalis keeps every finished job (a
     /// row in the SQLite file; its payload, metadata and id in Redis) until told otherwise, so
     /// without this the queue grows with every booking for as long as the deployment runs.
-    pub async fn purge_finished(&self, queues: &[&str], keep: Duration) -> anyhow::Result<u64> {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
-        // apalis stamps `done_at` with the wall clock in seconds, on both backends.
-        let cutoff = now.saturating_sub(keep.as_secs());
+    pub async fn purge_finished(&self, queues: &[&str], cutoff: u64) -> anyhow::Result<u64> {
         let mut removed = 0;
         for queue in queues {
             let name = self.queue_name(queue);

@@ -119,14 +119,15 @@ async fn finished_jobs_older_than_the_retention_are_purged_and_waiting_ones_kept
         assert!(before >= 3, "two done pings and the waiting one: {before}");
 
         // Nothing finished an hour ago: nothing goes.
-        let hour = Duration::from_secs(3600);
-        assert_eq!(queue.purge_finished(&[Ping::QUEUE], hour).await.unwrap(), 0);
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+        let hour_ago = now.as_secs() - 3600;
+        assert_eq!(queue.purge_finished(&[Ping::QUEUE], hour_ago).await.unwrap(), 0);
         assert_eq!(queue.stored(Ping::QUEUE).await.unwrap(), before);
 
-        // Keeping nothing (a second later, as `done_at` is in whole seconds): the done pings
-        // go, entirely; the waiting one stays, and still runs.
-        tokio::time::sleep(Duration::from_millis(1100)).await;
-        assert_eq!(queue.purge_finished(&[Ping::QUEUE], Duration::ZERO).await.unwrap(), 2);
+        // Everything finished before the next second (`done_at` is in whole seconds): the done
+        // pings go, entirely; the waiting one stays, and still runs.
+        let next_second = now.as_secs() + 1;
+        assert_eq!(queue.purge_finished(&[Ping::QUEUE], next_second).await.unwrap(), 2);
         assert_eq!(queue.stored(Ping::QUEUE).await.unwrap(), 1, "only the waiting job is left");
         let worker = app.start_worker();
         wait_for("the waiting ping", Duration::from_secs(20), || async {
