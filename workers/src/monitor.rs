@@ -40,26 +40,42 @@ const REMINDER_SCAN_EVERY: Duration = Duration::from_secs(60);
 /// notice goes out within a quarter of an hour of the tenant's midnight.
 const OVERDUE_SCAN_EVERY: Duration = Duration::from_secs(15 * 60);
 
-/// Enqueues `job` every `every` (the first one after one period) until shutdown. Several
-/// worker processes may each do so: the scheduled jobs are idempotent.
-async fn schedule<J: Job>(deps: Deps, job: J, every: Duration, shutdown: CancellationToken) {
-    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
+/// Ticks every period (the first one period after start) until shutdown.
+struct Every {
+    tick: tokio::time::Interval,
+    shutdown: CancellationToken,
+}
+
+impl Every {
+    fn new(period: Duration, shutdown: CancellationToken) -> Self {
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Self { tick, shutdown }
+    }
+
+    /// Waits for the next tick: false once the process shuts down.
+    async fn next(&mut self) -> bool {
         tokio::select! {
-            () = shutdown.cancelled() => break,
-            _ = tick.tick() => {
-                let result = async {
-                    let mut tx = deps.db.begin().await?;
-                    portico_jobs::enqueue(&mut tx, &job, deps.clock.now_ts()).await?;
-                    tx.commit().await?;
-                    anyhow::Ok(())
-                }
-                .await;
-                if let Err(error) = result {
-                    tracing::warn!(queue = J::QUEUE, error = %format!("{error:#}"), "could not schedule a job");
-                }
-            }
+            () = self.shutdown.cancelled() => false,
+            _ = self.tick.tick() => true,
+        }
+    }
+}
+
+/// Enqueues `job` every `period` (the first one after one period) until shutdown. Several
+/// worker processes may each do so: the scheduled jobs are idempotent.
+async fn schedule<J: Job>(deps: Deps, job: J, period: Duration, shutdown: CancellationToken) {
+    let mut every = Every::new(period, shutdown);
+    while every.next().await {
+        let result = async {
+            let mut tx = deps.db.begin().await?;
+            portico_jobs::enqueue(&mut tx, &job, deps.clock.now_ts()).await?;
+            tx.commit().await?;
+            anyhow::Ok(())
+        }
+        .await;
+        if let Err(error) = result {
+            tracing::warn!(queue = J::QUEUE, error = %format!("{error:#}"), "could not schedule a job");
         }
     }
 }
@@ -72,17 +88,13 @@ const PURGE_EVERY: Duration = Duration::from_secs(3600);
 /// Removes finished jobs older than [`KEEP_FINISHED`] every [`PURGE_EVERY`] (the first time
 /// one period after start) until shutdown. Several worker processes may each do so.
 async fn purge_finished(queue: Queue, shutdown: CancellationToken) {
-    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + PURGE_EVERY, PURGE_EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            () = shutdown.cancelled() => break,
-            _ = tick.tick() => match purge_older(&queue).await {
-                Ok(removed) => tracing::info!(removed, "finished jobs purged"),
-                Err(error) => {
-                    tracing::warn!(error = %format!("{error:#}"), "could not purge finished jobs");
-                }
-            },
+    let mut every = Every::new(PURGE_EVERY, shutdown);
+    while every.next().await {
+        match purge_older(&queue).await {
+            Ok(removed) => tracing::info!(removed, "finished jobs purged"),
+            Err(error) => {
+                tracing::warn!(error = %format!("{error:#}"), "could not purge finished jobs");
+            }
         }
     }
 }
