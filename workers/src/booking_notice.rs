@@ -4,9 +4,12 @@
 //! Every email carries the booking as `booking.ics`. Each recipient's notification choice is
 //! read now, at send time; a client's email carries a one-click unsubscribe.
 //!
-//! Each message is recorded in the delivery ledger right after it went out, keyed by the
-//! booking event and the recipient: a job retried after a partial failure (or a crash) sends
-//! only what it had not sent yet.
+//! The messages that went out are recorded in the delivery ledger, keyed by the booking event
+//! and the recipient, in one write once the job has sent what it could — also when a send
+//! failed: a job retried after a partial failure sends only what it had not sent yet. (A
+//! crash between a send and that write sends the message again, as at-least-once delivery
+//! allows; one write instead of one per message keeps a notice's turns at the database, and on
+//! SQLite at its one writer, to one.)
 
 use std::collections::HashSet;
 
@@ -38,7 +41,7 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
     };
     let booking = notice.booking;
     let now = deps.clock.now_ts();
-    let ledger = Ledger::read(deps, &tenant, job.event_id, notice.delivered, now).await?;
+    let mut ledger = Ledger::read(deps, &tenant, job.event_id, notice.delivered, now).await?;
     // The staff member's name, and who on the team hears of it (each by their own choice).
     let team = notify::prefs::notice_team(&deps.db, tenant.id, booking.staff_id).await?;
     let event = match job.event.as_str() {
@@ -81,81 +84,89 @@ pub async fn run(deps: &Deps, job: BookingNotice) -> Result<(), JobError> {
         }
         None => (booking.guest_name.clone(), booking.guest_email.clone(), false, true, None, None),
     };
-    let link = if !wants {
-        String::new()
-    } else if portal {
-        deps.absolute(&format!("/portal/{}/bookings/{}", tenant.slug, booking.id))
-    } else if ledger.sent("party", &email) {
-        String::new()
-    } else {
-        let expires = booking.ends_at.unix().max(now + 3600);
-        let token = bookings::create_link(&deps.db, &tenant, booking.id, expires, now).await?;
-        deps.absolute(&format!("/book/{}/manage/{token}", tenant.slug))
-    };
-    let mut context = base.clone();
-    context["name"] = json!(name);
-    context["link"] = json!(link);
-    context["unsubscribe"] = json!(unsubscribe);
-    if wants && !ledger.sent("party", &email) {
-        let mut mail = deps.render_business_email("booking_client", &email, &tenant, &context)?;
-        mail.attachments.push(calendar_file(&link));
-        if let Some(unsubscribe) = &unsubscribe {
-            crate::notify::one_click(&mut mail, unsubscribe);
+    // Everything that goes out is recorded at the end, in one write — also when a send
+    // failed, so a retry sends only what is left.
+    let sent = async {
+        let link = if !wants {
+            String::new()
+        } else if portal {
+            deps.absolute(&format!("/portal/{}/bookings/{}", tenant.slug, booking.id))
+        } else if ledger.sent("party", &email) {
+            String::new()
+        } else {
+            let expires = booking.ends_at.unix().max(now + 3600);
+            let token = bookings::create_link(&deps.db, &tenant, booking.id, expires, now).await?;
+            deps.absolute(&format!("/book/{}/manage/{token}", tenant.slug))
+        };
+        let mut context = base.clone();
+        context["name"] = json!(name);
+        context["link"] = json!(link);
+        context["unsubscribe"] = json!(unsubscribe);
+        if wants && !ledger.sent("party", &email) {
+            let mut mail =
+                deps.render_business_email("booking_client", &email, &tenant, &context)?;
+            mail.attachments.push(calendar_file(&link));
+            if let Some(unsubscribe) = &unsubscribe {
+                crate::notify::one_click(&mut mail, unsubscribe);
+            }
+            deps.mailer.send(&mail).await?;
+            ledger.record("party", &email);
         }
-        deps.mailer.send(&mail).await?;
-        ledger.record("party", &email).await?;
-    }
 
-    // The provider: owners, and the staff member if they have an email.
-    let (who, contact) = if booking.client_id.is_some() {
-        (name.clone(), email.clone())
-    } else {
-        (
-            format!("{} (guest)", booking.guest_name),
-            format!("{} · {}", booking.guest_email, booking.guest_phone),
-        )
-    };
-    let sms_sentence = format!(
-        "{}: your {} on {} {}",
-        tenant.name,
-        booking.service_name,
-        base["when"].as_str().unwrap_or_default(),
-        match event {
-            "cancelled" => "was cancelled",
-            "rescheduled" => "is the new time",
-            _ => "is confirmed",
-        },
-    );
-    // Where it takes place, except for a cancellation (nobody goes there any more).
-    let sms_place = (event != "cancelled").then(|| booking.place_line(&tenant, true)).flatten();
-    let sms_link =
-        portal.then(|| deps.absolute(&format!("/portal/{}/bookings/{}", tenant.slug, booking.id)));
-    let sms_text = crate::sms::one_line(&sms_sentence, sms_place, sms_link);
-    let mut context = base;
-    context["who"] = json!(who);
-    context["contact"] = json!(contact);
-    let provider_link = deps.absolute(&format!("/app/{}/bookings/{}", tenant.slug, booking.id));
-    context["link"] = json!(provider_link);
-    for to in team.recipients {
-        if ledger.sent("provider", &to) {
-            continue;
+        // The provider: owners, and the staff member if they have an email.
+        let (who, contact) = if booking.client_id.is_some() {
+            (name.clone(), email.clone())
+        } else {
+            (
+                format!("{} (guest)", booking.guest_name),
+                format!("{} · {}", booking.guest_email, booking.guest_phone),
+            )
+        };
+        let sms_sentence = format!(
+            "{}: your {} on {} {}",
+            tenant.name,
+            booking.service_name,
+            base["when"].as_str().unwrap_or_default(),
+            match event {
+                "cancelled" => "was cancelled",
+                "rescheduled" => "is the new time",
+                _ => "is confirmed",
+            },
+        );
+        // Where it takes place, except for a cancellation (nobody goes there any more).
+        let sms_place = (event != "cancelled").then(|| booking.place_line(&tenant, true)).flatten();
+        let sms_link = portal
+            .then(|| deps.absolute(&format!("/portal/{}/bookings/{}", tenant.slug, booking.id)));
+        let sms_text = crate::sms::one_line(&sms_sentence, sms_place, sms_link);
+        let mut context = base;
+        context["who"] = json!(who);
+        context["contact"] = json!(contact);
+        let provider_link = deps.absolute(&format!("/app/{}/bookings/{}", tenant.slug, booking.id));
+        context["link"] = json!(provider_link);
+        for to in team.recipients {
+            if ledger.sent("provider", &to) {
+                continue;
+            }
+            let mut mail = deps.render_email("booking_provider", &to, &context)?;
+            mail.attachments.push(calendar_file(&provider_link));
+            deps.mailer.send(&mail).await?;
+            ledger.record("provider", &to);
         }
-        let mut mail = deps.render_email("booking_provider", &to, &context)?;
-        mail.attachments.push(calendar_file(&provider_link));
-        deps.mailer.send(&mail).await?;
-        ledger.record("provider", &to).await?;
-    }
 
-    // A text to a client who opted in (PRO, SMS on), last: a provider refusing it must not
-    // hold back the emails above. Recorded in the same ledger, so a retry never sends it twice.
-    if let Some(to) = sms_to
-        && !ledger.sent_via(Ledger::SMS, "party", to.as_str())
-        && let Some(account) = deps.sms_account(&tenant).await?
-    {
-        crate::sms::send(deps, &account, &to, sms_text).await?;
-        ledger.record_via(Ledger::SMS, "party", to.as_str()).await?;
+        // A text to a client who opted in (PRO, SMS on), last: a provider refusing it must not
+        // hold back the emails above. Recorded in the same ledger, so a retry never sends it twice.
+        if let Some(to) = sms_to
+            && !ledger.sent_via(Ledger::SMS, "party", to.as_str())
+            && let Some(account) = deps.sms_account(&tenant).await?
+        {
+            crate::sms::send(deps, &account, &to, sms_text).await?;
+            ledger.record_via(Ledger::SMS, "party", to.as_str());
+        }
+        Ok::<(), JobError>(())
     }
-    Ok(())
+    .await;
+    ledger.write().await?;
+    sent
 }
 
 /// What every email about a booking shows: service, times in the tenant's zone, price,
@@ -200,13 +211,15 @@ pub(crate) async fn details(
 
 /// The delivery ledger of one booking event (none for jobs queued before it existed), read
 /// once when the job starts, and only if an earlier run of this job sent anything: what it
-/// already sent.
+/// already sent, and what this run sent, to be recorded in one write ([`Ledger::write`]).
 struct Ledger<'a> {
     deps: &'a Deps,
     tenant: &'a tenants::Tenant,
     event: Option<i64>,
     now: i64,
     sent: HashSet<(String, String)>,
+    /// `(channel, role:recipient)` sent by this run and not yet recorded.
+    unrecorded: Vec<(String, String)>,
 }
 
 impl<'a> Ledger<'a> {
@@ -226,7 +239,7 @@ impl<'a> Ledger<'a> {
             }
             _ => HashSet::new(),
         };
-        Ok(Self { deps, tenant, event, now, sent })
+        Ok(Self { deps, tenant, event, now, sent, unrecorded: Vec::new() })
     }
 
     /// Whether the `role` email (`party`, `provider`) already went to `to`.
@@ -234,8 +247,8 @@ impl<'a> Ledger<'a> {
         self.sent_via(Self::EMAIL, role, to)
     }
 
-    async fn record(&self, role: &str, to: &str) -> anyhow::Result<()> {
-        self.record_via(Self::EMAIL, role, to).await
+    fn record(&mut self, role: &str, to: &str) {
+        self.record_via(Self::EMAIL, role, to);
     }
 
     /// Whether the `role` message already went to `to` on `channel` (`email`, `sms`).
@@ -243,16 +256,20 @@ impl<'a> Ledger<'a> {
         self.sent.contains(&(channel.to_owned(), format!("{role}:{to}")))
     }
 
-    async fn record_via(&self, channel: &str, role: &str, to: &str) -> anyhow::Result<()> {
-        let to = format!("{role}:{to}");
-        match self.event {
-            Some(event) => {
-                let db = &self.deps.db;
-                bookings::events::mark_delivered(db, self.tenant, event, channel, &to, self.now)
-                    .await
-            }
-            None => Ok(()),
+    /// Notes that the `role` message went to `to` on `channel`, for [`Ledger::write`].
+    fn record_via(&mut self, channel: &str, role: &str, to: &str) {
+        self.unrecorded.push((channel.to_owned(), format!("{role}:{to}")));
+    }
+
+    /// Records every message noted since the job started, in one write.
+    async fn write(&self) -> anyhow::Result<()> {
+        let Some(event) = self.event else { return Ok(()) };
+        if self.unrecorded.is_empty() {
+            return Ok(());
         }
+        let sent: Vec<(&str, &str)> =
+            self.unrecorded.iter().map(|(c, r)| (c.as_str(), r.as_str())).collect();
+        bookings::events::mark_delivered(&self.deps.db, self.tenant, event, &sent, self.now).await
     }
 }
 

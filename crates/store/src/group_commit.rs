@@ -63,11 +63,26 @@ impl<R: Rows> GroupCommit<R> {
 
     /// Writes `row` (with whatever else is queued) and returns its outcome once committed.
     pub(crate) async fn write(&self, db: &Db, row: R) -> anyhow::Result<R::Outcome> {
-        let (done, outcome) = oneshot::channel();
-        self.queue().push((row, done));
+        let mut outcomes = self.write_all(db, vec![row]).await?;
+        outcomes.pop().ok_or_else(|| anyhow::anyhow!("the group write lost a row's outcome"))
+    }
+
+    /// Writes `rows` (with whatever else is queued) and returns their outcomes, in their
+    /// order, once every one is committed.
+    pub(crate) async fn write_all(&self, db: &Db, rows: Vec<R>) -> anyhow::Result<Vec<R::Outcome>> {
+        let outcomes: Vec<_> = {
+            let mut queue = self.queue();
+            rows.into_iter()
+                .map(|row| {
+                    let (done, outcome) = oneshot::channel();
+                    queue.push((row, done));
+                    outcome
+                })
+                .collect()
+        };
         {
             let _turn = self.turn.lock().await;
-            // Empty when the writer before us took our row too (and has told us already).
+            // Empty when the writer before us took our rows too (and has told us already).
             let mut batch = std::mem::take(&mut *self.queue());
             while !batch.is_empty() {
                 let rest = batch.split_off(batch.len().min(R::BATCH));
@@ -88,12 +103,16 @@ impl<R: Rows> GroupCommit<R> {
                 batch = rest;
             }
         }
-        match outcome.await {
-            Ok(result) => result.map_err(anyhow::Error::msg),
-            // The writer holding our row was dropped mid-write: stored or not, unknown, so
-            // the caller fails (and a retried job looks again).
-            Err(_) => anyhow::bail!("the group write holding this row was abandoned"),
+        let mut written = Vec::with_capacity(outcomes.len());
+        for outcome in outcomes {
+            written.push(match outcome.await {
+                Ok(result) => result.map_err(anyhow::Error::msg)?,
+                // The writer holding the row was dropped mid-write: stored or not, unknown,
+                // so the caller fails (and a retried job looks again).
+                Err(_) => anyhow::bail!("the group write holding this row was abandoned"),
+            });
         }
+        Ok(written)
     }
 
     fn queue(&self) -> MutexGuard<'_, Vec<Waiting<R>>> {

@@ -487,8 +487,12 @@ async fn a_notice_job_that_dies_after_the_first_email_sends_each_recipient_once(
         let first = portico_workers::dispatch(&deps, &rows[0].queue, &rows[0].payload).await;
         assert!(first.is_err(), "the job must fail so it is retried");
         assert_eq!(app.mail.messages().len(), 1);
-        // The retry (at-least-once delivery) sends only what was not sent; a third run sends nothing.
+        // The retry (at-least-once delivery) sends only what was not sent, and records both
+        // of its emails in one write; a third run sends nothing.
+        let statements = app.db().ledger().statements();
         portico_workers::dispatch(&deps, &rows[0].queue, &rows[0].payload).await.unwrap();
+        assert_eq!(app.mail.messages().len(), 3);
+        assert_eq!(app.db().ledger().statements() - statements, 1);
         portico_workers::dispatch(&deps, &rows[0].queue, &rows[0].payload).await.unwrap();
         let mut to: Vec<String> = app.mail.messages().iter().flat_map(|m| m.rcpt_to.clone()).collect();
         to.sort();
@@ -525,10 +529,7 @@ async fn deliveries_recorded_at_once_are_written_together_and_each_once() {
     matrix(|backend| async move {
         let app = TestApp::spawn(backend).await;
         let (tenant, _) = guest_booked(&app).await;
-        let event: i64 = sqlx::query_scalar("select max(id) from booking_events")
-            .fetch_one(app.db().pool())
-            .await
-            .unwrap();
+        let event = app.count("select max(id) from booking_events").await;
 
         // Twenty jobs record a delivery at the same moment: the first writes its row, the
         // others queue behind it and go in the next statement — not one statement each.
@@ -536,7 +537,11 @@ async fn deliveries_recorded_at_once_are_written_together_and_each_once() {
         let now = app.clock.now_ts();
         let recipients: Vec<String> = (0..20).map(|n| format!("party:r{n}@x.example")).collect();
         let marks = recipients.iter().map(|to| {
-            portico_store::bookings::events::mark_delivered(app.db(), &tenant, event, "email", to, now)
+            let (db, tenant) = (app.db(), &tenant);
+            async move {
+                portico_store::bookings::events::mark_delivered(db, tenant, event, &[("email", to)], now)
+                    .await
+            }
         });
         for done in futures::future::join_all(marks).await {
             done.unwrap();
@@ -551,7 +556,11 @@ async fn deliveries_recorded_at_once_are_written_together_and_each_once() {
         }
         // Recorded again (a retried job): still once each.
         let again = recipients.iter().take(5).map(|to| {
-            portico_store::bookings::events::mark_delivered(app.db(), &tenant, event, "email", to, now)
+            let (db, tenant) = (app.db(), &tenant);
+            async move {
+                portico_store::bookings::events::mark_delivered(db, tenant, event, &[("email", to)], now)
+                    .await
+            }
         });
         for done in futures::future::join_all(again).await {
             done.unwrap();
@@ -627,9 +636,15 @@ async fn a_notice_reads_booking_sequence_and_ledger_state_at_once() {
 
         // Once one message of the event went out, the job knows to read its ledger.
         let now = app.clock.now_ts();
-        events::mark_delivered(app.db(), &tenant, rescheduled, "email", "party:g@x.example", now)
-            .await
-            .unwrap();
+        events::mark_delivered(
+            app.db(),
+            &tenant,
+            rescheduled,
+            &[("email", "party:g@x.example")],
+            now,
+        )
+        .await
+        .unwrap();
         assert!(read(Some(rescheduled)).await.unwrap().unwrap().delivered);
         assert!(!read(Some(created)).await.unwrap().unwrap().delivered, "per event");
 

@@ -267,29 +267,31 @@ pub async fn deliveries(
     Ok(rows.into_iter().collect())
 }
 
-/// Records that the message of `channel` for `event` went to `recipient` (idempotent); returns
-/// once the row is committed.
+/// Records that the messages of `event` went out, each as `(channel, recipient)`
+/// (idempotent); returns once every row is committed.
 ///
 /// Deliveries recorded at the same time are written together ([`crate::group_commit`]); a
-/// caller still returns only once its own row is stored, so a job that dies after sending and
-/// before this returns sends that message again on retry, no more than with a statement of
-/// its own.
+/// caller still returns only once its own rows are stored, so a job that dies after sending and
+/// before this returns sends those messages again on retry.
 pub async fn mark_delivered(
     db: &Db,
     tenant: &Tenant,
     event: i64,
-    channel: &str,
-    recipient: &str,
+    sent: &[(&str, &str)],
     now: i64,
 ) -> anyhow::Result<()> {
-    let delivery = Delivery {
-        tenant: tenant.id.get(),
-        event,
-        channel: channel.to_owned(),
-        recipient: recipient.to_owned(),
-        sent_at: now,
-    };
-    db.ledger().write(db, delivery).await
+    let rows = sent
+        .iter()
+        .map(|(channel, recipient)| Delivery {
+            tenant: tenant.id.get(),
+            event,
+            channel: (*channel).to_owned(),
+            recipient: (*recipient).to_owned(),
+            sent_at: now,
+        })
+        .collect();
+    db.ledger().write_all(db, rows).await?;
+    Ok(())
 }
 
 /// One row of `notice_deliveries`.
