@@ -3,6 +3,7 @@
 //! idempotent notices, and no outbox write outside a change's transaction.
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use chrono::{DateTime, TimeZone as _, Utc};
 use portico_core::bookings::NewBooking;
@@ -14,7 +15,7 @@ use portico_store::bookings::{Party, Slot};
 use portico_store::catalog::{Mode, Service};
 use portico_store::tenants::{self, Tenant};
 use portico_store::{bookings, outbox, versions};
-use portico_testkit::{Browser, PASSWORD, TestApp, location, matrix};
+use portico_testkit::{Browser, PASSWORD, TestApp, location, matrix, wait_for};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -566,6 +567,67 @@ async fn deliveries_recorded_at_once_are_written_together_and_each_once() {
             done.unwrap();
         }
         assert_eq!(app.count(stored).await, 20);
+    })
+    .await;
+}
+
+/// A notice's delivery record (a batched background write) does not queue behind every
+/// booking waiting to write: on SQLite it waits for the write transaction at the writer and goes
+/// before the ones still waiting for their turn; on PostgreSQL it waits for none.
+#[tokio::test]
+async fn a_delivery_record_goes_before_write_transactions_still_waiting_for_their_turn() {
+    matrix(|backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let (tenant, _) = guest_booked(&app).await;
+        let event = app.count("select max(id) from booking_events").await;
+        let recorded =
+            "select count(*) from notice_deliveries where recipient = 'party:q@x.example'";
+        let single_writer = app.db().write_excludes_writers();
+
+        // One write transaction open; three more begun behind it, each noting on its first
+        // read whether the delivery was recorded by then.
+        let held = app.db().begin_write().await.unwrap();
+        let queued: Vec<_> = (0..3)
+            .map(|_| {
+                let db = app.db().clone();
+                tokio::spawn(async move {
+                    let mut tx = db.begin_write().await.unwrap();
+                    let seen: i64 = sqlx::query_scalar(recorded).fetch_one(&mut *tx).await.unwrap();
+                    tx.commit().await.unwrap();
+                    seen
+                })
+            })
+            .collect();
+        if single_writer {
+            let waiting = || async { (app.db().write_transactions_waiting() == 3).then_some(()) };
+            wait_for("three write transactions waiting", Duration::from_secs(5), waiting).await;
+        }
+        let db = app.db().clone();
+        let now = app.clock.now_ts();
+        let tenant_ = tenant.clone();
+        let statements = app.db().ledger().statements();
+        let record = tokio::spawn(async move {
+            let sent = [("email", "party:q@x.example")];
+            bookings::events::mark_delivered(&db, &tenant_, event, &sent, now).await
+        });
+        if !single_writer {
+            record.await.unwrap().unwrap();
+            assert_eq!(app.count(recorded).await, 1, "recorded while a write transaction is open");
+            held.commit().await.unwrap();
+            for seen in futures::future::join_all(queued).await {
+                seen.unwrap();
+            }
+            return;
+        }
+        // The record is at the writer, behind the transaction that got its turn first.
+        let started = || async { (app.db().ledger().statements() > statements).then_some(()) };
+        wait_for("the delivery record's statement", Duration::from_secs(5), started).await;
+        held.commit().await.unwrap();
+        record.await.unwrap().unwrap();
+        let mut seen: Vec<i64> =
+            futures::future::join_all(queued).await.into_iter().map(Result::unwrap).collect();
+        seen.sort_unstable();
+        assert_eq!(seen, [0, 1, 1], "only the transaction already at the writer went first");
     })
     .await;
 }
